@@ -1,0 +1,292 @@
+"""The ``pmscreen`` command line: train, evaluate, predict (and the GUI when run without a command).
+
+Exit codes: 0 success, 1 a training run failed, 2 bad usage or unreadable input (one line on stderr),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default exit code is 2 too; keep its one-line form
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .models import DEPTHS, VARIANTS
+    from .optim import OPTIMIZERS, SCHEDULES
+
+    p = _Parser(prog="pmscreen", description="Screen colour fundus photographs for pathologic myopia (PM), "
+                "and train and compare ResNet O/B/C/D models on PALM / iChallenge-PM data. "
+                "Without a command, the desktop application starts.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a ResNet and keep its best epoch as a model folder",
+                       description="Train a ResNet on a PALM root (PALM-Training400 + PALM-Validation400 with its "
+                       "label file), a prefix-labelled folder, or a one-folder-per-class layout. The best epoch "
+                       "(by --best-metric) is written to --out as a model folder; every epoch is checkpointed "
+                       "there so --resume continues an interrupted run.")
+    t.add_argument("--data", help="data set root (required unless --resume)")
+    t.add_argument("--labels", help="validation label file (.xlsx/.csv with imgName, Label); found automatically")
+    t.add_argument("--out", required=True, help="run folder: the best model, checkpoint and log go here")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out (its recipe is kept; "
+                   "--epochs may extend it)")
+    t.add_argument("--depth", type=int, default=50, choices=sorted(DEPTHS))
+    t.add_argument("--variant", default="D", type=str.upper, choices=sorted(VARIANTS),
+                   help="Bag-of-Tricks variant: O original, B stride in 3x3, C + deep stem, D + avg-pool "
+                   "shortcut (default D)")
+    for flag, what in (("stride-in-3x3", "tweak B"), ("deep-stem", "tweak C"), ("avg-down", "tweak D")):
+        t.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None,
+                       help=f"override {what} of the variant")
+    t.add_argument("--zero-init-last-bn", action="store_true", help="zero-initialise each block's last BN gamma")
+    t.add_argument("--epochs", type=_positive_int, default=20)
+    t.add_argument("--batch-size", type=_positive_int, default=16, help="images per step and process (default 16)")
+    t.add_argument("--val-batch-size", type=_positive_int, default=50)
+    t.add_argument("--optimizer", default="momentum", choices=OPTIMIZERS)
+    t.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
+    t.add_argument("--momentum", type=float, default=0.9)
+    t.add_argument("--weight-decay", type=float, default=0.0, help="not applied to BN parameters and biases")
+    t.add_argument("--schedule", default="constant", choices=SCHEDULES)
+    t.add_argument("--warmup-epochs", type=float, default=0.0, help="linear warm-up length")
+    t.add_argument("--label-smoothing", type=float, default=0.0)
+    t.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")
+    t.add_argument("--no-flip", dest="flip", action="store_false", help="no random horizontal flips")
+    t.add_argument("--rotate", type=float, default=10.0, help="random rotation range in degrees (0 = off)")
+    t.add_argument("--color-jitter", type=float, default=0.1, help="brightness/contrast/saturation jitter")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--limit", type=_positive_int, help="train on N training images (stratified), for quick runs")
+    t.add_argument("--val-fraction", type=float, default=0.2,
+                   help="share of training images held out when there is no validation label file")
+    t.add_argument("--best-metric", default="accuracy", choices=["accuracy", "auc", "f1", "loss", "sensitivity",
+                                                                  "specificity"])
+    t.add_argument("--threshold", type=float, default=0.5, help="PM decision threshold for the metrics")
+    t.add_argument("--device", default="auto", help="auto (GPU when available), cpu or gpu[:N]")
+    t.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on GPU")
+    t.add_argument("--nproc", type=_positive_int, default=1,
+                   help="data-parallel processes (paddle.distributed.launch; gloo on CPU, NCCL on GPUs)")
+
+    e = sub.add_parser("evaluate", help="score a model on labelled images",
+                       description="Score a model on a folder of images labelled by an xlsx/csv file "
+                       "(columns imgName, Label). Unreadable images are skipped with a warning.")
+    _model_args(e)
+    e.add_argument("--images", required=True, help="folder of images")
+    e.add_argument("--labels", required=True, help="label file (.xlsx or .csv with imgName, Label)")
+    e.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+
+    r = sub.add_parser("predict", help="diagnose images", description="PM probability and verdict per image. "
+                       "Folders are searched for JPEG, PNG, TIFF and BMP files. Unreadable files get an error "
+                       "row; the rest go on (exit code 2 if any was unreadable).")
+    _model_args(r)
+    r.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
+    r.add_argument("--json", action="store_true", help="one JSON object per image and line")
+
+    sub.add_parser("gui", help="start the desktop application")
+    return p
+
+
+def _model_args(p):
+    p.add_argument("--model", help="model folder (default: the bundled screening model)")
+    p.add_argument("--batch-size", type=_positive_int, default=50)
+    p.add_argument("--device", default="auto", help="auto, cpu or gpu[:N]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(f"pmscreen {__version__}")
+        return EXIT_OK
+    if args.command in (None, "gui"):
+        from gui.app import main as gui_main
+
+        return gui_main([])
+    from .datasets import DatasetError
+    from .imageio import ImageError
+    from .modelio import ModelFileError
+
+    try:
+        return {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command](args, argv)
+    except (UsageError, DatasetError, ModelFileError, ImageError, ValueError) as exc:
+        print(f"pmscreen {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"pmscreen {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+# ---------------------------------------------------------------- train
+
+def _config_from_args(a):
+    from .trainer import TrainConfig
+
+    tweaks = {k: v for k, v in (("stride_in_3x3", a.stride_in_3x3), ("deep_stem", a.deep_stem),
+                                ("avg_down", a.avg_down)) if v is not None}
+    return TrainConfig(
+        data=a.data or "", labels=a.labels, val_fraction=a.val_fraction, limit=a.limit, depth=a.depth,
+        variant=a.variant, tweaks=tweaks, zero_init_last_bn=a.zero_init_last_bn, epochs=a.epochs,
+        batch_size=a.batch_size, val_batch_size=a.val_batch_size, optimizer=a.optimizer, lr=a.lr,
+        momentum=a.momentum, weight_decay=a.weight_decay, schedule=a.schedule, warmup_epochs=a.warmup_epochs,
+        label_smoothing=a.label_smoothing, mixup=a.mixup, flip=a.flip, rotate=a.rotate,
+        color_jitter=a.color_jitter, seed=a.seed, device=a.device, amp=a.amp, best_metric=a.best_metric,
+        threshold=a.threshold,
+    )
+
+
+def _strip_nproc(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for tok in argv:
+        if skip:
+            skip = False
+        elif tok == "--nproc":
+            skip = True
+        elif not tok.startswith("--nproc="):
+            out.append(tok)
+    return out
+
+
+def cmd_train(a, argv) -> int:
+    from . import distributed
+    from .events import BatchEnd, Failed, Finished, format_event
+    from .trainer import Trainer
+
+    if not a.resume and not a.data:
+        raise UsageError("--data is required (or --resume to continue the run in --out)")
+    config = _config_from_args(a).validated()
+    if a.data and not Path(a.data).is_dir():
+        raise UsageError(f"{a.data}: data folder not found")
+    if a.nproc > 1 and distributed.world_size() == 1:
+        from .runtime import resolve_device
+
+        return distributed.launch(_strip_nproc(argv), a.nproc, resolve_device(a.device).startswith("gpu"))
+    quiet = distributed.rank() != 0  # only rank 0 reports and writes
+    tty = sys.stderr.isatty()
+
+    def show(ev):
+        if quiet:
+            if isinstance(ev, (Finished, Failed)):
+                print(f"rank {distributed.rank()}: {format_event(ev)} weights digest {getattr(ev, 'digest', '')}")
+            return
+        if isinstance(ev, BatchEnd):
+            if tty:
+                print(f"\r  epoch {ev.epoch} batch {ev.step}/{ev.steps}  loss {ev.loss:.4f}  "
+                      f"{ev.images_per_sec:.1f} img/s ", end="", file=sys.stderr, flush=True)
+            return
+        line = format_event(ev)
+        if line:
+            if tty:
+                print("\r\033[K", end="", file=sys.stderr)
+            print(line, file=sys.stderr if isinstance(ev, Failed) else sys.stdout, flush=True)
+            if isinstance(ev, Finished) and distributed.world_size() > 1:
+                print(f"rank 0: weights digest {ev.digest}", flush=True)
+
+    trainer = Trainer(config, a.out, show, resume=a.resume)
+    trainer.start()
+    try:
+        while not trainer.join(0.2):
+            pass
+    except KeyboardInterrupt:
+        print("\nstopping after this batch (the best model so far is kept)…", file=sys.stderr)
+        trainer.stop()
+        trainer.join()
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if isinstance(trainer.result, Failed) else EXIT_OK
+
+
+# ---------------------------------------------------------------- evaluate / predict
+
+def _model_dir(a) -> Path:
+    if a.model:
+        return Path(a.model)
+    from .bundled import default_model_dir
+
+    found = default_model_dir()
+    if found is None:
+        raise UsageError("no --model given and no bundled model is installed")
+    return found
+
+
+def _num(x):
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def cmd_evaluate(a, argv) -> int:
+    from .datasets import labelled_folder
+    from .inference import Predictor
+    from .loader import ImageCache
+    from .validate import summary, validate
+
+    samples, problems = labelled_folder(a.images, a.labels)
+    predictor = Predictor(_model_dir(a), a.device, a.batch_size)
+    t0 = time.perf_counter()
+    cache = ImageCache(samples)
+    problems += cache.problems
+    for p in problems:
+        print(f"warning: skipped {p}", file=sys.stderr)
+    if not len(cache):
+        raise UsageError(f"{a.images}: none of the labelled images could be read")
+    threshold = predictor.threshold if a.threshold is None else a.threshold
+    m = validate(predictor.model, cache, a.batch_size, threshold, positive=predictor.positive)
+    seconds = time.perf_counter() - t0
+    out = {"model": predictor.name, "model_dir": str(predictor.model_dir), **summary(m),
+           "skipped": [str(p) for p in problems], "seconds": round(seconds, 3)}
+    if a.json:
+        print(json.dumps({k: _num(v) for k, v in out.items()}))
+        return EXIT_OK
+    cm = m["confusion"]
+    print(f"model        {out['model']}  ({out['model_dir']})")
+    print(f"images       {m['n']} ({len(problems)} skipped)   threshold {threshold:.3f}")
+    for k in ("accuracy", "auc", "sensitivity", "specificity", "precision", "f1", "loss"):
+        print(f"{k:<12} {m[k]:.4f}")
+    print(f"confusion    true non-PM: {cm[0][0]} called non-PM, {cm[0][1]} called PM")
+    print(f"             true PM:     {cm[1][0]} called non-PM, {cm[1][1]} called PM")
+    print(f"time         {seconds:.1f}s ({m['n'] / seconds:.1f} images/s)")
+    return EXIT_OK
+
+
+def cmd_predict(a, argv) -> int:
+    from .inference import Predictor
+
+    predictor = Predictor(_model_dir(a), a.device, a.batch_size)
+    failed = 0
+    if not a.json:
+        print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.3f}")
+    for pred in predictor.predict_files(a.inputs):
+        failed += pred.error is not None
+        if a.json:
+            print(json.dumps(pred.to_dict()), flush=True)
+        elif pred.error:
+            print(f"{pred.path}\terror\t{pred.error}", flush=True)
+        else:
+            print(f"{pred.path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
+    if failed:
+        print(f"pmscreen predict: {failed} file(s) could not be read", file=sys.stderr)
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

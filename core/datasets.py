@@ -1,0 +1,283 @@
+"""Finding labelled images on disk: the PALM layout, label files (xlsx/csv) and one-folder-per-class layouts.
+
+Nothing here decodes pixels; problems (unknown prefixes, unlabelled images, label rows without a file) are
+collected as ``Problem`` records instead of raised, so one bad file never stops a data set from opening.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .imageio import is_image_file, list_images
+
+PALM_CLASSES = ("non-PM", "PM")
+# File-name prefix of PALM training images: P = pathologic myopia, H = high myopia, N = normal.
+PALM_PREFIX = {"P": 1, "H": 0, "N": 0}
+LABEL_SUFFIXES = (".xlsx", ".csv")
+
+
+class DatasetError(Exception):
+    """A data set that cannot be used at all (the message names the path and the problem)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: Path
+    label: int
+    tag: str  # the finer class the label came from: "P", "H", "N", or the class folder's name
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+@dataclass
+class Dataset:
+    root: Path
+    class_names: tuple[str, ...]
+    train: list[Sample]
+    val: list[Sample]
+    layout: str
+    val_source: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """A short hash of which files (name, size) carry which label in which split."""
+        h = hashlib.sha256()
+        for split, samples in (("train", self.train), ("val", self.val)):
+            for s in sorted(samples, key=lambda s: s.path.name):
+                size = s.path.stat().st_size if s.path.exists() else -1
+                h.update(f"{split}\t{s.path.name}\t{size}\t{s.label}\n".encode())
+        return h.hexdigest()[:16]
+
+    def counts(self, split: str) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for s in getattr(self, split):
+            out[s.tag] += 1
+        return dict(sorted(out.items()))
+
+
+def palm_label(name: str) -> tuple[int, str] | None:
+    """(label, tag) from a PALM training file name's first letter, or None for an unknown prefix."""
+    tag = name[:1].upper()
+    return (PALM_PREFIX[tag], tag) if tag in PALM_PREFIX else None
+
+
+# ---------------------------------------------------------------- label files
+
+def _rows(path: Path) -> list[list]:
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken workbook
+            raise DatasetError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return [row for row in csv.reader(f)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"{path}: not a readable .csv file ({exc})") from None
+
+
+def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
+    """Map image file name -> integer label from an xlsx/csv with the header columns imgName and Label."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: label file not found")
+    if path.suffix.lower() not in LABEL_SUFFIXES:
+        raise DatasetError(f"{path}: label file must be .xlsx or .csv")
+    rows = [r for r in _rows(path) if any(c not in (None, "") for c in r)]
+    if not rows:
+        raise DatasetError(f"{path}: the label file is empty")
+    header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
+    missing = [c for c in ("imgName", "Label") if c.lower() not in header]
+    if missing:
+        raise DatasetError(f"{path}: no column named {' or '.join(missing)} in the header row {rows[0]}")
+    i_name, i_label = header.index("imgname"), header.index("label")
+    labels: dict[str, int] = {}
+    problems: list[Problem] = []
+    for n, row in enumerate(rows[1:], start=2):
+        name = str(row[i_name]).strip() if i_name < len(row) and row[i_name] is not None else ""
+        raw = row[i_label] if i_label < len(row) else None
+        try:
+            value = float(raw)
+            if value != int(value) or value < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(Problem(str(path), f"row {n}: label {raw!r} of {name or '?'} is not 0, 1, …"))
+            continue
+        if not name:
+            problems.append(Problem(str(path), f"row {n}: empty imgName"))
+            continue
+        labels[name] = int(value)
+    return labels, problems
+
+
+def find_label_file(root: Path) -> Path | None:
+    """The first xlsx/csv under ``root`` (two levels deep) whose header has imgName and Label."""
+    candidates = sorted(p for pat in ("*", "*/*") for p in root.glob(pat) if p.suffix.lower() in LABEL_SUFFIXES)
+    for p in candidates:
+        try:
+            read_label_file(p)
+            return p
+        except DatasetError:
+            continue
+    return None
+
+
+def labelled_folder(images: str | Path, labels: str | Path) -> tuple[list[Sample], list[Problem]]:
+    """Images of a folder joined with a label file; unlabelled images and missing files become problems."""
+    images, labels = Path(images), Path(labels)
+    if not images.is_dir():
+        raise DatasetError(f"{images}: image folder not found")
+    table, problems = read_label_file(labels)
+    files = {p.name: p for p in list_images(images)}
+    samples = []
+    for name, path in files.items():
+        if name in table:
+            samples.append(Sample(path, table[name], str(table[name])))
+        else:
+            problems.append(Problem(str(path), f"no label in {labels.name}"))
+    for name in sorted(set(table) - set(files)):
+        problems.append(Problem(str(images / name), f"listed in {labels.name} but the file does not exist"))
+    if not samples:
+        raise DatasetError(f"{images}: no image in this folder has a label in {labels}")
+    return samples, problems
+
+
+# ---------------------------------------------------------------- layouts
+
+def _palm_folder(folder: Path) -> tuple[list[Sample], list[Problem]]:
+    samples, problems = [], []
+    for p in list_images(folder):
+        got = palm_label(p.name)
+        if got is None:
+            problems.append(Problem(str(p), f"unknown file-name prefix {p.name[:1]!r} (expected P, H or N)"))
+        else:
+            samples.append(Sample(p, *got))
+    return samples, problems
+
+
+def _class_folders(folder: Path) -> list[Path]:
+    return sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".") and list_images(d))
+
+
+def _folder_samples(folder: Path, class_names: tuple[str, ...]) -> list[Sample]:
+    return [Sample(p, i, name) for i, name in enumerate(class_names) for p in list_images(folder / name)]
+
+
+def _find_dir(root: Path, *words: str) -> Path | None:
+    dirs = sorted(d for d in root.iterdir() if d.is_dir())
+    return next((d for d in dirs if any(w in d.name.lower() for w in words) and list_images(d)), None)
+
+
+def stratified_split(samples: list[Sample], fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:
+    """Split into (keep, held_out) with ``fraction`` of every class held out, reproducibly."""
+    rng = np.random.default_rng(seed)
+    keep, held = [], []
+    by_class: dict[int, list[Sample]] = defaultdict(list)
+    for s in samples:
+        by_class[s.label].append(s)
+    for label in sorted(by_class):
+        group = by_class[label]
+        order = rng.permutation(len(group))
+        n_held = min(len(group) - 1, max(1, round(len(group) * fraction))) if len(group) > 1 else 0
+        held += [group[i] for i in order[:n_held]]
+        keep += [group[i] for i in order[n_held:]]
+    return keep, held
+
+
+def stratified_subset(samples: list[Sample], n: int, seed: int = 0) -> list[Sample]:
+    """``n`` samples keeping the class proportions (largest remainder), in the original order."""
+    if n >= len(samples):
+        return list(samples)
+    rng = np.random.default_rng(seed)
+    by_class: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(samples):
+        by_class[s.label].append(i)
+    quota = {c: n * len(ix) / len(samples) for c, ix in by_class.items()}
+    take = {c: int(q) for c, q in quota.items()}
+    for c in sorted(quota, key=lambda c: quota[c] - take[c], reverse=True)[: n - sum(take.values())]:
+        take[c] += 1
+    chosen = [i for c, ix in by_class.items() for i in rng.permutation(ix)[: take[c]]]
+    return [samples[i] for i in sorted(chosen)]
+
+
+def open_dataset(
+    root: str | Path, labels: str | Path | None = None, val_fraction: float = 0.2, seed: int = 0
+) -> Dataset:
+    """Open a PALM-style root, a prefix-labelled folder, or a one-folder-per-class layout.
+
+    PALM: a ``*Training*`` folder (labels from file-name prefixes) and a ``*Validation*`` folder labelled by
+    ``labels`` or by the first xlsx/csv found under ``root``. Without validation labels, a seeded stratified
+    ``val_fraction`` of the training images is held out.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: folder not found")
+    train_dir = _find_dir(root, "train")
+    if train_dir is None and any(palm_label(p.name) for p in list_images(root)):
+        train_dir = root
+    if train_dir is not None and any(palm_label(p.name) for p in list_images(train_dir)):
+        return _open_palm(root, train_dir, labels, val_fraction, seed)
+    return _open_class_folders(root, val_fraction, seed)
+
+
+def _open_palm(root, train_dir, labels, val_fraction, seed) -> Dataset:
+    train, problems = _palm_folder(train_dir)
+    val_dir = _find_dir(root, "valid", "val") if train_dir != root else None
+    label_file = Path(labels) if labels else (find_label_file(root) if val_dir else None)
+    if val_dir and label_file:
+        val, more = labelled_folder(val_dir, label_file)
+        problems += more
+        source = f"{val_dir.name} labelled by {label_file.name}"
+    else:
+        if val_dir:
+            problems.append(Problem(str(val_dir), "no label file (imgName, Label) found; not used"))
+        train, val = stratified_split(train, val_fraction, seed)
+        source = f"stratified {val_fraction:.0%} of {train_dir.name} (seed {seed})"
+    if not train:
+        raise DatasetError(f"{train_dir}: no training images with a P, H or N prefix")
+    return Dataset(root, PALM_CLASSES, train, val, "palm", source, problems)
+
+
+def _open_class_folders(root: Path, val_fraction: float, seed: int) -> Dataset:
+    train_dir, val_dir = _find_dir_with_classes(root, "train"), _find_dir_with_classes(root, "val")
+    if train_dir and val_dir:
+        names = tuple(d.name for d in _class_folders(train_dir))
+        val_names = {d.name for d in _class_folders(val_dir)}
+        problems = [Problem(str(val_dir / n), "class folder not in the training folder; ignored")
+                    for n in sorted(val_names - set(names))]
+        train = _folder_samples(train_dir, names)
+        val = _folder_samples(val_dir, tuple(n for n in names if n in val_names))
+        val = [Sample(s.path, names.index(s.tag), s.tag) for s in val]
+        return Dataset(root, names, train, val, "folders", f"{val_dir.name}/", problems)
+    classes = _class_folders(root)
+    if len(classes) < 2:
+        loose = [p for p in root.iterdir() if p.is_file() and is_image_file(p)]
+        why = "images without a P/H/N prefix and no class folders" if loose else "no images found"
+        raise DatasetError(f"{root}: {why} (expected a PALM folder or one sub-folder per class)")
+    names = tuple(d.name for d in classes)
+    train, val = stratified_split(_folder_samples(root, names), val_fraction, seed)
+    return Dataset(root, names, train, val, "folders", f"stratified {val_fraction:.0%} (seed {seed})")
+
+
+def _find_dir_with_classes(root: Path, word: str) -> Path | None:
+    dirs = sorted(d for d in root.iterdir() if d.is_dir() and word in d.name.lower())
+    return next((d for d in dirs if len(_class_folders(d)) >= 2), None)

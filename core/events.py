@@ -1,0 +1,96 @@
+"""Typed events a training run reports to its observer (the CLI prints them, the GUI plots them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Log:
+    message: str
+    level: str = "info"  # info | warning | error
+
+
+@dataclass(frozen=True)
+class DataReady:
+    n_train: int
+    n_val: int
+    class_counts: dict
+    skipped: list = field(default_factory=list)  # "file: problem" lines of images left out
+
+
+@dataclass(frozen=True)
+class BatchEnd:
+    epoch: int  # 1-based
+    step: int  # 1-based within the epoch
+    steps: int
+    global_step: int
+    loss: float
+    lr: float
+    images_per_sec: float
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    epochs: int
+    train_loss: float
+    val: dict  # metrics of core.metrics.binary_metrics plus "loss"
+    seconds: float
+    is_best: bool
+    best_epoch: int
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    path: str
+    epoch: int
+    best: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    out_dir: str
+    best_epoch: int
+    best: dict
+    stopped: bool
+    seconds: float
+    digest: str = ""  # sha256 of the final weights: replicas of a data-parallel run must agree
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: str
+
+
+def _pct(x: float) -> str:
+    return "  n/a " if x != x else f"{100 * x:5.1f}%"
+
+
+def format_event(ev) -> str | None:
+    """The log line for an event (None for per-batch events, which drive progress displays instead)."""
+    if isinstance(ev, Log):
+        return ev.message if ev.level == "info" else f"{ev.level.upper()}: {ev.message}"
+    if isinstance(ev, DataReady):
+        counts = ", ".join(f"{k} {v}" for k, v in ev.class_counts.items())
+        line = f"data: {ev.n_train} training images ({counts}), {ev.n_val} validation images"
+        if ev.skipped:
+            line += f"; skipped {len(ev.skipped)} unusable file(s):\n  " + "\n  ".join(ev.skipped)
+        return line
+    if isinstance(ev, EpochEnd):
+        v = ev.val
+        return (f"epoch {ev.epoch}/{ev.epochs}  train loss {ev.train_loss:.4f}  val loss {v['loss']:.4f}  "
+                f"acc {_pct(v['accuracy'])}  auc {v['auc']:.4f}  sens {_pct(v['sensitivity'])}  "
+                f"spec {_pct(v['specificity'])}  {ev.seconds:.0f}s{'  *best*' if ev.is_best else ''}")
+    if isinstance(ev, CheckpointSaved):
+        return f"saved {'best model and ' if ev.best else ''}checkpoint to {ev.path}"
+    if isinstance(ev, Finished):
+        b = ev.best
+        state = "stopped" if ev.stopped else "finished"
+        if not b:
+            return f"{state} after {ev.seconds:.0f}s; no epoch completed, no model saved"
+        return (f"{state} in {ev.seconds:.0f}s; best epoch {ev.best_epoch}: acc {_pct(b['accuracy'])}, "
+                f"auc {b['auc']:.4f}; model in {ev.out_dir}")
+    if isinstance(ev, Failed):
+        return f"ERROR: {ev.error}"
+    return None

@@ -1,0 +1,380 @@
+"""Qt-free trainer: runs in a background thread, reports typed events, keeps the best model, resumes.
+
+Run folder (``out_dir``) = a model folder (the best epoch's ``weights.safetensors`` + ``model.json``) plus
+``checkpoint/`` (last epoch's weights, optimiser state and trainer state) and ``train.log``. The whole folder
+is swapped in atomically after every epoch, so a kill never loses the previous best.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import paddle.nn.functional as F
+
+from . import distributed as dist
+from ._paddle import paddle
+from .datasets import Dataset, open_dataset, stratified_subset
+from .events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log, format_event
+from .loader import Augment, ImageCache
+from .modelio import (
+    META,
+    WEIGHTS,
+    ModelFileError,
+    atomic_folder,
+    link_or_copy,
+    read_tensors,
+    recover_folder,
+    state_to_numpy,
+    write_json,
+    write_model_files,
+    write_tensors,
+)
+from .models import build_resnet, resnet_config, variant_of
+from .optim import build_optimizer, build_schedule
+from .preprocess import PREPROCESSING
+from .runtime import use_device
+from .validate import summary, validate
+
+BEST_METRICS = {"accuracy": max, "auc": max, "f1": max, "sensitivity": max, "specificity": max, "loss": min}
+
+
+@dataclass
+class TrainConfig:
+    data: str = ""
+    labels: str | None = None  # validation label file (found automatically in a PALM root)
+    val_fraction: float = 0.2  # held out of the training images when there is no validation label file
+    limit: int | None = None  # train on this many training images (stratified), for quick runs
+    depth: int = 50
+    variant: str = "D"
+    tweaks: dict = field(default_factory=dict)  # overrides of stride_in_3x3 / deep_stem / avg_down
+    zero_init_last_bn: bool = False
+    epochs: int = 20
+    batch_size: int = 16
+    val_batch_size: int = 50
+    optimizer: str = "momentum"
+    lr: float = 1e-4
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    warmup_epochs: float = 0.0
+    label_smoothing: float = 0.0
+    mixup: float = 0.0  # Beta(alpha, alpha) mixing; 0 = off
+    flip: bool = True
+    rotate: float = 10.0
+    color_jitter: float = 0.1
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # mixed precision, used on GPU only
+    best_metric: str = "accuracy"
+    threshold: float = 0.5
+
+    def validated(self) -> TrainConfig:
+        resnet_config(self.depth, self.variant, 2, **self.tweaks)
+        if self.best_metric not in BEST_METRICS:
+            raise ValueError(f"best metric must be one of {sorted(BEST_METRICS)}, got {self.best_metric!r}")
+        for name in ("epochs", "batch_size", "val_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', ' ')} must be at least 1")
+        if self.lr <= 0:
+            raise ValueError("learning rate must be positive")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError("label smoothing must be in [0, 1)")
+        return self
+
+    @property
+    def augment(self) -> Augment:
+        return Augment(flip=self.flip, rotate_deg=self.rotate, color_jitter=self.color_jitter)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class _Stopped(Exception):
+    pass
+
+
+def soft_targets(labels: np.ndarray, num_classes: int, smoothing: float) -> np.ndarray:
+    t = np.full((len(labels), num_classes), smoothing / num_classes, np.float32)
+    t[np.arange(len(labels)), labels] += 1.0 - smoothing
+    return t
+
+
+def soft_cross_entropy(logits, targets):
+    return -(F.log_softmax(logits.astype("float32"), axis=1) * targets).sum(axis=1).mean()
+
+
+class Trainer:
+    """Train ``config`` into ``out_dir``. ``callback(event)`` is called from the training thread."""
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path, callback: Callable | None = None,
+                 resume: bool = False, dataset: Dataset | None = None):
+        self.config = config.validated()
+        self.out_dir = Path(out_dir)
+        self.callback = callback or (lambda ev: None)
+        self.resume = resume
+        self.dataset = dataset
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.log_lines: list[str] = []
+        self.result: Finished | Failed | None = None
+
+    # -------------------------------------------------------------- control
+    def start(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self.run, name="pmscreen-trainer", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self) -> None:
+        """Ask the run to end; it stops at the next batch boundary and keeps the best model saved so far."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def _emit(self, ev) -> None:
+        line = format_event(ev)
+        if line is not None:
+            self.log_lines.append(line)
+        self.callback(ev)
+
+    def _check_stop(self, *_):
+        if self._stop.is_set():
+            raise _Stopped
+
+    # -------------------------------------------------------------- the run
+    def run(self) -> Finished | Failed:
+        t0 = time.perf_counter()
+        try:
+            self.result = self._run(t0)
+        except _Stopped:
+            self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True, time.perf_counter() - t0)
+        except Exception as exc:  # reported to the observer; the thread must never die silently
+            self.result = Failed(f"{type(exc).__name__}: {exc}")
+        self._emit(self.result)
+        return self.result
+
+    _best_epoch, _best = 0, {}
+
+    def _run(self, t0: float) -> Finished:
+        cfg = self.config
+        state = self._load_state() if self.resume else None
+        device = use_device(cfg.device)
+        amp = cfg.amp and device.startswith("gpu")
+        rank, world = dist.init()
+        self._emit(Log(f"device {device}{' with mixed precision' if amp else ''}"
+                       f"{f', process {rank + 1} of {world}' if world > 1 else ''}"))
+        train_cache, val_cache = self._load_data()
+        paddle.seed(cfg.seed)
+        np.random.seed(cfg.seed)
+        model = build_resnet(cfg.depth, cfg.variant, len(self._class_names), zero_init_last_bn=cfg.zero_init_last_bn,
+                             **cfg.tweaks)
+        steps = dist.steps_per_epoch(len(train_cache), cfg.batch_size, world)
+        schedule = build_schedule(cfg.schedule, cfg.lr, steps * cfg.epochs, round(cfg.warmup_epochs * steps))
+        opt = build_optimizer(cfg.optimizer, model, schedule, cfg.weight_decay, cfg.momentum)
+        first_epoch, history = 1, []
+        if state:
+            first_epoch, history = self._restore(state, model, opt)
+            self._emit(Log(f"resumed {self.out_dir} after epoch {first_epoch - 1}"))
+        net = dist.wrap(model)
+        scaler = paddle.amp.GradScaler(enable=amp, init_loss_scaling=2.0**15)
+        rng_step = 0
+        for epoch in range(first_epoch, cfg.epochs + 1):
+            te = time.perf_counter()
+            rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resuming replays exactly
+            order = dist.epoch_order(len(train_cache), cfg.batch_size, epoch, rng, rank, world)
+            net.train()
+            losses, seen, tb = [], 0, time.perf_counter()
+            drop_last = len(order) % cfg.batch_size == 1  # BatchNorm cannot train on a batch of one
+            for step, (x, y, _) in enumerate(train_cache.batches(cfg.batch_size, order, cfg.augment, rng,
+                                                                 drop_last=drop_last), start=1):
+                self._check_stop()
+                targets = soft_targets(y, len(self._class_names), cfg.label_smoothing)
+                if cfg.mixup > 0:
+                    lam = float(rng.beta(cfg.mixup, cfg.mixup))
+                    perm = rng.permutation(len(x))
+                    x = lam * x + (1 - lam) * x[perm]
+                    targets = lam * targets + (1 - lam) * targets[perm]
+                with paddle.amp.auto_cast(enable=amp):
+                    logits = net(paddle.to_tensor(x))
+                loss = soft_cross_entropy(logits, paddle.to_tensor(targets))
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+                opt.clear_grad()
+                lr = opt.get_lr()
+                schedule.step()
+                rng_step += 1
+                losses.append(float(loss))
+                seen += len(x)
+                self._emit(BatchEnd(epoch, step, steps, (epoch - 1) * steps + step, losses[-1], lr,
+                                    seen * world / (time.perf_counter() - tb)))
+            dist.sync_buffers(model)
+            self._check_stop()
+            val = validate(model, val_cache, cfg.val_batch_size, cfg.threshold, amp, should_stop=self._stop.is_set)
+            self._check_stop()
+            rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"),
+                   "seconds": time.perf_counter() - te, "lr": lr if losses else cfg.lr, **summary(val)}
+            history.append(rec)
+            is_best = self._is_best(rec)
+            if is_best:
+                self._best_epoch, self._best = epoch, summary(val)
+            self._emit(EpochEnd(epoch, cfg.epochs, rec["train_loss"], summary(val), rec["seconds"], is_best,
+                                self._best_epoch))
+            if rank == 0:
+                self._save(model, opt, epoch, history, val if is_best else None)
+                self._emit(CheckpointSaved(str(self.out_dir), epoch, is_best))
+        return Finished(str(self.out_dir), self._best_epoch, self._best, False, time.perf_counter() - t0,
+                        weights_digest(model))
+
+    def _is_best(self, rec: dict) -> bool:
+        metric = self.config.best_metric
+        better = BEST_METRICS[metric]
+        if not self._best:
+            return True
+        new, old = rec[metric], self._best[metric]
+        if new != old:
+            return better(new, old) == new and new == new  # NaN never wins
+        return rec["loss"] < self._best["loss"]  # tie: the better-calibrated epoch
+
+    # -------------------------------------------------------------- data
+    def _load_data(self) -> tuple[ImageCache, ImageCache]:
+        cfg = self.config
+        ds = self.dataset or open_dataset(cfg.data, cfg.labels, cfg.val_fraction, cfg.seed)
+        self.dataset = ds
+        self._class_names = list(ds.class_names)
+        train = stratified_subset(ds.train, cfg.limit, cfg.seed) if cfg.limit else ds.train
+        self._emit(Log(f"decoding {len(train)} training and {len(ds.val)} validation images "
+                       f"({ds.layout} layout; validation: {ds.val_source})"))
+        train_cache = ImageCache(train, progress=self._check_stop)
+        val_cache = ImageCache(ds.val, progress=self._check_stop)
+        skipped = [str(p) for p in ds.problems + train_cache.problems + val_cache.problems]
+        counts: dict = {}
+        for s in train_cache.samples:
+            counts[s.tag] = counts.get(s.tag, 0) + 1
+        self._emit(DataReady(len(train_cache), len(val_cache), dict(sorted(counts.items())), skipped))
+        if len(train_cache) < 2 or len(val_cache) < 1:
+            raise ValueError(f"too few usable images ({len(train_cache)} training, {len(val_cache)} validation)")
+        if len(set(train_cache.labels.tolist())) < 2:
+            raise ValueError("the training images hold only one class")
+        self._n = (len(train_cache), len(val_cache))
+        return train_cache, val_cache
+
+    # -------------------------------------------------------------- saving and resuming
+    def _meta(self, history: list, model) -> dict:
+        cfg, ds = self.config, self.dataset
+        arch = model.config.to_dict()
+        best = next((h for h in history if h["epoch"] == self._best_epoch), {})
+        return {
+            "name": f"ResNet-{cfg.depth}-{variant_of(model.config) or 'custom'}",
+            "architecture": arch,
+            "variant": variant_of(model.config),
+            "class_names": self._class_names,
+            "positive_class": 1,
+            "preprocessing": PREPROCESSING,
+            "threshold": cfg.threshold,
+            "metrics": summary(best) if best else {},
+            "best_epoch": self._best_epoch,
+            "best_metric": cfg.best_metric,
+            "training": cfg.to_dict(),
+            "data": {"root": str(ds.root), "fingerprint": ds.fingerprint(), "validation": ds.val_source,
+                     "n_train": self._n[0], "n_val": self._n[1]},
+            "history": history,
+        }
+
+    def _save(self, model, opt, epoch: int, history: list, best_val: dict | None) -> None:
+        meta = self._meta(history, model)
+        previous = self.out_dir
+        with atomic_folder(self.out_dir) as tmp:
+            state = state_to_numpy(model.state_dict())
+            if best_val is not None or not (previous / WEIGHTS).exists():
+                meta = write_model_files(tmp, state, meta)
+                (tmp / "validation.json").write_text(json.dumps(
+                    {"files": best_val["files"], "probabilities": best_val["probabilities"]}) + "\n")
+            else:  # weights of the best epoch are unchanged: carry them over, refresh the description
+                link_or_copy(previous / WEIGHTS, tmp / WEIGHTS)
+                if (previous / "validation.json").exists():
+                    link_or_copy(previous / "validation.json", tmp / "validation.json")
+                old = json.loads((previous / META).read_text())
+                write_json(tmp / META, {**old, **{k: meta[k] for k in ("history", "training")}})
+            ck = tmp / "checkpoint"
+            ck.mkdir()
+            write_tensors(ck / "model.safetensors", state)
+            tensors, extra = _optimizer_state(opt, model)
+            write_tensors(ck / "optimizer.safetensors", tensors)
+            write_json(ck / "state.json", {"epoch": epoch, "config": self.config.to_dict(), "history": history,
+                                           "best_epoch": self._best_epoch, "best": self._best,
+                                           "optimizer": extra, "class_names": self._class_names})
+            (tmp / "train.log").write_text("\n".join(self.log_lines) + "\n", encoding="utf-8")
+
+    def _load_state(self) -> dict:
+        recover_folder(self.out_dir)
+        path = self.out_dir / "checkpoint" / "state.json"
+        if not path.is_file():
+            raise ModelFileError(f"{self.out_dir}: nothing to resume (no checkpoint/state.json)")
+        state = json.loads(path.read_text())
+        saved = TrainConfig.from_dict(state["config"])
+        # A resumed run keeps its recipe; only the number of epochs may grow.
+        self.config = dataclasses.replace(saved, epochs=max(self.config.epochs, saved.epochs),
+                                          device=self.config.device)
+        self.log_lines = (self.out_dir / "train.log").read_text().splitlines() if (
+            self.out_dir / "train.log").exists() else []
+        return state
+
+    def _restore(self, state: dict, model, opt) -> tuple[int, list]:
+        ck = self.out_dir / "checkpoint"
+        model.set_state_dict({k: paddle.to_tensor(v) for k, v in read_tensors(ck / "model.safetensors").items()})
+        _set_optimizer_state(opt, model, read_tensors(ck / "optimizer.safetensors"), state["optimizer"])
+        self._best_epoch, self._best = state["best_epoch"], state["best"]
+        return state["epoch"] + 1, state["history"]
+
+
+def weights_digest(model) -> str:
+    h = hashlib.sha256()
+    for key, value in sorted(model.state_dict().items()):
+        h.update(key.encode())
+        h.update(np.ascontiguousarray(value.numpy()).tobytes())
+    return h.hexdigest()
+
+
+def _optimizer_state(opt, model) -> tuple[dict, dict]:
+    """Optimiser tensors keyed by structured parameter names (Paddle's own names change between processes)."""
+    names = {p.name: k for k, p in model.named_parameters()}
+    tensors, extra = {}, {}
+    for key, value in opt.state_dict().items():
+        if isinstance(value, paddle.Tensor):
+            owner = next((n for n in names if key.startswith(n + "_")), None)
+            if owner is None:
+                raise RuntimeError(f"optimizer state {key!r} belongs to no parameter")
+            tensors[f"{names[owner]}::{key[len(owner) + 1:]}"] = value.numpy()
+        else:
+            extra[key] = value
+    return tensors, extra
+
+
+def _set_optimizer_state(opt, model, tensors: dict, extra: dict) -> None:
+    params = dict(model.named_parameters())
+    state = dict(extra)
+    for key, value in tensors.items():
+        pname, suffix = key.split("::", 1)
+        state[f"{params[pname].name}_{suffix}"] = paddle.to_tensor(value)
+    opt.set_state_dict(state)
