@@ -1,0 +1,70 @@
+"""English and Simplified Chinese: Qt translators installed from resources/translations, switchable at run time.
+
+Every widget sets its texts in a ``retranslate()`` method that runs at construction and again on the
+``QEvent.LanguageChange`` Qt sends to all widgets when a translator is installed or removed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
+
+from . import settings
+from .resources import translations_dir
+
+# Language code -> name in that language (never translated: a user must find their own language).
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+SYSTEM = ""  # setting value meaning "follow the system locale"
+
+_installed: list[QTranslator] = []
+_current = "en"
+
+
+def system_language() -> str:
+    """The shipped language that fits the system's UI languages best (any Chinese locale -> zh_CN)."""
+    for name in QLocale.system().uiLanguages():
+        tag = name.replace("-", "_").lower()
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def preferred_language() -> str:
+    """The setting: SYSTEM ("") or a code of LANGUAGES."""
+    code = settings.value("language", SYSTEM, str)
+    return code if code in LANGUAGES else SYSTEM
+
+
+def current_language() -> str:
+    return _current
+
+
+def apply_language(code: str = SYSTEM, remember: bool = False) -> str:
+    """Install the translators for ``code`` (SYSTEM: follow the locale); returns the language now shown."""
+    global _current
+    app = QCoreApplication.instance()
+    if remember:
+        settings.set_value("language", code)
+    lang = code if code in LANGUAGES else system_language()
+    for tr in _installed:
+        app.removeTranslator(tr)
+    _installed.clear()
+    if lang != "en":
+        ours = QTranslator(app)
+        if ours.load(f"pmscreen_{lang}", str(translations_dir())):
+            _installed.append(ours)
+        qt = QTranslator(app)  # Qt's own strings: standard buttons, file dialogs
+        if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            _installed.append(qt)
+        for tr in _installed:
+            app.installTranslator(tr)
+    QLocale.setDefault(QLocale(lang))
+    _current = lang
+    # Qt posts LanguageChange to every window; deliver it now so the texts are updated when this returns.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
+    return lang
+
+
+def translate(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)

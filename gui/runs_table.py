@@ -1,0 +1,229 @@
+"""The runs table: every model in the library with its variant, depth, epochs and best validation metrics,
+so the four ResNet variants can be compared side by side (as the tutorial's results table does)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from .widgets import duration, percent
+
+SortRole = Qt.ItemDataRole.UserRole + 1
+PathRole = Qt.ItemDataRole.UserRole + 2
+
+
+@dataclass(frozen=True)
+class Run:
+    path: Path
+    meta: dict
+    bundled: bool
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name") or self.path.name
+
+    @property
+    def depth(self) -> int | None:
+        return (self.meta.get("architecture") or {}).get("depth")
+
+    @property
+    def variant(self) -> str:
+        return self.meta.get("variant") or "custom"
+
+    @property
+    def history(self) -> list[dict]:
+        return list(self.meta.get("history") or [])
+
+    @property
+    def planned_epochs(self) -> int | None:
+        return (self.meta.get("training") or {}).get("epochs")
+
+    @property
+    def metrics(self) -> dict:
+        return self.meta.get("metrics") or {}
+
+    @property
+    def seconds(self) -> float | None:
+        h = self.history
+        return sum(float(e.get("seconds", 0.0)) for e in h) if h else None
+
+    @property
+    def created(self) -> str:
+        text = self.meta.get("created", "")
+        try:
+            return _dt.datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return text
+
+
+def load_runs() -> list[Run]:
+    from core.library import list_models
+
+    return [Run(e.path, e.meta, e.bundled) for e in list_models(include_bundled=True)]
+
+
+class RunsModel(QAbstractTableModel):
+    COLUMNS = ("name", "variant", "depth", "epochs", "accuracy", "auc", "sensitivity", "specificity", "time",
+               "created")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.runs: list[Run] = []
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self.runs = load_runs()
+        self.endResetModel()
+
+    def headers(self) -> list[str]:
+        return [self.tr("Model"), self.tr("Variant"), self.tr("Depth"), self.tr("Epochs"), self.tr("Accuracy"),
+                self.tr("AUC"), self.tr("Sensitivity"), self.tr("Specificity"), self.tr("Time"), self.tr("Created")]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers()[section]
+        return None
+
+    def value(self, run: Run, col: str):
+        m = run.metrics
+        return {
+            "name": run.name,
+            "variant": run.variant,
+            "depth": run.depth,
+            "epochs": len(run.history),
+            "accuracy": m.get("accuracy"),
+            "auc": m.get("auc"),
+            "sensitivity": m.get("sensitivity"),
+            "specificity": m.get("specificity"),
+            "time": run.seconds,
+            "created": run.created,
+        }[col]
+
+    def text(self, run: Run, col: str) -> str:
+        v = self.value(run, col)
+        if col == "name":
+            return self.tr("{0} (bundled)").format(v) if run.bundled else f"{v} · {run.path.name}"
+        if col == "epochs":
+            planned = run.planned_epochs
+            return f"{v}/{planned}" if planned and planned != v else str(v)
+        if col in ("accuracy", "sensitivity", "specificity"):
+            return percent(v)
+        if col == "auc":
+            return "–" if v is None or v != v else f"{v:.4f}"
+        if col == "time":
+            return "–" if v is None else duration(v)
+        return "–" if v is None else str(v)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        run, col = self.runs[index.row()], self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(run, col)
+        if role == SortRole:
+            v = self.value(run, col)
+            return -1.0 if v is None or (isinstance(v, float) and v != v) else v
+        if role == PathRole:
+            return str(run.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(run.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("name", "created"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def run_at(self, row: int) -> Run:
+        return self.runs[row]
+
+    def row_of(self, path: str | Path) -> int | None:
+        path = Path(path)
+        return next((i for i, r in enumerate(self.runs) if r.path == path), None)
+
+    def export_csv(self, path: str | Path) -> None:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["folder", *self.COLUMNS])
+            for run in self.runs:
+                w.writerow([str(run.path), *(self.value(run, c) for c in self.COLUMNS)])
+
+
+class RunsTable(QTableView):
+    """Sortable runs table; selecting a run emits ``runSelected`` with its Run."""
+
+    runSelected = Signal(object)
+    useForDiagnosis = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.runs = RunsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.runs)
+        self.proxy.setSortRole(SortRole)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(RunsModel.COLUMNS.index("created"), Qt.SortOrder.DescendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    def refresh(self) -> None:
+        selected = self.selected_run()
+        self.runs.refresh()
+        if selected is not None:
+            self.select_path(selected.path, emit=False)
+
+    def selected_run(self) -> Run | None:
+        rows = self.selectionModel().selectedRows()
+        return self.runs.run_at(self.proxy.mapToSource(rows[0]).row()) if rows else None
+
+    def select_path(self, path: str | Path, emit: bool = True) -> bool:
+        row = self.runs.row_of(path)
+        if row is None:
+            return False
+        ix = self.proxy.mapFromSource(self.runs.index(row, 0))
+        self.blockSignals(not emit)
+        self.selectRow(ix.row())
+        self.blockSignals(False)
+        return True
+
+    def _selection_changed(self, *_) -> None:
+        run = self.selected_run()
+        if run is not None:
+            self.runSelected.emit(run)
+
+    def _menu(self, pos) -> None:
+        ix = self.indexAt(pos)
+        if not ix.isValid():
+            return
+        run = self.runs.run_at(self.proxy.mapToSource(ix).row())
+        menu = QMenu(self)
+        use = QAction(self.tr("Use for diagnosis"), menu)
+        use.triggered.connect(lambda: self.useForDiagnosis.emit(str(run.path)))
+        show = QAction(self.tr("Open folder"), menu)
+        show.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path))))
+        menu.addAction(use)
+        menu.addAction(show)
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+    def retranslate(self) -> None:
+        self.runs.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(RunsModel.COLUMNS) - 1)
+        if self.runs.rowCount():
+            self.runs.dataChanged.emit(self.runs.index(0, 0),
+                                       self.runs.index(self.runs.rowCount() - 1, len(RunsModel.COLUMNS) - 1))

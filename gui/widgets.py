@@ -1,0 +1,75 @@
+"""Small shared widgets: an image label that scales with its size, a drop-zone hint, helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+class ImageLabel(QLabel):
+    """Shows a QImage scaled to fit, keeping its aspect ratio; a text when there is no image."""
+
+    def __init__(self, parent: QWidget | None = None, minimum: int = 160):
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(minimum, minimum)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._style(False)
+
+    def _style(self, dark: bool) -> None:
+        self.setStyleSheet("background: #111; color: #bbb; border-radius: 4px;" if dark else
+                           "background: palette(base); color: palette(mid); border: 1px solid palette(midlight);"
+                           " border-radius: 4px;")
+
+    def set_image(self, image: QImage | None, text: str = "") -> None:
+        self._image = image if image is not None and not image.isNull() else None
+        self._style(self._image is not None)
+        if self._image is None:
+            self.setPixmap(QPixmap())
+            self.setText(text)
+        else:
+            self.setText("")
+            self._rescale()
+
+    def image(self) -> QImage | None:
+        return self._image
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._image is None:
+            return
+        size = self.size() - QSize(8, 8)
+        self.setPixmap(QPixmap.fromImage(self._image).scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                             Qt.TransformationMode.SmoothTransformation))
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 320)
+
+
+def local_paths(mime) -> list[Path]:
+    """Local files and folders of a drag's MIME data (URLs), in order."""
+    if mime is None or not mime.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in mime.urls() if isinstance(u, QUrl) and u.isLocalFile()]
+
+
+def is_language_change(event: QEvent) -> bool:
+    return event.type() == QEvent.Type.LanguageChange
+
+
+def percent(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.{digits}f} %"
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,0 +1,131 @@
+"""Dataset view: opening a folder fills the grid and counts; filters, preview, problems, errors, drag and drop."""
+
+import os
+import time
+
+from conftest import fundus, open_dataset, write
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication
+
+from gui.thumbnails import ItemRole
+
+
+def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, palm_root):
+    view = window.dataset_view
+    open_dataset(qtbot, window, palm_root)
+    assert view.model.rowCount() == 12  # 8 training + 4 validation; X0001.jpg is not a sample
+    assert view.pages.currentWidget() is view.grid
+    assert view.shown_label.text() == "12 of 12 images"
+    counts = view.class_counts()
+    assert counts["PM"] == (4, 2) and counts["non-PM"] == (4, 2)
+    assert counts["PM/P"] == (4, 0) and counts["non-PM/H"] == (2, 0) and counts["non-PM/N"] == (2, 0)
+    table = {view.counts.item(r, 0).text().strip(): (view.counts.item(r, 1).text(), view.counts.item(r, 2).text())
+             for r in range(view.counts.rowCount())}
+    assert table["PM"] == ("4", "2") and table["Total"] == ("8", "4")
+    assert table["H (high myopia)"] == ("2", "0")
+    # the problem found while reading: an unknown file-name prefix
+    assert view.tabs.tabText(1) == "Problems (1)"
+    assert view.problems.topLevelItem(0).text(0) == "X0001.jpg"
+    assert "prefix" in view.problems.topLevelItem(0).text(1)
+    # thumbnails arrive asynchronously and are cached
+    qtbot.waitUntil(lambda: isinstance(view.model.index(0).data(Qt.ItemDataRole.DecorationRole), QImage), timeout=5000)
+    thumb = view.model.index(0).data(Qt.ItemDataRole.DecorationRole)
+    assert max(thumb.width(), thumb.height()) <= 112
+    # the training view learns about the data set
+    assert "8 training and 4 validation" in window.training_view.data_label.text()
+    assert window.training_view.start_button.isEnabled()
+
+
+def test_filters_by_split_and_class(qtbot, window, palm_root):
+    view = window.dataset_view
+    open_dataset(qtbot, window, palm_root)
+    view.set_filters("val")
+    assert view.model.rowCount() == 4
+    assert all(view.model.item(r).split == "val" for r in range(4))
+    view.set_filters("all", ("label", "PM"))
+    assert view.model.rowCount() == 6
+    view.set_filters("train", ("tag", "H"))
+    assert view.model.rowCount() == 2
+    assert {view.model.item(r).sample.path.name for r in range(2)} == {"H0001.jpg", "H0002.jpg"}
+    assert view.shown_label.text() == "2 of 12 images"
+    # the combo boxes drive the same filter
+    view.split_combo.setCurrentIndex(view.split_combo.findData("all"))
+    i = next(i for i in range(view.class_combo.count()) if tuple(view.class_combo.itemData(i)) == ("label", "non-PM"))
+    view.class_combo.setCurrentIndex(i)
+    assert view.model.rowCount() == 6
+
+
+def test_selecting_an_image_shows_the_preview_with_name_label_and_size(qtbot, window, palm_root):
+    view = window.dataset_view
+    open_dataset(qtbot, window, palm_root)
+    view.set_filters("train", ("tag", "P"))
+    view.grid.setCurrentIndex(view.model.index(1))
+    assert view.info_fields["file"].text() == "P0002.jpg"
+    assert view.info_fields["split"].text() == "training"
+    assert view.info_fields["label"].text() == "PM — P (pathologic myopia)"
+    qtbot.waitUntil(lambda: view.preview.image() is not None, timeout=5000)
+    assert view.info_fields["size"].text() == "256 × 240 pixels"  # the original size, not the thumbnail's
+    view.set_filters("val")
+    view.grid.setCurrentIndex(view.model.index(0))
+    assert view.info_fields["label"].text() == "PM"  # V0001 is PM in the csv
+
+
+def test_a_folder_that_is_no_data_set_shows_an_error_and_keeps_working(qtbot, window, tmp_path, palm_root):
+    view = window.dataset_view
+    (tmp_path / "empty").mkdir()
+    view.open_folder(tmp_path / "empty")
+    qtbot.waitUntil(lambda: not view.busy and view.error_label.isVisible(), timeout=5000)
+    assert "Cannot open this data set" in view.error_label.text()
+    assert "no images found" in view.error_label.text()
+    assert QApplication.activeModalWidget() is None  # no modal dialog
+    open_dataset(qtbot, window, palm_root)  # and a good one still opens
+    assert not view.error_label.isVisible() and view.model.rowCount() == 12
+
+
+def _drop(widget, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    return drop
+
+
+def test_dropping_a_folder_on_the_window_opens_it_as_a_data_set(qtbot, window, palm_root):
+    window.show_page(1)
+    _drop(window, [palm_root])
+    assert window.stack.currentIndex() == 0
+    qtbot.waitUntil(lambda: window.dataset_view.dataset is not None, timeout=10000)
+    assert window.dataset_view.model.rowCount() == 12
+
+
+def test_a_large_grid_scrolls_without_decoding_on_the_ui_thread(qtbot, window, tmp_path):
+    """10,000 images: the model is filled at once, painting a screen of cells takes milliseconds, and the
+    decoder queue stays bounded however fast the user scrolls."""
+    src = write(tmp_path / "src.jpg", fundus(1, True, (480, 512)))
+    train = tmp_path / "big" / "Training"
+    train.mkdir(parents=True)
+    for i in range(10_000):
+        os.symlink(src, train / f"{'PHN'[i % 3]}{i:05d}.jpg")
+    view = window.dataset_view
+    open_dataset(qtbot, window, tmp_path / "big")
+    assert view.model.total() == 10_000
+    bar = view.grid.verticalScrollBar()
+    assert bar.maximum() > 100_000
+    worst = 0.0
+    for step in range(60):
+        bar.setValue(int(bar.maximum() * step / 59))
+        t0 = time.perf_counter()
+        view.grid.viewport().repaint()
+        worst = max(worst, time.perf_counter() - t0)
+        assert view.loader.pending() <= view.loader.max_queue + 2
+    assert worst < 0.25, f"painting one screen of thumbnails took {worst * 1000:.0f} ms"
+    last = view.model.index(view.model.rowCount() - 1)
+    view.grid.scrollTo(last)
+    qtbot.waitUntil(lambda: isinstance(last.data(Qt.ItemDataRole.DecorationRole), QImage), timeout=10000)
+    assert last.data(ItemRole).split == "val"  # no validation folder: a stratified 20 % is held out

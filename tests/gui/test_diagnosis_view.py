@@ -1,0 +1,100 @@
+"""Diagnosis view: drops and opened files are diagnosed on a worker thread with a model of the library; files that
+cannot be read become error rows; without a model the view says how to get one."""
+
+import csv
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+
+def drop(widget, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    ev = QDropEvent(QPointF(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+    assert ev.isAccepted()
+
+
+def wait_done(qtbot, view, n):
+    qtbot.waitUntil(lambda: view.results.rowCount() == n and not view.busy, timeout=60000)
+
+
+def test_dropping_a_good_and_a_bad_image_gives_a_result_and_an_error_row(qtbot, library_model, window, images):
+    view = window.diagnosis_view
+    window.show_page(2)
+    assert view.model_dir() == library_model
+    drop(view, [images["good"], images["bad"]])
+    wait_done(qtbot, view, 2)
+    good, bad = view.results.rows
+    assert good.error is None and 0.0 <= good.probability <= 1.0
+    assert bad.error and bad.probability is None
+    m = view.results
+    assert m.index(0, 2).data() in ("PM", "not PM")
+    assert m.index(0, 1).data().endswith("%")
+    assert m.index(1, 2).data().startswith("Error: ") and "not a readable image" in m.index(1, 2).data()
+    assert m.index(1, 1).data() == "–"
+    assert QApplication.activeModalWidget() is None  # no dialog, let alone a storm of them
+    assert view.progress.value() == view.progress.maximum() == 2
+    assert view.progress_label.text() == "1 results, 1 errors"
+    assert "ResNet-18-D" in window.model_status.text()
+
+
+def test_one_image_shows_probability_verdict_in_colour_and_the_model(qtbot, library_model, window, images):
+    view = window.diagnosis_view
+    assert view.diagnose([images["png"]])
+    wait_done(qtbot, view, 1)
+    pred = view.results.rows[0]
+    expected = "PM — pathologic myopia" if pred.pm else "Not PM"
+    assert view.verdict.text() == expected
+    assert ("#c62828" if pred.pm else "#2e7d32") in view.verdict.styleSheet()
+    assert view.probability.text() == f"PM probability: {100 * pred.probability:.1f} %"
+    assert view.detail_model.text().startswith("Model: ResNet-18-D (PM when probability ≥ 50.0%)")
+    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)
+    assert view.detail_file.text() == "eye2.png"
+
+
+def test_a_dropped_folder_and_more_drops_while_busy_are_all_diagnosed(qtbot, library_model, window, palm_root,
+                                                                      images, tmp_path):
+    view = window.diagnosis_view
+    empty = tmp_path / "no-images"
+    empty.mkdir()
+    drop(view, [palm_root / "PALM-Validation400"])
+    drop(view, [images["good"], empty])  # queued behind the first drop
+    wait_done(qtbot, view, 6)
+    names = [r.path.rsplit("/", 1)[-1] for r in view.results.rows]
+    assert names[:4] == ["V0001.jpg", "V0002.jpg", "V0003.jpg", "V0004.jpg"]
+    assert names[4] == "eye.jpg"
+    assert "holds no JPEG" in view.results.rows[5].error
+    out = tmp_path / "results.csv"
+    assert view.export_csv(out) == 6
+    rows = list(csv.DictReader(out.open()))
+    assert [r["verdict"] for r in rows][-1] == "error" and rows[0]["model"] == "ResNet-18-D"
+
+
+def test_without_a_model_the_view_says_so_and_points_to_training(qtbot, window, images):
+    view = window.diagnosis_view
+    window.show_page(2)
+    assert view.model_dir() is None
+    assert view.no_model.isVisible()
+    assert "No model is installed" in view.no_model_label.text()
+    assert "Training view" in view.no_model_label.text() and "open a model folder" in view.no_model_label.text()
+    assert not view.diagnose([images["good"]])
+    assert view.results.rowCount() == 0
+    qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentIndex() == 1
+    assert window.model_status.text() == "Model: none"
+
+
+def test_opening_a_model_folder_outside_the_library(qtbot, window, library_model, tmp_path):
+    view = window.diagnosis_view
+    window.show_page(2)
+    assert not view.select_model(tmp_path)  # not a model folder: said inline, no crash
+    assert "not a model folder" in view.no_model_label.text() and view.no_model.isVisible()
+    assert view.select_model(library_model)
+    assert view.model_dir() == library_model and not view.no_model.isVisible()
