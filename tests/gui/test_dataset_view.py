@@ -3,7 +3,7 @@
 import os
 import time
 
-from conftest import fundus, open_dataset, write
+from gui_support import fundus, open_dataset, write
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication
 from gui.thumbnails import ItemRole
 
 
-def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, palm_root):
+def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, tiny_palm):
     view = window.dataset_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     assert view.model.rowCount() == 12  # 8 training + 4 validation; X0001.jpg is not a sample
     assert view.pages.currentWidget() is view.grid
     assert view.shown_label.text() == "12 of 12 images"
@@ -37,9 +37,9 @@ def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, palm_root
     assert window.training_view.start_button.isEnabled()
 
 
-def test_filters_by_split_and_class(qtbot, window, palm_root):
+def test_filters_by_split_and_class(qtbot, window, tiny_palm):
     view = window.dataset_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     view.set_filters("val")
     assert view.model.rowCount() == 4
     assert all(view.model.item(r).split == "val" for r in range(4))
@@ -56,9 +56,9 @@ def test_filters_by_split_and_class(qtbot, window, palm_root):
     assert view.model.rowCount() == 6
 
 
-def test_selecting_an_image_shows_the_preview_with_name_label_and_size(qtbot, window, palm_root):
+def test_selecting_an_image_shows_the_preview_with_name_label_and_size(qtbot, window, tiny_palm):
     view = window.dataset_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     view.set_filters("train", ("tag", "P"))
     view.grid.setCurrentIndex(view.model.index(1))
     assert view.info_fields["file"].text() == "P0002.jpg"
@@ -71,7 +71,7 @@ def test_selecting_an_image_shows_the_preview_with_name_label_and_size(qtbot, wi
     assert view.info_fields["label"].text() == "PM"  # V0001 is PM in the csv
 
 
-def test_a_folder_that_is_no_data_set_shows_an_error_and_keeps_working(qtbot, window, tmp_path, palm_root):
+def test_a_folder_that_is_no_data_set_shows_an_error_and_keeps_working(qtbot, window, tmp_path, tiny_palm):
     view = window.dataset_view
     (tmp_path / "empty").mkdir()
     view.open_folder(tmp_path / "empty")
@@ -79,7 +79,7 @@ def test_a_folder_that_is_no_data_set_shows_an_error_and_keeps_working(qtbot, wi
     assert "Cannot open this data set" in view.error_label.text()
     assert "no images found" in view.error_label.text()
     assert QApplication.activeModalWidget() is None  # no modal dialog
-    open_dataset(qtbot, window, palm_root)  # and a good one still opens
+    open_dataset(qtbot, window, tiny_palm)  # and a good one still opens
     assert not view.error_label.isVisible() and view.model.rowCount() == 12
 
 
@@ -96,9 +96,9 @@ def _drop(widget, paths):
     return drop
 
 
-def test_dropping_a_folder_on_the_window_opens_it_as_a_data_set(qtbot, window, palm_root):
+def test_dropping_a_folder_on_the_window_opens_it_as_a_data_set(qtbot, window, tiny_palm):
     window.show_page(1)
-    _drop(window, [palm_root])
+    _drop(window, [tiny_palm])
     assert window.stack.currentIndex() == 0
     qtbot.waitUntil(lambda: window.dataset_view.dataset is not None, timeout=10000)
     assert window.dataset_view.model.rowCount() == 12

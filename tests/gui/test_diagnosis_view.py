@@ -59,12 +59,12 @@ def test_one_image_shows_probability_verdict_in_colour_and_the_model(qtbot, libr
     assert view.detail_file.text() == "eye2.png"
 
 
-def test_a_dropped_folder_and_more_drops_while_busy_are_all_diagnosed(qtbot, library_model, window, palm_root,
+def test_a_dropped_folder_and_more_drops_while_busy_are_all_diagnosed(qtbot, library_model, window, tiny_palm,
                                                                       images, tmp_path):
     view = window.diagnosis_view
     empty = tmp_path / "no-images"
     empty.mkdir()
-    drop(view, [palm_root / "PALM-Validation400"])
+    drop(view, [tiny_palm / "PALM-Validation400"])
     drop(view, [images["good"], empty])  # queued behind the first drop
     wait_done(qtbot, view, 6)
     names = [r.path.rsplit("/", 1)[-1] for r in view.results.rows]

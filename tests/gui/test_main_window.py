@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import open_dataset
+from gui_support import open_dataset
 from PySide6.QtGui import QKeySequence
 
 from core.models import VARIANT_HELP
@@ -12,8 +12,8 @@ from gui.resources import translations_dir
 from gui.training_view import VARIANT_HELP_SOURCE
 
 
-def test_switching_to_chinese_changes_the_visible_labels(qtbot, window, palm_root):
-    open_dataset(qtbot, window, palm_root)
+def test_switching_to_chinese_changes_the_visible_labels(qtbot, window, tiny_palm):
+    open_dataset(qtbot, window, tiny_palm)
     tv, dv = window.training_view, window.diagnosis_view
     assert window.sidebar.item(0).text() == "Dataset"
     assert window.set_language("zh_CN") == "zh_CN"
@@ -40,8 +40,8 @@ def test_every_string_is_translated_and_the_catalogue_is_compiled():
     assert VARIANT_HELP_SOURCE == VARIANT_HELP
 
 
-def test_settings_are_remembered_between_sessions(qtbot, window, palm_root):
-    open_dataset(qtbot, window, palm_root)
+def test_settings_are_remembered_between_sessions(qtbot, window, tiny_palm):
+    open_dataset(qtbot, window, tiny_palm)
     window.training_view.apply_values(dict(depth=34, variant="C", epochs=3, lr=0.002, flip=False))
     window.resize(900, 580)
     window.show_page(2)
@@ -56,7 +56,7 @@ def test_settings_are_remembered_between_sessions(qtbot, window, palm_root):
     assert again.size() == geometry.size()
     assert again.stack.currentIndex() == 2
     qtbot.waitUntil(lambda: again.dataset_view.dataset is not None, timeout=10000)  # the last data set reopens
-    assert Path(again.dataset_view.dataset.root) == palm_root
+    assert Path(again.dataset_view.dataset.root) == tiny_palm
     again.close()
 
 

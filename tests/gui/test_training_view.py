@@ -5,7 +5,7 @@ import math
 import time
 
 import pytest
-from conftest import open_dataset
+from gui_support import open_dataset
 from PySide6.QtCore import Qt, QTimer
 
 from gui.training_view import VARIANT_HELP_SOURCE
@@ -15,9 +15,9 @@ def quick_settings(view, epochs=1, batch_size=4):
     view.apply_values(dict(depth=18, variant="D", epochs=epochs, batch_size=batch_size, lr=0.01, rotate=0.0))
 
 
-def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, palm_root):
+def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_palm):
     view = window.training_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     quick_settings(view)
     assert view.runs_table.model().rowCount() == 0
     qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
@@ -46,9 +46,9 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, palm_r
     assert window.diagnosis_view.model_combo.findData(str(run.path)) >= 0
 
 
-def test_stop_ends_the_worker_within_two_seconds(qtbot, window, palm_root):
+def test_stop_ends_the_worker_within_two_seconds(qtbot, window, tiny_palm):
     view = window.training_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=50, batch_size=2)
     assert view.start()
     qtbot.waitUntil(lambda: view._last_batch is not None, timeout=60000)
@@ -64,9 +64,9 @@ def test_stop_ends_the_worker_within_two_seconds(qtbot, window, palm_root):
     assert view.start_button.isEnabled()
 
 
-def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, window, palm_root):
+def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, window, tiny_palm):
     view = window.training_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=50, batch_size=2)
     assert view.start()
     qtbot.waitUntil(lambda: view._last_batch is not None, timeout=60000)
@@ -78,9 +78,9 @@ def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, wind
     assert trainer.result.stopped  # a Finished(stopped=True), not a Failed
 
 
-def test_the_ui_thread_stays_responsive_during_training(qtbot, window, palm_root):
+def test_the_ui_thread_stays_responsive_during_training(qtbot, window, tiny_palm):
     view = window.training_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=1, batch_size=4)
     ticks = []
     timer = QTimer()
@@ -142,9 +142,9 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     assert len(view.auc_curve.getData()[0]) == 4
 
 
-def test_variant_and_advanced_tweaks_build_the_training_config(qtbot, window, palm_root):
+def test_variant_and_advanced_tweaks_build_the_training_config(qtbot, window, tiny_palm):
     view = window.training_view
-    open_dataset(qtbot, window, palm_root)
+    open_dataset(qtbot, window, tiny_palm)
     for i in range(view.variant.count()):
         letter = view.variant.itemData(i)
         assert view.variant.itemData(i, Qt.ItemDataRole.ToolTipRole) == VARIANT_HELP_SOURCE[letter]
