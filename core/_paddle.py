@@ -14,3 +14,5 @@ with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
 
 # Paddle warns on every BatchNorm call under DataParallel that it tracks global statistics: expected here.
 warnings.filterwarnings("ignore", message="When training, we now always track")
+# Raised again when Paddle lazily imports its C++-extension helpers.
+warnings.filterwarnings("ignore", message="No ccache found")

@@ -37,29 +37,41 @@ def build_parser() -> argparse.ArgumentParser:
     from .models import DEPTHS, VARIANTS
     from .optim import OPTIMIZERS, SCHEDULES
 
-    p = _Parser(prog="pmscreen", description="Screen colour fundus photographs for pathologic myopia (PM), "
-                "and train and compare ResNet O/B/C/D models on PALM / iChallenge-PM data. "
-                "Without a command, the desktop application starts.")
+    p = _Parser(
+        prog="pmscreen",
+        description="Screen colour fundus photographs for pathologic myopia (PM), "
+        "and train and compare ResNet O/B/C/D models on PALM / iChallenge-PM data. "
+        "Without a command, the desktop application starts.",
+    )
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    t = sub.add_parser("train", help="train a ResNet and keep its best epoch as a model folder",
-                       description="Train a ResNet on a PALM root (PALM-Training400 + PALM-Validation400 with its "
-                       "label file), a prefix-labelled folder, or a one-folder-per-class layout. The best epoch "
-                       "(by --best-metric) is written to --out as a model folder; every epoch is checkpointed "
-                       "there so --resume continues an interrupted run.")
+    t = sub.add_parser(
+        "train",
+        help="train a ResNet and keep its best epoch as a model folder",
+        description="Train a ResNet on a PALM root (PALM-Training400 + PALM-Validation400 with its "
+        "label file), a prefix-labelled folder, or a one-folder-per-class layout. The best epoch "
+        "(by --best-metric) is written to --out as a model folder; every epoch is checkpointed "
+        "there so --resume continues an interrupted run.",
+    )
     t.add_argument("--data", help="data set root (required unless --resume)")
     t.add_argument("--labels", help="validation label file (.xlsx/.csv with imgName, Label); found automatically")
     t.add_argument("--out", required=True, help="run folder: the best model, checkpoint and log go here")
-    t.add_argument("--resume", action="store_true", help="continue the run in --out (its recipe is kept; "
-                   "--epochs may extend it)")
+    t.add_argument(
+        "--resume", action="store_true", help="continue the run in --out (its recipe is kept; --epochs may extend it)"
+    )
     t.add_argument("--depth", type=int, default=50, choices=sorted(DEPTHS))
-    t.add_argument("--variant", default="D", type=str.upper, choices=sorted(VARIANTS),
-                   help="Bag-of-Tricks variant: O original, B stride in 3x3, C + deep stem, D + avg-pool "
-                   "shortcut (default D)")
+    t.add_argument(
+        "--variant",
+        default="D",
+        type=str.upper,
+        choices=sorted(VARIANTS),
+        help="Bag-of-Tricks variant: O original, B stride in 3x3, C + deep stem, D + avg-pool shortcut (default D)",
+    )
     for flag, what in (("stride-in-3x3", "tweak B"), ("deep-stem", "tweak C"), ("avg-down", "tweak D")):
-        t.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None,
-                       help=f"override {what} of the variant")
+        t.add_argument(
+            f"--{flag}", action=argparse.BooleanOptionalAction, default=None, help=f"override {what} of the variant"
+        )
     t.add_argument("--zero-init-last-bn", action="store_true", help="zero-initialise each block's last BN gamma")
     t.add_argument("--epochs", type=_positive_int, default=20)
     t.add_argument("--batch-size", type=_positive_int, default=16, help="images per step and process (default 16)")
@@ -74,31 +86,49 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")
     t.add_argument("--no-flip", dest="flip", action="store_false", help="no random horizontal flips")
     t.add_argument("--rotate", type=float, default=10.0, help="random rotation range in degrees (0 = off)")
+    t.add_argument("--scale", type=float, default=0.0, help="random zoom range, e.g. 0.1 = ±10%% (0 = off)")
+    t.add_argument("--shift", type=float, default=0.0, help="random shift as a fraction of the size (0 = off)")
     t.add_argument("--color-jitter", type=float, default=0.1, help="brightness/contrast/saturation jitter")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--limit", type=_positive_int, help="train on N training images (stratified), for quick runs")
-    t.add_argument("--val-fraction", type=float, default=0.2,
-                   help="share of training images held out when there is no validation label file")
-    t.add_argument("--best-metric", default="accuracy", choices=["accuracy", "auc", "f1", "loss", "sensitivity",
-                                                                  "specificity"])
+    t.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.2,
+        help="share of training images held out when there is no validation label file",
+    )
+    t.add_argument(
+        "--best-metric", default="accuracy", choices=["accuracy", "auc", "f1", "loss", "sensitivity", "specificity"]
+    )
     t.add_argument("--threshold", type=float, default=0.5, help="PM decision threshold for the metrics")
     t.add_argument("--device", default="auto", help="auto (GPU when available), cpu or gpu[:N]")
     t.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on GPU")
-    t.add_argument("--nproc", type=_positive_int, default=1,
-                   help="data-parallel processes (paddle.distributed.launch; gloo on CPU, NCCL on GPUs)")
+    t.add_argument(
+        "--nproc",
+        type=_positive_int,
+        default=1,
+        help="data-parallel processes (paddle.distributed.launch; gloo on CPU, NCCL on GPUs)",
+    )
 
-    e = sub.add_parser("evaluate", help="score a model on labelled images",
-                       description="Score a model on a folder of images labelled by an xlsx/csv file "
-                       "(columns imgName, Label). Unreadable images are skipped with a warning.")
+    e = sub.add_parser(
+        "evaluate",
+        help="score a model on labelled images",
+        description="Score a model on a folder of images labelled by an xlsx/csv file "
+        "(columns imgName, Label). Unreadable images are skipped with a warning.",
+    )
     _model_args(e)
     e.add_argument("--images", required=True, help="folder of images")
     e.add_argument("--labels", required=True, help="label file (.xlsx or .csv with imgName, Label)")
     e.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
-    r = sub.add_parser("predict", help="diagnose images", description="PM probability and verdict per image. "
-                       "Folders are searched for JPEG, PNG, TIFF and BMP files. Unreadable files get an error "
-                       "row; the rest go on (exit code 2 if any was unreadable).")
+    r = sub.add_parser(
+        "predict",
+        help="diagnose images",
+        description="PM probability and verdict per image. "
+        "Folders are searched for JPEG, PNG, TIFF and BMP files. Unreadable files get an error "
+        "row; the rest go on (exit code 2 if any was unreadable).",
+    )
     _model_args(r)
     r.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     r.add_argument("--json", action="store_true", help="one JSON object per image and line")
@@ -141,18 +171,44 @@ def main(argv: list[str] | None = None) -> int:
 
 # ---------------------------------------------------------------- train
 
+
 def _config_from_args(a):
     from .trainer import TrainConfig
 
-    tweaks = {k: v for k, v in (("stride_in_3x3", a.stride_in_3x3), ("deep_stem", a.deep_stem),
-                                ("avg_down", a.avg_down)) if v is not None}
+    tweaks = {
+        k: v
+        for k, v in (("stride_in_3x3", a.stride_in_3x3), ("deep_stem", a.deep_stem), ("avg_down", a.avg_down))
+        if v is not None
+    }
     return TrainConfig(
-        data=a.data or "", labels=a.labels, val_fraction=a.val_fraction, limit=a.limit, depth=a.depth,
-        variant=a.variant, tweaks=tweaks, zero_init_last_bn=a.zero_init_last_bn, epochs=a.epochs,
-        batch_size=a.batch_size, val_batch_size=a.val_batch_size, optimizer=a.optimizer, lr=a.lr,
-        momentum=a.momentum, weight_decay=a.weight_decay, schedule=a.schedule, warmup_epochs=a.warmup_epochs,
-        label_smoothing=a.label_smoothing, mixup=a.mixup, flip=a.flip, rotate=a.rotate,
-        color_jitter=a.color_jitter, seed=a.seed, device=a.device, amp=a.amp, best_metric=a.best_metric,
+        data=a.data or "",
+        labels=a.labels,
+        val_fraction=a.val_fraction,
+        limit=a.limit,
+        depth=a.depth,
+        variant=a.variant,
+        tweaks=tweaks,
+        zero_init_last_bn=a.zero_init_last_bn,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        val_batch_size=a.val_batch_size,
+        optimizer=a.optimizer,
+        lr=a.lr,
+        momentum=a.momentum,
+        weight_decay=a.weight_decay,
+        schedule=a.schedule,
+        warmup_epochs=a.warmup_epochs,
+        label_smoothing=a.label_smoothing,
+        mixup=a.mixup,
+        flip=a.flip,
+        rotate=a.rotate,
+        scale=a.scale,
+        shift=a.shift,
+        color_jitter=a.color_jitter,
+        seed=a.seed,
+        device=a.device,
+        amp=a.amp,
+        best_metric=a.best_metric,
         threshold=a.threshold,
     )
 
@@ -193,8 +249,13 @@ def cmd_train(a, argv) -> int:
             return
         if isinstance(ev, BatchEnd):
             if tty:
-                print(f"\r  epoch {ev.epoch} batch {ev.step}/{ev.steps}  loss {ev.loss:.4f}  "
-                      f"{ev.images_per_sec:.1f} img/s ", end="", file=sys.stderr, flush=True)
+                print(
+                    f"\r  epoch {ev.epoch} batch {ev.step}/{ev.steps}  loss {ev.loss:.4f}  "
+                    f"{ev.images_per_sec:.1f} img/s ",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
             return
         line = format_event(ev)
         if line:
@@ -218,6 +279,7 @@ def cmd_train(a, argv) -> int:
 
 
 # ---------------------------------------------------------------- evaluate / predict
+
 
 def _model_dir(a) -> Path:
     if a.model:
@@ -252,8 +314,13 @@ def cmd_evaluate(a, argv) -> int:
     threshold = predictor.threshold if a.threshold is None else a.threshold
     m = validate(predictor.model, cache, a.batch_size, threshold, positive=predictor.positive)
     seconds = time.perf_counter() - t0
-    out = {"model": predictor.name, "model_dir": str(predictor.model_dir), **summary(m),
-           "skipped": [str(p) for p in problems], "seconds": round(seconds, 3)}
+    out = {
+        "model": predictor.name,
+        "model_dir": str(predictor.model_dir),
+        **summary(m),
+        "skipped": [str(p) for p in problems],
+        "seconds": round(seconds, 3),
+    }
     if a.json:
         print(json.dumps({k: _num(v) for k, v in out.items()}))
         return EXIT_OK

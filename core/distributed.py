@@ -68,8 +68,10 @@ def sync_buffers(model) -> None:
 
     from ._paddle import paddle
 
+    # Paddle keeps BatchNorm's running mean/variance as non-trainable parameters, not as buffers.
+    stats = [p for p in model.parameters() if p.stop_gradient] + list(model.buffers())
     with paddle.no_grad():
-        for buf in model.buffers():
+        for buf in stats:
             if buf.dtype in (paddle.float32, paddle.float16, paddle.bfloat16):
                 pdist.all_reduce(buf)
                 buf.set_value(buf / world_size())

@@ -28,21 +28,24 @@ class Augment:
 
     flip: bool = True
     rotate_deg: float = 10.0
+    scale: float = 0.0  # random zoom in [1 - scale, 1 + scale]
+    shift: float = 0.0  # random translation, as a fraction of the image size
     color_jitter: float = 0.1  # relative brightness / contrast / saturation change
 
     @property
     def enabled(self) -> bool:
-        return self.flip or self.rotate_deg > 0 or self.color_jitter > 0
+        return self.flip or self.rotate_deg > 0 or self.scale > 0 or self.shift > 0 or self.color_jitter > 0
 
     def __call__(self, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.flip and rng.random() < 0.5:
+        if self.flip and rng.random() < 0.5:  # a left eye mirrored looks like a right eye
             img = img[:, ::-1]
-        if self.rotate_deg > 0:
-            angle = rng.uniform(-self.rotate_deg, self.rotate_deg)
+        if self.rotate_deg > 0 or self.scale > 0 or self.shift > 0:
             h, w = img.shape[:2]
-            m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+            angle = rng.uniform(-self.rotate_deg, self.rotate_deg)
+            m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, rng.uniform(1 - self.scale, 1 + self.scale))
+            m[:, 2] += rng.uniform(-self.shift, self.shift, 2) * (w, h)
             img = cv2.warpAffine(np.ascontiguousarray(img), m, (w, h), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # black, like the fundus mask
         if self.color_jitter > 0:
             j = self.color_jitter
             x = img.astype(np.float32)
@@ -55,7 +58,7 @@ class Augment:
         return img
 
 
-NO_AUGMENT = Augment(flip=False, rotate_deg=0.0, color_jitter=0.0)
+NO_AUGMENT = Augment(flip=False, rotate_deg=0.0, scale=0.0, shift=0.0, color_jitter=0.0)
 
 
 def load_pixels(path) -> np.ndarray:

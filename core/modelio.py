@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +35,35 @@ def _backup(target: Path) -> Path:
     return target.with_name(f".{target.name}.previous")
 
 
+def _writer_gone(tmp: Path) -> bool:
+    try:
+        pid = int(tmp.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":  # no safe liveness probe: only clear leftovers older than a day
+        return time.time() - tmp.stat().st_mtime > 86400
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def recover_folder(target: Path) -> None:
-    """Finish or undo a swap that a killed process left half done."""
+    """Finish or undo a swap that a killed process left half done, and clear its temporary folder."""
     target, backup = Path(target), _backup(Path(target))
     if backup.is_dir() and not target.exists():
         os.replace(backup, target)  # killed between the two renames: the previous folder comes back
     elif backup.is_dir():
         shutil.rmtree(backup, ignore_errors=True)  # killed after the swap, before the clean-up
+    if target.parent.is_dir():
+        for tmp in target.parent.glob(f".{target.name}.tmp-*"):
+            if _writer_gone(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -69,6 +69,8 @@ class TrainConfig:
     mixup: float = 0.0  # Beta(alpha, alpha) mixing; 0 = off
     flip: bool = True
     rotate: float = 10.0
+    scale: float = 0.0
+    shift: float = 0.0
     color_jitter: float = 0.1
     seed: int = 0
     device: str = "auto"
@@ -91,7 +93,8 @@ class TrainConfig:
 
     @property
     def augment(self) -> Augment:
-        return Augment(flip=self.flip, rotate_deg=self.rotate, color_jitter=self.color_jitter)
+        return Augment(flip=self.flip, rotate_deg=self.rotate, scale=self.scale, shift=self.shift,
+                       color_jitter=self.color_jitter)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -217,7 +220,9 @@ class Trainer:
                 with paddle.amp.auto_cast(enable=amp):
                     logits = net(paddle.to_tensor(x))
                 loss = soft_cross_entropy(logits, paddle.to_tensor(targets))
+                self._check_stop()  # a step cannot be interrupted, so look again between its halves
                 scaler.scale(loss).backward()
+                self._check_stop()
                 scaler.step(opt)
                 scaler.update()
                 opt.clear_grad()

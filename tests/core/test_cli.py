@@ -1,0 +1,138 @@
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from core.cli import main
+
+
+def _train(root, out, *extra):
+    return main(["train", "--data", str(root), "--depth", "18", "--variant", "D", "--epochs", "1",
+                 "--batch-size", "4", "--lr", "1e-3", "--out", str(out), *extra])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from tests.synthetic import make_palm_root
+
+    base = tmp_path_factory.mktemp("cli")
+    root = make_palm_root(base / "palm")
+    assert _train(root, base / "model") == 0
+    return root, base / "model"
+
+
+def test_help_texts_run_without_paddle():
+    out = subprocess.run([sys.executable, "-c", "import sys; from core.cli import main\n"
+                          "try:\n    main(['train', '--help'])\nexcept SystemExit as e:\n"
+                          "    print('paddle' in sys.modules, e.code)"], capture_output=True, text=True)
+    assert "--variant" in out.stdout and out.stdout.strip().endswith("True 0")
+
+
+def test_entry_point_help_and_version():
+    for args in (["--help"], ["--version"]):
+        proc = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True)
+        assert proc.returncode == 0 and ("pmscreen" in proc.stdout)
+
+
+def test_evaluate_json(trained, capsys):
+    root, model = trained
+    code = main(["evaluate", "--model", str(model), "--images", str(root / "PALM-Validation400"),
+                 "--labels", str(root / "PALM-Validation-GT" / "labels.xlsx"), "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] == 6
+    for key in ("accuracy", "auc", "sensitivity", "specificity", "loss", "precision", "f1", "confusion"):
+        assert key in out
+
+
+def test_evaluate_skips_bad_images_with_a_warning(trained, tmp_path, capsys):
+    root, model = trained
+    images = tmp_path / "imgs"
+    images.mkdir()
+    for f in (root / "PALM-Validation400").iterdir():
+        (images / f.name).write_bytes(f.read_bytes())
+    (images / "V0001.jpg").write_bytes(b"")
+    code = main(["evaluate", "--model", str(model), "--images", str(images),
+                 "--labels", str(root / "PALM-Validation-GT" / "labels.xlsx"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out)["n"] == 5
+    assert "V0001.jpg" in captured.err and "empty" in captured.err
+
+
+def test_predict_text_and_json(trained, tmp_path, capsys):
+    root, model = trained
+    bad = tmp_path / "broken.jpg"
+    bad.write_text("nope")
+    good = root / "PALM-Validation400" / "V0000.jpg"
+    code = main(["predict", "--model", str(model), str(good), str(bad), "--json"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 2  # one input was unreadable, the other still diagnosed
+    assert lines[0]["file"] == str(good) and 0 <= lines[0]["probability"] <= 1
+    assert lines[0]["verdict"] in ("PM", "not PM")
+    assert lines[1]["verdict"] == "error" and "not a readable image" in lines[1]["error"]
+    assert main(["predict", "--model", str(model), str(root / "PALM-Validation400")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 7 and re.match(r".*V0000\.jpg\t0\.\d{4}\t(PM|not PM)$", out[1])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["evaluate", "--model", "/no/such/model", "--images", ".", "--labels", "x.csv"], "label file not found"),
+    (["predict", "--model", "/no/such/model", "x.jpg"], "model folder not found"),
+    (["train", "--out", "/tmp/x"], "--data is required"),
+    (["train", "--data", "/no/such/dir", "--out", "/tmp/x"], "data folder not found"),
+])
+def test_bad_usage_exits_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--data", ".", "--out", "x", "--depth", "19"])
+    assert info.value.code == 2
+
+
+def test_bad_label_file_exits_2(trained, tmp_path, capsys):
+    root, model = trained
+    labels = tmp_path / "l.csv"
+    labels.write_text("ID,imgName,Diagnosis\n1,V0000.jpg,1\n")
+    assert main(["evaluate", "--model", str(model), "--images", str(root / "PALM-Validation400"),
+                 "--labels", str(labels)]) == 2
+    assert "no column named Label" in capsys.readouterr().err
+
+
+def test_train_on_real_palm_then_evaluate(palm_root, tmp_path, capsys):
+    """The core issue's acceptance run: ResNet-18-D, 1 epoch on 40 real images, scored on the 201."""
+    assert _train(palm_root, tmp_path / "r18d", "--limit", "40", "--batch-size", "8") == 0
+    out = capsys.readouterr().out
+    assert "data: 40 training images" in out and "epoch 1/1" in out
+    code = main(["evaluate", "--model", str(tmp_path / "r18d"), "--images", str(palm_root / "PALM-Validation400"),
+                 "--labels", str(palm_root / "PALM-Validation-GT" / "PM_Label_and_Fovea_Location.xlsx"), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["n"] == 201 and result["skipped"] == []
+    assert 0 <= result["auc"] <= 1 and 0 <= result["accuracy"] <= 1
+
+
+def test_two_process_data_parallel_training(tmp_path):
+    """paddle.distributed.launch with 2 CPU processes (gloo): both ranks end with identical weights."""
+    from tests.synthetic import make_palm_root
+
+    root = make_palm_root(tmp_path / "palm", n_train=16, n_val=4)
+    logs = tmp_path / "logs"
+    env = {**os.environ, "PMSCREEN_LAUNCH_LOG_DIR": str(logs)}
+    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(root), "--depth", "18",
+                           "--epochs", "2", "--batch-size", "4", "--lr", "1e-3", "--out", str(tmp_path / "run"),
+                           "--nproc", "2"], env=env, capture_output=True, text=True, timeout=600)
+    worker = {r: (logs / f"workerlog.{r}").read_text() for r in (0, 1)}
+    assert proc.returncode == 0, proc.stderr[-2000:] + worker[0][-2000:] + worker[1][-2000:]
+    digests = {r: re.findall(r"rank \d: .*weights digest ([0-9a-f]{64})", worker[r]) for r in (0, 1)}
+    assert len(digests[0]) == 1 and digests[0] == digests[1]
+    assert "process 1 of 2" in worker[0] and "epoch 2/2" in worker[0]
+    assert "epoch 2/2" not in worker[1]  # only rank 0 reports (and writes)
+    from core.modelio import load_model
+
+    load_model(tmp_path / "run")

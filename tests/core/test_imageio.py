@@ -1,0 +1,82 @@
+import cv2
+import numpy as np
+import pytest
+
+from core.imageio import ImageError, read_image
+from core.preprocess import IMAGE_SIZE, resize, to_input
+from tests.synthetic import fundus_image, write_rgb
+
+
+def test_reads_jpeg_png_bmp_tiff_as_rgb(tmp_path):
+    rgb = fundus_image(True, 1, size=64)
+    for suffix in (".png", ".bmp", ".tif"):
+        got = read_image(write_rgb(tmp_path / f"a{suffix}", rgb))
+        np.testing.assert_array_equal(got, rgb)  # lossless formats round-trip exactly, in RGB order
+    jpg = read_image(write_rgb(tmp_path / "a.jpg", rgb))
+    assert jpg.shape == (64, 64, 3) and jpg.dtype == np.uint8
+    assert np.abs(jpg.astype(int) - rgb).mean() < 6
+
+
+def test_grayscale_rgba_and_16_bit(tmp_path):
+    gray = np.tile(np.arange(64, dtype=np.uint8), (64, 1))
+    cv2.imwrite(str(tmp_path / "g.png"), gray)
+    out = read_image(tmp_path / "g.png")
+    assert out.shape == (64, 64, 3) and (out[..., 0] == gray).all()
+
+    bgra = np.zeros((8, 8, 4), np.uint8)
+    bgra[..., 2] = 200  # red
+    bgra[..., 3] = 255
+    bgra[:4, :, 3] = 0  # transparent top half
+    cv2.imwrite(str(tmp_path / "a.png"), bgra)
+    out = read_image(tmp_path / "a.png")
+    assert out[6, 0].tolist() == [200, 0, 0] and out[0, 0].tolist() == [0, 0, 0]
+
+    deep = np.full((8, 8, 3), 65535, np.uint16)
+    deep[0, 0] = 0
+    cv2.imwrite(str(tmp_path / "d.png"), deep)
+    out = read_image(tmp_path / "d.png")
+    assert out.dtype == np.uint8 and out[1, 1].tolist() == [255, 255, 255] and out[0, 0].tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "empty"),
+    (b"hello, this is not an image", "not a readable image"),
+])
+def test_bad_files_name_file_and_problem(tmp_path, content, problem):
+    path = tmp_path / "bad.jpg"
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match=problem) as info:
+        read_image(path)
+    assert str(path) in str(info.value)
+
+
+def test_truncated_jpeg_and_png(tmp_path):
+    for suffix in (".jpg", ".png"):
+        good = write_rgb(tmp_path / f"good{suffix}", fundus_image(False, 2))
+        data = good.read_bytes()
+        cut = tmp_path / f"cut{suffix}"
+        cut.write_bytes(data[: len(data) // 2])
+        with pytest.raises(ImageError, match="truncated"):
+            read_image(cut)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(ImageError, match="not found"):
+        read_image(tmp_path / "nope.jpg")
+    with pytest.raises(ImageError, match="folder"):
+        read_image(tmp_path)
+
+
+def test_preprocessing_range_layout_and_size():
+    img = fundus_image(True, 3, size=500)
+    small = resize(img)
+    assert small.shape == (IMAGE_SIZE, IMAGE_SIZE, 3)
+    x = to_input(np.stack([small, small]))
+    assert x.shape == (2, 3, IMAGE_SIZE, IMAGE_SIZE) and x.dtype == np.float32
+    assert x.min() >= -1.0 and x.max() <= 1.0
+    assert to_input(np.zeros((1, 1, 3), np.uint8)).ravel().tolist() == [-1.0] * 3
+    assert to_input(np.full((1, 1, 3), 255, np.uint8)).ravel().tolist() == [1.0] * 3
+    # channel 0 of the network input is red
+    red = np.zeros((1, 1, 3), np.uint8)
+    red[..., 0] = 255
+    assert to_input(red)[0, :, 0, 0].tolist() == [1.0, -1.0, -1.0]

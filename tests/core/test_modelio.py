@@ -1,0 +1,139 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from core._paddle import paddle
+from core.modelio import META, WEIGHTS, ModelFileError, atomic_folder, load_model, read_meta, recover_folder, save_model
+from core.models import build_resnet
+from core.preprocess import PREPROCESSING
+
+
+def _meta(model, **extra):
+    return {"name": "test", "architecture": model.config.to_dict(), "class_names": ["non-PM", "PM"],
+            "preprocessing": PREPROCESSING, "threshold": 0.4, **extra}
+
+
+def _logits(model, x):
+    model.eval()
+    return model(x).numpy()
+
+
+@pytest.fixture
+def saved(tmp_path):
+    paddle.seed(1)
+    model = build_resnet(18, "D")
+    save_model(tmp_path / "m", model, _meta(model))
+    return tmp_path / "m", model
+
+
+def test_round_trip_gives_identical_logits(saved):
+    folder, model = saved
+    assert sorted(os.listdir(folder)) == [META, WEIGHTS]
+    loaded, meta = load_model(folder)
+    x = paddle.randn([2, 3, 64, 64])
+    np.testing.assert_array_equal(_logits(loaded, x), _logits(model, x))
+    assert meta["threshold"] == 0.4 and meta["architecture"]["avg_down"] is True
+    for key in ("created", "paddle_version", "weights", "format"):
+        assert key in meta
+
+
+def test_float16_weights_load_as_float32(tmp_path, saved):
+    _, model = saved
+    save_model(tmp_path / "half", model, _meta(model), dtype="float16")
+    assert (tmp_path / "half" / WEIGHTS).stat().st_size < 0.6 * (saved[0] / WEIGHTS).stat().st_size
+    loaded, meta = load_model(tmp_path / "half")
+    assert meta["weights"]["dtype"] == "float16"
+    x = paddle.randn([1, 3, 64, 64])
+    np.testing.assert_allclose(_logits(loaded, x), _logits(model, x), atol=0.05)
+
+
+def test_no_pickle_in_model_files(saved):
+    folder, _ = saved
+    data = (folder / WEIGHTS).read_bytes()
+    assert b"\x80\x04\x95" not in data[:1024] and json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
+
+
+def test_truncated_weights_fail_clearly(saved):
+    folder, _ = saved
+    path = folder / WEIGHTS
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelFileError, match="weights.safetensors"):
+        load_model(folder)
+    with pytest.raises(ModelFileError, match="truncated or not a safetensors"):
+        load_model(folder, verify_hash=False)
+
+
+def test_weights_that_do_not_fit_model_json(tmp_path, saved):
+    folder, _ = saved
+    other = build_resnet(34, "D")
+    save_model(tmp_path / "other", other, _meta(other))
+    os.replace(tmp_path / "other" / WEIGHTS, folder / WEIGHTS)
+    with pytest.raises(ModelFileError, match="does not fit"):
+        load_model(folder)
+    with pytest.raises(ModelFileError, match="does not fit the architecture"):
+        load_model(folder, verify_hash=False)
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        read_meta(tmp_path / "none")
+    (tmp_path / "x").mkdir()
+    with pytest.raises(ModelFileError, match="no model.json"):
+        read_meta(tmp_path / "x")
+    (tmp_path / "x" / META).write_text("{broken")
+    with pytest.raises(ModelFileError, match="unreadable"):
+        read_meta(tmp_path / "x")
+
+
+def test_failed_save_leaves_previous_model_intact(saved):
+    folder, model = saved
+    before = (folder / WEIGHTS).read_bytes()
+    with pytest.raises(RuntimeError):
+        with atomic_folder(folder) as tmp:
+            (tmp / WEIGHTS).write_bytes(b"half written")
+            raise RuntimeError("killed mid-save")
+    assert (folder / WEIGHTS).read_bytes() == before
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
+    load_model(folder)
+
+
+def test_kill_between_the_two_renames_is_recovered(saved):
+    folder, model = saved
+    backup = folder.with_name(f".{folder.name}.previous")
+    os.replace(folder, backup)  # the state right after the first rename
+    loaded, _ = load_model(folder)  # recovery puts the previous model back
+    assert folder.is_dir() and not backup.exists()
+    # killed after the swap, before the clean-up: the stale backup is removed
+    backup.mkdir()
+    recover_folder(folder)
+    assert not backup.exists()
+
+
+def test_kill_mid_save_in_a_real_process(tmp_path, saved):
+    """A child process is SIGKILLed while writing; the previous model must still load."""
+    import subprocess
+    import sys
+    import textwrap
+
+    folder, model = saved
+    before = (folder / WEIGHTS).read_bytes()
+    script = textwrap.dedent(f"""
+        import os, signal
+        import core.modelio as mio
+        real = mio.write_tensors
+        def dying(path, tensors, dtype=None):
+            real(path, tensors, dtype)
+            os.kill(os.getpid(), signal.SIGKILL)  # after the new weights exist in the temporary folder
+        mio.write_tensors = dying
+        from core.models import build_resnet
+        m = build_resnet(18, "D")
+        mio.save_model({str(folder)!r}, m, {_meta(model)!r})
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd())
+    assert proc.returncode == -9
+    assert (folder / WEIGHTS).read_bytes() == before
+    assert any(p.name.startswith(".m.tmp-") for p in folder.parent.iterdir())  # the dead writer's leftovers
+    load_model(folder)
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []

@@ -1,0 +1,151 @@
+import json
+import math
+import time
+
+import pytest
+
+import core.trainer as trainer_mod
+from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log
+from core.modelio import load_model
+from core.runtime import resolve_device
+from core.trainer import TrainConfig, Trainer
+from tests.synthetic import fundus_image, make_palm_root, write_rgb
+
+
+def tiny_config(root, **kw):
+    base = dict(data=str(root), depth=18, variant="D", epochs=1, batch_size=4, val_batch_size=4, lr=1e-3)
+    return TrainConfig(**{**base, **kw})
+
+
+def run(config, out, **kw):
+    events = []
+    result = Trainer(config, out, events.append, **kw).run()
+    return result, events
+
+
+def test_events_model_folder_and_history(palm_tiny, tmp_path):
+    result, events = run(tiny_config(palm_tiny, epochs=2), tmp_path / "run")
+    assert isinstance(result, Finished) and not result.stopped, result
+    kinds = [type(e) for e in events]
+    assert kinds.count(DataReady) == 1 and kinds.count(EpochEnd) == 2 and kinds.count(CheckpointSaved) == 2
+    assert kinds[-1] is Finished
+    batches = [e for e in events if isinstance(e, BatchEnd)]
+    assert len(batches) == 2 * 3 and all(math.isfinite(b.loss) and b.images_per_sec > 0 for b in batches)
+    epoch = next(e for e in events if isinstance(e, EpochEnd))
+    for key in ("loss", "accuracy", "auc", "sensitivity", "specificity", "precision", "f1", "confusion"):
+        assert key in epoch.val
+    model, meta = load_model(tmp_path / "run")
+    assert meta["best_epoch"] == result.best_epoch and len(meta["history"]) == 2
+    assert meta["training"]["depth"] == 18 and meta["data"]["n_train"] == 12 and meta["data"]["fingerprint"]
+    assert meta["class_names"] == ["non-PM", "PM"] and meta["variant"] == "D"
+    val = json.loads((tmp_path / "run" / "validation.json").read_text())
+    assert len(val["files"]) == len(val["probabilities"]) == 6
+    log = (tmp_path / "run" / "train.log").read_text()
+    assert "epoch 2/2" in log
+
+
+def test_seeded_runs_are_reproducible(palm_tiny, tmp_path):
+    a, ev_a = run(tiny_config(palm_tiny, seed=5), tmp_path / "a")
+    b, ev_b = run(tiny_config(palm_tiny, seed=5), tmp_path / "b")
+    c, ev_c = run(tiny_config(palm_tiny, seed=6), tmp_path / "c")
+    losses = [[e.loss for e in ev if isinstance(e, BatchEnd)] for ev in (ev_a, ev_b, ev_c)]
+    assert losses[0] == losses[1] and a.digest == b.digest
+    assert losses[0] != losses[2]
+
+
+def test_resume_continues_exactly_where_it_stopped(palm_tiny, tmp_path):
+    full, _ = run(tiny_config(palm_tiny, epochs=2), tmp_path / "full")
+    run(tiny_config(palm_tiny, epochs=1), tmp_path / "part")
+    resumed, events = run(tiny_config(palm_tiny, epochs=2), tmp_path / "part", resume=True)
+    assert any(isinstance(e, Log) and "resumed" in e.message for e in events)
+    assert [e.epoch for e in events if isinstance(e, EpochEnd)] == [2]
+    assert resumed.digest == full.digest
+    _, meta = load_model(tmp_path / "part")
+    assert [h["epoch"] for h in meta["history"]] == [1, 2]
+
+
+def test_resume_without_checkpoint_fails_clearly(palm_tiny, tmp_path):
+    result, _ = run(tiny_config(palm_tiny), tmp_path / "nothing", resume=True)
+    assert isinstance(result, Failed) and "nothing to resume" in result.error
+
+
+def test_stop_is_honoured_within_two_seconds(palm_tiny, tmp_path):
+    seen = []
+    t = Trainer(tiny_config(palm_tiny, epochs=50), tmp_path / "run", seen.append)
+    t.start()
+    deadline = time.time() + 120
+    while not any(isinstance(e, BatchEnd) for e in seen) and time.time() < deadline:
+        time.sleep(0.05)
+    t0 = time.perf_counter()
+    t.stop()
+    assert t.join(timeout=5)
+    assert time.perf_counter() - t0 < 2.0
+    assert isinstance(t.result, Finished) and t.result.stopped
+
+
+def test_bad_training_images_are_skipped_and_listed(tmp_path):
+    root = make_palm_root(tmp_path / "palm")
+    train = root / "PALM-Training400"
+    (train / "P9000.jpg").write_bytes(b"")
+    (train / "N9001.jpg").write_text("not a jpeg")
+    data = (train / "P0000.jpg").read_bytes()
+    (train / "P9002.jpg").write_bytes(data[: len(data) // 2])
+    write_rgb(train / "Q9003.jpg", fundus_image(True, 1))
+    result, events = run(tiny_config(root), tmp_path / "run")
+    assert isinstance(result, Finished)
+    ready = next(e for e in events if isinstance(e, DataReady))
+    assert ready.n_train == 12
+    skipped = "\n".join(ready.skipped)
+    for name in ("P9000.jpg", "N9001.jpg", "P9002.jpg", "Q9003.jpg"):
+        assert name in skipped
+
+
+def test_bag_of_tricks_options_train(palm_tiny, tmp_path):
+    cfg = tiny_config(palm_tiny, epochs=2, optimizer="adamw", schedule="cosine", warmup_epochs=1,
+                      label_smoothing=0.1, mixup=0.2, weight_decay=0.05, zero_init_last_bn=True, best_metric="auc",
+                      scale=0.1, shift=0.05, variant="C", tweaks={"avg_down": True})
+    result, events = run(cfg, tmp_path / "run")
+    assert isinstance(result, Finished), result
+    lrs = [e.lr for e in events if isinstance(e, BatchEnd)]
+    assert lrs[0] == 0.0 and max(lrs) == pytest.approx(1e-3) and lrs[-1] < lrs[3]  # warm-up, then cosine
+    _, meta = load_model(tmp_path / "run")
+    assert meta["architecture"]["avg_down"] and meta["variant"] == "D"
+
+
+def test_single_class_data_fails_with_a_message(tmp_path):
+    root = tmp_path / "palm"
+    for i in range(4):
+        write_rgb(root / "train" / f"P{i}.jpg", fundus_image(True, i))
+    result, _ = run(tiny_config(root / "train", val_fraction=0.5), tmp_path / "run")
+    assert isinstance(result, Failed) and "only one class" in result.error
+
+
+def test_gpu_code_path_with_mixed_precision_runs(palm_tiny, tmp_path, monkeypatch):
+    # No GPU here: pretend the device is one, so AMP autocast and the loss scaler run for real on CPU tensors.
+    monkeypatch.setattr(trainer_mod, "use_device", lambda pref: "gpu:0")
+    result, events = run(tiny_config(palm_tiny), tmp_path / "run")
+    assert isinstance(result, Finished), result
+    assert any(isinstance(e, Log) and "gpu:0 with mixed precision" in e.message for e in events)
+    assert all(math.isfinite(e.loss) for e in events if isinstance(e, BatchEnd))
+
+
+def test_device_choice(monkeypatch):
+    import core.runtime as rt
+
+    monkeypatch.setattr(rt, "gpu_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    with pytest.raises(ValueError, match="no CUDA"):
+        resolve_device("gpu")
+    monkeypatch.setattr(rt, "gpu_available", lambda: True)
+    assert resolve_device("auto") == "gpu:0" and resolve_device("gpu:1") == "gpu:1"
+    with pytest.raises(ValueError, match="auto, cpu or gpu"):
+        resolve_device("tpu")
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="variant"):
+        TrainConfig(variant="Z").validated()
+    with pytest.raises(ValueError, match="best metric"):
+        TrainConfig(best_metric="speed").validated()
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig(epochs=0).validated()
