@@ -53,12 +53,14 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
 class Predictor:
     """A loaded model folder ready to diagnose images."""
 
-    def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16):
+    def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16, engine: str = "auto"):
+        from .engine import create_engine
         from .runtime import use_device
 
         self.model_dir = Path(model_dir)
         self.device = use_device(device)
         self.model, self.meta = load_model(self.model_dir)
+        self.engine = create_engine(self.model, self.meta, self.device, engine)
         if len(self.meta.get("class_names", [])) != 2:
             raise ModelFileError(f"{self.model_dir}: not a two-class (PM / not PM) model")
         self.threshold = float(self.meta.get("threshold", 0.5))
@@ -68,13 +70,7 @@ class Predictor:
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """PM probability of each preprocessed uint8 224x224 RGB image of a batch (N, H, W, 3)."""
-        import paddle.nn.functional as F
-
-        from ._paddle import paddle
-
-        with paddle.no_grad():
-            logits = self.model(paddle.to_tensor(to_input(pixels)))
-            return F.softmax(logits.astype("float32"), axis=1).numpy()[:, self.positive]
+        return softmax(self.engine(to_input(pixels)))[:, self.positive]
 
     def predict_files(self, items: Iterable[str | Path]) -> Iterator[Prediction]:
         """One Prediction per image, in input order; decoding of the next batch overlaps inference."""
@@ -101,6 +97,12 @@ class Predictor:
         probs = self.probabilities(np.stack([px for _, px in batch]))
         for (path, _), p in zip(batch, probs):
             yield Prediction(str(path), float(p), bool(p >= self.threshold))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _load(entry: Path | Prediction) -> np.ndarray | Prediction:

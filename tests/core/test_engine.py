@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from core.engine import DygraphEngine, StaticEngine, cache_dir, configure, create_engine
+from core.inference import Predictor, softmax
+from core.modelio import save_model
+from core.models import build_resnet
+from core.preprocess import PREPROCESSING, to_input
+from tests.synthetic import fundus_image, write_rgb
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    from core._paddle import paddle
+
+    paddle.seed(3)
+    model = build_resnet(18, "D")
+    # Give BatchNorm non-trivial statistics so the comparison covers the folded BN of the static graph.
+    model.train()
+    with paddle.no_grad():
+        for _ in range(3):
+            model(paddle.randn([4, 3, 64, 64]) * 2 + 0.5)
+    folder = tmp_path_factory.mktemp("m") / "model"
+    save_model(folder, model, {"name": "t", "architecture": model.config.to_dict(),
+                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
+    return folder
+
+
+def _pixels(n):
+    return np.stack([fundus_image(i % 2 == 0, i) for i in range(n)])
+
+
+def test_static_engine_matches_dygraph(model_dir):
+    fast = Predictor(model_dir, device="cpu", engine="paddle-inference")
+    ref = Predictor(model_dir, device="cpu", engine="dygraph")
+    assert isinstance(fast.engine, StaticEngine) and isinstance(ref.engine, DygraphEngine)
+    px = _pixels(5)
+    np.testing.assert_allclose(fast.probabilities(px), ref.probabilities(px), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(fast.probabilities(px[:1]), ref.probabilities(px[:1]), rtol=0, atol=1e-4)
+
+
+def test_export_is_cached_once_per_weights(model_dir):
+    Predictor(model_dir, device="cpu")
+    entries = list(cache_dir().iterdir())
+    stamp = {p: p.stat().st_mtime_ns for p in entries}
+    Predictor(model_dir, device="cpu")
+    assert {p: p.stat().st_mtime_ns for p in cache_dir().iterdir()} == stamp
+    assert len(entries) == 1 and (entries[0] / "model.pdiparams").exists()
+
+
+def test_falls_back_to_dygraph_when_export_fails(model_dir, monkeypatch):
+    import core.engine as engine
+
+    def broken(model, target):
+        raise RuntimeError("exporter exploded")
+
+    monkeypatch.setattr(engine, "export", broken)
+    p = Predictor(model_dir, device="cpu")
+    assert isinstance(p.engine, DygraphEngine)
+    assert p.probabilities(_pixels(2)).shape == (2,)
+    with pytest.raises(RuntimeError, match="exploded"):
+        Predictor(model_dir, device="cpu", engine="paddle-inference")
+
+
+def test_predict_files_uses_the_engine(model_dir, tmp_path):
+    paths = [write_rgb(tmp_path / f"{i}.jpg", fundus_image(i % 2 == 0, i, 300)) for i in range(3)]
+    p = Predictor(model_dir, device="cpu", batch_size=2)
+    got = list(p.predict_files(paths))
+    direct = softmax(DygraphEngine(p.model)(to_input(np.stack([__import__("core.loader").loader.load_pixels(x)
+                                                                 for x in paths]))))[:, 1]
+    np.testing.assert_allclose([g.probability for g in got], direct, atol=1e-4)
+
+
+class _RecordingConfig:
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *a, **k: self.calls.append(name)
+
+
+def test_gpu_configuration_is_built_without_a_gpu(monkeypatch):
+    import core.engine as engine
+
+    cpu, gpu, trt = _RecordingConfig(), _RecordingConfig(), _RecordingConfig()
+    configure(cpu, "cpu", 2)
+    configure(gpu, "gpu:1", 2)
+    assert "enable_mkldnn" in cpu.calls and "enable_use_gpu" not in cpu.calls
+    assert "enable_use_gpu" in gpu.calls and "enable_mkldnn" not in gpu.calls
+    monkeypatch.setattr(engine, "_has_tensorrt", lambda: True)
+    configure(trt, "gpu", 2)
+    assert {"enable_use_gpu", "enable_tensorrt_engine", "set_trt_dynamic_shape_info"} <= set(trt.calls)
+
+
+def test_unknown_engine_name(model_dir):
+    with pytest.raises(ValueError, match="dygraph"):
+        create_engine(None, {}, "cpu", kind="onnx")
