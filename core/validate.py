@@ -1,43 +1,65 @@
-"""Batched validation under no-grad on the model's device."""
+"""Batched validation: per-image probabilities and clinical metrics.
+
+The network is any ``forward(x) -> logits`` over float32 NCHW numpy batches: the training model (dygraph,
+under no-grad on the training device, see ``dygraph_forward``) or an inference engine (core.engine).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import paddle.nn.functional as F
+from collections.abc import Callable
 
-from ._paddle import paddle
+import numpy as np
+
 from .loader import ImageCache
 from .metrics import binary_metrics
 
 
-def predict_proba(model, cache: ImageCache, batch_size: int = 50, amp: bool = False,
+def dygraph_forward(model, amp: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+    from ._paddle import paddle
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        with paddle.no_grad(), paddle.amp.auto_cast(enable=amp):
+            return model(paddle.to_tensor(x)).astype("float32").numpy()
+
+    return forward
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def predict_proba(forward, cache: ImageCache, batch_size: int = 50,
                   should_stop=lambda: False) -> tuple[np.ndarray, float]:
     """(class-probability matrix N x K, mean cross-entropy) over every image of ``cache``."""
-    was_training = model.training
-    model.eval()
-    probs, loss_sum = [], 0.0
-    try:
-        with paddle.no_grad():
-            for x, y, _ in cache.batches(batch_size):
-                if should_stop():
-                    break
-                with paddle.amp.auto_cast(enable=amp):
-                    logits = model(paddle.to_tensor(x))
-                logits = logits.astype("float32")
-                loss_sum += float(F.cross_entropy(logits, paddle.to_tensor(y), reduction="sum"))
-                probs.append(F.softmax(logits, axis=1).numpy())
-    finally:
-        if was_training:
-            model.train()
-    p = np.concatenate(probs) if probs else np.zeros((0, 2), np.float32)
+    logp, loss_sum = [], 0.0
+    for x, y, _ in cache.batches(batch_size):
+        if should_stop():
+            break
+        lp = log_softmax(np.asarray(forward(x), dtype=np.float64))
+        loss_sum -= float(lp[np.arange(len(y)), y].sum())
+        logp.append(lp)
+    p = np.exp(np.concatenate(logp)) if logp else np.zeros((0, 2))
     return p, loss_sum / max(1, len(p))
 
 
 def validate(model, cache: ImageCache, batch_size: int = 50, threshold: float = 0.5, amp: bool = False,
-             positive: int = 1, should_stop=lambda: False) -> dict:
+             positive: int = 1, should_stop=lambda: False, forward=None) -> dict:
     """Loss, accuracy, ROC AUC, sensitivity, specificity, precision, F1, confusion matrix at ``threshold``
-    and the per-image ``probabilities`` of the positive class (with their ``files``)."""
-    p, loss = predict_proba(model, cache, batch_size, amp, should_stop)
+    and the per-image ``probabilities`` of the positive class (with their ``files``).
+
+    ``model`` is a dygraph network evaluated in eval mode (restored afterwards); ``forward`` replaces it.
+    """
+    if forward is None:
+        was_training = model.training
+        model.eval()
+        try:
+            return validate(None, cache, batch_size, threshold, amp, positive, should_stop,
+                            dygraph_forward(model, amp))
+        finally:
+            if was_training:
+                model.train()
+    p, loss = predict_proba(forward, cache, batch_size, should_stop)
     labels = (cache.labels[: len(p)] == positive).astype(int)
     metrics = binary_metrics(labels, p[:, positive], threshold)
     metrics["loss"] = loss

@@ -1,0 +1,31 @@
+import numpy as np
+
+from core._paddle import paddle
+from core.datasets import Sample
+from core.loader import ImageCache
+from core.metrics import binary_metrics
+from core.models import build_resnet
+from core.validate import dygraph_forward, validate
+from tests.synthetic import fundus_image, write_rgb
+
+
+def test_validation_is_batch_size_independent_and_consistent(tmp_path):
+    samples = [Sample(write_rgb(tmp_path / f"{i}.png", fundus_image(i % 3 == 0, i)), int(i % 3 == 0), "")
+               for i in range(7)]
+    cache = ImageCache(samples)
+    paddle.seed(0)
+    model = build_resnet(18, "B")
+    model.train()
+    a = validate(model, cache, batch_size=3, threshold=0.5)
+    b = validate(model, cache, batch_size=50, threshold=0.5)
+    assert model.training  # restored
+    np.testing.assert_allclose(a["probabilities"], b["probabilities"], atol=1e-5)
+    assert a["n"] == 7 and a["files"] == [f"{i}.png" for i in range(7)]
+    expected = binary_metrics(cache.labels, np.array(a["probabilities"]), 0.5)
+    for key in ("accuracy", "sensitivity", "specificity", "confusion"):
+        assert a[key] == expected[key]
+    # the loss is the mean cross-entropy of the true classes
+    model.eval()
+    logits = dygraph_forward(model)(np.concatenate([x for x, _, _ in cache.batches(7)]))
+    ce = paddle.nn.functional.cross_entropy(paddle.to_tensor(logits), paddle.to_tensor(cache.labels))
+    assert abs(a["loss"] - float(ce)) < 1e-5
