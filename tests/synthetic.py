@@ -58,3 +58,53 @@ def write_label_file(path: Path, rows, header=("ID", "imgName", "Label")) -> Pat
     else:
         path.write_text("\n".join(",".join(map(str, r)) for r in [header, *rows]) + "\n")
     return path
+
+
+# ---------------------------------------------------------------- image-quality cases
+
+
+def full_size_fundus(width: int = 2124, height: int = 2056, pm: bool = False, seed: int = 0,
+                     base: np.ndarray | None = None) -> np.ndarray:
+    """A full-resolution fundus-like photograph: a 224 px fundus (synthetic, or ``base``) scaled up to the frame's
+    height and centred on black, as a camera's 2124x2056 picture."""
+    small = fundus_image(pm, seed) if base is None else base
+    side = min(width, height)
+    big = cv2.resize(small, (side, side), interpolation=cv2.INTER_CUBIC)
+    out = np.zeros((height, width, 3), np.uint8)
+    y, x = (height - side) // 2, (width - side) // 2
+    out[y:y + side, x:x + side] = big
+    return out
+
+
+def noise_image(seed: int = 0, size: int = 224) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def document_photo(seed: int = 0, size: int = 448, paper=(236, 232, 222), desk=(58, 50, 44)) -> np.ndarray:
+    """A photo-like picture of a printed page: off-white paper, lines of text, uneven light, on a dark desk."""
+    rng = np.random.default_rng(seed)
+    img = np.full((size, size, 3), desk, np.uint8)
+    page = np.full((int(size * 0.9), int(size * 0.7), 3), paper, np.uint8)
+    ph, pw = page.shape[:2]
+    words = "Patient information: please read this leaflet carefully before the examination " * 2
+    for y in range(int(ph * 0.08), int(ph * 0.92), max(8, ph // 28)):
+        start = int(rng.integers(0, 20))
+        cv2.putText(page, words[start:start + 40], (int(pw * 0.06), y), cv2.FONT_HERSHEY_SIMPLEX, size / 1400,
+                    (30, 30, 35), 1, cv2.LINE_AA)
+    src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+    jitter = rng.uniform(-0.03, 0.03, (4, 2)) * size
+    dst = np.float32([[0.12, 0.05], [0.86, 0.07], [0.9, 0.97], [0.1, 0.95]]) * size + jitter
+    warp = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst.astype(np.float32)), (size, size))
+    covered = cv2.warpPerspective(np.ones((ph, pw), np.uint8), cv2.getPerspectiveTransform(
+        src, dst.astype(np.float32)), (size, size)).astype(bool)
+    img[covered] = warp[covered]
+    yy, xx = np.mgrid[:size, :size] / size
+    light = 1.05 - 0.25 * np.hypot(xx - 0.3, yy - 0.2)  # a lamp at the top left
+    noisy = img * light[..., None] + rng.normal(0, 3, img.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def jpeg_roundtrip(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)

@@ -1,0 +1,206 @@
+"""Image-quality gate: is this a gradable colour fundus photograph?
+
+A gradable photograph shows a bright, roughly circular field of view (FOV) on a dark background, is neither too
+dark nor over-exposed, is in colour, and is sharp. Every measure is taken on the image scaled so that its long
+side is ``QUALITY_SIZE`` pixels, so the thresholds do not depend on the camera's resolution. The thresholds are
+the named constants below; docs/quality.md explains each one and how it was chosen (every real PALM image
+passes with a margin).
+
+Checks run in a fixed order and the first failure is the reason: too dark, over-exposed, not a colour photograph,
+no circular field of view on a dark background, blurred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+QUALITY_SIZE = 224  # long side (px) of the image the measures are taken on
+
+# Field of view: pixels clearly brighter than the corners, whose convex hull must be a circle (cut by the frame).
+CORNER_FRACTION = 0.06  # side of each of the four corner squares that give the background level, share of short side
+FOV_MARGIN = 4.0  # a pixel is in the FOV when its smoothed brightest channel exceeds the background level by more
+MAX_BACKGROUND_LEVEL = 40.0  # median brightest channel (0-255) of the corners: above it, no dark background
+MIN_FOV_FRACTION = 0.30  # FOV area / image area
+MIN_BACKGROUND_FRACTION = 0.02  # dark area outside the FOV / image area
+MIN_CIRCLE_COVERAGE = 0.85  # FOV area / area of the fitted circle inside the frame
+MAX_CIRCLE_RESIDUAL = 0.04  # RMS distance of the FOV outline from the fitted circle, share of its radius
+
+# Exposure, measured on the luminance (0-255) inside the FOV.
+MIN_BRIGHTNESS = 15.0  # mean luminance
+MAX_BRIGHTNESS = 170.0  # mean luminance
+MAX_CLIPPED_FRACTION = 0.20  # share of FOV pixels with luminance >= 250
+
+# Colour: median HSV saturation (0-255) inside the FOV; grey pictures and documents are near 0.
+MIN_SATURATION = 40.0
+
+# Sharpness. The FOV rim is a step edge whose width measures blur independently of the retina's content;
+# the fine detail of the retina (vessels, nerve fibre texture) is a second, looser measure.
+MAX_EDGE_BLUR = 1.5  # Gaussian sigma (px at QUALITY_SIZE) of the FOV rim, median over radial profiles
+MIN_EDGE_PROFILES = 8  # fewer usable radial profiles than this: rim blur not measured
+MIN_DETAIL = 0.012  # std of (green - Gaussian(green, sigma 1 px)) / mean green, inside the FOV away from its rim
+
+REASONS = {
+    "dark": "too dark",
+    "overexposed": "over-exposed",
+    "no_colour": "not a colour photograph",
+    "no_fov": "no circular field of view on a dark background",
+    "blurred": "blurred",
+}
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    ok: bool
+    code: str | None = None  # one of REASONS' keys when not ok
+    reason: str | None = None  # one line for people, with the measure and its limit
+    measures: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return "ok" if self.ok else REASONS[self.code]
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "code": self.code, "reason": self.reason, "measures": self.measures}
+
+
+def normalise(rgb: np.ndarray, size: int = QUALITY_SIZE) -> np.ndarray:
+    """``rgb`` scaled (aspect kept) so that its long side is ``size``."""
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    if scale == 1:
+        return rgb
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+
+
+@dataclass
+class _Fov:
+    mask: np.ndarray  # uint8 0/1, the convex hull of the bright region
+    cx: float = 0.0
+    cy: float = 0.0
+    r: float = 0.0
+    coverage: float = 0.0
+    residual: float = 1.0
+
+
+def _background_level(v: np.ndarray) -> float:
+    h, w = v.shape
+    k = max(2, round(CORNER_FRACTION * min(h, w)))
+    corners = np.concatenate([v[:k, :k].ravel(), v[:k, -k:].ravel(), v[-k:, :k].ravel(), v[-k:, -k:].ravel()])
+    return float(np.median(corners))
+
+
+def _find_fov(v_smooth: np.ndarray, background: float) -> _Fov | None:
+    h, w = v_smooth.shape
+    bright = (v_smooth > background + FOV_MARGIN).astype(np.uint8)
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    # The convex hull also takes in dark parts of the retina that touch the rim (shadows, heavy pigment).
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    mask = np.zeros_like(bright)
+    cv2.drawContours(mask, [hull], -1, 1, -1)
+    fov = _Fov(mask)
+    outline, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    pts = max(outline, key=len)[:, 0, :].astype(np.float64)
+    inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
+    pts = pts[inside]  # where the frame cuts the circle, the outline is the frame's, not the circle's
+    if len(pts) < 20:
+        return fov
+    # Least-squares circle: x^2 + y^2 = 2 cx x + 2 cy y + c
+    a = np.c_[2 * pts[:, 0], 2 * pts[:, 1], np.ones(len(pts))]
+    cx, cy, c = np.linalg.lstsq(a, (pts**2).sum(axis=1), rcond=None)[0]
+    r = float(np.sqrt(max(c + cx * cx + cy * cy, 1e-9)))
+    fov.cx, fov.cy, fov.r = float(cx), float(cy), r
+    fov.residual = float(np.sqrt(np.mean((np.hypot(pts[:, 0] - cx, pts[:, 1] - cy) - r) ** 2)) / r)
+    if r > 4 * max(h, w):
+        return fov  # a straight outline fits a huge circle: not round
+    disc = np.zeros_like(mask)
+    cv2.circle(disc, (round(cx * 16), round(cy * 16)), round(r * 16), 1, -1, shift=4)
+    fov.coverage = float(mask.sum() / max(1, disc.sum()))
+    return fov
+
+
+def _edge_blur(v: np.ndarray, fov: _Fov) -> tuple[float | None, int]:
+    """Gaussian sigma of the FOV rim from radial profiles: a blurred step of height H has slope H/(sigma*sqrt(2pi))."""
+    h, w = v.shape
+    d = np.arange(-12.0, 12.01, 0.5)
+    theta = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    xs = (fov.cx + np.outer(np.cos(theta), fov.r + d)).astype(np.float32)
+    ys = (fov.cy + np.outer(np.sin(theta), fov.r + d)).astype(np.float32)
+    inside = (xs.min(1) >= 0) & (xs.max(1) <= w - 1) & (ys.min(1) >= 0) & (ys.max(1) <= h - 1)
+    if inside.sum() < MIN_EDGE_PROFILES:
+        return None, 0
+    profiles = cv2.remap(v.astype(np.float32), xs[inside], ys[inside], cv2.INTER_LINEAR)
+    step = profiles[:, d <= -6].mean(axis=1) - profiles[:, d >= 6].mean(axis=1)
+    slope = np.abs(np.diff(profiles, axis=1)).max(axis=1) / 0.5
+    usable = (step > 8) & (slope > 0)
+    n = int(usable.sum())
+    if n < MIN_EDGE_PROFILES:
+        return None, n
+    return float(np.median(step[usable] / (slope[usable] * np.sqrt(2 * np.pi)))), n
+
+
+def _fail(code: str, detail: str, measures: dict) -> QualityResult:
+    return QualityResult(False, code, f"{REASONS[code]} ({detail})", measures)
+
+
+def assess(rgb: np.ndarray) -> QualityResult:
+    """Judge an RGB uint8 image (any size) as a colour fundus photograph."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or min(rgb.shape[:2]) < 8:
+        raise ValueError(f"an RGB uint8 image of at least 8x8 pixels is needed, got {rgb.shape} {rgb.dtype}")
+    img = normalise(rgb)
+    v = img.max(axis=2)
+    v_smooth = cv2.blur(v, (5, 5))
+    background = _background_level(v_smooth)
+    fov = _find_fov(v_smooth, background) if background <= MAX_BACKGROUND_LEVEL else None
+    fov_fraction = float(fov.mask.mean()) if fov is not None else 0.0
+    region = fov.mask.astype(bool) if fov is not None and fov_fraction >= 0.5 * MIN_FOV_FRACTION else None
+    if region is None:  # no field of view to speak of: exposure and colour of the whole picture
+        region = np.ones(v.shape, bool)
+    luma = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    sat = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[..., 1]
+    m: dict = {
+        "brightness": round(float(luma[region].mean()), 2),
+        "clipped": round(float((luma[region] >= 250).mean()), 4),
+        "saturation": float(np.median(sat[region])),
+        "background": background,
+        "fov_fraction": round(fov_fraction, 4),
+        "circle_coverage": round(fov.coverage, 4) if fov is not None else 0.0,
+        "circle_residual": round(fov.residual, 4) if fov is not None else 1.0,
+        "edge_blur": None,
+        "detail": None,
+    }
+    if m["brightness"] < MIN_BRIGHTNESS:
+        return _fail("dark", f"mean brightness {m['brightness']:.0f} < {MIN_BRIGHTNESS:.0f}", m)
+    if m["brightness"] > MAX_BRIGHTNESS:
+        return _fail("overexposed", f"mean brightness {m['brightness']:.0f} > {MAX_BRIGHTNESS:.0f}", m)
+    if m["clipped"] > MAX_CLIPPED_FRACTION:
+        return _fail("overexposed", f"{m['clipped']:.0%} of the field is white", m)
+    if m["saturation"] < MIN_SATURATION:
+        return _fail("no_colour", f"colour saturation {m['saturation']:.0f} < {MIN_SATURATION:.0f}", m)
+    if background > MAX_BACKGROUND_LEVEL:
+        return _fail("no_fov", f"background level {background:.0f} > {MAX_BACKGROUND_LEVEL:.0f}", m)
+    if fov is None or fov_fraction < MIN_FOV_FRACTION:
+        return _fail("no_fov", f"bright area {fov_fraction:.0%} of the image < {MIN_FOV_FRACTION:.0%}", m)
+    if 1 - fov_fraction < MIN_BACKGROUND_FRACTION:
+        return _fail("no_fov", "no dark surround", m)
+    if m["circle_coverage"] < MIN_CIRCLE_COVERAGE or m["circle_residual"] > MAX_CIRCLE_RESIDUAL:
+        return _fail("no_fov", f"outline not round: coverage {m['circle_coverage']:.2f}, "
+                               f"deviation {m['circle_residual']:.3f}", m)
+    edge, profiles = _edge_blur(v, fov)
+    m["edge_blur"] = None if edge is None else round(edge, 3)
+    m["edge_profiles"] = profiles
+    inner = cv2.erode(fov.mask, np.ones((9, 9), np.uint8)).astype(bool)
+    green = img[..., 1].astype(np.float32)
+    fine = green - cv2.GaussianBlur(green, (0, 0), 1.0)
+    if inner.sum() > 100:
+        m["detail"] = round(float(fine[inner].std() / max(1.0, green[inner].mean())), 5)
+    if edge is not None and edge > MAX_EDGE_BLUR:
+        return _fail("blurred", f"rim blur {edge:.1f} px > {MAX_EDGE_BLUR} px", m)
+    if m["detail"] is not None and m["detail"] < MIN_DETAIL:
+        return _fail("blurred", f"fine detail {m['detail']:.4f} < {MIN_DETAIL}", m)
+    return QualityResult(True, measures=m)

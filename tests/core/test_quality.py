@@ -1,0 +1,76 @@
+import cv2
+import numpy as np
+import pytest
+
+from core import quality
+from core.imageio import list_images, read_image
+from core.quality import assess
+from tests.synthetic import document_photo, full_size_fundus, fundus_image, jpeg_roundtrip, noise_image
+
+
+def test_synthetic_fundus_passes_at_any_resolution():
+    small = assess(fundus_image(True, 4))
+    big = assess(full_size_fundus(2124, 2056, pm=True, seed=4))
+    assert small.ok and big.ok, (small.reason, big.reason)
+    assert small.label == "ok" and small.code is None and small.reason is None
+    # measured on a normalised size: the same picture at 224 px and at 2124x2056 measures alike
+    for key in ("brightness", "saturation", "circle_coverage"):
+        assert big.measures[key] == pytest.approx(small.measures[key], rel=0.05)
+
+
+@pytest.mark.parametrize("make, code", [
+    (lambda: np.zeros((224, 224, 3), np.uint8), "dark"),
+    (lambda: np.full((1444, 1444, 3), 255, np.uint8), "overexposed"),
+    (lambda: noise_image(1), "no_fov"),
+    (lambda: jpeg_roundtrip(document_photo(2)), "no_colour"),
+    (lambda: jpeg_roundtrip(cv2.GaussianBlur(fundus_image(False, 5), (0, 0), 4)), "blurred"),
+    (lambda: cv2.GaussianBlur(full_size_fundus(seed=6), (0, 0), 35), "blurred"),
+])
+def test_bad_images_fail_with_the_right_reason(make, code):
+    result = assess(make())
+    assert not result.ok and result.code == code, result.reason
+    assert result.reason.startswith(quality.REASONS[code]) and result.label == quality.REASONS[code]
+
+
+def test_dim_and_washed_out_fundus():
+    img = fundus_image(False, 7)
+    assert assess((img * 0.1).astype(np.uint8)).code == "dark"
+    washed = np.clip(img.astype(int) + 200, 0, 255).astype(np.uint8)
+    washed[fundus_image(False, 7).max(axis=2) == 0] = 0  # still a black surround
+    assert assess(washed).code == "overexposed"
+
+
+def test_grey_fundus_and_coloured_page_and_filled_frame():
+    grey = cv2.cvtColor(cv2.cvtColor(fundus_image(True, 8), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    assert assess(grey).code == "no_colour"
+    # A tinted page on a black desk has colour and a dark surround, but its outline is not a circle.
+    page = assess(document_photo(3, paper=(240, 190, 120), desk=(12, 10, 8)))
+    assert page.code == "no_fov" and "not round" in page.reason
+    # A fundus cropped inside the circle fills the frame: no dark background.
+    crop = cv2.resize(fundus_image(False, 9, size=448)[130:318, 130:318], (224, 224))
+    assert assess(crop).code == "no_fov"
+
+
+def test_rejects_non_rgb_input():
+    with pytest.raises(ValueError, match="RGB uint8"):
+        assess(np.zeros((10, 10), np.uint8))
+
+
+def test_every_real_palm_image_passes(palm_root):
+    files = list_images(palm_root / "PALM-Training400") + list_images(palm_root / "PALM-Validation400")
+    assert len(files) == 601
+    failed = [(f.name, r.reason) for f in files if not (r := assess(read_image(f))).ok]
+    assert failed == []
+
+
+def test_heavy_blur_of_real_fundus_fails(palm_root):
+    files = list_images(palm_root / "PALM-Validation400")[::20]
+    for f in files:
+        img = read_image(f)
+        assert assess(img).ok
+        blurred = assess(jpeg_roundtrip(cv2.GaussianBlur(img, (0, 0), 3)))
+        assert blurred.code == "blurred", (f.name, blurred.reason)
+        # the same photograph at camera resolution, blurred as much relative to its size
+        big = cv2.resize(img, (2056, 2056), interpolation=cv2.INTER_CUBIC)
+        assert assess(big).ok
+        assert assess(cv2.GaussianBlur(big, (0, 0), 27)).code == "blurred"
