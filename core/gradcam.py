@@ -1,0 +1,68 @@
+"""Grad-CAM (Selvaraju et al., 2017) for the PM class over the network's last convolutional feature map.
+
+For a two-class softmax, p(PM) = sigmoid(z_PM - z_other), so the score whose gradient weights the feature
+channels is the logit margin z_PM - z_other (with more classes: the PM logit). The heatmap is
+ReLU(sum_k alpha_k A_k) with alpha_k the spatial mean of d score / d A_k, scaled to [0, 1] per image (all zero
+when nothing in the image speaks for PM), and resized to the image.
+
+Needs the dygraph model (``features``, ``avgpool``, ``fc`` as in core.models.ResNet): gradients cannot come from
+an exported inference engine. The backbone runs once without gradients; only the head is differentiated.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .preprocess import IMAGE_SIZE, resize, to_input
+
+DEFAULT_OPACITY = 0.45
+
+
+def cam_batch(model, pixels: np.ndarray, positive: int = 1) -> np.ndarray:
+    """Low-resolution Grad-CAM maps (N, h, w) in [0, 1] for preprocessed uint8 images (N, 224, 224, 3)."""
+    from ._paddle import paddle
+
+    x = paddle.to_tensor(to_input(pixels))
+    with paddle.no_grad():
+        feats = model.features(x)
+    feats = feats.detach()
+    feats.stop_gradient = False
+    logits = model.fc(paddle.flatten(model.avgpool(feats), 1))
+    score = logits[:, positive]
+    if logits.shape[1] == 2:
+        score = score - logits[:, 1 - positive]
+    (grads,) = paddle.grad(score.sum(), feats)
+    weights = grads.mean(axis=[2, 3], keepdim=True)
+    cams = paddle.nn.functional.relu((weights * feats).sum(axis=1)).numpy().astype(np.float32)
+    peak = cams.reshape(len(cams), -1).max(axis=1)
+    cams /= np.where(peak > 0, peak, 1.0)[:, None, None]
+    return cams
+
+
+def upsample(cam: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A low-resolution map resized to ``shape`` (H, W), smooth and still in [0, 1]."""
+    h, w = shape[:2]
+    return np.clip(cv2.resize(cam, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+
+
+def heatmap(model, rgb: np.ndarray, positive: int = 1) -> np.ndarray:
+    """Grad-CAM heatmap (H, W) float32 in [0, 1] for an RGB uint8 image of any size."""
+    cam = cam_batch(model, resize(rgb, IMAGE_SIZE)[None], positive)[0]
+    return upsample(cam, rgb.shape[:2])
+
+
+def colorize(heat: np.ndarray) -> np.ndarray:
+    """A heatmap in [0, 1] as RGB uint8 colours (jet: blue = none, red = strongest)."""
+    u8 = (np.clip(heat, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(u8, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+
+
+def overlay(rgb: np.ndarray, heat: np.ndarray, opacity: float = DEFAULT_OPACITY) -> np.ndarray:
+    """``rgb`` with the coloured heatmap blended in: opacity 0 = the image, 1 = the heatmap only."""
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f"opacity must be in [0, 1], got {opacity}")
+    if heat.shape[:2] != rgb.shape[:2]:
+        heat = upsample(heat, rgb.shape[:2])
+    out = rgb.astype(np.float32) * (1.0 - opacity) + colorize(heat).astype(np.float32) * opacity
+    return (out + 0.5).astype(np.uint8)
