@@ -312,7 +312,7 @@ def cmd_evaluate(a, argv) -> int:
     if not len(cache):
         raise UsageError(f"{a.images}: none of the labelled images could be read")
     threshold = predictor.threshold if a.threshold is None else a.threshold
-    m = validate(None, cache, a.batch_size, threshold, positive=predictor.positive, forward=predictor.engine)
+    m = validate(None, cache, a.batch_size, threshold, positive=predictor.positive, forward=predictor.logits)
     seconds = time.perf_counter() - t0
     out = {
         "model": predictor.name,

@@ -61,6 +61,8 @@ class Predictor:
         self.device = use_device(device)
         self.model, self.meta = load_model(self.model_dir)
         self.engine = create_engine(self.model, self.meta, self.device, engine)
+        # Temperature scaling (fitted on validation images when a model is finalised) calibrates probabilities.
+        self.temperature = float(self.meta.get("temperature", 1.0))
         if len(self.meta.get("class_names", [])) != 2:
             raise ModelFileError(f"{self.model_dir}: not a two-class (PM / not PM) model")
         self.threshold = float(self.meta.get("threshold", 0.5))
@@ -70,7 +72,11 @@ class Predictor:
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """PM probability of each preprocessed uint8 224x224 RGB image of a batch (N, H, W, 3)."""
-        return softmax(self.engine(to_input(pixels)))[:, self.positive]
+        return softmax(self.logits(to_input(pixels)))[:, self.positive]
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated logits of a preprocessed float32 NCHW batch."""
+        return self.engine(x) / self.temperature
 
     def predict_files(self, items: Iterable[str | Path]) -> Iterator[Prediction]:
         """One Prediction per image, in input order; decoding of the next batch overlaps inference."""
