@@ -133,6 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     r.add_argument("--json", action="store_true", help="one JSON object per image and line")
 
+    f = sub.add_parser("finalize", help="turn a trained run into a calibrated float16 screening model",
+                       description="Calibrate a trained run on labelled validation images (temperature scaling), "
+                       "choose the decision threshold for a minimum sensitivity, compute metrics with 95%% "
+                       "bootstrap intervals and write a float16 model folder with a model card.")
+    f.add_argument("--model", required=True, help="trained run / model folder")
+    f.add_argument("--images", required=True, help="folder of validation images")
+    f.add_argument("--labels", required=True, help="label file (.xlsx or .csv with imgName, Label)")
+    f.add_argument("--out", required=True, help="the new model folder (e.g. resources/models/NAME)")
+    f.add_argument("--name", help="model name shown to users")
+    f.add_argument("--min-sensitivity", type=float, default=0.97, help="screening sensitivity target (0.97)")
+    f.add_argument("--json", action="store_true", help="print the resulting model.json")
+
     sub.add_parser("gui", help="start the desktop application")
     return p
 
@@ -160,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     from .modelio import ModelFileError
 
     try:
-        return {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command](args, argv)
+        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize}
+        return commands[args.command](args, argv)
     except (UsageError, DatasetError, ModelFileError, ImageError, ValueError) as exc:
         print(f"pmscreen {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -353,6 +366,22 @@ def cmd_predict(a, argv) -> int:
     if failed:
         print(f"pmscreen predict: {failed} file(s) could not be read", file=sys.stderr)
     return EXIT_USAGE if failed else EXIT_OK
+
+
+def cmd_finalize(a, argv) -> int:
+    from .finalize import finalize
+
+    if not 0 < a.min_sensitivity <= 1:
+        raise UsageError("--min-sensitivity must be in (0, 1]")
+    meta = finalize(a.model, a.images, a.labels, a.out, a.name, a.min_sensitivity)
+    if a.json:
+        print(json.dumps(meta, default=_num))
+    else:
+        cal = meta["calibration"]
+        print(f"{meta['name']} written to {a.out}")
+        print(f"  {meta['card']['metrics']}")
+        print(f"  temperature {cal['temperature']:.3f}: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

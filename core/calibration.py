@@ -1,0 +1,69 @@
+"""Probability calibration (temperature scaling), calibration error and bootstrap confidence intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .metrics import binary_metrics
+
+
+def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-logp[np.arange(len(labels)), labels].mean())
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray, lo: float = 0.05, hi: float = 20.0) -> float:
+    """The temperature T minimising the negative log-likelihood of softmax(logits / T).
+
+    The NLL is unimodal in log T, so a golden-section search over [lo, hi] finds it without extra packages.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    a, b = np.log(lo), np.log(hi)
+    g = (np.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    for _ in range(80):
+        if _nll(logits, labels, np.exp(c)) < _nll(logits, labels, np.exp(d)):
+            b = d
+        else:
+            a = c
+        c, d = b - g * (b - a), a + g * (b - a)
+    return float(np.exp((a + b) / 2))
+
+
+def expected_calibration_error(probs_pos: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Top-label ECE: |accuracy - confidence| averaged over equal-width confidence bins, weighted by count."""
+    p = np.asarray(probs_pos, dtype=np.float64)
+    y = np.asarray(labels).astype(int)
+    pred = (p >= 0.5).astype(int)
+    conf = np.where(pred == 1, p, 1 - p)
+    correct = (pred == y).astype(float)
+    edges = np.linspace(0.5, 1.0, bins + 1)
+    idx = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)
+
+
+def bootstrap_intervals(labels: np.ndarray, probs_pos: np.ndarray, threshold: float, n: int = 2000,
+                        seed: int = 0, level: float = 0.95) -> dict:
+    """Percentile bootstrap intervals of accuracy, AUC, sensitivity and specificity (resampling images)."""
+    y = np.asarray(labels).astype(int)
+    p = np.asarray(probs_pos, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    keys = ("accuracy", "auc", "sensitivity", "specificity")
+    draws: dict[str, list] = {k: [] for k in keys}
+    for _ in range(n):
+        ix = rng.integers(0, len(y), len(y))
+        if y[ix].min() == y[ix].max():
+            continue  # AUC needs both classes
+        m = binary_metrics(y[ix], p[ix], threshold)
+        for k in keys:
+            draws[k].append(m[k])
+    tail = (1 - level) / 2 * 100
+    return {k: [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))] for k, v in draws.items()}

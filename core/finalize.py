@@ -1,0 +1,122 @@
+"""Turn a trained run into a screening model: float16 weights, calibrated probabilities, a screening threshold,
+metrics with bootstrap intervals and a model card (in model.json and MODEL_CARD.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
+from .datasets import labelled_folder
+from .loader import ImageCache
+from .metrics import binary_metrics, threshold_for_sensitivity
+from .modelio import load_model, save_model
+from .validate import dygraph_forward, log_softmax
+
+INTENDED_USE = ("Screening aid that flags colour fundus photographs suggestive of pathologic myopia for review by "
+                "an ophthalmologist. It is not a diagnosis and must not be used to rule disease out on its own.")
+LIMITATIONS = [
+    "Trained from scratch (no ImageNet weights) on 400 PALM / iChallenge-PM training images from one clinic and "
+    "camera type (Zhongshan Ophthalmic Center); other cameras, ethnicities and image qualities are untested.",
+    "Threshold, temperature and the best epoch were chosen on the same validation images whose metrics are "
+    "reported, so these figures are optimistic; confidence intervals are wide with about 200 images.",
+    "Images are judged at 224x224 pixels: fine lesions (lacquer cracks, small Fuchs spots) may be missed.",
+    "Ungradable images (poor focus, exposure or field of view) should be rejected by the quality gate, not scored.",
+    "Pathologic myopia only: other diseases (diabetic retinopathy, glaucoma, AMD) are not detected.",
+]
+
+
+def _rounded_to(model, dtype: str) -> None:
+    """Round the weights through ``dtype`` so every figure below is of the weights that ship."""
+    from ._paddle import paddle
+
+    state = {k: paddle.to_tensor(v.numpy().astype(dtype).astype(np.float32)) for k, v in model.state_dict().items()}
+    model.set_state_dict(state)
+
+
+def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_dir: str | Path,
+             name: str | None = None, min_sensitivity: float = 0.97, dtype: str = "float16") -> dict:
+    model, meta = load_model(run_dir)
+    _rounded_to(model, dtype)
+    samples, problems = labelled_folder(images, labels)
+    cache = ImageCache(samples)
+    forward = dygraph_forward(model)
+    logits = np.concatenate([forward(x) for x, _, _ in cache.batches(50)]).astype(np.float64)
+    positive = int(meta.get("positive_class", 1))
+    y = (cache.labels == positive).astype(int)
+    temperature = fit_temperature(logits, cache.labels)
+    raw = np.exp(log_softmax(logits))[:, positive]
+    cal = np.exp(log_softmax(logits / temperature))[:, positive]
+    threshold = threshold_for_sensitivity(y, cal, min_sensitivity)
+    metrics = binary_metrics(y, cal, threshold)
+    metrics["loss"] = float(-log_softmax(logits / temperature)[np.arange(len(y)), cache.labels].mean())
+    intervals = bootstrap_intervals(y, cal, threshold)
+    calibration = {"method": "temperature scaling on the validation images", "temperature": temperature,
+                   "ece_before": expected_calibration_error(raw, y), "ece_after": expected_calibration_error(cal, y),
+                   "ece_bins": 10}
+    training = meta.get("training", {})
+    out = dict(meta)
+    out.pop("weights", None)
+    out.pop("created", None)
+    out.update(
+        name=name or meta.get("name"),
+        threshold=threshold,
+        threshold_rule=f"highest threshold with validation sensitivity >= {min_sensitivity}",
+        temperature=temperature,
+        metrics=metrics,
+        metrics_at_0_5=binary_metrics(y, cal, 0.5),
+        metrics_ci95=intervals,
+        calibration=calibration,
+        validation={"images": str(images), "labels": str(labels), "n": len(cache),
+                    "skipped": [str(p) for p in problems + cache.problems]},
+        source_run=str(run_dir),
+        card={
+            "intended_use": INTENDED_USE,
+            "training_data": f"{meta.get('data', {}).get('n_train', '?')} PALM training images "
+                             f"(P = pathologic myopia, H/N = not), validated on {len(cache)} PALM validation images",
+            "recipe": _recipe(training),
+            "metrics": _metrics_line(metrics, intervals),
+            "limitations": LIMITATIONS,
+        },
+    )
+    saved = save_model(out_dir, model, out, dtype=dtype)
+    (Path(out_dir) / "MODEL_CARD.md").write_text(model_card_markdown(saved), encoding="utf-8")
+    return saved
+
+
+def _recipe(t: dict) -> str:
+    if not t:
+        return "unknown"
+    aug = ["flip" if t.get("flip") else "", f"rotate ±{t.get('rotate')}°" if t.get("rotate") else "",
+           f"zoom ±{t.get('scale')}" if t.get("scale") else "", f"shift ±{t.get('shift')}" if t.get("shift") else "",
+           f"colour jitter {t.get('color_jitter')}" if t.get("color_jitter") else ""]
+    return (f"ResNet-{t.get('depth')}-{t.get('variant')} from scratch, {t.get('epochs')} epochs, batch "
+            f"{t.get('batch_size')}, {t.get('optimizer')} lr {t.get('lr')} ({t.get('schedule')}, warm-up "
+            f"{t.get('warmup_epochs')} epochs), weight decay {t.get('weight_decay')} (not on BN/bias), label "
+            f"smoothing {t.get('label_smoothing')}, mixup {t.get('mixup')}, augmentation: "
+            f"{', '.join(a for a in aug if a) or 'none'}; seed {t.get('seed')}; best epoch by {t.get('best_metric')}")
+
+
+def _metrics_line(m: dict, ci: dict) -> str:
+    def f(k):
+        return f"{k} {m[k]:.3f} (95% CI {ci[k][0]:.3f}–{ci[k][1]:.3f})"
+
+    return "; ".join(f(k) for k in ("accuracy", "auc", "sensitivity", "specificity")) + \
+        f" at threshold {m['threshold']:.3f} on {m['n']} validation images"
+
+
+def model_card_markdown(meta: dict) -> str:
+    card = meta["card"]
+    cal = meta["calibration"]
+    lines = [f"# Model card: {meta['name']}", "", f"**Intended use.** {card['intended_use']}", "",
+             f"**Training data.** {card['training_data']}.", "", f"**Recipe.** {card['recipe']}.", "",
+             f"**Validation metrics.** {card['metrics']}.", "",
+             f"**Decision threshold.** {meta['threshold']:.4f} ({meta['threshold_rule']}).", "",
+             f"**Calibration.** {cal['method']}: T = {cal['temperature']:.3f}; expected calibration error "
+             f"{cal['ece_before']:.4f} before, {cal['ece_after']:.4f} after ({cal['ece_bins']} bins).", "",
+             "**Known limitations.**", ""]
+    lines += [f"- {x}" for x in card["limitations"]]
+    lines += ["", f"Weights: float16 safetensors, SHA-256 {meta['weights']['sha256']}; "
+                  f"Paddle {meta['paddle_version']}; created {meta['created']}.", ""]
+    return "\n".join(lines)

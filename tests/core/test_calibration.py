@@ -1,0 +1,70 @@
+import json
+
+import numpy as np
+import pytest
+
+from core.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
+from core.cli import main
+from core.inference import Predictor
+
+
+def _overconfident(n=4000, true_t=3.0, seed=0):
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0, 2.0, n)  # calibrated logit margins
+    y = (rng.random(n) < 1 / (1 + np.exp(-base))).astype(int)
+    logits = np.stack([np.zeros(n), base * true_t], axis=1)  # a model that is true_t times too confident
+    return logits, y
+
+
+def test_temperature_recovers_the_overconfidence_and_lowers_ece():
+    logits, y = _overconfident()
+    t = fit_temperature(logits, y)
+    assert t == pytest.approx(3.0, rel=0.1)
+    p_raw = 1 / (1 + np.exp(-logits[:, 1]))
+    p_cal = 1 / (1 + np.exp(-logits[:, 1] / t))
+    assert expected_calibration_error(p_cal, y) < 0.5 * expected_calibration_error(p_raw, y)
+
+
+def test_ece_of_a_perfectly_calibrated_and_a_wrong_predictor():
+    y = np.array([1, 0] * 50)
+    assert expected_calibration_error(np.where(y == 1, 1.0, 0.0), y) == 0.0
+    assert expected_calibration_error(np.where(y == 1, 0.0, 1.0), y) == pytest.approx(1.0)
+
+
+def test_bootstrap_intervals_bracket_the_estimate():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    p = np.clip(y * 0.6 + rng.random(200) * 0.5, 0, 1)
+    ci = bootstrap_intervals(y, p, 0.5, n=300)
+    from core.metrics import binary_metrics
+
+    m = binary_metrics(y, p, 0.5)
+    for k in ("accuracy", "auc", "sensitivity", "specificity"):
+        lo, hi = ci[k]
+        assert lo <= m[k] <= hi and hi - lo < 0.3
+
+
+def test_finalize_writes_a_calibrated_float16_model(tmp_path, capsys):
+    from tests.synthetic import make_palm_root
+
+    root = make_palm_root(tmp_path / "palm", n_train=12, n_val=10)
+    assert main(["train", "--data", str(root), "--depth", "18", "--epochs", "1", "--batch-size", "4",
+                 "--lr", "1e-3", "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    images, labels = root / "PALM-Validation400", root / "PALM-Validation-GT" / "labels.xlsx"
+    assert main(["finalize", "--model", str(tmp_path / "run"), "--images", str(images), "--labels", str(labels),
+                 "--out", str(tmp_path / "final"), "--name", "Tiny", "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["name"] == "Tiny" and meta["weights"]["dtype"] == "float16"
+    assert meta["metrics"]["sensitivity"] >= 0.97 and meta["temperature"] > 0
+    assert set(meta["metrics_ci95"]) == {"accuracy", "auc", "sensitivity", "specificity"}
+    assert {"intended_use", "training_data", "recipe", "metrics", "limitations"} <= set(meta["card"])
+    assert "Model card: Tiny" in (tmp_path / "final" / "MODEL_CARD.md").read_text()
+    # evaluating the shipped model reproduces the recorded metrics (same weights, temperature, threshold)
+    assert main(["evaluate", "--model", str(tmp_path / "final"), "--images", str(images), "--labels", str(labels),
+                 "--json"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["threshold"] == pytest.approx(meta["threshold"])
+    assert ev["sensitivity"] == pytest.approx(meta["metrics"]["sensitivity"])
+    assert ev["auc"] == pytest.approx(meta["metrics"]["auc"], abs=1e-3)
+    assert Predictor(tmp_path / "final", device="cpu").temperature == pytest.approx(meta["temperature"])
