@@ -80,3 +80,43 @@ def test_preprocessing_range_layout_and_size():
     red = np.zeros((1, 1, 3), np.uint8)
     red[..., 0] = 255
     assert to_input(red)[0, :, 0, 0].tolist() == [1.0, -1.0, -1.0]
+
+
+def test_reduced_jpeg_decoding_keeps_the_needed_size(tmp_path):
+    from core.imageio import jpeg_header, reduction_for
+    from tests.synthetic import full_size_fundus
+
+    rgb = full_size_fundus(2124, 2056)
+    path = write_rgb(tmp_path / "big.jpg", rgb)
+    assert jpeg_header(path.read_bytes()) == (2124, 2056, True)
+    assert read_image(path).shape == (2056, 2124, 3)  # unchanged without min_side
+    for min_side, shape in ((224, (257, 266)), (448, (514, 531)), (600, (1028, 1062)), (1500, (2056, 2124))):
+        assert read_image(path, min_side=min_side).shape[:2] == shape
+    # the same picture as a full decode shrunk by area interpolation
+    small = read_image(path, min_side=224)
+    ref = cv2.resize(read_image(path), small.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert np.abs(small.astype(int) - ref).mean() < 2
+    assert reduction_for(1444, 1444, 224) == 4 and reduction_for(200, 300, 224) == 1
+    assert reduction_for(1785, 1800, 224) == 8 and reduction_for(1784, 1800, 224) == 4  # libjpeg: ceil(w / 8)
+    # progressive and grey JPEGs; other formats are decoded in full
+    prog = tmp_path / "prog.jpg"
+    cv2.imwrite(str(prog), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    assert read_image(prog, min_side=448).shape == (514, 531, 3)
+    grey = tmp_path / "grey.jpg"
+    cv2.imwrite(str(grey), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    assert read_image(grey, min_side=224).shape == (257, 266, 3)
+    png = write_rgb(tmp_path / "big.png", rgb[:600, :800])
+    assert read_image(png, min_side=224).shape == (600, 800, 3)
+    assert jpeg_header(png.read_bytes()) is None and jpeg_header(b"\xff\xd8\xff\xd9") is None
+
+
+def test_reduced_decoding_keeps_the_error_messages(tmp_path):
+    good = write_rgb(tmp_path / "good.jpg", fundus_image(False, 2, size=600))
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(good.read_bytes()[:5000])
+    with pytest.raises(ImageError, match="truncated"):
+        read_image(cut, min_side=224)
+    header_only = tmp_path / "header.jpg"
+    header_only.write_bytes(good.read_bytes()[:400] + b"\xff\xd9")
+    with pytest.raises(ImageError, match="not a readable image"):
+        read_image(header_only, min_side=224)
