@@ -145,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--min-sensitivity", type=float, default=0.97, help="screening sensitivity target (0.97)")
     f.add_argument("--json", action="store_true", help="print the resulting model.json")
 
+    s = sub.add_parser("selftest", help="headless check that the program works (prints one JSON line)",
+                       description="Load the bundled model, diagnose a synthetic fundus-like image with the quality "
+                       "checks, print one JSON line (model, probability, seconds) and exit 0; any failure exits "
+                       "non-zero with the reason.")
+    s.add_argument("--model", help="model folder (default: the bundled screening model)")
+
     sub.add_parser("gui", help="start the desktop application")
     return p
 
@@ -172,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     from .modelio import ModelFileError
 
     try:
-        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize}
+        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
+                    "selftest": cmd_selftest}
         return commands[args.command](args, argv)
     except (UsageError, DatasetError, ModelFileError, ImageError, ValueError) as exc:
         print(f"pmscreen {args.command}: error: {exc}", file=sys.stderr)
@@ -382,6 +389,12 @@ def cmd_finalize(a, argv) -> int:
         print(f"  {meta['card']['metrics']}")
         print(f"  temperature {cal['temperature']:.3f}: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}")
     return EXIT_OK
+
+
+def cmd_selftest(a, argv) -> int:
+    from .selftest import run_selftest
+
+    return run_selftest(a.model)
 
 
 if __name__ == "__main__":
