@@ -1,0 +1,139 @@
+"""``pmscreen selftest``: a headless check that the installed program (from source or frozen) can diagnose.
+
+It loads the bundled screening model (or ``--model``), draws a synthetic fundus-like photograph (orange retina
+on black with an optic disc, vessels and a macula), writes it as a JPEG to a temporary folder, runs the
+image-quality gate on it when core.quality exists, diagnoses it through core.inference.Predictor - the same
+path as ``pmscreen predict``: JPEG decoding, preprocessing, the inference engine - and prints ONE JSON line:
+
+    {"model": ..., "probability": ..., "verdict": ..., "quality": ..., "seconds": ..., "engine": ..., "device": ...}
+
+Exit code 0 on success; any failure (no model, unreadable model, the quality gate rejecting the known-good
+picture, an engine error) prints one line with the reason on stderr and exits 1. Nothing but the JSON line goes
+to stdout, so scripts and CI can parse it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def synthetic_fundus(size: int = 512, seed: int = 0) -> np.ndarray:
+    """A fundus-like RGB uint8 photograph: a bright orange retina on black with an optic disc, vessels and a
+    darker macula, a soft rim and fine noise (so the quality gate's detail and sharpness measures see a
+    camera-like picture). Deterministic for a given ``seed``."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    c, r = size / 2, size * 0.46
+    yy, xx = np.mgrid[:size, :size].astype(np.float32)
+    dist = np.hypot(xx - c, yy - c) / r
+    img = np.zeros((size, size, 3), np.float32)
+    shade = 1.0 - 0.35 * np.clip(dist, 0, 1) ** 2  # the retina darkens towards the rim
+    for ch, level in enumerate((205.0, 92.0, 38.0)):
+        img[..., ch] = level * shade
+    macula = (int(c - size * 0.08), int(c + size * 0.01))
+    spot = np.exp(-((xx - macula[0]) ** 2 + (yy - macula[1]) ** 2) / (2 * (size * 0.06) ** 2))
+    img *= (1 - 0.3 * spot)[..., None]
+    disc = (c + size * 0.17, c - size * 0.02)
+    for i in range(8):  # vessels leaving the optic disc: dark red curves, all around it
+        angle = 2 * np.pi * i / 8 + rng.uniform(-0.3, 0.3)
+        bend = rng.uniform(-1.2, 1.2)
+        t = np.linspace(0, 1, 40)
+        a = angle + bend * t
+        length = size * rng.uniform(0.25, 0.45)
+        pts = np.stack([disc[0] + np.cos(a) * t * length, disc[1] + np.sin(a) * t * length], 1)
+        width = max(1, round(size * rng.uniform(0.006, 0.012)))
+        cv2.polylines(img, [np.round(pts).astype(np.int32)], False, (120, 30, 20), width, cv2.LINE_AA)
+    cv2.circle(img, (round(disc[0]), round(disc[1])), round(size * 0.065), (245, 200, 130), -1, cv2.LINE_AA)
+    cv2.circle(img, (round(disc[0]), round(disc[1])), round(size * 0.03), (252, 230, 190), -1, cv2.LINE_AA)
+    img += rng.normal(0, 5, img.shape).astype(np.float32)
+    img = cv2.GaussianBlur(img, (0, 0), size / 700)
+    mask = cv2.GaussianBlur((dist <= 1).astype(np.float32), (0, 0), size / 500)  # a slightly soft FOV rim
+    return np.clip(img * mask[..., None], 0, 255).astype(np.uint8)
+
+
+class _SelftestError(Exception):
+    """A failed check whose message is already the reason."""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > 400:
+        text = text[:400] + "..."
+    return f"{type(exc).__name__}: {text}" if not isinstance(exc, _SelftestError) else text
+
+
+def _quality_check():
+    """core.quality.assess, or None while this build has no image-quality gate."""
+    try:
+        from .quality import assess
+    except ImportError:
+        return None
+    return assess
+
+
+def _diagnose(model_dir: str | None, t0: float) -> dict:
+    import cv2
+
+    from .bundled import default_model_dir, resources_dir
+    from .imageio import read_image
+    from .inference import Predictor
+
+    if model_dir is None:
+        found = default_model_dir()
+        if found is None:
+            raise _SelftestError(f"no bundled model found in {resources_dir() / 'models'}")
+        model_dir = str(found)
+    if not Path(model_dir).is_dir():
+        raise _SelftestError(f"{model_dir}: model folder not found")
+    predictor = Predictor(model_dir, device="auto", batch_size=1)
+    with tempfile.TemporaryDirectory(prefix="pmscreen-selftest-") as tmp:
+        path = Path(tmp) / "synthetic-fundus.jpg"
+        bgr = cv2.cvtColor(synthetic_fundus(), cv2.COLOR_RGB2BGR)
+        if not cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 92]):
+            raise _SelftestError(f"could not write the synthetic image to {path}")
+        quality = None
+        assess = _quality_check()
+        if assess is not None:
+            result = assess(read_image(path))
+            if not result.ok:
+                raise _SelftestError(f"the quality gate rejected the synthetic fundus image: {result.reason}")
+            quality = result.label
+        (pred,) = list(predictor.predict_files([path]))
+    if pred.error:
+        raise _SelftestError(f"diagnosis failed: {pred.error}")
+    if not (pred.probability is not None and 0.0 <= pred.probability <= 1.0):
+        raise _SelftestError(f"the model gave no valid probability ({pred.probability})")
+    return {
+        "model": predictor.name,
+        "probability": round(pred.probability, 6),
+        "verdict": pred.verdict,
+        "quality": quality,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "engine": predictor.engine.kind,
+        "device": predictor.device,
+    }
+
+
+def run_selftest(model_dir: str | None = None) -> int:
+    """Diagnose a synthetic fundus photograph with ``model_dir`` (default: the bundled model); print one JSON line
+    on stdout and return 0, or print the reason on stderr and return 1."""
+    t0 = time.perf_counter()
+    try:
+        # Paddle and its exporter may print: keep stdout for the JSON line alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = _diagnose(model_dir, t0)
+    except Exception as exc:  # every failure is a failed self-test, with its reason
+        print(f"pmscreen selftest: {_one_line(exc)}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
+    print(json.dumps(result), flush=True)
+    return EXIT_OK

@@ -1,0 +1,131 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core import bundled
+from core.cli import main
+from core.modelio import save_model
+from core.models import build_resnet
+from core.preprocess import PREPROCESSING
+from core.selftest import run_selftest, synthetic_fundus
+
+KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device"}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    from core._paddle import paddle
+
+    paddle.seed(5)
+    model = build_resnet(18, "D")
+    folder = tmp_path_factory.mktemp("selftest") / "tiny-model"
+    save_model(folder, model, {"name": "tiny selftest model", "architecture": model.config.to_dict(),
+                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
+    return folder
+
+
+def _json_line(out: str) -> dict:
+    lines = out.splitlines()
+    assert len(lines) == 1, out
+    return json.loads(lines[0])
+
+
+def test_synthetic_fundus_is_a_gradable_colour_photograph():
+    from core.quality import assess
+
+    img = synthetic_fundus()
+    assert img.shape == (512, 512, 3) and img.dtype.name == "uint8"
+    assert (img[:8, :8] == 0).all() and img[256, 256].tolist()[0] > 100  # black corners, orange retina
+    assert (synthetic_fundus() == img).all()  # deterministic
+    for size, seed in ((512, 0), (1024, 1), (300, 2)):
+        result = assess(synthetic_fundus(size, seed))
+        assert result.ok, result.reason
+
+
+def test_selftest_prints_one_json_line_and_exits_0(model_dir, capsys):
+    assert run_selftest(str(model_dir)) == 0
+    captured = capsys.readouterr()
+    out = _json_line(captured.out)
+    assert set(out) == KEYS
+    assert out["model"] == "tiny selftest model"
+    assert 0.0 <= out["probability"] <= 1.0
+    assert out["verdict"] in ("PM", "not PM")
+    assert out["quality"] == "ok"
+    assert out["engine"] == "paddle-inference" and out["device"] == "cpu"
+    assert 0 < out["seconds"] < 300
+
+
+def test_verdict_follows_the_model_threshold(model_dir, tmp_path, capsys):
+    folder = tmp_path / "always-pm"
+    shutil.copytree(model_dir, folder)
+    meta = json.loads((folder / "model.json").read_text())
+    meta["threshold"] = 0.0  # every probability is >= 0: PM
+    (folder / "model.json").write_text(json.dumps(meta))
+    assert run_selftest(str(folder)) == 0
+    assert _json_line(capsys.readouterr().out)["verdict"] == "PM"
+
+
+def test_default_is_the_bundled_model(model_dir, tmp_path, monkeypatch, capsys):
+    resources = tmp_path / "resources"
+    shutil.copytree(model_dir, resources / "models" / "bundled-one")
+    monkeypatch.setattr(bundled, "resources_dir", lambda: resources)
+    assert main(["selftest"]) == 0
+    assert _json_line(capsys.readouterr().out)["model"] == "tiny selftest model"
+
+
+def test_no_bundled_model_fails_with_the_reason(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bundled, "resources_dir", lambda: tmp_path / "resources")
+    assert run_selftest(None) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == f"pmscreen selftest: no bundled model found in {tmp_path / 'resources' / 'models'}"
+
+
+@pytest.mark.parametrize("damage", ["missing", "bad-weights", "not-a-model"])
+def test_broken_model_fails_with_one_line(model_dir, tmp_path, capsys, damage):
+    folder = tmp_path / "broken"
+    if damage != "missing":
+        shutil.copytree(model_dir, folder)
+    if damage == "bad-weights":
+        (folder / "weights.safetensors").write_bytes(b"not tensors")
+    elif damage == "not-a-model":
+        (folder / "model.json").write_text("{ no json")
+    assert run_selftest(str(folder)) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert err.startswith("pmscreen selftest: ") and "\n" not in err and len(err) < 600, err
+
+
+def test_quality_gate_rejection_is_a_failure(model_dir, monkeypatch, capsys):
+    import core.selftest as selftest
+    from core.quality import QualityResult
+
+    monkeypatch.setattr(selftest, "_quality_check",
+                        lambda: lambda rgb: QualityResult(False, "blurred", "blurred (rim blur 9 px > 1.5 px)"))
+    assert run_selftest(str(model_dir)) == 1
+    assert "quality gate rejected the synthetic fundus image: blurred" in capsys.readouterr().err
+
+
+def test_without_a_quality_module_quality_is_null(model_dir, monkeypatch, capsys):
+    import core.selftest as selftest
+
+    monkeypatch.setattr(selftest, "_quality_check", lambda: None)
+    assert run_selftest(str(model_dir)) == 0
+    assert _json_line(capsys.readouterr().out)["quality"] is None
+
+
+def test_cli_process_stdout_is_only_the_json_line(model_dir, tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PMSCREEN_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run([sys.executable, "-m", "core", "selftest", "--model", str(model_dir)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert set(_json_line(proc.stdout)) == KEYS
+    # the engine's export cache went to the user data folder
+    assert any((tmp_path / "data" / "engine-cache").iterdir())
