@@ -35,6 +35,36 @@ from .widgets import ImageLabel, is_language_change, local_paths
 from .workers import ThreadJob
 
 THUMB = 112
+AUTO_CHECK_LIMIT = 2000  # data sets up to this size are decoded in full at once to find unreadable files
+
+
+def check_images(paths: list[Path], job: ThreadJob, threads: int = 2) -> int:
+    """Decode every image (worker thread); reports (images done, [Problem of each newly found bad file])."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.datasets import Problem
+    from core.imageio import ImageError, read_image
+
+    def check(path: Path):
+        if job.cancelled:
+            return None
+        try:
+            read_image(path)
+        except ImageError as exc:
+            return Problem(str(path), exc.problem)
+        return None
+
+    found: list = []
+    with ThreadPoolExecutor(threads) as pool:
+        for i, problem in enumerate(pool.map(check, paths), start=1):
+            if job.cancelled:
+                return i
+            if problem is not None:
+                found.append(problem)
+            if found or i % 25 == 0 or i == len(paths):
+                job.report((i, found))
+                found = []
+    return len(paths)
 
 
 class DatasetView(QWidget):
@@ -47,6 +77,9 @@ class DatasetView(QWidget):
         self._job: ThreadJob | None = None
         self._opening: Path | None = None
         self._error = ""
+        self._check: ThreadJob | None = None
+        self._checked = (0, 0)  # images decoded, of
+        self._unreadable: list = []  # core.datasets.Problem of files that do not decode
         self.setAcceptDrops(True)
 
         self.loader = ThumbnailLoader(size=THUMB, threads=2, parent=self)
@@ -136,11 +169,19 @@ class DatasetView(QWidget):
         self.counts.setShowGrid(False)
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
+        self.check_label = QLabel()
+        self.check_label.setWordWrap(True)
+        self.check_button = QPushButton()
+        self.check_button.clicked.connect(self.check_all_images)
         counts_box = QWidget()
         cl = QVBoxLayout(counts_box)
         cl.setContentsMargins(4, 4, 4, 4)
         cl.addWidget(self.counts, 1)
         cl.addWidget(self.source_label)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_label, 1)
+        check_row.addWidget(self.check_button)
+        cl.addLayout(check_row)
         self.problems = QTreeWidget()
         self.problems.setColumnCount(2)
         self.problems.setRootIsDecorated(False)
@@ -223,7 +264,7 @@ class DatasetView(QWidget):
         from core.datasets import open_dataset
 
         folder = Path(folder)
-        if self._job is not None and self._job.running:
+        if self._job is not None:
             self._job.cancel()
         self._opening = folder
         self.error_label.hide()
@@ -236,11 +277,13 @@ class DatasetView(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._job is not None and self._job.running
+        """True while a folder is being read (until its result has reached the UI)."""
+        return self._job is not None
 
     def _opened(self, job: ThreadJob, dataset) -> None:
         if job is not self._job:
             return  # a newer folder was opened meanwhile
+        self._job = None
         self._opening = None
         self.set_dataset(dataset)
         settings.remember_folder("dataset", dataset.root)
@@ -251,6 +294,7 @@ class DatasetView(QWidget):
     def _failed(self, job: ThreadJob, folder: Path, exc: Exception) -> None:
         if job is not self._job:
             return
+        self._job = None
         self._opening = None
         self.pages.setCurrentIndex(2 if self.dataset is not None else 0)
         self._error = str(exc)
@@ -259,11 +303,17 @@ class DatasetView(QWidget):
         self.statusMessage.emit(self.tr("Cannot open {0}").format(folder))
 
     def set_dataset(self, dataset) -> None:
+        self._cancel_check()
         self.dataset = dataset
+        self._unreadable = []
+        self._checked = (0, len(dataset.train) + len(dataset.val) if dataset else 0)
         self.path_label.setText(str(dataset.root) if dataset else "")
         self.model.set_dataset(dataset)
         self._fill_class_combo()
         self._fill_summary()
+        if dataset is not None and self._checked[1] <= AUTO_CHECK_LIMIT:
+            self.check_all_images()
+        self._update_check_label()
         self._update_shown()
         self.pages.setCurrentIndex(2 if dataset else 0)
         if self.model.rowCount():
@@ -357,16 +407,76 @@ class DatasetView(QWidget):
             self.source_label.setText(self.tr("Layout: {0}\nValidation: {1}").format(layout, ds.val_source))
         else:
             self.source_label.setText("")
-        n = len(ds.problems) if ds else 0
         self.problems.clear()
         if ds:
-            for p in ds.problems:
-                item = QTreeWidgetItem([Path(p.path).name, p.problem])
-                item.setToolTip(0, p.path)
-                item.setToolTip(1, p.problem)
-                self.problems.addTopLevelItem(item)
+            self._add_problems(ds.problems + self._unreadable)
         self.tabs.setTabText(0, self.tr("Counts"))
-        self.tabs.setTabText(1, self.tr("Problems ({0})").format(n))
+        self._update_check_label()
+
+    def _add_problems(self, problems) -> None:
+        for p in problems:
+            item = QTreeWidgetItem([Path(p.path).name, p.problem])
+            item.setToolTip(0, p.path)
+            item.setToolTip(1, p.problem)
+            self.problems.addTopLevelItem(item)
+        self.tabs.setTabText(1, self.tr("Problems ({0})").format(self.problems.topLevelItemCount()))
+
+    # ---------------------------------------------------------------- finding unreadable images
+    def check_all_images(self) -> None:
+        """Decode every image on worker threads; the ones that fail join the problems list."""
+        ds = self.dataset
+        if ds is None:
+            return
+        self._cancel_check()
+        if self._unreadable:
+            self._unreadable = []
+            self._fill_summary()
+        paths = [s.path for s in ds.train + ds.val]
+        self._checked = (0, len(paths))
+        job = ThreadJob(lambda job: check_images(paths, job), self, name="pmscreen-check-images")
+        job.progress.connect(lambda msg, job=job: self._checked_some(job, msg))
+        job.finished.connect(lambda job=job: self._check_finished(job))
+        self._check = job.start()
+        self._update_check_label()
+
+    @property
+    def checking(self) -> bool:
+        """True until the check's last report has reached the UI."""
+        return self._check is not None
+
+    def _cancel_check(self) -> None:
+        if self._check is not None:
+            self._check.cancel()
+            self._check = None
+
+    def _checked_some(self, job: ThreadJob, msg) -> None:
+        if job is not self._check:
+            return
+        done, problems = msg
+        self._checked = (done, self._checked[1])
+        if problems:
+            self._unreadable += problems
+            self._add_problems(problems)
+        self._update_check_label()
+
+    def _check_finished(self, job: ThreadJob) -> None:
+        if job is self._check:
+            self._check = None
+            self._update_check_label()
+
+    def _update_check_label(self) -> None:
+        done, total = self._checked
+        if self.dataset is None:
+            text = ""
+        elif self.checking:
+            text = self.tr("Checking that every image can be read: {0} of {1}…").format(done, total)
+        elif done >= total:
+            text = self.tr("All {0} images decoded: {1} unreadable.").format(total, len(self._unreadable))
+        else:
+            text = self.tr("Images are checked when shown; check all {0} to find unreadable files.").format(total)
+        self.check_label.setText(text)
+        self.check_button.setText(self.tr("Check all images"))
+        self.check_button.setVisible(self.dataset is not None and not self.checking and done < total)
 
     def _set_row(self, r: int, text: str, tr: int, va: int, bold: bool) -> None:
         for c, val in enumerate((text, str(tr), str(va))):
@@ -435,8 +545,12 @@ class DatasetView(QWidget):
 
     # ---------------------------------------------------------------- shutdown
     def shutdown(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
-            self._job.wait(2.0)
+        check, job = self._check, self._job
+        self._cancel_check()
+        if check is not None:
+            check.wait(5.0)
+        if job is not None:
+            job.cancel()
+            job.wait(5.0)
         self.loader.shutdown()
         self.preview_loader.shutdown()

@@ -359,7 +359,8 @@ class DiagnosisView(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._job is not None and self._job.running
+        """True while images are being diagnosed (until the last result has reached the table)."""
+        return self._job is not None
 
     def diagnose(self, paths) -> bool:
         """Queue files and folders for diagnosis; results arrive on the table. False when there is no model."""

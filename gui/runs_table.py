@@ -114,7 +114,7 @@ class RunsModel(QAbstractTableModel):
     def text(self, run: Run, col: str) -> str:
         v = self.value(run, col)
         if col == "name":
-            return self.tr("{0} (bundled)").format(v) if run.bundled else f"{v} · {run.path.name}"
+            return self.tr("{0} (bundled)").format(v) if run.bundled else v
         if col == "epochs":
             planned = run.planned_epochs
             return f"{v}/{planned}" if planned and planned != v else str(v)
@@ -177,6 +177,8 @@ class RunsTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.setWordWrap(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

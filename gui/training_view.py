@@ -56,7 +56,8 @@ TWEAKS = ("stride_in_3x3", "deep_stem", "avg_down")
 # GUI defaults: a run that finishes on a CPU in minutes (the CLI defaults to ResNet-50-D for 20 epochs).
 DEFAULTS = dict(depth=18, variant="D", epochs=5, batch_size=16, lr=1e-3, optimizer="momentum", schedule="cosine",
                 warmup_epochs=0.0, weight_decay=1e-4, label_smoothing=0.0, mixup=0.0, flip=True, rotate=10.0,
-                color_jitter=0.1, seed=0, limit=0, device="auto", best_metric="accuracy", zero_init_last_bn=False)
+                scale=0.0, shift=0.0, color_jitter=0.1, seed=0, limit=0, device="auto", best_metric="accuracy",
+                zero_init_last_bn=False)
 
 TRAIN_COLOR, VAL_COLOR, ACC_COLOR, AUC_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"
 
@@ -142,6 +143,8 @@ class TrainingView(QWidget):
         self.schedule.addItem("", "cosine")
         self.flip = QCheckBox()
         self.rotate = _dspin(0, 180, 0, 5)
+        self.scale = _dspin(0, 0.5, 2, 0.05)
+        self.shift = _dspin(0, 0.5, 2, 0.05)
         self.jitter = _dspin(0, 0.9, 2, 0.05)
         self.smoothing = _dspin(0, 0.5, 2, 0.05)
         self.mixup = _dspin(0, 2.0, 2, 0.1)
@@ -173,13 +176,13 @@ class TrainingView(QWidget):
         self.recipe_box = QGroupBox()
         f = QFormLayout(self.recipe_box)
         for key, w in (("epochs", self.epochs), ("batch_size", self.batch_size), ("lr", self.lr),
-                       ("optimizer", self.optimizer), ("schedule", self.schedule)):
+                       ("optimizer", self.optimizer), ("schedule", self.schedule), ("device", self.device)):
             self._row(f, key, w)
         self.regular_box = QGroupBox()
         f = QFormLayout(self.regular_box)
         f.addRow(self.flip)
-        for key, w in (("rotate", self.rotate), ("jitter", self.jitter), ("smoothing", self.smoothing),
-                       ("mixup", self.mixup), ("device", self.device)):
+        for key, w in (("rotate", self.rotate), ("scale", self.scale), ("shift", self.shift), ("jitter", self.jitter),
+                       ("smoothing", self.smoothing), ("mixup", self.mixup)):
             self._row(f, key, w)
 
         self.data_label = QLabel()
@@ -216,7 +219,7 @@ class TrainingView(QWidget):
         self.settings_widgets = [self.depth, self.variant, *self.tweak_boxes.values(), self.zero_init,
                                  self.weight_decay, self.warmup, self.seed, self.limit, self.best_metric, self.epochs,
                                  self.batch_size, self.lr, self.optimizer, self.schedule, self.flip, self.rotate,
-                                 self.jitter, self.smoothing, self.mixup, self.device]
+                                 self.scale, self.shift, self.jitter, self.smoothing, self.mixup, self.device]
 
     def _row(self, form: QFormLayout, key: str, widget: QWidget) -> None:
         label = QLabel()
@@ -244,11 +247,11 @@ class TrainingView(QWidget):
 
         self.loss_plot = pg.PlotWidget()
         self.metric_plot = pg.PlotWidget()
-        for p in (self.loss_plot, self.metric_plot):
+        for p, corner in ((self.loss_plot, (-10, 10)), (self.metric_plot, (-10, -10))):
             p.showGrid(x=True, y=True, alpha=0.25)
             p.setMenuEnabled(False)
-            p.addLegend(offset=(-10, 10))
-            p.setMinimumHeight(200)
+            p.addLegend(offset=corner)  # loss: top right; metrics (rising towards 1): bottom right
+            p.setMinimumHeight(180)
         self.metric_plot.setYRange(0, 1.02, padding=0)
         self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=1.5), connect="finite")
         self.val_curve = self.loss_plot.plot([], [], pen=pg.mkPen(VAL_COLOR, width=2), symbol="o", symbolSize=7,
@@ -293,6 +296,7 @@ class TrainingView(QWidget):
         lower.addWidget(self.tabs)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
+        lower.setSizes([420, 300])
         self.dashboard = QWidget()
         dl = QVBoxLayout(self.dashboard)
         dl.setContentsMargins(4, 0, 0, 0)
@@ -312,6 +316,7 @@ class TrainingView(QWidget):
             "epochs": self.tr("Epochs:"), "batch_size": self.tr("Batch size:"), "lr": self.tr("Learning rate:"),
             "optimizer": self.tr("Optimiser:"), "schedule": self.tr("Schedule:"),
             "rotate": self.tr("Random rotation (°):"), "jitter": self.tr("Colour jitter:"),
+            "scale": self.tr("Random zoom (±):"), "shift": self.tr("Random shift:"),
             "smoothing": self.tr("Label smoothing:"), "mixup": self.tr("Mixup α:"), "device": self.tr("Device:"),
         }
         for k, text in texts.items():
@@ -327,16 +332,23 @@ class TrainingView(QWidget):
             v = self.variant.itemData(i)
             self.variant.setItemText(i, names[v])
             self.variant.setItemData(i, variant_help(v), Qt.ItemDataRole.ToolTipRole)
-        tweak_texts = {"stride_in_3x3": self.tr("Stride 2 in the 3×3 conv (tweak B)"),
-                       "deep_stem": self.tr("Deep stem of three 3×3 convs (tweak C)"),
-                       "avg_down": self.tr("Average pooling before the projection shortcut (tweak D)")}
+        tweak_texts = {"stride_in_3x3": (self.tr("Stride in the 3×3 conv (B)"),
+                                         self.tr("Down-sampling blocks stride in their 3×3 conv, not the first 1×1")),
+                       "deep_stem": (self.tr("Deep stem (C)"),
+                                     self.tr("Three 3×3 convs replace the 7×7 conv of the stem")),
+                       "avg_down": (self.tr("Average-pool shortcut (D)"),
+                                    self.tr("2×2 average pooling before the 1×1 projection shortcut"))}
         for k, box in self.tweak_boxes.items():
-            box.setText(tweak_texts[k])
-        self.zero_init.setText(self.tr("Zero-initialise the last BN γ of each block"))
+            box.setText(tweak_texts[k][0])
+            box.setToolTip(tweak_texts[k][1])
+        self.zero_init.setText(self.tr("Zero-init last BN γ"))
+        self.zero_init.setToolTip(self.tr("Zero-initialise the last BatchNorm γ of each residual block"))
         self.schedule.setItemText(0, self.tr("constant"))
         self.schedule.setItemText(1, self.tr("cosine"))
         self.flip.setText(self.tr("Random horizontal flips"))
         self.smoothing.setToolTip(self.tr("Soft targets: 1 − ε for the true class (0 = off)"))
+        self.scale.setToolTip(self.tr("Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)"))
+        self.shift.setToolTip(self.tr("Move each training image by up to this fraction of its size (0 = off)"))
         self.mixup.setToolTip(self.tr("Mix pairs of images with a Beta(α, α) weight (0 = off)"))
         self.device.setItemText(0, self.tr("automatic (GPU when available)"))
         self.device.setItemText(1, self.tr("CPU"))
@@ -404,7 +416,8 @@ class TrainingView(QWidget):
             batch_size=self.batch_size.value(), lr=self.lr.value(), optimizer=self.optimizer.currentData(),
             schedule=self.schedule.currentData(), warmup_epochs=self.warmup.value(),
             weight_decay=self.weight_decay.value(), label_smoothing=self.smoothing.value(), mixup=self.mixup.value(),
-            flip=self.flip.isChecked(), rotate=self.rotate.value(), color_jitter=self.jitter.value(),
+            flip=self.flip.isChecked(), rotate=self.rotate.value(), scale=self.scale.value(),
+            shift=self.shift.value(), color_jitter=self.jitter.value(),
             seed=self.seed.value(), limit=self.limit.value(), device=self.device.currentData(),
             best_metric=self.best_metric.currentData(), zero_init_last_bn=self.zero_init.isChecked(),
         )
@@ -421,7 +434,7 @@ class TrainingView(QWidget):
             spin.setValue(int(v[key]))
         for spin, key in ((self.lr, "lr"), (self.warmup, "warmup_epochs"), (self.weight_decay, "weight_decay"),
                           (self.smoothing, "label_smoothing"), (self.mixup, "mixup"), (self.rotate, "rotate"),
-                          (self.jitter, "color_jitter")):
+                          (self.scale, "scale"), (self.shift, "shift"), (self.jitter, "color_jitter")):
             spin.setValue(float(v[key]))
         self.flip.setChecked(bool(v["flip"]))
         self.zero_init.setChecked(bool(v["zero_init_last_bn"]))
@@ -609,7 +622,18 @@ class TrainingView(QWidget):
             self.run_label.setText(self.tr("Showing run: {0}").format(Path(self._showing).name))
 
     # ---------------------------------------------------------------- plots
-    def _draw(self, s: _Series, per_batch: bool) -> None:
+    def _draw(self, s: _Series, per_batch: bool, epochs: int | None = None) -> None:
+        if epochs is None:
+            cfg = getattr(self, "_config", None)
+            epochs = cfg.epochs if per_batch and cfg is not None else len(s.epochs)
+        epochs = max(1, epochs)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.setXRange(0, epochs, padding=0.02)
+            axis = plot.getAxis("bottom")
+            if epochs <= 25:
+                axis.setTickSpacing(major=1, minor=0.5 if epochs <= 5 else 1)  # whole epochs
+            else:
+                axis.setTickSpacing()  # automatic
         if per_batch:
             self.train_curve.setData(s.batch_x, s.batch_loss)
         else:  # a saved run keeps one training loss per epoch
@@ -633,7 +657,7 @@ class TrainingView(QWidget):
             s.val_loss.append(h.get("loss", math.nan))
             s.accuracy.append(h.get("accuracy", math.nan))
             s.auc.append(h.get("auc", math.nan))
-        self._draw(s, per_batch=False)
+        self._draw(s, per_batch=False, epochs=len(run.history))
         self._update_run_label()
         best = run.metrics
         self.statusMessage.emit(self.tr("{0}: best accuracy {1}, AUC {2}").format(

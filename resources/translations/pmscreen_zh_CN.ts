@@ -4,22 +4,22 @@
 <context>
     <name>DatasetView</name>
     <message>
-        <location filename="../../gui/dataset_view.py" line="177"/>
+        <location filename="../../gui/dataset_view.py" line="218"/>
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="178"/>
+        <location filename="../../gui/dataset_view.py" line="219"/>
         <source>Open a PALM folder (training + validation with a label file) or a folder with one sub-folder per class</source>
         <translation>打开 PALM 文件夹（训练集 + 带标注文件的验证集），或每个类别一个子文件夹的文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="180"/>
+        <location filename="../../gui/dataset_view.py" line="221"/>
         <source>Open data set folder…</source>
         <translation>打开数据集文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="181"/>
+        <location filename="../../gui/dataset_view.py" line="222"/>
         <source>No data set is open.
 
 Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label file) or a folder with one sub-folder per class — or drop the folder here.</source>
@@ -28,193 +28,213 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 请打开 PALM 格式的文件夹（PALM-Training400、PALM-Validation400 及其标注文件），或每个类别一个子文件夹的文件夹——也可以把文件夹拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="184"/>
+        <location filename="../../gui/dataset_view.py" line="225"/>
         <source>Split:</source>
         <translation>划分：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="185"/>
+        <location filename="../../gui/dataset_view.py" line="226"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="186"/>
-        <location filename="../../gui/dataset_view.py" line="191"/>
+        <location filename="../../gui/dataset_view.py" line="227"/>
+        <location filename="../../gui/dataset_view.py" line="232"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="186"/>
+        <location filename="../../gui/dataset_view.py" line="227"/>
         <source>Split</source>
         <translation>划分</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="186"/>
+        <location filename="../../gui/dataset_view.py" line="227"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="187"/>
+        <location filename="../../gui/dataset_view.py" line="228"/>
         <source>Original size</source>
         <translation>原始尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="187"/>
+        <location filename="../../gui/dataset_view.py" line="228"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="190"/>
+        <location filename="../../gui/dataset_view.py" line="231"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="190"/>
-        <location filename="../../gui/dataset_view.py" line="279"/>
+        <location filename="../../gui/dataset_view.py" line="231"/>
+        <location filename="../../gui/dataset_view.py" line="329"/>
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="190"/>
-        <location filename="../../gui/dataset_view.py" line="279"/>
+        <location filename="../../gui/dataset_view.py" line="231"/>
+        <location filename="../../gui/dataset_view.py" line="329"/>
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="191"/>
+        <location filename="../../gui/dataset_view.py" line="232"/>
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="193"/>
-        <location filename="../../gui/dataset_view.py" line="230"/>
+        <location filename="../../gui/dataset_view.py" line="234"/>
+        <location filename="../../gui/dataset_view.py" line="271"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="206"/>
+        <location filename="../../gui/dataset_view.py" line="247"/>
         <source>pathologic myopia</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="206"/>
+        <location filename="../../gui/dataset_view.py" line="247"/>
         <source>high myopia</source>
         <translation>高度近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="206"/>
+        <location filename="../../gui/dataset_view.py" line="247"/>
         <source>normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="209"/>
+        <location filename="../../gui/dataset_view.py" line="250"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="209"/>
+        <location filename="../../gui/dataset_view.py" line="250"/>
         <source>non-PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="212"/>
+        <location filename="../../gui/dataset_view.py" line="253"/>
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="212"/>
+        <location filename="../../gui/dataset_view.py" line="253"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="216"/>
+        <location filename="../../gui/dataset_view.py" line="257"/>
         <source>Open data set folder</source>
         <translation>打开数据集文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="248"/>
+        <location filename="../../gui/dataset_view.py" line="291"/>
         <source>Opened {0}: {1} training and {2} validation images</source>
         <translation>已打开 {0}：{1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="257"/>
+        <location filename="../../gui/dataset_view.py" line="301"/>
         <source>Cannot open this data set: {0}</source>
         <translation>无法打开此数据集：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="259"/>
+        <location filename="../../gui/dataset_view.py" line="303"/>
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="279"/>
+        <location filename="../../gui/dataset_view.py" line="329"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="294"/>
+        <location filename="../../gui/dataset_view.py" line="344"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="324"/>
+        <location filename="../../gui/dataset_view.py" line="374"/>
         <source>{0} of {1} images</source>
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="354"/>
+        <location filename="../../gui/dataset_view.py" line="404"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="355"/>
+        <location filename="../../gui/dataset_view.py" line="405"/>
         <source>PALM (labels from file names and the label file)</source>
         <translation>PALM（标签来自文件名和标注文件）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="356"/>
+        <location filename="../../gui/dataset_view.py" line="406"/>
         <source>one folder per class</source>
         <translation>每个类别一个文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="357"/>
+        <location filename="../../gui/dataset_view.py" line="407"/>
         <source>Layout: {0}
 Validation: {1}</source>
         <translation>结构：{0}
 验证集：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="368"/>
+        <location filename="../../gui/dataset_view.py" line="413"/>
         <source>Counts</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="369"/>
+        <location filename="../../gui/dataset_view.py" line="422"/>
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="389"/>
+        <location filename="../../gui/dataset_view.py" line="472"/>
+        <source>Checking that every image can be read: {0} of {1}…</source>
+        <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset_view.py" line="474"/>
+        <source>All {0} images decoded: {1} unreadable.</source>
+        <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset_view.py" line="476"/>
+        <source>Images are checked when shown; check all {0} to find unreadable files.</source>
+        <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset_view.py" line="478"/>
+        <source>Check all images</source>
+        <translation>检查全部图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset_view.py" line="499"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="411"/>
+        <location filename="../../gui/dataset_view.py" line="521"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="412"/>
+        <location filename="../../gui/dataset_view.py" line="522"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="413"/>
+        <location filename="../../gui/dataset_view.py" line="523"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="414"/>
+        <location filename="../../gui/dataset_view.py" line="524"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -310,98 +330,98 @@ or use Open images…</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="371"/>
+        <location filename="../../gui/diagnosis_view.py" line="372"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="431"/>
+        <location filename="../../gui/diagnosis_view.py" line="432"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="442"/>
+        <location filename="../../gui/diagnosis_view.py" line="443"/>
         <source>Diagnosed {0} images ({1} could not be read)</source>
         <translation>已诊断 {0} 张图像（{1} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="451"/>
+        <location filename="../../gui/diagnosis_view.py" line="452"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="453"/>
+        <location filename="../../gui/diagnosis_view.py" line="454"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="456"/>
+        <location filename="../../gui/diagnosis_view.py" line="457"/>
         <source>{0} results, {1} errors</source>
         <translation>{0} 个结果，{1} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="476"/>
+        <location filename="../../gui/diagnosis_view.py" line="477"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="486"/>
-        <location filename="../../gui/diagnosis_view.py" line="505"/>
+        <location filename="../../gui/diagnosis_view.py" line="487"/>
+        <location filename="../../gui/diagnosis_view.py" line="506"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="487"/>
+        <location filename="../../gui/diagnosis_view.py" line="488"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="491"/>
+        <location filename="../../gui/diagnosis_view.py" line="492"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="492"/>
+        <location filename="../../gui/diagnosis_view.py" line="493"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="492"/>
+        <location filename="../../gui/diagnosis_view.py" line="493"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="493"/>
+        <location filename="../../gui/diagnosis_view.py" line="494"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="496"/>
+        <location filename="../../gui/diagnosis_view.py" line="497"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="499"/>
+        <location filename="../../gui/diagnosis_view.py" line="500"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="510"/>
+        <location filename="../../gui/diagnosis_view.py" line="511"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="513"/>
+        <location filename="../../gui/diagnosis_view.py" line="514"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="513"/>
+        <location filename="../../gui/diagnosis_view.py" line="514"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="526"/>
+        <location filename="../../gui/diagnosis_view.py" line="527"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
@@ -414,163 +434,163 @@ or use Open images…</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="208"/>
+        <location filename="../../gui/main_window.py" line="210"/>
         <source>PM Screen — pathologic myopia screening</source>
         <translation>PM Screen — 病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="209"/>
+        <location filename="../../gui/main_window.py" line="211"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="209"/>
+        <location filename="../../gui/main_window.py" line="211"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="209"/>
+        <location filename="../../gui/main_window.py" line="211"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="213"/>
+        <location filename="../../gui/main_window.py" line="215"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="214"/>
+        <location filename="../../gui/main_window.py" line="216"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="215"/>
+        <location filename="../../gui/main_window.py" line="217"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="216"/>
+        <location filename="../../gui/main_window.py" line="218"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="217"/>
+        <location filename="../../gui/main_window.py" line="219"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="218"/>
+        <location filename="../../gui/main_window.py" line="220"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="219"/>
+        <location filename="../../gui/main_window.py" line="221"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="220"/>
+        <location filename="../../gui/main_window.py" line="222"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221"/>
+        <location filename="../../gui/main_window.py" line="223"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="222"/>
+        <location filename="../../gui/main_window.py" line="224"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="223"/>
+        <location filename="../../gui/main_window.py" line="225"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="224"/>
+        <location filename="../../gui/main_window.py" line="226"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="225"/>
+        <location filename="../../gui/main_window.py" line="227"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="226"/>
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227"/>
+        <location filename="../../gui/main_window.py" line="229"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="230"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="266"/>
+        <location filename="../../gui/main_window.py" line="268"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="268"/>
+        <location filename="../../gui/main_window.py" line="270"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="268"/>
-        <location filename="../../gui/main_window.py" line="269"/>
+        <location filename="../../gui/main_window.py" line="270"/>
+        <location filename="../../gui/main_window.py" line="271"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="269"/>
+        <location filename="../../gui/main_window.py" line="271"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="277"/>
+        <location filename="../../gui/main_window.py" line="279"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="278"/>
+        <location filename="../../gui/main_window.py" line="280"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="296"/>
+        <location filename="../../gui/main_window.py" line="298"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="296"/>
+        <location filename="../../gui/main_window.py" line="298"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="300"/>
+        <location filename="../../gui/main_window.py" line="302"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="305"/>
+        <location filename="../../gui/main_window.py" line="307"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="306"/>
+        <location filename="../../gui/main_window.py" line="308"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="365"/>
+        <location filename="../../gui/main_window.py" line="367"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -669,12 +689,12 @@ or use Open images…</source>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="217"/>
+        <location filename="../../gui/runs_table.py" line="219"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="219"/>
+        <location filename="../../gui/runs_table.py" line="221"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
@@ -695,382 +715,422 @@ or use Open images…</source>
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training_view.py" line="388"/>
+        <location filename="../../gui/training_view.py" line="400"/>
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="343"/>
-        <location filename="../../gui/training_view.py" line="396"/>
+        <location filename="../../gui/training_view.py" line="355"/>
+        <location filename="../../gui/training_view.py" line="408"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="304"/>
+        <location filename="../../gui/training_view.py" line="308"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="305"/>
+        <location filename="../../gui/training_view.py" line="309"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="306"/>
+        <location filename="../../gui/training_view.py" line="310"/>
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="307"/>
+        <location filename="../../gui/training_view.py" line="311"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="309"/>
+        <location filename="../../gui/training_view.py" line="313"/>
         <source>Depth:</source>
         <translation>深度：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="309"/>
+        <location filename="../../gui/training_view.py" line="313"/>
         <source>Variant:</source>
         <translation>变体：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="309"/>
+        <location filename="../../gui/training_view.py" line="313"/>
         <source>Weight decay:</source>
         <translation>权重衰减：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="310"/>
+        <location filename="../../gui/training_view.py" line="314"/>
         <source>Warm-up epochs:</source>
         <translation>预热轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="310"/>
+        <location filename="../../gui/training_view.py" line="314"/>
         <source>Keep the epoch with the best:</source>
         <translation>保留该指标最佳的轮次：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="311"/>
+        <location filename="../../gui/training_view.py" line="315"/>
         <source>Use at most (images):</source>
         <translation>最多使用（张图像）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="311"/>
+        <location filename="../../gui/training_view.py" line="315"/>
         <source>Random seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="312"/>
+        <location filename="../../gui/training_view.py" line="316"/>
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="312"/>
+        <location filename="../../gui/training_view.py" line="316"/>
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="312"/>
+        <location filename="../../gui/training_view.py" line="316"/>
         <source>Learning rate:</source>
         <translation>学习率：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="313"/>
+        <location filename="../../gui/training_view.py" line="317"/>
         <source>Optimiser:</source>
         <translation>优化器：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="313"/>
+        <location filename="../../gui/training_view.py" line="317"/>
         <source>Schedule:</source>
         <translation>学习率策略：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="314"/>
+        <location filename="../../gui/training_view.py" line="318"/>
         <source>Random rotation (°):</source>
         <translation>随机旋转（°）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="314"/>
+        <location filename="../../gui/training_view.py" line="318"/>
         <source>Colour jitter:</source>
         <translation>颜色抖动：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="315"/>
+        <location filename="../../gui/training_view.py" line="319"/>
+        <source>Random zoom (±):</source>
+        <translation>随机缩放（±）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="319"/>
+        <source>Random shift:</source>
+        <translation>随机平移：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="320"/>
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="315"/>
+        <location filename="../../gui/training_view.py" line="320"/>
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="315"/>
+        <location filename="../../gui/training_view.py" line="320"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="319"/>
+        <location filename="../../gui/training_view.py" line="324"/>
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="320"/>
+        <location filename="../../gui/training_view.py" line="325"/>
         <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
         <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="322"/>
+        <location filename="../../gui/training_view.py" line="327"/>
         <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
         <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="329"/>
         <source>O — original</source>
         <translation>O — 原始结构</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="329"/>
         <source>B — stride in 3×3</source>
         <translation>B — 在 3×3 卷积下采样</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="329"/>
         <source>C — deep stem</source>
         <translation>C — 深层输入干</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="325"/>
+        <location filename="../../gui/training_view.py" line="330"/>
         <source>D — average-pool shortcut</source>
         <translation>D — 平均池化捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="330"/>
-        <source>Stride 2 in the 3×3 conv (tweak B)</source>
-        <translation>在 3×3 卷积中使用步幅 2（改进 B）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="331"/>
-        <source>Deep stem of three 3×3 convs (tweak C)</source>
-        <translation>由三个 3×3 卷积组成的深层输入干（改进 C）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="332"/>
-        <source>Average pooling before the projection shortcut (tweak D)</source>
-        <translation>投影捷径前加平均池化（改进 D）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="335"/>
-        <source>Zero-initialise the last BN γ of each block</source>
-        <translation>将每个残差块最后一个 BN 的 γ 初始化为零</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="336"/>
+        <location filename="../../gui/training_view.py" line="346"/>
         <source>constant</source>
         <translation>恒定</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="337"/>
+        <location filename="../../gui/training_view.py" line="347"/>
         <source>cosine</source>
         <translation>余弦退火</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="338"/>
+        <location filename="../../gui/training_view.py" line="348"/>
         <source>Random horizontal flips</source>
         <translation>随机水平翻转</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="339"/>
+        <location filename="../../gui/training_view.py" line="349"/>
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="340"/>
+        <location filename="../../gui/training_view.py" line="350"/>
+        <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
+        <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="351"/>
+        <source>Move each training image by up to this fraction of its size (0 = off)</source>
+        <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="352"/>
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="341"/>
+        <location filename="../../gui/training_view.py" line="353"/>
         <source>automatic (GPU when available)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="342"/>
+        <location filename="../../gui/training_view.py" line="354"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="343"/>
-        <location filename="../../gui/training_view.py" line="396"/>
+        <location filename="../../gui/training_view.py" line="355"/>
+        <location filename="../../gui/training_view.py" line="408"/>
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="344"/>
+        <location filename="../../gui/training_view.py" line="356"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="345"/>
+        <location filename="../../gui/training_view.py" line="357"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="346"/>
+        <location filename="../../gui/training_view.py" line="358"/>
         <source>Stop after the current batch; the best model so far is kept</source>
         <translation>在当前批次结束后停止；保留目前最好的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="347"/>
+        <location filename="../../gui/training_view.py" line="359"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="348"/>
+        <location filename="../../gui/training_view.py" line="360"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="349"/>
+        <location filename="../../gui/training_view.py" line="361"/>
         <source>Show the current run</source>
         <translation>显示当前训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="350"/>
+        <location filename="../../gui/training_view.py" line="362"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="351"/>
+        <location filename="../../gui/training_view.py" line="363"/>
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="352"/>
+        <location filename="../../gui/training_view.py" line="364"/>
         <source>Validation accuracy and AUC</source>
         <translation>验证集准确率与 AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="353"/>
-        <location filename="../../gui/training_view.py" line="354"/>
+        <location filename="../../gui/training_view.py" line="365"/>
+        <location filename="../../gui/training_view.py" line="366"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="357"/>
+        <location filename="../../gui/training_view.py" line="369"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="357"/>
+        <location filename="../../gui/training_view.py" line="369"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="455"/>
+        <location filename="../../gui/training_view.py" line="468"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="457"/>
+        <location filename="../../gui/training_view.py" line="470"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="491"/>
+        <location filename="../../gui/training_view.py" line="504"/>
         <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="496"/>
+        <location filename="../../gui/training_view.py" line="509"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="552"/>
+        <location filename="../../gui/training_view.py" line="565"/>
         <source>Training stopped</source>
         <translation>训练已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="552"/>
+        <location filename="../../gui/training_view.py" line="565"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="554"/>
+        <location filename="../../gui/training_view.py" line="567"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="591"/>
+        <location filename="../../gui/training_view.py" line="604"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="593"/>
+        <location filename="../../gui/training_view.py" line="606"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="596"/>
+        <location filename="../../gui/training_view.py" line="609"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="600"/>
+        <location filename="../../gui/training_view.py" line="613"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="600"/>
+        <location filename="../../gui/training_view.py" line="613"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="601"/>
+        <location filename="../../gui/training_view.py" line="614"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="601"/>
+        <location filename="../../gui/training_view.py" line="614"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="607"/>
+        <location filename="../../gui/training_view.py" line="620"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="607"/>
+        <location filename="../../gui/training_view.py" line="620"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="609"/>
+        <location filename="../../gui/training_view.py" line="622"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="355"/>
-        <location filename="../../gui/training_view.py" line="620"/>
+        <location filename="../../gui/training_view.py" line="367"/>
+        <location filename="../../gui/training_view.py" line="644"/>
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="621"/>
+        <location filename="../../gui/training_view.py" line="335"/>
+        <source>Stride in the 3×3 conv (B)</source>
+        <translation>在 3×3 卷积下采样（B）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="336"/>
+        <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
+        <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="337"/>
+        <source>Deep stem (C)</source>
+        <translation>深层输入干（C）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="338"/>
+        <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
+        <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="339"/>
+        <source>Average-pool shortcut (D)</source>
+        <translation>平均池化捷径（D）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="340"/>
+        <source>2×2 average pooling before the 1×1 projection shortcut</source>
+        <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="344"/>
+        <source>Zero-init last BN γ</source>
+        <translation>末层 BN γ 零初始化</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="345"/>
+        <source>Zero-initialise the last BatchNorm γ of each residual block</source>
+        <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="645"/>
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="356"/>
-        <location filename="../../gui/training_view.py" line="622"/>
+        <location filename="../../gui/training_view.py" line="368"/>
+        <location filename="../../gui/training_view.py" line="646"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="639"/>
+        <location filename="../../gui/training_view.py" line="663"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>

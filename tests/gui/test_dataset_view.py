@@ -3,7 +3,7 @@
 import os
 import time
 
-from gui_support import fundus, open_dataset, write
+from gui_support import fundus, make_palm, open_dataset, write
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
@@ -129,3 +129,37 @@ def test_a_large_grid_scrolls_without_decoding_on_the_ui_thread(qtbot, window, t
     view.grid.scrollTo(last)
     qtbot.waitUntil(lambda: isinstance(last.data(Qt.ItemDataRole.DecorationRole), QImage), timeout=10000)
     assert last.data(ItemRole).split == "val"  # no validation folder: a stratified 20 % is held out
+
+
+def test_unreadable_images_are_found_and_listed_as_problems(qtbot, window, tmp_path):
+    root = make_palm(tmp_path / "palm", unknown=False)
+    train = root / "PALM-Training400"
+    good = (train / "P0001.jpg").read_bytes()
+    (train / "P0009.jpg").write_bytes(good[: len(good) // 2])  # truncated
+    (train / "N0009.jpg").write_bytes(b"")  # empty
+    view = window.dataset_view
+    open_dataset(qtbot, window, root)
+    assert view.model.rowCount() == 14  # both still carry a label from their names
+    qtbot.waitUntil(lambda: not view.checking, timeout=20000)
+    problems = {view.problems.topLevelItem(i).text(0): view.problems.topLevelItem(i).text(1)
+                for i in range(view.problems.topLevelItemCount())}
+    assert "truncated" in problems["P0009.jpg"] and "empty" in problems["N0009.jpg"]
+    assert view.tabs.tabText(1) == "Problems (2)"
+    assert view.check_label.text() == "All 14 images decoded: 2 unreadable."
+    view.set_filters("train", ("tag", "P"))
+    view.grid.setCurrentIndex(view.model.index(4))  # P0009.jpg
+    qtbot.waitUntil(lambda: "Cannot read this image" in view.preview.text(), timeout=5000)
+    assert view.info_fields["size"].text() == "unreadable"
+
+
+def test_a_one_folder_per_class_layout(qtbot, window, tmp_path):
+    for cls, pm in (("normal", False), ("pm", True)):
+        for i in range(5):
+            write(tmp_path / "eyes" / cls / f"{cls}{i}.png", fundus(10 * pm + i, pm))
+    view = window.dataset_view
+    open_dataset(qtbot, window, tmp_path / "eyes")
+    assert view.model.total() == 10
+    assert [view.class_combo.itemText(i) for i in range(view.class_combo.count())] == ["All classes", "normal", "pm"]
+    counts = view.class_counts()
+    assert sum(counts["pm"]) == 5 and sum(counts["normal"]) == 5 and counts["pm"][1] >= 1  # stratified hold-out
+    assert "one folder per class" in view.source_label.text()
