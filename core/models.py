@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import paddle.nn as nn
-
 from ._paddle import paddle
+
+nn = paddle.nn  # after core._paddle, which imports Paddle quietly
 
 DEPTHS = {
     18: ("basic", (2, 2, 2, 2)),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import paddle.nn as nn
-
 from ._paddle import paddle
+
+nn = paddle.nn  # after core._paddle, which imports Paddle quietly
 
 OPTIMIZERS = ("momentum", "adamw")
 SCHEDULES = ("constant", "cosine")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import paddle.nn.functional as F
 
 from . import distributed as dist
 from ._paddle import paddle
@@ -42,6 +41,8 @@ from .optim import build_optimizer, build_schedule
 from .preprocess import PREPROCESSING
 from .runtime import use_device
 from .validate import summary, validate
+
+F = paddle.nn.functional  # after core._paddle, which imports Paddle quietly
 
 BEST_METRICS = {"accuracy": max, "auc": max, "f1": max, "sensitivity": max, "specificity": max, "loss": min}
 
