@@ -133,17 +133,20 @@ def read_bytes(path: str | Path) -> bytes:
         raise ImageError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def read_image(path: str | Path, min_side: int | None = None) -> np.ndarray:
-    """Decode ``path`` into an RGB uint8 array (H, W, 3) or raise ImageError.
-
-    ``min_side``: decode a large JPEG at reduced size, its short side still at least ``min_side`` pixels."""
-    path = Path(path)
-    data = read_bytes(path)
-    if path.suffix.lower() in DICOM_SUFFIXES or is_dicom(data):
+def decode_file(data: bytes, path: str | Path, min_side: int | None = None) -> np.ndarray:
+    """A file's bytes as RGB uint8: DICOM (by suffix or preamble) through core.dicom, the rest by OpenCV."""
+    if Path(path).suffix.lower() in DICOM_SUFFIXES or is_dicom(data):
         from .dicom import dicom_pixels
 
         return dicom_pixels(data, path, min_side)
     return decode_image(data, path, min_side)
+
+
+def read_image(path: str | Path, min_side: int | None = None) -> np.ndarray:
+    """Decode ``path`` into an RGB uint8 array (H, W, 3) or raise ImageError.
+
+    ``min_side``: decode a large JPEG at reduced size, its short side still at least ``min_side`` pixels."""
+    return decode_file(read_bytes(path), path, min_side)
 
 
 def list_images(folder: str | Path) -> list[Path]:

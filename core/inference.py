@@ -1,38 +1,71 @@
-"""Diagnosis of image files with a saved model: streaming, batched, one bad file never stops the rest."""
+"""Diagnosis of image files with a saved model: streaming, batched, one bad file never stops the rest.
+
+Each file is read once on a worker thread: SHA-256 of its bytes (for the audit log), decoding (a large JPEG at
+reduced size, see core.imageio), the image-quality gate (core.quality) and the 224 px network input. An image
+that fails the gate gets the verdict "ungradable — retake" with the reason, and the network does not judge it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .imageio import ImageError, is_image_file
-from .loader import bounded_map, load_pixels
+from .imageio import ImageError, decode_file, is_image_file, read_bytes
+from .loader import bounded_map
 from .modelio import ModelFileError, load_model
-from .preprocess import to_input
+from .preprocess import IMAGE_SIZE, resize, to_input
+from .quality import QualityResult, assess, normalise
 
 PM_WORDS = {True: "PM", False: "not PM"}
+UNGRADABLE = "ungradable — retake"
+DECODE_SIDE = 2 * IMAGE_SIZE  # reduced JPEG decoding keeps at least this short side (2124x2056 -> 1/4 size)
+PREVIEW_SIDE = 512  # long side of the picture kept with a heatmap, for overlays and reports
 
 
 @dataclass(frozen=True)
 class Prediction:
     path: str
-    probability: float | None = None  # of pathologic myopia
+    probability: float | None = None  # of pathologic myopia; None for errors and ungradable images
     pm: bool | None = None
     error: str | None = None
+    quality: QualityResult | None = None
+    sha256: str | None = None  # of the file's bytes
+    heatmap: np.ndarray | None = field(default=None, repr=False, compare=False)  # low-res Grad-CAM in [0, 1]
+    preview: np.ndarray | None = field(default=None, repr=False, compare=False)  # RGB, long side <= PREVIEW_SIDE
+
+    @property
+    def gradable(self) -> bool:
+        return self.quality is None or self.quality.ok
 
     @property
     def verdict(self) -> str:
-        return "error" if self.error else PM_WORDS[bool(self.pm)]
+        if self.error:
+            return "error"
+        if self.pm is None and not self.gradable:
+            return UNGRADABLE
+        return PM_WORDS[bool(self.pm)]
+
+    @property
+    def quality_text(self) -> str:
+        """'ok', the reason the image is ungradable, or '' when not assessed."""
+        if self.quality is None:
+            return ""
+        return "ok" if self.quality.ok else self.quality.reason
 
     def to_dict(self) -> dict:
         d = {"file": self.path, "probability": self.probability, "verdict": self.verdict}
+        if self.quality is not None:
+            d["quality"] = self.quality_text
         if self.error:
             d["error"] = self.error
+        if self.sha256:
+            d["sha256"] = self.sha256
         return d
 
 
@@ -44,7 +77,7 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
         p = Path(item)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and is_image_file(f))
-            out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF or BMP images")]
+            out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF, BMP or DICOM images")]
         else:
             out.append(p)
     return out
@@ -53,7 +86,8 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
 class Predictor:
     """A loaded model folder ready to diagnose images."""
 
-    def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16, engine: str = "auto"):
+    def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16, engine: str = "auto",
+                 quality_gate: bool = True):
         from .engine import create_engine
         from .runtime import use_device
 
@@ -69,6 +103,9 @@ class Predictor:
         self.positive = int(self.meta.get("positive_class", 1))
         self.batch_size = batch_size
         self.name = self.meta.get("name", self.model_dir.name)
+        self.weights_sha256 = (self.meta.get("weights") or {}).get("sha256")
+        # Without the gate, ungradable images are judged too (quality is still measured and reported).
+        self.quality_gate = quality_gate
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """PM probability of each preprocessed uint8 224x224 RGB image of a batch (N, H, W, 3)."""
@@ -78,31 +115,50 @@ class Predictor:
         """Calibrated logits of a preprocessed float32 NCHW batch."""
         return self.engine(x) / self.temperature
 
-    def predict_files(self, items: Iterable[str | Path]) -> Iterator[Prediction]:
-        """One Prediction per image, in input order; decoding of the next batch overlaps inference."""
+    def heatmaps(self, pixels: np.ndarray) -> np.ndarray:
+        """Grad-CAM maps (N, 7, 7) in [0, 1] of a batch like ``probabilities``'. Gradients need the dygraph model,
+        so this runs it (not the inference engine), and only when heatmaps are asked for."""
+        from .gradcam import cam_batch
+
+        return cam_batch(self.model, pixels, self.positive)
+
+    def predict_files(self, items: Iterable[str | Path], heatmaps: bool = False) -> Iterator[Prediction]:
+        """One Prediction per image, in input order; reading of the next images overlaps inference, and at most
+        a few batches of images are in memory. With ``heatmaps``, each judged image also carries its Grad-CAM
+        map and a preview picture."""
         entries = expand_inputs(items)
         threads = max(1, min(4, os.cpu_count() or 1))
-        with ThreadPoolExecutor(threads) as pool:
-            decoded = bounded_map(pool, _load, entries, ahead=2 * self.batch_size)
-            batch: list[tuple[Path, np.ndarray]] = []
-            for entry, result in zip(entries, decoded):
-                if not isinstance(result, np.ndarray):
-                    yield from self._run(batch)  # keep the output in input order
-                    batch = []
-                    yield result
-                    continue
-                batch.append((entry, result))
-                if len(batch) == self.batch_size:
-                    yield from self._run(batch)
-                    batch = []
-            yield from self._run(batch)
+        side = max(DECODE_SIDE, PREVIEW_SIDE) if heatmaps else DECODE_SIDE
 
-    def _run(self, batch: list[tuple[Path, np.ndarray]]) -> Iterator[Prediction]:
-        if not batch:
-            return
-        probs = self.probabilities(np.stack([px for _, px in batch]))
-        for (path, _), p in zip(batch, probs):
-            yield Prediction(str(path), float(p), bool(p >= self.threshold))
+        def load(entry):
+            return _load(entry, side, heatmaps)
+
+        with ThreadPoolExecutor(threads) as pool:
+            chunk: list[_Loaded | Prediction] = []
+            for result in bounded_map(pool, load, entries, ahead=2 * self.batch_size):
+                chunk.append(result)
+                if len(chunk) == self.batch_size:
+                    yield from self._run(chunk, heatmaps)
+                    chunk = []
+            yield from self._run(chunk, heatmaps)
+
+    def _run(self, chunk: list[_Loaded | Prediction], heatmaps: bool) -> Iterator[Prediction]:
+        judged = [r for r in chunk if isinstance(r, _Loaded) and (r.quality.ok or not self.quality_gate)]
+        probs, cams = {}, {}
+        if judged:
+            pixels = np.stack([r.pixels for r in judged])
+            probs = dict(zip(map(id, judged), self.probabilities(pixels)))
+            if heatmaps:
+                cams = dict(zip(map(id, judged), self.heatmaps(pixels)))
+        for r in chunk:  # in input order
+            if isinstance(r, Prediction):
+                yield r
+            elif id(r) in probs:
+                p = float(probs[id(r)])
+                yield Prediction(r.path, p, p >= self.threshold, quality=r.quality, sha256=r.sha256,
+                                 heatmap=cams.get(id(r)), preview=r.preview)
+            else:
+                yield Prediction(r.path, quality=r.quality, sha256=r.sha256, preview=r.preview)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -111,10 +167,29 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _load(entry: Path | Prediction) -> np.ndarray | Prediction:
+@dataclass
+class _Loaded:
+    path: str
+    pixels: np.ndarray  # network input, 224 x 224 RGB uint8
+    quality: QualityResult
+    sha256: str
+    preview: np.ndarray | None
+
+
+def _load(entry: Path | Prediction, min_side: int = DECODE_SIDE, preview: bool = False) -> _Loaded | Prediction:
+    """Read one file on a worker thread: hash, decode (reduced), quality, network input; errors become rows."""
     if isinstance(entry, Prediction):
         return entry
     try:
-        return load_pixels(entry)
+        data = read_bytes(entry)
+        digest = hashlib.sha256(data).hexdigest()
+        rgb = decode_file(data, entry, min_side)
+        del data
+        small = None
+        if preview:
+            small = rgb if max(rgb.shape[:2]) <= PREVIEW_SIDE else normalise(rgb, PREVIEW_SIDE)
+        return _Loaded(str(entry), resize(rgb, IMAGE_SIZE), assess(rgb), digest, small)
     except ImageError as exc:
         return Prediction(str(entry), error=exc.problem)
+    except ValueError as exc:  # e.g. a picture too small to judge
+        return Prediction(str(entry), error=f"cannot be used ({exc})")
