@@ -1,0 +1,103 @@
+import csv
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from core.inference import UNGRADABLE, Prediction
+from core.quality import QualityResult
+from core.report import COLUMNS, needs_heatmaps, open_report
+from tests.synthetic import fundus_image
+
+OK = QualityResult(True)
+DARK = QualityResult(False, "dark", "too dark (mean brightness 3 < 15)")
+
+
+def _preds():
+    heat = np.zeros((7, 7), np.float32)
+    heat[1:3, 4:6] = 1.0  # evidence top right
+    return [
+        Prediction("/eyes/a.jpg", 0.91, True, quality=OK, heatmap=heat, preview=fundus_image(True, 1)),
+        Prediction("/eyes/b.jpg", 0.12, False, quality=OK, heatmap=heat * 0, preview=fundus_image(False, 2)),
+        Prediction("/eyes/c.png", quality=DARK, preview=np.zeros((100, 100, 3), np.uint8)),
+        Prediction("/eyes/d.jpg", error="the file is empty (0 bytes)"),
+    ]
+
+
+def test_csv_report(tmp_path):
+    path = tmp_path / "r.csv"
+    with open_report(path, "ResNet-18-D", 0.5, "ab" * 32) as r:
+        for p in _preds():
+            r.add(p, when="2026-01-01T10:00:00+01:00")
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert list(rows[0]) == list(COLUMNS) and len(rows) == 4
+    assert rows[0]["file"] == "/eyes/a.jpg" and float(rows[0]["probability"]) == 0.91 and rows[0]["verdict"] == "PM"
+    assert rows[0]["quality"] == "ok" and rows[0]["model"] == "ResNet-18-D" and rows[0]["threshold"] == "0.5"
+    assert rows[0]["time"] == "2026-01-01T10:00:00+01:00"
+    assert rows[2]["verdict"] == UNGRADABLE and rows[2]["quality"].startswith("too dark")
+    assert rows[2]["probability"] == ""
+    assert rows[3]["verdict"] == "error" and rows[3]["error"].startswith("the file is empty")
+
+
+def test_xlsx_report(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "r.xlsx"
+    with open_report(path, "ResNet-18-D", 0.5, "ab" * 32) as r:
+        for p in _preds():
+            r.add(p)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Results"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == COLUMNS and len(rows) == 5
+    assert rows[1][:4] == ("/eyes/a.jpg", 0.91, "PM", "ok") and ws["B2"].number_format == "0.0000"
+    assert rows[3][1] is None and rows[3][2] == UNGRADABLE and rows[4][7].startswith("the file is empty")
+    assert ws.auto_filter.ref == "A1:H5" and ws.freeze_panes == "A2"
+    summary = dict(wb["Summary"].iter_rows(values_only=True))
+    assert summary["images"] == 4 and summary["PM"] == 1 and summary["not PM"] == 1
+    assert summary[UNGRADABLE] == 1 and summary["error"] == 1 and summary["weights SHA-256"] == "ab" * 32
+
+
+def _pdf_pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+
+
+def test_pdf_report_has_a_summary_and_one_page_per_image(tmp_path):
+    path = tmp_path / "r.pdf"
+    assert needs_heatmaps(path) and not needs_heatmaps(tmp_path / "r.xlsx")
+    with open_report(path, "ResNet-18-D", 0.5, "ab" * 32) as r:
+        for p in _preds():
+            r.add(p)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and _pdf_pages(data) == 5
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed: page contents not checked")
+    pages = {}
+    for n in (1, 2, 5):
+        out = tmp_path / f"p{n}"
+        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(n), "-l", str(n), "-singlefile", str(path),
+                        str(out)], check=True)
+        import cv2
+
+        pages[n] = cv2.cvtColor(cv2.imread(str(out) + ".png"), cv2.COLOR_BGR2RGB).astype(int)
+    page2 = pages[2]
+    h, w = page2.shape[:2]
+    photo = page2[int(h * 0.25):int(h * 0.55), : w // 2]
+    heat = page2[int(h * 0.25):int(h * 0.55), w // 2:]
+    orange = (photo[..., 0] > 120) & (photo[..., 2] < 90) & (photo[..., 0] - photo[..., 2] > 80)
+    assert orange.mean() > 0.05  # the fundus thumbnail is drawn
+    red = (heat[..., 0] > 150) & (heat[..., 1] < 80) & (heat[..., 2] < 80)
+    blue = (heat[..., 2] > 120) & (heat[..., 0] < 80)
+    assert red.any() and blue.any()  # and the heatmap overlay beside it
+    verdict = page2[int(h * 0.1):int(h * 0.2), : w // 2]
+    assert ((verdict[..., 0] > 150) & (verdict[..., 1] < 90)).any()  # "PM" in red
+    assert (pages[5] < 250).mean() < 0.05  # the error page: text only, no pictures
+
+
+def test_bad_report_paths(tmp_path):
+    with pytest.raises(ValueError, match=r"\.xlsx, \.csv or \.pdf"):
+        open_report(tmp_path / "r.docx", "m", 0.5)
+    with pytest.raises(ValueError, match="folder not found"):
+        open_report(tmp_path / "nowhere" / "r.pdf", "m", 0.5)
