@@ -53,4 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("PMSCREEN_STARTUP_TIMING"):
         QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - _T0:.2f}s "
                                            "(from the import of gui.app)", file=sys.stderr, flush=True))
+    _quit_after(window)
     return app.exec()
+
+
+def _quit_after(window) -> None:
+    """PMSCREEN_QUIT_AFTER=SECONDS closes the window that long after start, the normal way (settings saved,
+    exit code 0): the packaging check (`make package-check`) starts the frozen GUI offscreen with it."""
+    from PySide6.QtCore import QTimer
+
+    seconds = os.environ.get("PMSCREEN_QUIT_AFTER")
+    if seconds:
+        QTimer.singleShot(round(float(seconds) * 1000), window.close)
