@@ -124,14 +124,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "predict",
-        help="diagnose images",
-        description="PM probability and verdict per image. "
-        "Folders are searched for JPEG, PNG, TIFF and BMP files. Unreadable files get an error "
-        "row; the rest go on (exit code 2 if any was unreadable).",
+        help="diagnose images, with reports, heatmaps and the audit log",
+        description="PM probability and verdict per image. Each image is first checked to be a gradable colour "
+        "fundus photograph (docs/quality.md); one that is not gets 'ungradable — retake' and the reason. "
+        "Folders and their sub-folders are searched for JPEG, PNG, TIFF, BMP and DICOM (.dcm) files. "
+        "Unreadable files get an error row; the rest go on (exit code 2 if any was unreadable). Every result "
+        "is appended to the audit log in the user data folder (audit/audit.jsonl) unless --no-audit.",
     )
     _model_args(r)
     r.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     r.add_argument("--json", action="store_true", help="one JSON object per image and line")
+    r.add_argument("--report", metavar="FILE", help="also write a report: .xlsx or .csv (one row per image) or "
+                   ".pdf (a summary page, then one page per image with thumbnail and heatmap)")
+    r.add_argument("--heatmaps", metavar="DIR", help="write each judged image's Grad-CAM overlay as PNG into DIR")
+    r.add_argument("--opacity", type=float, default=0.45, help="heatmap opacity in the overlays, 0 to 1 (0.45)")
+    r.add_argument("--no-audit", dest="audit", action="store_false", help="do not append results to the audit log")
+    r.add_argument("--no-quality-gate", dest="quality_gate", action="store_false",
+                   help="give a verdict for images that fail the quality check too (the check is still reported)")
 
     f = sub.add_parser("finalize", help="turn a trained run into a calibrated float16 screening model",
                        description="Calibrate a trained run on labelled validation images (temperature scaling), "
@@ -356,23 +365,90 @@ def cmd_evaluate(a, argv) -> int:
 
 
 def cmd_predict(a, argv) -> int:
+    from collections import Counter
+
     from .inference import Predictor
 
-    predictor = Predictor(_model_dir(a), a.device, a.batch_size)
-    failed = 0
+    if not 0.0 <= a.opacity <= 1.0:
+        raise UsageError(f"--opacity must be between 0 and 1, got {a.opacity}")
+    report_path = Path(a.report) if a.report else None
+    if report_path is not None:
+        from .report import FORMATS
+
+        if report_path.suffix.lower() not in FORMATS:
+            raise UsageError(f"{report_path}: --report must end in .xlsx, .csv or .pdf")
+        if not report_path.parent.is_dir():
+            raise UsageError(f"{report_path.parent}: folder for --report not found")
+    heat_dir = Path(a.heatmaps) if a.heatmaps else None
+    if heat_dir is not None:
+        heat_dir.mkdir(parents=True, exist_ok=True)
+    predictor = Predictor(_model_dir(a), a.device, a.batch_size, quality_gate=a.quality_gate)
+    report = audit = None
+    if report_path is not None:
+        from .report import open_report
+
+        report = open_report(report_path, predictor.name, predictor.threshold, predictor.weights_sha256, a.opacity)
+    if a.audit:
+        from .audit import AuditLog
+
+        audit = AuditLog()
+    want_heat = heat_dir is not None or report_path is not None and report_path.suffix.lower() == ".pdf"
+    counts: Counter = Counter()
+    used_names: set[str] = set()
+    t0 = time.perf_counter()
     if not a.json:
         print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.3f}")
-    for pred in predictor.predict_files(a.inputs):
-        failed += pred.error is not None
-        if a.json:
-            print(json.dumps(pred.to_dict()), flush=True)
-        elif pred.error:
-            print(f"{pred.path}\terror\t{pred.error}", flush=True)
-        else:
-            print(f"{pred.path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
+    try:
+        for pred in predictor.predict_files(a.inputs, heatmaps=want_heat):
+            counts[pred.verdict] += 1
+            if audit is not None:
+                audit.record(pred, predictor.name, predictor.weights_sha256, predictor.threshold)
+            if report is not None:
+                report.add(pred)
+            if heat_dir is not None and pred.heatmap is not None:
+                _write_overlay(heat_dir, pred, a.opacity, used_names)
+            if a.json:
+                print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
+            elif pred.error:
+                print(f"{pred.path}\terror\t{pred.error}", flush=True)
+            elif pred.probability is None:
+                print(f"{pred.path}\t–\t{pred.verdict}\t{pred.quality_text}", flush=True)
+            else:
+                print(f"{pred.path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
+    finally:  # an interrupted run still leaves a report of what was done, and a closed log
+        if report is not None:
+            report.close()
+        if audit is not None:
+            audit.close()
+    seconds = time.perf_counter() - t0
+    n = sum(counts.values())
+    from .inference import UNGRADABLE
+
+    print(f"pmscreen predict: {n} images in {seconds:.1f} s ({n / max(seconds, 1e-9):.1f} images/s): "
+          f"{counts['PM']} PM, {counts['not PM']} not PM, {counts[UNGRADABLE]} ungradable, "
+          f"{counts['error']} unreadable" + (f"; report {report_path}" if report_path else ""), file=sys.stderr)
+    failed = counts["error"]
     if failed:
         print(f"pmscreen predict: {failed} file(s) could not be read", file=sys.stderr)
     return EXIT_USAGE if failed else EXIT_OK
+
+
+def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> Path:
+    import cv2
+
+    from .gradcam import overlay
+
+    stem, n = Path(pred.path).stem, 1
+    name = f"{stem}.heatmap.png"
+    while name in used:  # same file name in different folders
+        n += 1
+        name = f"{stem}-{n}.heatmap.png"
+    used.add(name)
+    out = folder / name
+    rgb = overlay(pred.preview, pred.heatmap, opacity)
+    if not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        raise UsageError(f"{out}: cannot write the heatmap")
+    return out
 
 
 def cmd_finalize(a, argv) -> int:

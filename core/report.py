@@ -427,8 +427,9 @@ def _colour_bar(painter, x: float, y: float, w: float, text) -> None:
          flags=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
 
-def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None):
-    """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf)."""
+def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,
+                opacity: float | None = None):
+    """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf; ``opacity``: of the PDF's heatmaps)."""
     path = Path(path)
     kinds = {".xlsx": XlsxReport, ".csv": CsvReport, ".pdf": PdfReport}
     kind = kinds.get(path.suffix.lower())
@@ -436,6 +437,8 @@ def open_report(path: str | Path, model: str, threshold: float, model_sha256: st
         raise ValueError(f"{path}: report must end in .xlsx, .csv or .pdf")
     if not path.parent.is_dir():
         raise ValueError(f"{path.parent}: folder not found")
+    if kind is PdfReport:
+        return PdfReport(path, model, threshold, model_sha256, opacity)
     return kind(path, model, threshold, model_sha256)
 
 

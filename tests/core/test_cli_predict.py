@@ -1,0 +1,139 @@
+"""``pmscreen predict`` with the clinical workflow: quality gate, reports, heatmaps, audit log, DICOM input."""
+
+import csv
+import json
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from core.audit import read_entries
+from core.cli import main
+from core.modelio import save_model
+from core.preprocess import PREPROCESSING
+from tests.synthetic import fundus_image, write_rgb
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    from core._paddle import paddle
+    from core.models import build_resnet
+
+    paddle.seed(11)
+    model = build_resnet(18, "D")
+    model.eval()
+    folder = tmp_path_factory.mktemp("m") / "ResNet-18-D"
+    save_model(folder, model, {"name": "ResNet-18-D", "architecture": model.config.to_dict(),
+                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _shared_engine_cache(tmp_path_factory, monkeypatch):
+    # The inference engine is exported once per weights; share the export between this module's tests.
+    import core.engine
+
+    cache = tmp_path_factory.getbasetemp() / "engine-cache-cli-predict"
+    monkeypatch.setattr(core.engine, "cache_dir", lambda: cache)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    d = tmp_path / "clinic"
+    write_rgb(d / "eye1.jpg", fundus_image(True, 1))
+    write_rgb(d / "eye2.png", fundus_image(False, 2))
+    write_rgb(d / "sub" / "dark.jpg", np.zeros((224, 224, 3), np.uint8))
+    (d / "sub" / "broken.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    return d
+
+
+def test_predict_report_csv_heatmaps_and_audit(model_dir, folder, tmp_path, capsys):
+    report, heat = tmp_path / "r.csv", tmp_path / "heat"
+    code = main(["predict", "--model", str(model_dir), str(folder), "--report", str(report), "--heatmaps", str(heat),
+                 "--json", "--opacity", "0.6"])
+    out, err = capsys.readouterr()
+    assert code == 2  # one unreadable file; everything else still done
+    lines = [json.loads(x) for x in out.splitlines()]
+    names = [x["file"].rsplit("/", 1)[-1] for x in lines]
+    assert names == ["eye1.jpg", "eye2.png", "broken.jpg", "dark.jpg"]
+    by = dict(zip(names, lines))
+    assert by["eye1.jpg"]["verdict"] in ("PM", "not PM") and by["eye1.jpg"]["quality"] == "ok"
+    assert by["dark.jpg"]["verdict"] == "ungradable — retake" and by["dark.jpg"]["probability"] is None
+    assert by["dark.jpg"]["quality"].startswith("too dark")
+    assert by["broken.jpg"]["verdict"] == "error"
+    assert "4 images" in err and "1 ungradable" in err and "1 unreadable" in err and "images/s" in err
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [r["verdict"] for r in rows] == [x["verdict"] for x in lines]
+    assert rows[0]["model"] == "ResNet-18-D" and rows[0]["threshold"] == "0.5" and rows[0]["time"]
+    assert sorted(p.name for p in heat.iterdir()) == ["eye1.heatmap.png", "eye2.heatmap.png"]
+    png = cv2.imread(str(heat / "eye1.heatmap.png"))
+    assert png.shape == (224, 224, 3)
+    entries = list(read_entries())
+    assert [e["file"] for e in entries] == names
+    assert entries[0]["sha256"] and len(entries[0]["model_sha256"]) == 64
+    assert entries[3]["verdict"] == "ungradable — retake" and entries[3]["quality"].startswith("too dark")
+
+
+def test_predict_pdf_report_and_no_audit(model_dir, folder, tmp_path, capsys):
+    report = tmp_path / "r.pdf"
+    code = main(["predict", "--model", str(model_dir), str(folder / "eye1.jpg"), str(folder / "sub"),
+                 "--report", str(report), "--no-audit"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 2 and out[0].startswith("# model ResNet-18-D")
+    assert re.match(r".*eye1\.jpg\t[01]\.\d{4}\t(PM|not PM)$", out[1])
+    assert re.match(r".*dark\.jpg\t–\tungradable — retake\ttoo dark", out[3])
+    pages = re.findall(rb"/Type\s*/Page(?![s\w])", report.read_bytes())
+    assert len(pages) == 1 + 3
+    assert list(read_entries()) == []
+
+
+def test_predict_without_the_gate_and_text_output(model_dir, folder, capsys):
+    code = main(["predict", "--model", str(model_dir), str(folder / "sub" / "dark.jpg"), "--no-quality-gate"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0 and re.match(r".*dark\.jpg\t[01]\.\d{4}\t(PM|not PM)$", out[1])
+
+
+def test_predict_reads_dicom(model_dir, tmp_path, capsys):
+    pytest.importorskip("pydicom")
+    from tests.core.test_dicom import write_op_dicom
+
+    d = tmp_path / "dicom"
+    d.mkdir()
+    write_op_dicom(d / "eye.dcm", fundus_image(True, 5), "jpeg")
+    assert main(["predict", "--model", str(model_dir), str(d), "--json", "--no-audit"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["file"].endswith("eye.dcm") and line["verdict"] in ("PM", "not PM") and line["quality"] == "ok"
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--report", "r.docx"], "--report must end in .xlsx, .csv or .pdf"),
+    (["--report", "/no/such/folder/r.xlsx"], "folder for --report not found"),
+    (["--opacity", "2"], "--opacity must be between 0 and 1"),
+])
+def test_bad_report_options_exit_2_before_any_work(extra, message, tmp_path, capsys):
+    assert main(["predict", "--model", "/no/such/model", str(tmp_path), *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_predict_help_mentions_the_new_options(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["predict", "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for word in ("--report", "--heatmaps", "--no-audit", "--no-quality-gate", "DICOM", "ungradable", "audit log"):
+        assert word in text
+
+
+def test_real_palm_validation_report(palm_root, model_dir, tmp_path, capsys):
+    """The issue's acceptance run on the 201 real validation images: a complete XLSX report, none ungradable."""
+    import openpyxl
+
+    report = tmp_path / "r.xlsx"
+    assert main(["predict", "--model", str(model_dir), str(palm_root / "PALM-Validation400"),
+                 "--report", str(report)]) == 0
+    rows = list(openpyxl.load_workbook(report)["Results"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 201
+    assert {r[2] for r in rows[1:]} <= {"PM", "not PM"} and all(r[3] == "ok" for r in rows[1:])
+    assert len(list(read_entries())) == 201
