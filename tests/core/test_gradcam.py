@@ -106,3 +106,21 @@ def test_overlay_blends_with_opacity():
     assert small.shape == rgb.shape
     with pytest.raises(ValueError):
         overlay(rgb, heat, 1.5)
+
+
+def test_exported_backbone_gives_the_same_maps(tmp_path):
+    from core.gradcam import feature_engine
+    from core.modelio import save_model
+    from core.models import build_resnet
+    from core.preprocess import PREPROCESSING
+
+    paddle.seed(1)
+    model = build_resnet(18, "D")
+    model.eval()
+    meta = save_model(tmp_path / "m", model, {"name": "t", "architecture": model.config.to_dict(),
+                                              "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING})
+    engine = feature_engine(model, meta, "cpu")
+    assert engine is not None and engine.kind == "paddle-inference"
+    pixels = np.stack([fundus_image(True, 1), fundus_image(False, 2), fundus_image(True, 3)])
+    np.testing.assert_allclose(cam_batch(model, pixels, 1, engine), cam_batch(model, pixels, 1), atol=1e-3)
+    assert feature_engine(model, {}, "cpu") is None  # no weights hash to key the export: dygraph instead
