@@ -28,16 +28,27 @@ from superqt import QElidingLabel
 
 from . import settings
 from .resources import icon
-from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, ThumbnailLoader
+from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR, ThumbnailLoader
 from .widgets import ImageLabel, is_language_change, local_paths, percent
 from .workers import ThreadJob
 
 IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp"
 
 
+def judged(pred) -> bool:
+    """The network gave a verdict (not an unreadable file, not an image the quality gate turned away)."""
+    return pred.error is None and pred.pm is not None
+
+
+def ungradable(pred) -> bool:
+    return pred.error is None and pred.pm is None and not pred.gradable
+
+
 def verdict_color(pred) -> QColor:
     if pred.error:
         return ERROR_COLOR
+    if ungradable(pred):
+        return UNGRADABLE_COLOR
     return PM_COLOR if pred.pm else NON_PM_COLOR
 
 
@@ -73,6 +84,8 @@ class ResultsModel(QAbstractTableModel):
     def verdict_text(self, pred) -> str:
         if pred.error:
             return self.tr("Error: {0}").format(pred.error)
+        if ungradable(pred):
+            return self.tr("Ungradable — retake: {0}").format(pred.quality_text)
         return self.tr("PM") if pred.pm else self.tr("not PM")
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -87,12 +100,12 @@ class ResultsModel(QAbstractTableModel):
             return self.verdict_text(pred)
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             return verdict_color(pred)
-        if role == Qt.ItemDataRole.FontRole and col == 2 and not pred.error:
+        if role == Qt.ItemDataRole.FontRole and col == 2 and judged(pred):
             f = QFont()
             f.setBold(True)
             return f
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{pred.path}\n{pred.error}" if pred.error else pred.path
+            return f"{pred.path}\n{self.verdict_text(pred)}" if not judged(pred) else pred.path
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
@@ -101,6 +114,9 @@ class ResultsModel(QAbstractTableModel):
 
     def errors(self) -> int:
         return sum(1 for p in self.rows if p.error)
+
+    def ungradable(self) -> int:
+        return sum(1 for p in self.rows if ungradable(p))
 
 
 class DiagnosisView(QWidget):
@@ -439,8 +455,9 @@ class DiagnosisView(QWidget):
             self._start_next()
             return
         self._update_progress()
-        n, bad = self.results.rowCount(), self.results.errors()
-        self.statusMessage.emit(self.tr("Diagnosed {0} images ({1} could not be read)").format(n - bad, bad))
+        n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
+        self.statusMessage.emit(self.tr("Diagnosed {0} images ({1} ungradable, {2} could not be read)").format(
+            n - bad - poor, poor, bad))
         if n == 0:
             self.pages.setCurrentIndex(0)
 
@@ -453,8 +470,9 @@ class DiagnosisView(QWidget):
         elif self.busy:
             self.progress_label.setText(self.tr("{0} of {1} images").format(self._done, self._total))
         else:
-            n, bad = self.results.rowCount(), self.results.errors()
-            self.progress_label.setText(self.tr("{0} results, {1} errors").format(n - bad, bad) if n else "")
+            n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
+            self.progress_label.setText(self.tr("{0} judged, {1} ungradable, {2} errors").format(
+                n - bad - poor, poor, bad) if n else "")
 
     def clear(self) -> None:
         self.cancel()
@@ -483,11 +501,15 @@ class DiagnosisView(QWidget):
         self.detail_file.setToolTip(pred.path)
         color = verdict_color(pred).name()
         self.verdict.setStyleSheet(f"color: {color};")
+        self.probability.setWordWrap(True)
         if pred.error:
             self.image.set_image(None, self.tr("Cannot read this file"))
             self.verdict.setText(self.tr("Error"))
             self.probability.setText(pred.error)
-            self.probability.setWordWrap(True)
+        elif ungradable(pred):
+            self.image.set_image(self.image_loader.image(pred.path), self.tr("Loading…"))
+            self.verdict.setText(self.tr("Ungradable — retake"))
+            self.probability.setText(pred.quality_text)
         else:
             self.image.set_image(self.image_loader.image(pred.path), self.tr("Loading…"))
             self.verdict.setText(self.tr("PM — pathologic myopia") if pred.pm else self.tr("Not PM"))
@@ -520,10 +542,11 @@ class DiagnosisView(QWidget):
         p = self._predictor
         with open(path, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
-            w.writerow(["file", "probability", "verdict", "error", "model", "threshold"])
+            w.writerow(["file", "probability", "verdict", "quality", "error", "model", "threshold"])
             for pred in self.results.rows:
                 w.writerow([pred.path, "" if pred.probability is None else f"{pred.probability:.6f}", pred.verdict,
-                            pred.error or "", p.name if p else self.model_name(), p.threshold if p else ""])
+                            pred.quality_text, pred.error or "", p.name if p else self.model_name(),
+                            p.threshold if p else ""])
         self.statusMessage.emit(self.tr("Saved {0} results to {1}").format(self.results.rowCount(), path))
         return self.results.rowCount()
 

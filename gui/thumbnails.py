@@ -237,6 +237,7 @@ class ThumbnailModel(QAbstractListModel):
 PM_COLOR = QColor("#c62828")
 NON_PM_COLOR = QColor("#2e7d32")
 ERROR_COLOR = QColor("#757575")
+UNGRADABLE_COLOR = QColor("#e65100")
 _CLASS_COLORS = [NON_PM_COLOR, PM_COLOR, QColor("#1565c0"), QColor("#ef6c00"), QColor("#6a1b9a")]
 
 

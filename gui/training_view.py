@@ -631,7 +631,7 @@ class TrainingView(QWidget):
             plot.setXRange(0, epochs, padding=0.02)
             axis = plot.getAxis("bottom")
             if epochs <= 25:
-                axis.setTickSpacing(major=1, minor=0.5 if epochs <= 5 else 1)  # whole epochs
+                axis.setTickSpacing(levels=[(1.0, 0.0)])  # whole epochs only
             else:
                 axis.setTickSpacing()  # automatic
         if per_batch:

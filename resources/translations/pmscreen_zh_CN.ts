@@ -242,186 +242,192 @@ Validation: {1}</source>
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="241"/>
+        <location filename="../../gui/diagnosis_view.py" line="257"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="242"/>
-        <location filename="../../gui/diagnosis_view.py" line="248"/>
+        <location filename="../../gui/diagnosis_view.py" line="258"/>
+        <location filename="../../gui/diagnosis_view.py" line="264"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="243"/>
+        <location filename="../../gui/diagnosis_view.py" line="259"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="244"/>
+        <location filename="../../gui/diagnosis_view.py" line="260"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="245"/>
+        <location filename="../../gui/diagnosis_view.py" line="261"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="246"/>
+        <location filename="../../gui/diagnosis_view.py" line="262"/>
         <source>Save the results as a CSV file</source>
         <translation>将结果保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="247"/>
+        <location filename="../../gui/diagnosis_view.py" line="263"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="249"/>
+        <location filename="../../gui/diagnosis_view.py" line="265"/>
         <source>Drop fundus images here (JPEG, PNG, TIFF, BMP) or a folder of them,
 or use Open images…</source>
         <translation>将眼底图像（JPEG、PNG、TIFF、BMP）或包含它们的文件夹拖放到这里，
 或使用“打开图像…”</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="277"/>
+        <location filename="../../gui/diagnosis_view.py" line="293"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="310"/>
+        <location filename="../../gui/diagnosis_view.py" line="326"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="320"/>
+        <location filename="../../gui/diagnosis_view.py" line="336"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="337"/>
+        <location filename="../../gui/diagnosis_view.py" line="353"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="342"/>
+        <location filename="../../gui/diagnosis_view.py" line="358"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="345"/>
+        <location filename="../../gui/diagnosis_view.py" line="361"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="353"/>
+        <location filename="../../gui/diagnosis_view.py" line="369"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="354"/>
+        <location filename="../../gui/diagnosis_view.py" line="370"/>
         <source>Images ({0})</source>
         <translation>图像（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="355"/>
+        <location filename="../../gui/diagnosis_view.py" line="371"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="372"/>
+        <location filename="../../gui/diagnosis_view.py" line="388"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="432"/>
+        <location filename="../../gui/diagnosis_view.py" line="448"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="443"/>
-        <source>Diagnosed {0} images ({1} could not be read)</source>
-        <translation>已诊断 {0} 张图像（{1} 张无法读取）</translation>
+        <location filename="../../gui/diagnosis_view.py" line="459"/>
+        <source>Diagnosed {0} images ({1} ungradable, {2} could not be read)</source>
+        <translation>已诊断 {0} 张图像（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="452"/>
+        <location filename="../../gui/diagnosis_view.py" line="474"/>
+        <source>{0} judged, {1} ungradable, {2} errors</source>
+        <translation>{0} 张已判定，{1} 张无法分级，{2} 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="469"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="454"/>
+        <location filename="../../gui/diagnosis_view.py" line="471"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="457"/>
-        <source>{0} results, {1} errors</source>
-        <translation>{0} 个结果，{1} 个错误</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="477"/>
+        <location filename="../../gui/diagnosis_view.py" line="495"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="487"/>
         <location filename="../../gui/diagnosis_view.py" line="506"/>
+        <location filename="../../gui/diagnosis_view.py" line="528"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="488"/>
+        <location filename="../../gui/diagnosis_view.py" line="507"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="492"/>
+        <location filename="../../gui/diagnosis_view.py" line="510"/>
+        <location filename="../../gui/diagnosis_view.py" line="514"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="493"/>
+        <location filename="../../gui/diagnosis_view.py" line="511"/>
+        <source>Ungradable — retake</source>
+        <translation>无法分级 — 请重拍</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="515"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="493"/>
+        <location filename="../../gui/diagnosis_view.py" line="515"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="494"/>
+        <location filename="../../gui/diagnosis_view.py" line="516"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="497"/>
+        <location filename="../../gui/diagnosis_view.py" line="519"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="500"/>
+        <location filename="../../gui/diagnosis_view.py" line="522"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="511"/>
+        <location filename="../../gui/diagnosis_view.py" line="533"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="514"/>
+        <location filename="../../gui/diagnosis_view.py" line="536"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="514"/>
+        <location filename="../../gui/diagnosis_view.py" line="536"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="527"/>
+        <location filename="../../gui/diagnosis_view.py" line="550"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
@@ -598,32 +604,37 @@ or use Open images…</source>
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="70"/>
+        <location filename="../../gui/diagnosis_view.py" line="81"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="70"/>
+        <location filename="../../gui/diagnosis_view.py" line="81"/>
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="70"/>
+        <location filename="../../gui/diagnosis_view.py" line="81"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="75"/>
+        <location filename="../../gui/diagnosis_view.py" line="86"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="76"/>
+        <location filename="../../gui/diagnosis_view.py" line="88"/>
+        <source>Ungradable — retake: {0}</source>
+        <translation>无法分级 — 请重拍：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="89"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="76"/>
+        <location filename="../../gui/diagnosis_view.py" line="89"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>
@@ -689,12 +700,12 @@ or use Open images…</source>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="219"/>
+        <location filename="../../gui/runs_table.py" line="222"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="221"/>
+        <location filename="../../gui/runs_table.py" line="224"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>

@@ -7,7 +7,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from gui_support import fundus, make_palm, write  # noqa: E402
+from gui_support import fundus, make_palm, save_test_model, write  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +33,22 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("PMSCREEN_DATA_DIR", str(d))
     return d
+
+
+@pytest.fixture(autouse=True)
+def bundled_models(tmp_path, monkeypatch) -> Path:
+    """Tests see an empty bundled-model folder (the real resources/models may hold a model): the icons and
+    translations are the real ones."""
+    import core.bundled
+
+    real = core.bundled.resources_dir()
+    fake = tmp_path / "resources"
+    fake.mkdir()
+    for name in ("icons", "translations"):
+        (fake / name).symlink_to(real / name)
+    (fake / "models").mkdir()
+    monkeypatch.setattr(core.bundled, "resources_dir", lambda: fake)
+    return fake / "models"
 
 
 @pytest.fixture
@@ -67,16 +83,7 @@ def window(qtbot, english):
 
 @pytest.fixture
 def library_model(data_dir) -> Path:
-    """A real (untrained) ResNet-18-D model folder in the library, saved through the engine."""
-    import core._paddle  # noqa: F401
+    """A real (untrained) ResNet-18-D model folder in the user's model library."""
     from core.library import new_run_dir
-    from core.modelio import save_model
-    from core.models import build_resnet
 
-    folder = new_run_dir("ResNet-18-D")
-    model = build_resnet(18, "D")
-    save_model(folder, model, {
-        "name": "ResNet-18-D", "architecture": model.config.to_dict(), "variant": "D",
-        "class_names": ["non-PM", "PM"], "positive_class": 1, "threshold": 0.5, "metrics": {}, "history": [],
-    })
-    return folder
+    return save_test_model(new_run_dir("ResNet-18-D"))

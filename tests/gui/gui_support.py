@@ -73,3 +73,17 @@ def wait_for(predicate, timeout: float) -> float:
             raise TimeoutError
         time.sleep(0.01)
     return time.perf_counter() - t0
+
+
+def save_test_model(folder: Path, name: str = "ResNet-18-D") -> Path:
+    """A real (untrained) ResNet-18-D model folder, saved through the engine."""
+    import core._paddle  # noqa: F401
+    from core.modelio import save_model
+    from core.models import build_resnet
+
+    model = build_resnet(18, "D")
+    save_model(folder, model, {
+        "name": name, "architecture": model.config.to_dict(), "variant": "D",
+        "class_names": ["non-PM", "PM"], "positive_class": 1, "threshold": 0.5, "metrics": {}, "history": [],
+    })
+    return folder

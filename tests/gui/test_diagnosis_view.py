@@ -3,9 +3,14 @@ cannot be read become error rows; without a model the view says how to get one."
 
 import csv
 
+import cv2
+import numpy as np
+from gui_support import save_test_model
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
+
+from gui import settings
 
 
 def drop(widget, paths):
@@ -41,7 +46,7 @@ def test_dropping_a_good_and_a_bad_image_gives_a_result_and_an_error_row(qtbot, 
     assert m.index(1, 1).data() == "–"
     assert QApplication.activeModalWidget() is None  # no dialog, let alone a storm of them
     assert view.progress.value() == view.progress.maximum() == 2
-    assert view.progress_label.text() == "1 results, 1 errors"
+    assert view.progress_label.text() == "1 judged, 0 ungradable, 1 errors"
     assert "ResNet-18-D" in window.model_status.text()
 
 
@@ -98,3 +103,30 @@ def test_opening_a_model_folder_outside_the_library(qtbot, window, library_model
     assert "not a model folder" in view.no_model_label.text() and view.no_model.isVisible()
     assert view.select_model(library_model)
     assert view.model_dir() == library_model and not view.no_model.isVisible()
+
+
+def test_an_image_the_quality_gate_turns_away_is_ungradable_not_a_verdict(qtbot, library_model, window, tmp_path):
+    view = window.diagnosis_view
+    grey = tmp_path / "document.png"
+    cv2.imwrite(str(grey), np.full((300, 400, 3), 200, np.uint8))  # a blank grey page, not a fundus photo
+    assert view.diagnose([grey])
+    wait_done(qtbot, view, 1)
+    pred = view.results.rows[0]
+    assert pred.error is None and pred.pm is None and pred.probability is None
+    assert view.results.index(0, 2).data().startswith("Ungradable — retake: ")
+    assert view.verdict.text() == "Ungradable — retake" and "#e65100" in view.verdict.styleSheet()
+    assert view.probability.text() == pred.quality_text != ""
+    assert view.progress_label.text() == "0 judged, 1 ungradable, 0 errors"
+
+
+def test_the_bundled_model_is_the_default(qtbot, bundled_models, library_model, window):
+    bundled = save_test_model(bundled_models / "pm-screen-r18", name="PM Screen bundled")
+    view = window.diagnosis_view
+    view.refresh_models()
+    assert view.model_dir() == library_model  # the model in use stays chosen
+    view.model_combo.setCurrentIndex(-1)
+    settings.set_value("diagnosis/model", "")  # a first start: no model used yet
+    view.refresh_models()
+    assert view.model_dir() == bundled
+    assert view.model_combo.currentText() == "PM Screen bundled (bundled)"
+    assert window.model_status.text() == "Model: PM Screen bundled"

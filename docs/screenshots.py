@@ -1,0 +1,246 @@
+"""Screenshots of every view at 1280x800, and launch time / idle memory of the desktop application.
+
+    # screenshots (offscreen, no display needed; trains a few small real models on the PALM images, ~4 min on
+    # 2 CPU cores), written to docs/screenshots/
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py --palm /work/shared/palm
+
+    # launch time and idle memory of `pmscreen` under Xvfb (needs xvfb and xdotool)
+    .venv/bin/python docs/screenshots.py --measure
+
+Nothing is written to the user's real model library or settings: both live in a temporary PMSCREEN_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+MAX_BYTES = 300_000
+
+
+# ---------------------------------------------------------------- screenshots
+
+def _app():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["pmscreen"])
+    app.setApplicationDisplayName("PM Screen")
+    return app
+
+
+def wait(app, predicate, timeout: float, what: str) -> None:
+    end = time.time() + timeout
+    while not predicate():
+        if time.time() > end:
+            raise TimeoutError(f"timed out waiting for {what}")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def settle(app, seconds: float = 0.3) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def save(window, name: str) -> Path:
+    """Grab the window; shrink the PNG to a 256-colour palette when it is over MAX_BYTES."""
+    path = OUT / f"{name}.png"
+    window.grab().save(str(path))
+    if path.stat().st_size > MAX_BYTES:
+        from PIL import Image
+
+        img = Image.open(path).convert("RGB")
+        img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+    print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB", flush=True)
+    return path
+
+
+def train(app, window, variant: str, epochs: int, limit: int, batch: int, until=None) -> None:
+    """One real training run from the Training view; ``until(view)`` stops waiting early (run continues)."""
+    view = window.training_view
+    view.apply_values(dict(depth=18, variant=variant, epochs=epochs, batch_size=batch, lr=0.01, limit=limit,
+                           schedule="cosine"))
+    assert view.start(), "training did not start"
+    if until is not None:
+        wait(app, lambda: until(view), 1200, f"the {variant} run to progress")
+        return
+    wait(app, lambda: not view.running, 1800, f"the {variant} run to finish")
+    settle(app, 0.5)
+
+
+def screenshots(args) -> None:
+    data = Path(tempfile.mkdtemp(prefix="pmscreen-shots-"))
+    os.environ["PMSCREEN_DATA_DIR"] = str(data)
+    app = _app()
+    from gui import i18n
+    from gui.app import configure_plots
+    from gui.main_window import DATASET, DIAGNOSIS, TRAINING, MainWindow
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    i18n.apply_language("en")
+    configure_plots()
+    window = MainWindow(warm_up=False)
+    window.resize(1280, 800)
+    window.show()
+    window.ensure_views()
+    window._engine_ready("cpu" if args.cpu_label else __import__("core.runtime").runtime.resolve_device())
+
+    # Dataset: PALM opened, a PM image selected
+    window.dataset_view.open_folder(args.palm)
+    wait(app, lambda: window.dataset_view.dataset is not None and not window.dataset_view.busy, 60, "PALM")
+    dv = window.dataset_view
+    rows = [r for r in range(dv.model.rowCount()) if dv.model.item(r).sample.tag == "P"]
+    dv.grid.setCurrentIndex(dv.model.index(rows[3]))
+    dv.grid.scrollTo(dv.model.index(rows[3]), dv.grid.ScrollHint.PositionAtCenter)
+    settle(app, 0.5)
+    wait(app, lambda: dv.loader.pending() == 0 and dv.preview.image() is not None, 60, "thumbnails")
+    settle(app, 0.3)
+    save(window, "01-dataset")
+
+    # Training: earlier runs of other variants for the runs table, then one run caught mid-way
+    window.show_page(TRAINING)
+    for v in args.variants:
+        train(app, window, v, args.epochs, args.limit, args.batch)
+    tv = window.training_view
+    train(app, window, "D", args.epochs + 1, args.limit, args.batch,
+          until=lambda view: len(view._live.epochs) >= args.epochs and view._last_batch is not None
+          and view._last_batch.epoch == args.epochs + 1 and view._last_batch.step >= 2)
+    tv.tabs.setCurrentIndex(1)  # the log
+    settle(app, 0.3)
+    save(window, "02-training-run")
+    wait(app, lambda: not tv.running, 1800, "the live run to finish")
+    settle(app, 0.5)
+    tv.tabs.setCurrentIndex(0)  # the runs table, with the finished run selected
+    settle(app, 0.3)
+    save(window, "03-training-runs")
+
+    # Diagnosis: the best run's model on validation images plus an unreadable file
+    best = max(tv.runs_table.runs.runs, key=lambda r: r.metrics.get("accuracy", 0))
+    window.use_model(str(best.path))
+    broken = data / "not-an-image.jpg"
+    broken.write_bytes(b"truncated \xff\xd8 garbage")
+    val = sorted((Path(args.palm) / "PALM-Validation400").glob("*.jpg"))[:14]
+    diag = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    diag.diagnose([*val, broken])
+    wait(app, lambda: not diag.busy and diag.results.rowCount() == len(val) + 1, 300, "diagnosis")
+    pm_rows = [i for i, p in enumerate(diag.results.rows) if p.pm]
+    diag.table.selectRow(pm_rows[0] if pm_rows else 0)
+    wait(app, lambda: diag.image.image() is not None, 30, "the selected image")
+    settle(app, 0.3)
+    save(window, "04-diagnosis")
+
+    # The same views in Simplified Chinese
+    window.set_language("zh_CN")
+    for page, name in ((DATASET, "05-zh-dataset"), (TRAINING, "06-zh-training"), (DIAGNOSIS, "07-zh-diagnosis")):
+        window.show_page(page)
+        settle(app, 0.5)
+        save(window, name)
+
+    # Diagnosis without any model (a fresh library)
+    window.set_language("en")
+    shutil.rmtree(data / "models", ignore_errors=True)
+    diag.clear()
+    diag.refresh_models()
+    settle(app, 0.3)
+    save(window, "08-diagnosis-no-model")
+    window.close()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- launch time and memory
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(args) -> None:
+    """Start `pmscreen` under Xvfb; time until its window is mapped; RSS once idle. Repeated ``--repeat`` times."""
+    display = ":97"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    env.pop("PMSCREEN_DATA_DIR", None)
+    launch, rss, rss_palm = [], [], []
+    try:
+        for i in range(args.repeat):
+            data = tempfile.mkdtemp(prefix="pmscreen-measure-")
+            env["PMSCREEN_DATA_DIR"] = data
+            cmd = [str(ROOT / ".venv" / "bin" / args.command)] if args.command == "pmscreen" else [
+                str(ROOT / ".venv" / "bin" / "python"), "-m", "gui"]
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while True:
+                found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "PM Screen"], env=env,
+                                       capture_output=True, text=True).stdout.strip()
+                if found:
+                    break
+                if time.perf_counter() - t0 > 60:
+                    raise TimeoutError("no window after 60 s")
+                time.sleep(0.01)
+            launch.append(time.perf_counter() - t0)
+            time.sleep(args.idle)  # the engine warms up in the background; then the application idles
+            rss.append(_rss_mb(proc.pid))
+            print(f"run {i + 1}: window shown after {launch[-1]:.2f} s, idle RSS {rss[-1]:.0f} MB", flush=True)
+            proc.terminate()
+            proc.wait(10)
+            shutil.rmtree(data, ignore_errors=True)
+        if args.palm:  # memory with the PALM data set open and its thumbnails decoded
+            data = tempfile.mkdtemp(prefix="pmscreen-measure-")
+            env["PMSCREEN_DATA_DIR"] = data
+            proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "gui", "--dataset", args.palm],
+                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(args.idle + 5)
+            rss_palm.append(_rss_mb(proc.pid))
+            print(f"with {args.palm} open: RSS {rss_palm[-1]:.0f} MB", flush=True)
+            proc.terminate()
+            proc.wait(10)
+            shutil.rmtree(data, ignore_errors=True)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)
+    print(f"\n{args.command}: launch to shown window median {statistics.median(launch):.2f} s "
+          f"(min {min(launch):.2f}, max {max(launch):.2f}, n={len(launch)}); idle RSS median "
+          f"{statistics.median(rss):.0f} MB; CPUs {os.cpu_count()}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--palm", default=os.environ.get("PALM_ROOT", "/work/shared/palm"), help="PALM root folder")
+    p.add_argument("--variants", default="O,B,C", help="variants trained before the live D run (runs table)")
+    p.add_argument("--epochs", type=int, default=2, help="epochs of each earlier run (the live run has one more)")
+    p.add_argument("--limit", type=int, default=48, help="training images per run (stratified subset)")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--cpu-label", action="store_true", help="skip the device probe (status bar says CPU)")
+    p.add_argument("--measure", action="store_true", help="measure launch time and idle memory under Xvfb instead")
+    p.add_argument("--command", default="pmscreen", choices=["pmscreen", "module"],
+                   help="start `pmscreen` (through core.cli) or `python -m gui` (the GUI package directly)")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--idle", type=float, default=15.0, help="seconds after the window shows before reading RSS")
+    args = p.parse_args()
+    args.variants = [v for v in args.variants.split(",") if v]
+    if args.measure:
+        measure(args)
+    else:
+        screenshots(args)
+
+
+if __name__ == "__main__":
+    main()
