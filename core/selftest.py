@@ -2,14 +2,19 @@
 
 It loads the bundled screening model (or ``--model``), draws a synthetic fundus-like photograph (orange retina
 on black with an optic disc, vessels and a macula), writes it as a JPEG to a temporary folder, runs the
-image-quality gate on it when core.quality exists, diagnoses it through core.inference.Predictor - the same
-path as ``pmscreen predict``: JPEG decoding, preprocessing, the inference engine - and prints ONE JSON line:
+picture through core.inference.Predictor - the same path as ``pmscreen predict``: JPEG decoding, the
+image-quality gate (core.quality), preprocessing, the inference engine - then computes its Grad-CAM heatmap as the
+diagnosis view does, and prints ONE JSON line:
 
-    {"model": ..., "probability": ..., "verdict": ..., "quality": ..., "seconds": ..., "engine": ..., "device": ...}
+    {"model": ..., "probability": ..., "verdict": ..., "quality": "ok", "seconds": ..., "engine": ...,
+     "device": ..., "gradcam": "ok"}
+
+``seconds`` runs from the start of the self-test to the verdict (model loading, the engine's one-time export
+into the user's data folder on a first run, reading and judging the picture); the Grad-CAM check comes after.
 
 Exit code 0 on success; any failure (no model, unreadable model, the quality gate rejecting the known-good
-picture, an engine error) prints one line with the reason on stderr and exits 1. Nothing but the JSON line goes
-to stdout, so scripts and CI can parse it.
+picture, an engine or Grad-CAM error) prints one line with the reason on stderr and exits 1. Nothing but the JSON
+line goes to stdout, so scripts and CI can parse it.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _quality_check():
-    """core.quality.assess, or None while this build has no image-quality gate."""
+    """core.quality.assess, or None in a build without the image-quality gate."""
     try:
         from .quality import assess
     except ImportError:
@@ -101,27 +106,43 @@ def _diagnose(model_dir: str | None, t0: float) -> dict:
         bgr = cv2.cvtColor(synthetic_fundus(), cv2.COLOR_RGB2BGR)
         if not cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 92]):
             raise _SelftestError(f"could not write the synthetic image to {path}")
-        quality = None
-        assess = _quality_check()
-        if assess is not None:
-            result = assess(read_image(path))
-            if not result.ok:
-                raise _SelftestError(f"the quality gate rejected the synthetic fundus image: {result.reason}")
-            quality = result.label
         (pred,) = list(predictor.predict_files([path]))
-    if pred.error:
-        raise _SelftestError(f"diagnosis failed: {pred.error}")
-    if not (pred.probability is not None and 0.0 <= pred.probability <= 1.0):
-        raise _SelftestError(f"the model gave no valid probability ({pred.probability})")
+        seconds = time.perf_counter() - t0
+        if pred.error:
+            raise _SelftestError(f"diagnosis failed: {pred.error}")
+        # The Predictor runs the quality gate itself; measure here only where it does not.
+        quality = getattr(pred, "quality", None)
+        assess = _quality_check() if quality is None else None
+        if assess is not None:
+            quality = assess(read_image(path))
+        if quality is not None and not quality.ok:
+            raise _SelftestError(f"the quality gate rejected the synthetic fundus image: {quality.reason}")
+        if not (pred.probability is not None and 0.0 <= pred.probability <= 1.0):
+            raise _SelftestError(f"the model gave no valid probability ({pred.probability})")
+        gradcam = _gradcam_check(predictor, path)
     return {
         "model": predictor.name,
         "probability": round(pred.probability, 6),
         "verdict": pred.verdict,
-        "quality": quality,
-        "seconds": round(time.perf_counter() - t0, 3),
+        "quality": None if quality is None else quality.label,
+        "seconds": round(seconds, 3),
         "engine": predictor.engine.kind,
         "device": predictor.device,
+        "gradcam": gradcam,
     }
+
+
+def _gradcam_check(predictor, path: Path) -> str | None:
+    """The diagnosis view's Grad-CAM heatmap for the same picture (after the verdict, not in its time): 'ok', or
+    None when this Predictor has no heatmaps."""
+    if not hasattr(predictor, "heatmaps"):
+        return None
+    from .loader import load_pixels
+
+    cam = np.asarray(predictor.heatmaps(load_pixels(path)[None]))
+    if cam.ndim != 3 or cam.shape[0] != 1 or not np.isfinite(cam).all() or cam.min() < 0 or cam.max() > 1 + 1e-6:
+        raise _SelftestError(f"Grad-CAM gave an invalid heatmap (shape {cam.shape})")
+    return "ok"
 
 
 def run_selftest(model_dir: str | None = None) -> int:

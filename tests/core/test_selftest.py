@@ -14,7 +14,7 @@ from core.models import build_resnet
 from core.preprocess import PREPROCESSING
 from core.selftest import run_selftest, synthetic_fundus
 
-KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device"}
+KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device", "gradcam"}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,7 @@ def test_selftest_prints_one_json_line_and_exits_0(model_dir, capsys):
     assert out["verdict"] in ("PM", "not PM")
     assert out["quality"] == "ok"
     assert out["engine"] == "paddle-inference" and out["device"] == "cpu"
+    assert out["gradcam"] == "ok"
     assert 0 < out["seconds"] < 300
 
 
@@ -103,21 +104,26 @@ def test_broken_model_fails_with_one_line(model_dir, tmp_path, capsys, damage):
 
 
 def test_quality_gate_rejection_is_a_failure(model_dir, monkeypatch, capsys):
-    import core.selftest as selftest
+    import core.inference
     from core.quality import QualityResult
 
-    monkeypatch.setattr(selftest, "_quality_check",
-                        lambda: lambda rgb: QualityResult(False, "blurred", "blurred (rim blur 9 px > 1.5 px)"))
+    monkeypatch.setattr(core.inference, "assess",
+                        lambda rgb: QualityResult(False, "blurred", "blurred (rim blur 9 px > 1.5 px)"))
     assert run_selftest(str(model_dir)) == 1
-    assert "quality gate rejected the synthetic fundus image: blurred" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "quality gate rejected the synthetic fundus image: blurred (rim blur 9 px" in captured.err
 
 
-def test_without_a_quality_module_quality_is_null(model_dir, monkeypatch, capsys):
-    import core.selftest as selftest
+def test_gradcam_failure_is_a_failure(model_dir, monkeypatch, capsys):
+    from core.inference import Predictor
 
-    monkeypatch.setattr(selftest, "_quality_check", lambda: None)
-    assert run_selftest(str(model_dir)) == 0
-    assert _json_line(capsys.readouterr().out)["quality"] is None
+    def broken(self, pixels):
+        raise RuntimeError("no gradients")
+
+    monkeypatch.setattr(Predictor, "heatmaps", broken)
+    assert run_selftest(str(model_dir)) == 1
+    assert capsys.readouterr().err.strip() == "pmscreen selftest: RuntimeError: no gradients"
 
 
 def test_cli_process_stdout_is_only_the_json_line(model_dir, tmp_path):
