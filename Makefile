@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 EXTRA  ?= cpu
 STAMP  := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: venv run test lint clean
+.PHONY: venv run test lint clean package package-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,22 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
+
+# ---- standalone executable (PyInstaller one-folder build; see README "Standalone executable")
+# `make package` builds dist/pmscreen/pmscreen and rebuilds only when the program, its resources (including the
+# models in resources/models), the spec or the installed packages changed; PyInstaller's work files stay in
+# build/pyinstaller between builds.
+PACKAGE_EXE    := dist/pmscreen/pmscreen
+PACKAGE_INPUTS := pyproject.toml $(STAMP) build_spec/pmscreen.spec build_spec/pmscreen_entry.py \
+	$(shell find core gui resources build_spec/hooks -not -path '*/__pycache__*' -not -name '*.pyc' 2>/dev/null)
+
+package: $(PACKAGE_EXE)
+
+$(PACKAGE_EXE): $(PACKAGE_INPUTS)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		build_spec/pmscreen.spec
+	touch $@
+
+# The frozen program's selftest, its GUI started offscreen and closed again, and no writes inside dist/pmscreen.
+package-check: package
+	PY=$(BIN)/python build_spec/package_check.sh
