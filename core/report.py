@@ -29,6 +29,15 @@ DISCLAIMER = ("PM Screen is a screening aid, not a diagnosis: every result needs
               "Ungradable images should be retaken.")
 
 
+def percent(p: float) -> str:
+    """A probability for people: one decimal, never a flat 0 % or 100 %."""
+    if p > 0.999:
+        return "> 99.9 %"
+    if p < 0.001:
+        return "< 0.1 %"
+    return f"{100 * p:.1f} %"
+
+
 def local_time() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -346,7 +355,7 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
     line_h = 26
     room = max(0, int((height - 160 - y) // line_h) - 4)
     for title, items, colour, show in (("Called PM (highest probability first)", flagged, VERDICT_COLOURS["PM"],
-                                        lambda e: f"{e.probability:.1%}"),
+                                        lambda e: percent(e.probability)),
                                        ("Ungradable — retake", retake, UNGRADABLE_COLOUR, lambda e: e.quality)):
         if not items or room <= 1:
             continue
@@ -381,7 +390,8 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
         text(0, y, width, 56, e.verdict, 22, True, colour_of(e.verdict))
         y += 64
         if e.probability is not None:
-            text(0, y, width, 34, f"PM probability {e.probability:.1%}  (PM when ≥ {summary.threshold:.1%})", 11)
+            text(0, y, width, 34, f"PM probability {percent(e.probability)}  (PM when ≥ {summary.threshold:.1%})",
+                 11)
             y += 36
         if e.error:
             text(0, y, width, 70, f"Could not be read: {e.error}", 10, colour=VERDICT_COLOURS["error"])

@@ -101,3 +101,10 @@ def test_bad_report_paths(tmp_path):
         open_report(tmp_path / "r.docx", "m", 0.5)
     with pytest.raises(ValueError, match="folder not found"):
         open_report(tmp_path / "nowhere" / "r.pdf", "m", 0.5)
+
+
+def test_percent_never_says_0_or_100():
+    from core.report import percent
+
+    assert [percent(p) for p in (0.0, 0.0004, 0.5, 0.9584, 0.9996, 1.0)] == \
+        ["< 0.1 %", "< 0.1 %", "50.0 %", "95.8 %", "> 99.9 %", "> 99.9 %"]
