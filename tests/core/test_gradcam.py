@@ -1,10 +1,11 @@
 import numpy as np
-import paddle.nn as nn
 import pytest
 
-from core._paddle import paddle
+from core._paddle import paddle  # first: Paddle is imported quietly through core._paddle
 from core.gradcam import cam_batch, colorize, heatmap, overlay
 from tests.synthetic import fundus_image
+
+nn = paddle.nn
 
 
 class PatchModel(nn.Layer):
