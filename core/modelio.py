@@ -4,7 +4,8 @@ No pickle anywhere: tensors go to safetensors, everything else to JSON.
 
 Atomic write: the new folder is filled completely beside the target, then swapped in with two renames
 (target -> backup, new -> target) and the backup removed. A kill at any moment leaves a complete folder at
-the target or at the backup; ``recover_folder`` (run by every load) puts the backup back.
+the target or at the backup. Readers never rename or delete (a training run may be swapping the folder at that
+moment): they read the backup while the target is missing. Writers run ``recover_folder`` first.
 """
 
 from __future__ import annotations
@@ -172,9 +173,17 @@ def save_model(folder: str | Path, model, meta: dict, dtype: str | None = None) 
         return write_model_files(tmp, state_to_numpy(model.state_dict()), meta, dtype)
 
 
-def read_meta(folder: str | Path) -> dict:
+def readable_folder(folder: str | Path) -> Path:
+    """``folder``, or its complete backup while a swap is half done (never modifies anything)."""
     folder = Path(folder)
-    recover_folder(folder)
+    backup = _backup(folder)
+    if not (folder / META).is_file() and (backup / META).is_file():
+        return backup
+    return folder
+
+
+def read_meta(folder: str | Path) -> dict:
+    folder = readable_folder(folder)
     path = folder / META
     if not folder.is_dir():
         raise ModelFileError(f"{folder}: model folder not found")
@@ -194,7 +203,7 @@ def load_model(folder: str | Path, verify_hash: bool = True):
     from ._paddle import paddle
     from .models import build_from_config
 
-    folder = Path(folder)
+    folder = readable_folder(folder)
     meta = read_meta(folder)
     weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
     expected = meta.get("weights", {}).get("sha256")
