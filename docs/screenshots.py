@@ -81,10 +81,25 @@ def train(app, window, variant: str, epochs: int, limit: int, batch: int, until=
     settle(app, 0.5)
 
 
+def _hide_bundled_models(data: Path) -> None:
+    """Show only what this script trains: an empty bundled-model folder (real icons and translations)."""
+    import core.bundled
+
+    real = core.bundled.resources_dir()
+    fake = data / "resources"
+    fake.mkdir()
+    for name in ("icons", "translations"):
+        (fake / name).symlink_to(real / name)
+    (fake / "models").mkdir()
+    core.bundled.resources_dir = lambda: fake
+
+
 def screenshots(args) -> None:
     data = Path(tempfile.mkdtemp(prefix="pmscreen-shots-"))
     os.environ["PMSCREEN_DATA_DIR"] = str(data)
     app = _app()
+    if not args.with_bundled:
+        _hide_bundled_models(data)
     from gui import i18n
     from gui.app import configure_plots
     from gui.main_window import DATASET, DIAGNOSIS, TRAINING, MainWindow
@@ -115,9 +130,10 @@ def screenshots(args) -> None:
     for v in args.variants:
         train(app, window, v, args.epochs, args.limit, args.batch)
     tv = window.training_view
-    train(app, window, "D", args.epochs + 1, args.limit, args.batch,
-          until=lambda view: len(view._live.epochs) >= args.epochs and view._last_batch is not None
-          and view._last_batch.epoch == args.epochs + 1 and view._last_batch.step >= 2)
+    last = args.live_epochs
+    train(app, window, "D", last, args.limit, args.batch,
+          until=lambda view: len(view._live.epochs) >= last - 1 and view._last_batch is not None
+          and view._last_batch.epoch == last and view._last_batch.step >= 2)
     tv.tabs.setCurrentIndex(1)  # the log
     settle(app, 0.3)
     save(window, "02-training-run")
@@ -172,11 +188,14 @@ def _rss_mb(pid: int) -> float:
 
 def measure(args) -> None:
     """Start `pmscreen` under Xvfb; time until its window is mapped; RSS once idle. Repeated ``--repeat`` times."""
-    display = ":97"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    display = f":{xvfb.stdout.readline().decode().strip()}"  # a free display number chosen by Xvfb
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    for _ in range(100):  # until the X server answers
+        if subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
     env.pop("PMSCREEN_DATA_DIR", None)
     launch, rss, rss_palm = [], [], []
     try:
@@ -186,8 +205,10 @@ def measure(args) -> None:
             cmd = [str(ROOT / ".venv" / "bin" / args.command)] if args.command == "pmscreen" else [
                 str(ROOT / ".venv" / "bin" / "python"), "-m", "gui"]
             t0 = time.perf_counter()
-            proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{cmd} exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
                 found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "PM Screen"], env=env,
                                        capture_output=True, text=True).stdout.strip()
                 if found:
@@ -225,7 +246,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--palm", default=os.environ.get("PALM_ROOT", "/work/shared/palm"), help="PALM root folder")
     p.add_argument("--variants", default="O,B,C", help="variants trained before the live D run (runs table)")
-    p.add_argument("--epochs", type=int, default=2, help="epochs of each earlier run (the live run has one more)")
+    p.add_argument("--epochs", type=int, default=1, help="epochs of each earlier run")
+    p.add_argument("--live-epochs", type=int, default=3, help="epochs of the D run caught during its last epoch")
+    p.add_argument("--with-bundled", action="store_true", help="also show the bundled models in resources/models")
     p.add_argument("--limit", type=int, default=48, help="training images per run (stratified subset)")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--cpu-label", action="store_true", help="skip the device probe (status bar says CPU)")
