@@ -5,7 +5,7 @@ import math
 import time
 
 import pytest
-from gui_support import open_dataset
+from gui_support import fundus, open_dataset, write
 from PySide6.QtCore import Qt, QTimer
 
 from gui.training_view import VARIANT_HELP_SOURCE
@@ -161,3 +161,18 @@ def test_variant_and_advanced_tweaks_build_the_training_config(qtbot, window, ti
 def test_training_defaults_finish_on_a_cpu(window):
     cfg = window.training_view.config_values()
     assert (cfg["depth"], cfg["variant"]) == (18, "D") and cfg["epochs"] <= 10
+
+
+def test_a_run_that_fails_is_reported_in_the_log_and_the_view_recovers(qtbot, window, tmp_path):
+    for i in range(4):  # training images of one class only: the engine refuses to train
+        write(tmp_path / "one" / "Training" / f"P{i:04d}.jpg", fundus(i, True))
+    view = window.training_view
+    open_dataset(qtbot, window, tmp_path / "one")
+    quick_settings(view)
+    assert view.start()
+    with qtbot.waitSignal(view.runFinished, timeout=60000):
+        pass
+    assert "ERROR: ValueError: the training images hold only one class" in view.log.toPlainText()
+    assert view.progress_label.text() == "Failed"
+    assert view.start_button.isEnabled() and not view.stop_button.isEnabled()
+    assert view.runs_table.model().rowCount() == 0
