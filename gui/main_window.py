@@ -267,9 +267,9 @@ class MainWindow(QMainWindow):
         if self.device is None:
             self.device_label.setText(self.tr("Device: …"))
         else:
-            kind = self.tr("GPU") if self.device.startswith("gpu") else self.tr("CPU")
-            self.device_label.setText(self.tr("Device: {0}").format(kind if kind == self.tr("CPU")
-                                                                    else f"{kind} ({self.device})"))
+            gpu = self.device.startswith("gpu")
+            kind = self.tr("GPU") + f" ({self.device})" if gpu else self.tr("CPU")
+            self.device_label.setText(self.tr("Device: {0}").format(kind))
 
     def _model_changed(self, name: str) -> None:
         self._model_name = name

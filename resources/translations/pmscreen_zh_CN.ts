@@ -545,18 +545,17 @@ or use Open images…</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="270"/>
+        <location filename="../../gui/main_window.py" line="271"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="270"/>
         <location filename="../../gui/main_window.py" line="271"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="271"/>
+        <location filename="../../gui/main_window.py" line="272"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
@@ -700,12 +699,12 @@ or use Open images…</source>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="222"/>
+        <location filename="../../gui/runs_table.py" line="220"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="224"/>
+        <location filename="../../gui/runs_table.py" line="222"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>

@@ -84,3 +84,19 @@ def test_the_engine_warms_up_in_the_background(qtbot, english):
     assert w._training_view is not None and w._diagnosis_view is not None
     assert w.device_label.text().startswith("Device: ")
     w.close()
+
+
+def test_the_language_follows_the_system_locale_unless_overridden(qtbot, window, monkeypatch):
+    from PySide6.QtCore import QLocale
+
+    from gui import i18n
+
+    monkeypatch.setattr(i18n.QLocale, "system", staticmethod(lambda: QLocale("zh_CN")))
+    assert i18n.system_language() == "zh_CN"
+    assert window.set_language(i18n.SYSTEM) == "zh_CN"  # "System default" in the Language menu
+    assert window.sidebar.item(0).text() == "数据集"
+    assert window.language_actions[i18n.SYSTEM].isChecked()
+    assert window.set_language("en") == "en"  # the override wins and is remembered
+    assert i18n.preferred_language() == "en" and window.sidebar.item(0).text() == "Dataset"
+    monkeypatch.setattr(i18n.QLocale, "system", staticmethod(lambda: QLocale("de_DE")))
+    assert i18n.system_language() == "en"  # no German catalogue: English
