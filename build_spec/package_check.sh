@@ -2,12 +2,13 @@
 # `make package-check`: prove that the frozen program in dist/pmscreen works on its own.
 #
 #  1. `pmscreen selftest` diagnoses a synthetic fundus with the bundled model (one JSON line, exit 0, through
-#     Paddle Inference, with its Grad-CAM heatmap). While resources/models holds no bundled model, it must fail with that reason instead, and
-#     the selftest runs with a generated test model (--model).
+#     Paddle Inference, with its Grad-CAM heatmap). While resources/models holds no bundled model, it must fail
+#     with that reason instead, and the selftest runs with a generated test model (--model).
 #  2. The GUI starts offscreen and closes itself after a few seconds (PMSCREEN_QUIT_AFTER) with exit code 0 and no
 #     Python traceback.
 #  3. User data (engine cache, settings, model library) lands in the user's folders - a throwaway HOME here - and
 #     nothing inside dist/pmscreen is created, changed or removed.
+# Linux (CI): it uses GNU find and coreutils' timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -45,7 +46,7 @@ else
 fi
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "selftest printed more than one line on stdout"
 case "$out" in *'"verdict": "PM"'* | *'"verdict": "not PM"'*) ;; *) fail "no verdict in: $out" ;; esac
-case "$out" in *'"engine": "paddle-inference"'*) ;; *) fail "the frozen program fell back from Paddle Inference: $out" ;; esac
+case "$out" in *'"engine": "paddle-inference"'*) ;; *) fail "fell back from Paddle Inference: $out" ;; esac
 case "$out" in *'"gradcam": "ok"'*) ;; *) fail "no Grad-CAM heatmap in: $out" ;; esac
 
 # ---- 2. GUI, offscreen, closing itself
