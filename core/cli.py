@@ -34,8 +34,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .models import DEPTHS, VARIANTS
-    from .optim import OPTIMIZERS, SCHEDULES
+    from .choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
 
     p = _Parser(
         prog="pmscreen",

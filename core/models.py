@@ -14,31 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ._paddle import paddle
+from .choices import DEPTHS, VARIANT_HELP, VARIANTS  # noqa: F401  (re-exported)
 
 nn = paddle.nn  # after core._paddle, which imports Paddle quietly
-
-DEPTHS = {
-    18: ("basic", (2, 2, 2, 2)),
-    34: ("basic", (3, 4, 6, 3)),
-    50: ("bottleneck", (3, 4, 6, 3)),
-    101: ("bottleneck", (3, 4, 23, 3)),
-    152: ("bottleneck", (3, 8, 36, 3)),
-}
-
-VARIANTS = {
-    "O": dict(stride_in_3x3=False, deep_stem=False, avg_down=False),
-    "B": dict(stride_in_3x3=True, deep_stem=False, avg_down=False),
-    "C": dict(stride_in_3x3=True, deep_stem=True, avg_down=False),
-    "D": dict(stride_in_3x3=True, deep_stem=True, avg_down=True),
-}
-
-VARIANT_HELP = {
-    "O": "Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.",
-    "B": "Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.",
-    "C": "B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.",
-    "D": "C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.",
-}
-
 
 @dataclass(frozen=True)
 class ResNetConfig:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ._paddle import paddle
+from .choices import OPTIMIZERS, SCHEDULES
 
 nn = paddle.nn  # after core._paddle, which imports Paddle quietly
 
-OPTIMIZERS = ("momentum", "adamw")
-SCHEDULES = ("constant", "cosine")
 
 
 def split_decay(model: nn.Layer) -> tuple[list, list]:

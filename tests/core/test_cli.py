@@ -28,7 +28,7 @@ def test_help_texts_run_without_paddle():
     out = subprocess.run([sys.executable, "-c", "import sys; from core.cli import main\n"
                           "try:\n    main(['train', '--help'])\nexcept SystemExit as e:\n"
                           "    print('paddle' in sys.modules, e.code)"], capture_output=True, text=True)
-    assert "--variant" in out.stdout and out.stdout.strip().endswith("True 0")
+    assert "--variant" in out.stdout and out.stdout.strip().endswith("False 0")
 
 
 def test_entry_point_help_and_version():
