@@ -69,7 +69,7 @@ def check_images(paths: list[Path], job: ThreadJob, threads: int = 2) -> int:
 
 class DatasetView(QWidget):
     datasetOpened = Signal(object)  # core.datasets.Dataset
-    statusMessage = Signal(str)
+    statusMessage = Signal(object)  # text, or a function giving it in the current language
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -288,7 +288,7 @@ class DatasetView(QWidget):
         self.set_dataset(dataset)
         settings.remember_folder("dataset", dataset.root)
         settings.set_value("dataset/root", str(dataset.root))
-        self.statusMessage.emit(self.tr("Opened {0}: {1} training and {2} validation images").format(
+        self.statusMessage.emit(lambda: self.tr("Opened {0}: {1} training and {2} validation images").format(
             dataset.root.name, len(dataset.train), len(dataset.val)))
 
     def _failed(self, job: ThreadJob, folder: Path, exc: Exception) -> None:
@@ -300,7 +300,7 @@ class DatasetView(QWidget):
         self._error = str(exc)
         self.error_label.setText(self.tr("Cannot open this data set: {0}").format(exc))
         self.error_label.show()
-        self.statusMessage.emit(self.tr("Cannot open {0}").format(folder))
+        self.statusMessage.emit(lambda: self.tr("Cannot open {0}").format(folder))
 
     def set_dataset(self, dataset) -> None:
         self._cancel_check()

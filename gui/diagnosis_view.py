@@ -1,16 +1,27 @@
-"""The Diagnosis view: drop or open fundus images and get each one's PM probability and verdict from a model
-of the library. Inference runs on a worker thread; results fill the table as they arrive; a file that
-cannot be read becomes a row with the reason."""
+"""The Diagnosis view: drop or open fundus images (or folders of thousands) and get each one's PM probability
+and verdict from a model of the library.
+
+- Inference runs on a worker thread (``Predictor.predict_files``); results stream into a sortable, filterable
+  table (a QSortFilterProxyModel over a table model) with a progress bar, throughput and ETA; Cancel stops it.
+- Every result is appended to the audit log (core.audit) on the worker thread.
+- The panel on the right shows the selected image with its Grad-CAM heatmap (computed on demand on a worker
+  thread and cached, see gui.heatmaps) under an overlay toggle and an opacity slider, the verdict or the quality
+  gate's reason to retake it, and a DICOM file's patient-free metadata.
+- Export writes XLSX, CSV or a PDF report (core.report) of the rows shown, on a worker thread with progress.
+"""
 
 from __future__ import annotations
 
-import csv
+import itertools
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -18,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSlider,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -27,101 +39,76 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel
 
 from . import settings
+from .diagnosis_results import (
+    COL_FILE,
+    COL_INDEX,
+    COL_PROBABILITY,
+    COL_VERDICT,
+    FILTERS,
+    ResultsFilter,
+    ResultsModel,
+    Row,
+    judged,
+    probability_text,
+    ungradable,
+    verdict_color,
+)
+from .heatmaps import HeatmapService, guard
 from .resources import icon
-from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR, ThumbnailLoader
-from .widgets import ImageLabel, is_language_change, local_paths, percent
+from .thumbnails import ThumbnailLoader, to_qimage
+from .widgets import ImageLabel, duration, is_language_change, local_paths
 from .workers import ThreadJob
 
-IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp"
+IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.dcm *.dicom"
+DICOM_SUFFIXES = (".dcm", ".dicom")
+BATCH_SIZE = 8  # images per network call: small enough that Cancel takes effect within a second on a CPU
+FLUSH_MS = 100  # results reach the table in chunks, at most this long after they were computed
+DEFAULT_OPACITY = 45  # percent (core.gradcam.DEFAULT_OPACITY)
 
 
-def judged(pred) -> bool:
-    """The network gave a verdict (not an unreadable file, not an image the quality gate turned away)."""
-    return pred.error is None and pred.pm is not None
+def qimage_rgb(img: QImage) -> np.ndarray:
+    """A QImage as an RGB uint8 array (a copy)."""
+    if img.format() != QImage.Format.Format_RGB888:
+        img = img.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    arr = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)
+    return arr[:, :3 * w].reshape(h, w, 3).copy()
 
 
-def ungradable(pred) -> bool:
-    return pred.error is None and pred.pm is None and not pred.gradable
+def colour_ramp(width: int = 256, height: int = 10) -> QPixmap:
+    """The heatmap's colour scale (core.gradcam.colorize), left = none, right = strongest."""
+    from core.gradcam import colorize
+
+    ramp = np.repeat(colorize(np.linspace(0, 1, width, dtype=np.float32)[None, :]), height, axis=0)
+    return QPixmap.fromImage(to_qimage(ramp))
 
 
-def verdict_color(pred) -> QColor:
-    if pred.error:
-        return ERROR_COLOR
-    if ungradable(pred):
-        return UNGRADABLE_COLOR
-    return PM_COLOR if pred.pm else NON_PM_COLOR
+def _read_dicom_metadata(path: str) -> dict:
+    from core.dicom import read_metadata
+
+    return read_metadata(path)
 
 
-class ResultsModel(QAbstractTableModel):
-    """One row per diagnosed file: file name, PM probability, verdict (or the reason it could not be read)."""
+def _predictions(predictor, paths, job):
+    """Predictions for files and folders in input order; folders without images are error rows."""
+    from core.inference import expand_inputs
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list = []  # core.inference.Prediction
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self.rows = []
-        self.endResetModel()
-
-    def append(self, pred) -> None:
-        n = len(self.rows)
-        self.beginInsertRows(QModelIndex(), n, n)
-        self.rows.append(pred)
-        self.endInsertRows()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 3
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return [self.tr("File"), self.tr("PM probability"), self.tr("Verdict")][section]
-        return None
-
-    def verdict_text(self, pred) -> str:
-        if pred.error:
-            return self.tr("Error: {0}").format(pred.error)
-        if ungradable(pred):
-            return self.tr("Ungradable — retake: {0}").format(pred.quality_text)
-        return self.tr("PM") if pred.pm else self.tr("not PM")
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        pred, col = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return Path(pred.path).name
-            if col == 1:
-                return "–" if pred.probability is None else percent(pred.probability)
-            return self.verdict_text(pred)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
-            return verdict_color(pred)
-        if role == Qt.ItemDataRole.FontRole and col == 2 and judged(pred):
-            f = QFont()
-            f.setBold(True)
-            return f
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{pred.path}\n{self.verdict_text(pred)}" if not judged(pred) else pred.path
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.UserRole:
-            return pred
-        return None
-
-    def errors(self) -> int:
-        return sum(1 for p in self.rows if p.error)
-
-    def ungradable(self) -> int:
-        return sum(1 for p in self.rows if ungradable(p))
+    entries = expand_inputs(paths)
+    job.report(("total", len(entries)))
+    for is_file, group in itertools.groupby(entries, key=lambda e: isinstance(e, Path)):
+        if not is_file:
+            yield from group
+            continue
+        gen = predictor.predict_files(list(group))
+        try:
+            yield from gen
+        finally:
+            gen.close()  # on cancel: the reading threads are joined here
 
 
 class DiagnosisView(QWidget):
     modelChanged = Signal(str)  # the active model's name ("" when none)
-    statusMessage = Signal(str)
+    statusMessage = Signal(object)  # text, or a function giving it in the current language
     trainRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -129,15 +116,32 @@ class DiagnosisView(QWidget):
         self.setAcceptDrops(True)
         self._predictor = None
         self._job: ThreadJob | None = None
+        self._cancelling = False
+        self._export_job: ThreadJob | None = None
+        self._export_path: Path | None = None
+        self._export_progress = (0, 0)
         self._queue: list[Path] = []
+        self._pending: list[Row] = []
+        self._number = 0
         self._total = 0
         self._done = 0
+        self._rate_start: tuple[float, int] | None = None  # (time, results) when the first result of a job came
+        self._rate = 0.0
         self._extra_models: list[Path] = []
         self._model_error = ""
         self._meta_cache: dict[str, dict] = {}
+        self._dicom: dict[str, dict | str] = {}  # path -> metadata, or why it cannot be read
+        self._dicom_jobs: set[ThreadJob] = set()
+        self._heat_base: tuple | None = None  # (path, image cache key, base float32, coloured heat float32)
         self.image_loader = ThumbnailLoader(size=560, threads=1, capacity=30, parent=self)
         self.image_loader.loaded.connect(self._image_loaded)
         self.image_loader.failed.connect(lambda path, _: self._image_loaded(path))
+        self.heatmaps = HeatmapService(parent=self)
+        self.heatmaps.ready.connect(self._heatmap_ready)
+        self.heatmaps.failed.connect(lambda path, _: self._heatmap_ready(path))
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
 
         # --- top bar: model picker and actions
         self.model_label = QLabel()
@@ -180,20 +184,47 @@ class DiagnosisView(QWidget):
         bl.addWidget(self.train_button)
         bl.addWidget(self.banner_open)
 
-        # --- results table with a drop hint before the first result
+        # --- results: filter bar and table (a drop hint before the first result)
         self.results = ResultsModel(self)
+        self.proxy = ResultsFilter(self.results, self)
+        self.filter_label = QLabel()
+        self.filter_combo = QComboBox()
+        for mode in FILTERS:
+            self.filter_combo.addItem("", mode)
+        self.filter_combo.currentIndexChanged.connect(
+            lambda i: self.set_filter(self.filter_combo.itemData(i) or "all"))
+        self.shown_label = QLabel()
+        self.shown_label.setStyleSheet("color: palette(mid);")
+        fl = QHBoxLayout()
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addWidget(self.filter_label)
+        fl.addWidget(self.filter_combo)
+        fl.addStretch(1)
+        fl.addWidget(self.shown_label)
         self.table = QTableView()
-        self.table.setModel(self.results)
+        self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
         hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        hh.resizeSection(2, 220)
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _: self._show_detail(cur.row()))
+        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # input order until a header is clicked
+        self.table.setSortingEnabled(True)
+        hh.setSectionResizeMode(COL_INDEX, QHeaderView.ResizeMode.Fixed)
+        hh.resizeSection(COL_INDEX, 54)
+        hh.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(COL_PROBABILITY, QHeaderView.ResizeMode.Interactive)
+        hh.resizeSection(COL_PROBABILITY, 130)
+        hh.setSectionResizeMode(COL_VERDICT, QHeaderView.ResizeMode.Interactive)
+        hh.resizeSection(COL_VERDICT, 230)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
+        results_page = QWidget()
+        rl = QVBoxLayout(results_page)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(fl)
+        rl.addWidget(self.table, 1)
         self.drop_hint = QLabel()
         self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drop_hint.setWordWrap(True)
@@ -201,18 +232,58 @@ class DiagnosisView(QWidget):
                                      "font-size: 15px; padding: 24px;")
         self.pages = QStackedWidget()
         self.pages.addWidget(self.drop_hint)
-        self.pages.addWidget(self.table)
+        self.pages.addWidget(results_page)
 
-        # --- detail of the selected (or only) image
+        # --- detail of the selected (or only) image: heatmap controls, picture, verdict, model, DICOM metadata
+        self.heatmap_check = QCheckBox()
+        self.heatmap_check.setIcon(icon("heatmap"))
+        self.heatmap_check.setChecked(settings.value("diagnosis/heatmap", False, bool))
+        self.heatmap_check.toggled.connect(self._heatmap_toggled)
+        self.opacity_label = QLabel()
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setSingleStep(5)
+        self.opacity.setPageStep(10)
+        self.opacity.setValue(max(0, min(100, settings.value("diagnosis/opacity", DEFAULT_OPACITY, int))))
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        self.opacity_value = QLabel()
+        self.opacity_value.setMinimumWidth(40)
+        self.opacity_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        hb = QHBoxLayout()
+        hb.setContentsMargins(0, 0, 0, 0)
+        hb.addWidget(self.heatmap_check)
+        hb.addSpacing(12)
+        hb.addWidget(self.opacity_label)
+        hb.addWidget(self.opacity, 1)
+        hb.addWidget(self.opacity_value)
         self.image = ImageLabel(minimum=240)
+        self.heat_note = QLabel()  # "Computing the heatmap…", or why there is none
+        self.heat_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heat_note.setStyleSheet("color: palette(mid);")
+        self.legend_low = QLabel()
+        self.legend_high = QLabel()
+        self.legend_ramp = QLabel()
+        self.legend_ramp.setPixmap(colour_ramp(200, 10))
+        self.legend = QWidget()
+        lg = QHBoxLayout(self.legend)
+        lg.setContentsMargins(0, 0, 0, 0)
+        lg.addStretch(1)
+        lg.addWidget(self.legend_low)
+        lg.addWidget(self.legend_ramp)
+        lg.addWidget(self.legend_high)
+        lg.addStretch(1)
+        for w in (self.legend_low, self.legend_high):
+            w.setStyleSheet("color: palette(mid);")
         self.verdict = QLabel()
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict.setWordWrap(True)
         vf = QFont(self.verdict.font())
         vf.setPointSizeF(vf.pointSizeF() * 2.0)
         vf.setBold(True)
         self.verdict.setFont(vf)
         self.probability = QLabel()
         self.probability.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.probability.setWordWrap(True)
         pf = QFont(self.probability.font())
         pf.setPointSizeF(pf.pointSizeF() * 1.3)
         self.probability.setFont(pf)
@@ -222,13 +293,24 @@ class DiagnosisView(QWidget):
         self.detail_file = QElidingLabel("")
         self.detail_file.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.detail_file.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.dicom_box = QLabel()
+        self.dicom_box.setObjectName("dicomBox")
+        self.dicom_box.setWordWrap(True)
+        self.dicom_box.setTextFormat(Qt.TextFormat.RichText)
+        self.dicom_box.setStyleSheet("#dicomBox { background: palette(alternate-base); border: 1px solid "
+                                     "palette(midlight); border-radius: 4px; padding: 4px 8px; }")
+        self.dicom_box.hide()
         detail = QWidget()
         dl = QVBoxLayout(detail)
+        dl.addLayout(hb)
         dl.addWidget(self.image, 1)
+        dl.addWidget(self.legend)
+        dl.addWidget(self.heat_note)
         dl.addWidget(self.detail_file)
         dl.addWidget(self.verdict)
         dl.addWidget(self.probability)
         dl.addWidget(self.detail_model)
+        dl.addWidget(self.dicom_box)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.pages)
@@ -240,9 +322,13 @@ class DiagnosisView(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress_label = QLabel()
+        self.cancel_button = QPushButton(icon("cancel"), "")
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_button.clicked.connect(self.cancel)
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.progress_label)
+        bottom.addWidget(self.cancel_button)
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -259,23 +345,40 @@ class DiagnosisView(QWidget):
         self.open_button.setText(self.tr("Open images…"))
         self.clear_button.setText(self.tr("Clear"))
         self.export_button.setText(self.tr("Export…"))
-        self.export_button.setToolTip(self.tr("Save the results as a CSV file"))
+        self.export_button.setToolTip(self.tr("Save the rows shown as an Excel workbook (.xlsx), a CSV file or a "
+                                              "PDF report with each image and its heatmap"))
         self.train_button.setText(self.tr("Train a model"))
         self.banner_open.setText(self.tr("Open model folder…"))
-        self.drop_hint.setText(self.tr("Drop fundus images here (JPEG, PNG, TIFF, BMP) or a folder of them,\n"
-                                 "or use Open images…"))
+        self.drop_hint.setText(self.tr("Drop fundus images here (JPEG, PNG, TIFF, BMP, DICOM) or a folder of "
+                                       "them,\nor use Open images…"))
+        self.filter_label.setText(self.tr("Show:"))
+        self.heatmap_check.setText(self.tr("Heatmap"))
+        self.heatmap_check.setToolTip(self.tr("Overlay the Grad-CAM heatmap: the regions of the image that speak "
+                                              "most for pathologic myopia"))
+        self.opacity_label.setText(self.tr("Opacity:"))
+        self.opacity.setToolTip(self.tr("Opacity of the heatmap over the photograph"))
+        self.legend_low.setText(self.tr("none"))
+        self.legend_high.setText(self.tr("strongest"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop after the images being processed (Esc)"))
+        self._opacity_changed(self.opacity.value(), refresh=False)
         self._update_no_model()
         self._update_threshold()
+        self._update_filter_texts()
         self._update_progress()
-        self.results.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 2)
+        self.results.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)
         if self.results.rowCount():
-            self.results.dataChanged.emit(self.results.index(0, 0), self.results.index(self.results.rowCount() - 1, 2))
-        self._show_detail(self.table.currentIndex().row())
+            self.results.dataChanged.emit(self.results.index(0, 0), self.results.index(self.results.rowCount() - 1, 3))
+        self._show_detail()
 
     def changeEvent(self, event) -> None:
         if is_language_change(event):
             self.retranslate()
         super().changeEvent(event)
+
+    def _status(self, make) -> None:
+        """Show ``make()`` in the status bar; it is called again when the language changes."""
+        self.statusMessage.emit(make)
 
     # ---------------------------------------------------------------- model picker
     def refresh_models(self, select: str | Path | None = None) -> None:
@@ -285,7 +388,8 @@ class DiagnosisView(QWidget):
 
         current = select or self.model_dir() or settings.value("diagnosis/model", "", str)
         entries = list_models(include_bundled=True)
-        self._meta_cache = {str(e.path): e.meta for e in entries}
+        extra = {str(p): self._meta_cache[str(p)] for p in self._extra_models if str(p) in self._meta_cache}
+        self._meta_cache = {**extra, **{str(e.path): e.meta for e in entries}}
         known = {e.path for e in entries}
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
@@ -301,8 +405,8 @@ class DiagnosisView(QWidget):
             bundled = default_model_dir()
             i = self.model_combo.findData(str(bundled)) if bundled else -1
         self.model_combo.setCurrentIndex(max(0, i) if self.model_combo.count() else -1)
-        self.model_combo.setEnabled(self.model_combo.count() > 0)
         self.model_combo.blockSignals(False)
+        self._update_buttons()
         self._model_selected()
 
     def model_dir(self) -> Path | None:
@@ -321,9 +425,9 @@ class DiagnosisView(QWidget):
         try:
             meta = read_meta(folder)
         except ModelFileError as exc:
-            self._model_error = str(exc)
+            problem = self._model_error = str(exc)
             self._update_no_model()
-            self.statusMessage.emit(self.tr("Cannot use this model: {0}").format(exc))
+            self._status(lambda: self.tr("Cannot use this model: {0}").format(problem))
             return False
         self._meta_cache[str(folder)] = meta
         if self.model_combo.findData(str(folder)) < 0 and folder not in self._extra_models:
@@ -343,6 +447,11 @@ class DiagnosisView(QWidget):
         if d is not None:
             settings.set_value("diagnosis/model", str(d))
             self._model_error = ""
+        results_model = self.results.rows[0].predictor.model_dir if self.results.rows else None
+        if results_model is not None and results_model != d and not self.busy:
+            # A table (and a report) holds the results of one model: another model starts a new table.
+            self.clear()
+            self._status(lambda: self.tr("Results cleared: another model was chosen"))
         self._update_no_model()
         self._update_threshold()
         self.modelChanged.emit(self.model_name())
@@ -368,6 +477,7 @@ class DiagnosisView(QWidget):
     def choose_images(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Open fundus images"), settings.last_folder("images"),
                                                 self.tr("Images ({0})").format(IMAGE_FILTER) + ";;" +
+                                                self.tr("DICOM files (*.dcm *.dicom)") + ";;" +
                                                 self.tr("All files (*)"))
         if files:
             settings.remember_folder("images", files[0])
@@ -375,8 +485,13 @@ class DiagnosisView(QWidget):
 
     @property
     def busy(self) -> bool:
-        """True while images are being diagnosed (until the last result has reached the table)."""
+        """True while images are being diagnosed (until the worker thread has ended and every result has reached
+        the table)."""
         return self._job is not None
+
+    @property
+    def exporting(self) -> bool:
+        return self._export_job is not None
 
     def diagnose(self, paths) -> bool:
         """Queue files and folders for diagnosis; results arrive on the table. False when there is no model."""
@@ -385,7 +500,7 @@ class DiagnosisView(QWidget):
             return False
         if self.model_dir() is None:
             self._update_no_model()
-            self.statusMessage.emit(self.tr("No model to diagnose with"))
+            self._status(lambda: self.tr("No model to diagnose with"))
             return False
         if not self.busy and not self._queue:
             self._total = self._done = 0
@@ -402,153 +517,449 @@ class DiagnosisView(QWidget):
         cached = self._predictor if self._predictor is not None and self._predictor.model_dir == model_dir else None
 
         def work(job: ThreadJob):
-            from core.inference import Predictor, expand_inputs
+            from core.audit import AuditLog
+            from core.inference import Predictor
 
-            predictor = cached or Predictor(model_dir, batch_size=8)
+            predictor = guard(cached or Predictor(model_dir, batch_size=BATCH_SIZE))
             job.report(("model", predictor))
-            job.report(("total", len(expand_inputs(paths))))
-            for pred in predictor.predict_files(paths):
-                if job.cancelled:
-                    return False
-                job.report(("pred", pred))
+            with AuditLog() as audit:
+                for pred in _predictions(predictor, paths, job):
+                    if job.cancelled:
+                        return False
+                    audit.record(pred, predictor.name, predictor.weights_sha256, predictor.threshold)
+                    job.report(("pred", pred))
             return True
 
         self.pages.setCurrentIndex(1)
+        self._cancelling = False
+        self._rate, self._rate_start = 0.0, None
         job = ThreadJob(work, self, name="pmscreen-diagnose")
         job.progress.connect(lambda msg, job=job: self._progress(job, msg))
         job.failed.connect(lambda exc, job=job: self._failed(job, exc))
         job.finished.connect(lambda job=job: self._job_finished(job))
         self._job = job.start()
+        self._flush_timer.start()
+        self._update_buttons()
         self._update_progress()
 
     def _progress(self, job: ThreadJob, msg) -> None:
-        if job is not self._job:
+        if job is not self._job:  # results that arrive while cancelling are kept: they are in the audit log
             return
         kind, value = msg
         if kind == "model":
+            if self._predictor is not value:
+                self.heatmaps.clear()
             self._predictor = value
             self.modelChanged.emit(value.name)
         elif kind == "total":
             self._total += value
+            self._update_progress()
         elif kind == "pred":
-            self.results.append(value)
+            from core.report import local_time
+
+            self._number += 1
+            self._pending.append(Row(self._number, value, self._predictor, local_time()))
             self._done += 1
-            if self.results.rowCount() == 1 or not self.table.currentIndex().isValid():
+            if self._rate_start is None:
+                self._rate_start = (time.perf_counter(), self._done - 1)
+
+    def _flush(self) -> None:
+        """Move the results that arrived since the last call into the table."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self.results.append(rows)
+            if not self.table.currentIndex().isValid() and self.proxy.rowCount():
                 self.table.selectionModel().setCurrentIndex(
-                    self.results.index(self.results.rowCount() - 1, 0),
+                    self.proxy.index(0, 0),
                     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self._update_filter_texts()
+        if self._rate_start is not None and self._done > self._rate_start[1]:
+            elapsed = time.perf_counter() - self._rate_start[0]
+            if elapsed > 0.5:
+                self._rate = (self._done - self._rate_start[1]) / elapsed
         self._update_progress()
 
     def _failed(self, job: ThreadJob, exc: Exception) -> None:
         if job is not self._job:
             return
-        self._model_error = str(exc)
-        self._predictor = None
-        self._update_no_model()
-        self.statusMessage.emit(self.tr("Diagnosis failed: {0}").format(exc))
+        if self._predictor is None or self._predictor.model_dir != self.model_dir():  # the model did not load
+            self._model_error = str(exc)
+            self._predictor = None
+            self._update_no_model()
+            self._status(lambda: self.tr("Diagnosis failed: {0}").format(exc))
+        else:
+            self._status(lambda: self.tr("Diagnosis stopped: {0}").format(exc))
 
     def _job_finished(self, job: ThreadJob) -> None:
         if job is not self._job:
             return
+        self._flush()
         self._job = None
-        if self._queue:
+        cancelled = self._cancelling
+        self._cancelling = False
+        if self._queue and not cancelled:
             self._start_next()
             return
+        self._flush_timer.stop()
+        self._update_buttons()
         self._update_progress()
         n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
-        self.statusMessage.emit(self.tr("Diagnosed {0} images ({1} ungradable, {2} could not be read)").format(
-            n - bad - poor, poor, bad))
+        if cancelled:
+            self._status(lambda: self.tr("Diagnosis cancelled after {0} of {1} images").format(self._done,
+                                                                                             self._total))
+        else:
+            self._status(lambda: self.tr("Diagnosed {0} images ({1} ungradable, {2} could not be read)").format(
+                n - bad - poor, poor, bad))
         if n == 0:
             self.pages.setCurrentIndex(0)
 
     def _update_progress(self) -> None:
+        if self.exporting:
+            done, total = self._export_progress
+            self.progress.setVisible(True)
+            self.progress.setMaximum(max(1, total))
+            self.progress.setValue(done)
+            self.progress_label.setText(self.tr("Writing {0}: {1} of {2} rows").format(
+                self._export_path.name if self._export_path else "", done, total))
+            return
         self.progress.setVisible(self.busy or self._total > 0)
         self.progress.setMaximum(max(1, self._total))
-        self.progress.setValue(self._done if self._total else 0)
-        if self.busy and self._total == 0:
+        self.progress.setValue(min(self._done, self._total) if self._total else 0)
+        if self.busy and self._cancelling:
+            self.progress_label.setText(self.tr("Cancelling…"))
+        elif self.busy and self._total == 0:
             self.progress_label.setText(self.tr("Loading the model…"))
         elif self.busy:
-            self.progress_label.setText(self.tr("{0} of {1} images").format(self._done, self._total))
+            text = self.tr("{0} of {1} images").format(self._done, self._total)
+            if self._rate > 0 and self._done < self._total:
+                left = (self._total - self._done) / self._rate
+                text = self.tr("{0} · {1:.1f} images/s · about {2} left").format(text, self._rate, duration(left))
+            self.progress_label.setText(text)
         else:
             n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
             self.progress_label.setText(self.tr("{0} judged, {1} ungradable, {2} errors").format(
                 n - bad - poor, poor, bad) if n else "")
 
+    def _update_buttons(self) -> None:
+        active = self.busy or self.exporting
+        self.cancel_button.setVisible(active)
+        self.cancel_button.setEnabled(active and not self._cancelling)
+        self.export_button.setEnabled(not active)
+        self.clear_button.setEnabled(not self.exporting)
+        self.model_combo.setEnabled(self.model_combo.count() > 0 and not active)
+        self.open_model_button.setEnabled(not active)
+
     def clear(self) -> None:
+        if self.exporting:
+            return
         self.cancel()
+        self._job = None  # a cancelled job's last results are dropped
+        self._cancelling = False
+        self._flush_timer.stop()
+        self._pending = []
         self.results.clear()
-        self._total = self._done = 0
+        self._number = self._total = self._done = 0
+        self._rate, self._rate_start = 0.0, None
+        self._heat_base = None
         self.pages.setCurrentIndex(0)
-        self._show_detail(-1)
+        self._update_filter_texts()
+        self._update_buttons()
+        self._show_detail()
         self._update_progress()
 
     def cancel(self) -> None:
+        """Stop the batch (or the export) after the images being processed; results so far stay."""
         self._queue = []
-        if self._job is not None:
+        if self._export_job is not None:
+            self._export_job.cancel()
+        if self._job is not None and not self._cancelling:
             self._job.cancel()
-            self._job = None
+            self._cancelling = True
+        self._update_buttons()
+        self._update_progress()
+
+    # ---------------------------------------------------------------- filter
+    def set_filter(self, mode: str) -> None:
+        """Show all rows, or only PM ("pm"), ungradable ("ungradable") or unreadable ("error") ones."""
+        self.proxy.set_mode(mode)
+        i = self.filter_combo.findData(mode)
+        if i != self.filter_combo.currentIndex():
+            self.filter_combo.setCurrentIndex(i)
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount():
+            self.table.selectRow(0)
+        self._update_filter_texts()
+        self._show_detail()
+
+    def _update_filter_texts(self) -> None:
+        c = self.results.counts
+        n = self.results.rowCount()
+        texts = {"all": self.tr("All results ({0})").format(n),
+                 "pm": self.tr("PM only ({0})").format(c["pm"]),
+                 "ungradable": self.tr("Ungradable only ({0})").format(c["ungradable"]),
+                 "error": self.tr("Errors only ({0})").format(c["error"])}
+        for i in range(self.filter_combo.count()):
+            self.filter_combo.setItemText(i, texts[self.filter_combo.itemData(i)])
+        shown = self.proxy.rowCount()
+        self.shown_label.setText(self.tr("{0} of {1} rows shown").format(shown, n) if shown != n else "")
 
     # ---------------------------------------------------------------- detail
-    def _show_detail(self, row: int) -> None:
-        pred = self.results.rows[row] if 0 <= row < len(self.results.rows) else None
-        if pred is None:
+    def current_row(self) -> Row | None:
+        return self.proxy.row(self.table.currentIndex().row())
+
+    def _show_detail(self) -> None:
+        row = self.current_row()
+        self._show_dicom(row)
+        if row is None:
             self.image.set_image(None, self.tr("No image"))
-            for w in (self.verdict, self.probability, self.detail_model):
+            for w in (self.verdict, self.probability, self.detail_model, self.heat_note):
                 w.setText("")
+            self.legend.hide()
             self.detail_file.setText("")
             return
+        pred = row.pred
         self.detail_file.setText(Path(pred.path).name)
         self.detail_file.setToolTip(pred.path)
-        color = verdict_color(pred).name()
-        self.verdict.setStyleSheet(f"color: {color};")
-        self.probability.setWordWrap(True)
+        self.verdict.setStyleSheet(f"color: {verdict_color(pred).name()};")
         if pred.error:
-            self.image.set_image(None, self.tr("Cannot read this file"))
             self.verdict.setText(self.tr("Error"))
             self.probability.setText(pred.error)
         elif ungradable(pred):
-            self.image.set_image(self.image_loader.image(pred.path), self.tr("Loading…"))
             self.verdict.setText(self.tr("Ungradable — retake"))
-            self.probability.setText(pred.quality_text)
+            self.probability.setText(self.results.quality_text(pred))
         else:
-            self.image.set_image(self.image_loader.image(pred.path), self.tr("Loading…"))
             self.verdict.setText(self.tr("PM — pathologic myopia") if pred.pm else self.tr("Not PM"))
-            self.probability.setText(self.tr("PM probability: {0}").format(percent(pred.probability)))
-        p = self._predictor
-        if p is not None:
-            self.detail_model.setText(self.tr("Model: {0} (PM when probability ≥ {1:.1%})").format(p.name,
-                                                                                                   p.threshold))
+            self.probability.setText(self.tr("PM probability: {0}").format(probability_text(pred.probability)))
+        p = row.predictor
+        self.detail_model.setText(self.tr("Model: {0} (PM when probability ≥ {1:.1%})").format(p.name, p.threshold))
+        self._refresh_image()
+
+    def _refresh_image(self) -> None:
+        """The selected picture, with its heatmap blended in when the overlay is on and the map is ready."""
+        row = self.current_row()
+        if row is None:
+            return
+        pred = row.pred
+        if pred.error:
+            self.image.set_image(None, self.tr("Cannot read this file"))
+            self.heat_note.setText("")
+            self.legend.hide()
+            return
+        base = self.image_loader.image(pred.path)
+        want = self.heatmap_check.isChecked()
+        cam = None
+        if want and judged(pred):
+            cam = self.heatmaps.request(row.predictor, pred.path)
+            problem = self.heatmaps.error(row.predictor, pred.path)
+            self.heat_note.setText("" if cam is not None else
+                                   self.tr("No heatmap: {0}").format(problem) if problem else
+                                   self.tr("Computing the heatmap…"))
+        elif want:
+            self.heat_note.setText(self.tr("No heatmap: the network gave no verdict for this image"))
         else:
-            self.detail_model.setText(self.tr("Model: {0}").format(self.model_name()))
+            self.heat_note.setText("")
+        self.legend.setVisible(cam is not None)
+        if base is None:
+            self.image.set_image(None, self.tr("Loading…"))
+            return
+        if cam is None:
+            self.image.set_image(base)
+            return
+        self.image.set_image(self._blend(pred.path, base, cam))
+
+    def _blend(self, path: str, base: QImage, cam: np.ndarray) -> QImage:
+        """``base`` with the coloured heatmap at the slider's opacity (what core.gradcam.overlay does), keeping
+        the upsampled colours of the current image so that moving the slider only blends."""
+        from core.gradcam import colorize, upsample
+
+        key = (path, base.cacheKey(), id(cam))
+        if self._heat_base is None or self._heat_base[0] != key:
+            rgb = qimage_rgb(base).astype(np.float32)
+            heat = colorize(upsample(cam, rgb.shape[:2])).astype(np.float32)
+            self._heat_base = (key, rgb, heat)
+        _, rgb, heat = self._heat_base
+        a = self.opacity.value() / 100.0
+        out = rgb * (1.0 - a) + heat * a
+        return to_qimage((out + 0.5).astype(np.uint8))
 
     def _image_loaded(self, path: str) -> None:
-        row = self.table.currentIndex().row()
-        if 0 <= row < len(self.results.rows) and self.results.rows[row].path == path:
-            img = self.image_loader.cached(path)
-            self.image.set_image(img, self.tr("Cannot read this file"))
+        row = self.current_row()
+        if row is not None and row.pred.path == path:
+            self._refresh_image()
+            if self.image.image() is None and not row.pred.error:
+                self.image.set_image(None, self.tr("Cannot read this file"))
+
+    def _heatmap_ready(self, path: str) -> None:
+        row = self.current_row()
+        if row is not None and row.pred.path == path:
+            self._refresh_image()
+
+    def _heatmap_toggled(self, on: bool) -> None:
+        settings.set_value("diagnosis/heatmap", on)
+        self._refresh_image()
+
+    def _opacity_changed(self, value: int, refresh: bool = True) -> None:
+        self.opacity_value.setText(f"{value} %")
+        if refresh:
+            settings.set_value("diagnosis/opacity", value)
+            if self.heatmap_check.isChecked():
+                self._refresh_image()
+
+    def heatmap_shown(self) -> bool:
+        """True when the picture shown has the heatmap blended in."""
+        return self.legend.isVisibleTo(self)
+
+    # ---------------------------------------------------------------- DICOM metadata
+    def _show_dicom(self, row: Row | None) -> None:
+        path = row.pred.path if row is not None else ""
+        if not path or Path(path).suffix.lower() not in DICOM_SUFFIXES:
+            self.dicom_box.hide()
+            return
+        meta = self._dicom.get(path)
+        if meta is None:
+            self._dicom[path] = self.tr("Reading the DICOM header…")
+            job = ThreadJob(lambda job: _read_dicom_metadata(path), self, name="pmscreen-dicom")
+            self._dicom_jobs.add(job)
+
+            def done(result, path=path):
+                self._dicom[path] = result
+                self._show_dicom(self.current_row())
+
+            def failed(exc, path=path):
+                self._dicom[path] = getattr(exc, "problem", None) or str(exc)
+                self._show_dicom(self.current_row())
+
+            job.succeeded.connect(done)
+            job.failed.connect(failed)
+            job.finished.connect(lambda job=job: self._dicom_jobs.discard(job))
+            job.start()
+            meta = self._dicom[path]
+        self.dicom_box.setText(self._dicom_html(meta))
+        self.dicom_box.show()
+
+    def dicom_fields(self, meta: dict) -> list[tuple[str, str]]:
+        """(label, value) of the patient-free DICOM metadata, in a fixed order, in the current language."""
+        out = []
+        side = {"R": self.tr("right eye (R)"), "L": self.tr("left eye (L)"), "B": self.tr("both eyes (B)")}
+        if meta.get("modality"):
+            out.append((self.tr("Modality"), str(meta["modality"])))
+        if meta.get("manufacturer") or meta.get("model"):
+            out.append((self.tr("Camera"), " ".join(str(meta[k]) for k in ("manufacturer", "model") if meta.get(k))))
+        if meta.get("laterality"):
+            out.append((self.tr("Eye"), side.get(str(meta["laterality"]).upper(), str(meta["laterality"]))))
+        if meta.get("acquisition_date"):
+            out.append((self.tr("Acquired"), str(meta["acquisition_date"])))
+        if meta.get("columns") and meta.get("rows"):
+            out.append((self.tr("Size"), self.tr("{0} × {1} px").format(meta["columns"], meta["rows"])))
+        if meta.get("field_of_view_deg"):
+            out.append((self.tr("Field of view"), f"{float(meta['field_of_view_deg']):g}°"))
+        if meta.get("frames") and int(meta["frames"]) > 1:
+            out.append((self.tr("Frames"), self.tr("{0} (the first is used)").format(meta["frames"])))
+        if meta.get("photometric"):
+            bits = self.tr(", {0} bits").format(meta["bits_stored"]) if meta.get("bits_stored") else ""
+            out.append((self.tr("Pixels"), f"{meta['photometric']}{bits}"))
+        if meta.get("transfer_syntax"):
+            out.append((self.tr("Encoding"), str(meta["transfer_syntax"])))
+        if meta.get("sop_class"):
+            out.append((self.tr("Object"), str(meta["sop_class"])))
+        return out
+
+    def _dicom_html(self, meta: dict | str) -> str:
+        from html import escape
+
+        title = "<b>{}</b> <span style='color: gray;'>{}</span>".format(
+            escape(self.tr("DICOM")), escape(self.tr("(no patient data is shown)")))
+        if isinstance(meta, str):
+            return f"{title}<br>{escape(meta)}"
+        cells = "".join(f"<tr><td style='color: gray; padding-right: 10px;'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+                        for k, v in self.dicom_fields(meta))
+        return f"{title}<table>{cells}</table>"
 
     # ---------------------------------------------------------------- export
     def choose_export(self) -> None:
-        if not self.results.rowCount():
-            self.statusMessage.emit(self.tr("Nothing to export yet"))
+        if self.busy or self.exporting:
+            self._status(lambda: self.tr("Wait for the diagnosis to finish, or cancel it, before exporting"))
             return
-        start = str(Path(settings.last_folder("export")) / "pm-diagnosis.csv")
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export results"), start, self.tr("CSV files (*.csv)"))
+        if not self.proxy.rowCount():
+            self._status(lambda: self.tr("Nothing to export yet"))
+            return
+        filters = [self.tr("Excel workbook (*.xlsx)"), self.tr("CSV file (*.csv)"),
+                   self.tr("PDF report with images and heatmaps (*.pdf)")]
+        last = settings.value("diagnosis/export_format", ".xlsx", str)
+        last = last if last in (".xlsx", ".csv", ".pdf") else ".xlsx"
+        start = str(Path(settings.last_folder("export")) / f"pm-screening{last}")
+        shown, total = self.proxy.rowCount(), self.results.rowCount()
+        title = self.tr("Export results") if shown == total else \
+            self.tr("Export the {0} rows shown (of {1})").format(shown, total)
+        path, chosen = QFileDialog.getSaveFileName(self, title, start, ";;".join(filters),
+                                                   filters[(".xlsx", ".csv", ".pdf").index(last)])
+        if path:
+            from .diagnosis_export import report_format
+
+            path = report_format(path, chosen)
+            settings.remember_folder("export", path)
+            settings.set_value("diagnosis/export_format", path.suffix.lower())
+            self.export(path)
+
+    def export(self, path: str | Path) -> ThreadJob | None:
+        """Write the rows the table shows (in its order) as XLSX, CSV or PDF, chosen by ``path``'s suffix, on a
+        worker thread; the status bar says when it is done. None when there is nothing to write."""
+        from core.report import FORMATS
+
+        from .diagnosis_export import export_rows
+
+        path = Path(path)
+        if path.suffix.lower() not in FORMATS:
+            self._status(lambda: self.tr("A report must end in .xlsx, .csv or .pdf"))
+            return None
+        rows = self.proxy.shown_rows()
+        if not rows or self.busy or self.exporting:
+            return None
+        opacity = self.opacity.value() / 100.0
+        job = ThreadJob(lambda job: export_rows(job, path, rows, self.heatmaps, opacity), self,
+                        name="pmscreen-export")
+        job.progress.connect(self._export_progressed)
+        job.succeeded.connect(lambda n, path=path: self._exported(path, n))
+        job.failed.connect(lambda exc, path=path: self._status(
+            lambda: self.tr("Cannot write {0}: {1}").format(path, exc)))
+        job.finished.connect(self._export_finished)
+        self._export_job, self._export_path, self._export_progress = job, path, (0, len(rows))
+        self._update_buttons()
+        self._update_progress()
+        return job.start()
+
+    def _export_progressed(self, value) -> None:
+        self._export_progress = value
+        self._update_progress()
+
+    def _exported(self, path: Path, n: int) -> None:
+        if n < 0:
+            self._status(lambda: self.tr("Export cancelled; {0} was not written").format(path.name))
+        else:
+            self._status(lambda: self.tr("Saved {0} results to {1}").format(n, path))
+
+    def _export_finished(self) -> None:
+        self._export_job = None
+        self._update_buttons()
+        self._update_progress()
+
+    def choose_audit_export(self) -> None:
+        start = str(Path(settings.last_folder("export")) / "pm-screen-audit-log.csv")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the audit log"), start,
+                                              self.tr("CSV file (*.csv)"))
         if path:
             settings.remember_folder("export", path)
-            self.export_csv(path)
+            self.export_audit_log(path)
 
-    def export_csv(self, path: str | Path) -> int:
-        p = self._predictor
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["file", "probability", "verdict", "quality", "error", "model", "threshold"])
-            for pred in self.results.rows:
-                w.writerow([pred.path, "" if pred.probability is None else f"{pred.probability:.6f}", pred.verdict,
-                            pred.quality_text, pred.error or "", p.name if p else self.model_name(),
-                            p.threshold if p else ""])
-        self.statusMessage.emit(self.tr("Saved {0} results to {1}").format(self.results.rowCount(), path))
-        return self.results.rowCount()
+    def export_audit_log(self, path: str | Path) -> ThreadJob:
+        """Write every entry of the audit log (each verdict ever given here) as CSV, on a worker thread."""
+        from .diagnosis_export import export_audit
+
+        path = Path(path)
+        job = ThreadJob(lambda job: export_audit(job, path), self, name="pmscreen-audit-export")
+        job.succeeded.connect(lambda n: self._status(
+            lambda: self.tr("Saved {0} audit log entries to {1}").format(n, path)))
+        job.failed.connect(lambda exc: self._status(lambda: self.tr("Cannot write {0}: {1}").format(path, exc)))
+        return job.start()
 
     # ---------------------------------------------------------------- drag and drop
     def dragEnterEvent(self, event) -> None:
@@ -567,8 +978,9 @@ class DiagnosisView(QWidget):
 
     # ---------------------------------------------------------------- shutdown
     def shutdown(self, timeout: float = 3.0) -> None:
-        job = self._job
+        jobs = [j for j in (self._job, self._export_job) if j is not None]
         self.cancel()
-        if job is not None:
+        for job in jobs:
             job.wait(timeout)
         self.image_loader.shutdown()
+        self.heatmaps.shutdown()

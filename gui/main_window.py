@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
             w.setStyleSheet("border-left: 1px solid palette(mid);")
             self.statusBar().addPermanentWidget(w)
         self._model_name = ""
+        self._message = None
         self.dataset_view.statusMessage.connect(self.show_message)
         self.dataset_view.datasetOpened.connect(self._dataset_opened)
 
@@ -105,7 +106,8 @@ class MainWindow(QMainWindow):
         if warm_up:
             self._engine_job = ThreadJob(_warm_up_engine, self, name="pmscreen-engine").start()
             self._engine_job.succeeded.connect(self._engine_ready)
-            self._engine_job.failed.connect(lambda exc: self.show_message(self.tr("Engine error: {0}").format(exc)))
+            self._engine_job.failed.connect(lambda exc: self.show_message(
+                lambda: self.tr("Engine error: {0}").format(exc)))
 
     # ---------------------------------------------------------------- views that need Paddle
     @property
@@ -176,6 +178,7 @@ class MainWindow(QMainWindow):
                                      QKeySequence("Ctrl+M"))
         self.act_export = action("export", lambda: self._with_view(DIAGNOSIS, "choose_export"), QKeySequence("Ctrl+E"))
         self.act_export_runs = action("table", self.export_runs, QKeySequence("Ctrl+Shift+E"))
+        self.act_export_audit = action("audit", lambda: self.diagnosis_view.choose_audit_export())
         self.act_quit = action(None, self.close, QKeySequence.StandardKey.Quit)
         self.act_views = [action(name, lambda _=False, i=i: self.show_page(i), QKeySequence(f"Ctrl+{i + 1}"))
                           for i, name in enumerate(("dataset", "training", "diagnosis"))]
@@ -185,7 +188,7 @@ class MainWindow(QMainWindow):
 
         self.menu_file = self.menuBar().addMenu("")
         for a in (self.act_open_dataset, self.act_open_images, self.act_open_model, None, self.act_export,
-                  self.act_export_runs, None, self.act_quit):
+                  self.act_export_runs, self.act_export_audit, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_view = self.menuBar().addMenu("")
         for a in self.act_views:
@@ -223,6 +226,8 @@ class MainWindow(QMainWindow):
         self.act_open_model.setText(self.tr("Open &model folder…"))
         self.act_export.setText(self.tr("&Export diagnosis results…"))
         self.act_export_runs.setText(self.tr("Export &runs table…"))
+        self.act_export_audit.setText(self.tr("Export the &audit log…"))
+        self.act_export_audit.setToolTip(self.tr("Every verdict given on this computer, as a CSV file"))
         self.act_quit.setText(self.tr("&Quit"))
         self.act_start.setText(self.tr("&Start training"))
         self.act_stop.setText(self.tr("S&top training"))
@@ -230,6 +235,7 @@ class MainWindow(QMainWindow):
         self.language_actions[i18n.SYSTEM].setText(self.tr("System default"))
         self._update_device_label()
         self._update_model_label()
+        self._retranslate_message()
 
     def changeEvent(self, event) -> None:
         if is_language_change(event):
@@ -260,8 +266,15 @@ class MainWindow(QMainWindow):
             self.show_page(DIAGNOSIS)
 
     # ---------------------------------------------------------------- status bar
-    def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+    def show_message(self, text) -> None:
+        """Show a status message for 8 s; ``text`` may be a function giving it in the current language, which
+        is then called again when the language changes while the message shows."""
+        self._message = text if callable(text) else None
+        self.statusBar().showMessage(text() if callable(text) else str(text), 8000)
+
+    def _retranslate_message(self) -> None:
+        if self._message is not None and self.statusBar().currentMessage():
+            self.statusBar().showMessage(self._message(), 8000)
 
     def _update_device_label(self) -> None:
         if self.device is None:
@@ -299,7 +312,7 @@ class MainWindow(QMainWindow):
         if path:
             settings.remember_folder("export", path)
             self.training_view.runs_table.runs.export_csv(path)
-            self.show_message(self.tr("Saved the runs table to {0}").format(path))
+            self.show_message(lambda: self.tr("Saved the runs table to {0}").format(path))
 
     def about(self) -> None:
         from core import __version__
@@ -364,7 +377,7 @@ class MainWindow(QMainWindow):
                 self.save_settings()
                 self._closing = True
                 self._training_view.shutdown()
-                self.show_message(self.tr("Stopping the training run before closing…"))
+                self.show_message(lambda: self.tr("Stopping the training run before closing…"))
             event.ignore()
             return
         if not self._closing:

@@ -69,7 +69,7 @@ def variant_help(letter: str) -> str:
 class TrainingView(QWidget):
     runFinished = Signal(str)  # the run folder (a model folder once an epoch completed)
     runningChanged = Signal(bool)
-    statusMessage = Signal(str)
+    statusMessage = Signal(object)  # text, or a function giving it in the current language
     useForDiagnosis = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
@@ -506,7 +506,7 @@ class TrainingView(QWidget):
         self._update_buttons()
         self._update_run_label()
         self.runningChanged.emit(True)
-        self.statusMessage.emit(self.tr("Training started"))
+        self.statusMessage.emit(lambda: self.tr("Training started"))
         return True
 
     def stop(self) -> None:
@@ -562,9 +562,9 @@ class TrainingView(QWidget):
                 self.progress.setValue(1000)
             if self._showing == "live":
                 self.runs_table.select_path(ev.out_dir, emit=False)
-            self.statusMessage.emit(self.tr("Training stopped") if ev.stopped else self.tr("Training finished"))
+            self.statusMessage.emit(lambda: self.tr("Training stopped") if ev.stopped else self.tr("Training finished"))
         else:
-            self.statusMessage.emit(self.tr("Training failed: {0}").format(ev.error))
+            self.statusMessage.emit(lambda: self.tr("Training failed: {0}").format(ev.error))
         self._last_status = "stopped" if isinstance(ev, Finished) and ev.stopped else (
             "finished" if isinstance(ev, Finished) else "failed")
         self._update_buttons()
@@ -660,7 +660,7 @@ class TrainingView(QWidget):
         self._draw(s, per_batch=False, epochs=len(run.history))
         self._update_run_label()
         best = run.metrics
-        self.statusMessage.emit(self.tr("{0}: best accuracy {1}, AUC {2}").format(
+        self.statusMessage.emit(lambda: self.tr("{0}: best accuracy {1}, AUC {2}").format(
             run.name, percent(best.get("accuracy")), f"{best.get('auc', math.nan):.4f}"))
 
     def show_live(self) -> None:

@@ -242,192 +242,448 @@ Validation: {1}</source>
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="257"/>
+        <location filename="../../gui/diagnosis_view.py" line="343"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="258"/>
-        <location filename="../../gui/diagnosis_view.py" line="264"/>
+        <location filename="../../gui/diagnosis_view.py" line="344"/>
+        <location filename="../../gui/diagnosis_view.py" line="351"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="259"/>
+        <location filename="../../gui/diagnosis_view.py" line="345"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="260"/>
+        <location filename="../../gui/diagnosis_view.py" line="346"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="261"/>
+        <location filename="../../gui/diagnosis_view.py" line="347"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="262"/>
-        <source>Save the results as a CSV file</source>
-        <translation>将结果保存为 CSV 文件</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="263"/>
+        <location filename="../../gui/diagnosis_view.py" line="350"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="265"/>
-        <source>Drop fundus images here (JPEG, PNG, TIFF, BMP) or a folder of them,
-or use Open images…</source>
-        <translation>将眼底图像（JPEG、PNG、TIFF、BMP）或包含它们的文件夹拖放到这里，
-或使用“打开图像…”</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="293"/>
+        <location filename="../../gui/diagnosis_view.py" line="397"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="326"/>
+        <location filename="../../gui/diagnosis_view.py" line="430"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="336"/>
+        <location filename="../../gui/diagnosis_view.py" line="440"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="353"/>
+        <location filename="../../gui/diagnosis_view.py" line="462"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="358"/>
+        <location filename="../../gui/diagnosis_view.py" line="467"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="361"/>
+        <location filename="../../gui/diagnosis_view.py" line="470"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="369"/>
+        <location filename="../../gui/diagnosis_view.py" line="478"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="370"/>
+        <location filename="../../gui/diagnosis_view.py" line="479"/>
         <source>Images ({0})</source>
         <translation>图像（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="371"/>
+        <location filename="../../gui/diagnosis_view.py" line="481"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="388"/>
+        <location filename="../../gui/diagnosis_view.py" line="503"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="448"/>
+        <location filename="../../gui/diagnosis_view.py" line="589"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="459"/>
+        <location filename="../../gui/diagnosis_view.py" line="611"/>
         <source>Diagnosed {0} images ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0} 张图像（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="474"/>
+        <location filename="../../gui/diagnosis_view.py" line="640"/>
         <source>{0} judged, {1} ungradable, {2} errors</source>
         <translation>{0} 张已判定，{1} 张无法分级，{2} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="469"/>
+        <location filename="../../gui/diagnosis_view.py" line="631"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="471"/>
+        <location filename="../../gui/diagnosis_view.py" line="633"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="495"/>
+        <location filename="../../gui/diagnosis_view.py" line="713"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="506"/>
-        <location filename="../../gui/diagnosis_view.py" line="528"/>
+        <location filename="../../gui/diagnosis_view.py" line="743"/>
+        <location filename="../../gui/diagnosis_view.py" line="789"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="507"/>
+        <location filename="../../gui/diagnosis_view.py" line="724"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="510"/>
-        <location filename="../../gui/diagnosis_view.py" line="514"/>
+        <location filename="../../gui/diagnosis_view.py" line="754"/>
+        <source>No heatmap: {0}</source>
+        <translation>无热力图：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="755"/>
+        <source>Computing the heatmap…</source>
+        <translation>正在计算热力图…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="757"/>
+        <source>No heatmap: the network gave no verdict for this image</source>
+        <translation>无热力图：网络未对此图像给出结论</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="762"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="511"/>
+        <location filename="../../gui/diagnosis_view.py" line="727"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="515"/>
+        <location filename="../../gui/diagnosis_view.py" line="348"/>
+        <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap</source>
+        <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件，或包含每张图像及其热力图的 PDF 报告</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="352"/>
+        <source>Drop fundus images here (JPEG, PNG, TIFF, BMP, DICOM) or a folder of them,
+or use Open images…</source>
+        <translation>将眼底图像（JPEG、PNG、TIFF、BMP、DICOM）或包含它们的文件夹拖放到这里，
+或使用“打开图像…”</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="354"/>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="355"/>
+        <source>Heatmap</source>
+        <translation>热力图</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="356"/>
+        <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia</source>
+        <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="358"/>
+        <source>Opacity:</source>
+        <translation>不透明度：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="359"/>
+        <source>Opacity of the heatmap over the photograph</source>
+        <translation>热力图叠加在照片上的不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="360"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="361"/>
+        <source>strongest</source>
+        <translation>最强</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="362"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="363"/>
+        <source>Stop after the images being processed (Esc)</source>
+        <translation>处理完当前图像后停止（Esc）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="454"/>
+        <source>Results cleared: another model was chosen</source>
+        <translation>已清空结果：选择了另一个模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="480"/>
+        <source>DICOM files (*.dcm *.dicom)</source>
+        <translation>DICOM 文件 (*.dcm *.dicom)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="591"/>
+        <source>Diagnosis stopped: {0}</source>
+        <translation>诊断已中止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="608"/>
+        <source>Diagnosis cancelled after {0} of {1} images</source>
+        <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="622"/>
+        <source>Writing {0}: {1} of {2} rows</source>
+        <translation>正在写入 {0}：{1} / {2} 行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="629"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="636"/>
+        <source>{0} · {1:.1f} images/s · about {2} left</source>
+        <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="696"/>
+        <source>All results ({0})</source>
+        <translation>全部结果（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="697"/>
+        <source>PM only ({0})</source>
+        <translation>仅病理性近视（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="698"/>
+        <source>Ungradable only ({0})</source>
+        <translation>仅无法分级（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="699"/>
+        <source>Errors only ({0})</source>
+        <translation>仅错误（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="703"/>
+        <source>{0} of {1} rows shown</source>
+        <translation>显示 {0} / {1} 行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="730"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="515"/>
+        <location filename="../../gui/diagnosis_view.py" line="730"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="516"/>
+        <location filename="../../gui/diagnosis_view.py" line="731"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="519"/>
+        <location filename="../../gui/diagnosis_view.py" line="733"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="522"/>
-        <source>Model: {0}</source>
-        <translation>模型：{0}</translation>
+        <location filename="../../gui/diagnosis_view.py" line="819"/>
+        <source>Reading the DICOM header…</source>
+        <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="533"/>
+        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <source>right eye (R)</source>
+        <translation>右眼（R）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <source>left eye (L)</source>
+        <translation>左眼（L）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <source>both eyes (B)</source>
+        <translation>双眼（B）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="844"/>
+        <source>Modality</source>
+        <translation>模态</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="846"/>
+        <source>Camera</source>
+        <translation>相机</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="848"/>
+        <source>Eye</source>
+        <translation>眼别</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="850"/>
+        <source>Acquired</source>
+        <translation>拍摄日期</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="852"/>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="852"/>
+        <source>{0} × {1} px</source>
+        <translation>{0} × {1} 像素</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="854"/>
+        <source>Field of view</source>
+        <translation>视野</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="856"/>
+        <source>Frames</source>
+        <translation>帧数</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="856"/>
+        <source>{0} (the first is used)</source>
+        <translation>{0}（使用第一帧）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="858"/>
+        <source>, {0} bits</source>
+        <translation>，{0} 位</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="859"/>
+        <source>Pixels</source>
+        <translation>像素格式</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="861"/>
+        <source>Encoding</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="863"/>
+        <source>Object</source>
+        <translation>对象类型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="870"/>
+        <source>DICOM</source>
+        <translation>DICOM</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="870"/>
+        <source>(no patient data is shown)</source>
+        <translation>（不显示任何患者信息）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="880"/>
+        <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
+        <translation>请等待诊断完成或取消诊断后再导出</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="892"/>
+        <source>Export the {0} rows shown (of {1})</source>
+        <translation>导出显示的 {0} 行（共 {1} 行）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="912"/>
+        <source>A report must end in .xlsx, .csv or .pdf</source>
+        <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="923"/>
+        <location filename="../../gui/diagnosis_view.py" line="961"/>
+        <source>Cannot write {0}: {1}</source>
+        <translation>无法写入 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="936"/>
+        <source>Export cancelled; {0} was not written</source>
+        <translation>导出已取消；未写入 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <source>Export the audit log</source>
+        <translation>导出审计日志</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="960"/>
+        <source>Saved {0} audit log entries to {1}</source>
+        <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="883"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="536"/>
+        <location filename="../../gui/diagnosis_view.py" line="885"/>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="885"/>
+        <location filename="../../gui/diagnosis_view.py" line="948"/>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="886"/>
+        <source>PDF report with images and heatmaps (*.pdf)</source>
+        <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="891"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="536"/>
-        <source>CSV files (*.csv)</source>
-        <translation>CSV 文件 (*.csv)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="550"/>
+        <location filename="../../gui/diagnosis_view.py" line="938"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
@@ -435,167 +691,177 @@ or use Open images…</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="108"/>
+        <location filename="../../gui/main_window.py" line="110"/>
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="210"/>
+        <location filename="../../gui/main_window.py" line="213"/>
         <source>PM Screen — pathologic myopia screening</source>
         <translation>PM Screen — 病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="211"/>
+        <location filename="../../gui/main_window.py" line="214"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="211"/>
+        <location filename="../../gui/main_window.py" line="214"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="211"/>
+        <location filename="../../gui/main_window.py" line="214"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="215"/>
+        <location filename="../../gui/main_window.py" line="218"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="216"/>
+        <location filename="../../gui/main_window.py" line="219"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="217"/>
+        <location filename="../../gui/main_window.py" line="220"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="218"/>
+        <location filename="../../gui/main_window.py" line="221"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="219"/>
+        <location filename="../../gui/main_window.py" line="222"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="220"/>
+        <location filename="../../gui/main_window.py" line="223"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221"/>
+        <location filename="../../gui/main_window.py" line="224"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="222"/>
+        <location filename="../../gui/main_window.py" line="225"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="223"/>
+        <location filename="../../gui/main_window.py" line="226"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="224"/>
+        <location filename="../../gui/main_window.py" line="227"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="225"/>
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="226"/>
+        <location filename="../../gui/main_window.py" line="229"/>
+        <source>Export the &amp;audit log…</source>
+        <translation>导出审计日志(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="230"/>
+        <source>Every verdict given on this computer, as a CSV file</source>
+        <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="231"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227"/>
+        <location filename="../../gui/main_window.py" line="232"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="233"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="229"/>
+        <location filename="../../gui/main_window.py" line="234"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="268"/>
+        <location filename="../../gui/main_window.py" line="281"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="271"/>
+        <location filename="../../gui/main_window.py" line="284"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="271"/>
+        <location filename="../../gui/main_window.py" line="284"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="272"/>
+        <location filename="../../gui/main_window.py" line="285"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="279"/>
+        <location filename="../../gui/main_window.py" line="292"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="280"/>
+        <location filename="../../gui/main_window.py" line="293"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="298"/>
+        <location filename="../../gui/main_window.py" line="311"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="298"/>
+        <location filename="../../gui/main_window.py" line="311"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302"/>
+        <location filename="../../gui/main_window.py" line="315"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="307"/>
+        <location filename="../../gui/main_window.py" line="320"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="308"/>
+        <location filename="../../gui/main_window.py" line="321"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="367"/>
+        <location filename="../../gui/main_window.py" line="380"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -603,37 +869,72 @@ or use Open images…</source>
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="81"/>
+        <location filename="../../gui/diagnosis_results.py" line="98"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="81"/>
+        <location filename="../../gui/diagnosis_results.py" line="98"/>
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="81"/>
+        <location filename="../../gui/diagnosis_results.py" line="98"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="86"/>
+        <location filename="../../gui/diagnosis_results.py" line="100"/>
+        <source>Order in which the images were given</source>
+        <translation>图像输入的顺序</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="101"/>
+        <source>Probability of pathologic myopia</source>
+        <translation>病理性近视的概率</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="111"/>
+        <source>too dark</source>
+        <translation>过暗</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="111"/>
+        <source>over-exposed</source>
+        <translation>过曝</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="112"/>
+        <source>not a colour photograph</source>
+        <translation>不是彩色照片</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="113"/>
+        <source>no circular field of view on a dark background</source>
+        <translation>没有深色背景上的圆形视野</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="113"/>
+        <source>blurred</source>
+        <translation>模糊</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_results.py" line="122"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="88"/>
+        <location filename="../../gui/diagnosis_results.py" line="124"/>
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="89"/>
+        <location filename="../../gui/diagnosis_results.py" line="125"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="89"/>
+        <location filename="../../gui/diagnosis_results.py" line="125"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>

@@ -87,3 +87,62 @@ def save_test_model(folder: Path, name: str = "ResNet-18-D") -> Path:
         "class_names": ["non-PM", "PM"], "positive_class": 1, "threshold": 0.5, "metrics": {}, "history": [],
     })
     return folder
+
+
+def drop(widget, paths):
+    """A simulated drag and drop of local files onto ``widget`` (QMimeData with file URLs)."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    ev = QDropEvent(QPointF(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+    assert ev.isAccepted()
+
+
+def wait_done(qtbot, view, n, timeout=60000):
+    """Until the Diagnosis view holds ``n`` results and its worker has ended."""
+    qtbot.waitUntil(lambda: view.results.rowCount() == n and not view.busy, timeout=timeout)
+
+
+PATIENT = {"PatientName": "Doe^Jane", "PatientID": "P-123456", "PatientBirthDate": "19700101", "PatientSex": "F"}
+
+
+def write_op_dicom(path: Path, bgr: np.ndarray) -> Path:
+    """A small uncompressed Ophthalmic Photography DICOM file like a fundus camera's, patient data included."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, OphthalmicPhotography8BitImageStorage, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = OphthalmicPhotography8BitImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = OphthalmicPhotography8BitImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "OP"
+    ds.Manufacturer = "Acme Optics"
+    ds.ManufacturerModelName = "FundusCam 3000"
+    ds.ImageLaterality = "R"
+    ds.AcquisitionDateTime = "20240315103000"
+    ds.HorizontalFieldOfView = 45
+    for key, value in PATIENT.items():
+        setattr(ds, key, value)
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    ds.Rows, ds.Columns, ds.SamplesPerPixel = h, w, 3
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PlanarConfiguration = 0
+    ds.PhotometricInterpretation = "RGB"
+    ds.PixelData = np.ascontiguousarray(rgb).tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
+    return path

@@ -1,33 +1,14 @@
 """Diagnosis view: drops and opened files are diagnosed on a worker thread with a model of the library; files that
 cannot be read become error rows; without a model the view says how to get one."""
 
-import csv
-
 import cv2
 import numpy as np
-from gui_support import save_test_model
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from gui_support import drop, save_test_model, wait_done
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from core.report import percent
 from gui import settings
-
-
-def drop(widget, paths):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    ev = QDropEvent(QPointF(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                    Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, ev)
-    assert ev.isAccepted()
-
-
-def wait_done(qtbot, view, n):
-    qtbot.waitUntil(lambda: view.results.rowCount() == n and not view.busy, timeout=60000)
 
 
 def test_dropping_a_good_and_a_bad_image_gives_a_result_and_an_error_row(qtbot, library_model, window, images):
@@ -36,14 +17,15 @@ def test_dropping_a_good_and_a_bad_image_gives_a_result_and_an_error_row(qtbot, 
     assert view.model_dir() == library_model
     drop(view, [images["good"], images["bad"]])
     wait_done(qtbot, view, 2)
-    good, bad = view.results.rows
+    good, bad = view.results.predictions()
     assert good.error is None and 0.0 <= good.probability <= 1.0
     assert bad.error and bad.probability is None
     m = view.results
-    assert m.index(0, 2).data() in ("PM", "not PM")
-    assert m.index(0, 1).data().endswith("%")
-    assert m.index(1, 2).data().startswith("Error: ") and "not a readable image" in m.index(1, 2).data()
-    assert m.index(1, 1).data() == "–"
+    assert m.index(0, 0).data() == 1 and m.index(1, 0).data() == 2
+    assert m.index(0, 3).data() in ("PM", "not PM")
+    assert m.index(0, 2).data().endswith("%")
+    assert m.index(1, 3).data().startswith("Error: ") and "not a readable image" in m.index(1, 3).data()
+    assert m.index(1, 2).data() == "–"
     assert QApplication.activeModalWidget() is None  # no dialog, let alone a storm of them
     assert view.progress.value() == view.progress.maximum() == 2
     assert view.progress_label.text() == "1 judged, 0 ungradable, 1 errors"
@@ -54,11 +36,11 @@ def test_one_image_shows_probability_verdict_in_colour_and_the_model(qtbot, libr
     view = window.diagnosis_view
     assert view.diagnose([images["png"]])
     wait_done(qtbot, view, 1)
-    pred = view.results.rows[0]
+    pred = view.results.rows[0].pred
     expected = "PM — pathologic myopia" if pred.pm else "Not PM"
     assert view.verdict.text() == expected
     assert ("#c62828" if pred.pm else "#2e7d32") in view.verdict.styleSheet()
-    assert view.probability.text() == f"PM probability: {100 * pred.probability:.1f} %"
+    assert view.probability.text() == f"PM probability: {percent(pred.probability)}"
     assert view.detail_model.text().startswith("Model: ResNet-18-D (PM when probability ≥ 50.0%)")
     qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)
     assert view.detail_file.text() == "eye2.png"
@@ -72,14 +54,11 @@ def test_a_dropped_folder_and_more_drops_while_busy_are_all_diagnosed(qtbot, lib
     drop(view, [tiny_palm / "PALM-Validation400"])
     drop(view, [images["good"], empty])  # queued behind the first drop
     wait_done(qtbot, view, 6)
-    names = [r.path.rsplit("/", 1)[-1] for r in view.results.rows]
+    names = [p.path.rsplit("/", 1)[-1] for p in view.results.predictions()]
     assert names[:4] == ["V0001.jpg", "V0002.jpg", "V0003.jpg", "V0004.jpg"]
     assert names[4] == "eye.jpg"
-    assert "holds no JPEG" in view.results.rows[5].error
-    out = tmp_path / "results.csv"
-    assert view.export_csv(out) == 6
-    rows = list(csv.DictReader(out.open()))
-    assert [r["verdict"] for r in rows][-1] == "error" and rows[0]["model"] == "ResNet-18-D"
+    assert "holds no JPEG" in view.results.rows[5].pred.error
+    assert [r.number for r in view.results.rows] == [1, 2, 3, 4, 5, 6]
 
 
 def test_without_a_model_the_view_says_so_and_points_to_training(qtbot, window, images):
@@ -111,9 +90,9 @@ def test_an_image_the_quality_gate_turns_away_is_ungradable_not_a_verdict(qtbot,
     cv2.imwrite(str(grey), np.full((300, 400, 3), 200, np.uint8))  # a blank grey page, not a fundus photo
     assert view.diagnose([grey])
     wait_done(qtbot, view, 1)
-    pred = view.results.rows[0]
+    pred = view.results.rows[0].pred
     assert pred.error is None and pred.pm is None and pred.probability is None
-    assert view.results.index(0, 2).data().startswith("Ungradable — retake: ")
+    assert view.results.index(0, 3).data().startswith("Ungradable — retake: ")
     assert view.verdict.text() == "Ungradable — retake" and "#e65100" in view.verdict.styleSheet()
     assert view.probability.text() == pred.quality_text != ""
     assert view.progress_label.text() == "0 judged, 1 ungradable, 0 errors"

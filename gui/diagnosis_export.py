@@ -1,0 +1,126 @@
+"""Writing the Diagnosis view's results as an XLSX, CSV or PDF report (core.report) on a worker thread.
+
+The rows are a snapshot taken on the UI thread. A PDF shows each image's photograph and Grad-CAM overlay: the
+file is decoded again (reduced, like the diagnosis) and its heatmap taken from the view's cache or computed
+here in small batches. A cancelled export leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from core.report import FORMATS
+
+from .heatmaps import HeatmapService
+
+BATCH = 8
+
+
+def report_format(path: str | Path, chosen_filter: str = "") -> Path:
+    """``path`` with a report suffix: its own when it has one, else the one of the chosen dialog filter
+    (e.g. "PDF report (*.pdf)"), else .xlsx."""
+    path = Path(path)
+    if path.suffix.lower() in FORMATS:
+        return path
+    for suffix in FORMATS:
+        if f"*{suffix}" in chosen_filter:
+            return path.with_name(path.name + suffix)
+    return path.with_name(path.name + ".xlsx")
+
+
+def _pictures(rows, heatmaps: HeatmapService):
+    """(row, preview, heatmap) for a chunk of rows: a picture for each readable image, a map for judged ones."""
+    from core.imageio import ImageError, read_image
+    from core.inference import DECODE_SIDE, PREVIEW_SIDE
+    from core.preprocess import IMAGE_SIZE, resize
+    from core.quality import normalise
+
+    out, todo = [], []
+    for row in rows:
+        pred = row.pred
+        preview = cam = None
+        if not pred.error:
+            try:
+                rgb = read_image(pred.path, DECODE_SIDE)
+            except (ImageError, ValueError):
+                rgb = None  # changed or gone since it was diagnosed: the page has no picture
+            if rgb is not None:
+                preview = rgb if max(rgb.shape[:2]) <= PREVIEW_SIDE else normalise(rgb, PREVIEW_SIDE)
+                if pred.pm is not None:
+                    cam = heatmaps.cached(row.predictor, pred.path)
+                    if cam is None:
+                        todo.append((len(out), resize(rgb, IMAGE_SIZE)))
+        out.append([row, preview, cam])
+    if todo:
+        import numpy as np
+
+        by_model: dict[int, list] = {}
+        for i, pixels in todo:
+            by_model.setdefault(id(out[i][0].predictor), []).append((i, pixels))
+        for items in by_model.values():
+            predictor = out[items[0][0]][0].predictor
+            cams = heatmaps.compute(predictor, [out[i][0].pred.path for i, _ in items],
+                                    np.stack([p for _, p in items]))
+            for (i, _), cam in zip(items, cams):
+                out[i][2] = cam
+    return out
+
+
+def export_rows(job, path: str | Path, rows: list, heatmaps: HeatmapService, opacity: float) -> int:
+    """Write ``rows`` (gui.diagnosis_results.Row) to ``path`` (.xlsx, .csv or .pdf); reports (done, total) to
+    ``job``. Returns the number of rows written, or -1 when cancelled (the partial file is removed)."""
+    from core.report import needs_heatmaps, open_report
+
+    path = Path(path)
+    first = rows[0].predictor
+    pdf = needs_heatmaps(path)
+    report = open_report(path, first.name, first.threshold, first.weights_sha256, opacity)
+    total, done = len(rows), 0
+    job.report((0, total))
+    step = BATCH if pdf else 256
+    try:
+        for start in range(0, total, step):
+            if job.cancelled:
+                break
+            chunk = rows[start:start + step]
+            if pdf:
+                for row, preview, cam in _pictures(chunk, heatmaps):
+                    report.add(dataclasses.replace(row.pred, preview=preview, heatmap=cam), when=row.time)
+            else:
+                for row in chunk:
+                    report.add(row.pred, when=row.time)
+            done += len(chunk)
+            job.report((done, total))
+    except BaseException:
+        _discard(report, path)
+        raise
+    if job.cancelled:
+        _discard(report, path)
+        return -1
+    report.close()
+    return done
+
+
+def _discard(report, path: Path) -> None:
+    """Drop an unfinished report: no PDF pages are laid out, no partial table is left."""
+    import shutil
+
+    from core.report import PdfReport
+
+    if isinstance(report, PdfReport):
+        shutil.rmtree(getattr(report, "_tmp", ""), ignore_errors=True)  # its pictures; the PDF is not written yet
+    else:
+        try:
+            report.close()
+        except Exception:  # noqa: BLE001  (only cleaning up)
+            pass
+    path.unlink(missing_ok=True)
+
+
+def export_audit(job, dest: str | Path) -> int:
+    """The audit log (core.audit) as CSV."""
+    from core.audit import export_csv
+
+    return export_csv(dest)
+

@@ -1,0 +1,218 @@
+"""The Diagnosis view's results: a table model of every diagnosed file and a sort/filter proxy over it.
+
+Rows arrive in chunks (``append``) while a batch runs; the proxy keeps the chosen sort order and filter as they
+arrive, so a table of 10,000 results stays responsive (a QTableView only asks for the rows on screen).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QFont
+
+from core.report import percent as probability_text  # "> 99.9 %" rather than a flat 100 %, as in reports
+
+from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
+
+COL_INDEX, COL_FILE, COL_PROBABILITY, COL_VERDICT = range(4)
+SortRole = Qt.ItemDataRole.UserRole + 1
+RowRole = Qt.ItemDataRole.UserRole + 2
+
+# What the filter can show: every row, or only one kind.
+FILTERS = ("all", "pm", "ungradable", "error")
+
+
+def judged(pred) -> bool:
+    """The network gave a verdict (not an unreadable file, not an image the quality gate turned away)."""
+    return pred.error is None and pred.pm is not None
+
+
+def ungradable(pred) -> bool:
+    return pred.error is None and pred.pm is None and not pred.gradable
+
+
+def category(pred) -> str:
+    """pm | not_pm | ungradable | error"""
+    if pred.error:
+        return "error"
+    if pred.pm is None:
+        return "ungradable"
+    return "pm" if pred.pm else "not_pm"
+
+
+def verdict_color(pred) -> QColor:
+    if pred.error:
+        return ERROR_COLOR
+    if ungradable(pred):
+        return UNGRADABLE_COLOR
+    return PM_COLOR if pred.pm else NON_PM_COLOR
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One diagnosed file: its place in the input order, the prediction, the predictor that made it, and when."""
+
+    number: int  # 1-based, in the order the files were given
+    pred: object  # core.inference.Prediction
+    predictor: object  # core.inference.Predictor
+    time: str  # local ISO time the result arrived
+
+
+class ResultsModel(QAbstractTableModel):
+    """One row per diagnosed file: number, file name, PM probability, verdict (or why there is none)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self.counts: Counter = Counter()  # category -> rows
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.rows = []
+        self.counts = Counter()
+        self.endResetModel()
+
+    def append(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        n = len(self.rows)
+        self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
+        self.rows += rows
+        self.counts.update(category(r.pred) for r in rows)
+        self.endInsertRows()
+
+    def predictions(self) -> list:
+        return [r.pred for r in self.rows]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 4
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ["#", self.tr("File"), self.tr("PM probability"), self.tr("Verdict")][section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return [self.tr("Order in which the images were given"), None,
+                    self.tr("Probability of pathologic myopia"), None][section]
+        return None
+
+    def quality_text(self, pred) -> str:
+        """Why an image is ungradable, in the current language (the engine's measure and limit in brackets)."""
+        from core.quality import REASONS
+
+        q = pred.quality
+        if q is None or q.ok:
+            return pred.quality_text
+        labels = {"dark": self.tr("too dark"), "overexposed": self.tr("over-exposed"),
+                  "no_colour": self.tr("not a colour photograph"),
+                  "no_fov": self.tr("no circular field of view on a dark background"), "blurred": self.tr("blurred")}
+        english = REASONS.get(q.code, "")
+        reason = q.reason or english
+        if q.code in labels and english and reason.startswith(english):
+            return labels[q.code] + reason[len(english):]
+        return reason
+
+    def verdict_text(self, pred) -> str:
+        if pred.error:
+            return self.tr("Error: {0}").format(pred.error)
+        if ungradable(pred):
+            return self.tr("Ungradable — retake: {0}").format(self.quality_text(pred))
+        return self.tr("PM") if pred.pm else self.tr("not PM")
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        pred = row.pred
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_INDEX:
+                return row.number
+            if col == COL_FILE:
+                return Path(pred.path).name
+            if col == COL_PROBABILITY:
+                return "–" if pred.probability is None else probability_text(pred.probability)
+            return self.verdict_text(pred)
+        if role == SortRole:
+            if col == COL_INDEX:
+                return row.number
+            if col == COL_FILE:
+                return Path(pred.path).name.lower()
+            if col == COL_PROBABILITY:
+                return -1.0 if pred.probability is None else float(pred.probability)
+            # verdict: PM (most probable first when descending), not PM, ungradable, error
+            kind = category(pred)
+            base = {"pm": 3.0, "not_pm": 2.0, "ungradable": 1.0, "error": 0.0}[kind]
+            return base + (float(pred.probability) if pred.probability is not None else 0.0) * 0.999
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == COL_VERDICT:
+                return verdict_color(pred)
+            if col == COL_INDEX:
+                return QColor("#9e9e9e")
+            return None
+        if role == Qt.ItemDataRole.FontRole and col == COL_VERDICT and judged(pred):
+            f = QFont()
+            f.setBold(True)
+            return f
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{pred.path}\n{self.verdict_text(pred)}" if not judged(pred) else pred.path
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_INDEX, COL_PROBABILITY):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return pred
+        if role == RowRole:
+            return row
+        return None
+
+    def errors(self) -> int:
+        return self.counts["error"]
+
+    def ungradable(self) -> int:
+        return self.counts["ungradable"]
+
+    def pm(self) -> int:
+        return self.counts["pm"]
+
+
+class ResultsFilter(QSortFilterProxyModel):
+    """Sorts by each column's natural key (SortRole) and shows all rows or only PM / ungradable / error rows."""
+
+    def __init__(self, source: ResultsModel, parent=None):
+        super().__init__(parent)
+        self.mode = "all"
+        self.setSourceModel(source)
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in FILTERS:
+            raise ValueError(f"filter must be one of {FILTERS}, got {mode!r}")
+        if mode == self.mode:
+            return
+        self.beginFilterChange()
+        self.mode = mode
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        if self.mode == "all":
+            return True
+        return category(self.sourceModel().rows[source_row].pred) == self.mode
+
+    def row(self, proxy_row: int) -> Row | None:
+        """The Row shown at ``proxy_row``, or None."""
+        if not 0 <= proxy_row < self.rowCount():
+            return None
+        src = self.mapToSource(self.index(proxy_row, 0))
+        return self.sourceModel().rows[src.row()] if src.isValid() else None
+
+    def shown_rows(self) -> list[Row]:
+        """The rows the table shows, in the order it shows them."""
+        rows = self.sourceModel().rows
+        return [rows[self.mapToSource(self.index(i, 0)).row()] for i in range(self.rowCount())]
+
+    def proxy_row_of(self, source_row: int) -> int:
+        return self.mapFromSource(self.sourceModel().index(source_row, 0)).row()

@@ -1,0 +1,171 @@
+"""Grad-CAM heatmaps for the Diagnosis view, computed off the UI thread and cached per image.
+
+``HeatmapService`` owns one worker thread that computes the heatmap of the image the user is looking at (the
+newest request wins: clicking through a table never queues stale work). The export of a PDF report uses the
+same cache and computes missing maps on its own thread with ``compute``. All uses of a Predictor from the GUI
+(batch inference, heatmaps) go through one lock, so two threads never run the network at the same time.
+
+Only the low-resolution map (7 x 7 floats for a ResNet) is cached; the overlay is blended on the UI thread at
+the size of the picture shown, which takes a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+# One lock for every Paddle call the GUI makes (batch inference, heatmaps, report export).
+ENGINE_LOCK = threading.RLock()
+
+
+class LockedEngine:
+    """A Predictor's inference engine that takes ENGINE_LOCK around each call (attributes pass through)."""
+
+    def __init__(self, engine, lock=ENGINE_LOCK):
+        self._engine = engine
+        self._lock = lock
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            return self._engine(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+
+def guard(predictor):
+    """Make ``predictor``'s inference take ENGINE_LOCK (once); returns the predictor."""
+    if not isinstance(predictor.engine, LockedEngine):
+        predictor.engine = LockedEngine(predictor.engine)
+    return predictor
+
+
+def network_input(path: str) -> np.ndarray:
+    """The 224 px network input of a file, decoded the way ``Predictor.predict_files`` decodes it."""
+    from core.imageio import read_image
+    from core.inference import DECODE_SIDE
+    from core.preprocess import IMAGE_SIZE, resize
+
+    return resize(read_image(path, DECODE_SIDE), IMAGE_SIZE)
+
+
+class HeatmapService(QObject):
+    """Grad-CAM maps of single images on a worker thread; an LRU cache keyed by (model folder, file)."""
+
+    ready = Signal(str)  # path: ``cached(predictor, path)`` now returns its map
+    failed = Signal(str, str)  # path, problem
+
+    def __init__(self, capacity: int = 20000, parent: QObject | None = None):
+        super().__init__(parent)
+        self.capacity = capacity
+        self._cache: collections.OrderedDict[tuple[str, str], np.ndarray] = collections.OrderedDict()
+        self._errors: dict[tuple[str, str], str] = {}
+        self._request: tuple[object, str] | None = None
+        self._busy: tuple[str, str] | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="pmscreen-heatmaps", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def key(predictor, path: str) -> tuple[str, str]:
+        return str(predictor.model_dir), str(path)
+
+    # ---------------------------------------------------------------- any thread
+    def cached(self, predictor, path: str) -> np.ndarray | None:
+        with self._lock:
+            cam = self._cache.get(self.key(predictor, path))
+            if cam is not None:
+                self._cache.move_to_end(self.key(predictor, path))
+            return cam
+
+    def error(self, predictor, path: str) -> str | None:
+        with self._lock:
+            return self._errors.get(self.key(predictor, path))
+
+    def store(self, predictor, path: str, cam: np.ndarray) -> None:
+        with self._lock:
+            k = self.key(predictor, path)
+            self._cache[k] = cam
+            self._cache.move_to_end(k)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+
+    def compute(self, predictor, paths: list[str], pixels: np.ndarray) -> list[np.ndarray]:
+        """Maps of a batch of network inputs (N, 224, 224, 3) on the calling thread; cached."""
+        with ENGINE_LOCK:
+            cams = predictor.heatmaps(pixels)
+        for path, cam in zip(paths, cams):
+            self.store(predictor, path, cam)
+        return list(cams)
+
+    # ---------------------------------------------------------------- UI thread
+    def request(self, predictor, path: str) -> np.ndarray | None:
+        """The cached map, or None after asking the worker for it (``ready`` or ``failed`` follows)."""
+        cam = self.cached(predictor, path)
+        if cam is not None:
+            return cam
+        with self._lock:
+            k = self.key(predictor, path)
+            if k in self._errors or k == self._busy:
+                return None
+            self._request = (predictor, str(path))  # replaces an older request not yet started
+            self._wake.notify()
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._errors.clear()
+            self._request = None
+
+    def pending(self) -> bool:
+        with self._lock:
+            return self._request is not None or self._busy is not None
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            self._closed = True
+            self._request = None
+            self._wake.notify_all()
+        self._thread.join(timeout)
+
+    # ---------------------------------------------------------------- worker thread
+    def _work(self) -> None:
+        from core.imageio import ImageError
+
+        while True:
+            with self._lock:
+                while self._request is None and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                predictor, path = self._request
+                self._request = None
+                k = self.key(predictor, path)
+                self._busy = k
+            problem = None
+            try:
+                if self.cached(predictor, path) is None:
+                    self.compute(predictor, [path], network_input(path)[None])
+            except ImageError as exc:
+                problem = exc.problem
+            except Exception as exc:  # an engine failure must not kill the thread
+                problem = f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                self._busy = None
+                if self._closed:
+                    return
+                if problem is not None:
+                    self._errors[k] = problem
+            try:
+                if problem is None:
+                    self.ready.emit(path)
+                else:
+                    self.failed.emit(path, problem)
+            except RuntimeError:  # the service object was deleted
+                return

@@ -1,0 +1,239 @@
+"""Batch screening in the Diagnosis view: streaming results, filter and sort, Cancel, reports, the audit log."""
+
+import csv
+import hashlib
+import re
+import shutil
+import time
+
+import cv2
+import numpy as np
+import pytest
+from gui_support import fundus, wait_done, write
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from core.inference import Prediction
+from core.quality import QualityResult
+from gui.diagnosis_results import COL_PROBABILITY, COL_VERDICT, Row, category
+
+
+def batch_folder(folder, n, bad=()):
+    """``n`` fundus-like JPEGs (8 different pictures, copied) plus the given bad files (name -> bytes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    originals = [write(folder / f"img{i:05d}.jpg", fundus(i, i % 2 == 0)) for i in range(min(n, 8))]
+    for i in range(len(originals), n):
+        shutil.copyfile(originals[i % len(originals)], folder / f"img{i:05d}.jpg")
+    for name, data in dict(bad).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture
+def mixed(images, tmp_path):
+    """Two gradable images, a grey page the quality gate turns away, and a file that is not an image."""
+    grey = tmp_path / "document.png"
+    cv2.imwrite(str(grey), np.full((300, 400, 3), 200, np.uint8))
+    return [images["good"], grey, images["png"], images["bad"]]
+
+
+def test_a_bad_file_in_a_folder_is_one_error_row_and_the_rest_go_on(qtbot, library_model, window, tmp_path):
+    view = window.diagnosis_view
+    folder = batch_folder(tmp_path / "batch", 6, bad={"img00002b.jpg": b"", "img00003b.jpg": b"\xff\xd8\xff\xe0trunc",
+                                                      "notes.png": b"not an image"})
+    assert view.diagnose([folder])
+    wait_done(qtbot, view, 9)
+    errors = [r.pred for r in view.results.rows if r.pred.error]
+    assert sorted(p.path.rsplit("/", 1)[-1] for p in errors) == ["img00002b.jpg", "img00003b.jpg", "notes.png"]
+    assert all(r.pred.probability is not None for r in view.results.rows if not r.pred.error)
+    assert view.progress_label.text() == "6 judged, 0 ungradable, 3 errors"
+    assert window.statusBar().currentMessage() == "Diagnosed 6 images (0 ungradable, 3 could not be read)"
+
+
+def test_the_filter_shows_only_pm_ungradable_or_error_rows(qtbot, library_model, window, mixed):
+    view = window.diagnosis_view
+    assert view.diagnose(mixed)
+    wait_done(qtbot, view, 4)
+    n_pm = sum(1 for r in view.results.rows if r.pred.pm)
+    assert view.filter_combo.itemText(0) == "All results (4)"
+    for mode, expected in (("ungradable", 1), ("error", 1), ("pm", n_pm), ("all", 4)):
+        view.set_filter(mode)
+        shown = view.proxy.shown_rows()
+        assert len(shown) == expected == view.table.model().rowCount()
+        if mode != "all":
+            assert {category(r.pred) for r in shown} <= {mode}
+    view.set_filter("ungradable")
+    assert view.proxy.shown_rows()[0].pred.path.endswith("document.png")
+    assert view.verdict.text() == "Ungradable — retake"  # the only row shown is selected and detailed
+    assert view.shown_label.text() == "1 of 4 rows shown"
+    view.filter_combo.setCurrentIndex(view.filter_combo.findData("error"))  # the combo drives the same filter
+    assert view.proxy.mode == "error" and view.verdict.text() == "Error"
+
+
+def test_ten_thousand_rows_sort_and_filter_quickly(qtbot, window, tmp_path):
+    """The table model and proxy with 10,000 results arriving in chunks, as a large batch streams them."""
+    view = window.diagnosis_view
+    view.pages.setCurrentIndex(1)
+
+    class FakePredictor:
+        name, threshold, model_dir, weights_sha256 = "fake", 0.5, tmp_path, None
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(10_000):
+        kind = i % 10
+        if kind == 8:
+            pred = Prediction(f"/x/{i}.jpg", quality=QualityResult(False, "dark", "too dark"))
+        elif kind == 9:
+            pred = Prediction(f"/x/{i}.jpg", error="not a readable image")
+        else:
+            p = float(rng.random())
+            pred = Prediction(f"/x/{i}.jpg", p, p >= 0.5, quality=QualityResult(True))
+        rows.append(Row(i + 1, pred, FakePredictor, "2024-01-01T00:00:00"))
+    view.table.sortByColumn(COL_PROBABILITY, Qt.SortOrder.DescendingOrder)
+    t0 = time.perf_counter()
+    for start in range(0, len(rows), 100):
+        view.results.append(rows[start:start + 100])
+        view._update_filter_texts()
+    qtbot.wait(10)
+    appended = time.perf_counter() - t0
+    assert view.proxy.rowCount() == 10_000
+    probs = [view.proxy.row(i).pred.probability for i in range(50)]
+    assert probs == sorted(probs, reverse=True)
+    t0 = time.perf_counter()
+    view.set_filter("pm")
+    filtered = time.perf_counter() - t0
+    assert view.proxy.rowCount() == view.results.pm() == sum(1 for r in rows if r.pred.pm)
+    view.set_filter("ungradable")
+    assert view.proxy.rowCount() == 1000
+    view.table.sortByColumn(COL_VERDICT, Qt.SortOrder.DescendingOrder)
+    view.set_filter("all")
+    assert category(view.proxy.row(0).pred) == "pm" and category(view.proxy.row(9_999).pred) == "error"
+    assert appended < 10 and filtered < 2, (appended, filtered)
+
+
+def test_cancel_stops_a_batch_within_2_s_and_keeps_the_results(qtbot, library_model, window, tmp_path):
+    view = window.diagnosis_view
+    window.show_page(2)
+    folder = batch_folder(tmp_path / "big", 400)
+    assert view.diagnose([folder])
+    qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=60000)
+    qtbot.waitUntil(lambda: "images/s" in view.progress_label.text(), timeout=30000)
+    assert re.fullmatch(r"\d+ of 400 images · [\d.]+ images/s · about \d+:\d\d left", view.progress_label.text())
+    assert view.cancel_button.isVisible() and not view.export_button.isEnabled()
+    job = view._job
+    t0 = time.perf_counter()
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.busy, timeout=2000)
+    assert time.perf_counter() - t0 < 2.0 and not job.running
+    n = view.results.rowCount()
+    assert 8 <= n < 400
+    qtbot.wait(300)
+    assert view.results.rowCount() == n  # nothing arrives after the worker ended
+    assert window.statusBar().currentMessage() == f"Diagnosis cancelled after {n} of 400 images"
+    assert not view.cancel_button.isVisible() and view.export_button.isEnabled()
+
+
+def wait_export(qtbot, view, job):
+    qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
+    assert not job.running
+
+
+def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, window, mixed, tmp_path):
+    from openpyxl import load_workbook
+
+    from core.report import COLUMNS
+
+    view = window.diagnosis_view
+    assert view.diagnose(mixed)
+    wait_done(qtbot, view, 4)
+    view.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # the report follows the table's order
+    outs = {}
+    for suffix in (".xlsx", ".csv", ".pdf"):
+        outs[suffix] = tmp_path / f"report{suffix}"
+        wait_export(qtbot, view, view.export(outs[suffix]))
+        assert window.statusBar().currentMessage() == f"Saved 4 results to {outs[suffix]}"
+
+    sheet = load_workbook(outs[".xlsx"], read_only=True)["Results"]
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert table[0] == list(COLUMNS) and len(table) == 5
+    assert [r[2] for r in table[1:]][0] == "error" and table[1][0].endswith("broken.jpg")
+    assert all(r[4] == "ResNet-18-D" and r[5] == 0.5 for r in table[1:])
+
+    rows = list(csv.DictReader(outs[".csv"].open(encoding="utf-8")))
+    assert len(rows) == 4 and rows[2]["verdict"] == "ungradable — retake" and rows[2]["quality"]
+    assert {r["verdict"] for r in (rows[1], rows[3])} <= {"PM", "not PM"}
+
+    data = outs[".pdf"].read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == 1 + 4
+    judged = [r for r in view.results.rows if r.pred.pm is not None]
+    assert all(view.heatmaps.cached(r.predictor, r.pred.path) is not None for r in judged)  # computed for the PDF
+
+    view.set_filter("error")  # only the rows shown are exported
+    out = tmp_path / "errors.csv"
+    wait_export(qtbot, view, view.export(out))
+    assert [r["verdict"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["error"]
+
+
+def test_the_export_dialog_chooses_the_format_by_extension_or_filter(qtbot, library_model, window, images, tmp_path,
+                                                                      monkeypatch):
+    from gui.diagnosis_export import report_format
+
+    assert report_format("a.CSV").name == "a.CSV"
+    assert report_format("a", "PDF report with images and heatmaps (*.pdf)").suffix == ".pdf"
+    assert report_format("a.txt", "CSV file (*.csv)").name == "a.txt.csv"
+    assert report_format("a").suffix == ".xlsx"
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    target = tmp_path / "chosen"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV file (*.csv)"))
+    view.choose_export()
+    qtbot.waitUntil(lambda: not view.exporting, timeout=30000)
+    assert len(list(csv.DictReader((tmp_path / "chosen.csv").open(encoding="utf-8")))) == 1
+
+
+def test_every_result_is_in_the_audit_log_which_the_menu_exports(qtbot, library_model, window, images, tmp_path,
+                                                                 monkeypatch):
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"], images["bad"]])
+    wait_done(qtbot, view, 2)
+    out = tmp_path / "audit.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.act_export_audit.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Saved 2 audit log entries"),
+                    timeout=10000)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["file"] for r in rows] == ["eye.jpg", "broken.jpg"]
+    assert rows[0]["sha256"] == hashlib.sha256(images["good"].read_bytes()).hexdigest()
+    assert rows[0]["model"] == "ResNet-18-D" and rows[0]["verdict"] in ("PM", "not PM")
+    assert rows[1]["verdict"] == "error" and rows[1]["error"]
+
+
+def test_status_messages_follow_the_language(qtbot, library_model, window, images):
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    assert window.statusBar().currentMessage() == "Diagnosed 1 images (0 ungradable, 0 could not be read)"
+    window.set_language("zh_CN")
+    try:
+        assert window.statusBar().currentMessage() == "已诊断 1 张图像（0 张无法分级，0 张无法读取）"
+        assert view.filter_combo.itemText(0) == "全部结果（1）"
+    finally:
+        window.set_language("en")
+    assert window.statusBar().currentMessage().startswith("Diagnosed 1 images")
+
+
+def test_another_model_starts_a_new_table(qtbot, library_model, window, images, tmp_path):
+    from gui_support import save_test_model
+
+    outside = save_test_model(tmp_path / "outside-model", name="Elsewhere")
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    assert view.select_model(outside)  # a folder outside the library
+    assert view.model_dir() == outside and view.results.rowCount() == 0
+    assert view.diagnose([images["png"]])
+    wait_done(qtbot, view, 1)
+    assert view.results.rows[0].predictor.name == "Elsewhere"
+    assert window.model_status.text() == "Model: Elsewhere"

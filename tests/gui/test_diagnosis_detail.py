@@ -1,0 +1,91 @@
+"""The Diagnosis view's detail panel: Grad-CAM heatmap overlay (toggle, opacity, computed off the UI thread and
+cached), the quality verdict, and a DICOM file's patient-free metadata."""
+
+import threading
+
+import pytest
+from gui_support import PATIENT, fundus, wait_done, write_op_dicom
+
+from gui import settings
+
+
+def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, window, images, monkeypatch):
+    from core.inference import Predictor
+
+    threads = []
+    real = Predictor.heatmaps
+
+    def spy(self, pixels):
+        threads.append(threading.current_thread().name)
+        return real(self, pixels)
+
+    monkeypatch.setattr(Predictor, "heatmaps", spy)
+    view = window.diagnosis_view
+    view.heatmap_check.setChecked(False)
+    view.opacity.setValue(45)
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)
+    plain = view.image.image()
+    assert not view.heatmap_shown() and not threads
+
+    view.heatmap_check.setChecked(True)
+    qtbot.waitUntil(view.heatmap_shown, timeout=30000)
+    assert threads == ["pmscreen-heatmaps"]  # computed on the worker thread, not the UI thread
+    at45 = view.image.image()
+    assert at45 != plain and at45.size() == plain.size()
+    view.opacity.setValue(80)
+    at80 = view.image.image()
+    assert at80 != at45 and at80 != plain
+    assert view.opacity_value.text() == "80 %" and settings.value("diagnosis/opacity", 0, int) == 80
+    view.opacity.setValue(0)
+    assert view.image.image() == plain  # opacity 0: the photograph itself
+
+    view.opacity.setValue(60)
+    view.heatmap_check.setChecked(False)
+    assert view.image.image() == plain and not view.heatmap_shown()
+    view.heatmap_check.setChecked(True)  # cached: shown at once, not computed again
+    assert view.heatmap_shown() and len(threads) == 1
+    assert view.image.pixmap() is not None and not view.image.pixmap().isNull()
+
+
+def test_no_heatmap_for_an_ungradable_image_and_the_reason_is_shown(qtbot, library_model, window, tmp_path):
+    import cv2
+    import numpy as np
+
+    view = window.diagnosis_view
+    view.heatmap_check.setChecked(True)
+    dark = tmp_path / "dark.png"
+    img = fundus(3, False)
+    cv2.imwrite(str(dark), (img * 0.05).astype(np.uint8))
+    assert view.diagnose([dark])
+    wait_done(qtbot, view, 1)
+    pred = view.results.rows[0].pred
+    assert pred.verdict == "ungradable — retake"
+    assert view.verdict.text() == "Ungradable — retake" and view.probability.text() == pred.quality.reason
+    assert "too dark" in view.results.index(0, 3).data()
+    assert view.heat_note.text() == "No heatmap: the network gave no verdict for this image"
+    assert not view.heatmap_shown()
+
+
+def test_a_dicom_file_is_diagnosed_and_shows_patient_free_metadata(qtbot, library_model, window, tmp_path):
+    pytest.importorskip("pydicom")
+    view = window.diagnosis_view
+    window.show_page(2)
+    dcm = write_op_dicom(tmp_path / "dicom" / "eye.dcm", fundus(5, True))
+    assert view.diagnose([tmp_path / "dicom"])  # a folder: .dcm files are found like images
+    wait_done(qtbot, view, 1)
+    assert view.results.rows[0].pred.error is None and view.results.rows[0].pred.probability is not None
+    qtbot.waitUntil(lambda: "Acme Optics" in view.dicom_box.text(), timeout=10000)
+    assert view.dicom_box.isVisible()
+    text = view.dicom_box.text()
+    for expected in ("FundusCam 3000", "right eye (R)", "2024-03-15", "256 × 240 px", "45°", "OP"):
+        assert expected in text
+    for value in PATIENT.values():
+        if len(value) > 1:
+            assert value not in text and value.split("^")[0] not in text
+    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)  # the picture decodes too
+    assert view.detail_file.text() == dcm.name
+
+    view.set_filter("error")  # no row selected: no metadata
+    assert not view.dicom_box.isVisible()
