@@ -7,6 +7,9 @@
     # launch time and idle memory of `pmscreen` under Xvfb (needs xvfb and xdotool)
     .venv/bin/python docs/screenshots.py --measure
 
+    # batch throughput of the Diagnosis view on the 201 PALM validation images
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py --throughput --model MODEL_DIR --repeat 3
+
 Nothing is written to the user's real model library or settings: both live in a temporary PMSCREEN_DATA_DIR.
 """
 
@@ -177,6 +180,69 @@ def screenshots(args) -> None:
     shutil.rmtree(data, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- batch throughput of the Diagnosis view
+
+def throughput(args) -> None:
+    """Diagnose a folder in the real Diagnosis view (offscreen) and time it: wall time from the drop until the
+    last row is in the table, including reading, the quality gate, inference, the audit log and the table; the
+    first run also exports the model to Paddle Inference and is reported separately. A 20 ms QTimer measures the
+    longest stall of the UI thread meanwhile."""
+    if not args.model:
+        raise SystemExit("--throughput needs --model MODEL_DIR")
+    data = Path(tempfile.mkdtemp(prefix="pmscreen-throughput-"))
+    os.environ["PMSCREEN_DATA_DIR"] = str(data)
+    app = _app()
+    from PySide6.QtCore import QTimer
+
+    from gui import i18n
+    from gui.main_window import DIAGNOSIS, MainWindow
+
+    i18n.apply_language("en")
+    window = MainWindow(warm_up=False)
+    window.resize(1280, 800)
+    window.show()
+    window.ensure_views()
+    window.show_page(DIAGNOSIS)
+    diag = window.diagnosis_view
+    assert diag.select_model(args.model), f"{args.model}: not a usable model folder"
+    folder = Path(args.folder or Path(args.palm) / "PALM-Validation400")
+    n_files = len([p for p in folder.rglob("*") if p.is_file()])
+    gaps = []
+    last = [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(beat)
+    timer.start()
+    rates = []
+    for run in range(args.repeat + 1):
+        diag.clear()
+        settle(app, 1.0)
+        gaps.clear()
+        last[0] = time.perf_counter()
+        t0 = time.perf_counter()
+        diag.diagnose([folder])
+        wait(app, lambda: not diag.busy, 3600, "the batch")
+        seconds = time.perf_counter() - t0
+        n = diag.results.rowCount()
+        stall = max(gaps) if gaps else 0.0
+        label = "warm-up (model export)" if run == 0 else f"run {run}"
+        print(f"{label}: {n} images ({n_files} files) in {seconds:.1f} s = {n / seconds:.1f} images/s; longest UI "
+              f"stall {1000 * stall:.0f} ms; load average {os.getloadavg()[0]:.1f}", flush=True)
+        if run:
+            rates.append(n / seconds)
+    if rates:
+        print(f"median {statistics.median(rates):.1f} images/s over {len(rates)} runs; CPUs {os.cpu_count()}")
+    timer.stop()
+    window.close()
+    shutil.rmtree(data, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- launch time and memory
 
 def _rss_mb(pid: int) -> float:
@@ -256,10 +322,17 @@ def main() -> None:
     p.add_argument("--command", default="pmscreen", choices=["pmscreen", "module"],
                    help="start `pmscreen` (through core.cli) or `python -m gui` (the GUI package directly)")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--throughput", action="store_true",
+                   help="time a batch in the Diagnosis view instead (needs --model; folder: --folder or the PALM "
+                        "validation images)")
+    p.add_argument("--model", help="model folder for --throughput")
+    p.add_argument("--folder", help="images for --throughput (default: PALM-Validation400 under --palm)")
     p.add_argument("--idle", type=float, default=15.0, help="seconds after the window shows before reading RSS")
     args = p.parse_args()
     args.variants = [v for v in args.variants.split(",") if v]
-    if args.measure:
+    if args.throughput:
+        throughput(args)
+    elif args.measure:
         measure(args)
     else:
         screenshots(args)

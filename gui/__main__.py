@@ -2,4 +2,5 @@ import sys
 
 from gui.app import main
 
-sys.exit(main(sys.argv[1:]))
+if __name__ == "__main__":  # not in a child process of multiprocessing (gui.engine_process)
+    sys.exit(main(sys.argv[1:]))

@@ -29,17 +29,17 @@ def report_format(path: str | Path, chosen_filter: str = "") -> Path:
     return path.with_name(path.name + ".xlsx")
 
 
-def _pictures(rows, heatmaps: HeatmapService):
-    """(row, preview, heatmap) for a chunk of rows: a picture for each readable image, a map for judged ones."""
+def _pictures(job, rows, heatmaps: HeatmapService, engine):
+    """(row, preview, heatmap) for a chunk of rows: a picture for each readable image, a map for judged ones
+    (from the cache, else computed by ``engine`` — the child process of the batch — or in this process)."""
     from core.imageio import ImageError, read_image
     from core.inference import DECODE_SIDE, PREVIEW_SIDE
-    from core.preprocess import IMAGE_SIZE, resize
     from core.quality import normalise
 
-    out, todo = [], []
+    out, missing = [], []
     for row in rows:
         pred = row.pred
-        preview = cam = None
+        preview = None
         if not pred.error:
             try:
                 rgb = read_image(pred.path, DECODE_SIDE)
@@ -47,33 +47,32 @@ def _pictures(rows, heatmaps: HeatmapService):
                 rgb = None  # changed or gone since it was diagnosed: the page has no picture
             if rgb is not None:
                 preview = rgb if max(rgb.shape[:2]) <= PREVIEW_SIDE else normalise(rgb, PREVIEW_SIDE)
-                if pred.pm is not None:
-                    cam = heatmaps.cached(row.predictor, pred.path)
-                    if cam is None:
-                        todo.append((len(out), resize(rgb, IMAGE_SIZE)))
-        out.append([row, preview, cam])
-    if todo:
-        import numpy as np
+                if pred.pm is not None and heatmaps.cached(row.model.model_dir, pred.path) is None:
+                    missing.append(pred.path)
+        out.append((row, preview))
+    if missing:
+        model_dir = rows[0].model.model_dir
+        if engine is not None and engine.model_dir == model_dir:
+            for path, cam, _ in engine.heatmaps(missing, lambda: job.cancelled):
+                if cam is not None:
+                    heatmaps.store(model_dir, path, cam)
+        else:
+            from .heatmaps import network_input
 
-        by_model: dict[int, list] = {}
-        for i, pixels in todo:
-            by_model.setdefault(id(out[i][0].predictor), []).append((i, pixels))
-        for items in by_model.values():
-            predictor = out[items[0][0]][0].predictor
-            cams = heatmaps.compute(predictor, [out[i][0].pred.path for i, _ in items],
-                                    np.stack([p for _, p in items]))
-            for (i, _), cam in zip(items, cams):
-                out[i][2] = cam
-    return out
+            for path in missing:
+                heatmaps.compute(model_dir, [path], network_input(path)[None])
+    return [(row, preview, heatmaps.cached(row.model.model_dir, row.pred.path) if preview is not None else None)
+            for row, preview in out]
 
 
-def export_rows(job, path: str | Path, rows: list, heatmaps: HeatmapService, opacity: float) -> int:
-    """Write ``rows`` (gui.diagnosis_results.Row) to ``path`` (.xlsx, .csv or .pdf); reports (done, total) to
-    ``job``. Returns the number of rows written, or -1 when cancelled (the partial file is removed)."""
+def export_rows(job, path: str | Path, rows: list, heatmaps: HeatmapService, opacity: float, engine=None) -> int:
+    """Write ``rows`` (gui.diagnosis_results.Row, all of one model) to ``path`` (.xlsx, .csv or .pdf); reports
+    (done, total) to ``job``. Returns the number of rows written, or -1 when cancelled (the partial file is
+    removed). ``engine``: a gui.engine_process engine of the rows' model, for the PDF's heatmaps."""
     from core.report import needs_heatmaps, open_report
 
     path = Path(path)
-    first = rows[0].predictor
+    first = rows[0].model
     pdf = needs_heatmaps(path)
     report = open_report(path, first.name, first.threshold, first.weights_sha256, opacity)
     total, done = len(rows), 0
@@ -85,7 +84,7 @@ def export_rows(job, path: str | Path, rows: list, heatmaps: HeatmapService, opa
                 break
             chunk = rows[start:start + step]
             if pdf:
-                for row, preview, cam in _pictures(chunk, heatmaps):
+                for row, preview, cam in _pictures(job, chunk, heatmaps, engine):
                     report.add(dataclasses.replace(row.pred, preview=preview, heatmap=cam), when=row.time)
             else:
                 for row in chunk:

@@ -53,11 +53,11 @@ def verdict_color(pred) -> QColor:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One diagnosed file: its place in the input order, the prediction, the predictor that made it, and when."""
+    """One diagnosed file: its place in the input order, the prediction, the model that made it, and when."""
 
     number: int  # 1-based, in the order the files were given
     pred: object  # core.inference.Prediction
-    predictor: object  # core.inference.Predictor
+    model: object  # gui.engine_process.ModelInfo: name, threshold, weights_sha256, model_dir
     time: str  # local ISO time the result arrived
 
 

@@ -1,9 +1,10 @@
 """The Diagnosis view: drop or open fundus images (or folders of thousands) and get each one's PM probability
 and verdict from a model of the library.
 
-- Inference runs on a worker thread (``Predictor.predict_files``); results stream into a sortable, filterable
-  table (a QSortFilterProxyModel over a table model) with a progress bar, throughput and ETA; Cancel stops it.
-- Every result is appended to the audit log (core.audit) on the worker thread.
+- Inference runs in a child process (gui.engine_process: Paddle Inference holds the GIL for a whole batch, which
+  would stall the UI thread); a worker thread reads its results, appends each to the audit log (core.audit) and
+  hands it to the UI thread. Results stream into a sortable, filterable table (a QSortFilterProxyModel over a
+  table model) with a progress bar, throughput and ETA; Cancel stops the batch within one network call.
 - The panel on the right shows the selected image with its Grad-CAM heatmap (computed on demand on a worker
   thread and cached, see gui.heatmaps) under an overlay toggle and an opacity slider, the verdict or the quality
   gate's reason to retake it, and a DICOM file's patient-free metadata.
@@ -12,7 +13,8 @@ and verdict from a model of the library.
 
 from __future__ import annotations
 
-import itertools
+import logging
+import threading
 import time
 from pathlib import Path
 
@@ -53,7 +55,8 @@ from .diagnosis_results import (
     ungradable,
     verdict_color,
 )
-from .heatmaps import HeatmapService, guard
+from .engine_process import EngineError, InProcessEngine, ModelLoadError, create_engine
+from .heatmaps import HeatmapService
 from .resources import icon
 from .thumbnails import ThumbnailLoader, to_qimage
 from .widgets import ImageLabel, duration, is_language_change, local_paths
@@ -64,6 +67,7 @@ DICOM_SUFFIXES = (".dcm", ".dicom")
 BATCH_SIZE = 8  # images per network call: small enough that Cancel takes effect within a second on a CPU
 FLUSH_MS = 100  # results reach the table in chunks, at most this long after they were computed
 DEFAULT_OPACITY = 45  # percent (core.gradcam.DEFAULT_OPACITY)
+log = logging.getLogger(__name__)
 
 
 def qimage_rgb(img: QImage) -> np.ndarray:
@@ -89,23 +93,6 @@ def _read_dicom_metadata(path: str) -> dict:
     return read_metadata(path)
 
 
-def _predictions(predictor, paths, job):
-    """Predictions for files and folders in input order; folders without images are error rows."""
-    from core.inference import expand_inputs
-
-    entries = expand_inputs(paths)
-    job.report(("total", len(entries)))
-    for is_file, group in itertools.groupby(entries, key=lambda e: isinstance(e, Path)):
-        if not is_file:
-            yield from group
-            continue
-        gen = predictor.predict_files(list(group))
-        try:
-            yield from gen
-        finally:
-            gen.close()  # on cancel: the reading threads are joined here
-
-
 class DiagnosisView(QWidget):
     modelChanged = Signal(str)  # the active model's name ("" when none)
     statusMessage = Signal(object)  # text, or a function giving it in the current language
@@ -114,9 +101,11 @@ class DiagnosisView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self._predictor = None
+        self._engine = None  # gui.engine_process engine of the model last used
+        self._model_info = None  # its ModelInfo, once loaded
         self._job: ThreadJob | None = None
         self._cancelling = False
+        self._failure: Exception | None = None
         self._export_job: ThreadJob | None = None
         self._export_path: Path | None = None
         self._export_progress = (0, 0)
@@ -447,7 +436,7 @@ class DiagnosisView(QWidget):
         if d is not None:
             settings.set_value("diagnosis/model", str(d))
             self._model_error = ""
-        results_model = self.results.rows[0].predictor.model_dir if self.results.rows else None
+        results_model = self.results.rows[0].model.model_dir if self.results.rows else None
         if results_model is not None and results_model != d and not self.busy:
             # A table (and a report) holds the results of one model: another model starts a new table.
             self.clear()
@@ -509,26 +498,42 @@ class DiagnosisView(QWidget):
             self._start_next()
         return True
 
+    def _engine_for(self, model_dir: Path):
+        """The engine of ``model_dir``, reused between batches; the previous model's is closed."""
+        engine = self._engine
+        if engine is not None and engine.model_dir == model_dir:
+            return engine
+        if engine is not None:
+            threading.Thread(target=engine.close, name="pmscreen-engine-close", daemon=True).start()
+        self._engine = create_engine(model_dir, BATCH_SIZE)
+        return self._engine
+
     def _start_next(self) -> None:
         if not self._queue:
             return
         paths, self._queue = self._queue, []
-        model_dir = self.model_dir()
-        cached = self._predictor if self._predictor is not None and self._predictor.model_dir == model_dir else None
+        engine = self._engine_for(self.model_dir())
 
         def work(job: ThreadJob):
             from core.audit import AuditLog
-            from core.inference import Predictor
 
-            predictor = guard(cached or Predictor(model_dir, batch_size=BATCH_SIZE))
-            job.report(("model", predictor))
+            nonlocal engine
+            try:
+                info = engine.start()
+            except ModelLoadError:
+                raise
+            except EngineError as exc:  # no child process here: diagnose on threads of this process instead
+                log.warning("inference process unavailable (%s); using a thread", exc)
+                engine = InProcessEngine(engine.model_dir, BATCH_SIZE)
+                job.report(("engine", engine))
+                info = engine.start()
+            job.report(("model", info))
             with AuditLog() as audit:
-                for pred in _predictions(predictor, paths, job):
-                    if job.cancelled:
-                        return False
-                    audit.record(pred, predictor.name, predictor.weights_sha256, predictor.threshold)
-                    job.report(("pred", pred))
-            return True
+                for kind, value in engine.predict(paths, lambda: job.cancelled):
+                    if kind == "pred":
+                        audit.record(value, info.name, info.weights_sha256, info.threshold)
+                    job.report((kind, value))  # results of a cancelled job still come: they are in the log
+            return not job.cancelled
 
         self.pages.setCurrentIndex(1)
         self._cancelling = False
@@ -546,10 +551,10 @@ class DiagnosisView(QWidget):
         if job is not self._job:  # results that arrive while cancelling are kept: they are in the audit log
             return
         kind, value = msg
-        if kind == "model":
-            if self._predictor is not value:
-                self.heatmaps.clear()
-            self._predictor = value
+        if kind == "engine":
+            self._engine = value
+        elif kind == "model":
+            self._model_info = value
             self.modelChanged.emit(value.name)
         elif kind == "total":
             self._total += value
@@ -558,7 +563,7 @@ class DiagnosisView(QWidget):
             from core.report import local_time
 
             self._number += 1
-            self._pending.append(Row(self._number, value, self._predictor, local_time()))
+            self._pending.append(Row(self._number, value, self._model_info, local_time()))
             self._done += 1
             if self._rate_start is None:
                 self._rate_start = (time.perf_counter(), self._done - 1)
@@ -582,13 +587,10 @@ class DiagnosisView(QWidget):
     def _failed(self, job: ThreadJob, exc: Exception) -> None:
         if job is not self._job:
             return
-        if self._predictor is None or self._predictor.model_dir != self.model_dir():  # the model did not load
+        self._failure = exc
+        if isinstance(exc, ModelLoadError):
             self._model_error = str(exc)
-            self._predictor = None
             self._update_no_model()
-            self._status(lambda: self.tr("Diagnosis failed: {0}").format(exc))
-        else:
-            self._status(lambda: self.tr("Diagnosis stopped: {0}").format(exc))
 
     def _job_finished(self, job: ThreadJob) -> None:
         if job is not self._job:
@@ -596,17 +598,24 @@ class DiagnosisView(QWidget):
         self._flush()
         self._job = None
         cancelled = self._cancelling
+        failure, self._failure = self._failure, None
         self._cancelling = False
-        if self._queue and not cancelled:
+        if self._queue and not cancelled and failure is None:
             self._start_next()
             return
         self._flush_timer.stop()
         self._update_buttons()
         self._update_progress()
         n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
-        if cancelled:
-            self._status(lambda: self.tr("Diagnosis cancelled after {0} of {1} images").format(self._done,
-                                                                                             self._total))
+        done, total = self._done, self._total
+        if isinstance(failure, ModelLoadError):
+            self._status(lambda: self.tr("Diagnosis failed: {0}").format(failure))
+        elif failure is not None:
+            self._queue = []
+            self._status(lambda: self.tr("Diagnosis stopped after {0} of {1} images: {2}").format(done, total,
+                                                                                                failure))
+        elif cancelled:
+            self._status(lambda: self.tr("Diagnosis cancelled after {0} of {1} images").format(done, total))
         else:
             self._status(lambda: self.tr("Diagnosed {0} images ({1} ungradable, {2} could not be read)").format(
                 n - bad - poor, poor, bad))
@@ -729,7 +738,7 @@ class DiagnosisView(QWidget):
         else:
             self.verdict.setText(self.tr("PM — pathologic myopia") if pred.pm else self.tr("Not PM"))
             self.probability.setText(self.tr("PM probability: {0}").format(probability_text(pred.probability)))
-        p = row.predictor
+        p = row.model
         self.detail_model.setText(self.tr("Model: {0} (PM when probability ≥ {1:.1%})").format(p.name, p.threshold))
         self._refresh_image()
 
@@ -748,8 +757,8 @@ class DiagnosisView(QWidget):
         want = self.heatmap_check.isChecked()
         cam = None
         if want and judged(pred):
-            cam = self.heatmaps.request(row.predictor, pred.path)
-            problem = self.heatmaps.error(row.predictor, pred.path)
+            cam = self.heatmaps.request(row.model.model_dir, pred.path)
+            problem = self.heatmaps.error(row.model.model_dir, pred.path)
             self.heat_note.setText("" if cam is not None else
                                    self.tr("No heatmap: {0}").format(problem) if problem else
                                    self.tr("Computing the heatmap…"))
@@ -915,7 +924,9 @@ class DiagnosisView(QWidget):
         if not rows or self.busy or self.exporting:
             return None
         opacity = self.opacity.value() / 100.0
-        job = ThreadJob(lambda job: export_rows(job, path, rows, self.heatmaps, opacity), self,
+        engine = self._engine if self._engine is not None and self._engine.model_dir == rows[0].model.model_dir \
+            else None
+        job = ThreadJob(lambda job: export_rows(job, path, rows, self.heatmaps, opacity, engine), self,
                         name="pmscreen-export")
         job.progress.connect(self._export_progressed)
         job.succeeded.connect(lambda n, path=path: self._exported(path, n))
@@ -982,5 +993,8 @@ class DiagnosisView(QWidget):
         self.cancel()
         for job in jobs:
             job.wait(timeout)
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
         self.image_loader.shutdown()
         self.heatmaps.shutdown()

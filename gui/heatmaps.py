@@ -1,9 +1,11 @@
 """Grad-CAM heatmaps for the Diagnosis view, computed off the UI thread and cached per image.
 
 ``HeatmapService`` owns one worker thread that computes the heatmap of the image the user is looking at (the
-newest request wins: clicking through a table never queues stale work). The export of a PDF report uses the
-same cache and computes missing maps on its own thread with ``compute``. All uses of a Predictor from the GUI
-(batch inference, heatmaps) go through one lock, so two threads never run the network at the same time.
+newest request wins: clicking through a table never queues stale work), with the model loaded once more in the
+GUI process as a dygraph network: dygraph Paddle lets go of Python's GIL between operations, so the UI thread
+keeps running while a map is computed (Paddle Inference would hold the GIL for the whole call; batch inference
+runs in a child process for that reason, see gui.engine_process). The export of a PDF report fills the same
+cache. Every Paddle call of the GUI process takes one lock, so two threads never run a network at once.
 
 Only the low-resolution map (7 x 7 floats for a ResNet) is cached; the overlay is blended on the UI thread at
 the size of the picture shown, which takes a few milliseconds.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -55,7 +58,9 @@ def network_input(path: str) -> np.ndarray:
 class HeatmapService(QObject):
     """Grad-CAM maps of single images on a worker thread; an LRU cache keyed by (model folder, file)."""
 
-    ready = Signal(str)  # path: ``cached(predictor, path)`` now returns its map
+    _predictor = None
+
+    ready = Signal(str)  # path: ``cached(model_dir, path)`` now returns its map
     failed = Signal(str, str)  # path, problem
 
     def __init__(self, capacity: int = 20000, parent: QObject | None = None):
@@ -72,48 +77,60 @@ class HeatmapService(QObject):
         self._thread.start()
 
     @staticmethod
-    def key(predictor, path: str) -> tuple[str, str]:
-        return str(predictor.model_dir), str(path)
+    def key(model_dir, path: str) -> tuple[str, str]:
+        return str(model_dir), str(path)
+
+    def predictor(self, model_dir):
+        """The dygraph Predictor of ``model_dir`` (loaded on first use; only the latest model is kept)."""
+        with ENGINE_LOCK:
+            current = getattr(self, "_predictor", None)
+            if current is None or current.model_dir != Path(model_dir):
+                from core.inference import Predictor
+
+                self._predictor = None
+                self._predictor = Predictor(model_dir, batch_size=1, engine="dygraph")
+            return self._predictor
 
     # ---------------------------------------------------------------- any thread
-    def cached(self, predictor, path: str) -> np.ndarray | None:
+    def cached(self, model_dir, path: str) -> np.ndarray | None:
         with self._lock:
-            cam = self._cache.get(self.key(predictor, path))
+            cam = self._cache.get(self.key(model_dir, path))
             if cam is not None:
-                self._cache.move_to_end(self.key(predictor, path))
+                self._cache.move_to_end(self.key(model_dir, path))
             return cam
 
-    def error(self, predictor, path: str) -> str | None:
+    def error(self, model_dir, path: str) -> str | None:
         with self._lock:
-            return self._errors.get(self.key(predictor, path))
+            return self._errors.get(self.key(model_dir, path))
 
-    def store(self, predictor, path: str, cam: np.ndarray) -> None:
+    def store(self, model_dir, path: str, cam: np.ndarray) -> None:
         with self._lock:
-            k = self.key(predictor, path)
+            k = self.key(model_dir, path)
             self._cache[k] = cam
             self._cache.move_to_end(k)
             while len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
 
-    def compute(self, predictor, paths: list[str], pixels: np.ndarray) -> list[np.ndarray]:
+    def compute(self, model_dir, paths: list[str], pixels: np.ndarray) -> list[np.ndarray]:
         """Maps of a batch of network inputs (N, 224, 224, 3) on the calling thread; cached."""
+        predictor = self.predictor(model_dir)
         with ENGINE_LOCK:
             cams = predictor.heatmaps(pixels)
         for path, cam in zip(paths, cams):
-            self.store(predictor, path, cam)
+            self.store(model_dir, path, cam)
         return list(cams)
 
     # ---------------------------------------------------------------- UI thread
-    def request(self, predictor, path: str) -> np.ndarray | None:
+    def request(self, model_dir, path: str) -> np.ndarray | None:
         """The cached map, or None after asking the worker for it (``ready`` or ``failed`` follows)."""
-        cam = self.cached(predictor, path)
+        cam = self.cached(model_dir, path)
         if cam is not None:
             return cam
         with self._lock:
-            k = self.key(predictor, path)
+            k = self.key(model_dir, path)
             if k in self._errors or k == self._busy:
                 return None
-            self._request = (predictor, str(path))  # replaces an older request not yet started
+            self._request = (model_dir, str(path))  # replaces an older request not yet started
             self._wake.notify()
         return None
 
@@ -133,6 +150,7 @@ class HeatmapService(QObject):
             self._request = None
             self._wake.notify_all()
         self._thread.join(timeout)
+        self._predictor = None
 
     # ---------------------------------------------------------------- worker thread
     def _work(self) -> None:
@@ -144,14 +162,14 @@ class HeatmapService(QObject):
                     self._wake.wait()
                 if self._closed:
                     return
-                predictor, path = self._request
+                model_dir, path = self._request
                 self._request = None
-                k = self.key(predictor, path)
+                k = self.key(model_dir, path)
                 self._busy = k
             problem = None
             try:
-                if self.cached(predictor, path) is None:
-                    self.compute(predictor, [path], network_input(path)[None])
+                if self.cached(model_dir, path) is None:
+                    self.compute(model_dir, [path], network_input(path)[None])
             except ImageError as exc:
                 problem = exc.problem
             except Exception as exc:  # an engine failure must not kill the thread

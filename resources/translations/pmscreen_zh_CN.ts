@@ -242,448 +242,448 @@ Validation: {1}</source>
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="343"/>
+        <location filename="../../gui/diagnosis_view.py" line="332"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="344"/>
-        <location filename="../../gui/diagnosis_view.py" line="351"/>
+        <location filename="../../gui/diagnosis_view.py" line="333"/>
+        <location filename="../../gui/diagnosis_view.py" line="340"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="345"/>
+        <location filename="../../gui/diagnosis_view.py" line="334"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="346"/>
+        <location filename="../../gui/diagnosis_view.py" line="335"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="347"/>
+        <location filename="../../gui/diagnosis_view.py" line="336"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="350"/>
+        <location filename="../../gui/diagnosis_view.py" line="339"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="397"/>
+        <location filename="../../gui/diagnosis_view.py" line="386"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="430"/>
+        <location filename="../../gui/diagnosis_view.py" line="419"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="440"/>
+        <location filename="../../gui/diagnosis_view.py" line="429"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="462"/>
+        <location filename="../../gui/diagnosis_view.py" line="451"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="467"/>
+        <location filename="../../gui/diagnosis_view.py" line="456"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="470"/>
+        <location filename="../../gui/diagnosis_view.py" line="459"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="478"/>
+        <location filename="../../gui/diagnosis_view.py" line="467"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="479"/>
+        <location filename="../../gui/diagnosis_view.py" line="468"/>
         <source>Images ({0})</source>
         <translation>图像（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="481"/>
+        <location filename="../../gui/diagnosis_view.py" line="470"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="503"/>
+        <location filename="../../gui/diagnosis_view.py" line="492"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="589"/>
+        <location filename="../../gui/diagnosis_view.py" line="612"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="611"/>
+        <location filename="../../gui/diagnosis_view.py" line="615"/>
+        <source>Diagnosis stopped after {0} of {1} images: {2}</source>
+        <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="620"/>
         <source>Diagnosed {0} images ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0} 张图像（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="640"/>
+        <location filename="../../gui/diagnosis_view.py" line="649"/>
         <source>{0} judged, {1} ungradable, {2} errors</source>
         <translation>{0} 张已判定，{1} 张无法分级，{2} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="631"/>
+        <location filename="../../gui/diagnosis_view.py" line="640"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="633"/>
+        <location filename="../../gui/diagnosis_view.py" line="642"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="713"/>
+        <location filename="../../gui/diagnosis_view.py" line="722"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="743"/>
-        <location filename="../../gui/diagnosis_view.py" line="789"/>
+        <location filename="../../gui/diagnosis_view.py" line="752"/>
+        <location filename="../../gui/diagnosis_view.py" line="798"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="724"/>
+        <location filename="../../gui/diagnosis_view.py" line="733"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="754"/>
+        <location filename="../../gui/diagnosis_view.py" line="763"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="755"/>
+        <location filename="../../gui/diagnosis_view.py" line="764"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="757"/>
+        <location filename="../../gui/diagnosis_view.py" line="766"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="762"/>
+        <location filename="../../gui/diagnosis_view.py" line="771"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="727"/>
+        <location filename="../../gui/diagnosis_view.py" line="736"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="348"/>
+        <location filename="../../gui/diagnosis_view.py" line="337"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件，或包含每张图像及其热力图的 PDF 报告</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="352"/>
+        <location filename="../../gui/diagnosis_view.py" line="341"/>
         <source>Drop fundus images here (JPEG, PNG, TIFF, BMP, DICOM) or a folder of them,
 or use Open images…</source>
         <translation>将眼底图像（JPEG、PNG、TIFF、BMP、DICOM）或包含它们的文件夹拖放到这里，
 或使用“打开图像…”</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="354"/>
+        <location filename="../../gui/diagnosis_view.py" line="343"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="355"/>
+        <location filename="../../gui/diagnosis_view.py" line="344"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="356"/>
+        <location filename="../../gui/diagnosis_view.py" line="345"/>
         <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia</source>
         <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="358"/>
+        <location filename="../../gui/diagnosis_view.py" line="347"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="359"/>
+        <location filename="../../gui/diagnosis_view.py" line="348"/>
         <source>Opacity of the heatmap over the photograph</source>
         <translation>热力图叠加在照片上的不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="360"/>
+        <location filename="../../gui/diagnosis_view.py" line="349"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="361"/>
+        <location filename="../../gui/diagnosis_view.py" line="350"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="362"/>
+        <location filename="../../gui/diagnosis_view.py" line="351"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="363"/>
+        <location filename="../../gui/diagnosis_view.py" line="352"/>
         <source>Stop after the images being processed (Esc)</source>
         <translation>处理完当前图像后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="454"/>
+        <location filename="../../gui/diagnosis_view.py" line="443"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="480"/>
+        <location filename="../../gui/diagnosis_view.py" line="469"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="591"/>
-        <source>Diagnosis stopped: {0}</source>
-        <translation>诊断已中止：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="608"/>
+        <location filename="../../gui/diagnosis_view.py" line="618"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="622"/>
+        <location filename="../../gui/diagnosis_view.py" line="631"/>
         <source>Writing {0}: {1} of {2} rows</source>
         <translation>正在写入 {0}：{1} / {2} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="629"/>
+        <location filename="../../gui/diagnosis_view.py" line="638"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="636"/>
+        <location filename="../../gui/diagnosis_view.py" line="645"/>
         <source>{0} · {1:.1f} images/s · about {2} left</source>
         <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="696"/>
+        <location filename="../../gui/diagnosis_view.py" line="705"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="697"/>
+        <location filename="../../gui/diagnosis_view.py" line="706"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="698"/>
+        <location filename="../../gui/diagnosis_view.py" line="707"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="699"/>
+        <location filename="../../gui/diagnosis_view.py" line="708"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="703"/>
+        <location filename="../../gui/diagnosis_view.py" line="712"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="730"/>
+        <location filename="../../gui/diagnosis_view.py" line="739"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="730"/>
+        <location filename="../../gui/diagnosis_view.py" line="739"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="731"/>
+        <location filename="../../gui/diagnosis_view.py" line="740"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="733"/>
+        <location filename="../../gui/diagnosis_view.py" line="742"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="819"/>
+        <location filename="../../gui/diagnosis_view.py" line="828"/>
         <source>Reading the DICOM header…</source>
         <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <location filename="../../gui/diagnosis_view.py" line="851"/>
         <source>right eye (R)</source>
         <translation>右眼（R）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <location filename="../../gui/diagnosis_view.py" line="851"/>
         <source>left eye (L)</source>
         <translation>左眼（L）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <location filename="../../gui/diagnosis_view.py" line="851"/>
         <source>both eyes (B)</source>
         <translation>双眼（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="844"/>
+        <location filename="../../gui/diagnosis_view.py" line="853"/>
         <source>Modality</source>
         <translation>模态</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="846"/>
+        <location filename="../../gui/diagnosis_view.py" line="855"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="848"/>
+        <location filename="../../gui/diagnosis_view.py" line="857"/>
         <source>Eye</source>
         <translation>眼别</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="850"/>
+        <location filename="../../gui/diagnosis_view.py" line="859"/>
         <source>Acquired</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="852"/>
+        <location filename="../../gui/diagnosis_view.py" line="861"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="852"/>
+        <location filename="../../gui/diagnosis_view.py" line="861"/>
         <source>{0} × {1} px</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="854"/>
+        <location filename="../../gui/diagnosis_view.py" line="863"/>
         <source>Field of view</source>
         <translation>视野</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="856"/>
+        <location filename="../../gui/diagnosis_view.py" line="865"/>
         <source>Frames</source>
         <translation>帧数</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="856"/>
+        <location filename="../../gui/diagnosis_view.py" line="865"/>
         <source>{0} (the first is used)</source>
         <translation>{0}（使用第一帧）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="858"/>
+        <location filename="../../gui/diagnosis_view.py" line="867"/>
         <source>, {0} bits</source>
         <translation>，{0} 位</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="859"/>
+        <location filename="../../gui/diagnosis_view.py" line="868"/>
         <source>Pixels</source>
         <translation>像素格式</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="861"/>
+        <location filename="../../gui/diagnosis_view.py" line="870"/>
         <source>Encoding</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="863"/>
+        <location filename="../../gui/diagnosis_view.py" line="872"/>
         <source>Object</source>
         <translation>对象类型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="870"/>
+        <location filename="../../gui/diagnosis_view.py" line="879"/>
         <source>DICOM</source>
         <translation>DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="870"/>
+        <location filename="../../gui/diagnosis_view.py" line="879"/>
         <source>(no patient data is shown)</source>
         <translation>（不显示任何患者信息）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="880"/>
+        <location filename="../../gui/diagnosis_view.py" line="889"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="892"/>
+        <location filename="../../gui/diagnosis_view.py" line="901"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="912"/>
+        <location filename="../../gui/diagnosis_view.py" line="921"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="923"/>
-        <location filename="../../gui/diagnosis_view.py" line="961"/>
+        <location filename="../../gui/diagnosis_view.py" line="934"/>
+        <location filename="../../gui/diagnosis_view.py" line="972"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="936"/>
+        <location filename="../../gui/diagnosis_view.py" line="947"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis_view.py" line="958"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="960"/>
+        <location filename="../../gui/diagnosis_view.py" line="971"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="883"/>
+        <location filename="../../gui/diagnosis_view.py" line="892"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="885"/>
+        <location filename="../../gui/diagnosis_view.py" line="894"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="885"/>
-        <location filename="../../gui/diagnosis_view.py" line="948"/>
+        <location filename="../../gui/diagnosis_view.py" line="894"/>
+        <location filename="../../gui/diagnosis_view.py" line="959"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="886"/>
+        <location filename="../../gui/diagnosis_view.py" line="895"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="891"/>
+        <location filename="../../gui/diagnosis_view.py" line="900"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="938"/>
+        <location filename="../../gui/diagnosis_view.py" line="949"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>

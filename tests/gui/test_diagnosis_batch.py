@@ -113,12 +113,22 @@ def test_ten_thousand_rows_sort_and_filter_quickly(qtbot, window, tmp_path):
 
 
 def test_cancel_stops_a_batch_within_2_s_and_keeps_the_results(qtbot, library_model, window, tmp_path):
+    from PySide6.QtCore import QTimer
+
     view = window.diagnosis_view
     window.show_page(2)
     folder = batch_folder(tmp_path / "big", 400)
     assert view.diagnose([folder])
     qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=60000)
+    beats = [time.perf_counter()]
+    heart = QTimer()
+    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heart.start(20)
     qtbot.waitUntil(lambda: "images/s" in view.progress_label.text(), timeout=30000)
+    qtbot.wait(1000)
+    heart.stop()
+    stall = max(b - a for a, b in zip(beats, beats[1:]))
+    assert stall < 0.3, f"the UI thread stalled {stall:.3f} s during the batch"  # inference is in a child process
     assert re.fullmatch(r"\d+ of 400 images · [\d.]+ images/s · about \d+:\d\d left", view.progress_label.text())
     assert view.cancel_button.isVisible() and not view.export_button.isEnabled()
     job = view._job
@@ -167,7 +177,7 @@ def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, w
     data = outs[".pdf"].read_bytes()
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == 1 + 4
     judged = [r for r in view.results.rows if r.pred.pm is not None]
-    assert all(view.heatmaps.cached(r.predictor, r.pred.path) is not None for r in judged)  # computed for the PDF
+    assert all(view.heatmaps.cached(r.model.model_dir, r.pred.path) is not None for r in judged)  # computed for the PDF
 
     view.set_filter("error")  # only the rows shown are exported
     out = tmp_path / "errors.csv"
@@ -235,5 +245,33 @@ def test_another_model_starts_a_new_table(qtbot, library_model, window, images, 
     assert view.model_dir() == outside and view.results.rowCount() == 0
     assert view.diagnose([images["png"]])
     wait_done(qtbot, view, 1)
-    assert view.results.rows[0].predictor.name == "Elsewhere"
+    assert view.results.rows[0].model.name == "Elsewhere"
     assert window.model_status.text() == "Model: Elsewhere"
+
+
+def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(qtbot, library_model, window, tmp_path,
+                                                                              images):
+    view = window.diagnosis_view
+    folder = batch_folder(tmp_path / "big", 400)
+    assert view.diagnose([folder])
+    qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=60000)
+    engine = view._engine
+    assert engine.kind == "process" and engine.alive
+    engine._proc.kill()
+    qtbot.waitUntil(lambda: not view.busy, timeout=5000)
+    assert re.fullmatch(r"Diagnosis stopped after \d+ of 400 images: the engine process stopped unexpectedly "
+                        r"\(exit code -9\)", window.statusBar().currentMessage())
+    assert view.results.rowCount() < 400 and not view.no_model.isVisible()  # the model itself is fine
+    view.clear()
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    assert view._engine is engine and engine.alive  # a new child for the same model
+
+
+def test_without_a_child_process_the_batch_runs_on_a_thread(qtbot, library_model, window, images, monkeypatch):
+    monkeypatch.setenv("PMSCREEN_GUI_ENGINE", "thread")
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"], images["bad"]])
+    wait_done(qtbot, view, 2)
+    assert view._engine.kind == "thread"
+    assert view.results.rows[0].pred.probability is not None and view.results.rows[1].pred.error

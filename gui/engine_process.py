@@ -1,0 +1,319 @@
+"""Batch inference for the Diagnosis view in a child process, so the UI never waits on Python's GIL.
+
+Paddle Inference's ``predictor.run()`` keeps the GIL for the whole batch (measured: 300–550 ms for 8 images of
+ResNet-18 on 2 CPU cores), so a batch run on a thread of the GUI process stalls the UI thread that long, again
+and again. A child process (``multiprocessing``, spawn) holds the Predictor instead: it streams one Prediction
+per image back through a pipe; a thread of the GUI reads them (gui.diagnosis_view), writes the audit log and
+hands them to the UI thread. The child lives as long as its model is chosen, so later batches start at once.
+
+``InProcessEngine`` offers the same interface on threads of the GUI process: the fallback when a child process
+cannot be started, and the choice with PMSCREEN_GUI_ENGINE=thread.
+
+This module imports no Qt (the child imports it to run ``_serve``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HEATMAP_BATCH = 8
+START_TIMEOUT = 300.0  # s: importing Paddle and exporting a large model on a busy CPU
+
+
+class EngineError(RuntimeError):
+    """The engine failed (the message says why)."""
+
+
+class ModelLoadError(EngineError):
+    """The model could not be loaded: nothing was diagnosed."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the GUI needs to know of a loaded model (picklable; the Predictor stays in the engine)."""
+
+    name: str
+    threshold: float
+    weights_sha256: str | None
+    model_dir: Path
+
+    @classmethod
+    def of(cls, predictor) -> ModelInfo:
+        return cls(predictor.name, predictor.threshold, predictor.weights_sha256, Path(predictor.model_dir))
+
+
+# ---------------------------------------------------------------- shared by the child and the in-process engine
+
+def stream(predictor, paths) -> Iterator[tuple[str, object]]:
+    """("total", n) once, then ("pred", Prediction) per image in input order; folders without images are error
+    rows (core.inference.expand_inputs)."""
+    from core.inference import expand_inputs
+
+    entries = expand_inputs(paths)
+    yield "total", len(entries)
+    for is_file, group in itertools.groupby(entries, key=lambda e: isinstance(e, Path)):
+        if not is_file:
+            for pred in group:
+                yield "pred", pred
+            continue
+        gen = predictor.predict_files(list(group))
+        try:
+            for pred in gen:
+                yield "pred", pred
+        finally:
+            gen.close()  # on cancel: the reading threads are joined here
+
+
+def heatmap_stream(predictor, paths, lock=None) -> Iterator[tuple[str, object, str | None]]:
+    """(path, Grad-CAM map or None, problem) per file, computed in small batches."""
+    from core.imageio import ImageError, read_image
+    from core.inference import DECODE_SIDE
+    from core.preprocess import IMAGE_SIZE, resize
+
+    for start in range(0, len(paths), HEATMAP_BATCH):
+        chunk, pixels = [], []
+        for path in paths[start:start + HEATMAP_BATCH]:
+            try:
+                pixels.append(resize(read_image(path, DECODE_SIDE), IMAGE_SIZE))
+                chunk.append(path)
+            except (ImageError, ValueError) as exc:
+                yield path, None, getattr(exc, "problem", str(exc))
+        if chunk:
+            import numpy as np
+
+            if lock is not None:
+                with lock:
+                    cams = predictor.heatmaps(np.stack(pixels))
+            else:
+                cams = predictor.heatmaps(np.stack(pixels))
+            for path, cam in zip(chunk, cams):
+                yield path, cam, None
+
+
+def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
+    """The child process: load the model, then answer requests until "quit" or the pipe closes."""
+    try:
+        from core.inference import Predictor
+
+        predictor = Predictor(model_dir, batch_size=batch_size)
+    except Exception as exc:  # the parent shows it: "The model cannot be used: …"
+        results.send(("failed", 0, str(exc)))
+        return
+    results.send(("ready", 0, ModelInfo.of(predictor)))
+    while True:
+        try:
+            kind, job, payload = requests.recv()
+        except (EOFError, OSError):
+            return
+        if kind == "quit":
+            return
+        try:
+            items = stream(predictor, payload) if kind == "predict" else \
+                (("cam", item) for item in heatmap_stream(predictor, payload))
+            for item in items:
+                if cancel.is_set():
+                    items.close()
+                    break
+                results.send((item[0], job, item[1]))
+        except Exception as exc:  # reported as the job's failure; the child goes on serving
+            results.send(("failed", job, f"{type(exc).__name__}: {exc}"))
+        results.send(("done", job, None))
+
+
+# ---------------------------------------------------------------- the GUI's side
+
+class EngineProcess:
+    """A model loaded in a child process; ``predict`` and ``heatmaps`` stream its answers (one job at a time:
+    a second caller waits until the first has drained its job)."""
+
+    kind = "process"
+
+    def __init__(self, model_dir: str | Path, batch_size: int = 8):
+        self.model_dir = Path(model_dir)
+        self.batch_size = batch_size
+        self.info: ModelInfo | None = None
+        self._lock = threading.Lock()  # one job at a time
+        self._proc = None
+        self._requests = self._results = self._cancel = None
+        self._jobs = itertools.count(1)
+        self._closed = False
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
+
+    def start(self, timeout: float = START_TIMEOUT) -> ModelInfo:
+        """Start the child and load the model (blocking: call from a worker thread). Raises ModelLoadError."""
+        with self._lock:
+            if self.info is not None and self.alive:
+                return self.info
+            if self._closed:
+                raise EngineError("the engine was closed")
+            import multiprocessing as mp
+
+            ctx = mp.get_context("spawn")
+            req_r, self._requests = ctx.Pipe(duplex=False)
+            self._results, res_w = ctx.Pipe(duplex=False)
+            self._cancel = ctx.Event()
+            self._proc = ctx.Process(target=_serve, name="pmscreen-engine", daemon=True,
+                                     args=(str(self.model_dir), self.batch_size, req_r, res_w, self._cancel))
+            self._proc.start()
+            req_r.close()
+            res_w.close()
+            kind, _, value = self._receive(timeout)
+            if kind != "ready":
+                self._stop()
+                raise ModelLoadError(value)
+            self.info = value
+            return value
+
+    def _receive(self, timeout: float | None = None):
+        """The next message from the child; EngineError when it has died (or said nothing for ``timeout`` s)."""
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self._results.poll(0.1):
+            if not self._proc.is_alive():
+                raise self._died()
+            if end is not None and time.monotonic() > end:
+                raise EngineError(f"the engine process did not answer within {timeout:.0f} s")
+        try:
+            return self._results.recv()
+        except (EOFError, OSError):
+            raise self._died() from None
+
+    def _died(self) -> EngineError:
+        self._proc.join(2.0)
+        return EngineError(f"the engine process stopped unexpectedly (exit code {self._proc.exitcode})")
+
+    def _job(self, kind: str, payload, cancelled: Callable[[], bool]):
+        self.start()
+        with self._lock:
+            job = next(self._jobs)
+            self._cancel.clear()
+            self._requests.send((kind, job, payload))
+            finished = False
+            try:
+                while True:
+                    if cancelled() and not self._cancel.is_set():
+                        self._cancel.set()  # the child stops after the image it is on; its answers so far come
+                    msg_kind, msg_job, value = self._receive()
+                    if msg_job != job:
+                        continue  # the tail of an abandoned job
+                    if msg_kind == "done":
+                        finished = True
+                        return
+                    if msg_kind == "failed":
+                        finished = True
+                        raise EngineError(value)
+                    yield msg_kind, value
+            finally:
+                if not finished and self._cancel is not None:
+                    self._cancel.set()  # the caller stopped listening: the child need not go on
+
+    def predict(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object]]:
+        """("total", n), then ("pred", Prediction) per image."""
+        yield from self._job("predict", [str(p) for p in paths], cancelled)
+
+    def heatmaps(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object, str | None]]:
+        """(path, map or None, problem) per file."""
+        for _, item in self._job("heatmaps", [str(p) for p in paths], cancelled):
+            yield item
+
+    def _stop(self, timeout: float = 3.0) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        try:
+            self._requests.send(("quit", 0, None))
+        except (OSError, ValueError):
+            pass
+        proc.join(timeout)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(timeout)
+        for conn in (self._requests, self._results):
+            try:
+                conn.close()
+            except OSError:
+                pass
+        self._proc = None
+        self.info = None
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Stop the child (after its current job is cancelled)."""
+        self._closed = True
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._lock.acquire(timeout=timeout):
+            try:
+                self._stop(timeout)
+            finally:
+                self._lock.release()
+        elif self._proc is not None:  # a job still holds the lock: end the child; the job sees EngineError
+            self._proc.terminate()
+
+
+class InProcessEngine:
+    """The same interface with the Predictor in this process (its inference takes gui.heatmaps.ENGINE_LOCK)."""
+
+    kind = "thread"
+
+    def __init__(self, model_dir: str | Path, batch_size: int = 8):
+        self.model_dir = Path(model_dir)
+        self.batch_size = batch_size
+        self.info: ModelInfo | None = None
+        self.predictor = None
+        self._lock = threading.Lock()
+
+    alive = property(lambda self: self.predictor is not None)
+
+    def start(self, timeout: float | None = None) -> ModelInfo:
+        from .heatmaps import guard
+
+        with self._lock:
+            if self.predictor is None:
+                from core.inference import Predictor
+
+                try:
+                    self.predictor = guard(Predictor(self.model_dir, batch_size=self.batch_size))
+                except Exception as exc:
+                    raise ModelLoadError(str(exc)) from exc
+                self.info = ModelInfo.of(self.predictor)
+            return self.info
+
+    def predict(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object]]:
+        self.start()
+        with self._lock:
+            items = stream(self.predictor, paths)
+            try:
+                for item in items:
+                    yield item
+                    if cancelled():
+                        return
+            finally:
+                items.close()
+
+    def heatmaps(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object, str | None]]:
+        from .heatmaps import ENGINE_LOCK
+
+        self.start()
+        for item in heatmap_stream(self.predictor, [str(p) for p in paths], ENGINE_LOCK):
+            yield item
+            if cancelled():
+                return
+
+    def close(self, timeout: float = 3.0) -> None:
+        self.predictor = None
+
+
+def create_engine(model_dir: str | Path, batch_size: int = 8):
+    """A child-process engine, unless PMSCREEN_GUI_ENGINE=thread."""
+    if os.environ.get("PMSCREEN_GUI_ENGINE", "process") == "thread":
+        return InProcessEngine(model_dir, batch_size)
+    return EngineProcess(model_dir, batch_size)
