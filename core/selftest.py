@@ -4,17 +4,18 @@ It loads the bundled screening model (or ``--model``), draws a synthetic fundus-
 on black with an optic disc, vessels and a macula), writes it as a JPEG to a temporary folder, runs the
 picture through core.inference.Predictor - the same path as ``pmscreen predict``: JPEG decoding, the
 image-quality gate (core.quality), preprocessing, the inference engine - then computes its Grad-CAM heatmap as the
-diagnosis view does, and prints ONE JSON line:
+diagnosis view does, checks that a spawned child process can import Paddle (the GUI's diagnosis engine runs in
+one), and prints ONE JSON line:
 
     {"model": ..., "probability": ..., "verdict": ..., "quality": "ok", "seconds": ..., "engine": ...,
-     "device": ..., "gradcam": "ok"}
+     "device": ..., "gradcam": "ok", "child_process": "ok"}
 
 ``seconds`` runs from the start of the self-test to the verdict (model loading, the engine's one-time export
-into the user's data folder on a first run, reading and judging the picture); the Grad-CAM check comes after.
+into the user's data folder on a first run, reading and judging the picture); the other checks come after.
 
 Exit code 0 on success; any failure (no model, unreadable model, the quality gate rejecting the known-good
-picture, an engine or Grad-CAM error) prints one line with the reason on stderr and exits 1. Nothing but the JSON
-line goes to stdout, so scripts and CI can parse it.
+picture, an engine, Grad-CAM or child-process error) prints one line with the reason on stderr and exits 1.
+Nothing but the JSON line goes to stdout, so scripts and CI can parse it.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def _diagnose(model_dir: str | None, t0: float) -> dict:
         if not (pred.probability is not None and 0.0 <= pred.probability <= 1.0):
             raise _SelftestError(f"the model gave no valid probability ({pred.probability})")
         gradcam = _gradcam_check(predictor, path)
+    child = _child_process_check()
     return {
         "model": predictor.name,
         "probability": round(pred.probability, 6),
@@ -129,6 +131,7 @@ def _diagnose(model_dir: str | None, t0: float) -> dict:
         "engine": predictor.engine.kind,
         "device": predictor.device,
         "gradcam": gradcam,
+        "child_process": child,
     }
 
 
@@ -142,6 +145,39 @@ def _gradcam_check(predictor, path: Path) -> str | None:
     cam = np.asarray(predictor.heatmaps(load_pixels(path)[None]))
     if cam.ndim != 3 or cam.shape[0] != 1 or not np.isfinite(cam).all() or cam.min() < 0 or cam.max() > 1 + 1e-6:
         raise _SelftestError(f"Grad-CAM gave an invalid heatmap (shape {cam.shape})")
+    return "ok"
+
+
+def _send_paddle_version(conn) -> None:
+    from ._paddle import paddle
+
+    conn.send(paddle.__version__)
+    conn.close()
+
+
+def _child_process_check(timeout: float = 300.0) -> str:
+    """A child process started with multiprocessing's spawn method - as the GUI's diagnosis engine starts one
+    (gui/engine_process.py) - imports Paddle, answers and exits by itself: 'ok'. In the frozen program this
+    needs the entry script's freeze_support() and the runtime hook in the child too."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_send_paddle_version, args=(send,), name="pmscreen-selftest-child", daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise _SelftestError(f"the spawned child process did not answer within {timeout:.0f} s")
+        receive.recv()
+    except EOFError:
+        raise _SelftestError("the spawned child process died before answering") from None
+    finally:
+        child.join(timeout)
+        if child.is_alive():
+            child.kill()
+    if child.exitcode != 0:
+        raise _SelftestError(f"the spawned child process exited with code {child.exitcode}")
     return "ok"
 
 

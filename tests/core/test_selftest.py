@@ -14,7 +14,7 @@ from core.models import build_resnet
 from core.preprocess import PREPROCESSING
 from core.selftest import run_selftest, synthetic_fundus
 
-KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device", "gradcam"}
+KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device", "gradcam", "child_process"}
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +27,25 @@ def model_dir(tmp_path_factory):
     save_model(folder, model, {"name": "tiny selftest model", "architecture": model.config.to_dict(),
                                "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
     return folder
+
+
+@pytest.fixture(scope="module")
+def shared_data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("selftest-userdata")
+
+
+@pytest.fixture(autouse=True)
+def _reuse_engine_exports(shared_data_dir, monkeypatch):
+    # One user data folder for this module's tests, so the engine's exports of the test model happen once.
+    monkeypatch.setenv("PMSCREEN_DATA_DIR", str(shared_data_dir))
+
+
+@pytest.fixture
+def no_child(monkeypatch):
+    """Skip the spawned-child check (a Paddle import in a new process) where a test is about something else."""
+    import core.selftest as selftest
+
+    monkeypatch.setattr(selftest, "_child_process_check", lambda timeout=300.0: "ok")
 
 
 def _json_line(out: str) -> dict:
@@ -57,11 +76,11 @@ def test_selftest_prints_one_json_line_and_exits_0(model_dir, capsys):
     assert out["verdict"] in ("PM", "not PM")
     assert out["quality"] == "ok"
     assert out["engine"] == "paddle-inference" and out["device"] == "cpu"
-    assert out["gradcam"] == "ok"
+    assert out["gradcam"] == "ok" and out["child_process"] == "ok"
     assert 0 < out["seconds"] < 300
 
 
-def test_verdict_follows_the_model_threshold(model_dir, tmp_path, capsys):
+def test_verdict_follows_the_model_threshold(model_dir, tmp_path, capsys, no_child):
     folder = tmp_path / "always-pm"
     shutil.copytree(model_dir, folder)
     meta = json.loads((folder / "model.json").read_text())
@@ -71,7 +90,7 @@ def test_verdict_follows_the_model_threshold(model_dir, tmp_path, capsys):
     assert _json_line(capsys.readouterr().out)["verdict"] == "PM"
 
 
-def test_default_is_the_bundled_model(model_dir, tmp_path, monkeypatch, capsys):
+def test_default_is_the_bundled_model(model_dir, tmp_path, monkeypatch, capsys, no_child):
     resources = tmp_path / "resources"
     shutil.copytree(model_dir, resources / "models" / "bundled-one")
     monkeypatch.setattr(bundled, "resources_dir", lambda: resources)
@@ -124,6 +143,17 @@ def test_gradcam_failure_is_a_failure(model_dir, monkeypatch, capsys):
     monkeypatch.setattr(Predictor, "heatmaps", broken)
     assert run_selftest(str(model_dir)) == 1
     assert capsys.readouterr().err.strip() == "pmscreen selftest: RuntimeError: no gradients"
+
+
+def test_child_process_failure_is_a_failure(model_dir, monkeypatch, capsys):
+    import core.selftest as selftest
+
+    def no_children(timeout=300.0):
+        raise OSError("cannot start a process")
+
+    monkeypatch.setattr(selftest, "_child_process_check", no_children)
+    assert run_selftest(str(model_dir)) == 1
+    assert capsys.readouterr().err.strip() == "pmscreen selftest: OSError: cannot start a process"
 
 
 def test_cli_process_stdout_is_only_the_json_line(model_dir, tmp_path):
