@@ -2,8 +2,9 @@
 # `make package-check`: prove that the frozen program in dist/pmscreen works on its own.
 #
 #  1. `pmscreen selftest` diagnoses a synthetic fundus with the bundled model (one JSON line, exit 0, through
-#     Paddle Inference, with its Grad-CAM heatmap). While resources/models holds no bundled model, it must fail
-#     with that reason instead, and the selftest runs with a generated test model (--model).
+#     Paddle Inference, with its Grad-CAM heatmap and a spawned child process like the GUI's diagnosis
+#     engine). While resources/models holds no bundled model, it must fail with that reason instead, and the
+#     selftest runs with a generated test model (--model).
 #  2. The GUI starts offscreen and closes itself after a few seconds (PMSCREEN_QUIT_AFTER) with exit code 0 and no
 #     Python traceback.
 #  3. User data (engine cache, settings, model library) lands in the user's folders - a throwaway HOME here - and
@@ -48,6 +49,7 @@ fi
 case "$out" in *'"verdict": "PM"'* | *'"verdict": "not PM"'*) ;; *) fail "no verdict in: $out" ;; esac
 case "$out" in *'"engine": "paddle-inference"'*) ;; *) fail "fell back from Paddle Inference: $out" ;; esac
 case "$out" in *'"gradcam": "ok"'*) ;; *) fail "no Grad-CAM heatmap in: $out" ;; esac
+case "$out" in *'"child_process": "ok"'*) ;; *) fail "no spawned child process in: $out" ;; esac
 
 # ---- 2. GUI, offscreen, closing itself
 t0=$(now)
