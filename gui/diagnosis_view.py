@@ -311,6 +311,7 @@ class DiagnosisView(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress_label = QLabel()
+        self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.cancel_button = QPushButton(icon("cancel"), "")
         self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.cancel_button.clicked.connect(self.cancel)
@@ -351,6 +352,10 @@ class DiagnosisView(QWidget):
         self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop after the images being processed (Esc)"))
         self._opacity_changed(self.opacity.value(), refresh=False)
+        # wide enough for the longest progress text, so the bar does not jump as the numbers change
+        widest = self.tr("{0} · {1:.1f} images/s · about {2} left").format(
+            self.tr("{0} of {1} images").format(88888, 88888), 888.8, "8:88:88")
+        self.progress_label.setMinimumWidth(self.progress_label.fontMetrics().horizontalAdvance(widest) + 8)
         self._update_no_model()
         self._update_threshold()
         self._update_filter_texts()
@@ -411,6 +416,9 @@ class DiagnosisView(QWidget):
         from core.modelio import ModelFileError, read_meta
 
         folder = Path(folder)
+        if self.busy and folder != self.model_dir():
+            self._status(lambda: self.tr("Wait for the diagnosis to finish, or cancel it, before changing the model"))
+            return False
         try:
             meta = read_meta(folder)
         except ModelFileError as exc:
@@ -441,6 +449,10 @@ class DiagnosisView(QWidget):
             # A table (and a report) holds the results of one model: another model starts a new table.
             self.clear()
             self._status(lambda: self.tr("Results cleared: another model was chosen"))
+        engine = self._engine
+        if engine is not None and engine.model_dir != d and not self.busy and not self.exporting:
+            self._engine = None  # its child process is not needed any more
+            threading.Thread(target=engine.close, name="pmscreen-engine-close", daemon=True).start()
         self._update_no_model()
         self._update_threshold()
         self.modelChanged.emit(self.model_name())
@@ -513,6 +525,8 @@ class DiagnosisView(QWidget):
             return
         paths, self._queue = self._queue, []
         engine = self._engine_for(self.model_dir())
+        name = self.model_name()
+        self._status(lambda: self.tr("Diagnosing with {0}…").format(name))
 
         def work(job: ThreadJob):
             from core.audit import AuditLog

@@ -242,448 +242,460 @@ Validation: {1}</source>
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="332"/>
+        <location filename="../../gui/diagnosis_view.py" line="333"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="333"/>
-        <location filename="../../gui/diagnosis_view.py" line="340"/>
+        <location filename="../../gui/diagnosis_view.py" line="334"/>
+        <location filename="../../gui/diagnosis_view.py" line="341"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="334"/>
+        <location filename="../../gui/diagnosis_view.py" line="335"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="335"/>
+        <location filename="../../gui/diagnosis_view.py" line="336"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="336"/>
+        <location filename="../../gui/diagnosis_view.py" line="337"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="339"/>
+        <location filename="../../gui/diagnosis_view.py" line="340"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="386"/>
+        <location filename="../../gui/diagnosis_view.py" line="391"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="419"/>
+        <location filename="../../gui/diagnosis_view.py" line="427"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="429"/>
+        <location filename="../../gui/diagnosis_view.py" line="437"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="451"/>
+        <location filename="../../gui/diagnosis_view.py" line="463"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="456"/>
+        <location filename="../../gui/diagnosis_view.py" line="468"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="459"/>
+        <location filename="../../gui/diagnosis_view.py" line="471"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="467"/>
+        <location filename="../../gui/diagnosis_view.py" line="479"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="468"/>
+        <location filename="../../gui/diagnosis_view.py" line="480"/>
         <source>Images ({0})</source>
         <translation>图像（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="470"/>
+        <location filename="../../gui/diagnosis_view.py" line="482"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="492"/>
+        <location filename="../../gui/diagnosis_view.py" line="504"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="612"/>
+        <location filename="../../gui/diagnosis_view.py" line="626"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="615"/>
+        <location filename="../../gui/diagnosis_view.py" line="629"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="620"/>
+        <location filename="../../gui/diagnosis_view.py" line="634"/>
         <source>Diagnosed {0} images ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0} 张图像（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="649"/>
+        <location filename="../../gui/diagnosis_view.py" line="663"/>
         <source>{0} judged, {1} ungradable, {2} errors</source>
         <translation>{0} 张已判定，{1} 张无法分级，{2} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="640"/>
+        <location filename="../../gui/diagnosis_view.py" line="654"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="642"/>
+        <location filename="../../gui/diagnosis_view.py" line="357"/>
+        <location filename="../../gui/diagnosis_view.py" line="656"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="722"/>
+        <location filename="../../gui/diagnosis_view.py" line="736"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="752"/>
-        <location filename="../../gui/diagnosis_view.py" line="798"/>
+        <location filename="../../gui/diagnosis_view.py" line="766"/>
+        <location filename="../../gui/diagnosis_view.py" line="812"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="733"/>
+        <location filename="../../gui/diagnosis_view.py" line="747"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="763"/>
+        <location filename="../../gui/diagnosis_view.py" line="777"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="764"/>
+        <location filename="../../gui/diagnosis_view.py" line="778"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="766"/>
+        <location filename="../../gui/diagnosis_view.py" line="780"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="771"/>
+        <location filename="../../gui/diagnosis_view.py" line="785"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="736"/>
+        <location filename="../../gui/diagnosis_view.py" line="750"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="337"/>
+        <location filename="../../gui/diagnosis_view.py" line="338"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件，或包含每张图像及其热力图的 PDF 报告</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="341"/>
+        <location filename="../../gui/diagnosis_view.py" line="342"/>
         <source>Drop fundus images here (JPEG, PNG, TIFF, BMP, DICOM) or a folder of them,
 or use Open images…</source>
         <translation>将眼底图像（JPEG、PNG、TIFF、BMP、DICOM）或包含它们的文件夹拖放到这里，
 或使用“打开图像…”</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="343"/>
+        <location filename="../../gui/diagnosis_view.py" line="344"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="344"/>
+        <location filename="../../gui/diagnosis_view.py" line="345"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="345"/>
+        <location filename="../../gui/diagnosis_view.py" line="346"/>
         <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia</source>
         <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="347"/>
+        <location filename="../../gui/diagnosis_view.py" line="348"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="348"/>
+        <location filename="../../gui/diagnosis_view.py" line="349"/>
         <source>Opacity of the heatmap over the photograph</source>
         <translation>热力图叠加在照片上的不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="349"/>
+        <location filename="../../gui/diagnosis_view.py" line="350"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="350"/>
+        <location filename="../../gui/diagnosis_view.py" line="351"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="351"/>
+        <location filename="../../gui/diagnosis_view.py" line="352"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="352"/>
+        <location filename="../../gui/diagnosis_view.py" line="353"/>
         <source>Stop after the images being processed (Esc)</source>
         <translation>处理完当前图像后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="443"/>
+        <location filename="../../gui/diagnosis_view.py" line="451"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="469"/>
+        <location filename="../../gui/diagnosis_view.py" line="481"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="618"/>
+        <location filename="../../gui/diagnosis_view.py" line="529"/>
+        <source>Diagnosing with {0}…</source>
+        <translation>正在使用 {0} 诊断…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="632"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="631"/>
+        <location filename="../../gui/diagnosis_view.py" line="645"/>
         <source>Writing {0}: {1} of {2} rows</source>
         <translation>正在写入 {0}：{1} / {2} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="638"/>
+        <location filename="../../gui/diagnosis_view.py" line="652"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="645"/>
+        <location filename="../../gui/diagnosis_view.py" line="356"/>
+        <location filename="../../gui/diagnosis_view.py" line="659"/>
         <source>{0} · {1:.1f} images/s · about {2} left</source>
         <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="705"/>
+        <location filename="../../gui/diagnosis_view.py" line="420"/>
+        <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
+        <translation>请等待诊断完成或取消诊断后再更换模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="719"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="706"/>
+        <location filename="../../gui/diagnosis_view.py" line="720"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="707"/>
+        <location filename="../../gui/diagnosis_view.py" line="721"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="708"/>
+        <location filename="../../gui/diagnosis_view.py" line="722"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="712"/>
+        <location filename="../../gui/diagnosis_view.py" line="726"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="739"/>
+        <location filename="../../gui/diagnosis_view.py" line="753"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="739"/>
+        <location filename="../../gui/diagnosis_view.py" line="753"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="740"/>
+        <location filename="../../gui/diagnosis_view.py" line="754"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="742"/>
+        <location filename="../../gui/diagnosis_view.py" line="756"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="828"/>
+        <location filename="../../gui/diagnosis_view.py" line="842"/>
         <source>Reading the DICOM header…</source>
         <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="851"/>
+        <location filename="../../gui/diagnosis_view.py" line="865"/>
         <source>right eye (R)</source>
         <translation>右眼（R）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="851"/>
+        <location filename="../../gui/diagnosis_view.py" line="865"/>
         <source>left eye (L)</source>
         <translation>左眼（L）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="851"/>
+        <location filename="../../gui/diagnosis_view.py" line="865"/>
         <source>both eyes (B)</source>
         <translation>双眼（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="853"/>
+        <location filename="../../gui/diagnosis_view.py" line="867"/>
         <source>Modality</source>
         <translation>模态</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="855"/>
+        <location filename="../../gui/diagnosis_view.py" line="869"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="857"/>
+        <location filename="../../gui/diagnosis_view.py" line="871"/>
         <source>Eye</source>
         <translation>眼别</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="859"/>
+        <location filename="../../gui/diagnosis_view.py" line="873"/>
         <source>Acquired</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="861"/>
+        <location filename="../../gui/diagnosis_view.py" line="875"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="861"/>
+        <location filename="../../gui/diagnosis_view.py" line="875"/>
         <source>{0} × {1} px</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="863"/>
+        <location filename="../../gui/diagnosis_view.py" line="877"/>
         <source>Field of view</source>
         <translation>视野</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="865"/>
+        <location filename="../../gui/diagnosis_view.py" line="879"/>
         <source>Frames</source>
         <translation>帧数</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="865"/>
+        <location filename="../../gui/diagnosis_view.py" line="879"/>
         <source>{0} (the first is used)</source>
         <translation>{0}（使用第一帧）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="867"/>
+        <location filename="../../gui/diagnosis_view.py" line="881"/>
         <source>, {0} bits</source>
         <translation>，{0} 位</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="868"/>
+        <location filename="../../gui/diagnosis_view.py" line="882"/>
         <source>Pixels</source>
         <translation>像素格式</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="870"/>
+        <location filename="../../gui/diagnosis_view.py" line="884"/>
         <source>Encoding</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="872"/>
+        <location filename="../../gui/diagnosis_view.py" line="886"/>
         <source>Object</source>
         <translation>对象类型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="879"/>
+        <location filename="../../gui/diagnosis_view.py" line="893"/>
         <source>DICOM</source>
         <translation>DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="879"/>
+        <location filename="../../gui/diagnosis_view.py" line="893"/>
         <source>(no patient data is shown)</source>
         <translation>（不显示任何患者信息）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="889"/>
+        <location filename="../../gui/diagnosis_view.py" line="903"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="901"/>
+        <location filename="../../gui/diagnosis_view.py" line="915"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="921"/>
+        <location filename="../../gui/diagnosis_view.py" line="935"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="934"/>
-        <location filename="../../gui/diagnosis_view.py" line="972"/>
+        <location filename="../../gui/diagnosis_view.py" line="948"/>
+        <location filename="../../gui/diagnosis_view.py" line="986"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis_view.py" line="961"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="958"/>
+        <location filename="../../gui/diagnosis_view.py" line="972"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="971"/>
+        <location filename="../../gui/diagnosis_view.py" line="985"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="892"/>
+        <location filename="../../gui/diagnosis_view.py" line="906"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="894"/>
+        <location filename="../../gui/diagnosis_view.py" line="908"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="894"/>
-        <location filename="../../gui/diagnosis_view.py" line="959"/>
+        <location filename="../../gui/diagnosis_view.py" line="908"/>
+        <location filename="../../gui/diagnosis_view.py" line="973"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="895"/>
+        <location filename="../../gui/diagnosis_view.py" line="909"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="900"/>
+        <location filename="../../gui/diagnosis_view.py" line="914"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="949"/>
+        <location filename="../../gui/diagnosis_view.py" line="963"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>

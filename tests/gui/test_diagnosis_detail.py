@@ -34,9 +34,11 @@ def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, win
     assert threads == ["pmscreen-heatmaps"]  # computed on the worker thread, not the UI thread
     at45 = view.image.image()
     assert at45 != plain and at45.size() == plain.size()
+    shown45 = view.image.pixmap().toImage()  # what the label paints, scaled to its size
     view.opacity.setValue(80)
     at80 = view.image.image()
     assert at80 != at45 and at80 != plain
+    assert view.image.pixmap().toImage() != shown45
     assert view.opacity_value.text() == "80 %" and settings.value("diagnosis/opacity", 0, int) == 80
     view.opacity.setValue(0)
     assert view.image.image() == plain  # opacity 0: the photograph itself
