@@ -275,3 +275,16 @@ def test_without_a_child_process_the_batch_runs_on_a_thread(qtbot, library_model
     wait_done(qtbot, view, 2)
     assert view._engine.kind == "thread"
     assert view.results.rows[0].pred.probability is not None and view.results.rows[1].pred.error
+
+
+def test_a_cancelled_export_leaves_no_file(qtbot, library_model, window, images, tmp_path):
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"], images["png"]])
+    wait_done(qtbot, view, 2)
+    out = tmp_path / "report.pdf"
+    job = view.export(out)
+    assert view.exporting and view.cancel_button.isVisibleTo(view) and not view.export_button.isEnabled()
+    view.cancel()
+    wait_export(qtbot, view, job)
+    assert not out.exists()
+    assert window.statusBar().currentMessage() == "Export cancelled; report.pdf was not written"
