@@ -1,0 +1,36 @@
+"""The screening model shipped in resources/models/: present, small, documented, and as good as it claims."""
+
+import json
+
+import pytest
+
+from core.bundled import default_model_dir
+from core.cli import main
+from core.modelio import load_model
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    folder = default_model_dir()
+    assert folder is not None, "no bundled model in resources/models/"
+    return folder
+
+
+def test_bundled_model_is_float16_small_and_has_a_card(bundled):
+    _, meta = load_model(bundled)
+    weights = bundled / "weights.safetensors"
+    assert meta["weights"]["dtype"] == "float16" and weights.stat().st_size <= 50 * 2**20
+    card = meta["card"]
+    for field in ("intended_use", "training_data", "recipe", "metrics", "limitations"):
+        assert card[field]
+    assert meta["metrics"]["sensitivity"] >= 0.97  # the screening threshold's rule
+    assert meta["calibration"]["ece_after"] <= meta["calibration"]["ece_before"]
+    assert (bundled / "MODEL_CARD.md").is_file()
+
+
+def test_evaluate_without_model_uses_the_bundled_one_and_meets_targets(bundled, palm_root, capsys):
+    code = main(["evaluate", "--images", str(palm_root / "PALM-Validation400"),
+                 "--labels", str(palm_root / "PALM-Validation-GT" / "PM_Label_and_Fovea_Location.xlsx"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["model_dir"] == str(bundled) and out["n"] == 201
+    assert out["accuracy"] >= 0.97 and out["auc"] >= 0.99 and out["sensitivity"] >= 0.97
