@@ -180,15 +180,18 @@ def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
 
 
 def ensure_qt_app():
-    """A QGuiApplication for painting (fonts need one); offscreen when there is no display."""
-    from PySide6.QtGui import QGuiApplication
+    """A Qt application for painting (fonts need one); offscreen when there is no display.
 
-    app = QGuiApplication.instance()
+    A QApplication, not a bare QGuiApplication: the process may show widgets later (the GUI, pytest-qt), and
+    Qt allows one application object per process."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
     if app is None:
         if not os.environ.get("QT_QPA_PLATFORM") and not (os.environ.get("DISPLAY") or
                                                           os.environ.get("WAYLAND_DISPLAY")):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        app = QGuiApplication(["pmscreen"])
+        app = QApplication(["pmscreen"])
     return app
 
 
