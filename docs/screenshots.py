@@ -39,6 +39,9 @@ def _app():
 
     app = QApplication.instance() or QApplication(["pmscreen"])
     app.setApplicationDisplayName("PM Screen")
+    from gui import refguard
+
+    refguard.install(app)  # PySide6 6.12.0 takes references from None and True (gui/refguard.py)
     return app
 
 
@@ -105,7 +108,7 @@ def screenshots(args) -> None:
         _hide_bundled_models(data)
     from gui import i18n
     from gui.app import configure_plots
-    from gui.main_window import DATASET, DIAGNOSIS, TRAINING, MainWindow
+    from gui.main_window import TRAINING, MainWindow
 
     OUT.mkdir(parents=True, exist_ok=True)
     i18n.apply_language("en")
@@ -128,56 +131,154 @@ def screenshots(args) -> None:
     settle(app, 0.3)
     save(window, "01-dataset")
 
-    # Training: earlier runs of other variants for the runs table, then one run caught mid-way
-    window.show_page(TRAINING)
-    for v in args.variants:
-        train(app, window, v, args.epochs, args.limit, args.batch)
-    tv = window.training_view
-    last = args.live_epochs
-    train(app, window, "D", last, args.limit, args.batch,
-          until=lambda view: len(view._live.epochs) >= last - 1 and view._last_batch is not None
-          and view._last_batch.epoch == last and view._last_batch.step >= 2)
-    tv.tabs.setCurrentIndex(1)  # the log
-    settle(app, 0.3)
-    save(window, "02-training-run")
-    wait(app, lambda: not tv.running, 1800, "the live run to finish")
-    settle(app, 0.5)
-    tv.tabs.setCurrentIndex(0)  # the runs table, with the finished run selected
-    settle(app, 0.3)
-    save(window, "03-training-runs")
-
-    # Diagnosis: the best run's model on validation images plus an unreadable file
-    best = max(tv.runs_table.runs.runs, key=lambda r: r.metrics.get("accuracy", 0))
-    window.use_model(str(best.path))
-    broken = data / "not-an-image.jpg"
-    broken.write_bytes(b"truncated \xff\xd8 garbage")
-    val = sorted((Path(args.palm) / "PALM-Validation400").glob("*.jpg"))[:14]
-    diag = window.diagnosis_view
-    window.show_page(DIAGNOSIS)
-    diag.diagnose([*val, broken])
-    wait(app, lambda: not diag.busy and diag.results.rowCount() == len(val) + 1, 300, "diagnosis")
-    pm_rows = [i for i, p in enumerate(diag.results.rows) if p.pm]
-    diag.table.selectRow(pm_rows[0] if pm_rows else 0)
-    wait(app, lambda: diag.image.image() is not None, 30, "the selected image")
-    settle(app, 0.3)
-    save(window, "04-diagnosis")
-
-    # The same views in Simplified Chinese
-    window.set_language("zh_CN")
-    for page, name in ((DATASET, "05-zh-dataset"), (TRAINING, "06-zh-training"), (DIAGNOSIS, "07-zh-diagnosis")):
-        window.show_page(page)
+    if args.model:  # only the diagnosis pictures, with a given model (quick, for work on the Diagnosis view)
+        diagnosis_shots(app, window, data, args, Path(args.model), training=False)
+    else:
+        # Training: earlier runs of other variants for the runs table, then one run caught mid-way
+        window.show_page(TRAINING)
+        for v in args.variants:
+            train(app, window, v, args.epochs, args.limit, args.batch)
+        tv = window.training_view
+        last = args.live_epochs
+        train(app, window, "D", last, args.limit, args.batch,
+              until=lambda view: len(view._live.epochs) >= last - 1 and view._last_batch is not None
+              and view._last_batch.epoch == last and view._last_batch.step >= 2)
+        tv.tabs.setCurrentIndex(1)  # the log
+        settle(app, 0.3)
+        save(window, "02-training-run")
+        wait(app, lambda: not tv.running, 1800, "the live run to finish")
         settle(app, 0.5)
-        save(window, name)
+        tv.tabs.setCurrentIndex(0)  # the runs table, with the finished run selected
+        settle(app, 0.3)
+        save(window, "03-training-runs")
+        best = max(tv.runs_table.runs.runs, key=lambda r: r.metrics.get("accuracy", 0))
+        diagnosis_shots(app, window, data, args, best.path, training=True)
 
     # Diagnosis without any model (a fresh library)
     window.set_language("en")
     shutil.rmtree(data / "models", ignore_errors=True)
+    diag = window.diagnosis_view
     diag.clear()
+    diag._extra_models.clear()
+    diag.model_combo.clear()
     diag.refresh_models()
     settle(app, 0.3)
     save(window, "08-diagnosis-no-model")
     window.close()
     shutil.rmtree(data, ignore_errors=True)
+
+
+def select(app, diag, row: int, heatmap: bool) -> None:
+    """Select a source row of the results table, with the heatmap overlay on or off, and wait for the picture."""
+    diag.heatmap_check.setChecked(heatmap)
+    proxy_row = diag.proxy.proxy_row_of(row)
+    diag.table.selectRow(proxy_row)
+    diag.table.scrollTo(diag.proxy.index(proxy_row, 0))
+    wait(app, lambda: diag.image.image() is not None and (diag.heatmap_shown() or not heatmap), 120,
+         "the selected image" + (" and its heatmap" if heatmap else ""))
+    settle(app, 0.3)
+
+
+def write_dicom(path: Path, rgb) -> Path | None:
+    """An uncompressed Ophthalmic Photography DICOM file of an RGB picture (None without pydicom)."""
+    try:
+        from pydicom.dataset import Dataset, FileMetaDataset
+        from pydicom.uid import ExplicitVRLittleEndian, OphthalmicPhotography8BitImageStorage, generate_uid
+    except ImportError:
+        return None
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = OphthalmicPhotography8BitImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = OphthalmicPhotography8BitImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality, ds.Manufacturer, ds.ManufacturerModelName = "OP", "Example Optics", "FundusCam 3000"
+    ds.ImageLaterality, ds.AcquisitionDateTime, ds.HorizontalFieldOfView = "L", "20240315103000", 45
+    ds.PatientName, ds.PatientID = "Doe^Jane", "P-123456"  # in the file, never shown
+    h, w = rgb.shape[:2]
+    ds.Rows, ds.Columns, ds.SamplesPerPixel = h, w, 3
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PlanarConfiguration, ds.PhotometricInterpretation = 0, "RGB"
+    ds.PixelData = rgb.tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def diagnosis_shots(app, window, data: Path, args, model_dir: Path, training: bool) -> None:
+    """04 results, 09 heatmap, 10 a batch streaming in, 12 a DICOM file; 07 and 11 the same in Chinese."""
+    import cv2
+    import numpy as np
+    from PySide6.QtCore import Qt
+
+    from gui.main_window import DATASET, DIAGNOSIS, TRAINING
+
+    window.use_model(str(model_dir))
+    broken = data / "not-an-image.jpg"
+    broken.write_bytes(b"truncated \xff\xd8 garbage")
+    folder = Path(args.palm) / "PALM-Validation400"
+    val = sorted(folder.glob("*.jpg"))[:14]
+    diag = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    diag.set_filter("all")
+    diag.diagnose([*val, broken])
+    wait(app, lambda: not diag.busy and diag.results.rowCount() == len(val) + 1, 300, "diagnosis")
+    pm_rows = [i for i, r in enumerate(diag.results.rows) if r.pred.pm]
+    first_pm = pm_rows[0] if pm_rows else 0
+    select(app, diag, first_pm, heatmap=False)
+    save(window, "04-diagnosis")
+    diag.opacity.setValue(45)
+    select(app, diag, first_pm, heatmap=True)
+    save(window, "09-diagnosis-heatmap")
+
+    # A batch: the 201 validation images, a far too dark photograph and an unreadable file, caught mid-way
+    diag.clear()
+    extra = data / "batch-extra"
+    extra.mkdir()
+    dark = cv2.imread(str(val[1]))
+    cv2.imwrite(str(extra / "too-dark.jpg"), (dark * 0.04).astype(np.uint8))
+    (extra / "damaged.jpg").write_bytes(b"\xff\xd8\xff\xe0 cut off")
+    diag.heatmap_check.setChecked(False)
+    diag.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    diag.diagnose([folder, extra])
+    wait(app, lambda: diag.results.rowCount() >= 90 and diag._rate > 0, 600, "the batch to get going")
+    diag.table.selectRow(0)
+    diag.table.scrollToTop()
+    wait(app, lambda: diag.image.image() is not None, 30, "the selected image")
+    settle(app, 0.2)
+    save(window, "10-batch-table")
+    wait(app, lambda: not diag.busy, 900, "the batch")
+    diag.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+
+    # A DICOM file (made from a validation image): the patient-free metadata under the verdict
+    rgb = cv2.cvtColor(cv2.imread(str(val[3])), cv2.COLOR_BGR2RGB)
+    dcm = write_dicom(data / "OP-left-eye.dcm", np.ascontiguousarray(rgb))
+    if dcm is not None:
+        diag.clear()
+        diag.diagnose([*val[:6], dcm])
+        wait(app, lambda: not diag.busy and diag.results.rowCount() == 7, 300, "the DICOM file")
+        select(app, diag, 6, heatmap=True)
+        wait(app, lambda: "Example Optics" in diag.dicom_box.text(), 30, "the DICOM metadata")
+        settle(app, 0.3)
+        save(window, "12-diagnosis-dicom")
+
+    # The same views in Simplified Chinese
+    diag.clear()
+    diag.diagnose([*val, broken])
+    wait(app, lambda: not diag.busy and diag.results.rowCount() == len(val) + 1, 300, "diagnosis")
+    window.set_language("zh_CN")
+    pages = ((DATASET, "05-zh-dataset"), (TRAINING, "06-zh-training")) if training else ((DATASET, "05-zh-dataset"),)
+    for page, name in pages:
+        window.show_page(page)
+        settle(app, 0.5)
+        save(window, name)
+    window.show_page(DIAGNOSIS)
+    select(app, diag, first_pm, heatmap=False)
+    save(window, "07-zh-diagnosis")
+    select(app, diag, first_pm, heatmap=True)
+    save(window, "11-zh-diagnosis-heatmap")
+    diag.heatmap_check.setChecked(False)
 
 
 # ---------------------------------------------------------------- batch throughput of the Diagnosis view
@@ -325,7 +426,8 @@ def main() -> None:
     p.add_argument("--throughput", action="store_true",
                    help="time a batch in the Diagnosis view instead (needs --model; folder: --folder or the PALM "
                         "validation images)")
-    p.add_argument("--model", help="model folder for --throughput")
+    p.add_argument("--model", help="model folder for --throughput; for screenshots: skip training, take only the "
+                                   "Dataset and Diagnosis pictures with this model")
     p.add_argument("--folder", help="images for --throughput (default: PALM-Validation400 under --palm)")
     p.add_argument("--idle", type=float, default=15.0, help="seconds after the window shows before reading RSS")
     args = p.parse_args()

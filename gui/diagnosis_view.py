@@ -592,6 +592,7 @@ class DiagnosisView(QWidget):
                     self.proxy.index(0, 0),
                     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             self._update_filter_texts()
+            self._update_buttons()
         if self._rate_start is not None and self._done > self._rate_start[1]:
             elapsed = time.perf_counter() - self._rate_start[0]
             if elapsed > 0.5:
@@ -667,7 +668,7 @@ class DiagnosisView(QWidget):
         active = self.busy or self.exporting
         self.cancel_button.setVisible(active)
         self.cancel_button.setEnabled(active and not self._cancelling)
-        self.export_button.setEnabled(not active)
+        self.export_button.setEnabled(not active and self.proxy.rowCount() > 0)
         self.clear_button.setEnabled(not self.exporting)
         self.model_combo.setEnabled(self.model_combo.count() > 0 and not active)
         self.open_model_button.setEnabled(not active)
@@ -689,6 +690,7 @@ class DiagnosisView(QWidget):
         self._update_buttons()
         self._show_detail()
         self._update_progress()
+        self.statusMessage.emit("")  # a message about the cleared results would be stale
 
     def cancel(self) -> None:
         """Stop the batch (or the export) after the images being processed; results so far stay."""
@@ -711,6 +713,7 @@ class DiagnosisView(QWidget):
         if not self.table.currentIndex().isValid() and self.proxy.rowCount():
             self.table.selectRow(0)
         self._update_filter_texts()
+        self._update_buttons()
         self._show_detail()
 
     def _update_filter_texts(self) -> None:
