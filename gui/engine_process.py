@@ -98,9 +98,14 @@ def heatmap_stream(predictor, paths, lock=None) -> Iterator[tuple[str, object, s
 def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
     """The child process: load the model, then answer requests until "quit" or the pipe closes."""
     try:
+        import signal
+
         from core.inference import Predictor
 
         predictor = Predictor(model_dir, batch_size=batch_size)
+        # Paddle's handler (installed by now) reports SIGTERM as a fatal error with a C++ trace; here it only means
+        # "the GUI is done with this model"
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     except Exception as exc:  # the parent shows it: "The model cannot be used: …"
         results.send(("failed", 0, str(exc)))
         return
