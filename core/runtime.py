@@ -15,10 +15,30 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 1) // max(1, local))
 
 
+def cpu_vendor() -> str:
+    """'AuthenticAMD', 'GenuineIntel', ... or '' where it cannot be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    ident = platform.processor()  # Windows: "AMD64 Family 25 Model 17 Stepping 1, AuthenticAMD"
+    return next((v for v in ("AuthenticAMD", "GenuineIntel") if v in ident), "")
+
+
 def configure_threads() -> None:
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(default_threads()))
+    threads = os.environ.setdefault("OMP_NUM_THREADS", str(default_threads()))
+    os.environ.setdefault("MKL_NUM_THREADS", threads)  # MKL runs the convolutions; it follows OMP_NUM_THREADS
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep Paddle's C++ info logs off the terminal
+    if cpu_vendor() == "AuthenticAMD":
+        # Paddle's dygraph convolutions are MKL GEMMs (MKL 2019), and MKL picks its slow generic code path on
+        # non-Intel CPUs; this switch selects the AVX2 path: 2.2x faster ResNet-50 training on an AMD EPYC
+        # (docs/performance.md). MKL reads it on its first call, so it must be set before any Paddle op runs.
+        os.environ.setdefault("MKL_DEBUG_CPU_TYPE", "5")
 
 
 def gpu_available() -> bool:
