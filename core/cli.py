@@ -34,7 +34,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
+    from .choices import DEPTHS, OPTIMIZERS, PRECISIONS, SCHEDULES, VARIANTS
 
     p = _Parser(
         prog="pmscreen",
@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--optimizer", default="momentum", choices=OPTIMIZERS)
     t.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
     t.add_argument("--momentum", type=float, default=0.9)
-    t.add_argument("--weight-decay", type=float, default=0.0, help="not applied to BN parameters and biases")
+    t.add_argument("--weight-decay", type=float, default=0.0,
+                   help="not applied to BN parameters and biases unless --decay-bn")
+    t.add_argument("--decay-bn", action="store_true", help="apply weight decay to BN parameters and biases too")
     t.add_argument("--schedule", default="constant", choices=SCHEDULES)
     t.add_argument("--warmup-epochs", type=float, default=0.0, help="linear warm-up length")
     t.add_argument("--label-smoothing", type=float, default=0.0)
@@ -167,6 +169,10 @@ def _model_args(p):
     p.add_argument("--model", help="model folder (default: the bundled screening model)")
     p.add_argument("--batch-size", type=_positive_int, default=50)
     p.add_argument("--device", default="auto", help="auto, cpu or gpu[:N]")
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS,
+                   help="CPU inference precision: fp32 (default; the trained model's exact probabilities) or bf16 "
+                   "(about 2x faster on CPUs with AVX512-BF16/AMX, probabilities differ by up to a few hundredths; "
+                   "falls back to fp32 elsewhere)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,6 +230,7 @@ def _config_from_args(a):
         lr=a.lr,
         momentum=a.momentum,
         weight_decay=a.weight_decay,
+        decay_bn=a.decay_bn,
         schedule=a.schedule,
         warmup_epochs=a.warmup_epochs,
         label_smoothing=a.label_smoothing,
@@ -331,7 +338,7 @@ def cmd_evaluate(a, argv) -> int:
     from .validate import summary, validate
 
     samples, problems = labelled_folder(a.images, a.labels)
-    predictor = Predictor(_model_dir(a), a.device, a.batch_size)
+    predictor = Predictor(_model_dir(a), a.device, a.batch_size, precision=a.precision)
     t0 = time.perf_counter()
     cache = ImageCache(samples)
     problems += cache.problems
@@ -381,7 +388,8 @@ def cmd_predict(a, argv) -> int:
     heat_dir = Path(a.heatmaps) if a.heatmaps else None
     if heat_dir is not None:
         heat_dir.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor(_model_dir(a), a.device, a.batch_size, quality_gate=a.quality_gate)
+    predictor = Predictor(_model_dir(a), a.device, a.batch_size, quality_gate=a.quality_gate,
+                          precision=a.precision)
     report = audit = None
     if report_path is not None:
         from .report import open_report

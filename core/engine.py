@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ._paddle import paddle
+from .choices import PRECISIONS
 
 log = logging.getLogger(__name__)
 IMAGE_SHAPE = (3, 224, 224)
@@ -24,6 +25,7 @@ class DygraphEngine:
     """The loaded dygraph model itself: the reference and the fallback."""
 
     kind = "dygraph"
+    precision = "fp32"
 
     def __init__(self, model):
         self.model = model
@@ -38,14 +40,15 @@ class StaticEngine:
 
     kind = "paddle-inference"
 
-    def __init__(self, prefix: Path, device: str, threads: int):
+    def __init__(self, prefix: Path, device: str, threads: int, precision: str = "fp32"):
         from paddle import inference
 
         model_file = next((str(prefix) + s for s in (".json", ".pdmodel") if Path(str(prefix) + s).exists()), None)
         if model_file is None:
             raise FileNotFoundError(f"{prefix}: no exported program")
         config = inference.Config(model_file, str(prefix) + ".pdiparams")
-        configure(config, device, threads)
+        configure(config, device, threads, precision)
+        self.precision = precision if device == "cpu" else "fp32"
         self.predictor = inference.create_predictor(config)
         self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
         self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
@@ -59,8 +62,8 @@ class StaticEngine:
         return self._output.copy_to_cpu()
 
 
-def configure(config, device: str, threads: int) -> None:
-    """Set up a paddle.inference.Config for ``device`` ('cpu' or 'gpu:N')."""
+def configure(config, device: str, threads: int, precision: str = "fp32") -> None:
+    """Set up a paddle.inference.Config for ``device`` ('cpu' or 'gpu:N'); ``precision`` 'bf16' applies on CPU."""
     config.switch_ir_optim(True)
     config.disable_glog_info()
     if device.startswith("gpu"):
@@ -75,7 +78,19 @@ def configure(config, device: str, threads: int) -> None:
     else:
         config.disable_gpu()
         config.enable_mkldnn()
+        if precision == "bf16":
+            config.enable_mkldnn_bfloat16()
         config.set_cpu_math_library_num_threads(threads)
+
+
+def bf16_supported() -> bool:
+    """Whether this CPU computes bfloat16 natively (without it oneDNN emulates bf16, slower than fp32)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _has_tensorrt() -> bool:
@@ -125,12 +140,18 @@ def export(model, target: Path) -> Path:
     return target / "model"
 
 
-def create_engine(model, meta: dict, device: str = "cpu", kind: str = "auto", threads: int | None = None):
+def create_engine(model, meta: dict, device: str = "cpu", kind: str = "auto", threads: int | None = None,
+                  precision: str = "fp32"):
     """The fastest engine that works for ``model``: Paddle Inference (exported once, cached), else dygraph."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if kind == "dygraph":
         return DygraphEngine(model)
     if kind not in ("auto", "paddle-inference"):
         raise ValueError(f"engine must be auto, paddle-inference or dygraph, got {kind!r}")
+    if precision == "bf16" and not (device == "cpu" and bf16_supported()):
+        log.warning("bf16 inference needs a CPU with AVX512-BF16 or AMX; using fp32")
+        precision = "fp32"
     digest = (meta.get("weights") or {}).get("sha256")
     threads = threads or int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
     try:
@@ -140,7 +161,7 @@ def create_engine(model, meta: dict, device: str = "cpu", kind: str = "auto", th
         prefix = target / "model"
         if not target.is_dir():
             prefix = export(_clone(model), target)
-        return StaticEngine(prefix, device, threads)
+        return StaticEngine(prefix, device, threads, precision)
     except Exception as exc:  # any export/predictor failure: the dygraph model still gives the answer
         if kind == "paddle-inference":
             raise

@@ -87,14 +87,14 @@ class Predictor:
     """A loaded model folder ready to diagnose images."""
 
     def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16, engine: str = "auto",
-                 quality_gate: bool = True):
+                 quality_gate: bool = True, precision: str = "fp32"):
         from .engine import create_engine
         from .runtime import use_device
 
         self.model_dir = Path(model_dir)
         self.device = use_device(device)
         self.model, self.meta = load_model(self.model_dir)
-        self.engine = create_engine(self.model, self.meta, self.device, engine)
+        self.engine = create_engine(self.model, self.meta, self.device, engine, precision=precision)
         # Temperature scaling (fitted on validation images when a model is finalised) calibrates probabilities.
         self.temperature = float(self.meta.get("temperature", 1.0))
         if len(self.meta.get("class_names", [])) != 2:

@@ -8,7 +8,6 @@ from .choices import OPTIMIZERS, SCHEDULES
 nn = paddle.nn  # after core._paddle, which imports Paddle quietly
 
 
-
 def split_decay(model: nn.Layer) -> tuple[list, list]:
     """(weights that get weight decay, BN parameters and biases that do not)."""
     no_decay_ids = set()
@@ -35,10 +34,13 @@ def build_schedule(schedule: str, lr: float, total_steps: int, warmup_steps: int
     return paddle.optimizer.lr.LinearWarmup(main, warmup_steps, start_lr=0.0, end_lr=lr)
 
 
-def build_optimizer(name: str, model: nn.Layer, schedule, weight_decay: float, momentum: float = 0.9):
+def build_optimizer(name: str, model: nn.Layer, schedule, weight_decay: float, momentum: float = 0.9,
+                    decay_bn: bool = False):
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
     decay, no_decay = split_decay(model)
+    if decay_bn:  # plain weight decay on everything, for comparison with the refinement
+        decay, no_decay = decay + no_decay, []
     if name == "momentum":
         groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
         return paddle.optimizer.Momentum(learning_rate=schedule, momentum=momentum, parameters=groups)

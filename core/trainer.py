@@ -64,6 +64,7 @@ class TrainConfig:
     lr: float = 1e-4
     momentum: float = 0.9
     weight_decay: float = 0.0
+    decay_bn: bool = False  # also decay BN parameters and biases (off: the Bag-of-Tricks refinement)
     schedule: str = "constant"
     warmup_epochs: float = 0.0
     label_smoothing: float = 0.0
@@ -194,7 +195,7 @@ class Trainer:
                              **cfg.tweaks)
         steps = dist.steps_per_epoch(len(train_cache), cfg.batch_size, world)
         schedule = build_schedule(cfg.schedule, cfg.lr, steps * cfg.epochs, round(cfg.warmup_epochs * steps))
-        opt = build_optimizer(cfg.optimizer, model, schedule, cfg.weight_decay, cfg.momentum)
+        opt = build_optimizer(cfg.optimizer, model, schedule, cfg.weight_decay, cfg.momentum, cfg.decay_bn)
         first_epoch, history = 1, []
         if state:
             first_epoch, history = self._restore(state, model, opt)

@@ -136,3 +136,12 @@ def test_two_process_data_parallel_training(tmp_path):
     from core.modelio import load_model
 
     load_model(tmp_path / "run")
+
+
+def test_train_options_reach_the_recipe():
+    from core.cli import _config_from_args, build_parser
+
+    argv = ["train", "--data", "d", "--out", "o", "--decay-bn", "--label-smoothing", "0.1", "--mixup", "0.2"]
+    config = _config_from_args(build_parser().parse_args(argv))
+    assert (config.decay_bn, config.label_smoothing, config.mixup) == (True, 0.1, 0.2)
+    assert _config_from_args(build_parser().parse_args(argv[:5])).decay_bn is False

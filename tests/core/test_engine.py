@@ -95,3 +95,28 @@ def test_gpu_configuration_is_built_without_a_gpu(monkeypatch):
 def test_unknown_engine_name(model_dir):
     with pytest.raises(ValueError, match="dygraph"):
         create_engine(None, {}, "cpu", kind="onnx")
+
+
+def test_bf16_engine_is_close_and_falls_back_where_unsupported(model_dir, monkeypatch, caplog):
+    import core.engine as engine
+
+    ref = Predictor(model_dir, device="cpu", engine="dygraph")
+    px = _pixels(6)
+    if engine.bf16_supported():
+        fast = Predictor(model_dir, device="cpu", precision="bf16")
+        assert fast.engine.precision == "bf16"
+        diff = np.abs(fast.probabilities(px) - ref.probabilities(px))
+        assert diff.max() < 0.05  # bf16 keeps ~3 significant digits: close, not equal
+    monkeypatch.setattr(engine, "bf16_supported", lambda: False)
+    plain = Predictor(model_dir, device="cpu", precision="bf16")
+    assert plain.engine.precision == "fp32" and "AVX512-BF16" in caplog.text
+    np.testing.assert_allclose(plain.probabilities(px), ref.probabilities(px), rtol=0, atol=1e-4)
+    with pytest.raises(ValueError, match="fp32"):
+        create_engine(None, {}, "cpu", precision="fp16")
+
+
+def test_bf16_configuration_only_on_cpu():
+    cpu, gpu = _RecordingConfig(), _RecordingConfig()
+    configure(cpu, "cpu", 2, "bf16")
+    configure(gpu, "gpu:0", 2, "bf16")
+    assert "enable_mkldnn_bfloat16" in cpu.calls and "enable_mkldnn_bfloat16" not in gpu.calls

@@ -17,17 +17,22 @@ def test_no_weight_decay_on_batchnorm_and_bias():
 
 
 @pytest.mark.parametrize("name", ["momentum", "adamw"])
-def test_decay_is_applied_only_where_it_should(name):
+@pytest.mark.parametrize("decay_bn", [False, True])
+def test_decay_is_applied_only_where_it_should(name, decay_bn):
     model = build_resnet(18, "O")
     decay, no_decay = split_decay(model)
+    bn_beta = next(p for p in no_decay if p.numpy().any())  # a nonzero one shows decay (BN gammas start at 1)
     sched = build_schedule("constant", 0.1, 10)
-    opt = build_optimizer(name, model, sched, weight_decay=0.5)
-    before = [p.numpy().copy() for p in (decay[0], no_decay[0])]
+    opt = build_optimizer(name, model, sched, weight_decay=0.5, decay_bn=decay_bn)
+    before = [p.numpy().copy() for p in (decay[0], bn_beta)]
     (model(paddle.randn([2, 3, 32, 32])).sum() * 0).backward()  # all gradients exactly zero
     opt.step()
-    after = [p.numpy() for p in (decay[0], no_decay[0])]
+    after = [p.numpy() for p in (decay[0], bn_beta)]
     assert not np.allclose(before[0], after[0])  # decayed toward zero
-    np.testing.assert_array_equal(before[1], after[1])
+    if decay_bn:  # the ablation of the refinement: BN parameters and biases decay too
+        assert np.abs(after[1]).sum() < np.abs(before[1]).sum()
+    else:
+        np.testing.assert_array_equal(before[1], after[1])
 
 
 def test_cosine_with_warmup_shape():
