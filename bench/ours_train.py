@@ -2,7 +2,7 @@
 lr 1e-4, no augmentation, one epoch over PALM-Training400 through core.trainer.Trainer (decode-once cache,
 prefetching thread, both cores), then its batched validation on the 201 validation images.
 
-    OMP_NUM_THREADS=2 python bench/ours_train.py --root ../shared/palm [--mkldnn] [--limit 400]
+    python bench/ours_train.py --root ../shared/palm [--limit 400]
 Prints one JSON line: decode seconds, training images/s (after the first 2 batches), epoch seconds, validation
 images/s.
 """
@@ -24,10 +24,7 @@ def main():
     p.add_argument("--variant", default="O")
     p.add_argument("--batch-size", type=int, default=10)
     p.add_argument("--limit", type=int, default=None)
-    p.add_argument("--mkldnn", action="store_true", help="oneDNN kernels in dygraph (FLAGS_use_mkldnn)")
     a = p.parse_args()
-    if a.mkldnn:
-        os.environ["FLAGS_use_mkldnn"] = "1"
     from core.events import BatchEnd, DataReady, EpochEnd, Log
     from core.trainer import TrainConfig, Trainer
 
@@ -56,8 +53,9 @@ def main():
     train_ips = images / (tn - t2)
     train_seconds = batches[-1][0] - marks["decoded"]
     val_seconds = marks["epoch_end"] - batches[-1][0]
-    print(json.dumps({"name": "ours" + (" + oneDNN" if a.mkldnn else ""),
+    print(json.dumps({"name": "ours",
                       "threads": int(os.environ.get("OMP_NUM_THREADS", "1")), "batch": a.batch_size,
+                      "mkl_avx2": "MKL_DEBUG_CPU_TYPE" in os.environ,
                       "decode_seconds": marks["decoded"] - marks["decode_start"],
                       "train_images_per_s": train_ips, "train_seconds_per_epoch": train_seconds,
                       "train_images": steps * a.batch_size, "eval_images_per_s": marks["n_val"] / val_seconds}))

@@ -1,7 +1,8 @@
 """Images/s of the ResNet training step alone, one configuration per process (thread settings are per process).
 
-    python bench/train_step.py --depth 50 --variant O --batch-size 10 [--mkldnn] [--to-static] [--steps 6]
-Run with OMP_NUM_THREADS set: Paddle fixes its thread count at import.
+    python bench/train_step.py --depth 50 --variant O --batch-size 10 [--mkl-generic] [--mkldnn] [--to-static]
+Run with OMP_NUM_THREADS set: Paddle fixes its thread count at import. --mkl-generic leaves MKL on its own code
+path choice (core.runtime selects MKL's AVX2 path on AMD CPUs).
 """
 
 import argparse
@@ -18,14 +19,17 @@ def main():
     p.add_argument("--variant", default="O")
     p.add_argument("--batch-size", type=int, default=10)
     p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--mkl-generic", action="store_true", help="do not select MKL's AVX2 path on AMD CPUs")
     p.add_argument("--mkldnn", action="store_true")
     p.add_argument("--to-static", action="store_true")
-    p.add_argument("--nhwc", action="store_true")
     a = p.parse_args()
     if a.mkldnn:
         os.environ["FLAGS_use_mkldnn"] = "1"
     from core._paddle import paddle
     from core.models import build_resnet
+
+    if a.mkl_generic:  # MKL reads this on its first call, which is still to come
+        os.environ.pop("MKL_DEBUG_CPU_TYPE", None)
 
     paddle.seed(0)
     model = build_resnet(a.depth, a.variant)
@@ -52,6 +56,7 @@ def main():
         float(step(x, y))
         times.append(time.perf_counter() - t)
     print(json.dumps({"threads": int(os.environ.get("OMP_NUM_THREADS", 1)), "mkldnn": a.mkldnn,
+                      "mkl_avx2": "MKL_DEBUG_CPU_TYPE" in os.environ,
                       "to_static": a.to_static, "batch": a.batch_size,
                       "images_per_s": a.batch_size / float(np.median(times))}))
 

@@ -3,7 +3,8 @@
 What the tutorial does, and this script too: list the training folder, shuffle, read every image with
 cv2.imread *every epoch*, resize to 224, BGR -> CHW float in [-1, 1], batches of 10, Momentum(lr 1e-4, 0.9),
 cross-entropy, loss.backward(), step; validation re-reads the xlsx and every image each time, batches of 50,
-model.eval() without no_grad. Paddle's default thread count (OMP_NUM_THREADS=1, set by Paddle on import).
+model.eval() without no_grad. Paddle's defaults: OMP_NUM_THREADS=1 (set by Paddle on import, MKL follows it) and
+MKL's own choice of code path; importing our model code must not change them, so the environment is put back.
 The network is our ResNet-50-O (the tutorial's own listing has 40.1 M parameters instead of 25.56 M because
 of unused projections; using the correct network compares the loops, not the defects).
 
@@ -17,7 +18,8 @@ import os
 import sys
 import time
 
-os.environ.pop("OMP_NUM_THREADS", None)  # the tutorial leaves it unset: Paddle then uses 1 thread
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE"):  # the tutorial sets none of them
+    os.environ.pop(_var, None)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import cv2  # noqa: E402
@@ -25,6 +27,12 @@ import numpy as np  # noqa: E402
 import openpyxl  # noqa: E402
 import paddle  # noqa: E402  (imported directly, as the tutorial does, so Paddle picks its defaults)
 import paddle.nn as nn  # noqa: E402
+
+_paddle_env = dict(os.environ)
+from core.models import build_resnet  # noqa: E402  (core sets thread and MKL variables: undo that below)
+
+os.environ.clear()
+os.environ.update(_paddle_env)
 
 
 def transform_img(img):
@@ -74,8 +82,6 @@ def main():
     p.add_argument("--val-images", type=int, default=100)
     p.add_argument("--depth", type=int, default=50)
     a = p.parse_args()
-    from core.models import build_resnet
-
     paddle.set_device("cpu")
     paddle.seed(0)
     np.random.seed(0)
