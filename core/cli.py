@@ -34,7 +34,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import DEPTHS, OPTIMIZERS, PRECISIONS, SCHEDULES, VARIANTS
+    from .choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
 
     p = _Parser(
         prog="pmscreen",
@@ -161,11 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "non-zero with the reason.")
     s.add_argument("--model", help="model folder (default: the bundled screening model)")
 
-    sub.add_parser("gui", help="start the desktop application")
+    # Listed for the help text only: main() hands "gui ..." to the application's own parser.
+    sub.add_parser("gui", help="start the desktop application (pmscreen gui --help for its options)")
     return p
 
 
 def _model_args(p):
+    from .choices import PRECISIONS
+
     p.add_argument("--model", help="model folder (default: the bundled screening model)")
     p.add_argument("--batch-size", type=_positive_int, default=50)
     p.add_argument("--device", default="auto", help="auto, cpu or gpu[:N]")
@@ -177,13 +180,17 @@ def _model_args(p):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["gui"]:
+        from gui.app import main as gui_main
+
+        return gui_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.version:
         from . import __version__
 
         print(f"pmscreen {__version__}")
         return EXIT_OK
-    if args.command in (None, "gui"):
+    if args.command is None:
         from gui.app import main as gui_main
 
         return gui_main([])

@@ -145,3 +145,23 @@ def test_train_options_reach_the_recipe():
     config = _config_from_args(build_parser().parse_args(argv))
     assert (config.decay_bn, config.label_smoothing, config.mixup) == (True, 0.1, 0.2)
     assert _config_from_args(build_parser().parse_args(argv[:5])).decay_bn is False
+
+
+def test_gui_command_passes_its_options_to_the_application(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["gui", "--help"])
+    assert exc.value.code == 0 and "--lang" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["gui", "--lang", "xx"])
+    assert exc.value.code == 2 and "zh_CN" in capsys.readouterr().err
+
+
+def test_precision_option(trained, capsys):
+    root, model = trained
+    val = root / "PALM-Validation400"
+    labels = next(root.rglob("*.xlsx"))
+    for precision in ("fp32", "bf16"):
+        assert main(["evaluate", "--model", str(model), "--images", str(val), "--labels", str(labels), "--json",
+                     "--precision", precision]) == 0
+    fp32, bf16 = (json.loads(line) for line in capsys.readouterr().out.strip().splitlines())
+    assert fp32["n"] == bf16["n"] and abs(fp32["auc"] - bf16["auc"]) < 0.1
