@@ -1,9 +1,13 @@
-"""Markdown table of trained runs (their model.json): the O/B/C/D study rows of docs/results.md.
+"""Markdown table of trained runs (their model.json): the O/B/C/D study and ablation rows of docs/results.md.
 
     python bench/study_table.py RUN_DIR [RUN_DIR ...]
+
+Metrics are those of each run's best epoch (by its --best-metric) at threshold 0.5. "to AUC 0.99" is the first
+epoch whose validation AUC reached 0.99 and the training seconds summed up to it.
 """
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -11,14 +15,19 @@ from pathlib import Path
 def row(folder: Path) -> str:
     meta = json.loads((folder / "model.json").read_text())
     t, m, hist = meta["training"], meta["metrics"], meta.get("history", [])
-    hours = sum(h["seconds"] for h in hist) / 3600
-    return (f"| {meta['name']} | {t['epochs']} ({len(hist)} run) | {meta['best_epoch']} | {100 * m['accuracy']:.2f} % "
-            f"| {m['auc']:.4f} | {m['sensitivity']:.3f} | {m['specificity']:.3f} | {hours:.2f} h |")
+    seconds = [h["seconds"] for h in hist]
+    first = next((i for i, h in enumerate(hist) if h["auc"] >= 0.99), None)
+    reach = "not reached" if first is None else f"epoch {first + 1}, {sum(seconds[:first + 1]) / 60:.0f} min"
+    last = hist[-1]["auc"] if hist else float("nan")
+    return (f"| {folder.name} | {t['epochs']} ({len(hist)} done) | {meta['best_epoch']} | {100 * m['accuracy']:.2f} % "
+            f"| {m['auc']:.4f} | {m['sensitivity']:.3f} | {m['specificity']:.3f} | {last:.4f} | {reach} "
+            f"| {statistics.median(seconds):.0f} s | {sum(seconds) / 60:.0f} min |")
 
 
 def main(argv):
-    print("| model | epochs (done) | best epoch | val accuracy | val AUC | sensitivity | specificity | train time |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| run | epochs (done) | best epoch | accuracy | AUC | sensitivity | specificity | last-epoch AUC "
+          "| to AUC 0.99 | median epoch | train time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for d in argv:
         print(row(Path(d)))
 
