@@ -1,0 +1,59 @@
+"""Is one model measurably better than another on the same validation images? Paired bootstrap of the AUC
+difference, from the per-image probabilities each run saved in its validation.json (best epoch).
+
+    python bench/compare_auc.py --labels PM_Label_and_Fovea_Location.xlsx RUN_A RUN_B [RUN_C ...]
+
+For every run after the first, prints AUC(run) - AUC(first) with its 95 % interval (2,000 resamples of the
+images, the same resample for both models). An interval that contains 0 means "not measurably different".
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from core.datasets import read_label_file  # noqa: E402
+from core.metrics import roc_auc  # noqa: E402
+
+
+def probabilities(run: Path, names: list[str]) -> np.ndarray:
+    saved = json.loads((run / "validation.json").read_text())
+    by_name = dict(zip(saved["files"], saved["probabilities"]))
+    return np.array([by_name[n] for n in names])
+
+
+def paired_auc_difference(y, p_ref, p_new, n: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n):
+        ix = rng.integers(0, len(y), len(y))
+        if y[ix].min() == y[ix].max():
+            continue
+        diffs.append(roc_auc(y[ix], p_new[ix]) - roc_auc(y[ix], p_ref[ix]))
+    return roc_auc(y, p_new) - roc_auc(y, p_ref), *np.percentile(diffs, [2.5, 97.5])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--labels", required=True)
+    p.add_argument("runs", nargs="+", type=Path)
+    a = p.parse_args()
+    table, _ = read_label_file(Path(a.labels))
+    names = sorted(set.intersection(*(set(json.loads((r / "validation.json").read_text())["files"]) for r in a.runs)))
+    y = np.array([int(table[n]) for n in names])
+    ref = probabilities(a.runs[0], names)
+    print(f"{len(names)} images; reference {a.runs[0].name}: AUC {roc_auc(y, ref):.4f}")
+    for run in a.runs[1:]:
+        d, lo, hi = paired_auc_difference(y, ref, probabilities(run, names))
+        verdict = "not measurably different" if lo <= 0 <= hi else ("better" if lo > 0 else "worse")
+        print(f"{run.name}: AUC {roc_auc(y, probabilities(run, names)):.4f}, difference {d:+.4f} "
+              f"[{lo:+.4f}, {hi:+.4f}] -> {verdict}")
+
+
+if __name__ == "__main__":
+    main()
