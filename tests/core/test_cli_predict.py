@@ -96,7 +96,7 @@ def test_predict_without_the_gate_and_text_output(model_dir, folder, capsys):
 
 def test_predict_reads_dicom(model_dir, tmp_path, capsys):
     pytest.importorskip("pydicom")
-    from tests.core.test_dicom import write_op_dicom
+    from tests.synthetic import write_op_dicom
 
     d = tmp_path / "dicom"
     d.mkdir()

@@ -5,67 +5,11 @@ import numpy as np
 import pytest
 
 from core.imageio import ImageError, is_image_file, read_image
-from tests.synthetic import fundus_image
+from tests.synthetic import PATIENT, fundus_image, write_op_dicom
 
 pydicom = pytest.importorskip("pydicom")
 
 from core import dicom  # noqa: E402
-
-PATIENT = {"PatientName": "Doe^Jane", "PatientID": "P-123456", "PatientBirthDate": "19700101",
-           "PatientSex": "F", "AccessionNumber": "ACC-9", "StudyID": "S-77", "InstitutionName": "Eye Clinic"}
-
-
-def write_op_dicom(path, rgb, syntax="native", frames=1):
-    """A small Ophthalmic Photography DICOM file like a fundus camera's, patient data included."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.encaps import encapsulate
-    from pydicom.uid import (
-        ExplicitVRLittleEndian,
-        JPEG2000Lossless,
-        JPEGBaseline8Bit,
-        OphthalmicPhotography8BitImageStorage,
-        generate_uid,
-    )
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = OphthalmicPhotography8BitImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = OphthalmicPhotography8BitImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.Modality = "OP"
-    ds.Manufacturer = "Acme Optics"
-    ds.ManufacturerModelName = "FundusCam 3000"
-    ds.ImageLaterality = "R"
-    ds.AcquisitionDateTime = "20240315103000"
-    ds.HorizontalFieldOfView = 45
-    for key, value in PATIENT.items():
-        setattr(ds, key, value)
-    h, w = rgb.shape[:2]
-    ds.Rows, ds.Columns, ds.SamplesPerPixel = h, w, 3
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-    ds.PlanarConfiguration = 0
-    if frames > 1:
-        ds.NumberOfFrames = frames
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    if syntax == "native":
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.PhotometricInterpretation = "RGB"
-        ds.PixelData = np.concatenate([rgb] * frames).tobytes()
-    else:
-        ext, uid, photometric = {"jpeg": (".jpg", JPEGBaseline8Bit, "YBR_FULL_422"),
-                                 "jpeg2000": (".jp2", JPEG2000Lossless, "RGB")}[syntax]
-        meta.TransferSyntaxUID = uid
-        ds.PhotometricInterpretation = photometric
-        ok, buf = cv2.imencode(ext, bgr)
-        assert ok
-        if syntax == "jpeg2000":  # DICOM holds the bare codestream, not the JP2 box structure
-            data = buf.tobytes()
-            buf = np.frombuffer(data[data.index(b"\xff\x4f\xff\x51"):], np.uint8)
-        ds.PixelData = encapsulate([buf.tobytes()] * frames)
-    ds.save_as(path, enforce_file_format=True)
-    return path
 
 
 def _assert_no_patient_data(meta: dict):

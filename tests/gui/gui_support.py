@@ -110,39 +110,3 @@ def drop(widget, paths):
 def wait_done(qtbot, view, n, timeout=60000):
     """Until the Diagnosis view holds ``n`` results and its worker has ended."""
     qtbot.waitUntil(lambda: view.results.rowCount() == n and not view.busy, timeout=timeout)
-
-
-PATIENT = {"PatientName": "Doe^Jane", "PatientID": "P-123456", "PatientBirthDate": "19700101", "PatientSex": "F"}
-
-
-def write_op_dicom(path: Path, bgr: np.ndarray) -> Path:
-    """A small uncompressed Ophthalmic Photography DICOM file like a fundus camera's, patient data included."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, OphthalmicPhotography8BitImageStorage, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = OphthalmicPhotography8BitImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = OphthalmicPhotography8BitImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.Modality = "OP"
-    ds.Manufacturer = "Acme Optics"
-    ds.ManufacturerModelName = "FundusCam 3000"
-    ds.ImageLaterality = "R"
-    ds.AcquisitionDateTime = "20240315103000"
-    ds.HorizontalFieldOfView = 45
-    for key, value in PATIENT.items():
-        setattr(ds, key, value)
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    h, w = rgb.shape[:2]
-    ds.Rows, ds.Columns, ds.SamplesPerPixel = h, w, 3
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-    ds.PlanarConfiguration = 0
-    ds.PhotometricInterpretation = "RGB"
-    ds.PixelData = np.ascontiguousarray(rgb).tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return path

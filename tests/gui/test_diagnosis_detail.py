@@ -3,10 +3,12 @@ cached), the quality verdict, and a DICOM file's patient-free metadata."""
 
 import threading
 
+import cv2
 import pytest
-from gui_support import PATIENT, fundus, wait_done, write_op_dicom
+from gui_support import fundus, wait_done
 
 from gui import settings
+from tests.synthetic import PATIENT, write_op_dicom
 
 
 def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, window, images, monkeypatch):
@@ -74,7 +76,7 @@ def test_a_dicom_file_is_diagnosed_and_shows_patient_free_metadata(qtbot, librar
     pytest.importorskip("pydicom")
     view = window.diagnosis_view
     window.show_page(2)
-    dcm = write_op_dicom(tmp_path / "dicom" / "eye.dcm", fundus(5, True))
+    dcm = write_op_dicom(tmp_path / "dicom" / "eye.dcm", cv2.cvtColor(fundus(5, True), cv2.COLOR_BGR2RGB))
     assert view.diagnose([tmp_path / "dicom"])  # a folder: .dcm files are found like images
     wait_done(qtbot, view, 1)
     assert view.results.rows[0].pred.error is None and view.results.rows[0].pred.probability is not None
