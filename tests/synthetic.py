@@ -167,3 +167,19 @@ def write_op_dicom(path: Path, rgb: np.ndarray, syntax: str = "native", frames: 
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
     return path
+
+
+def save_tiny_model(folder: Path, seed: int = 0, name: str = "tiny", model=None, **meta) -> Path:
+    """A model folder holding an untrained ResNet-18-D (seeded), or ``model``, with the metadata inference needs."""
+    from core._paddle import paddle
+    from core.modelio import save_model
+    from core.models import build_resnet
+    from core.preprocess import PREPROCESSING
+
+    if model is None:
+        paddle.seed(seed)
+        model = build_resnet(18, "D")
+    model.eval()
+    save_model(folder, model, {"name": name, "architecture": model.config.to_dict(), "class_names": ["non-PM", "PM"],
+                               "preprocessing": PREPROCESSING, "threshold": 0.5, **meta})
+    return folder

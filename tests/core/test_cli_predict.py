@@ -10,23 +10,12 @@ import pytest
 
 from core.audit import read_entries
 from core.cli import main
-from core.modelio import save_model
-from core.preprocess import PREPROCESSING
-from tests.synthetic import fundus_image, write_rgb
+from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    from core._paddle import paddle
-    from core.models import build_resnet
-
-    paddle.seed(11)
-    model = build_resnet(18, "D")
-    model.eval()
-    folder = tmp_path_factory.mktemp("m") / "ResNet-18-D"
-    save_model(folder, model, {"name": "ResNet-18-D", "architecture": model.config.to_dict(),
-                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
-    return folder
+    return save_tiny_model(tmp_path_factory.mktemp("m") / "ResNet-18-D", seed=11, name="ResNet-18-D")
 
 
 @pytest.fixture(autouse=True)

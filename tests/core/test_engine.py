@@ -3,10 +3,9 @@ import pytest
 
 from core.engine import DygraphEngine, StaticEngine, cache_dir, configure, create_engine
 from core.inference import Predictor, softmax
-from core.modelio import save_model
 from core.models import build_resnet
-from core.preprocess import PREPROCESSING, to_input
-from tests.synthetic import fundus_image, write_rgb
+from core.preprocess import to_input
+from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +19,7 @@ def model_dir(tmp_path_factory):
     with paddle.no_grad():
         for _ in range(3):
             model(paddle.randn([4, 3, 64, 64]) * 2 + 0.5)
-    folder = tmp_path_factory.mktemp("m") / "model"
-    save_model(folder, model, {"name": "t", "architecture": model.config.to_dict(),
-                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
-    return folder
+    return save_tiny_model(tmp_path_factory.mktemp("m") / "model", name="t", model=model)
 
 
 def _pixels(n):

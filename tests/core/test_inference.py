@@ -6,23 +6,12 @@ import pytest
 
 import core.inference as inference
 from core.inference import UNGRADABLE, Predictor
-from core.modelio import save_model
-from core.preprocess import PREPROCESSING
-from tests.synthetic import full_size_fundus, fundus_image, write_rgb
+from tests.synthetic import full_size_fundus, fundus_image, save_tiny_model, write_rgb
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    from core._paddle import paddle
-    from core.models import build_resnet
-
-    paddle.seed(5)
-    model = build_resnet(18, "D")
-    model.eval()
-    folder = tmp_path_factory.mktemp("m") / "model"
-    save_model(folder, model, {"name": "tiny", "architecture": model.config.to_dict(),
-                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
-    return folder
+    return save_tiny_model(tmp_path_factory.mktemp("m") / "model", seed=5)
 
 
 @pytest.fixture(scope="module")

@@ -9,24 +9,15 @@ import pytest
 
 from core import bundled
 from core.cli import main
-from core.modelio import save_model
-from core.models import build_resnet
-from core.preprocess import PREPROCESSING
 from core.selftest import run_selftest, synthetic_fundus
+from tests.synthetic import save_tiny_model
 
 KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device", "gradcam", "child_process"}
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    from core._paddle import paddle
-
-    paddle.seed(5)
-    model = build_resnet(18, "D")
-    folder = tmp_path_factory.mktemp("selftest") / "tiny-model"
-    save_model(folder, model, {"name": "tiny selftest model", "architecture": model.config.to_dict(),
-                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
-    return folder
+    return save_tiny_model(tmp_path_factory.mktemp("selftest") / "tiny-model", seed=5, name="tiny selftest model")
 
 
 @pytest.fixture(scope="module")
