@@ -17,11 +17,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 
 
 def run(script: str, *args: str, env: dict | None = None) -> dict:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                                                                 "MKL_DEBUG_CPU_TYPE")}
+    from core.runtime import CPU_ENV_VARS  # each child starts from Paddle's defaults, plus ``env``
+
+    full_env = {k: v for k, v in os.environ.items() if k not in CPU_ENV_VARS}
     full_env.update(env or {})
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, str(HERE / script), *args], env=full_env, capture_output=True,

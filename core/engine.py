@@ -85,11 +85,9 @@ def configure(config, device: str, threads: int, precision: str = "fp32") -> Non
 
 def bf16_supported() -> bool:
     """Whether this CPU computes bfloat16 natively (without it oneDNN emulates bf16, slower than fp32)."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return False
+    from .runtime import cpuinfo_field
+
+    flags = (cpuinfo_field("flags") or "").split()
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 

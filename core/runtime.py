@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 
+# What configure_threads sets (when unset): benchmarks clear them to compare against Paddle's own defaults.
+CPU_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE")
+
 
 def default_threads() -> int:
     # Under the distributed launcher the cores are shared between the local processes.
@@ -15,15 +18,20 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 1) // max(1, local))
 
 
-def cpu_vendor() -> str:
-    """'AuthenticAMD', 'GenuineIntel', ... or '' where it cannot be read."""
+def cpuinfo_field(key: str) -> str | None:
+    """The first value of ``key`` in /proc/cpuinfo ('vendor_id', 'flags', ...); None without it (not Linux)."""
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("vendor_id"):
-                    return line.split(":", 1)[1].strip()
+            return next((line.split(":", 1)[1].strip() for line in f if line.split(":", 1)[0].strip() == key), None)
     except OSError:
-        pass
+        return None
+
+
+def cpu_vendor() -> str:
+    """'AuthenticAMD', 'GenuineIntel', ... or '' where it cannot be read."""
+    vendor = cpuinfo_field("vendor_id")
+    if vendor is not None:
+        return vendor
     import platform
 
     ident = platform.processor()  # Windows: "AMD64 Family 25 Model 17 Stepping 1, AuthenticAMD"

@@ -8,13 +8,13 @@ import core.runtime as rt
 
 
 def _configured_env(monkeypatch, vendor: str, **preset) -> dict:
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE"):
+    for var in rt.CPU_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     for var, value in preset.items():
         monkeypatch.setenv(var, value)
     monkeypatch.setattr(rt, "cpu_vendor", lambda: vendor)
     rt.configure_threads()
-    return {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE")}
+    return {v: os.environ.get(v) for v in rt.CPU_ENV_VARS}
 
 
 def test_threads_default_to_all_cores_and_mkl_follows_omp(monkeypatch):
