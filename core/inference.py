@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import ImageError, decode_file, is_image_file, read_bytes
+from .imageio import ImageError, decode_file, is_image_file, read_bytes, read_image
 from .loader import bounded_map
 from .modelio import ModelFileError, load_model
 from .preprocess import IMAGE_SIZE, resize, to_input
@@ -163,6 +163,11 @@ class Predictor:
                                  heatmap=cams.get(id(r)), preview=r.preview)
             else:
                 yield Prediction(r.path, quality=r.quality, sha256=r.sha256, preview=r.preview)
+
+
+def network_input(path: str | Path) -> np.ndarray:
+    """The 224 px network input of one file, decoded (reduced) the way ``Predictor.predict_files`` decodes it."""
+    return resize(read_image(path, DECODE_SIDE), IMAGE_SIZE)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -71,25 +71,23 @@ def stream(predictor, paths) -> Iterator[tuple[str, object]]:
 
 def heatmap_stream(predictor, paths, lock=None) -> Iterator[tuple[str, object, str | None]]:
     """(path, Grad-CAM map or None, problem) per file, computed in small batches."""
-    from core.imageio import ImageError, read_image
-    from core.inference import DECODE_SIDE
-    from core.preprocess import IMAGE_SIZE, resize
+    import contextlib
+
+    import numpy as np
+
+    from core.imageio import ImageError
+    from core.inference import network_input
 
     for start in range(0, len(paths), HEATMAP_BATCH):
         chunk, pixels = [], []
         for path in paths[start:start + HEATMAP_BATCH]:
             try:
-                pixels.append(resize(read_image(path, DECODE_SIDE), IMAGE_SIZE))
+                pixels.append(network_input(path))
                 chunk.append(path)
             except (ImageError, ValueError) as exc:
                 yield path, None, getattr(exc, "problem", str(exc))
         if chunk:
-            import numpy as np
-
-            if lock is not None:
-                with lock:
-                    cams = predictor.heatmaps(np.stack(pixels))
-            else:
+            with lock if lock is not None else contextlib.nullcontext():
                 cams = predictor.heatmaps(np.stack(pixels))
             for path, cam in zip(chunk, cams):
                 yield path, cam, None

@@ -46,15 +46,6 @@ def guard(predictor):
     return predictor
 
 
-def network_input(path: str) -> np.ndarray:
-    """The 224 px network input of a file, decoded the way ``Predictor.predict_files`` decodes it."""
-    from core.imageio import read_image
-    from core.inference import DECODE_SIDE
-    from core.preprocess import IMAGE_SIZE, resize
-
-    return resize(read_image(path, DECODE_SIDE), IMAGE_SIZE)
-
-
 class HeatmapService(QObject):
     """Grad-CAM maps of single images on a worker thread; an LRU cache keyed by (model folder, file)."""
 
@@ -155,6 +146,7 @@ class HeatmapService(QObject):
     # ---------------------------------------------------------------- worker thread
     def _work(self) -> None:
         from core.imageio import ImageError
+        from core.inference import network_input
 
         while True:
             with self._lock:
