@@ -34,9 +34,10 @@ def _pictures(job, rows, heatmaps: HeatmapService, engine):
     (from the cache, else computed by ``engine`` — the child process of the batch — or in this process)."""
     from core.imageio import ImageError, read_image
     from core.inference import DECODE_SIDE, PREVIEW_SIDE
+    from core.preprocess import IMAGE_SIZE, resize
     from core.quality import normalise
 
-    out, missing = [], []
+    out, missing = [], {}  # missing: path -> decoded image, for judged rows without a cached map
     for row in rows:
         pred = row.pred
         preview = None
@@ -48,19 +49,17 @@ def _pictures(job, rows, heatmaps: HeatmapService, engine):
             if rgb is not None:
                 preview = rgb if max(rgb.shape[:2]) <= PREVIEW_SIDE else normalise(rgb, PREVIEW_SIDE)
                 if pred.pm is not None and heatmaps.cached(row.model.model_dir, pred.path) is None:
-                    missing.append(pred.path)
+                    missing[pred.path] = rgb
         out.append((row, preview))
     if missing:
         model_dir = rows[0].model.model_dir
         if engine is not None and engine.model_dir == model_dir:
-            for path, cam, _ in engine.heatmaps(missing, lambda: job.cancelled):
+            for path, cam, _ in engine.heatmaps(list(missing), lambda: job.cancelled):
                 if cam is not None:
                     heatmaps.store(model_dir, path, cam)
-        else:
-            from .heatmaps import network_input
-
-            for path in missing:
-                heatmaps.compute(model_dir, [path], network_input(path)[None])
+        else:  # the network input from the picture decoded above (as core.inference.network_input would)
+            for path, rgb in missing.items():
+                heatmaps.compute(model_dir, [path], resize(rgb, IMAGE_SIZE)[None])
     return [(row, preview, heatmaps.cached(row.model.model_dir, row.pred.path) if preview is not None else None)
             for row, preview in out]
 

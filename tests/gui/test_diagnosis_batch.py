@@ -185,6 +185,33 @@ def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, w
     assert [r["verdict"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["error"]
 
 
+def test_pdf_heatmaps_computed_in_this_process_are_those_of_the_diagnosed_input(qtbot, library_model, window, mixed,
+                                                                                 tmp_path):
+    """Without the batch's engine (another model chosen since), the PDF's maps are computed here from the picture
+    decoded for the page: the same maps as from the file's network input."""
+    from core.inference import network_input
+    from gui.diagnosis_export import export_rows
+
+    class Job:
+        cancelled = False
+
+        def report(self, value):
+            pass
+
+    view = window.diagnosis_view
+    assert view.diagnose(mixed)
+    wait_done(qtbot, view, 4)
+    rows = view.proxy.shown_rows()
+    view.heatmaps.clear()
+    assert export_rows(Job(), tmp_path / "r.pdf", rows, view.heatmaps, 0.45, engine=None) == 4
+    judged = [r for r in rows if r.pred.pm is not None]
+    assert judged
+    predictor = view.heatmaps.predictor(judged[0].model.model_dir)
+    for r in judged:
+        expected = predictor.heatmaps(network_input(r.pred.path)[None])[0]
+        np.testing.assert_allclose(view.heatmaps.cached(r.model.model_dir, r.pred.path), expected, atol=1e-6)
+
+
 def test_the_export_dialog_chooses_the_format_by_extension_or_filter(qtbot, library_model, window, images, tmp_path,
                                                                       monkeypatch):
     from gui.diagnosis_export import report_format
