@@ -40,6 +40,8 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel
 
+from core.report import FORMATS  # (core.report is imported with diagnosis_results anyway)
+
 from . import settings
 from .diagnosis_results import (
     COL_FILE,
@@ -449,10 +451,8 @@ class DiagnosisView(QWidget):
             # A table (and a report) holds the results of one model: another model starts a new table.
             self.clear()
             self._status(lambda: self.tr("Results cleared: another model was chosen"))
-        engine = self._engine
-        if engine is not None and engine.model_dir != d and not self.busy and not self.exporting:
-            self._engine = None  # its child process is not needed any more
-            threading.Thread(target=engine.close, name="pmscreen-engine-close", daemon=True).start()
+        if self._engine is not None and self._engine.model_dir != d and not self.busy and not self.exporting:
+            self._retire_engine()  # its child process is not needed any more
         self._update_no_model()
         self._update_threshold()
         self.modelChanged.emit(self.model_name())
@@ -512,13 +512,17 @@ class DiagnosisView(QWidget):
 
     def _engine_for(self, model_dir: Path):
         """The engine of ``model_dir``, reused between batches; the previous model's is closed."""
-        engine = self._engine
-        if engine is not None and engine.model_dir == model_dir:
-            return engine
-        if engine is not None:
-            threading.Thread(target=engine.close, name="pmscreen-engine-close", daemon=True).start()
+        if self._engine is not None and self._engine.model_dir == model_dir:
+            return self._engine
+        self._retire_engine()
         self._engine = create_engine(model_dir, BATCH_SIZE)
         return self._engine
+
+    def _retire_engine(self) -> None:
+        """Forget the current engine and close it on a thread (stopping its child process takes a moment)."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            threading.Thread(target=engine.close, name="pmscreen-engine-close", daemon=True).start()
 
     def _start_next(self) -> None:
         if not self._queue:
@@ -908,16 +912,16 @@ class DiagnosisView(QWidget):
         if not self.proxy.rowCount():
             self._status(lambda: self.tr("Nothing to export yet"))
             return
-        filters = [self.tr("Excel workbook (*.xlsx)"), self.tr("CSV file (*.csv)"),
+        filters = [self.tr("Excel workbook (*.xlsx)"), self.tr("CSV file (*.csv)"),  # in the order of FORMATS
                    self.tr("PDF report with images and heatmaps (*.pdf)")]
         last = settings.value("diagnosis/export_format", ".xlsx", str)
-        last = last if last in (".xlsx", ".csv", ".pdf") else ".xlsx"
+        last = last if last in FORMATS else ".xlsx"
         start = str(Path(settings.last_folder("export")) / f"pm-screening{last}")
         shown, total = self.proxy.rowCount(), self.results.rowCount()
         title = self.tr("Export results") if shown == total else \
             self.tr("Export the {0} rows shown (of {1})").format(shown, total)
         path, chosen = QFileDialog.getSaveFileName(self, title, start, ";;".join(filters),
-                                                   filters[(".xlsx", ".csv", ".pdf").index(last)])
+                                                   filters[FORMATS.index(last)])
         if path:
             from .diagnosis_export import report_format
 
@@ -929,8 +933,6 @@ class DiagnosisView(QWidget):
     def export(self, path: str | Path) -> ThreadJob | None:
         """Write the rows the table shows (in its order) as XLSX, CSV or PDF, chosen by ``path``'s suffix, on a
         worker thread; the status bar says when it is done. None when there is nothing to write."""
-        from core.report import FORMATS
-
         from .diagnosis_export import export_rows
 
         path = Path(path)
