@@ -3,9 +3,9 @@
 import os
 import time
 
-from gui_support import fundus, make_palm, open_dataset, write
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from gui_support import drop, fundus, make_palm, open_dataset, write
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from gui.thumbnails import ItemRole
@@ -83,22 +83,9 @@ def test_a_folder_that_is_no_data_set_shows_an_error_and_keeps_working(qtbot, wi
     assert not view.error_label.isVisible() and view.model.rowCount() == 12
 
 
-def _drop(widget, paths):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, drop)
-    return drop
-
-
 def test_dropping_a_folder_on_the_window_opens_it_as_a_data_set(qtbot, window, tiny_palm):
     window.show_page(1)
-    _drop(window, [tiny_palm])
+    drop(window, [tiny_palm])
     assert window.stack.currentIndex() == 0
     qtbot.waitUntil(lambda: window.dataset_view.dataset is not None, timeout=10000)
     assert window.dataset_view.model.rowCount() == 12
