@@ -17,24 +17,19 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from core.calibration import bootstrap_resamples  # noqa: E402
 from core.datasets import read_label_file  # noqa: E402
 from core.metrics import roc_auc  # noqa: E402
 
 
-def probabilities(run: Path, names: list[str]) -> np.ndarray:
+def saved_probabilities(run: Path) -> dict[str, float]:
+    """File name -> PM probability of the run's best epoch (its validation.json)."""
     saved = json.loads((run / "validation.json").read_text())
-    by_name = dict(zip(saved["files"], saved["probabilities"]))
-    return np.array([by_name[n] for n in names])
+    return dict(zip(saved["files"], saved["probabilities"]))
 
 
 def paired_auc_difference(y, p_ref, p_new, n: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n):
-        ix = rng.integers(0, len(y), len(y))
-        if y[ix].min() == y[ix].max():
-            continue
-        diffs.append(roc_auc(y[ix], p_new[ix]) - roc_auc(y[ix], p_ref[ix]))
+    diffs = [roc_auc(y[ix], p_new[ix]) - roc_auc(y[ix], p_ref[ix]) for ix in bootstrap_resamples(y, n, seed)]
     return roc_auc(y, p_new) - roc_auc(y, p_ref), *np.percentile(diffs, [2.5, 97.5])
 
 
@@ -44,15 +39,15 @@ def main():
     p.add_argument("runs", nargs="+", type=Path)
     a = p.parse_args()
     table, _ = read_label_file(Path(a.labels))
-    names = sorted(set.intersection(*(set(json.loads((r / "validation.json").read_text())["files"]) for r in a.runs)))
+    saved = [saved_probabilities(r) for r in a.runs]
+    names = sorted(set.intersection(*(set(s) for s in saved)))
     y = np.array([int(table[n]) for n in names])
-    ref = probabilities(a.runs[0], names)
+    ref, *others = (np.array([s[n] for n in names]) for s in saved)
     print(f"{len(names)} images; reference {a.runs[0].name}: AUC {roc_auc(y, ref):.4f}")
-    for run in a.runs[1:]:
-        d, lo, hi = paired_auc_difference(y, ref, probabilities(run, names))
+    for run, probs in zip(a.runs[1:], others):
+        d, lo, hi = paired_auc_difference(y, ref, probs)
         verdict = "not measurably different" if lo <= 0 <= hi else ("better" if lo > 0 else "worse")
-        print(f"{run.name}: AUC {roc_auc(y, probabilities(run, names)):.4f}, difference {d:+.4f} "
-              f"[{lo:+.4f}, {hi:+.4f}] -> {verdict}")
+        print(f"{run.name}: AUC {roc_auc(y, probs):.4f}, difference {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> {verdict}")
 
 
 if __name__ == "__main__":

@@ -50,18 +50,25 @@ def expected_calibration_error(probs_pos: np.ndarray, labels: np.ndarray, bins: 
     return float(ece)
 
 
+def bootstrap_resamples(labels: np.ndarray, n: int = 2000, seed: int = 0):
+    """Index arrays of ``n`` seeded resamples (with replacement) of the images; those holding one class only
+    are skipped, since AUC needs both."""
+    y = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        ix = rng.integers(0, len(y), len(y))
+        if y[ix].min() != y[ix].max():
+            yield ix
+
+
 def bootstrap_intervals(labels: np.ndarray, probs_pos: np.ndarray, threshold: float, n: int = 2000,
                         seed: int = 0, level: float = 0.95) -> dict:
     """Percentile bootstrap intervals of accuracy, AUC, sensitivity and specificity (resampling images)."""
     y = np.asarray(labels).astype(int)
     p = np.asarray(probs_pos, dtype=np.float64)
-    rng = np.random.default_rng(seed)
     keys = ("accuracy", "auc", "sensitivity", "specificity")
     draws: dict[str, list] = {k: [] for k in keys}
-    for _ in range(n):
-        ix = rng.integers(0, len(y), len(y))
-        if y[ix].min() == y[ix].max():
-            continue  # AUC needs both classes
+    for ix in bootstrap_resamples(y, n, seed):
         m = binary_metrics(y[ix], p[ix], threshold)
         for k in keys:
             draws[k].append(m[k])
