@@ -207,7 +207,7 @@ def write_dicom(path: Path, rgb) -> Path | None:
 
 
 def diagnosis_shots(app, window, data: Path, args, model_dir: Path, training: bool) -> None:
-    """04 results, 09 heatmap, 10 a batch streaming in, 12 a DICOM file; 07 and 11 the same in Chinese."""
+    """04 results, 09 heatmap, 10 a batch streaming in, 12 a DICOM file; 07, 11 and 13 in Chinese."""
     import cv2
     import numpy as np
     from PySide6.QtCore import Qt
@@ -278,6 +278,15 @@ def diagnosis_shots(app, window, data: Path, args, model_dir: Path, training: bo
     save(window, "07-zh-diagnosis")
     select(app, diag, first_pm, heatmap=True)
     save(window, "11-zh-diagnosis-heatmap")
+    if dcm is not None:  # ungradable and unreadable rows, and a DICOM file's metadata, in Chinese
+        diag.clear()
+        items = [*val[:6], extra / "too-dark.jpg", extra / "damaged.jpg", dcm]
+        diag.diagnose(items)
+        wait(app, lambda: not diag.busy and diag.results.rowCount() == len(items), 300, "the Chinese batch")
+        select(app, diag, len(items) - 1, heatmap=True)
+        wait(app, lambda: "Example Optics" in diag.dicom_box.text(), 30, "the DICOM metadata")
+        settle(app, 0.3)
+        save(window, "13-zh-diagnosis-dicom")
     diag.heatmap_check.setChecked(False)
 
 
