@@ -1,5 +1,8 @@
-"""Import Paddle once, quietly: its import prints an OMP_NUM_THREADS notice (we set the threads on purpose,
-see core.runtime) and warns about a missing ccache that only matters for compiling C++ extensions."""
+"""Import Paddle once, quietly, in dynamic-graph mode for every thread.
+
+Its import prints an OMP_NUM_THREADS notice (we set the threads on purpose, see core.runtime) and warns
+about a missing ccache that only matters for compiling C++ extensions.
+"""
 
 import contextlib
 import io
@@ -18,3 +21,27 @@ with contextlib.redirect_stderr(io.StringIO()) if _quiet else contextlib.nullcon
 
 # Paddle warns on every BatchNorm call under DataParallel that it tracks global statistics: expected here.
 warnings.filterwarnings("ignore", message="When training, we now always track")
+
+
+def _keep_dynamic_mode_for_all_threads():
+    """Paddle 3 keeps the graph mode per thread: a thread starts with the process-wide tracer that is current
+    when it first touches Paddle, and the importing thread's dygraph guard lives in that thread's locals. When
+    the importing thread ends (the GUI imports Paddle on a worker), the guard is closed and resets the
+    process-wide tracer to None, so every thread after it, the main thread too, is in static mode and
+    ``backward`` fails. Holding the guard here keeps dynamic mode for every thread, wherever Paddle was
+    imported first."""
+    try:
+        from paddle.base.framework import global_var
+    except ImportError:  # another Paddle line without it: ensure_dynamic_mode() still covers each thread
+        return None
+    return global_var._functional_dygraph_context_manager
+
+
+_IMPORT_GUARD = _keep_dynamic_mode_for_all_threads()
+
+
+def ensure_dynamic_mode() -> None:
+    """Call at the start of work on any thread that runs Paddle: switches that thread to dynamic-graph mode if
+    it is not in it (public API; a safety net beside the held guard above)."""
+    if not paddle.in_dynamic_mode():
+        paddle.disable_static()

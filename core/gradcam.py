@@ -28,8 +28,9 @@ def cam_batch(model, pixels: np.ndarray, positive: int = 1, features=None) -> np
     """Low-resolution Grad-CAM maps (N, h, w) in [0, 1] for preprocessed uint8 images (N, 224, 224, 3).
 
     ``features``: optional fast backbone, float32 NCHW input -> feature map (see ``feature_engine``)."""
-    from ._paddle import paddle
+    from ._paddle import ensure_dynamic_mode, paddle
 
+    ensure_dynamic_mode()  # gradients need dygraph mode on this thread (core._paddle)
     x = to_input(pixels)
     if features is not None:
         feats = paddle.to_tensor(np.ascontiguousarray(features(x), dtype=np.float32))

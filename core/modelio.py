@@ -200,9 +200,10 @@ def read_meta(folder: str | Path) -> dict:
 
 def load_model(folder: str | Path, verify_hash: bool = True):
     """Build the network described by ``model.json`` and load its weights; returns (model in eval mode, meta)."""
-    from ._paddle import paddle
+    from ._paddle import ensure_dynamic_mode, paddle
     from .models import build_from_config
 
+    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core._paddle)
     folder = readable_folder(folder)
     meta = read_meta(folder)
     weights = folder / meta.get("weights", {}).get("file", WEIGHTS)

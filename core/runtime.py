@@ -71,8 +71,10 @@ def resolve_device(preference: str = "auto") -> str:
 
 
 def use_device(preference: str = "auto") -> str:
-    from ._paddle import paddle
+    """Select the device for Paddle's work on the calling thread (in dynamic-graph mode, see core._paddle)."""
+    from ._paddle import ensure_dynamic_mode, paddle
 
+    ensure_dynamic_mode()
     device = resolve_device(preference)
     paddle.set_device(device)
     return device
