@@ -39,9 +39,6 @@ def _app():
 
     app = QApplication.instance() or QApplication(["pmscreen"])
     app.setApplicationDisplayName("PM Screen")
-    from gui import refguard
-
-    refguard.install(app)  # PySide6 6.12.0 takes references from None and True (gui/refguard.py)
     return app
 
 

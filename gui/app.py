@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from . import i18n, refguard
+    from . import i18n
     from .resources import icon
     from .settings import APPLICATION, ORGANIZATION
 
@@ -36,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     QCoreApplication.setApplicationName(APPLICATION)
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    refguard.install(app)  # PySide6 6.12.0 takes references from None and True (see gui/refguard.py)
     app.setApplicationDisplayName("PM Screen")
     app.setWindowIcon(icon("app"))
     if args.lang:

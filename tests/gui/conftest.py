@@ -26,15 +26,6 @@ def images(tmp_path_factory) -> dict[str, Path]:
             "bad": bad}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def refguard(qapp):
-    """As in the application: PySide6 6.12.0 takes a reference from None with every void call (gui/refguard.py);
-    the whole test session makes enough of them to abort Python."""
-    from gui import refguard
-
-    return refguard.install(qapp)
-
-
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch) -> Path:
     """Every test gets its own model library and settings file."""
