@@ -31,6 +31,15 @@ class BatchEnd:
 
 
 @dataclass(frozen=True)
+class ValidationProgress:
+    """After each validation batch of an epoch: ``done`` of ``total`` validation images scored."""
+
+    epoch: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class EpochEnd:
     epoch: int
     epochs: int
@@ -68,7 +77,8 @@ def _pct(x: float) -> str:
 
 
 def format_event(ev) -> str | None:
-    """The log line for an event (None for per-batch events, which drive progress displays instead)."""
+    """The log line for an event (None for per-batch events and validation progress, which drive progress displays
+    instead)."""
     if isinstance(ev, Log):
         return ev.message if ev.level == "info" else f"{ev.level.upper()}: {ev.message}"
     if isinstance(ev, DataReady):

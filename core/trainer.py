@@ -21,7 +21,17 @@ import numpy as np
 from . import distributed as dist
 from ._paddle import paddle
 from .datasets import Dataset, open_dataset, stratified_subset
-from .events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log, format_event
+from .events import (
+    BatchEnd,
+    CheckpointSaved,
+    DataReady,
+    EpochEnd,
+    Failed,
+    Finished,
+    Log,
+    ValidationProgress,
+    format_event,
+)
 from .loader import Augment, ImageCache
 from .modelio import (
     META,
@@ -237,7 +247,8 @@ class Trainer:
                                     seen * world / (time.perf_counter() - tb)))
             dist.sync_buffers(model)
             self._check_stop()
-            val = validate(model, val_cache, cfg.val_batch_size, cfg.threshold, amp, should_stop=self._stop.is_set)
+            val = validate(model, val_cache, cfg.val_batch_size, cfg.threshold, amp, should_stop=self._stop.is_set,
+                           progress=lambda done, total, e=epoch: self._emit(ValidationProgress(e, done, total)))
             self._check_stop()
             rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"),
                    "seconds": time.perf_counter() - te, "lr": lr if losses else cfg.lr, **summary(val)}

@@ -29,3 +29,12 @@ def test_validation_is_batch_size_independent_and_consistent(tmp_path):
     logits = dygraph_forward(model)(np.concatenate([x for x, _, _ in cache.batches(7)]))
     ce = paddle.nn.functional.cross_entropy(paddle.to_tensor(logits), paddle.to_tensor(cache.labels))
     assert abs(a["loss"] - float(ce)) < 1e-5
+
+
+def test_validation_reports_its_progress_after_each_batch(tmp_path):
+    samples = [Sample(write_rgb(tmp_path / f"{i}.png", fundus_image(i % 2 == 0, i)), i % 2, "") for i in range(5)]
+    cache = ImageCache(samples)
+    seen = []
+    validate(None, cache, batch_size=2, forward=lambda x: np.zeros((len(x), 2), np.float32),
+             progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(2, 5), (4, 5), (5, 5)]
