@@ -1,7 +1,9 @@
 """Append-only audit log of every verdict, as JSON lines under the user's data folder.
 
 Each entry: time (UTC), file name and path, SHA-256 of the file, model name and weights hash (model.json's
-weights.sha256), probability, threshold, verdict, quality, error. An entry is one ``write`` of one whole line to
+weights.sha256, verified against the weights file and the inference engine when the model was loaded),
+probability, threshold, verdict, quality, error. File names are written as ``core.textsafe.shown`` gives them
+(undecodable bytes and control characters escaped). An entry is one ``write`` of one whole line to
 a file opened with O_APPEND, followed by fsync, so a crash or a kill loses at most the entry being written: a
 torn last line is skipped when reading, and the next writer starts on a fresh line. The log is never rewritten.
 
@@ -14,6 +16,7 @@ import csv
 import datetime as _dt
 import json
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,10 @@ from pathlib import Path
 AUDIT_FILE = "audit.jsonl"
 FIELDS = ("time", "file", "path", "sha256", "model", "model_sha256", "probability", "threshold", "verdict",
           "quality", "error", "program")
+
+
+class AuditError(OSError):
+    """The audit log cannot be written; ``str()`` is one line naming the file and why."""
 
 
 def default_path() -> Path:
@@ -36,12 +43,13 @@ def now() -> str:
 def entry_for(pred, model: str, model_sha256: str | None, threshold: float) -> dict:
     """The audit entry of a core.inference.Prediction."""
     from . import __version__
+    from .textsafe import shown
 
     quality = getattr(pred, "quality", None)
     return {
         "time": now(),
-        "file": Path(pred.path).name,
-        "path": str(Path(pred.path).absolute()),
+        "file": shown(Path(pred.path).name),
+        "path": shown(Path(pred.path).absolute()),
         "sha256": getattr(pred, "sha256", None),
         "model": model,
         "model_sha256": model_sha256,
@@ -62,10 +70,24 @@ class AuditLog:
         self._lock = threading.Lock()
         self._fd: int | None = None
 
+    def open(self) -> AuditLog:
+        """Open the log now (a batch checks it before any work): an AuditError says why it cannot be written."""
+        with self._lock:
+            self._open()
+        return self
+
     def _open(self) -> int:
         if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # O_NONBLOCK: a FIFO put in the log's place fails instead of blocking; only a plain file is used.
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0),
+                             0o600)
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.close(fd)
+                    raise OSError(0, "not a plain file")
+            except OSError as exc:
+                raise AuditError(f"audit log {self.path} cannot be written ({exc.strerror or exc})") from None
             size = os.fstat(fd).st_size
             if size:  # a writer killed mid-line left a torn entry: start on a new line
                 with open(self.path, "rb") as f:

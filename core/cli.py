@@ -184,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         from gui.app import main as gui_main
 
         return gui_main(argv[1:])
+    for stream in (sys.stdout, sys.stderr):  # a name that slipped through unescaped never kills a batch
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     args = build_parser().parse_args(argv)
     if args.version:
         from . import __version__
@@ -202,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
                     "selftest": cmd_selftest}
         return commands[args.command](args, argv)
-    except (UsageError, DatasetError, ModelFileError, ImageError, ValueError) as exc:
-        print(f"pmscreen {args.command}: error: {exc}", file=sys.stderr)
+    except (UsageError, DatasetError, ModelFileError, ImageError, ValueError, OSError) as exc:
+        from .textsafe import shown
+
+        print(f"pmscreen {args.command}: error: {shown(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"pmscreen {args.command}: interrupted", file=sys.stderr)
@@ -349,8 +356,10 @@ def cmd_evaluate(a, argv) -> int:
     t0 = time.perf_counter()
     cache = ImageCache(samples)
     problems += cache.problems
+    from .textsafe import shown
+
     for p in problems:
-        print(f"warning: skipped {p}", file=sys.stderr)
+        print(f"warning: skipped {shown(p)}", file=sys.stderr)
     if not len(cache):
         raise UsageError(f"{a.images}: none of the labelled images could be read")
     threshold = predictor.threshold if a.threshold is None else a.threshold
@@ -360,7 +369,7 @@ def cmd_evaluate(a, argv) -> int:
         "model": predictor.name,
         "model_dir": str(predictor.model_dir),
         **summary(m),
-        "skipped": [str(p) for p in problems],
+        "skipped": [shown(p) for p in problems],
         "seconds": round(seconds, 3),
     }
     if a.json:
@@ -392,20 +401,34 @@ def cmd_predict(a, argv) -> int:
             raise UsageError(f"{report_path}: --report must end in .xlsx, .csv or .pdf")
         if not report_path.parent.is_dir():
             raise UsageError(f"{report_path.parent}: folder for --report not found")
+        from .report import check_writable
+
+        check_writable(report_path)  # a folder, an unwritable place: said now, not after the batch
     heat_dir = Path(a.heatmaps) if a.heatmaps else None
     if heat_dir is not None:
-        heat_dir.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor(_model_dir(a), a.device, a.batch_size, quality_gate=a.quality_gate,
-                          precision=a.precision)
+        try:
+            heat_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{heat_dir}: folder for --heatmaps cannot be made ({exc.strerror or exc})") from None
     report = audit = None
+    if a.audit:
+        from .audit import AuditError, AuditLog
+
+        try:
+            audit = AuditLog().open()
+        except AuditError as exc:
+            raise UsageError(f"{exc}; --no-audit skips the log") from None
+    try:
+        predictor = Predictor(_model_dir(a), a.device, a.batch_size, quality_gate=a.quality_gate,
+                              precision=a.precision)
+    except BaseException:
+        if audit is not None:
+            audit.close()
+        raise
     if report_path is not None:
         from .report import open_report
 
         report = open_report(report_path, predictor.name, predictor.threshold, predictor.weights_sha256, a.opacity)
-    if a.audit:
-        from .audit import AuditLog
-
-        audit = AuditLog()
     want_heat = heat_dir is not None or report_path is not None and report_path.suffix.lower() == ".pdf"
     counts: Counter = Counter()
     used_names: set[str] = set()
@@ -424,11 +447,11 @@ def cmd_predict(a, argv) -> int:
             if a.json:
                 print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
             elif pred.error:
-                print(f"{pred.path}\terror\t{pred.error}", flush=True)
+                print(f"{pred.shown_path}\terror\t{pred.error}", flush=True)
             elif pred.probability is None:
-                print(f"{pred.path}\t–\t{pred.verdict}\t{pred.quality_text}", flush=True)
+                print(f"{pred.shown_path}\t–\t{pred.verdict}\t{pred.quality_text}", flush=True)
             else:
-                print(f"{pred.path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
+                print(f"{pred.shown_path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
     finally:  # an interrupted run still leaves a report of what was done, and a closed log
         if report is not None:
             report.close()
@@ -451,8 +474,9 @@ def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> Path:
     import cv2
 
     from .gradcam import overlay
+    from .textsafe import shown
 
-    stem, n = Path(pred.path).stem, 1
+    stem, n = shown(Path(pred.path).stem).replace("\\", "_"), 1
     name = f"{stem}.heatmap.png"
     while name in used:  # same file name in different folders
         n += 1

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import ImageError, decode_image, read_bytes
+from .imageio import ImageError, check_size, decode_image, read_bytes
 
 MISSING = "DICOM support is not installed (install the extra: pip install 'pmscreen[dicom]', i.e. pydicom)"
 
@@ -140,6 +140,11 @@ def decode(data: bytes, name="<bytes>", min_side: int | None = None) -> DicomIma
             raise ImageError(name, f"DICOM pixel data cannot be read ({exc})") from None
         pixels = decode_image(frame, name, min_side)  # YCbCr JPEG frames come out as RGB
     else:
+        try:
+            rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
+        except (TypeError, ValueError):
+            rows = columns = 0
+        check_size(columns, rows, name, "the DICOM image")  # before decoding: the header's claim
         try:
             try:
                 from pydicom.pixels import pixel_array  # pydicom 3: converts YBR to RGB

@@ -4,14 +4,28 @@ Camera pictures are large (1444x1444 to 2124x2056 and more); with ``min_side`` a
 1/8 scale by libjpeg itself (OpenCV's reduced decoding: only the needed DCT coefficients), chosen from the size
 in its header so that the short side stays at least ``min_side``. DICOM files (.dcm, or any file with the DICM
 preamble) are read through core.dicom.
+
+Limits, checked before anything is decoded (docs/security.md): a file larger than ``MAX_FILE_BYTES`` is not
+read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after the JPEG reduction) is
+refused with a one-line reason; the pipelines refuse a side under ``MIN_SIDE`` pixels (``usable``). The format
+is sniffed from the content, not the file name (a JPEG named .dcm is a JPEG); only JPEG, PNG, TIFF, BMP,
+JPEG 2000 (inside DICOM) and DICOM are decoded. Only regular files are opened: a FIFO, device or socket is
+refused without being opened.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+# One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".dcm")
 DICOM_SUFFIXES = (".dcm", ".dicom")
@@ -19,6 +33,11 @@ _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 
 # Start-of-frame markers whose size libjpeg can scale: baseline, extended sequential, progressive (Huffman).
 _SCALABLE_SOF = (0xC0, 0xC1, 0xC2)
 _OTHER_SOF = (0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF)
+MAX_PIXELS = 40_000_000  # pixels decoded per image (after JPEG reduction): 1.5x the largest fundus cameras
+MAX_FILE_BYTES = 512 << 20  # bytes read per file
+MIN_SIDE = 8  # pixels: a smaller picture cannot be judged
+SUPPORTED = "JPEG, PNG, TIFF, BMP or DICOM expected"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class ImageError(Exception):
@@ -35,12 +54,33 @@ def is_image_file(path: Path) -> bool:
 
 
 def _looks_truncated(data: bytes) -> bool:
-    # libjpeg decodes a cut-off JPEG silently, filling the rest grey; a complete one ends with EOI.
+    # libjpeg decodes a cut-off JPEG silently, filling the rest grey; a complete one has an EOI marker after its
+    # first scan (bytes after it, as cameras and PACS exports append, are fine).
     if data[:2] == b"\xff\xd8":
-        return b"\xff\xd9" not in data[-1024:]
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return b"IEND" not in data[-32:]
+        sos = _jpeg_walk(data)[1]
+        return sos is not None and data.rfind(b"\xff\xd9") < sos
+    if data[:8] == _PNG_SIGNATURE:
+        return _png_chunks(data) == "truncated"
     return False
+
+
+def _png_chunks(data: bytes) -> str | None:
+    """Walk a PNG's chunks up to IEND, checking each CRC: None when sound, 'truncated', or the problem."""
+    i, n = 8, len(data)
+    while True:
+        if i + 12 > n:
+            return "truncated"
+        length, kind = struct.unpack(">I4s", data[i:i + 8])
+        if length > 0x7FFFFFFF:
+            return f"corrupt PNG data (chunk length {length})"
+        end = i + 8 + length
+        if end + 4 > n:
+            return "truncated"
+        if zlib.crc32(data[i + 4:end]) != int.from_bytes(data[end:end + 4], "big"):
+            return f"corrupt PNG data (CRC error in the {kind.decode('latin-1')!r} chunk)"
+        if kind == b"IEND":
+            return None
+        i = end + 4
 
 
 def to_rgb8(img: np.ndarray) -> np.ndarray:
@@ -61,14 +101,14 @@ def to_rgb8(img: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(img[:, :, :3], cv2.COLOR_BGR2RGB)
 
 
-def jpeg_header(data: bytes) -> tuple[int, int, bool] | None:
-    """(width, height, scalable) from a JPEG's start-of-frame segment, or None when there is none to be found."""
+def _jpeg_walk(data: bytes) -> tuple[tuple[int, int, bool] | None, int | None]:
+    """((width, height, scalable) of the frame header or None, offset of the first start-of-scan or None)."""
     if data[:2] != b"\xff\xd8":
-        return None
-    i, n = 2, len(data)
+        return None, None
+    i, n, frame = 2, len(data), None
     while i + 4 <= n:
         if data[i] != 0xFF:
-            return None
+            return frame, None
         marker = data[i + 1]
         if marker == 0xFF:  # fill byte
             i += 1
@@ -76,16 +116,100 @@ def jpeg_header(data: bytes) -> tuple[int, int, bool] | None:
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # segments without a length
             i += 2
             continue
-        if marker in (0xD9, 0xDA):  # end of image, or start of scan before any frame header
-            return None
-        if marker in _SCALABLE_SOF or marker in _OTHER_SOF:
+        if marker == 0xD9:  # end of image before any scan
+            return frame, None
+        if marker == 0xDA:
+            return frame, i
+        if frame is None and (marker in _SCALABLE_SOF or marker in _OTHER_SOF):
             if i + 9 > n:
-                return None
+                return None, None
             height = int.from_bytes(data[i + 5:i + 7], "big")
             width = int.from_bytes(data[i + 7:i + 9], "big")
-            return (width, height, marker in _SCALABLE_SOF) if width and height else None
+            frame = (width, height, marker in _SCALABLE_SOF) if width and height else None
         i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return frame, None
+
+
+def jpeg_header(data: bytes) -> tuple[int, int, bool] | None:
+    """(width, height, scalable) from a JPEG's start-of-frame segment, or None when there is none to be found."""
+    return _jpeg_walk(data)[0]
+
+
+def image_format(data: bytes) -> str | None:
+    """The format of image bytes by their signature: jpeg, png, tiff, bmp, jp2, j2k, dicom, or None."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if data[:8] == _PNG_SIGNATURE:
+        return "png"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if data[:2] == b"BM" and len(data) >= 26:
+        return "bmp"
+    if data[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n":
+        return "jp2"
+    if data[:4] == b"\xff\x4f\xff\x51":
+        return "j2k"
+    if is_dicom(data):
+        return "dicom"
     return None
+
+
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    end = "<" if data[:2] == b"II" else ">"
+    try:
+        (ifd,) = struct.unpack_from(end + "I", data, 4)
+        (count,) = struct.unpack_from(end + "H", data, ifd)
+        dims = {}
+        for k in range(min(count, 4096)):
+            tag, kind, _, value = struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
+            if tag in (256, 257):
+                dims[tag] = struct.unpack_from(end + ("H" if kind == 3 else "I"), value)[0]
+    except struct.error:
+        return None
+    return (dims[256], dims[257]) if len(dims) == 2 else None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the header of a JPEG, PNG, TIFF, BMP or JPEG 2000 file, without decoding it."""
+    try:
+        kind = image_format(data)
+        if kind == "jpeg":
+            frame = _jpeg_walk(data)[0]
+            return frame[:2] if frame else None
+        if kind == "png":
+            return struct.unpack_from(">II", data, 16) if data[12:16] == b"IHDR" else None
+        if kind == "tiff":
+            return _tiff_size(data)
+        if kind == "bmp":
+            if struct.unpack_from("<I", data, 14)[0] == 12:  # OS/2 core header
+                return struct.unpack_from("<HH", data, 18)
+            w, h = struct.unpack_from("<ii", data, 18)
+            return abs(w), abs(h)
+        if kind == "jp2":
+            at = data.find(b"ihdr", 0, 4096)
+            return None if at < 0 else tuple(reversed(struct.unpack_from(">II", data, at + 4)))
+        if kind == "j2k":
+            x, y, x0, y0 = struct.unpack_from(">IIII", data, 8)
+            return x - x0, y - y0
+    except struct.error:
+        return None
+    return None
+
+
+def check_size(width: int, height: int, name: str | Path, what: str = "the image") -> None:
+    """Refuse an image too large to decode (more than MAX_PIXELS), before decoding it."""
+    if width * height > MAX_PIXELS:
+        raise ImageError(name, f"{what} is too large ({width}x{height} pixels; the limit is "
+                               f"{MAX_PIXELS // 1_000_000} million pixels)")
+
+
+def usable(rgb: np.ndarray, name: str | Path) -> np.ndarray:
+    """``rgb`` when it is large enough to be judged (both sides at least MIN_SIDE), else an ImageError: the one
+    rule of the diagnosis (predict), the evaluation and the training pipelines."""
+    if min(rgb.shape[:2]) < MIN_SIDE:
+        raise ImageError(name, f"the image is too small to judge ({rgb.shape[1]}x{rgb.shape[0]} pixels; at "
+                               f"least {MIN_SIDE}x{MIN_SIDE} needed)")
+    return rgb
 
 
 def reduction_for(width: int, height: int, min_side: int) -> int:
@@ -103,39 +227,93 @@ def is_dicom(data: bytes) -> bool:
 
 def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None = None) -> np.ndarray:
     """Decode image bytes into RGB uint8; with ``min_side``, a large JPEG is decoded at reduced size (short side
-    still >= ``min_side``)."""
+    still >= ``min_side``). The size in the header is checked against the limits before decoding."""
     if not data:
         raise ImageError(name, "the file is empty (0 bytes)")
+    kind = image_format(data)
+    if kind is None or kind == "dicom":
+        raise ImageError(name, f"not a readable image (unknown format: {SUPPORTED})")
     if _looks_truncated(data):
         raise ImageError(name, "the file is truncated (incomplete image data)")
+    if kind == "png" and (problem := _png_chunks(data)):
+        raise ImageError(name, problem)
+    size = image_size(data)
+    if size is None:
+        raise ImageError(name, "not a readable image (no picture size in its header)")
+    width, height = size
     flags = cv2.IMREAD_UNCHANGED
+    factor = 1
     if min_side:
         header = jpeg_header(data)
         if header and header[2] and (factor := reduction_for(header[0], header[1], min_side)) > 1:
             # IMREAD_UNCHANGED ignores the EXIF orientation; so does the reduced decoding, to give the same picture.
             flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    check_size(-(-width // factor), -(-height // factor), name,
+               "the image" if factor == 1 else f"the image at 1/{factor} size")
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    except cv2.error as exc:
+        raise ImageError(name, f"not a readable image ({_first_line(exc)})") from None
     if img is None or img.size == 0:
         raise ImageError(name, "not a readable image (unknown format or corrupt data)")
     return to_rgb8(img)
 
 
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.rsplit("error: ", 1)[-1].splitlines()[0][:200] if text else type(exc).__name__
+
+
 def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, or an ImageError naming the file and why it cannot be read."""
+    """The file's bytes, or an ImageError naming the file and why it cannot be read. Only a regular file is
+    opened (never a FIFO, device or socket, which could block or have side effects), and only up to
+    MAX_FILE_BYTES."""
     path = Path(path)
     try:
-        return path.read_bytes()
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageError(path, f"not a regular file ({_kind_of(st.st_mode)}); not opened")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            st = os.fstat(fd)  # the file may have been swapped since the stat above
+            if not stat.S_ISREG(st.st_mode):
+                raise ImageError(path, f"not a regular file ({_kind_of(st.st_mode)})")
+            if st.st_size > MAX_FILE_BYTES:
+                raise ImageError(path, f"the file is too large ({st.st_size / (1 << 20):.0f} MB; the limit is "
+                                       f"{MAX_FILE_BYTES >> 20} MB)")
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
-        raise ImageError(path, "file not found") from None
+        kind = "a link to a missing file" if os.path.islink(path) else "file not found"
+        raise ImageError(path, kind) from None
     except IsADirectoryError:
         raise ImageError(path, "is a folder, not an image file") from None
     except OSError as exc:
         raise ImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(path, f"the file is too large (over {MAX_FILE_BYTES >> 20} MB)")
+    return data
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
 
 
 def decode_file(data: bytes, path: str | Path, min_side: int | None = None) -> np.ndarray:
-    """A file's bytes as RGB uint8: DICOM (by suffix or preamble) through core.dicom, the rest by OpenCV."""
-    if Path(path).suffix.lower() in DICOM_SUFFIXES or is_dicom(data):
+    """A file's bytes as RGB uint8: DICOM (by its DICM preamble, or a .dcm file that is no other known image)
+    through core.dicom, the rest by OpenCV. The content decides, not the suffix: a JPEG named .dcm is a JPEG."""
+    kind = image_format(data)
+    if kind == "dicom" or (kind is None and data and Path(path).suffix.lower() in DICOM_SUFFIXES):
         from .dicom import dicom_pixels
 
         return dicom_pixels(data, path, min_side)

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import ImageError, decode_file, is_image_file, read_bytes, read_image
+from .imageio import ImageError, decode_file, is_image_file, read_bytes, read_image, usable
 from .loader import bounded_map
 from .modelio import ModelFileError, load_model
 from .preprocess import IMAGE_SIZE, resize, to_input
 from .quality import QualityResult, assess, normalise
+from .textsafe import shown
 
 PM_WORDS = {True: "PM", False: "not PM"}
 UNGRADABLE = "ungradable — retake"
@@ -58,8 +59,13 @@ class Prediction:
             return ""
         return "ok" if self.quality.ok else self.quality.reason
 
+    @property
+    def shown_path(self) -> str:
+        """The path as printable text (undecodable bytes and control characters escaped: core.textsafe)."""
+        return shown(self.path)
+
     def to_dict(self) -> dict:
-        d = {"file": self.path, "probability": self.probability, "verdict": self.verdict}
+        d = {"file": self.shown_path, "probability": self.probability, "verdict": self.verdict}
         if self.quality is not None:
             d["quality"] = self.quality_text
         if self.error:
@@ -71,12 +77,13 @@ class Prediction:
 
 def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
     """Files stay as given (a missing one fails when read); folders become their image files, sorted, or an
-    error row when they hold none."""
+    error row when they hold none. Names with an image suffix that are not regular files (a FIFO, a device, a
+    dangling link) are kept, so that each gets its error row when read (core.imageio.read_bytes opens none)."""
     out: list[Path | Prediction] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and is_image_file(f))
+            found = sorted(f for f in p.rglob("*") if is_image_file(f) and not f.is_dir())
             out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF, BMP or DICOM images")]
         else:
             out.append(p)
@@ -167,7 +174,7 @@ class Predictor:
 
 def network_input(path: str | Path) -> np.ndarray:
     """The 224 px network input of one file, decoded (reduced) the way ``Predictor.predict_files`` decodes it."""
-    return resize(read_image(path, DECODE_SIDE), IMAGE_SIZE)
+    return resize(usable(read_image(path, DECODE_SIDE), path), IMAGE_SIZE)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -192,7 +199,7 @@ def _load(entry: Path | Prediction, min_side: int = DECODE_SIDE, preview: bool =
     try:
         data = read_bytes(entry)
         digest = hashlib.sha256(data).hexdigest()
-        rgb = decode_file(data, entry, min_side)
+        rgb = usable(decode_file(data, entry, min_side), entry)
         del data
         small = None
         if preview:
@@ -200,5 +207,6 @@ def _load(entry: Path | Prediction, min_side: int = DECODE_SIDE, preview: bool =
         return _Loaded(str(entry), resize(rgb, IMAGE_SIZE), assess(rgb), digest, small)
     except ImageError as exc:
         return Prediction(str(entry), error=exc.problem)
-    except ValueError as exc:  # e.g. a picture too small to judge
-        return Prediction(str(entry), error=f"cannot be used ({exc})")
+    except Exception as exc:  # noqa: BLE001 - one file never stops a batch: anything else is its error row
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return Prediction(str(entry), error=f"cannot be used ({type(exc).__name__}{': ' + first if first else ''})")

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .datasets import Problem, Sample
-from .imageio import ImageError, read_image
+from .imageio import ImageError, read_image, usable
 from .preprocess import IMAGE_SIZE, resize, to_input
 
 
@@ -62,7 +62,7 @@ NO_AUGMENT = Augment(flip=False, rotate_deg=0.0, scale=0.0, shift=0.0, color_jit
 
 
 def load_pixels(path) -> np.ndarray:
-    return resize(read_image(path), IMAGE_SIZE)
+    return resize(usable(read_image(path), path), IMAGE_SIZE)
 
 
 class ImageCache:
@@ -126,6 +126,9 @@ def _try_load(sample: Sample):
         return load_pixels(sample.path)
     except ImageError as exc:
         return exc
+    except Exception as exc:  # noqa: BLE001 - one file never stops a data set: anything else is its problem
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        return ImageError(sample.path, f"cannot be used ({first})")
 
 
 def _prefetched(it: Iterator, depth: int) -> Iterator:

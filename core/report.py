@@ -5,7 +5,10 @@ CSV and XLSX rows are written as they come (openpyxl's write-only mode); the PDF
 heatmap overlay as small JPEG files in a temporary folder and lays the pages out on ``close``, when the summary
 is known. The PDF is drawn with Qt's own PDF writer (QPdfWriter + QPainter); without a display Qt runs offscreen.
 
-Table columns: file, probability, verdict, quality, model, threshold, time, error.
+Table columns: file, probability, verdict, quality, model, threshold, time, error. Text cells go through
+core.textsafe.cell_text: undecodable bytes and control characters in file names are escaped, and a cell that
+would start a formula (``=1+2.jpg``) starts with an apostrophe (OWASP) and is stored as text, never a formula.
+``check_writable`` tells before a batch starts whether a report can be written at a path.
 """
 
 from __future__ import annotations
@@ -42,9 +45,37 @@ def local_time() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def check_writable(path: str | Path) -> Path:
+    """``path`` when a report can be written there (known suffix, existing folder, not a folder itself, the
+    folder writable); else a ValueError with a one-line reason. Checked before a batch starts."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"{path}: report must end in .xlsx, .csv or .pdf")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"{parent}: folder not found")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a report file")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path}: not a plain file (a report is not written there)")
+    probe = parent / f".{path.name}.pmscreen-probe-{os.getpid()}"
+    try:
+        with open(probe, "x"):
+            pass
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        raise ValueError(f"{path}: the report cannot be written ({exc.strerror or exc})") from None
+    finally:
+        probe.unlink(missing_ok=True)
+    return path
+
+
 def row_for(pred, model: str, threshold: float, when: str | None = None) -> dict:
+    from .textsafe import shown
+
     return {
-        "file": pred.path,
+        "file": shown(pred.path),
         "probability": None if pred.probability is None else round(float(pred.probability), 6),
         "verdict": pred.verdict,
         "quality": getattr(pred, "quality_text", ""),
@@ -102,7 +133,9 @@ class CsvReport(_TableWriter):
         self._csv.writeheader()
 
     def _write(self, row: dict) -> None:
-        self._csv.writerow({k: "" if v is None else v for k, v in row.items()})
+        from .textsafe import cell_text
+
+        self._csv.writerow({k: "" if v is None else cell_text(v) for k, v in row.items()})
         self._file.flush()
 
     def close(self) -> Path:
@@ -135,9 +168,13 @@ class XlsxReport(_TableWriter):
 
     def _write(self, row: dict) -> None:
         cells = []
+        from .textsafe import cell_text
+
         for key in COLUMNS:
-            value = row[key]
+            value = cell_text(row[key])
             cell = self._cell(self._ws, value=value if value != "" else None)
+            if isinstance(value, str) and value:
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
             if key == "probability" and value is not None:
                 cell.number_format = "0.0000"
             cells.append(cell)
@@ -149,8 +186,10 @@ class XlsxReport(_TableWriter):
         self._closed = True
         self._ws.auto_filter.ref = f"A1:{chr(ord('A') + len(COLUMNS) - 1)}{self.rows + 1}"
         s = self._wb.create_sheet("Summary")
+        from .textsafe import cell_text
+
         for item in _summary_lines(self.summary):
-            s.append(list(item))
+            s.append([cell_text(v) for v in item])
         self._wb.save(self.path)
         return self.path
 
@@ -252,7 +291,7 @@ class PdfReport:
             photo = self._keep(preview, f"{i:06d}-photo.jpg")
             if getattr(pred, "heatmap", None) is not None:
                 heat = self._keep(overlay(preview, pred.heatmap, self.opacity), f"{i:06d}-heat.jpg")
-        self._entries.append(_PdfEntry(pred.path, row["probability"], row["verdict"], row["quality"],
+        self._entries.append(_PdfEntry(row["file"], row["probability"], row["verdict"], row["quality"],
                                        row["error"], row["time"], photo, heat))
 
     def close(self) -> Path:
@@ -443,13 +482,9 @@ def _colour_bar(painter, x: float, y: float, w: float, text) -> None:
 def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,
                 opacity: float | None = None):
     """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf; ``opacity``: of the PDF's heatmaps)."""
-    path = Path(path)
+    path = check_writable(path)
     kinds = {".xlsx": XlsxReport, ".csv": CsvReport, ".pdf": PdfReport}
-    kind = kinds.get(path.suffix.lower())
-    if kind is None:
-        raise ValueError(f"{path}: report must end in .xlsx, .csv or .pdf")
-    if not path.parent.is_dir():
-        raise ValueError(f"{path.parent}: folder not found")
+    kind = kinds[path.suffix.lower()]
     if kind is PdfReport:
         return PdfReport(path, model, threshold, model_sha256, opacity)
     return kind(path, model, threshold, model_sha256)
