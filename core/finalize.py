@@ -62,7 +62,8 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
     out.update(
         name=name or meta.get("name"),
         threshold=threshold,
-        threshold_rule=f"highest threshold with validation sensitivity >= {min_sensitivity}",
+        threshold_rule=f"highest cut with validation sensitivity >= {min_sensitivity}, placed halfway to the next "
+                       "lower validation score",
         temperature=temperature,
         metrics=metrics,
         metrics_at_0_5=binary_metrics(y, cal, 0.5),

@@ -54,10 +54,15 @@ def binary_metrics(labels: np.ndarray, probs: np.ndarray, threshold: float = 0.5
 
 
 def threshold_for_sensitivity(labels: np.ndarray, probs: np.ndarray, min_sensitivity: float) -> float:
-    """The highest threshold whose sensitivity is at least ``min_sensitivity`` (best specificity then)."""
+    """A threshold with the highest cut whose sensitivity is at least ``min_sensitivity`` (best specificity then),
+    placed halfway between that cut's score and the next lower score, not on a score: another engine's rounding
+    of the same image (Paddle Inference vs dygraph, ~1e-5) then keeps it on the same side."""
     labels = np.asarray(labels).astype(int)
-    pos = np.sort(np.asarray(probs, dtype=np.float64)[labels == 1])[::-1]
+    probs = np.asarray(probs, dtype=np.float64)
+    pos = np.sort(probs[labels == 1])[::-1]
     if len(pos) == 0:
         raise ValueError("no positive images: sensitivity is undefined")
     k = int(np.ceil(min_sensitivity * len(pos)))  # positives that must score >= threshold
-    return float(pos[max(k, 1) - 1])
+    cut = pos[max(k, 1) - 1]
+    lower = probs[probs < cut]
+    return float((cut + (lower.max() if len(lower) else 0.0)) / 2)

@@ -32,10 +32,17 @@ def test_binary_metrics_confusion_and_rates():
     assert m["f1"] == pytest.approx(2 * 3 / (2 * 3 + 2 + 1))
 
 
-def test_threshold_for_sensitivity():
+def test_threshold_for_sensitivity_lies_between_neighbouring_scores():
     labels = np.array([1] * 10 + [0] * 10)
     probs = np.concatenate([np.linspace(0.35, 0.99, 10), np.linspace(0.0, 0.5, 10)])
     t = threshold_for_sensitivity(labels, probs, 0.9)
     m = binary_metrics(labels, probs, t)
     assert m["sensitivity"] >= 0.9
-    assert binary_metrics(labels, probs, np.nextafter(t, 1))["sensitivity"] < 0.9  # the highest such threshold
+    lowest_called, highest_not = probs[probs >= t].min(), probs[probs < t].max()
+    assert binary_metrics(labels, probs, np.nextafter(lowest_called, 1))["sensitivity"] < 0.9  # the highest cut
+    assert t == pytest.approx((lowest_called + highest_not) / 2)  # halfway to the next score, on none
+    # every score moved towards the threshold by a third of the gap (another engine's rounding): same verdicts
+    toward = np.where(probs >= t, -1.0, 1.0) * (lowest_called - highest_not) / 3
+    assert binary_metrics(labels, probs + toward, t)["confusion"] == m["confusion"]
+    # no lower score: halfway to 0
+    assert threshold_for_sensitivity(np.array([1, 1]), np.array([0.6, 0.8]), 1.0) == pytest.approx(0.3)
