@@ -22,7 +22,7 @@ SortRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
 
 # What the filter can show: every row, or only one kind.
-FILTERS = ("all", "pm", "ungradable", "error")
+FILTERS = ("all", "pm", "not_pm", "ungradable", "error")
 
 
 def judged(pred) -> bool:
@@ -103,23 +103,22 @@ class ResultsModel(QAbstractTableModel):
 
     def quality_text(self, pred) -> str:
         """Why an image is ungradable, in the current language (the engine's measure and limit in brackets)."""
-        from core.quality import REASONS
+        from .reasons import quality_text
 
         q = pred.quality
         if q is None or q.ok:
             return pred.quality_text
-        labels = {"dark": self.tr("too dark"), "overexposed": self.tr("over-exposed"),
-                  "no_colour": self.tr("not a colour photograph"),
-                  "no_fov": self.tr("no circular field of view on a dark background"), "blurred": self.tr("blurred")}
-        english = REASONS.get(q.code, "")
-        reason = q.reason or english
-        if q.code in labels and english and reason.startswith(english):
-            return labels[q.code] + reason[len(english):]
-        return reason
+        return quality_text(q)
+
+    def error_text(self, pred) -> str:
+        """Why a file cannot be read, in the current language."""
+        from .reasons import error_text
+
+        return error_text(pred.error)
 
     def verdict_text(self, pred) -> str:
         if pred.error:
-            return self.tr("Error: {0}").format(pred.error)
+            return self.tr("Error: {0}").format(self.error_text(pred))
         if ungradable(pred):
             return self.tr("Ungradable — retake: {0}").format(self.quality_text(pred))
         return self.tr("PM") if pred.pm else self.tr("not PM")
@@ -179,7 +178,8 @@ class ResultsModel(QAbstractTableModel):
 
 
 class ResultsFilter(QSortFilterProxyModel):
-    """Sorts by each column's natural key (SortRole) and shows all rows or only PM / ungradable / error rows."""
+    """Sorts by each column's natural key (SortRole) and shows all rows or only PM / not PM / ungradable / error
+    rows."""
 
     def __init__(self, source: ResultsModel, parent=None):
         super().__init__(parent)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QFont, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QStackedWidget,
@@ -61,7 +63,7 @@ from .engine_process import EngineError, InProcessEngine, ModelLoadError, create
 from .heatmaps import HeatmapService
 from .resources import icon
 from .thumbnails import ThumbnailLoader, to_qimage
-from .widgets import ImageLabel, duration, is_language_change, local_paths
+from .widgets import ElidingComboBox, ImageLabel, breakable, duration, is_language_change, local_paths, plural
 from .workers import ThreadJob
 
 IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.dcm *.dicom"
@@ -69,6 +71,11 @@ DICOM_SUFFIXES = (".dcm", ".dicom")
 BATCH_SIZE = 8  # images per network call: small enough that Cancel takes effect within a second on a CPU
 FLUSH_MS = 100  # results reach the table in chunks, at most this long after they were computed
 DEFAULT_OPACITY = 45  # percent (core.gradcam.DEFAULT_OPACITY)
+OPACITY_STEP = 10  # percent per opacity shortcut
+# Keyboard shortcuts of the view (shown in the tooltips); Export is the window's Ctrl+E.
+SHORTCUTS = {"heatmap": "Ctrl+H", "more_opacity": "Ctrl+]", "less_opacity": "Ctrl+[", "clear": "Ctrl+Shift+Delete"}
+DROP_HINT_STYLE = ("QLabel {{ border: 2px dashed {border}; border-radius: 8px; color: {color}; background: {bg};"
+                   " font-size: 15px; padding: 24px; }}")
 log = logging.getLogger(__name__)
 
 
@@ -124,6 +131,9 @@ class DiagnosisView(QWidget):
         self._dicom: dict[str, dict | str] = {}  # path -> metadata, or why it cannot be read
         self._dicom_jobs: set[ThreadJob] = set()
         self._heat_base: tuple | None = None  # (path, image cache key, base float32, coloured heat float32)
+        self._stage = ""  # what the engine is doing while it starts (gui.engine_process.STAGES), "ready", or ""
+        self._warm_job: ThreadJob | None = None
+        self._confirm_box: QMessageBox | None = None
         self.image_loader = ThumbnailLoader(size=560, threads=1, capacity=30, parent=self)
         self.image_loader.loaded.connect(self._image_loaded)
         self.image_loader.failed.connect(lambda path, _: self._image_loaded(path))
@@ -136,7 +146,7 @@ class DiagnosisView(QWidget):
 
         # --- top bar: model picker and actions
         self.model_label = QLabel()
-        self.model_combo = QComboBox()
+        self.model_combo = ElidingComboBox()
         self.model_combo.setMinimumContentsLength(28)
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.currentIndexChanged.connect(self._model_selected)
@@ -146,7 +156,7 @@ class DiagnosisView(QWidget):
         self.open_button = QPushButton(icon("open-images"), "")
         self.open_button.clicked.connect(self.choose_images)
         self.clear_button = QPushButton(icon("clear"), "")
-        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.clicked.connect(self.confirm_clear)
         self.export_button = QPushButton(icon("export"), "")
         self.export_button.clicked.connect(self.choose_export)
         top = QHBoxLayout()
@@ -198,6 +208,7 @@ class DiagnosisView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # one tab stop: the arrow keys move between rows
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         hh = self.table.horizontalHeader()
@@ -205,11 +216,12 @@ class DiagnosisView(QWidget):
         self.table.setSortingEnabled(True)
         hh.setSectionResizeMode(COL_INDEX, QHeaderView.ResizeMode.Fixed)
         hh.resizeSection(COL_INDEX, 54)
-        hh.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Interactive)
+        hh.resizeSection(COL_FILE, 170)
         hh.setSectionResizeMode(COL_PROBABILITY, QHeaderView.ResizeMode.Interactive)
-        hh.resizeSection(COL_PROBABILITY, 130)
-        hh.setSectionResizeMode(COL_VERDICT, QHeaderView.ResizeMode.Interactive)
-        hh.resizeSection(COL_VERDICT, 230)
+        hh.resizeSection(COL_PROBABILITY, 105)
+        # the verdict takes the rest: an error's or an ungradable image's reason is long (whole in its tooltip)
+        hh.setSectionResizeMode(COL_VERDICT, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         results_page = QWidget()
         rl = QVBoxLayout(results_page)
@@ -219,8 +231,8 @@ class DiagnosisView(QWidget):
         self.drop_hint = QLabel()
         self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drop_hint.setWordWrap(True)
-        self.drop_hint.setStyleSheet("border: 2px dashed palette(mid); border-radius: 8px; color: palette(mid);"
-                                     "font-size: 15px; padding: 24px;")
+        self.drop_hint.setObjectName("dropHint")
+        self._set_drag_over(False)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.drop_hint)
         self.pages.addWidget(results_page)
@@ -291,6 +303,10 @@ class DiagnosisView(QWidget):
         self.dicom_box.setStyleSheet("#dicomBox { background: palette(alternate-base); border: 1px solid "
                                      "palette(midlight); border-radius: 4px; padding: 4px 8px; }")
         self.dicom_box.hide()
+        for w in (self.heat_note, self.verdict, self.probability, self.detail_model, self.detail_file, self.dicom_box):
+            # a long text wraps (or, for the file name, is elided) inside the panel instead of widening the window
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.heat_note.setWordWrap(True)
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.addLayout(hb)
@@ -308,7 +324,7 @@ class DiagnosisView(QWidget):
         self.splitter.addWidget(detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([700, 480])
+        self.splitter.setSizes([720, 430])
 
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -321,6 +337,11 @@ class DiagnosisView(QWidget):
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.progress_label)
         bottom.addWidget(self.cancel_button)
+
+        self.act_heatmap = self._action(SHORTCUTS["heatmap"], self.heatmap_check.toggle)
+        self.act_more_opacity = self._action(SHORTCUTS["more_opacity"], lambda: self.step_opacity(+OPACITY_STEP))
+        self.act_less_opacity = self._action(SHORTCUTS["less_opacity"], lambda: self.step_opacity(-OPACITY_STEP))
+        self.act_clear = self._action(SHORTCUTS["clear"], self.confirm_clear)
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -336,19 +357,31 @@ class DiagnosisView(QWidget):
         self.open_model_button.setText(self.tr("Open model folder…"))
         self.open_button.setText(self.tr("Open images…"))
         self.clear_button.setText(self.tr("Clear"))
+        self.clear_button.setToolTip(self.tr("Remove all results from the table ({0})").format(
+            self._key(SHORTCUTS["clear"])))
         self.export_button.setText(self.tr("Export…"))
         self.export_button.setToolTip(self.tr("Save the rows shown as an Excel workbook (.xlsx), a CSV file or a "
-                                              "PDF report with each image and its heatmap"))
+                                              "PDF report with each image and its heatmap ({0})").format(
+            self._key("Ctrl+E")))
+        self.open_button.setToolTip(self.tr("Choose fundus photographs to diagnose ({0})").format(self._key("Ctrl+I")))
+        self.act_heatmap.setText(self.tr("Heatmap"))
+        self.act_more_opacity.setText(self.tr("More heatmap opacity"))
+        self.act_less_opacity.setText(self.tr("Less heatmap opacity"))
+        self.act_clear.setText(self.tr("Clear results…"))
+        self._label_models()
         self.train_button.setText(self.tr("Train a model"))
         self.banner_open.setText(self.tr("Open model folder…"))
-        self.drop_hint.setText(self.tr("Drop fundus images here (JPEG, PNG, TIFF, BMP, DICOM) or a folder of "
-                                       "them,\nor use Open images…"))
+        self.drop_hint.setText(self.tr("Drop fundus photographs here") + "\n\n" + self.tr(
+            "JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})").format(
+            self._key("Ctrl+I")))
         self.filter_label.setText(self.tr("Show:"))
         self.heatmap_check.setText(self.tr("Heatmap"))
         self.heatmap_check.setToolTip(self.tr("Overlay the Grad-CAM heatmap: the regions of the image that speak "
-                                              "most for pathologic myopia"))
+                                              "most for pathologic myopia ({0})").format(
+            self._key(SHORTCUTS["heatmap"])))
         self.opacity_label.setText(self.tr("Opacity:"))
-        self.opacity.setToolTip(self.tr("Opacity of the heatmap over the photograph"))
+        self.opacity.setToolTip(self.tr("Opacity of the heatmap over the photograph ({0} more, {1} less)").format(
+            self._key(SHORTCUTS["more_opacity"]), self._key(SHORTCUTS["less_opacity"])))
         self.legend_low.setText(self.tr("none"))
         self.legend_high.setText(self.tr("strongest"))
         self.cancel_button.setText(self.tr("Cancel"))
@@ -372,6 +405,28 @@ class DiagnosisView(QWidget):
             self.retranslate()
         super().changeEvent(event)
 
+    def _action(self, shortcut: str, slot) -> QAction:
+        """A keyboard shortcut of this view (active while the view is shown)."""
+        a = QAction(self)
+        a.setShortcut(QKeySequence(shortcut))
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(slot)
+        self.addAction(a)
+        return a
+
+    @staticmethod
+    def _key(shortcut: str) -> str:
+        return QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+
+    def step_opacity(self, step: int) -> None:
+        """Change the heatmap's opacity by ``step`` percent (turning the heatmap on)."""
+        self.heatmap_check.setChecked(True)
+        self.opacity.setValue(max(0, min(100, self.opacity.value() + step)))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.warm_up()  # the user is about to drop or pick files: have the model ready by then
+
     def _status(self, make) -> None:
         """Show ``make()`` in the status bar; it is called again when the language changes."""
         self.statusMessage.emit(make)
@@ -389,13 +444,15 @@ class DiagnosisView(QWidget):
         known = {e.path for e in entries}
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
+        self._bundled = {str(e.path) for e in entries if e.bundled}
         for e in entries:
-            label = self.tr("{0} (bundled)").format(e.name) if e.bundled else f"{e.name} — {e.path.name}"
-            self.model_combo.addItem(label, str(e.path))
+            self.model_combo.addItem("", str(e.path))
             self.model_combo.setItemData(self.model_combo.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
         for p in self._extra_models:
             if p not in known and str(p) in self._meta_cache:
-                self.model_combo.addItem(f"{self._meta_cache[str(p)].get('name', p.name)} — {p}", str(p))
+                self.model_combo.addItem("", str(p))
+                self.model_combo.setItemData(self.model_combo.count() - 1, str(p), Qt.ItemDataRole.ToolTipRole)
+        self._label_models()
         i = self.model_combo.findData(str(current)) if current else -1
         if i < 0:
             bundled = default_model_dir()
@@ -404,6 +461,19 @@ class DiagnosisView(QWidget):
         self.model_combo.blockSignals(False)
         self._update_buttons()
         self._model_selected()
+
+    def _label_models(self) -> None:
+        """The picker's texts in the current language: "name (bundled)", "name — run folder"."""
+        known = {str(e) for e in self._extra_models}
+        for i in range(self.model_combo.count()):
+            path = Path(self.model_combo.itemData(i))
+            name = (self._meta_cache.get(str(path)) or {}).get("name", path.name)
+            if str(path) in getattr(self, "_bundled", ()):
+                label = self.tr("{0} (bundled)").format(name)
+            else:
+                label = f"{name} — {path if str(path) in known else path.name}"
+            self.model_combo.setItemText(i, label)
+        self.model_combo._update_tooltip()
 
     def model_dir(self) -> Path | None:
         data = self.model_combo.currentData()
@@ -453,9 +523,13 @@ class DiagnosisView(QWidget):
             self._status(lambda: self.tr("Results cleared: another model was chosen"))
         if self._engine is not None and self._engine.model_dir != d and not self.busy and not self.exporting:
             self._retire_engine()  # its child process is not needed any more
+            self._stage = ""
         self._update_no_model()
         self._update_threshold()
+        self._update_progress()
         self.modelChanged.emit(self.model_name())
+        if self.isVisible():
+            self.warm_up()
 
     def _update_threshold(self) -> None:
         d = self.model_dir()
@@ -475,7 +549,52 @@ class DiagnosisView(QWidget):
             self.no_model.hide()
 
     # ---------------------------------------------------------------- diagnosing
+    def warm_up(self) -> ThreadJob | None:
+        """Start the chosen model's engine (its child process, Paddle, the model, one blank batch) in the
+        background, so that the first batch does not wait for it; the progress label says what it is doing."""
+        d = self.model_dir()
+        if d is None or self.busy or self.exporting or self._warm_job is not None or self._model_error:
+            return None
+        engine = self._engine_for(d)
+        if engine.alive and engine.info is not None:
+            self._stage = "ready"
+            self._update_progress()
+            return None
+        job = ThreadJob(lambda job: engine.start(on_stage=job.report), self, name="pmscreen-warm-up")
+        job.progress.connect(lambda stage, job=job: self._warm_stage(job, stage))
+        job.succeeded.connect(lambda _info, job=job: self._warm_stage(job, "ready"))
+        job.failed.connect(lambda exc, job=job: self._warm_failed(job, exc))
+        job.finished.connect(lambda job=job: self._warm_finished(job))
+        self._warm_job = job
+        self._stage = "process"
+        self._update_progress()
+        return job.start()
+
+    def _warm_stage(self, job: ThreadJob, stage: str) -> None:
+        if job is self._warm_job and self._engine is not None:
+            self._stage = stage
+            self._update_progress()
+
+    def _warm_failed(self, job: ThreadJob, exc: Exception) -> None:
+        if job is not self._warm_job:
+            return
+        self._stage = ""
+        if isinstance(exc, ModelLoadError):
+            self._model_error = str(exc)
+            self._update_no_model()
+        self._update_progress()  # other failures (no child process here): the batch falls back to a thread
+
+    def _warm_finished(self, job: ThreadJob) -> None:
+        if job is self._warm_job:
+            self._warm_job = None
+
+    @property
+    def model_ready(self) -> bool:
+        """True once the chosen model's engine has started (warm-up or a batch)."""
+        return self._stage == "ready"
+
     def choose_images(self) -> None:
+        self.warm_up()
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Open fundus images"), settings.last_folder("images"),
                                                 self.tr("Images ({0})").format(IMAGE_FILTER) + ";;" +
                                                 self.tr("DICOM files (*.dcm *.dicom)") + ";;" +
@@ -521,6 +640,7 @@ class DiagnosisView(QWidget):
     def _retire_engine(self) -> None:
         """Forget the current engine and close it on a thread (stopping its child process takes a moment)."""
         engine, self._engine = self._engine, None
+        self._warm_job, self._stage = None, ""  # a warm-up of that engine ends with it, unheard
         if engine is not None:
             threading.Thread(target=engine.close, name="pmscreen-engine-close", daemon=True).start()
 
@@ -537,7 +657,7 @@ class DiagnosisView(QWidget):
 
             nonlocal engine
             try:
-                info = engine.start()
+                info = engine.start(on_stage=lambda stage: job.report(("stage", stage)))
             except ModelLoadError:
                 raise
             except EngineError as exc:  # no child process here: diagnose on threads of this process instead
@@ -571,8 +691,12 @@ class DiagnosisView(QWidget):
         kind, value = msg
         if kind == "engine":
             self._engine = value
+        elif kind == "stage":
+            self._stage = value
+            self._update_progress()
         elif kind == "model":
             self._model_info = value
+            self._stage = "ready"
             self.modelChanged.emit(value.name)
         elif kind == "total":
             self._total += value
@@ -631,13 +755,14 @@ class DiagnosisView(QWidget):
             self._status(lambda: self.tr("Diagnosis failed: {0}").format(failure))
         elif failure is not None:
             self._queue = []
+            self._stage = ""
             self._status(lambda: self.tr("Diagnosis stopped after {0} of {1} images: {2}").format(done, total,
                                                                                                 failure))
         elif cancelled:
             self._status(lambda: self.tr("Diagnosis cancelled after {0} of {1} images").format(done, total))
         else:
-            self._status(lambda: self.tr("Diagnosed {0} images ({1} ungradable, {2} could not be read)").format(
-                n - bad - poor, poor, bad))
+            self._status(lambda: self.tr("Diagnosed {0} ({1} ungradable, {2} could not be read)").format(
+                plural(n - bad - poor, self.tr("1 image"), self.tr("{0} images")), poor, bad))
         if n == 0:
             self.pages.setCurrentIndex(0)
 
@@ -656,7 +781,7 @@ class DiagnosisView(QWidget):
         if self.busy and self._cancelling:
             self.progress_label.setText(self.tr("Cancelling…"))
         elif self.busy and self._total == 0:
-            self.progress_label.setText(self.tr("Loading the model…"))
+            self.progress_label.setText(self.tr("Loading the model: {0}").format(self.stage_text()))
         elif self.busy:
             text = self.tr("{0} of {1} images").format(self._done, self._total)
             if self._rate > 0 and self._done < self._total:
@@ -665,8 +790,23 @@ class DiagnosisView(QWidget):
             self.progress_label.setText(text)
         else:
             n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
-            self.progress_label.setText(self.tr("{0} judged, {1} ungradable, {2} errors").format(
-                n - bad - poor, poor, bad) if n else "")
+            if n:
+                self.progress_label.setText(self.tr("{0} judged, {1} ungradable, {2}").format(
+                    n - bad - poor, poor, plural(bad, self.tr("1 error"), self.tr("{0} errors"))))
+            elif self._stage == "ready":
+                self.progress_label.setText(self.tr("The model is ready"))
+            elif self._stage:
+                self.progress_label.setText(self.tr("Preparing the model: {0}").format(self.stage_text()))
+            else:
+                self.progress_label.setText("")
+
+    def stage_text(self) -> str:
+        """What the engine is doing while it starts, in the current language."""
+        return {"process": self.tr("starting the engine process…"),
+                "paddle": self.tr("loading PaddlePaddle…"),
+                "model": self.tr("loading the model and its inference engine (prepared once, then cached)…"),
+                "warmup": self.tr("warming up…"),
+                "ready": self.tr("ready")}.get(self._stage, self.tr("starting…"))
 
     def _update_buttons(self) -> None:
         active = self.busy or self.exporting
@@ -677,7 +817,32 @@ class DiagnosisView(QWidget):
         self.model_combo.setEnabled(self.model_combo.count() > 0 and not active)
         self.open_model_button.setEnabled(not active)
 
+    def confirm_clear(self) -> bool:
+        """Clear, after the user confirms it (a question box; tests answer it through ``_confirm_box``)."""
+        if self.exporting:
+            return False
+        if self.results.rowCount() or self.busy:
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Clear results"),
+                              self.tr("Remove all results from the table ({0})?").format(
+                                  self.results.rowCount() + len(self._pending)),
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+            box.setObjectName("confirmClear")
+            box.setInformativeText(self.tr("They stay in the audit log. A batch that is running is cancelled."))
+            box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Clear"))
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            self._confirm_box = box
+            try:
+                answer = box.exec()
+            finally:
+                self._confirm_box = None
+                box.deleteLater()
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.clear()
+        return True
+
     def clear(self) -> None:
+        """Remove every result (no question asked: the Clear button asks first, see ``confirm_clear``)."""
         if self.exporting:
             return
         self.cancel()
@@ -709,7 +874,8 @@ class DiagnosisView(QWidget):
 
     # ---------------------------------------------------------------- filter
     def set_filter(self, mode: str) -> None:
-        """Show all rows, or only PM ("pm"), ungradable ("ungradable") or unreadable ("error") ones."""
+        """Show all rows, or only PM ("pm"), not PM ("not_pm"), ungradable ("ungradable") or unreadable
+        ("error") ones."""
         self.proxy.set_mode(mode)
         i = self.filter_combo.findData(mode)
         if i != self.filter_combo.currentIndex():
@@ -725,6 +891,7 @@ class DiagnosisView(QWidget):
         n = self.results.rowCount()
         texts = {"all": self.tr("All results ({0})").format(n),
                  "pm": self.tr("PM only ({0})").format(c["pm"]),
+                 "not_pm": self.tr("Not PM only ({0})").format(c["not_pm"]),
                  "ungradable": self.tr("Ungradable only ({0})").format(c["ungradable"]),
                  "error": self.tr("Errors only ({0})").format(c["error"])}
         for i in range(self.filter_combo.count()):
@@ -752,16 +919,23 @@ class DiagnosisView(QWidget):
         self.verdict.setStyleSheet(f"color: {verdict_color(pred).name()};")
         if pred.error:
             self.verdict.setText(self.tr("Error"))
-            self.probability.setText(pred.error)
+            self._set_long_text(self.probability, self.results.error_text(pred))
         elif ungradable(pred):
             self.verdict.setText(self.tr("Ungradable — retake"))
-            self.probability.setText(self.results.quality_text(pred))
+            self._set_long_text(self.probability, self.results.quality_text(pred))
         else:
             self.verdict.setText(self.tr("PM — pathologic myopia") if pred.pm else self.tr("Not PM"))
             self.probability.setText(self.tr("PM probability: {0}").format(probability_text(pred.probability)))
+            self.probability.setToolTip("")
         p = row.model
         self.detail_model.setText(self.tr("Model: {0} (PM when probability ≥ {1:.1%})").format(p.name, p.threshold))
         self._refresh_image()
+
+    @staticmethod
+    def _set_long_text(label: QLabel, text: str) -> None:
+        """A reason or a path, wrapped anywhere inside the panel (the whole text is the tooltip too)."""
+        label.setText(breakable(text))
+        label.setToolTip(text)
 
     def _refresh_image(self) -> None:
         """The selected picture, with its heatmap blended in when the overlay is on and the map is ready."""
@@ -781,7 +955,7 @@ class DiagnosisView(QWidget):
             cam = self.heatmaps.request(row.model.model_dir, pred.path)
             problem = self.heatmaps.error(row.model.model_dir, pred.path)
             self.heat_note.setText("" if cam is not None else
-                                   self.tr("No heatmap: {0}").format(problem) if problem else
+                                   breakable(self.tr("No heatmap: {0}").format(problem)) if problem else
                                    self.tr("Computing the heatmap…"))
         elif want:
             self.heat_note.setText(self.tr("No heatmap: the network gave no verdict for this image"))
@@ -992,15 +1166,32 @@ class DiagnosisView(QWidget):
         return job.start()
 
     # ---------------------------------------------------------------- drag and drop
+    def _set_drag_over(self, over: bool) -> None:
+        """Highlight the drop zone while files are dragged over the view."""
+        self.drop_hint.setProperty("dragOver", over)
+        self.drop_hint.setStyleSheet(DROP_HINT_STYLE.format(
+            border="palette(highlight)" if over else "palette(mid)", color="palette(text)" if over else "palette(mid)",
+            bg="palette(alternate-base)" if over else "transparent"))
+        self.table.setStyleSheet("QTableView { border: 2px solid palette(highlight); }" if over else "")
+
+    def drag_over(self) -> bool:
+        return bool(self.drop_hint.property("dragOver"))
+
     def dragEnterEvent(self, event) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
+            self._set_drag_over(True)
 
     def dragMoveEvent(self, event) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
 
+    def dragLeaveEvent(self, event) -> None:
+        self._set_drag_over(False)
+        super().dragLeaveEvent(event)
+
     def dropEvent(self, event) -> None:
+        self._set_drag_over(False)
         paths = local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
@@ -1009,11 +1200,14 @@ class DiagnosisView(QWidget):
     # ---------------------------------------------------------------- shutdown
     def shutdown(self, timeout: float = 3.0) -> None:
         jobs = [j for j in (self._job, self._export_job) if j is not None]
+        warm, self._warm_job = self._warm_job, None
         self.cancel()
         for job in jobs:
             job.wait(timeout)
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+        if warm is not None:
+            warm.wait(timeout)  # the closed engine ends its start at once
         self.image_loader.shutdown()
         self.heatmaps.shutdown()

@@ -93,17 +93,35 @@ def heatmap_stream(predictor, paths, lock=None) -> Iterator[tuple[str, object, s
                 yield path, cam, None
 
 
+# What a starting engine is doing ("stage" messages before "ready"), for the GUI to say while it waits.
+STAGES = ("process", "paddle", "model", "warmup")
+
+
+def warm_up(predictor, batch_size: int) -> None:
+    """Run one batch of blank images through the network, so that the first real batch does not also pay for
+    the inference engine's first-call set-up (oneDNN kernels for this batch shape)."""
+    import numpy as np
+
+    from core.preprocess import IMAGE_SIZE
+
+    predictor.probabilities(np.zeros((batch_size, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8))
+
+
 def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
     """The child process: load the model, then answer requests until "quit" or the pipe closes."""
     try:
         import signal
 
+        results.send(("stage", 0, "paddle"))
         from core.inference import Predictor
 
+        results.send(("stage", 0, "model"))
         predictor = Predictor(model_dir, batch_size=batch_size)
         # Paddle's handler (installed by now) reports SIGTERM as a fatal error with a C++ trace; here it only means
         # "the GUI is done with this model"
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        results.send(("stage", 0, "warmup"))
+        warm_up(predictor, batch_size)
     except Exception as exc:  # the parent shows it: "The model cannot be used: …"
         results.send(("failed", 0, str(exc)))
         return
@@ -150,8 +168,9 @@ class EngineProcess:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
 
-    def start(self, timeout: float = START_TIMEOUT) -> ModelInfo:
-        """Start the child and load the model (blocking: call from a worker thread). Raises ModelLoadError."""
+    def start(self, timeout: float = START_TIMEOUT, on_stage: Callable[[str], None] | None = None) -> ModelInfo:
+        """Start the child and load the model (blocking: call from a worker thread). Raises ModelLoadError.
+        ``on_stage`` hears what the child is doing (STAGES) while it starts."""
         with self._lock:
             if self.info is not None and self.alive:
                 return self.info
@@ -165,10 +184,16 @@ class EngineProcess:
             self._cancel = ctx.Event()
             self._proc = ctx.Process(target=_serve, name="pmscreen-engine", daemon=True,
                                      args=(str(self.model_dir), self.batch_size, req_r, res_w, self._cancel))
+            if on_stage is not None:
+                on_stage("process")
             self._proc.start()
             req_r.close()
             res_w.close()
             kind, _, value = self._receive(timeout)
+            while kind == "stage":
+                if on_stage is not None:
+                    on_stage(value)
+                kind, _, value = self._receive(timeout)
             if kind != "ready":
                 self._stop()
                 raise ModelLoadError(value)
@@ -276,13 +301,15 @@ class InProcessEngine:
 
     alive = property(lambda self: self.predictor is not None)
 
-    def start(self, timeout: float | None = None) -> ModelInfo:
+    def start(self, timeout: float | None = None, on_stage: Callable[[str], None] | None = None) -> ModelInfo:
         from .heatmaps import guard
 
         with self._lock:
             if self.predictor is None:
                 from core.inference import Predictor
 
+                if on_stage is not None:
+                    on_stage("model")
                 try:
                     self.predictor = guard(Predictor(self.model_dir, batch_size=self.batch_size))
                 except Exception as exc:

@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.sidebar)
         lay.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        # The window never grows by itself: a long text inside must wrap or elide, not push the window (and its
+        # Export button and status bar) past the screen. Its size is the user's (or the saved one).
+        self.layout().setSizeConstraint(self.layout().SizeConstraint.SetNoConstraint)
 
         self.device_label = QLabel()
         self.model_status = QLabel()
@@ -210,7 +213,9 @@ class MainWindow(QMainWindow):
         self.menu_help.addAction(self.act_about)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("PM Screen — pathologic myopia screening"))
+        # Qt adds the application's display name ("PM Screen") to the title shown: "Pathologic myopia
+        # screening — PM Screen"
+        self.setWindowTitle(self.tr("Pathologic myopia screening"))
         for i, text in enumerate((self.tr("Dataset"), self.tr("Training"), self.tr("Diagnosis"))):
             self.sidebar.item(i).setText(text)
             self.act_views[i].setText(text)
@@ -289,8 +294,11 @@ class MainWindow(QMainWindow):
         self._update_model_label()
 
     def _update_model_label(self) -> None:
-        self.model_status.setText(self.tr("Model: {0}").format(self._model_name) if self._model_name
-                                  else self.tr("Model: none"))
+        if self._diagnosis_view is None:  # the engine is still being imported: the model is not known yet
+            self.model_status.setText(self.tr("Model: loading…"))
+        else:
+            self.model_status.setText(self.tr("Model: {0}").format(self._model_name) if self._model_name
+                                      else self.tr("Model: none"))
 
     def _dataset_opened(self, dataset) -> None:
         if self._training_view is not None:
@@ -354,8 +362,9 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        page = settings.value("window/page", DATASET, int)
-        self.show_page(page if page in (DATASET, TRAINING, DIAGNOSIS) else DATASET)
+        # the view last shown; at the first start Diagnosis, where a clinician drops photographs
+        page = settings.value("window/page", DIAGNOSIS, int)
+        self.show_page(page if page in (DATASET, TRAINING, DIAGNOSIS) else DIAGNOSIS)
         root = settings.value("dataset/root", "", str)
         if root and Path(root).is_dir() and settings.value("dataset/reopen", True, bool):
             self.dataset_view.open_folder(root)

@@ -1,12 +1,13 @@
-"""Small shared widgets: an image label that scales with its size, a drop-zone hint, helpers."""
+"""Small shared widgets: an image label that scales with its size, a combo box eliding in the middle, helpers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
 
 class ImageLabel(QLabel):
@@ -73,3 +74,51 @@ def duration(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class ElidingComboBox(QComboBox):
+    """A combo box that shortens a long current text in the middle ("ResNet-18-D — 2026…-0412-r3") instead of
+    cutting its end, shows the whole text as its tooltip, and opens a list wide enough for the longest entry."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.currentIndexChanged.connect(self._update_tooltip)
+
+    def _update_tooltip(self, *_) -> None:
+        self.setToolTip(self.currentText())
+
+    def shown_text(self) -> str:
+        """The current text as painted (elided to the field's width)."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideMiddle, max(0, field.width()))
+
+    def paintEvent(self, event) -> None:
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+    def showPopup(self) -> None:
+        widest = max((self.fontMetrics().horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        screen = self.screen().availableGeometry().width() if self.screen() else 1280
+        self.view().setMinimumWidth(min(screen - 40, widest + 48))
+        super().showPopup()
+
+
+def breakable(text: str) -> str:
+    """``text`` with zero-width spaces after path separators and underscores and inside long unbroken runs, so that
+    a word-wrapped label can break a long file path or error message instead of growing wider than its window
+    (text that breaks at its spaces is left as it is)."""
+    text = re.sub(r"([/\\_])(?=\S)", "\\1\u200b", text)
+    return re.sub(r"([^\s\u200b]{24})(?=[^\s\u200b])", "\\1\u200b", text)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """``one`` (already translated, without a number) when ``n`` is 1, else ``many`` with ``n`` for {0}."""
+    return one if n == 1 else many.format(n)

@@ -242,460 +242,570 @@ Validation: {1}</source>
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="333"/>
+        <location filename="../../gui/diagnosis_view.py" line="356"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="334"/>
-        <location filename="../../gui/diagnosis_view.py" line="341"/>
+        <location filename="../../gui/diagnosis_view.py" line="357"/>
+        <location filename="../../gui/diagnosis_view.py" line="373"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="335"/>
+        <location filename="../../gui/diagnosis_view.py" line="358"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="336"/>
+        <location filename="../../gui/diagnosis_view.py" line="359"/>
+        <location filename="../../gui/diagnosis_view.py" line="831"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="337"/>
+        <location filename="../../gui/diagnosis_view.py" line="362"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="340"/>
+        <location filename="../../gui/diagnosis_view.py" line="372"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="391"/>
+        <location filename="../../gui/diagnosis_view.py" line="472"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="427"/>
+        <location filename="../../gui/diagnosis_view.py" line="499"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="437"/>
+        <location filename="../../gui/diagnosis_view.py" line="509"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="463"/>
+        <location filename="../../gui/diagnosis_view.py" line="537"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="468"/>
+        <location filename="../../gui/diagnosis_view.py" line="542"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="471"/>
+        <location filename="../../gui/diagnosis_view.py" line="545"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="479"/>
+        <location filename="../../gui/diagnosis_view.py" line="598"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="480"/>
+        <location filename="../../gui/diagnosis_view.py" line="599"/>
         <source>Images ({0})</source>
         <translation>图像（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="482"/>
+        <location filename="../../gui/diagnosis_view.py" line="601"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="504"/>
+        <location filename="../../gui/diagnosis_view.py" line="623"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="626"/>
+        <location filename="../../gui/diagnosis_view.py" line="755"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="629"/>
+        <location filename="../../gui/diagnosis_view.py" line="759"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="634"/>
-        <source>Diagnosed {0} images ({1} ungradable, {2} could not be read)</source>
-        <translation>已诊断 {0} 张图像（{1} 张无法分级，{2} 张无法读取）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="663"/>
-        <source>{0} judged, {1} ungradable, {2} errors</source>
-        <translation>{0} 张已判定，{1} 张无法分级，{2} 个错误</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="654"/>
-        <source>Loading the model…</source>
-        <translation>正在加载模型…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="357"/>
-        <location filename="../../gui/diagnosis_view.py" line="656"/>
+        <location filename="../../gui/diagnosis_view.py" line="392"/>
+        <location filename="../../gui/diagnosis_view.py" line="786"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="736"/>
+        <location filename="../../gui/diagnosis_view.py" line="910"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="766"/>
-        <location filename="../../gui/diagnosis_view.py" line="812"/>
+        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis_view.py" line="993"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="747"/>
+        <location filename="../../gui/diagnosis_view.py" line="921"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="777"/>
+        <location filename="../../gui/diagnosis_view.py" line="958"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="778"/>
+        <location filename="../../gui/diagnosis_view.py" line="959"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="780"/>
+        <location filename="../../gui/diagnosis_view.py" line="961"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="785"/>
+        <location filename="../../gui/diagnosis_view.py" line="966"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="750"/>
+        <location filename="../../gui/diagnosis_view.py" line="924"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="338"/>
-        <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap</source>
-        <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件，或包含每张图像及其热力图的 PDF 报告</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="342"/>
-        <source>Drop fundus images here (JPEG, PNG, TIFF, BMP, DICOM) or a folder of them,
-or use Open images…</source>
-        <translation>将眼底图像（JPEG、PNG、TIFF、BMP、DICOM）或包含它们的文件夹拖放到这里，
-或使用“打开图像…”</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="344"/>
+        <location filename="../../gui/diagnosis_view.py" line="377"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="345"/>
+        <location filename="../../gui/diagnosis_view.py" line="367"/>
+        <location filename="../../gui/diagnosis_view.py" line="378"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="346"/>
-        <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia</source>
-        <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="348"/>
+        <location filename="../../gui/diagnosis_view.py" line="382"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="349"/>
-        <source>Opacity of the heatmap over the photograph</source>
-        <translation>热力图叠加在照片上的不透明度</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="350"/>
+        <location filename="../../gui/diagnosis_view.py" line="385"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="351"/>
+        <location filename="../../gui/diagnosis_view.py" line="386"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="352"/>
+        <location filename="../../gui/diagnosis_view.py" line="387"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="353"/>
+        <location filename="../../gui/diagnosis_view.py" line="388"/>
         <source>Stop after the images being processed (Esc)</source>
         <translation>处理完当前图像后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="451"/>
+        <location filename="../../gui/diagnosis_view.py" line="523"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="481"/>
+        <location filename="../../gui/diagnosis_view.py" line="600"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="529"/>
+        <location filename="../../gui/diagnosis_view.py" line="653"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="632"/>
+        <location filename="../../gui/diagnosis_view.py" line="762"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="645"/>
+        <location filename="../../gui/diagnosis_view.py" line="775"/>
         <source>Writing {0}: {1} of {2} rows</source>
         <translation>正在写入 {0}：{1} / {2} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="652"/>
+        <location filename="../../gui/diagnosis_view.py" line="782"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="356"/>
-        <location filename="../../gui/diagnosis_view.py" line="659"/>
+        <location filename="../../gui/diagnosis_view.py" line="391"/>
+        <location filename="../../gui/diagnosis_view.py" line="789"/>
         <source>{0} · {1:.1f} images/s · about {2} left</source>
         <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="420"/>
+        <location filename="../../gui/diagnosis_view.py" line="360"/>
+        <source>Remove all results from the table ({0})</source>
+        <translation>从表格中移除所有结果（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="363"/>
+        <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
+        <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="366"/>
+        <source>Choose fundus photographs to diagnose ({0})</source>
+        <translation>选择要诊断的眼底照片（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="368"/>
+        <source>More heatmap opacity</source>
+        <translation>提高热力图不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="369"/>
+        <source>Less heatmap opacity</source>
+        <translation>降低热力图不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="370"/>
+        <source>Clear results…</source>
+        <translation>清除结果…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="374"/>
+        <source>Drop fundus photographs here</source>
+        <translation>将眼底照片拖放到此处</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="375"/>
+        <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
+        <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="379"/>
+        <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia ({0})</source>
+        <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="383"/>
+        <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
+        <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="492"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="719"/>
+        <location filename="../../gui/diagnosis_view.py" line="764"/>
+        <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
+        <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="765"/>
+        <source>1 image</source>
+        <translation>1 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="765"/>
+        <source>{0} images</source>
+        <translation>{0} 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="784"/>
+        <source>Loading the model: {0}</source>
+        <translation>正在加载模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="794"/>
+        <source>{0} judged, {1} ungradable, {2}</source>
+        <translation>{0} 张已判定，{1} 张无法分级，{2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="795"/>
+        <source>1 error</source>
+        <translation>1 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="795"/>
+        <source>{0} errors</source>
+        <translation>{0} 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="797"/>
+        <source>The model is ready</source>
+        <translation>模型已就绪</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="799"/>
+        <source>Preparing the model: {0}</source>
+        <translation>正在准备模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="805"/>
+        <source>starting the engine process…</source>
+        <translation>正在启动推理进程…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="806"/>
+        <source>loading PaddlePaddle…</source>
+        <translation>正在加载 PaddlePaddle…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="807"/>
+        <source>loading the model and its inference engine (prepared once, then cached)…</source>
+        <translation>正在加载模型及其推理引擎（首次准备后缓存）…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="808"/>
+        <source>warming up…</source>
+        <translation>正在预热…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="809"/>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="809"/>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="825"/>
+        <source>Clear results</source>
+        <translation>清除结果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="826"/>
+        <source>Remove all results from the table ({0})?</source>
+        <translation>从表格中移除全部结果（{0}）？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="830"/>
+        <source>They stay in the audit log. A batch that is running is cancelled.</source>
+        <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="892"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="720"/>
+        <location filename="../../gui/diagnosis_view.py" line="893"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="721"/>
+        <location filename="../../gui/diagnosis_view.py" line="894"/>
+        <source>Not PM only ({0})</source>
+        <translation>仅非病理性近视（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="895"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="722"/>
+        <location filename="../../gui/diagnosis_view.py" line="896"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="726"/>
+        <location filename="../../gui/diagnosis_view.py" line="900"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="753"/>
+        <location filename="../../gui/diagnosis_view.py" line="927"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="753"/>
+        <location filename="../../gui/diagnosis_view.py" line="927"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="754"/>
+        <location filename="../../gui/diagnosis_view.py" line="928"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="756"/>
+        <location filename="../../gui/diagnosis_view.py" line="931"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="842"/>
+        <location filename="../../gui/diagnosis_view.py" line="1023"/>
         <source>Reading the DICOM header…</source>
         <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="865"/>
+        <location filename="../../gui/diagnosis_view.py" line="1046"/>
         <source>right eye (R)</source>
         <translation>右眼（R）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="865"/>
+        <location filename="../../gui/diagnosis_view.py" line="1046"/>
         <source>left eye (L)</source>
         <translation>左眼（L）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="865"/>
+        <location filename="../../gui/diagnosis_view.py" line="1046"/>
         <source>both eyes (B)</source>
         <translation>双眼（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="867"/>
+        <location filename="../../gui/diagnosis_view.py" line="1048"/>
         <source>Modality</source>
         <translation>模态</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="869"/>
+        <location filename="../../gui/diagnosis_view.py" line="1050"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="871"/>
+        <location filename="../../gui/diagnosis_view.py" line="1052"/>
         <source>Eye</source>
         <translation>眼别</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="873"/>
+        <location filename="../../gui/diagnosis_view.py" line="1054"/>
         <source>Acquired</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="875"/>
+        <location filename="../../gui/diagnosis_view.py" line="1056"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="875"/>
+        <location filename="../../gui/diagnosis_view.py" line="1056"/>
         <source>{0} × {1} px</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="877"/>
+        <location filename="../../gui/diagnosis_view.py" line="1058"/>
         <source>Field of view</source>
         <translation>视野</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="879"/>
+        <location filename="../../gui/diagnosis_view.py" line="1060"/>
         <source>Frames</source>
         <translation>帧数</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="879"/>
+        <location filename="../../gui/diagnosis_view.py" line="1060"/>
         <source>{0} (the first is used)</source>
         <translation>{0}（使用第一帧）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="881"/>
+        <location filename="../../gui/diagnosis_view.py" line="1062"/>
         <source>, {0} bits</source>
         <translation>，{0} 位</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="882"/>
+        <location filename="../../gui/diagnosis_view.py" line="1063"/>
         <source>Pixels</source>
         <translation>像素格式</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="884"/>
+        <location filename="../../gui/diagnosis_view.py" line="1065"/>
         <source>Encoding</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="886"/>
+        <location filename="../../gui/diagnosis_view.py" line="1067"/>
         <source>Object</source>
         <translation>对象类型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="893"/>
+        <location filename="../../gui/diagnosis_view.py" line="1074"/>
         <source>DICOM</source>
         <translation>DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="893"/>
+        <location filename="../../gui/diagnosis_view.py" line="1074"/>
         <source>(no patient data is shown)</source>
         <translation>（不显示任何患者信息）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="903"/>
+        <location filename="../../gui/diagnosis_view.py" line="1084"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="915"/>
+        <location filename="../../gui/diagnosis_view.py" line="1096"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="935"/>
+        <location filename="../../gui/diagnosis_view.py" line="1114"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="948"/>
-        <location filename="../../gui/diagnosis_view.py" line="986"/>
+        <location filename="../../gui/diagnosis_view.py" line="1127"/>
+        <location filename="../../gui/diagnosis_view.py" line="1165"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="961"/>
+        <location filename="../../gui/diagnosis_view.py" line="1140"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="972"/>
+        <location filename="../../gui/diagnosis_view.py" line="1151"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="985"/>
+        <location filename="../../gui/diagnosis_view.py" line="1164"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="906"/>
+        <location filename="../../gui/diagnosis_view.py" line="1087"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="908"/>
+        <location filename="../../gui/diagnosis_view.py" line="1089"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="908"/>
-        <location filename="../../gui/diagnosis_view.py" line="973"/>
+        <location filename="../../gui/diagnosis_view.py" line="1089"/>
+        <location filename="../../gui/diagnosis_view.py" line="1152"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="909"/>
+        <location filename="../../gui/diagnosis_view.py" line="1090"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="914"/>
+        <location filename="../../gui/diagnosis_view.py" line="1095"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="963"/>
+        <location filename="../../gui/diagnosis_view.py" line="1142"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
@@ -703,179 +813,382 @@ or use Open images…</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="110"/>
+        <location filename="../../gui/main_window.py" line="113"/>
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="213"/>
-        <source>PM Screen — pathologic myopia screening</source>
-        <translation>PM Screen — 病理性近视筛查</translation>
+        <location filename="../../gui/main_window.py" line="218"/>
+        <source>Pathologic myopia screening</source>
+        <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="214"/>
+        <location filename="../../gui/main_window.py" line="219"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="214"/>
+        <location filename="../../gui/main_window.py" line="219"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="214"/>
+        <location filename="../../gui/main_window.py" line="219"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="218"/>
+        <location filename="../../gui/main_window.py" line="223"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="219"/>
+        <location filename="../../gui/main_window.py" line="224"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="220"/>
+        <location filename="../../gui/main_window.py" line="225"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221"/>
+        <location filename="../../gui/main_window.py" line="226"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="222"/>
+        <location filename="../../gui/main_window.py" line="227"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="223"/>
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="224"/>
+        <location filename="../../gui/main_window.py" line="229"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="225"/>
+        <location filename="../../gui/main_window.py" line="230"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="226"/>
+        <location filename="../../gui/main_window.py" line="231"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227"/>
+        <location filename="../../gui/main_window.py" line="232"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="233"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="229"/>
+        <location filename="../../gui/main_window.py" line="234"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="231"/>
+        <location filename="../../gui/main_window.py" line="236"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232"/>
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233"/>
+        <location filename="../../gui/main_window.py" line="238"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234"/>
+        <location filename="../../gui/main_window.py" line="239"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="240"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="281"/>
+        <location filename="../../gui/main_window.py" line="286"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="284"/>
+        <location filename="../../gui/main_window.py" line="289"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="284"/>
+        <location filename="../../gui/main_window.py" line="289"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="285"/>
+        <location filename="../../gui/main_window.py" line="290"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="292"/>
+        <location filename="../../gui/main_window.py" line="298"/>
+        <source>Model: loading…</source>
+        <translation>模型：加载中…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="300"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="293"/>
+        <location filename="../../gui/main_window.py" line="301"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="319"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="319"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="315"/>
+        <location filename="../../gui/main_window.py" line="323"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="320"/>
+        <location filename="../../gui/main_window.py" line="328"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="321"/>
+        <location filename="../../gui/main_window.py" line="329"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="380"/>
+        <location filename="../../gui/main_window.py" line="389"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
+    </message>
+</context>
+<context>
+    <name>Reasons</name>
+    <message>
+        <location filename="../../gui/reasons.py" line="12"/>
+        <source>the file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="13"/>
+        <source>the file is truncated (incomplete image data)</source>
+        <translation>文件被截断（图像数据不完整）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="14"/>
+        <source>not a readable image ({detail})</source>
+        <translation>无法读取的图像（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="15"/>
+        <source>corrupt PNG data ({detail})</source>
+        <translation>PNG 数据损坏（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="16"/>
+        <source>file not found</source>
+        <translation>找不到文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="17"/>
+        <source>is a folder, not an image file</source>
+        <translation>是文件夹，不是图像文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="18"/>
+        <source>not a regular file ({detail})</source>
+        <translation>不是普通文件（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="19"/>
+        <source>not a regular file ({detail}); not opened</source>
+        <translation>不是普通文件（{detail}）；未打开</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="20"/>
+        <source>cannot be read ({detail})</source>
+        <translation>无法读取（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="21"/>
+        <source>the image is too small to judge ({detail})</source>
+        <translation>图像太小，无法判断（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="22"/>
+        <source>the file is too large ({detail})</source>
+        <translation>文件太大（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="23"/>
+        <source>{what} is too large ({detail})</source>
+        <translation>{what}太大（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="24"/>
+        <source>folder holds no JPEG, PNG, TIFF, BMP or DICOM images</source>
+        <translation>文件夹中没有 JPEG、PNG、TIFF、BMP 或 DICOM 图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="25"/>
+        <source>cannot be used ({detail})</source>
+        <translation>无法使用（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="26"/>
+        <source>DICOM support is not installed (install the extra: pip install &apos;pmscreen[dicom]&apos;, i.e. pydicom)</source>
+        <translation>未安装 DICOM 支持（请安装附加组件：pip install &apos;pmscreen[dicom]&apos;，即 pydicom）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="28"/>
+        <source>not a readable DICOM file ({detail})</source>
+        <translation>无法读取的 DICOM 文件（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="29"/>
+        <source>DICOM file without pixel data (not an image)</source>
+        <translation>DICOM 文件没有像素数据（不是图像）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="30"/>
+        <source>DICOM pixel data cannot be read ({detail})</source>
+        <translation>无法读取 DICOM 像素数据（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="31"/>
+        <source>DICOM pixel data cannot be decoded ({detail})</source>
+        <translation>无法解码 DICOM 像素数据（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="32"/>
+        <source>DICOM pixel data is not a 2-D image</source>
+        <translation>DICOM 像素数据不是二维图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="36"/>
+        <source>unknown format or corrupt data</source>
+        <translation>未知格式或数据损坏</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="37"/>
+        <source>unknown format: JPEG, PNG, TIFF, BMP or DICOM expected</source>
+        <translation>未知格式：应为 JPEG、PNG、TIFF、BMP 或 DICOM</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="39"/>
+        <source>no picture size in its header</source>
+        <translation>文件头中没有图像尺寸</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="43"/>
+        <source>too dark</source>
+        <translation>过暗</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="44"/>
+        <source>over-exposed</source>
+        <translation>过曝</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="45"/>
+        <source>not a colour photograph</source>
+        <translation>不是彩色照片</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="46"/>
+        <source>no circular field of view on a dark background</source>
+        <translation>没有深色背景上的圆形视野</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="47"/>
+        <source>blurred</source>
+        <translation>模糊</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="51"/>
+        <source>mean brightness {value} &lt; {limit}</source>
+        <translation>平均亮度 {value} &lt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="52"/>
+        <source>mean brightness {value} &gt; {limit}</source>
+        <translation>平均亮度 {value} &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="53"/>
+        <source>{value} of the field is white</source>
+        <translation>视野中 {value} 为白色</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="54"/>
+        <source>colour saturation {value} &lt; {limit}</source>
+        <translation>色彩饱和度 {value} &lt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="55"/>
+        <source>background level {value} &gt; {limit}</source>
+        <translation>背景亮度 {value} &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="56"/>
+        <source>bright area {value} of the image &lt; {limit}</source>
+        <translation>明亮区域占图像 {value} &lt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="57"/>
+        <source>no dark surround</source>
+        <translation>没有深色外围</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="58"/>
+        <source>outline not round: coverage {coverage}, deviation {deviation}</source>
+        <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="59"/>
+        <source>rim blur {value} px &gt; {limit} px</source>
+        <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="60"/>
+        <source>fine detail {value} &lt; {limit}</source>
+        <translation>细节 {value} &lt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="94"/>
+        <source>{0} ({1})</source>
+        <translation>{0}（{1}）</translation>
     </message>
 </context>
 <context>
@@ -906,47 +1219,22 @@ or use Open images…</source>
         <translation>病理性近视的概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="111"/>
-        <source>too dark</source>
-        <translation>过暗</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_results.py" line="111"/>
-        <source>over-exposed</source>
-        <translation>过曝</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_results.py" line="112"/>
-        <source>not a colour photograph</source>
-        <translation>不是彩色照片</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_results.py" line="113"/>
-        <source>no circular field of view on a dark background</source>
-        <translation>没有深色背景上的圆形视野</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_results.py" line="113"/>
-        <source>blurred</source>
-        <translation>模糊</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_results.py" line="122"/>
+        <location filename="../../gui/diagnosis_results.py" line="121"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="124"/>
+        <location filename="../../gui/diagnosis_results.py" line="123"/>
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="125"/>
+        <location filename="../../gui/diagnosis_results.py" line="124"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="125"/>
+        <location filename="../../gui/diagnosis_results.py" line="124"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>

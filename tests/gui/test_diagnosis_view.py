@@ -28,7 +28,7 @@ def test_dropping_a_good_and_a_bad_image_gives_a_result_and_an_error_row(qtbot, 
     assert m.index(1, 2).data() == "–"
     assert QApplication.activeModalWidget() is None  # no dialog, let alone a storm of them
     assert view.progress.value() == view.progress.maximum() == 2
-    assert view.progress_label.text() == "1 judged, 0 ungradable, 1 errors"
+    assert view.progress_label.text() == "1 judged, 0 ungradable, 1 error"  # not "1 errors"
     assert "ResNet-18-D" in window.model_status.text()
 
 

@@ -1,0 +1,224 @@
+"""Diagnosis view, as a new user meets it (issue 11's walkthrough): long texts stay inside the window, the keyboard
+reaches everything, the first screen leads to diagnosis, Clear asks first, reasons are whole and translated."""
+
+from pathlib import Path
+
+import numpy as np
+from gui_support import save_test_model
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
+
+from core.inference import Prediction
+from core.quality import assess
+from gui import i18n
+from gui.diagnosis_results import COL_VERDICT, Row
+from gui.engine_process import ModelInfo
+from gui.main_window import DIAGNOSIS, MainWindow
+
+LONG = "/data/clinic/" + "very-long-folder-name_" * 12 + "photo.jpg"
+MODEL = ModelInfo("ResNet-18-D", 0.5, None, Path("/nowhere/model"))
+
+
+def rows(*preds) -> list[Row]:
+    return [Row(i + 1, p, MODEL, "2026-12-02T10:00:00") for i, p in enumerate(preds)]
+
+
+def show_rows(view, preds) -> None:
+    view.results.append(rows(*preds))
+    view.pages.setCurrentIndex(1)
+    view._update_filter_texts()
+    view.table.selectRow(0)
+
+
+def dark_quality():
+    img = np.zeros((240, 256, 3), np.uint8)
+    img[40:200, 50:210] = (12, 6, 3)  # a photograph far too dark to grade
+    q = assess(img)
+    assert not q.ok and q.code == "dark"
+    return q
+
+
+def test_a_long_error_text_wraps_inside_the_panel_and_the_window_keeps_its_size(qtbot, window):
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    error = "not a readable image (" + "x" * 300 + ")"
+    show_rows(view, [Prediction(LONG, error=error)])
+    QApplication.processEvents()
+    assert view.probability.toolTip() == error  # the whole reason, and the text wraps anywhere
+    assert window.size().width() == 1280
+    screen = window.screen().availableGeometry()
+    # nothing inside asks for more width than the window has, nor more than a 1280-px screen
+    assert window.centralWidget().minimumSizeHint().width() <= min(1280, max(1280, screen.width()))
+    assert view.probability.width() <= view.splitter.widget(1).width()
+    assert view.table.width() > 400  # the results table is not squeezed to a strip
+    window.resize(1280, 800)
+    QApplication.processEvents()
+    assert window.size().width() == 1280
+
+
+def test_the_table_is_one_tab_stop_and_the_heatmap_controls_have_shortcuts(qtbot, window):
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    window.activateWindow()
+    assert not view.table.tabKeyNavigation()
+    view.heatmap_check.setChecked(False)
+    view.opacity.setValue(40)
+    qtbot.keyClick(view.table, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert view.heatmap_check.isChecked()
+    qtbot.keyClick(view.table, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    assert view.opacity.value() == 50
+    qtbot.keyClick(view.table, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.table, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.ControlModifier)
+    assert view.opacity.value() == 30
+    assert "Ctrl+H" in view.heatmap_check.toolTip()
+    assert "Ctrl+]" in view.opacity.toolTip() and "Ctrl+[" in view.opacity.toolTip()
+    assert "Ctrl+E" in view.export_button.toolTip()
+    assert "Ctrl+Shift+Del" in view.clear_button.toolTip()
+
+
+def _answer(view, button):
+    """Click ``button`` of the Clear question once it shows (polling: the question runs its own event loop)."""
+    def poll():
+        box = view._confirm_box
+        if box is not None and box.isVisible():
+            box.button(button).click()
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def test_clear_asks_first(qtbot, window):
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    window.activateWindow()
+    show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/b.jpg", 0.1, False)])
+    _answer(view, QMessageBox.StandardButton.Cancel)
+    view.clear_button.click()
+    assert view.results.rowCount() == 2  # kept
+    window.activateWindow()  # (the question was the active window)
+    qtbot.waitUntil(window.isActiveWindow)
+    _answer(view, QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert view.results.rowCount() == 0
+    assert view.confirm_clear()  # nothing left to lose: no question
+
+
+def test_the_filter_shows_not_pm_only(qtbot, window):
+    view = window.diagnosis_view
+    show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/b.jpg", 0.1, False),
+                     Prediction("/c.jpg", 0.2, False), Prediction("/d.jpg", error="file not found")])
+    view.set_filter("not_pm")
+    assert view.proxy.rowCount() == 2
+    assert view.filter_combo.currentText() == "Not PM only (2)"
+    assert {view.proxy.row(i).pred.path for i in range(2)} == {"/b.jpg", "/c.jpg"}
+
+
+def test_verdict_reasons_have_room_and_a_tooltip(qtbot, window):
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    error = "not a readable image (unknown format or corrupt data)"
+    show_rows(view, [Prediction("/x/broken.jpg", error=error), Prediction("/x/dark.jpg", quality=dark_quality())])
+    hh = view.table.horizontalHeader()
+    assert hh.sectionResizeMode(COL_VERDICT) == QHeaderView.ResizeMode.Stretch
+    QApplication.processEvents()
+    index = view.proxy.index(0, COL_VERDICT)
+    text = index.data()
+    assert text == f"Error: {error}"
+    assert view.table.fontMetrics().horizontalAdvance(text) < hh.sectionSize(COL_VERDICT)  # not cut at 1280 px
+    assert text in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "mean brightness" in view.proxy.index(1, COL_VERDICT).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_reasons_and_the_bundled_label_are_in_chinese(qtbot, window, bundled_models):
+    save_test_model(bundled_models / "pm-resnet18d", name="PM ResNet-18-D")
+    view = window.diagnosis_view
+    view.refresh_models()
+    show_rows(view, [Prediction("/x/broken.jpg", error="not a readable image (unknown format or corrupt data)"),
+                     Prediction("/x/dark.jpg", quality=dark_quality()), Prediction("/x/gone.jpg",
+                                                                                 error="file not found")])
+    window.set_language("zh_CN")
+    try:
+        texts = [view.proxy.index(i, COL_VERDICT).data() for i in range(3)]
+        assert texts[0] == "错误：无法读取的图像（未知格式或数据损坏）"
+        assert texts[1].startswith("无法分级 — 请重拍：过暗（平均亮度 ")
+        assert texts[2] == "错误：找不到文件"
+        assert not any(c.isascii() and c.isalpha() for c in texts[0])
+        view.table.selectRow(1)
+        assert "平均亮度" in view.probability.text()
+        assert view.model_combo.itemText(0) == "PM ResNet-18-D（内置）"
+    finally:
+        window.set_language("en")
+    assert view.model_combo.itemText(0) == "PM ResNet-18-D (bundled)"
+
+
+def test_the_model_picker_elides_long_run_names_in_the_middle(qtbot, window, data_dir):
+    from core.library import new_run_dir
+
+    long_name = "ResNet-18-D for the comparison study of every variant"
+    folder = save_test_model(new_run_dir("ResNet-18-D"), name=long_name)
+    view = window.diagnosis_view
+    view.refresh_models(select=folder)
+    QApplication.processEvents()
+    full = view.model_combo.currentText()
+    assert full == f"{long_name} — {folder.name}"
+    assert view.model_combo.toolTip() == full
+    shown = view.model_combo.shown_text()
+    assert "…" in shown and shown.startswith("ResNet-18-D") and shown.endswith(folder.name[-6:])
+
+
+def test_files_dragged_over_the_view_highlight_the_drop_zone(qtbot, window, images):
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    assert "Drop fundus photographs here" in view.drop_hint.text()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(images["good"]))])
+    enter = QDragEnterEvent(QPoint(30, 30), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view, enter)
+    assert enter.isAccepted() and view.drag_over()
+    assert "palette(highlight)" in view.drop_hint.styleSheet()
+    QApplication.sendEvent(view, QDragLeaveEvent())
+    assert not view.drag_over() and "palette(highlight)" not in view.drop_hint.styleSheet()
+
+
+def test_first_start_opens_on_diagnosis_and_the_status_bar_says_loading(qtbot, english):
+    w = MainWindow(warm_up=False)
+    qtbot.addWidget(w)
+    assert w.stack.currentIndex() == DIAGNOSIS
+    assert w.model_status.text() == "Model: loading…"
+    assert w.windowTitle() == "Pathologic myopia screening"  # Qt adds " — PM Screen" (the display name)
+    w.ensure_views()
+    assert w.model_status.text() == "Model: none"
+    w.close()
+
+
+def test_the_model_is_warmed_up_while_the_user_picks_files(qtbot, library_model, window, images):
+    view = window.diagnosis_view
+    window.show_page(0)
+    view._retire_engine()
+    view._stage = ""
+    seen = []
+    window.show_page(DIAGNOSIS)  # showing the view starts the engine
+    job = view._warm_job
+    assert job is not None
+    job.progress.connect(seen.append)
+    qtbot.waitUntil(lambda: view.model_ready, timeout=120000)
+    assert seen == ["process", "paddle", "model", "warmup"]
+    assert view.progress_label.text() == "The model is ready"
+    view._stage = "model"
+    view._update_progress()
+    assert view.progress_label.text().startswith("Preparing the model: loading the model")
+    view._stage = "ready"
+    assert view.diagnose([images["good"]])
+    qtbot.waitUntil(lambda: view.results.rowCount() == 1 and not view.busy, timeout=60000)
+
+
+def test_counts_and_plurals(qtbot, window):
+    view = window.diagnosis_view
+    show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/d.jpg", error="file not found")])
+    view._update_progress()
+    assert view.progress_label.text() == "1 judged, 0 ungradable, 1 error"
+    i18n.apply_language("en")
