@@ -85,15 +85,12 @@ def train(app, window, variant: str, epochs: int, limit: int, batch: int, until=
 
 
 def _hide_bundled_models(data: Path) -> None:
-    """Show only what this script trains: an empty bundled-model folder (real icons and translations)."""
+    """Show only what this script trains: an empty bundled-model folder (real icons and translations), as the
+    GUI tests see it."""
     import core.bundled
+    from tests.gui.gui_support import empty_bundled_models
 
-    real = core.bundled.resources_dir()
-    fake = data / "resources"
-    fake.mkdir()
-    for name in ("icons", "translations"):
-        (fake / name).symlink_to(real / name)
-    (fake / "models").mkdir()
+    fake = empty_bundled_models(data / "resources")
     core.bundled.resources_dir = lambda: fake
 
 

@@ -28,7 +28,16 @@ def palm_root() -> Path:
     return root
 
 
+@pytest.fixture
+def data_dir_path(tmp_path) -> Path:
+    """Where a test's user data folder is: its own (a module may override this to share one between its tests)."""
+    return tmp_path / "userdata"
+
+
 @pytest.fixture(autouse=True)
-def _private_data_dir(tmp_path, monkeypatch):
-    # The model library must never touch the developer's real user data folder.
-    monkeypatch.setenv("PMSCREEN_DATA_DIR", str(tmp_path / "userdata"))
+def data_dir(data_dir_path, monkeypatch) -> Path:
+    """The user data folder (model library, settings, audit log, engine exports) of every test: never the
+    developer's real one."""
+    data_dir_path.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("PMSCREEN_DATA_DIR", str(data_dir_path))
+    return data_dir_path

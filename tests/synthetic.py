@@ -8,16 +8,19 @@ import cv2
 import numpy as np
 
 
-def fundus_image(pm: bool, seed: int, size: int = 224) -> np.ndarray:
-    """A fundus-like RGB uint8 image: orange disc of retina on black; 'PM' ones carry a large pale patch."""
+def fundus_image(pm: bool, seed: int, size: int | tuple[int, int] = 224) -> np.ndarray:
+    """A fundus-like RGB uint8 image: orange disc of retina on black; 'PM' ones carry a large pale patch.
+    ``size``: the side of a square picture, or (height, width)."""
     rng = np.random.default_rng(seed)
-    img = np.zeros((size, size, 3), np.uint8)
-    c = size // 2
-    cv2.circle(img, (c, c), int(size * 0.45), (200, 90, 40), -1)
-    disc = (int(c + rng.integers(-10, 10) * size / 224), int(c + rng.integers(-10, 10) * size / 224))
-    cv2.circle(img, disc, int(size * 0.06), (250, 220, 150), -1)
+    h, w = (size, size) if isinstance(size, int) else size
+    side = min(h, w)
+    img = np.zeros((h, w, 3), np.uint8)
+    cx, cy = w // 2, h // 2
+    cv2.circle(img, (cx, cy), int(side * 0.45), (200, 90, 40), -1)
+    disc = (int(cx + rng.integers(-10, 10) * side / 224), int(cy + rng.integers(-10, 10) * side / 224))
+    cv2.circle(img, disc, int(side * 0.06), (250, 220, 150), -1)
     if pm:  # peripapillary atrophy: a wide pale region around the disc
-        cv2.circle(img, disc, int(size * 0.18), (235, 200, 160), -1)
+        cv2.circle(img, disc, int(side * 0.18), (235, 200, 160), -1)
     noise = rng.normal(0, 6, img.shape)
     return np.clip(img + noise * (img > 0), 0, 255).astype(np.uint8)
 

@@ -88,7 +88,7 @@ def test_gpu_configuration_is_built_without_a_gpu(monkeypatch):
     assert {"enable_use_gpu", "enable_tensorrt_engine", "set_trt_dynamic_shape_info"} <= set(trt.calls)
 
 
-def test_unknown_engine_name(model_dir):
+def test_unknown_engine_name():
     with pytest.raises(ValueError, match="dygraph"):
         create_engine(None, {}, "cpu", kind="onnx")
 

@@ -30,10 +30,50 @@ def test_mkl_avx2_path_only_on_amd_and_never_overrides_the_user(monkeypatch):
     assert _configured_env(monkeypatch, "AuthenticAMD", MKL_DEBUG_CPU_TYPE="2")["MKL_DEBUG_CPU_TYPE"] == "2"
 
 
-def test_cpu_vendor_reads_this_machine():
-    with open("/proc/cpuinfo") as f:
-        expected = next(line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id"))
-    assert rt.cpu_vendor() == expected
+CPUINFO = """processor\t: 0
+vendor_id_extra\t: a longer key, not vendor_id
+vendor_id\t: {vendor}
+model name\t: AMD EPYC 9R14 96-Core Processor
+flags\t\t: fpu vme avx2 avx512f avx512_bf16
+
+processor\t: 1
+vendor_id\t: SecondCoreIgnored
+flags\t\t: fpu
+"""
+
+
+def _cpuinfo(monkeypatch, text: str | None, processor: str = ""):
+    """/proc/cpuinfo holds ``text`` (None: there is none, as on Windows); platform.processor() says ``processor``."""
+    import io
+    import platform
+
+    def fake_open(path, *args, **kwargs):
+        assert path == "/proc/cpuinfo"
+        if text is None:
+            raise FileNotFoundError(path)
+        return io.StringIO(text)
+
+    monkeypatch.setattr(rt, "open", fake_open, raising=False)  # the module's open(), not the builtin
+    monkeypatch.setattr(platform, "processor", lambda: processor)
+
+
+def test_cpuinfo_fields_are_read_from_the_first_processor(monkeypatch):
+    _cpuinfo(monkeypatch, CPUINFO.format(vendor="AuthenticAMD"))
+    assert rt.cpu_vendor() == "AuthenticAMD"
+    assert rt.cpuinfo_field("flags") == "fpu vme avx2 avx512f avx512_bf16"
+    assert rt.cpuinfo_field("model name") == "AMD EPYC 9R14 96-Core Processor"
+    assert rt.cpuinfo_field("microcode") is None
+    _cpuinfo(monkeypatch, CPUINFO.format(vendor="GenuineIntel"))
+    assert rt.cpu_vendor() == "GenuineIntel"
+
+
+def test_cpu_vendor_without_proc_cpuinfo_comes_from_the_platform(monkeypatch):
+    _cpuinfo(monkeypatch, None, "AMD64 Family 25 Model 17 Stepping 1, AuthenticAMD")  # as on Windows
+    assert rt.cpuinfo_field("vendor_id") is None and rt.cpu_vendor() == "AuthenticAMD"
+    _cpuinfo(monkeypatch, None, "Intel64 Family 6 Model 85 Stepping 7, GenuineIntel")
+    assert rt.cpu_vendor() == "GenuineIntel"
+    _cpuinfo(monkeypatch, None, "arm")
+    assert rt.cpu_vendor() == ""
 
 
 @pytest.mark.skipif(rt.cpu_vendor() != "AuthenticAMD", reason="the MKL switch only applies on AMD CPUs")

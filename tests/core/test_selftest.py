@@ -21,14 +21,10 @@ def model_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shared_data_dir(tmp_path_factory):
+def data_dir_path(tmp_path_factory):
+    """One user data folder for this module's tests (tests/conftest.py's data_dir sets it), so the engine's
+    exports of the test model happen once."""
     return tmp_path_factory.mktemp("selftest-userdata")
-
-
-@pytest.fixture(autouse=True)
-def _reuse_engine_exports(shared_data_dir, monkeypatch):
-    # One user data folder for this module's tests, so the engine's exports of the test model happen once.
-    monkeypatch.setenv("PMSCREEN_DATA_DIR", str(shared_data_dir))
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from gui_support import fundus, make_palm, save_test_model, write  # noqa: E402
+from gui_support import GUI_SIZE, empty_bundled_models, make_palm, save_test_model  # noqa: E402
+
+from tests.synthetic import fundus_image, write_rgb  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -22,17 +24,9 @@ def images(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("images")
     bad = d / "broken.jpg"
     bad.write_bytes(b"this is not a JPEG at all")
-    return {"good": write(d / "eye.jpg", fundus(7, True)), "png": write(d / "eye2.png", fundus(8, False)),
+    return {"good": write_rgb(d / "eye.jpg", fundus_image(True, 7, GUI_SIZE)),
+            "png": write_rgb(d / "eye2.png", fundus_image(False, 8, GUI_SIZE)),
             "bad": bad}
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch) -> Path:
-    """Every test gets its own model library and settings file."""
-    d = tmp_path / "pmscreen-data"
-    d.mkdir()
-    monkeypatch.setenv("PMSCREEN_DATA_DIR", str(d))
-    return d
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +35,7 @@ def bundled_models(tmp_path, monkeypatch) -> Path:
     translations are the real ones."""
     import core.bundled
 
-    real = core.bundled.resources_dir()
-    fake = tmp_path / "resources"
-    fake.mkdir()
-    for name in ("icons", "translations"):
-        (fake / name).symlink_to(real / name)
-    (fake / "models").mkdir()
+    fake = empty_bundled_models(tmp_path / "resources")
     monkeypatch.setattr(core.bundled, "resources_dir", lambda: fake)
     return fake / "models"
 
@@ -77,7 +66,7 @@ def window(qtbot, english):
     if tv is not None and tv.running:
         tv.run.stop()
         tv.run.wait(30)
-        qtbot.waitUntil(lambda: not tv.running, timeout=5000)
+        qtbot.waitUntil(lambda: not tv.running, timeout=60000)
     w.close()
 
 

@@ -1,14 +1,15 @@
 """Dataset view: opening a folder fills the grid and counts; filters, preview, problems, errors, drag and drop."""
 
 import os
-import time
+import threading
 
-from gui_support import drop, fundus, make_palm, open_dataset, write
+from gui_support import GUI_SIZE, drop, make_palm, open_dataset
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from gui.thumbnails import ItemRole
+from tests.synthetic import fundus_image, write_rgb
 
 
 def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, tiny_palm):
@@ -29,7 +30,7 @@ def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, tiny_palm
     assert view.problems.topLevelItem(0).text(0) == "X0001.jpg"
     assert "prefix" in view.problems.topLevelItem(0).text(1)
     # thumbnails arrive asynchronously and are cached
-    qtbot.waitUntil(lambda: isinstance(view.model.index(0).data(Qt.ItemDataRole.DecorationRole), QImage), timeout=5000)
+    qtbot.waitUntil(lambda: isinstance(view.model.index(0).data(Qt.ItemDataRole.DecorationRole), QImage), timeout=60000)
     thumb = view.model.index(0).data(Qt.ItemDataRole.DecorationRole)
     assert max(thumb.width(), thumb.height()) <= 112
     # the training view learns about the data set
@@ -64,7 +65,7 @@ def test_selecting_an_image_shows_the_preview_with_name_label_and_size(qtbot, wi
     assert view.info_fields["file"].text() == "P0002.jpg"
     assert view.info_fields["split"].text() == "training"
     assert view.info_fields["label"].text() == "PM — P (pathologic myopia)"
-    qtbot.waitUntil(lambda: view.preview.image() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.preview.image() is not None, timeout=60000)
     assert view.info_fields["size"].text() == "256 × 240 pixels"  # the original size, not the thumbnail's
     view.set_filters("val")
     view.grid.setCurrentIndex(view.model.index(0))
@@ -75,7 +76,7 @@ def test_a_folder_that_is_no_data_set_shows_an_error_and_keeps_working(qtbot, wi
     view = window.dataset_view
     (tmp_path / "empty").mkdir()
     view.open_folder(tmp_path / "empty")
-    qtbot.waitUntil(lambda: not view.busy and view.error_label.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not view.busy and view.error_label.isVisible(), timeout=60000)
     assert "Cannot open this data set" in view.error_label.text()
     assert "no images found" in view.error_label.text()
     assert QApplication.activeModalWidget() is None  # no modal dialog
@@ -87,14 +88,17 @@ def test_dropping_a_folder_on_the_window_opens_it_as_a_data_set(qtbot, window, t
     window.show_page(1)
     drop(window, [tiny_palm])
     assert window.stack.currentIndex() == 0
-    qtbot.waitUntil(lambda: window.dataset_view.dataset is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.dataset_view.dataset is not None, timeout=60000)
     assert window.dataset_view.model.rowCount() == 12
 
 
-def test_a_large_grid_scrolls_without_decoding_on_the_ui_thread(qtbot, window, tmp_path):
-    """10,000 images: the model is filled at once, painting a screen of cells takes milliseconds, and the
-    decoder queue stays bounded however fast the user scrolls."""
-    src = write(tmp_path / "src.jpg", fundus(1, True, (480, 512)))
+def test_a_large_grid_scrolls_without_decoding_on_the_ui_thread(qtbot, window, tmp_path, monkeypatch):
+    """10,000 images: the model is filled at once, painting the grid never decodes an image on the UI thread
+    (every decode is on the loader's threads), and the decoder queue stays bounded however fast the user scrolls.
+    (How long painting a screen takes: bench/gui_bench.py, docs/performance.md.)"""
+    import cv2
+
+    src = write_rgb(tmp_path / "src.jpg", fundus_image(True, 1, (480, 512)))
     train = tmp_path / "big" / "Training"
     train.mkdir(parents=True)
     for i in range(10_000):
@@ -102,19 +106,27 @@ def test_a_large_grid_scrolls_without_decoding_on_the_ui_thread(qtbot, window, t
     view = window.dataset_view
     open_dataset(qtbot, window, tmp_path / "big")
     assert view.model.total() == 10_000
+    decodes = {"ui": 0, "other": 0}
+
+    def counting(decode):
+        def wrapper(*args, **kwargs):
+            decodes["ui" if threading.current_thread() is threading.main_thread() else "other"] += 1
+            return decode(*args, **kwargs)
+        return wrapper
+
+    for name in ("imdecode", "imread"):  # every image decoder of the program ends in one of these two
+        monkeypatch.setattr(cv2, name, counting(getattr(cv2, name)))
     bar = view.grid.verticalScrollBar()
     assert bar.maximum() > 100_000
-    worst = 0.0
     for step in range(60):
         bar.setValue(int(bar.maximum() * step / 59))
-        t0 = time.perf_counter()
         view.grid.viewport().repaint()
-        worst = max(worst, time.perf_counter() - t0)
         assert view.loader.pending() <= view.loader.max_queue + 2
-    assert worst < 0.25, f"painting one screen of thumbnails took {worst * 1000:.0f} ms"
     last = view.model.index(view.model.rowCount() - 1)
     view.grid.scrollTo(last)
-    qtbot.waitUntil(lambda: isinstance(last.data(Qt.ItemDataRole.DecorationRole), QImage), timeout=10000)
+    qtbot.waitUntil(lambda: isinstance(last.data(Qt.ItemDataRole.DecorationRole), QImage), timeout=60000)
+    assert decodes["ui"] == 0, f"{decodes['ui']} images decoded on the UI thread while painting"
+    assert decodes["other"] >= 1  # the thumbnails shown were decoded, on the loader's threads
     assert last.data(ItemRole).split == "val"  # no validation folder: a stratified 20 % is held out
 
 
@@ -127,7 +139,7 @@ def test_unreadable_images_are_found_and_listed_as_problems(qtbot, window, tmp_p
     view = window.dataset_view
     open_dataset(qtbot, window, root)
     assert view.model.rowCount() == 14  # both still carry a label from their names
-    qtbot.waitUntil(lambda: not view.checking, timeout=20000)
+    qtbot.waitUntil(lambda: not view.checking, timeout=60000)
     problems = {view.problems.topLevelItem(i).text(0): view.problems.topLevelItem(i).text(1)
                 for i in range(view.problems.topLevelItemCount())}
     assert "truncated" in problems["P0009.jpg"] and "empty" in problems["N0009.jpg"]
@@ -135,14 +147,14 @@ def test_unreadable_images_are_found_and_listed_as_problems(qtbot, window, tmp_p
     assert view.check_label.text() == "All 14 images decoded: 2 unreadable."
     view.set_filters("train", ("tag", "P"))
     view.grid.setCurrentIndex(view.model.index(4))  # P0009.jpg
-    qtbot.waitUntil(lambda: "Cannot read this image" in view.preview.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Cannot read this image" in view.preview.text(), timeout=60000)
     assert view.info_fields["size"].text() == "unreadable"
 
 
 def test_a_one_folder_per_class_layout(qtbot, window, tmp_path):
     for cls, pm in (("normal", False), ("pm", True)):
         for i in range(5):
-            write(tmp_path / "eyes" / cls / f"{cls}{i}.png", fundus(10 * pm + i, pm))
+            write_rgb(tmp_path / "eyes" / cls / f"{cls}{i}.png", fundus_image(pm, 10 * pm + i, GUI_SIZE))
     view = window.dataset_view
     open_dataset(qtbot, window, tmp_path / "eyes")
     assert view.model.total() == 10

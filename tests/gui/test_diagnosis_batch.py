@@ -2,26 +2,27 @@
 
 import csv
 import hashlib
+import os
 import re
 import shutil
-import time
 
 import cv2
 import numpy as np
 import pytest
-from gui_support import fundus, wait_done, write
+from gui_support import GUI_SIZE, wait_done
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from core.inference import Prediction
 from core.quality import QualityResult
 from gui.diagnosis_results import COL_PROBABILITY, COL_VERDICT, Row, category
+from tests.synthetic import fundus_image, write_rgb
 
 
 def batch_folder(folder, n, bad=()):
     """``n`` fundus-like JPEGs (8 different pictures, copied) plus the given bad files (name -> bytes)."""
     folder.mkdir(parents=True, exist_ok=True)
-    originals = [write(folder / f"img{i:05d}.jpg", fundus(i, i % 2 == 0)) for i in range(min(n, 8))]
+    originals = [write_rgb(folder / f"img{i:05d}.jpg", fundus_image(i % 2 == 0, i, GUI_SIZE)) for i in range(min(n, 8))]
     for i in range(len(originals), n):
         shutil.copyfile(originals[i % len(originals)], folder / f"img{i:05d}.jpg")
     for name, data in dict(bad).items():
@@ -70,8 +71,9 @@ def test_the_filter_shows_only_pm_ungradable_or_error_rows(qtbot, library_model,
     assert view.proxy.mode == "error" and view.verdict.text() == "Error"
 
 
-def test_ten_thousand_rows_sort_and_filter_quickly(qtbot, window, tmp_path):
-    """The table model and proxy with 10,000 results arriving in chunks, as a large batch streams them."""
+def test_ten_thousand_rows_arrive_in_chunks_sorted_and_filtered(qtbot, window, tmp_path):
+    """The table model and proxy with 10,000 results arriving in chunks, as a large batch streams them: one
+    insertion per chunk (not per row), sorted and filtered correctly. (How long it takes: bench/gui_bench.py.)"""
     view = window.diagnosis_view
     view.pages.setCurrentIndex(1)
 
@@ -91,57 +93,59 @@ def test_ten_thousand_rows_sort_and_filter_quickly(qtbot, window, tmp_path):
             pred = Prediction(f"/x/{i}.jpg", p, p >= 0.5, quality=QualityResult(True))
         rows.append(Row(i + 1, pred, FakePredictor, "2024-01-01T00:00:00"))
     view.table.sortByColumn(COL_PROBABILITY, Qt.SortOrder.DescendingOrder)
-    t0 = time.perf_counter()
+    inserted, resets = [], []
+    view.results.rowsInserted.connect(lambda parent, first, last: inserted.append(last - first + 1))
+    view.proxy.modelReset.connect(lambda: resets.append(1))
     for start in range(0, len(rows), 100):
         view.results.append(rows[start:start + 100])
         view._update_filter_texts()
-    qtbot.wait(10)
-    appended = time.perf_counter() - t0
+    assert inserted == [100] * 100 and not resets  # each chunk is one insertion; the proxy is never rebuilt
     assert view.proxy.rowCount() == 10_000
     probs = [view.proxy.row(i).pred.probability for i in range(50)]
     assert probs == sorted(probs, reverse=True)
-    t0 = time.perf_counter()
     view.set_filter("pm")
-    filtered = time.perf_counter() - t0
     assert view.proxy.rowCount() == view.results.pm() == sum(1 for r in rows if r.pred.pm)
     view.set_filter("ungradable")
     assert view.proxy.rowCount() == 1000
     view.table.sortByColumn(COL_VERDICT, Qt.SortOrder.DescendingOrder)
     view.set_filter("all")
     assert category(view.proxy.row(0).pred) == "pm" and category(view.proxy.row(9_999).pred) == "error"
-    assert appended < 10 and filtered < 2, (appended, filtered)
 
 
-def test_cancel_stops_a_batch_within_2_s_and_keeps_the_results(qtbot, library_model, window, tmp_path):
-    from PySide6.QtCore import QTimer
+def test_cancel_stops_a_batch_and_keeps_the_results(qtbot, library_model, window, tmp_path, images):
+    """The batch runs in a child process (the UI thread never runs the network); Cancel ends it after the images
+    under way, keeps the results, and the engine is free for the next batch, which gets only its own results.
+    (How long the UI thread stalls and how soon Cancel takes effect: bench/gui_bench.py.)"""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.engine_process import EngineProcess
 
     view = window.diagnosis_view
     window.show_page(2)
-    folder = batch_folder(tmp_path / "big", 400)
+    folder = batch_folder(tmp_path / "big", 1000)
     assert view.diagnose([folder])
-    qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=60000)
-    beats = [time.perf_counter()]
-    heart = QTimer()
-    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
-    heart.start(20)
-    qtbot.waitUntil(lambda: "images/s" in view.progress_label.text(), timeout=30000)
-    qtbot.wait(1000)
-    heart.stop()
-    stall = max(b - a for a, b in zip(beats, beats[1:]))
-    assert stall < 0.3, f"the UI thread stalled {stall:.3f} s during the batch"  # inference is in a child process
-    assert re.fullmatch(r"\d+ of 400 images · [\d.]+ images/s · about \d+:\d\d left", view.progress_label.text())
+    qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=300000)
+    engine = view._engine
+    assert isinstance(engine, EngineProcess) and engine.alive and engine._proc.pid != os.getpid()
+    qtbot.waitUntil(lambda: "images/s" in view.progress_label.text(), timeout=300000)
+    assert re.fullmatch(r"\d+ of 1000 images · [\d.]+ images/s · about \d+:\d\d left", view.progress_label.text())
     assert view.cancel_button.isVisible() and not view.export_button.isEnabled()
     job = view._job
-    t0 = time.perf_counter()
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not view.busy, timeout=2000)
-    assert time.perf_counter() - t0 < 2.0 and not job.running
+    qtbot.waitUntil(lambda: not view.busy, timeout=300000)  # generous for a loaded machine: not a speed claim
+    assert not job.running
     n = view.results.rowCount()
-    assert 8 <= n < 400
-    qtbot.wait(300)
+    assert 8 <= n < 1000
+    QApplication.processEvents()
     assert view.results.rowCount() == n  # nothing arrives after the worker ended
-    assert window.statusBar().currentMessage() == f"Diagnosis cancelled after {n} of 400 images"
+    assert window.statusBar().currentMessage() == f"Diagnosis cancelled after {n} of 1000 images"
     assert not view.cancel_button.isVisible() and view.export_button.isEnabled()
+    # the child stopped the cancelled batch: the next one, on the same engine, brings exactly its own result
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, n + 1, timeout=300000)
+    assert view._engine is engine and engine.alive
+    assert view.results.rows[-1].pred.path == str(images["good"])
+    assert all(r.pred.path.startswith(str(folder)) for r in view.results.rows[:n])
 
 
 def wait_export(qtbot, view, job):
@@ -226,7 +230,7 @@ def test_the_export_dialog_chooses_the_format_by_extension_or_filter(qtbot, libr
     target = tmp_path / "chosen"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV file (*.csv)"))
     view.choose_export()
-    qtbot.waitUntil(lambda: not view.exporting, timeout=30000)
+    qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
     assert len(list(csv.DictReader((tmp_path / "chosen.csv").open(encoding="utf-8")))) == 1
 
 
@@ -239,7 +243,7 @@ def test_every_result_is_in_the_audit_log_which_the_menu_exports(qtbot, library_
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     window.act_export_audit.trigger()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Saved 2 audit log entries"),
-                    timeout=10000)
+                    timeout=60000)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["file"] for r in rows] == ["eye.jpg", "broken.jpg"]
     assert rows[0]["sha256"] == hashlib.sha256(images["good"].read_bytes()).hexdigest()
@@ -285,7 +289,7 @@ def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(q
     engine = view._engine
     assert engine.kind == "process" and engine.alive
     engine._proc.kill()
-    qtbot.waitUntil(lambda: not view.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not view.busy, timeout=60000)
     assert re.fullmatch(r"Diagnosis stopped after \d+ of 400 images: the engine process stopped unexpectedly "
                         r"\(exit code -9\)", window.statusBar().currentMessage())
     assert view.results.rowCount() < 400 and not view.no_model.isVisible()  # the model itself is fine

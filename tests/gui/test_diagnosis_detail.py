@@ -3,12 +3,11 @@ cached), the quality verdict, and a DICOM file's patient-free metadata."""
 
 import threading
 
-import cv2
 import pytest
-from gui_support import fundus, wait_done
+from gui_support import GUI_SIZE, wait_done
 
 from gui import settings
-from tests.synthetic import PATIENT, write_op_dicom
+from tests.synthetic import PATIENT, fundus_image, write_op_dicom, write_rgb
 
 
 def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, window, images, monkeypatch):
@@ -27,12 +26,12 @@ def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, win
     view.opacity.setValue(45)
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, 1)
-    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=60000)
     plain = view.image.image()
     assert not view.heatmap_shown() and not threads
 
     view.heatmap_check.setChecked(True)
-    qtbot.waitUntil(view.heatmap_shown, timeout=30000)
+    qtbot.waitUntil(view.heatmap_shown, timeout=60000)
     assert threads == ["pmscreen-heatmaps"]  # computed on the worker thread, not the UI thread
     at45 = view.image.image()
     assert at45 != plain and at45.size() == plain.size()
@@ -54,14 +53,11 @@ def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, win
 
 
 def test_no_heatmap_for_an_ungradable_image_and_the_reason_is_shown(qtbot, library_model, window, tmp_path):
-    import cv2
     import numpy as np
 
     view = window.diagnosis_view
     view.heatmap_check.setChecked(True)
-    dark = tmp_path / "dark.png"
-    img = fundus(3, False)
-    cv2.imwrite(str(dark), (img * 0.05).astype(np.uint8))
+    dark = write_rgb(tmp_path / "dark.png", (fundus_image(False, 3, GUI_SIZE) * 0.05).astype(np.uint8))
     assert view.diagnose([dark])
     wait_done(qtbot, view, 1)
     pred = view.results.rows[0].pred
@@ -76,11 +72,11 @@ def test_a_dicom_file_is_diagnosed_and_shows_patient_free_metadata(qtbot, librar
     pytest.importorskip("pydicom")
     view = window.diagnosis_view
     window.show_page(2)
-    dcm = write_op_dicom(tmp_path / "dicom" / "eye.dcm", cv2.cvtColor(fundus(5, True), cv2.COLOR_BGR2RGB))
+    dcm = write_op_dicom(tmp_path / "dicom" / "eye.dcm", fundus_image(True, 5, GUI_SIZE))
     assert view.diagnose([tmp_path / "dicom"])  # a folder: .dcm files are found like images
     wait_done(qtbot, view, 1)
     assert view.results.rows[0].pred.error is None and view.results.rows[0].pred.probability is not None
-    qtbot.waitUntil(lambda: "Acme Optics" in view.dicom_box.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "Acme Optics" in view.dicom_box.text(), timeout=60000)
     assert view.dicom_box.isVisible()
     text = view.dicom_box.text()
     for expected in ("FundusCam 3000", "right eye (R)", "2024-03-15", "256 × 240 px", "45°", "OP"):
@@ -88,7 +84,7 @@ def test_a_dicom_file_is_diagnosed_and_shows_patient_free_metadata(qtbot, librar
     for value in PATIENT.values():
         if len(value) > 1:
             assert value not in text and value.split("^")[0] not in text
-    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)  # the picture decodes too
+    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=60000)  # the picture decodes too
     assert view.detail_file.text() == dcm.name
 
     view.set_filter("error")  # no row selected: no metadata

@@ -42,7 +42,7 @@ def test_one_image_shows_probability_verdict_in_colour_and_the_model(qtbot, libr
     assert ("#c62828" if pred.pm else "#2e7d32") in view.verdict.styleSheet()
     assert view.probability.text() == f"PM probability: {percent(pred.probability)}"
     assert view.detail_model.text().startswith("Model: ResNet-18-D (PM when probability ≥ 50.0%)")
-    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.image.image() is not None, timeout=60000)
     assert view.detail_file.text() == "eye2.png"
 
 

@@ -55,7 +55,7 @@ def test_settings_are_remembered_between_sessions(qtbot, window, tiny_palm):
     again.show()
     assert again.size() == geometry.size()
     assert again.stack.currentIndex() == 2
-    qtbot.waitUntil(lambda: again.dataset_view.dataset is not None, timeout=10000)  # the last data set reopens
+    qtbot.waitUntil(lambda: again.dataset_view.dataset is not None, timeout=60000)  # the last data set reopens
     assert Path(again.dataset_view.dataset.root) == tiny_palm
     again.close()
 
@@ -78,7 +78,7 @@ def test_the_engine_warms_up_in_the_background(qtbot, english):
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
-    with qtbot.waitSignal(w.engineReady, timeout=30000) as sig:
+    with qtbot.waitSignal(w.engineReady, timeout=60000) as sig:
         pass
     assert sig.args[0] in ("cpu", "gpu:0")
     assert w._training_view is not None and w._diagnosis_view is not None

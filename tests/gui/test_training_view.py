@@ -1,14 +1,15 @@
 """Training view: a real ResNet-18 run on a tiny synthetic data set drives the plots, the progress bar, the log
-and the runs table; Stop and closing the window end the worker promptly; the UI thread never stalls."""
+and the runs table; Stop and closing the window end the worker; training runs off the UI thread."""
 
 import math
-import time
+import threading
 
 import pytest
-from gui_support import fundus, open_dataset, write
-from PySide6.QtCore import Qt, QTimer
+from gui_support import GUI_SIZE, open_dataset
+from PySide6.QtCore import Qt
 
 from gui.training_view import VARIANT_HELP_SOURCE
+from tests.synthetic import fundus_image, write_rgb
 
 
 def quick_settings(view, epochs=1, batch_size=4):
@@ -46,20 +47,29 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_p
     assert window.diagnosis_view.model_combo.findData(str(run.path)) >= 0
 
 
-def test_stop_ends_the_worker_within_two_seconds(qtbot, window, tiny_palm):
+def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm, monkeypatch):
+    """Stop: the trainer finishes at most the step under way, then ends with a stopped Finished that reaches the
+    UI. (How soon: bench/gui_bench.py.)"""
+    from core.trainer import Trainer
+
+    emitted = []  # (event type, whether Stop had been asked), on the trainer thread
+    original = Trainer._emit
+    monkeypatch.setattr(Trainer, "_emit", lambda self, ev: (emitted.append((type(ev), self.stopping)),
+                                                             original(self, ev))[-1])
     view = window.training_view
     open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=50, batch_size=2)
     assert view.start()
-    qtbot.waitUntil(lambda: view._last_batch is not None, timeout=60000)
-    t0 = time.perf_counter()
+    qtbot.waitUntil(lambda: view._last_batch is not None, timeout=300000)
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
     assert not view.stop_button.isEnabled()
     assert view.progress_label.text() == "Stopping after this batch…"
-    qtbot.waitUntil(lambda: not view.run.running, timeout=2000)
-    assert time.perf_counter() - t0 < 2.0
-    qtbot.waitUntil(lambda: view.start_button.isEnabled(), timeout=2000)  # the final event reached the UI
-    assert view.run.trainer.result.stopped
+    with qtbot.waitSignal(view.runFinished, timeout=300000):  # generous for a loaded machine, not a speed claim
+        pass
+    assert not view.run.running and view.run.trainer.result.stopped
+    after = [kind.__name__ for kind, stopping in emitted if stopping]
+    assert after[-1] == "Finished" and after[:-1] in ([], ["BatchEnd"], ["ValidationProgress"]), after
+    assert sum(kind.__name__ == "BatchEnd" for kind, _ in emitted) < 50 * 4  # far from the 50 epochs asked for
     assert "stopped after" in view.log.toPlainText()
     assert view.start_button.isEnabled()
 
@@ -73,27 +83,33 @@ def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, wind
     trainer = view.run.trainer
     window.close()
     assert trainer.stopping
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)
     assert not trainer._thread.is_alive()
     assert trainer.result.stopped  # a Finished(stopped=True), not a Failed
 
 
-def test_the_ui_thread_stays_responsive_during_training(qtbot, window, tiny_palm):
+def test_training_runs_off_the_ui_thread_and_its_events_arrive_on_it(qtbot, window, tiny_palm, monkeypatch):
+    """The UI thread never runs a training step or a validation (they run on the trainer's thread), and the
+    trainer's events reach the view on the UI thread. (How long the UI thread stalls: bench/gui_bench.py.)"""
+    import core.trainer
+
+    steps, validations, deliveries = [], [], []
+    loss, validate = core.trainer.soft_cross_entropy, core.trainer.validate
+    monkeypatch.setattr(core.trainer, "soft_cross_entropy",
+                        lambda *a: (steps.append(threading.current_thread()), loss(*a))[-1])
+    monkeypatch.setattr(core.trainer, "validate",
+                        lambda *a, **k: (validations.append(threading.current_thread()), validate(*a, **k))[-1])
     view = window.training_view
+    view.run.event.connect(lambda ev: deliveries.append(threading.current_thread()))
     open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=1, batch_size=4)
-    ticks = []
-    timer = QTimer()
-    timer.setInterval(20)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
     assert view.start()
-    with qtbot.waitSignal(view.runFinished, timeout=120000):
+    with qtbot.waitSignal(view.runFinished, timeout=300000):
         pass
-    timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert len(ticks) > 50  # the run took seconds; the heartbeat kept beating
-    assert max(gaps) < 0.2, f"the UI thread stalled for {max(gaps) * 1000:.0f} ms"
+    ui = threading.main_thread()
+    assert len(steps) == 2 and len(validations) == 1  # 8 images / batch 4; one epoch
+    assert all(t is not ui for t in steps + validations)
+    assert len(deliveries) > 3 and all(t is ui for t in deliveries)
     assert "epoch 1/1" in view.log.toPlainText()
 
 
@@ -158,14 +174,33 @@ def test_variant_and_advanced_tweaks_build_the_training_config(qtbot, window, ti
     assert [view.depth.itemData(i) for i in range(view.depth.count())] == [18, 34, 50, 101, 152]
 
 
-def test_training_defaults_finish_on_a_cpu(window):
-    cfg = window.training_view.config_values()
-    assert (cfg["depth"], cfg["variant"]) == (18, "D") and cfg["epochs"] <= 10
+def test_the_default_recipe_trains_on_a_cpu_as_shown(qtbot, window, tiny_palm):
+    """Every control at its default (only the epochs cut to 1): the run finishes on this CPU, and the recipe it
+    recorded in its model folder is the one the view showed."""
+    import json
+
+    from core.events import Finished
+
+    view = window.training_view
+    open_dataset(qtbot, window, tiny_palm)
+    shown = view.config_values()
+    view.epochs.setValue(1)
+    assert view.start()
+    with qtbot.waitSignal(view.runFinished, timeout=300000):
+        pass
+    result = view.run.trainer.result
+    assert isinstance(result, Finished) and not result.stopped, result
+    assert "device cpu" in view.log.toPlainText()
+    run = view.runs_table.runs.run_at(0)
+    recorded = json.loads((run.path / "model.json").read_text())["training"]
+    assert recorded["epochs"] == 1
+    assert {k: recorded[k] for k in shown if k not in ("epochs", "limit")} == {
+        k: v for k, v in shown.items() if k not in ("epochs", "limit")}
 
 
 def test_a_run_that_fails_is_reported_in_the_log_and_the_view_recovers(qtbot, window, tmp_path):
     for i in range(4):  # training images of one class only: the engine refuses to train
-        write(tmp_path / "one" / "Training" / f"P{i:04d}.jpg", fundus(i, True))
+        write_rgb(tmp_path / "one" / "Training" / f"P{i:04d}.jpg", fundus_image(True, i, GUI_SIZE))
     view = window.training_view
     open_dataset(qtbot, window, tmp_path / "one")
     quick_settings(view)
