@@ -21,6 +21,7 @@ ERRORS = {
     "not_image": "not a readable image ({detail})",
     "corrupt_png": "corrupt PNG data ({detail})",
     "not_found": "file not found",
+    "missing_link": "a link to a missing file",
     "is_folder": "is a folder, not an image file",
     "not_regular": "not a regular file ({detail})",
     "not_regular_unopened": "not a regular file ({detail}); not opened",

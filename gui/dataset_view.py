@@ -373,19 +373,22 @@ class DatasetView(QWidget):
     def _update_shown(self) -> None:
         self.shown_label.setText(self.tr("{0} of {1} images").format(self.model.rowCount(), self.model.total()))
 
-    def class_counts(self) -> dict[str, tuple[int, int]]:
-        """Rows of the counts table: class (and finer tag) -> (training, validation) images."""
+    def class_counts(self) -> dict[str, tuple[int | None, int | None]]:
+        """Rows of the counts table: class (and finer tag) -> (training, validation) images; None where a split
+        does not have the finer tags at all (a label file with only PM / non-PM says nothing of H, N or P)."""
         ds = self.dataset
         if ds is None:
             return {}
-        out: dict[str, tuple[int, int]] = {}
+        finer = self._finer_tags()
+        tagged = [any(s.tag in finer for s in split) for split in (ds.train, ds.val)]
+        out: dict[str, tuple[int | None, int | None]] = {}
         for label, name in enumerate(ds.class_names):
             out[name] = (sum(s.label == label for s in ds.train), sum(s.label == label for s in ds.val))
-            for tag in self._finer_tags():
+            for tag in finer:
                 tr = sum(s.tag == tag and s.label == label for s in ds.train)
                 va = sum(s.tag == tag and s.label == label for s in ds.val)
                 if tr or va:
-                    out[f"{name}/{tag}"] = (tr, va)
+                    out[f"{name}/{tag}"] = (tr if tagged[0] else None, va if tagged[1] else None)
         return out
 
     def _fill_summary(self) -> None:
@@ -408,16 +411,20 @@ class DatasetView(QWidget):
         else:
             self.source_label.setText("")
         self.problems.clear()
+        self.tabs.setTabText(1, self.tr("Problems"))
         if ds:
             self._add_problems(ds.problems + self._unreadable)
         self.tabs.setTabText(0, self.tr("Counts"))
         self._update_check_label()
 
     def _add_problems(self, problems) -> None:
+        from .reasons import error_text
+
         for p in problems:
-            item = QTreeWidgetItem([Path(p.path).name, p.problem])
+            problem = error_text(p.problem)  # an unreadable image's reason in the current language
+            item = QTreeWidgetItem([Path(p.path).name, problem])
             item.setToolTip(0, p.path)
-            item.setToolTip(1, p.problem)
+            item.setToolTip(1, problem)
             self.problems.addTopLevelItem(item)
         self.tabs.setTabText(1, self.tr("Problems ({0})").format(self.problems.topLevelItemCount()))
 
@@ -478,8 +485,8 @@ class DatasetView(QWidget):
         self.check_button.setText(self.tr("Check all images"))
         self.check_button.setVisible(self.dataset is not None and not self.checking and done < total)
 
-    def _set_row(self, r: int, text: str, tr: int, va: int, bold: bool) -> None:
-        for c, val in enumerate((text, str(tr), str(va))):
+    def _set_row(self, r: int, text: str, tr: int | None, va: int | None, bold: bool) -> None:
+        for c, val in enumerate((text, *("–" if n is None else str(n) for n in (tr, va)))):
             item = QTableWidgetItem(val)
             if c:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
             a.triggered.connect(slot)
             return a
 
-        self.act_open_dataset = action("open-folder", self.dataset_view.choose_folder, QKeySequence.StandardKey.Open)
+        self.act_open_dataset = action("open-folder", self._choose_dataset, QKeySequence.StandardKey.Open)
         self.act_open_images = action("open-images", lambda: self._with_view(DIAGNOSIS, "choose_images"),
                                       QKeySequence("Ctrl+I"))
         self.act_open_model = action("model", lambda: self._with_view(DIAGNOSIS, "choose_model_folder"),
@@ -265,6 +265,10 @@ class MainWindow(QMainWindow):
         view = self.training_view if index == TRAINING else self.diagnosis_view
         self.show_page(index)
         return getattr(view, method)()
+
+    def _choose_dataset(self) -> None:
+        self.show_page(DATASET)
+        self.dataset_view.choose_folder()
 
     def use_model(self, folder: str) -> None:
         if self.diagnosis_view.select_model(folder):

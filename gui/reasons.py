@@ -14,6 +14,7 @@ ERRORS = {
     "not_image": QT_TRANSLATE_NOOP("Reasons", "not a readable image ({detail})"),
     "corrupt_png": QT_TRANSLATE_NOOP("Reasons", "corrupt PNG data ({detail})"),
     "not_found": QT_TRANSLATE_NOOP("Reasons", "file not found"),
+    "missing_link": QT_TRANSLATE_NOOP("Reasons", "a link to a missing file"),
     "is_folder": QT_TRANSLATE_NOOP("Reasons", "is a folder, not an image file"),
     "not_regular": QT_TRANSLATE_NOOP("Reasons", "not a regular file ({detail})"),
     "not_regular_unopened": QT_TRANSLATE_NOOP("Reasons", "not a regular file ({detail}); not opened"),

@@ -162,79 +162,84 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="404"/>
+        <location filename="../../gui/dataset_view.py" line="407"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="405"/>
+        <location filename="../../gui/dataset_view.py" line="408"/>
         <source>PALM (labels from file names and the label file)</source>
         <translation>PALM（标签来自文件名和标注文件）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="406"/>
+        <location filename="../../gui/dataset_view.py" line="409"/>
         <source>one folder per class</source>
         <translation>每个类别一个文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="407"/>
+        <location filename="../../gui/dataset_view.py" line="410"/>
         <source>Layout: {0}
 Validation: {1}</source>
         <translation>结构：{0}
 验证集：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="413"/>
+        <location filename="../../gui/dataset_view.py" line="414"/>
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset_view.py" line="417"/>
         <source>Counts</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="422"/>
+        <location filename="../../gui/dataset_view.py" line="429"/>
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="472"/>
+        <location filename="../../gui/dataset_view.py" line="479"/>
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="474"/>
+        <location filename="../../gui/dataset_view.py" line="481"/>
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="476"/>
+        <location filename="../../gui/dataset_view.py" line="483"/>
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="478"/>
+        <location filename="../../gui/dataset_view.py" line="485"/>
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="499"/>
+        <location filename="../../gui/dataset_view.py" line="506"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="521"/>
+        <location filename="../../gui/dataset_view.py" line="528"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="522"/>
+        <location filename="../../gui/dataset_view.py" line="529"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="523"/>
+        <location filename="../../gui/dataset_view.py" line="530"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="524"/>
+        <location filename="../../gui/dataset_view.py" line="531"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -928,67 +933,67 @@ Validation: {1}</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="286"/>
+        <location filename="../../gui/main_window.py" line="290"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="289"/>
+        <location filename="../../gui/main_window.py" line="293"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="289"/>
+        <location filename="../../gui/main_window.py" line="293"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="290"/>
+        <location filename="../../gui/main_window.py" line="294"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="298"/>
+        <location filename="../../gui/main_window.py" line="302"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="300"/>
+        <location filename="../../gui/main_window.py" line="304"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="301"/>
+        <location filename="../../gui/main_window.py" line="305"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="319"/>
+        <location filename="../../gui/main_window.py" line="323"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="319"/>
+        <location filename="../../gui/main_window.py" line="323"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="323"/>
+        <location filename="../../gui/main_window.py" line="327"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="328"/>
+        <location filename="../../gui/main_window.py" line="332"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="329"/>
+        <location filename="../../gui/main_window.py" line="333"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="389"/>
+        <location filename="../../gui/main_window.py" line="393"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -1022,171 +1027,176 @@ Validation: {1}</source>
     </message>
     <message>
         <location filename="../../gui/reasons.py" line="17"/>
+        <source>a link to a missing file</source>
+        <translation>指向不存在文件的链接</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="18"/>
         <source>is a folder, not an image file</source>
         <translation>是文件夹，不是图像文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="18"/>
+        <location filename="../../gui/reasons.py" line="19"/>
         <source>not a regular file ({detail})</source>
         <translation>不是普通文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="19"/>
+        <location filename="../../gui/reasons.py" line="20"/>
         <source>not a regular file ({detail}); not opened</source>
         <translation>不是普通文件（{detail}）；未打开</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="20"/>
+        <location filename="../../gui/reasons.py" line="21"/>
         <source>cannot be read ({detail})</source>
         <translation>无法读取（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="21"/>
+        <location filename="../../gui/reasons.py" line="22"/>
         <source>the image is too small to judge ({detail})</source>
         <translation>图像太小，无法判断（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="22"/>
+        <location filename="../../gui/reasons.py" line="23"/>
         <source>the file is too large ({detail})</source>
         <translation>文件太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="23"/>
+        <location filename="../../gui/reasons.py" line="24"/>
         <source>{what} is too large ({detail})</source>
         <translation>{what}太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="24"/>
+        <location filename="../../gui/reasons.py" line="25"/>
         <source>folder holds no JPEG, PNG, TIFF, BMP or DICOM images</source>
         <translation>文件夹中没有 JPEG、PNG、TIFF、BMP 或 DICOM 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="25"/>
+        <location filename="../../gui/reasons.py" line="26"/>
         <source>cannot be used ({detail})</source>
         <translation>无法使用（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="26"/>
+        <location filename="../../gui/reasons.py" line="27"/>
         <source>DICOM support is not installed (install the extra: pip install &apos;pmscreen[dicom]&apos;, i.e. pydicom)</source>
         <translation>未安装 DICOM 支持（请安装附加组件：pip install &apos;pmscreen[dicom]&apos;，即 pydicom）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="28"/>
+        <location filename="../../gui/reasons.py" line="29"/>
         <source>not a readable DICOM file ({detail})</source>
         <translation>无法读取的 DICOM 文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="29"/>
+        <location filename="../../gui/reasons.py" line="30"/>
         <source>DICOM file without pixel data (not an image)</source>
         <translation>DICOM 文件没有像素数据（不是图像）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="30"/>
+        <location filename="../../gui/reasons.py" line="31"/>
         <source>DICOM pixel data cannot be read ({detail})</source>
         <translation>无法读取 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="31"/>
+        <location filename="../../gui/reasons.py" line="32"/>
         <source>DICOM pixel data cannot be decoded ({detail})</source>
         <translation>无法解码 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="32"/>
+        <location filename="../../gui/reasons.py" line="33"/>
         <source>DICOM pixel data is not a 2-D image</source>
         <translation>DICOM 像素数据不是二维图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="36"/>
+        <location filename="../../gui/reasons.py" line="37"/>
         <source>unknown format or corrupt data</source>
         <translation>未知格式或数据损坏</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="37"/>
+        <location filename="../../gui/reasons.py" line="38"/>
         <source>unknown format: JPEG, PNG, TIFF, BMP or DICOM expected</source>
         <translation>未知格式：应为 JPEG、PNG、TIFF、BMP 或 DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="39"/>
+        <location filename="../../gui/reasons.py" line="40"/>
         <source>no picture size in its header</source>
         <translation>文件头中没有图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="43"/>
+        <location filename="../../gui/reasons.py" line="44"/>
         <source>too dark</source>
         <translation>过暗</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="44"/>
+        <location filename="../../gui/reasons.py" line="45"/>
         <source>over-exposed</source>
         <translation>过曝</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="45"/>
+        <location filename="../../gui/reasons.py" line="46"/>
         <source>not a colour photograph</source>
         <translation>不是彩色照片</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="46"/>
+        <location filename="../../gui/reasons.py" line="47"/>
         <source>no circular field of view on a dark background</source>
         <translation>没有深色背景上的圆形视野</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="47"/>
+        <location filename="../../gui/reasons.py" line="48"/>
         <source>blurred</source>
         <translation>模糊</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="51"/>
+        <location filename="../../gui/reasons.py" line="52"/>
         <source>mean brightness {value} &lt; {limit}</source>
         <translation>平均亮度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="52"/>
+        <location filename="../../gui/reasons.py" line="53"/>
         <source>mean brightness {value} &gt; {limit}</source>
         <translation>平均亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="53"/>
+        <location filename="../../gui/reasons.py" line="54"/>
         <source>{value} of the field is white</source>
         <translation>视野中 {value} 为白色</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="54"/>
+        <location filename="../../gui/reasons.py" line="55"/>
         <source>colour saturation {value} &lt; {limit}</source>
         <translation>色彩饱和度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="55"/>
+        <location filename="../../gui/reasons.py" line="56"/>
         <source>background level {value} &gt; {limit}</source>
         <translation>背景亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="56"/>
+        <location filename="../../gui/reasons.py" line="57"/>
         <source>bright area {value} of the image &lt; {limit}</source>
         <translation>明亮区域占图像 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="57"/>
+        <location filename="../../gui/reasons.py" line="58"/>
         <source>no dark surround</source>
         <translation>没有深色外围</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="58"/>
+        <location filename="../../gui/reasons.py" line="59"/>
         <source>outline not round: coverage {coverage}, deviation {deviation}</source>
         <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="59"/>
+        <location filename="../../gui/reasons.py" line="60"/>
         <source>rim blur {value} px &gt; {limit} px</source>
         <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="60"/>
+        <location filename="../../gui/reasons.py" line="61"/>
         <source>fine detail {value} &lt; {limit}</source>
         <translation>细节 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="94"/>
+        <location filename="../../gui/reasons.py" line="95"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>
