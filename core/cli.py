@@ -161,6 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
                        "non-zero with the reason.")
     s.add_argument("--model", help="model folder (default: the bundled screening model)")
 
+    th = sub.add_parser("set-threshold", help="change a model's decision threshold (re-sealed, who/when recorded)",
+                        description="Change the decision threshold (operating point) of a model folder. The folder "
+                        "must be intact; its model.json is re-sealed and records the change (old and new value, "
+                        "user, time, note), as does MODEL_CARD.md when present. Editing model.json by hand "
+                        "instead makes PM Screen refuse the model.")
+    th.add_argument("model", metavar="MODEL", help="model folder")
+    th.add_argument("--threshold", type=float, required=True, help="new threshold, between 0 and 1")
+    th.add_argument("--note", help="why (recorded in the model card)")
+
+    se = sub.add_parser("seal", help="seal a model folder written by an older PM Screen",
+                        description="Check a model folder written before PM Screen sealed its decision fields "
+                        "(range checks, the weights against their SHA-256) and seal it, recording user and time. "
+                        "A sealed, intact folder is left as it is; one whose seal differs is refused.")
+    se.add_argument("model", metavar="MODEL", help="model folder")
+
     # Listed for the help text only: main() hands "gui ..." to the application's own parser.
     sub.add_parser("gui", help="start the desktop application (pmscreen gui --help for its options)")
     return p
@@ -205,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
-                    "selftest": cmd_selftest}
+                    "selftest": cmd_selftest, "set-threshold": cmd_set_threshold, "seal": cmd_seal}
         return commands[args.command](args, argv)
     except (UsageError, DatasetError, ModelFileError, ImageError, ValueError, OSError) as exc:
         from .textsafe import shown
@@ -502,6 +517,24 @@ def cmd_finalize(a, argv) -> int:
         print(f"{meta['name']} written to {a.out}")
         print(f"  {meta['card']['metrics']}")
         print(f"  temperature {cal['temperature']:.3f}: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}")
+    return EXIT_OK
+
+
+def cmd_set_threshold(a, argv) -> int:
+    from .modelio import set_threshold
+
+    meta = set_threshold(a.model, a.threshold, a.note)
+    change = meta["threshold_history"][-1]
+    print(f"{a.model}: threshold {change['from']:.4f} -> {change['to']:.4f} (by {change['by']}, {change['when']}); "
+          f"sealed")
+    return EXIT_OK
+
+
+def cmd_seal(a, argv) -> int:
+    from .modelio import seal_folder
+
+    _, changed = seal_folder(a.model)
+    print(f"{a.model}: " + ("checked and sealed" if changed else "already sealed and intact"))
     return EXIT_OK
 
 

@@ -3,10 +3,18 @@
 On CPU it runs with oneDNN and IR optimisation (about 3x dygraph on two cores); on a GPU with CUDA (and
 TensorRT when this Paddle build has it). The export is cached per weights file under the user's data folder,
 so it happens once per model. Where export or the predictor fails, the dygraph model is used instead.
+
+The cache is not trusted: an export folder holds ``manifest.json`` (the weights' SHA-256 and architecture it was
+made from, and the SHA-256 of each exported file), checked on every load; and the engine's answer on a fixed
+probe batch must equal the (checksum-verified) dygraph model's before it is used. A mismatch (files swapped,
+damaged or copied from another model) means a fresh export; should that fail the probe too, the dygraph model
+answers. So what runs is what the weights hash in the audit log says.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -19,6 +27,8 @@ from .choices import PRECISIONS
 
 log = logging.getLogger(__name__)
 IMAGE_SHAPE = (3, 224, 224)
+MANIFEST = "manifest.json"
+PROBE_TOLERANCE = {"fp32": 1e-3, "bf16": 0.05}  # largest relative difference of outputs on the probe batch
 
 
 class DygraphEngine:
@@ -122,6 +132,25 @@ def _clone(model):
     return clone
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _source(meta: dict) -> dict:
+    return {"weights_sha256": (meta.get("weights") or {}).get("sha256"), "architecture": meta.get("architecture"),
+            "paddle": paddle.__version__}
+
+
+def cache_key(meta: dict) -> str:
+    """The export folder's name: weights, architecture and Paddle version it is made from."""
+    text = json.dumps(_source(meta), sort_keys=True, separators=(",", ":"))
+    return f"{hashlib.sha256(text.encode()).hexdigest()[:24]}-paddle{paddle.__version__}"
+
+
 def export(model, target: Path) -> Path:
     """Export ``model`` to ``target`` (a folder, replaced atomically); returns the file prefix."""
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -138,9 +167,83 @@ def export(model, target: Path) -> Path:
     return target / "model"
 
 
+def write_manifest(target: Path, meta: dict) -> None:
+    """Record what ``target`` was exported from and the SHA-256 of each of its files (written last: an export
+    interrupted before it has no manifest and is made again)."""
+    files = {p.name: _file_sha256(p) for p in sorted(target.iterdir()) if p.is_file() and p.name != MANIFEST}
+    tmp = target / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps({**_source(meta), "files": files}, indent=1) + "\n")
+    os.replace(tmp, target / MANIFEST)
+
+
+def cache_problem(target: Path, meta: dict) -> str | None:
+    """Why the export folder ``target`` cannot be used for ``meta``'s weights, or None when its manifest and
+    files fit."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text())
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "no readable manifest"
+    if {k: manifest.get(k) for k in _source(meta)} != _source(meta):
+        return "made from other weights"
+    present = {p.name for p in target.iterdir() if p.is_file() and p.name != MANIFEST}
+    if not isinstance(files, dict) or set(files) != present or not files:
+        return "files differ from the manifest"
+    for name, digest in files.items():
+        if _file_sha256(target / name) != digest:
+            return f"{name} differs from the manifest"
+    return None
+
+
+def probe_batch() -> np.ndarray:
+    """A fixed input batch (seeded noise and a flat grey picture) on which an engine must answer like the model."""
+    x = np.random.default_rng(1234).uniform(-1, 1, (2, *IMAGE_SHAPE)).astype(np.float32)
+    x[1] = 0.2
+    return x
+
+
+def probe_difference(engine, reference) -> float:
+    """Largest difference between ``engine``'s and ``reference``'s outputs on the probe batch, relative to the
+    largest reference output (inf when the shapes differ or the engine's output is not finite)."""
+    x = probe_batch()
+    got = np.asarray(engine(x), dtype=np.float64)
+    want = np.asarray(reference(x), dtype=np.float64)
+    if got.shape != want.shape or not np.isfinite(got).all():
+        return float("inf")
+    return float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
+
+
+def verified_static(make_layer, reference, target: Path, meta: dict, device: str, threads: int,
+                    precision: str = "fp32") -> StaticEngine:
+    """A StaticEngine over the export in ``target`` of ``make_layer()``, made when missing or when its manifest
+    does not fit ``meta``, and used only when it answers like ``reference`` on the probe batch (else exported
+    again once; a second mismatch raises)."""
+    fresh = False
+    if target.is_dir() and (why := cache_problem(target, meta)):
+        log.warning("engine cache %s not used (%s); exporting again", target.name, why)
+        shutil.rmtree(target, ignore_errors=True)
+    for attempt in range(2):
+        if not target.is_dir():
+            export(make_layer(), target)
+            write_manifest(target, meta)
+            fresh = True
+        engine = StaticEngine(target / "model", device, threads, precision)
+        diff = probe_difference(engine, reference)
+        if diff <= PROBE_TOLERANCE[engine.precision]:
+            engine.verified = diff
+            return engine
+        if fresh or attempt:
+            raise RuntimeError(f"the exported program answers differently from the weights (by {diff:.3g})")
+        log.warning("engine cache %s answers differently from the weights (by %.3g); exporting again",
+                    target.name, diff)
+        shutil.rmtree(target, ignore_errors=True)
+    raise AssertionError("unreachable")
+
+
 def create_engine(model, meta: dict, device: str = "cpu", kind: str = "auto", threads: int | None = None,
                   precision: str = "fp32"):
-    """The fastest engine that works for ``model``: Paddle Inference (exported once, cached), else dygraph."""
+    """The fastest engine that works for ``model``: Paddle Inference (exported once, cached, verified), else
+    dygraph."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if kind == "dygraph":
@@ -155,11 +258,8 @@ def create_engine(model, meta: dict, device: str = "cpu", kind: str = "auto", th
     try:
         if not digest:
             raise ValueError("model.json has no weights checksum to key the export cache")
-        target = cache_dir() / f"{digest[:24]}-paddle{paddle.__version__}"
-        prefix = target / "model"
-        if not target.is_dir():
-            prefix = export(_clone(model), target)
-        return StaticEngine(prefix, device, threads, precision)
+        return verified_static(lambda: _clone(model), DygraphEngine(model), cache_dir() / cache_key(meta), meta,
+                               device, threads, precision)
     except Exception as exc:  # any export/predictor failure: the dygraph model still gives the answer
         if kind == "paddle-inference":
             raise

@@ -57,21 +57,27 @@ def feature_engine(model, meta: dict, device: str = "cpu", threads: int | None =
     import os
 
     from ._paddle import paddle
-    from .engine import StaticEngine, cache_dir, export
+    from .engine import cache_dir, cache_key, verified_static
     from .models import build_from_config
 
     digest = (meta.get("weights") or {}).get("sha256")
     if not digest or not hasattr(model, "config"):
         return None
+
+    def make_layer():
+        clone = build_from_config(model.config)  # to_static rewrites forward in place: export a copy
+        clone.set_state_dict(model.state_dict())
+        clone.eval()
+        return _backbone(clone)
+
+    def reference(x):  # the dygraph backbone: what the export must reproduce
+        with paddle.no_grad():
+            return model.features(paddle.to_tensor(x)).numpy()
+
     try:
-        target = cache_dir() / f"{digest[:24]}-features-paddle{paddle.__version__}"
-        prefix = target / "model"
-        if not target.is_dir():
-            clone = build_from_config(model.config)  # to_static rewrites forward in place: export a copy
-            clone.set_state_dict(model.state_dict())
-            clone.eval()
-            prefix = export(_backbone(clone), target)
-        return StaticEngine(prefix, device, threads or int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
+        target = cache_dir() / cache_key(meta).replace("-paddle", "-features-paddle", 1)
+        threads = threads or int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+        return verified_static(make_layer, reference, target, meta, device, threads)
     except Exception as exc:  # any export or predictor failure: the dygraph backbone still works
         log.warning("Grad-CAM backbone not exported (%s); using dygraph", exc)
         return None

@@ -2,6 +2,16 @@
 
 No pickle anywhere: tensors go to safetensors, everything else to JSON.
 
+Seal: the decision fields of model.json (``SEALED``: architecture, classes, positive class, temperature,
+threshold, preprocessing, and the weights file name, dtype and SHA-256) are hashed over a canonical JSON text into
+``seal.sha256`` whenever PM Screen writes a model folder. ``load_model`` range-checks those fields, checks the
+seal and the weights' SHA-256 (over the very bytes it then loads), and refuses non-float or non-finite tensors;
+any failure is a ModelFileError with a one-line reason. So a hand edit of a decision field (a flipped positive
+class, a negative temperature, threshold 2.0) or a swapped weights file is refused. The seal is a checksum, not
+a signature: it catches edits made outside PM Screen, not someone who recomputes it on purpose (docs/security.md).
+Legitimate changes go through PM Screen: ``set_threshold`` (``pmscreen set-threshold``) re-seals and records
+who and when; ``seal_folder`` (``pmscreen seal``) seals a folder written before seals existed, after checking it.
+
 Atomic write: the new folder is filled completely beside the target, then swapped in with two renames
 (target -> backup, new -> target) and the backup removed. A kill at any moment leaves a complete folder at
 the target or at the backup. Readers never rename or delete (a training run may be swapping the folder at that
@@ -14,6 +24,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -24,6 +35,11 @@ import numpy as np
 FORMAT = "pmscreen-model/1"
 WEIGHTS = "weights.safetensors"
 META = "model.json"
+CARD = "MODEL_CARD.md"
+SEALED = ("format", "architecture", "class_names", "positive_class", "temperature", "threshold", "preprocessing",
+          "weights")
+SEAL_VERSION = "pmscreen-seal/1"
+MAX_CLASSES = 1000
 
 
 class ModelFileError(Exception):
@@ -159,7 +175,24 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
         pmscreen_version=__version__,
         weights={"file": WEIGHTS, "sha256": sha256_file(folder / WEIGHTS), "dtype": dtype or "float32"},
     )
-    write_json(folder / META, meta)
+    return write_meta(folder / META, meta)
+
+
+def seal_digest(meta: dict) -> str:
+    """SHA-256 over the canonical JSON of the sealed fields (absent ones as null)."""
+    payload = {k: meta.get(k) for k in SEALED}
+    try:
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{META}: decision fields cannot be sealed ({exc})") from None
+    return hashlib.sha256(f"{SEAL_VERSION}\n{text}".encode()).hexdigest()
+
+
+def write_meta(path: Path, meta: dict) -> dict:
+    """Write ``meta`` as model.json with a fresh seal over its decision fields; returns what was written."""
+    meta = {k: v for k, v in meta.items() if k != "seal"}
+    meta["seal"] = {"version": SEAL_VERSION, "fields": list(SEALED), "sha256": seal_digest(meta)}
+    write_json(path, meta)
     return meta
 
 
@@ -198,22 +231,116 @@ def read_meta(folder: str | Path) -> dict:
     return meta
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_meta(meta: dict, folder: Path) -> None:
+    """Range checks of the decision fields, whatever the seal says; a ModelFileError names the field."""
+    from .preprocess import PREPROCESSING
+
+    path = folder / META
+
+    def bad(what: str):
+        raise ModelFileError(f"{path}: {what}")
+
+    arch = meta.get("architecture")
+    if not isinstance(arch, dict):
+        bad("architecture must be an object")
+    n = arch.get("num_classes", 2)
+    if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= MAX_CLASSES:
+        bad(f"architecture.num_classes must be a whole number from 2 to {MAX_CLASSES}, got {n!r}")
+    names = meta.get("class_names", [])
+    if not isinstance(names, list) or not all(isinstance(c, str) for c in names) or (names and len(names) != n):
+        bad(f"class_names must be {n} names, got {names!r}"[:200])
+    positive = meta.get("positive_class", 1)
+    if not isinstance(positive, int) or isinstance(positive, bool) or not 0 <= positive < n:
+        bad(f"positive_class must be a class index from 0 to {n - 1}, got {positive!r}")
+    if "temperature" in meta and not (_number(meta["temperature"]) and 0 < meta["temperature"] <= 1000):
+        bad(f"temperature must be a finite number above 0, got {meta['temperature']!r}")
+    if "threshold" in meta and not (_number(meta["threshold"]) and 0 < meta["threshold"] < 1):
+        bad(f"threshold must be a number between 0 and 1, got {meta['threshold']!r}")
+    pre = meta.get("preprocessing")
+    if pre is not None and json.loads(json.dumps(pre)) != json.loads(json.dumps(PREPROCESSING)):
+        bad("preprocessing differs from PM Screen's (resize to 224x224 by area, RGB, x / 127.5 - 1, NCHW)")
+    weights = meta.get("weights", {})
+    if not isinstance(weights, dict):
+        bad(f"weights must be an object with file and sha256, got {type(weights).__name__}")
+    name = weights.get("file", WEIGHTS)
+    if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name
+            or name != Path(name).name or Path(name).is_absolute() or ":" in name):
+        bad(f"weights.file must be a plain file name inside the model folder, got {name!r}"[:200])
+    digest = weights.get("sha256")
+    if digest is not None and not (isinstance(digest, str) and len(digest) == 64
+                                   and all(c in "0123456789abcdef" for c in digest)):
+        bad("weights.sha256 must be 64 hexadecimal digits")
+
+
+def check_seal(meta: dict, folder: Path) -> None:
+    """The seal of model.json must fit its decision fields (see the module's docstring)."""
+    path = folder / META
+    seal = meta.get("seal")
+    if not isinstance(seal, dict) or "sha256" not in seal:
+        raise ModelFileError(f"{path}: not sealed (written by an older PM Screen, or edited); after checking it, "
+                             f"seal it with: pmscreen seal {folder}")
+    if seal.get("version") != SEAL_VERSION or seal.get("sha256") != seal_digest(meta):
+        raise ModelFileError(f"{path}: its decision fields ({', '.join(SEALED[1:])}) were changed outside PM "
+                             f"Screen (the seal differs); refused. A threshold is changed with pmscreen "
+                             f"set-threshold")
+    if not (meta.get("weights") or {}).get("sha256"):
+        raise ModelFileError(f"{path}: no weights.sha256 to check the weights against")
+
+
+def check_tensors(tensors: dict, weights: Path) -> None:
+    """Every tensor must be floating point (16, 32 or 64 bit) and finite."""
+    for key, value in tensors.items():
+        if value.dtype.kind != "f" or value.dtype.itemsize not in (2, 4, 8):
+            raise ModelFileError(f"{weights}: tensor {key} is {value.dtype}, not floating point")
+        if not np.isfinite(value).all():
+            raise ModelFileError(f"{weights}: tensor {key} holds NaN or infinite values")
+
+
+def read_weights(folder: Path, meta: dict, verify_hash: bool = True) -> dict[str, np.ndarray]:
+    """The tensors of the weights file named by ``meta``, checked against its SHA-256 (over the bytes loaded)."""
+    from safetensors.numpy import load as load_bytes
+
+    weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
+    expected = meta.get("weights", {}).get("sha256")
+    if not weights.is_file():
+        raise ModelFileError(f"{weights}: file not found")
+    try:
+        data = weights.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"{weights}: cannot be read ({exc.strerror or exc})") from None
+    if verify_hash and expected and hashlib.sha256(data).hexdigest() != expected:
+        raise ModelFileError(f"{weights}: does not fit {META} (checksum differs: replaced or damaged file)")
+    try:
+        tensors = load_bytes(data)
+    except Exception as exc:  # SafetensorError, …: all mean "not a usable weights file"
+        raise ModelFileError(f"{weights}: truncated or not a safetensors file ({exc})") from None
+    check_tensors(tensors, weights)
+    return tensors
+
+
 def load_model(folder: str | Path, verify_hash: bool = True):
-    """Build the network described by ``model.json`` and load its weights; returns (model in eval mode, meta)."""
+    """Build the network described by ``model.json`` and load its weights; returns (model in eval mode, meta).
+
+    The decision fields are range-checked; with ``verify_hash`` (the default; off only for tests of damaged
+    folders) the seal and the weights' SHA-256 are checked too."""
     from ._paddle import ensure_dynamic_mode, paddle
     from .models import build_from_config
 
     ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core._paddle)
     folder = readable_folder(folder)
     meta = read_meta(folder)
+    check_meta(meta, folder)
+    if verify_hash:
+        check_seal(meta, folder)
     weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
-    expected = meta.get("weights", {}).get("sha256")
-    if verify_hash and expected and weights.is_file() and sha256_file(weights) != expected:
-        raise ModelFileError(f"{weights}: does not fit {META} (checksum differs: replaced or damaged file)")
-    tensors = read_tensors(weights)
+    tensors = read_weights(folder, meta, verify_hash)
     try:
         model = build_from_config(meta["architecture"])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ModelFileError(f"{folder / META}: bad architecture ({exc})") from None
     own = model.state_dict()
     missing, unexpected = sorted(set(own) - set(tensors)), sorted(set(tensors) - set(own))
@@ -227,6 +354,86 @@ def load_model(folder: str | Path, verify_hash: bool = True):
     model.set_state_dict({k: paddle.to_tensor(v.astype(np.float32)) for k, v in tensors.items()})
     model.eval()
     return model, meta
+
+
+# ---------------------------------------------------------------- legitimate changes of a model folder
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers, services)
+        return "unknown"
+
+
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _rewrite(folder: Path, meta: dict, card_note: str | None = None) -> dict:
+    """Replace ``folder`` atomically by a copy whose model.json is ``meta`` (sealed anew); the other files are
+    carried over unchanged (hard links where possible), MODEL_CARD.md with ``card_note`` appended."""
+    with atomic_folder(folder) as tmp:
+        for src in sorted(folder.rglob("*")):
+            rel = src.relative_to(folder)
+            if rel.as_posix() == META or src.is_dir() or src.is_symlink():
+                continue
+            if rel.as_posix() == CARD and card_note:
+                text = src.read_text(encoding="utf-8").rstrip("\n")
+                (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8")
+                continue
+            link_or_copy(src, tmp / rel)
+        return write_meta(tmp / META, meta)
+
+
+def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
+    folder = readable_folder(folder)
+    meta = read_meta(folder)
+    check_meta(meta, folder)
+    if sealed:
+        check_seal(meta, folder)
+    elif not (meta.get("weights") or {}).get("sha256"):
+        raise ModelFileError(f"{folder / META}: no weights.sha256: the weights cannot be checked; not sealed")
+    read_weights(folder, meta)  # the weights fit their checksum and are finite floats
+    return folder, meta
+
+
+def set_threshold(folder: str | Path, threshold: float, note: str | None = None, user: str | None = None) -> dict:
+    """Change a model's decision threshold (its operating point): the folder must be intact (sealed, weights
+    fitting); the new model.json is re-sealed and records who changed it, when, from what and why, as does
+    MODEL_CARD.md when there is one. Returns the new meta."""
+    if not (_number(threshold) and 0 < threshold < 1):
+        raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
+    folder, meta = _verified(folder)
+    user, when = user or _user(), _utc_now()
+    old = meta.get("threshold", 0.5)
+    change = {"from": old, "to": float(threshold), "by": user, "when": when, "note": note or ""}
+    meta = dict(meta)
+    meta["threshold"] = float(threshold)
+    meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when} with pmscreen set-threshold" + (
+        f" ({note})" if note else "")
+    meta["threshold_history"] = [*meta.get("threshold_history", []), change]
+    card = (f"**Decision threshold changed** on {when} by {user}: {old:.4f} -> {threshold:.4f}"
+            + (f" ({note})" if note else "") + f". Metrics above were measured at {old:.4f}.")
+    return _rewrite(folder, meta, card)
+
+
+def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool]:
+    """Seal a model folder written before PM Screen sealed its models, after checking its fields and weights.
+    Returns (meta, changed); an intact sealed folder is left alone; one whose seal differs is refused."""
+    folder = readable_folder(folder)
+    meta = read_meta(folder)
+    if "seal" in meta:
+        check_meta(meta, folder)
+        check_seal(meta, folder)
+        read_weights(folder, meta)
+        return meta, False
+    folder, meta = _verified(folder, sealed=False)
+    meta = dict(meta)
+    meta["sealed"] = {"by": user or _user(), "when": _utc_now(),
+                      "note": "sealed by pmscreen seal (the folder was written before PM Screen sealed models)"}
+    return _rewrite(folder, meta), True
 
 
 def model_summary(meta: dict) -> str:

@@ -43,6 +43,7 @@ from .modelio import (
     recover_folder,
     state_to_numpy,
     write_json,
+    write_meta,
     write_model_files,
     write_tensors,
 )
@@ -333,7 +334,7 @@ class Trainer:
                 if (previous / "validation.json").exists():
                     link_or_copy(previous / "validation.json", tmp / "validation.json")
                 old = json.loads((previous / META).read_text())
-                write_json(tmp / META, {**old, **{k: meta[k] for k in ("history", "training")}})
+                write_meta(tmp / META, {**old, **{k: meta[k] for k in ("history", "training")}})
             ck = tmp / "checkpoint"
             ck.mkdir()
             write_tensors(ck / "model.safetensors", state)

@@ -67,14 +67,15 @@ def test_selftest_prints_one_json_line_and_exits_0(model_dir, capsys):
     assert 0 < out["seconds"] < 300
 
 
-def test_verdict_follows_the_model_threshold(model_dir, tmp_path, capsys, no_child):
-    folder = tmp_path / "always-pm"
-    shutil.copytree(model_dir, folder)
-    meta = json.loads((folder / "model.json").read_text())
-    meta["threshold"] = 0.0  # every probability is >= 0: PM
-    (folder / "model.json").write_text(json.dumps(meta))
-    assert run_selftest(str(folder)) == 0
-    assert _json_line(capsys.readouterr().out)["verdict"] == "PM"
+def test_verdict_follows_the_model_threshold(tmp_path, capsys, no_child):
+    from core.modelio import set_threshold
+
+    # temperature 1000 brings the untrained model's probabilities close to 0.5
+    folder = save_tiny_model(tmp_path / "flat", seed=5, name="flat", temperature=1000.0)
+    for threshold, verdict in ((0.01, "PM"), (0.99, "not PM")):
+        set_threshold(folder, threshold)  # the way to change a threshold: hand edits are refused
+        assert run_selftest(str(folder)) == 0
+        assert _json_line(capsys.readouterr().out)["verdict"] == verdict
 
 
 def test_default_is_the_bundled_model(model_dir, tmp_path, monkeypatch, capsys, no_child):

@@ -1,0 +1,232 @@
+"""Issue 13: a tampered or damaged model folder or engine cache never yields a verdict.
+
+The decision fields of model.json are sealed with the weights; edits outside PM Screen are refused, fields are
+range-checked even under a forged seal, tensors must be finite floats; set-threshold and seal are the legitimate
+ways to change a folder; the engine cache is checked against the weights it claims to come from."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.modelio import META, WEIGHTS, ModelFileError, load_model, read_meta, write_meta, write_tensors
+from tests.synthetic import fundus_image, save_tiny_model, write_rgb
+
+
+@pytest.fixture(scope="module")
+def sealed_model(tmp_path_factory):
+    return save_tiny_model(tmp_path_factory.mktemp("m") / "tiny", seed=5, temperature=1.5)
+
+
+@pytest.fixture
+def folder(sealed_model, tmp_path):
+    out = tmp_path / "model"
+    shutil.copytree(sealed_model, out)
+    return out
+
+
+def _edit(folder, reseal: bool = False, **changes):
+    meta = json.loads((folder / META).read_text())
+    for key, value in changes.items():
+        if "." in key:
+            outer, inner = key.split(".")
+            meta[outer] = {**meta[outer], inner: value}
+        else:
+            meta[key] = value
+    if reseal:  # a forger who recomputes the seal: the range checks must still refuse
+        write_meta(folder / META, meta)
+    else:
+        (folder / META).write_text(json.dumps(meta, allow_nan=True))
+
+
+@pytest.mark.parametrize("changes", [
+    {"temperature": 0.5}, {"positive_class": 0}, {"threshold": 0.9}, {"class_names": ["PM", "non-PM"]},
+    {"architecture.depth": 34}, {"weights.dtype": "float16"}, {"format": "pmscreen-model/1", "seal": None},
+])
+def test_a_hand_edit_of_a_decision_field_is_refused(folder, changes):
+    load_model(folder)
+    _edit(folder, **changes)
+    with pytest.raises(ModelFileError, match="changed outside PM Screen|not sealed") as info:
+        load_model(folder)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"temperature": -1}, "temperature must be a finite number above 0"),
+    ({"temperature": 0}, "temperature must be a finite number above 0"),
+    ({"temperature": math.inf}, "temperature"),
+    ({"threshold": 2.0}, "threshold must be a number between 0 and 1"),
+    ({"threshold": math.nan}, "threshold must be"),
+    ({"threshold": None}, "threshold must be"),
+    ({"threshold": True}, "threshold must be"),
+    ({"positive_class": 7}, "positive_class must be a class index from 0 to 1"),
+    ({"positive_class": "1"}, "positive_class"),
+    ({"architecture.num_classes": 1_000_000_000}, "num_classes must be a whole number"),
+    ({"architecture.num_classes": 1}, "num_classes"),
+    ({"weights": "weights.safetensors"}, "weights must be an object"),
+    ({"weights.file": "../../etc/passwd"}, "weights.file must be a plain file name"),
+    ({"weights.file": "/etc/passwd"}, "weights.file must be a plain file name"),
+    ({"weights.file": ".."}, "weights.file must be a plain file name"),
+    ({"weights.sha256": "x" * 64}, "weights.sha256 must be 64 hexadecimal digits"),
+    ({"preprocessing": {"size": [299, 299]}}, "preprocessing differs"),
+    ({"class_names": ["a", "b", "c"]}, "class_names must be 2 names"),
+    ({"architecture": "resnet"}, "architecture must be an object"),
+])
+@pytest.mark.parametrize("reseal", [False, True])
+def test_out_of_range_fields_are_refused_even_under_a_forged_seal(folder, changes, message, reseal):
+    try:
+        _edit(folder, reseal=reseal, **changes)
+    except ModelFileError as exc:  # canonical JSON has no NaN or infinity: such a value cannot even be sealed
+        assert reseal and "cannot be sealed" in str(exc)
+        return
+    for verify in (True, False):
+        with pytest.raises(ModelFileError, match=message):
+            load_model(folder, verify_hash=verify)
+
+
+def test_cli_refuses_a_tampered_model_with_one_line(folder, tmp_path, capsys):
+    image = write_rgb(tmp_path / "eye.jpg", fundus_image(True, 1))
+    _edit(folder, positive_class=0)
+    for argv in (["predict", "--model", str(folder), "--no-audit", str(image)], ["selftest", "--model", str(folder)]):
+        assert main(argv) != 0
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "changed outside PM Screen" in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize("poison", ["int8", "nan", "inf"])
+def test_non_float_or_non_finite_tensors_are_refused(folder, poison):
+    from safetensors.numpy import load_file
+
+    from core.modelio import sha256_file
+
+    tensors = load_file(str(folder / WEIGHTS))
+    key = next(k for k in tensors if k.endswith("weight"))
+    if poison == "int8":
+        tensors[key] = tensors[key].astype(np.int8)
+    else:
+        tensors[key] = tensors[key].copy()
+        tensors[key].flat[0] = np.nan if poison == "nan" else np.inf
+    write_tensors(folder / WEIGHTS, tensors)
+    _edit(folder, reseal=True, **{"weights.sha256": sha256_file(folder / WEIGHTS)})  # a consistent forgery
+    with pytest.raises(ModelFileError, match="not floating point" if poison == "int8" else "NaN or infinite"):
+        load_model(folder)
+
+
+def test_set_threshold_reseals_and_records_who_and_when(folder, capsys, monkeypatch):
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "dr-lee")
+    (folder / "MODEL_CARD.md").write_text("# Model card: tiny\n")
+    weights_before = (folder / WEIGHTS).read_bytes()
+    assert main(["set-threshold", str(folder), "--threshold", "0.3", "--note", "sensitivity 0.99 wanted"]) == 0
+    assert "0.5000 -> 0.3000" in capsys.readouterr().out
+    _, meta = load_model(folder)
+    assert meta["threshold"] == 0.3 and (folder / WEIGHTS).read_bytes() == weights_before
+    change = meta["threshold_history"][-1]
+    assert change["by"] == "dr-lee" and change["from"] == 0.5 and change["note"] == "sensitivity 0.99 wanted"
+    assert change["when"].startswith("20")
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "# Model card: tiny" in card and "by dr-lee: 0.5000 -> 0.3000" in card
+    for bad in ("1.5", "0", "nan"):
+        assert main(["set-threshold", str(folder), "--threshold", bad]) == 2
+        assert "between 0 and 1" in capsys.readouterr().err
+    _edit(folder, temperature=3.0)  # a tampered folder is not blessed by set-threshold
+    assert main(["set-threshold", str(folder), "--threshold", "0.4"]) == 2
+    assert "changed outside PM Screen" in capsys.readouterr().err
+
+
+def test_seal_command_for_folders_of_older_versions(folder, capsys):
+    meta = json.loads((folder / META).read_text())
+    del meta["seal"]
+    (folder / META).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="not sealed .* pmscreen seal"):
+        load_model(folder)
+    assert main(["seal", str(folder)]) == 0 and "checked and sealed" in capsys.readouterr().out
+    load_model(folder)
+    assert read_meta(folder)["sealed"]["by"]
+    assert main(["seal", str(folder)]) == 0 and "already sealed" in capsys.readouterr().out
+    _edit(folder, threshold=0.1)
+    assert main(["seal", str(folder)]) == 2  # an edited sealed folder is not re-sealed
+    assert "changed outside PM Screen" in capsys.readouterr().err
+    meta = json.loads((folder / META).read_text())
+    del meta["seal"]
+    meta["weights"]["sha256"] = "0" * 64
+    (folder / META).write_text(json.dumps(meta))
+    assert main(["seal", str(folder)]) == 2  # weights that do not fit are not sealed either
+    assert "checksum differs" in capsys.readouterr().err
+
+
+def test_bundled_model_is_sealed_with_its_original_weights():
+    from core.bundled import default_model_dir
+    from core.modelio import check_seal, sha256_file
+
+    folder = default_model_dir()
+    meta = read_meta(folder)
+    check_seal(meta, folder)
+    # the weights trained for docs/results.md, unchanged by the re-seal
+    assert sha256_file(folder / WEIGHTS) == meta["weights"]["sha256"] == \
+        "76e29bfc040513403a4eae1b58e557a89675a77837801aed1ba00ce9535fe18e"
+    load_model(folder)
+
+
+# ---------------------------------------------------------------- the engine cache
+
+
+@pytest.fixture
+def two_models(tmp_path):
+    return (save_tiny_model(tmp_path / "a", seed=21, name="a"), save_tiny_model(tmp_path / "b", seed=22, name="b"))
+
+
+def _probabilities(model_dir, engine="auto"):
+    from core.inference import Predictor
+
+    p = Predictor(model_dir, device="cpu", engine=engine)
+    pixels = np.stack([fundus_image(i % 2 == 0, i) for i in range(3)])
+    return p, p.probabilities(pixels)
+
+
+@pytest.mark.parametrize("forge_manifest", [False, True])
+def test_engine_cache_swapped_for_another_models_export_is_rebuilt(two_models, forge_manifest, caplog):
+    from core.engine import MANIFEST, StaticEngine, _file_sha256, cache_dir
+
+    a, b = two_models
+    _, want_a = _probabilities(a, "dygraph")
+    _probabilities(a)
+    _probabilities(b)
+    dirs = {d.name: d for d in cache_dir().iterdir() if "features" not in d.name}
+    assert len(dirs) == 2
+    meta_a = read_meta(a)
+    target_a = next(d for d in dirs.values() if json.loads((d / MANIFEST).read_text())["weights_sha256"] ==
+                    meta_a["weights"]["sha256"])
+    target_b = next(d for d in dirs.values() if d != target_a)
+    for f in target_b.iterdir():  # the attack of issue 13: another model's files in a's export folder
+        if f.name != MANIFEST:
+            shutil.copy(f, target_a / f.name)
+    if forge_manifest:  # the manifest updated to the foreign files: only the probe can tell
+        manifest = json.loads((target_a / MANIFEST).read_text())
+        manifest["files"] = {n: _file_sha256(target_a / n) for n in manifest["files"]}
+        (target_a / MANIFEST).write_text(json.dumps(manifest))
+    caplog.clear()
+    predictor, got = _probabilities(a)
+    assert isinstance(predictor.engine, StaticEngine)
+    np.testing.assert_allclose(got, want_a, atol=1e-4)
+    assert "exporting again" in caplog.text
+    assert ("answers differently" if forge_manifest else "differs from the manifest") in caplog.text
+
+
+def test_engine_cache_without_manifest_is_not_trusted(two_models, caplog):
+    from core.engine import MANIFEST, cache_dir
+
+    a, _ = two_models
+    _probabilities(a)
+    for d in cache_dir().iterdir():
+        (d / MANIFEST).unlink()
+    caplog.clear()
+    _probabilities(a)
+    assert "no readable manifest" in caplog.text
+    assert all((d / MANIFEST).is_file() for d in cache_dir().iterdir())
