@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--labels", help="validation label file (.xlsx/.csv with imgName, Label); found automatically")
     t.add_argument("--out", required=True, help="run folder: the best model, checkpoint and log go here")
     t.add_argument(
-        "--resume", action="store_true", help="continue the run in --out (its recipe is kept; --epochs may extend it)"
+        "--resume", action="store_true",
+        help="continue the run in --out exactly: its saved recipe, schedule position and random streams; --epochs "
+        "may extend it and --device choose another device; any other flag that differs from the run is refused"
     )
     t.add_argument("--depth", type=int, default=50, choices=sorted(DEPTHS))
     t.add_argument(
@@ -277,6 +279,30 @@ def _config_from_args(a):
     )
 
 
+_TWEAKS = ("stride_in_3x3", "deep_stem", "avg_down")
+
+
+def _explicit_config(a, argv: list[str]) -> dict:
+    """The TrainConfig settings given explicitly on the command line (not left at their defaults)."""
+    import dataclasses
+
+    from .trainer import TrainConfig
+
+    parser = build_parser()
+    sub = next(x for x in parser._actions if isinstance(x, argparse._SubParsersAction))
+    train = sub.choices["train"]
+    for action in train._actions:
+        action.default = argparse.SUPPRESS
+    given = vars(parser.parse_args(argv))
+    full = dataclasses.asdict(_config_from_args(a))
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    out = {k: full[k] for k in given if k in names}
+    tweaks = {k: given[k] for k in _TWEAKS if k in given}
+    if tweaks:
+        out["tweaks"] = tweaks
+    return out
+
+
 def _strip_nproc(argv: list[str]) -> list[str]:
     out, skip = [], False
     for tok in argv:
@@ -296,7 +322,12 @@ def cmd_train(a, argv) -> int:
 
     if not a.resume and not a.data:
         raise UsageError("--data is required (or --resume to continue the run in --out)")
-    config = _config_from_args(a).validated()
+    if a.resume:  # the saved recipe, with only the settings given explicitly checked against it
+        from .trainer import resume_config
+
+        config = resume_config(a.out, _explicit_config(a, argv)).validated()
+    else:
+        config = _config_from_args(a).validated()
     if a.data and not Path(a.data).is_dir():
         raise UsageError(f"{a.data}: data folder not found")
     if a.nproc > 1 and distributed.world_size() == 1:

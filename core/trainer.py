@@ -118,6 +118,49 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
+RESUME_FREE = ("epochs", "device")  # what a resumed run may change: more epochs, another device
+
+
+def saved_config(out_dir: str | Path) -> TrainConfig:
+    """The recipe of the run checkpointed in ``out_dir`` (a ModelFileError when there is none)."""
+    path = Path(out_dir) / "checkpoint" / "state.json"
+    recover_folder(Path(out_dir))
+    if not path.is_file():
+        raise ModelFileError(f"{out_dir}: nothing to resume (no checkpoint/state.json)")
+    try:
+        return TrainConfig.from_dict(json.loads(path.read_text())["config"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path}: unreadable ({exc})") from None
+
+
+def resume_config(out_dir: str | Path, given: dict) -> TrainConfig:
+    """The config that resumes the run in ``out_dir``: its saved recipe, with ``given`` (the settings asked for
+    explicitly) allowed to raise ``epochs`` and choose the ``device``. Any other given setting that differs from
+    the saved one is a conflict: a ValueError lists them all in one line."""
+    saved = saved_config(out_dir)
+    conflicts = []
+    for key, value in given.items():
+        old = getattr(saved, key)
+        if key == "epochs":
+            if value < saved.epochs:
+                conflicts.append(f"epochs {value} is below the saved run's {saved.epochs} (it can only be extended)")
+        elif key in ("data", "labels"):
+            same = (value or None) == (old or None) or (value and old and Path(value).resolve() == Path(old).resolve())
+            if not same:
+                conflicts.append(f"{key} {value} (the run's is {old})")
+        elif key == "tweaks":
+            for name, flag in value.items():
+                if saved.tweaks.get(name) != flag:
+                    conflicts.append(f"{name} {flag} (the run's is {saved.tweaks.get(name, 'its variant default')})")
+        elif key not in RESUME_FREE and value != old:
+            conflicts.append(f"{key} {value} (the run's is {old})")
+    if conflicts:
+        raise ValueError(f"a resumed run keeps its saved recipe; these settings differ from it: {'; '.join(conflicts)}."
+                         f" Drop them, or train into a new --out")
+    return dataclasses.replace(saved, epochs=max(saved.epochs, given.get("epochs", saved.epochs)),
+                               device=given.get("device", saved.device))
+
+
 class _Stopped(Exception):
     pass
 
@@ -192,8 +235,8 @@ class Trainer:
     _best_epoch, _best = 0, {}
 
     def _run(self, t0: float) -> Finished:
+        state = self._load_state() if self.resume else None  # a resumed run's recipe replaces self.config
         cfg = self.config
-        state = self._load_state() if self.resume else None
         device = use_device(cfg.device)
         amp = cfg.amp and device.startswith("gpu")
         rank, world = dist.init()
