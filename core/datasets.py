@@ -96,7 +96,9 @@ def _rows(path: Path) -> list[list]:
 
 
 def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
-    """Map image file name -> integer label from an xlsx/csv with the header columns imgName and Label."""
+    """Map image file name -> label (0 or 1) from an xlsx/csv with the header columns imgName and Label. Rows
+    with another label (2, inf, text) and names listed twice with different labels become problems (the image is
+    then left out), never exceptions."""
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: label file not found")
@@ -111,21 +113,31 @@ def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
         raise DatasetError(f"{path}: no column named {' or '.join(missing)} in the header row {rows[0]}")
     i_name, i_label = header.index("imgname"), header.index("label")
     labels: dict[str, int] = {}
+    first_row: dict[str, int] = {}
+    conflicting: set[str] = set()
     problems: list[Problem] = []
     for n, row in enumerate(rows[1:], start=2):
         name = str(row[i_name]).strip() if i_name < len(row) and row[i_name] is not None else ""
         raw = row[i_label] if i_label < len(row) else None
         try:
             value = float(raw)
-            if value != int(value) or value < 0:
+            if isinstance(raw, bool) or value not in (0.0, 1.0):
                 raise ValueError
-        except (TypeError, ValueError):
-            problems.append(Problem(str(path), f"row {n}: label {raw!r} of {name or '?'} is not 0, 1, …"))
+        except (TypeError, ValueError, OverflowError):
+            problems.append(Problem(str(path), f"row {n}: label {raw!r} of {name or '?'} is not 0 or 1"))
             continue
         if not name:
             problems.append(Problem(str(path), f"row {n}: empty imgName"))
             continue
-        labels[name] = int(value)
+        if name in labels and labels[name] != int(value):
+            problems.append(Problem(str(path), f"row {n}: {name} is labelled {int(value)} here and "
+                                               f"{labels[name]} in row {first_row[name]}; not used"))
+            conflicting.add(name)
+            continue
+        labels.setdefault(name, int(value))
+        first_row.setdefault(name, n)
+    for name in conflicting:
+        del labels[name]
     return labels, problems
 
 
