@@ -115,10 +115,11 @@ def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
         results.send(("stage", 0, "paddle"))
         from core.inference import Predictor
 
+        # Paddle's handler (installed by its import) reports SIGTERM as a fatal error with a C++ trace; here it
+        # only means "the GUI is done with this model" (also while the model is still loading)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         results.send(("stage", 0, "model"))
         predictor = Predictor(model_dir, batch_size=batch_size)
-        # Paddle's handler (installed by now) reports SIGTERM as a fatal error with a C++ trace; here it only means
-        # "the GUI is done with this model"
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         results.send(("stage", 0, "warmup"))
         warm_up(predictor, batch_size)

@@ -4,6 +4,7 @@ run, watch its loss and metrics live, read the same log lines as the CLI, and co
 from __future__ import annotations
 
 import math
+import re
 import time
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log, format_event
+from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log, ValidationProgress
 from core.models import DEPTHS, VARIANT_HELP, VARIANTS
 
 from . import settings
@@ -60,6 +61,7 @@ DEFAULTS = dict(depth=18, variant="D", epochs=5, batch_size=16, lr=1e-3, optimiz
                 zero_init_last_bn=False)
 
 TRAIN_COLOR, VAL_COLOR, ACC_COLOR, AUC_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"
+VAL_IMAGE_COST = 1 / 3  # a validation image (forward only) against a training image, for the progress bar
 
 
 def variant_help(letter: str) -> str:
@@ -85,12 +87,16 @@ class TrainingView(QWidget):
         self._epoch_seconds: list[float] = []
         self._first_batch_at = 0.0
         self._last_batch: BatchEnd | None = None
+        self._last_val: ValidationProgress | None = None  # while the current epoch is being validated
+        self._val_started = 0.0
+        self._n_val = 0
+        self._log_lines: list[tuple] = []  # (function giving the line in the current language, error)
         self._gpu = True
 
         self._build_settings()
         self._build_dashboard()
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.settings_scroll)
+        split.addWidget(self.settings_column)
         split.addWidget(self.dashboard)
         split.setStretchFactor(1, 1)
         split.setSizes([380, 900])
@@ -158,7 +164,7 @@ class TrainingView(QWidget):
         self._row(f, "depth", self.depth)
         self._row(f, "variant", self.variant)
         f.addRow(self.variant_help)
-        self.advanced = QCollapsible()
+        self.advanced = QCollapsible(expandedIcon="▼", collapsedIcon="▶")  # the usual way round
         adv = QWidget()
         af = QFormLayout(adv)
         af.setContentsMargins(0, 0, 0, 0)
@@ -205,14 +211,19 @@ class TrainingView(QWidget):
         pl.addWidget(self.model_box)
         pl.addWidget(self.recipe_box)
         pl.addWidget(self.regular_box)
-        pl.addLayout(f_buttons)
-        pl.addWidget(self.error_label)
         pl.addStretch(1)
         self.settings_scroll = QScrollArea()
         self.settings_scroll.setWidget(panel)
         self.settings_scroll.setWidgetResizable(True)
         self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.settings_scroll.setMinimumWidth(340)
+        # Start and Stop stay under the settings, outside the scroll area: opening Advanced never hides them
+        self.settings_column = QWidget()
+        sc = QVBoxLayout(self.settings_column)
+        sc.setContentsMargins(0, 0, 0, 0)
+        sc.addWidget(self.settings_scroll, 1)
+        sc.addLayout(f_buttons)
+        sc.addWidget(self.error_label)
         for combo in (self.depth, self.variant, self.optimizer, self.schedule, self.device, self.best_metric):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
@@ -252,7 +263,7 @@ class TrainingView(QWidget):
             p.setMenuEnabled(False)
             p.addLegend(offset=corner)  # loss: top right; metrics (rising towards 1): bottom right
             p.setMinimumHeight(180)
-        self.metric_plot.setYRange(0, 1.02, padding=0)
+        self.metric_plot.setYRange(0, 1.06, padding=0)  # room above 100 % for whole markers
         self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=1.5), connect="finite")
         self.val_curve = self.loss_plot.plot([], [], pen=pg.mkPen(VAL_COLOR, width=2), symbol="o", symbolSize=7,
                                              symbolBrush=VAL_COLOR, symbolPen=None, connect="finite")
@@ -372,6 +383,15 @@ class TrainingView(QWidget):
         self._update_data_label()
         self._update_run_label()
         self._update_progress_label()
+        self._rewrite_log()
+
+    def _rewrite_log(self) -> None:
+        """The log again, in the current language."""
+        if not getattr(self, "_log_lines", None):
+            return
+        self.log.clear()
+        for text, error in self._log_lines:
+            self._append_log(text, error, keep=False)
 
     def changeEvent(self, event) -> None:
         if is_language_change(event):
@@ -496,12 +516,14 @@ class TrainingView(QWidget):
         self._config = config
         self._last_status = ""
         self.log.clear()
+        self._log_lines = []
+        self._last_val = None
         self.progress.setValue(0)
         self.show_live()
         self.tabs.setCurrentIndex(1)
         self.run.start(config, out, dataset=self.dataset)
         self._epoch_started = time.perf_counter()
-        self._append_log(self.tr("Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}")
+        self._append_log(lambda: self.tr("Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}")
                          .format(out.name, config.depth, config.variant, config.epochs, config.batch_size, config.lr))
         self._update_buttons()
         self._update_run_label()
@@ -524,8 +546,18 @@ class TrainingView(QWidget):
         if not running:
             self.set_gpu_available(self._gpu)
 
+    def _progress_value(self) -> int:
+        """The run's progress in thousandths: training images, and validation images at VAL_IMAGE_COST each."""
+        b, cfg = self._last_batch, getattr(self, "_config", None)
+        if b is None or cfg is None:
+            return 0
+        per_epoch = b.steps + self._n_val * VAL_IMAGE_COST / cfg.batch_size  # in training batches
+        v = self._last_val
+        done = (b.epoch - 1) * per_epoch + b.step + (v.done * VAL_IMAGE_COST / cfg.batch_size if v else 0.0)
+        return min(1000, int(1000 * done / (cfg.epochs * per_epoch)))
+
     def _on_event(self, ev) -> None:
-        line = format_event(ev)
+        line = self.event_text(ev)
         if isinstance(ev, BatchEnd):
             now = time.perf_counter()
             if not self._first_batch_at:
@@ -533,10 +565,15 @@ class TrainingView(QWidget):
             if ev.step == 1:
                 self._epoch_started = now
             self._last_batch = ev
+            self._last_val = None
+            if ev.step == ev.steps:
+                self._val_started = now  # validation follows the epoch's last batch
             self._live.batch_x.append(ev.epoch - 1 + ev.step / ev.steps)
             self._live.batch_loss.append(ev.loss)
-            done = (ev.epoch - 1) * ev.steps + ev.step
-            self.progress.setValue(int(1000 * done / (self._config.epochs * ev.steps)))
+            self.progress.setValue(self._progress_value())
+        elif isinstance(ev, ValidationProgress):
+            self._last_val = ev
+            self.progress.setValue(self._progress_value())
         elif isinstance(ev, EpochEnd):
             s = self._live
             s.epochs.append(ev.epoch)
@@ -549,6 +586,7 @@ class TrainingView(QWidget):
             self.runs_table.refresh()
         elif isinstance(ev, DataReady):
             self._epoch_started = time.perf_counter()
+            self._n_val = ev.n_val
         if line is not None:
             self._append_log(line, error=isinstance(ev, Failed) or (isinstance(ev, Log) and ev.level != "info"))
         if self._showing == "live":
@@ -572,7 +610,77 @@ class TrainingView(QWidget):
         self.runningChanged.emit(False)
         self.runFinished.emit(str(self.run.out_dir))
 
-    def _append_log(self, text: str, error: bool = False) -> None:
+    def event_text(self, ev):
+        """A function giving the log line of a training event in the current language (None for events that
+        only drive the progress display): the CLI's lines (core.events.format_event), translated."""
+        if isinstance(ev, Log):
+            if ev.level == "info":
+                return lambda: self._log_message(ev.message)
+            return lambda: (self.tr("WARNING: {0}") if ev.level == "warning" else self.tr("ERROR: {0}")).format(
+                self._log_message(ev.message))
+        if isinstance(ev, DataReady):
+            def data_line():
+                counts = ", ".join(f"{k} {v}" for k, v in ev.class_counts.items())
+                line = self.tr("data: {0} training images ({1}), {2} validation images").format(
+                    ev.n_train, counts, ev.n_val)
+                if ev.skipped:
+                    line += self.tr("; skipped {0} unusable file(s):").format(len(ev.skipped)) + "\n  " + \
+                        "\n  ".join(ev.skipped)
+                return line
+            return data_line
+        if isinstance(ev, EpochEnd):
+            v = ev.val
+
+            def epoch_line():
+                line = self.tr("epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  "
+                               "sens {6}  spec {7}  {8:.0f} s").format(
+                    ev.epoch, ev.epochs, ev.train_loss, v["loss"], percent(v["accuracy"]), v["auc"],
+                    percent(v["sensitivity"]), percent(v["specificity"]), ev.seconds)
+                return line + ("  " + self.tr("*best*") if ev.is_best else "")
+            return epoch_line
+        if isinstance(ev, CheckpointSaved):
+            return lambda: (self.tr("saved the best model and a checkpoint to {0}") if ev.best
+                            else self.tr("saved a checkpoint to {0}")).format(ev.path)
+        if isinstance(ev, Finished):
+            b = ev.best
+            if not b:
+                return lambda: (self.tr("stopped after {0:.0f} s; no epoch completed, no model saved") if ev.stopped
+                                else self.tr("finished after {0:.0f} s; no epoch completed, no model saved")
+                                ).format(ev.seconds)
+            return lambda: (self.tr("stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}")
+                            if ev.stopped else
+                            self.tr("finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}")
+                            ).format(ev.seconds, ev.best_epoch, percent(b["accuracy"]), b["auc"], ev.out_dir)
+        if isinstance(ev, Failed):
+            return lambda: self.tr("ERROR: {0}").format(ev.error)
+        return None
+
+    def _log_message(self, message: str) -> str:
+        """The trainer's free-text log messages that the GUI knows, translated; others as they are."""
+        m = re.fullmatch(r"device (\S+)( with mixed precision)?(?:, process (\d+) of (\d+))?", message)
+        if m:
+            text = self.tr("device {0}").format(m.group(1))
+            if m.group(2):
+                text += self.tr(" with mixed precision")
+            if m.group(3):
+                text += self.tr(", process {0} of {1}").format(m.group(3), m.group(4))
+            return text
+        m = re.fullmatch(r"decoding (\d+) training and (\d+) validation images \((\w+) layout; validation: (.*)\)",
+                         message, re.DOTALL)
+        if m:
+            return self.tr("decoding {0} training and {1} validation images ({2} layout; validation: {3})").format(
+                *m.groups())
+        m = re.fullmatch(r"resumed (.*) after epoch (\d+)", message, re.DOTALL)
+        if m:
+            return self.tr("resumed {0} after epoch {1}").format(*m.groups())
+        return message
+
+    def _append_log(self, text, error: bool = False, keep: bool = True) -> None:
+        """Add a line to the log; ``text`` may be a function giving it in the current language (the log is
+        written again when the language changes)."""
+        if keep:
+            self._log_lines.append((text, error))
+        text = text() if callable(text) else text
         fmt = QTextCharFormat()
         if error:
             fmt.setForeground(QColor("#c62828"))
@@ -588,10 +696,16 @@ class TrainingView(QWidget):
         if b is None or cfg is None:
             return None
         now = time.perf_counter()
+        v = self._last_val
         if self._epoch_seconds:  # whole epochs measured: they include validation
             per_epoch = sum(self._epoch_seconds) / len(self._epoch_seconds)
             in_epoch = now - self._epoch_started if b.epoch > len(self._epoch_seconds) else 0.0
             return max(0.0, per_epoch * (cfg.epochs - len(self._epoch_seconds)) - in_epoch)
+        if v is not None and v.done:  # validating the first epoch: its time is now known but for the rest
+            val_so_far = now - self._val_started
+            val_total = val_so_far / v.done * v.total
+            per_epoch = (self._val_started - self._epoch_started) + val_total
+            return max(0.0, val_total - val_so_far) + per_epoch * (cfg.epochs - b.epoch)
         done = b.step
         elapsed = now - self._first_batch_at
         per_batch = elapsed / max(1, done - 1) if done > 1 else elapsed
@@ -604,6 +718,10 @@ class TrainingView(QWidget):
                 text = self.tr("Stopping after this batch…")
             elif b is None:
                 text = self.tr("Reading images and building the network…")
+            elif self._last_val is not None:
+                v, eta = self._last_val, self.eta_seconds()
+                text = self.tr("Epoch {0}/{1} · validating: {2} of {3} images · about {4} left").format(
+                    v.epoch, self._config.epochs, v.done, v.total, duration(eta) if eta is not None else "?")
             else:
                 eta = self.eta_seconds()
                 text = self.tr("Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left").format(
@@ -628,7 +746,8 @@ class TrainingView(QWidget):
             epochs = cfg.epochs if per_batch and cfg is not None else len(s.epochs)
         epochs = max(1, epochs)
         for plot in (self.loss_plot, self.metric_plot):
-            plot.setXRange(0, epochs, padding=0.02)
+            # room beyond the last epoch, so its markers are drawn whole
+            plot.setXRange(0, epochs + max(0.25, 0.04 * epochs), padding=0)
             axis = plot.getAxis("bottom")
             if epochs <= 25:
                 axis.setTickSpacing(levels=[(1.0, 0.0)])  # whole epochs only

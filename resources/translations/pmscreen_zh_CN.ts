@@ -1336,422 +1336,513 @@ Validation: {1}</source>
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training_view.py" line="400"/>
+        <location filename="../../gui/training_view.py" line="420"/>
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="355"/>
-        <location filename="../../gui/training_view.py" line="408"/>
+        <location filename="../../gui/training_view.py" line="366"/>
+        <location filename="../../gui/training_view.py" line="428"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="308"/>
+        <location filename="../../gui/training_view.py" line="319"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="309"/>
+        <location filename="../../gui/training_view.py" line="320"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="310"/>
+        <location filename="../../gui/training_view.py" line="321"/>
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="311"/>
+        <location filename="../../gui/training_view.py" line="322"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="313"/>
+        <location filename="../../gui/training_view.py" line="324"/>
         <source>Depth:</source>
         <translation>深度：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="313"/>
+        <location filename="../../gui/training_view.py" line="324"/>
         <source>Variant:</source>
         <translation>变体：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="313"/>
+        <location filename="../../gui/training_view.py" line="324"/>
         <source>Weight decay:</source>
         <translation>权重衰减：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="314"/>
+        <location filename="../../gui/training_view.py" line="325"/>
         <source>Warm-up epochs:</source>
         <translation>预热轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="314"/>
+        <location filename="../../gui/training_view.py" line="325"/>
         <source>Keep the epoch with the best:</source>
         <translation>保留该指标最佳的轮次：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="315"/>
+        <location filename="../../gui/training_view.py" line="326"/>
         <source>Use at most (images):</source>
         <translation>最多使用（张图像）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="315"/>
+        <location filename="../../gui/training_view.py" line="326"/>
         <source>Random seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="316"/>
+        <location filename="../../gui/training_view.py" line="327"/>
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="316"/>
+        <location filename="../../gui/training_view.py" line="327"/>
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="316"/>
+        <location filename="../../gui/training_view.py" line="327"/>
         <source>Learning rate:</source>
         <translation>学习率：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="317"/>
+        <location filename="../../gui/training_view.py" line="328"/>
         <source>Optimiser:</source>
         <translation>优化器：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="317"/>
+        <location filename="../../gui/training_view.py" line="328"/>
         <source>Schedule:</source>
         <translation>学习率策略：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="318"/>
+        <location filename="../../gui/training_view.py" line="329"/>
         <source>Random rotation (°):</source>
         <translation>随机旋转（°）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="318"/>
+        <location filename="../../gui/training_view.py" line="329"/>
         <source>Colour jitter:</source>
         <translation>颜色抖动：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="319"/>
+        <location filename="../../gui/training_view.py" line="330"/>
         <source>Random zoom (±):</source>
         <translation>随机缩放（±）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="319"/>
+        <location filename="../../gui/training_view.py" line="330"/>
         <source>Random shift:</source>
         <translation>随机平移：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="320"/>
+        <location filename="../../gui/training_view.py" line="331"/>
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="320"/>
+        <location filename="../../gui/training_view.py" line="331"/>
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="320"/>
+        <location filename="../../gui/training_view.py" line="331"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="335"/>
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="325"/>
+        <location filename="../../gui/training_view.py" line="336"/>
         <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
         <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="327"/>
+        <location filename="../../gui/training_view.py" line="338"/>
         <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
         <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="329"/>
+        <location filename="../../gui/training_view.py" line="340"/>
         <source>O — original</source>
         <translation>O — 原始结构</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="329"/>
+        <location filename="../../gui/training_view.py" line="340"/>
         <source>B — stride in 3×3</source>
         <translation>B — 在 3×3 卷积下采样</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="329"/>
+        <location filename="../../gui/training_view.py" line="340"/>
         <source>C — deep stem</source>
         <translation>C — 深层输入干</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="330"/>
+        <location filename="../../gui/training_view.py" line="341"/>
         <source>D — average-pool shortcut</source>
         <translation>D — 平均池化捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="346"/>
+        <location filename="../../gui/training_view.py" line="357"/>
         <source>constant</source>
         <translation>恒定</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="347"/>
+        <location filename="../../gui/training_view.py" line="358"/>
         <source>cosine</source>
         <translation>余弦退火</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="348"/>
+        <location filename="../../gui/training_view.py" line="359"/>
         <source>Random horizontal flips</source>
         <translation>随机水平翻转</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="349"/>
+        <location filename="../../gui/training_view.py" line="360"/>
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="350"/>
+        <location filename="../../gui/training_view.py" line="361"/>
         <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
         <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="351"/>
+        <location filename="../../gui/training_view.py" line="362"/>
         <source>Move each training image by up to this fraction of its size (0 = off)</source>
         <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="352"/>
+        <location filename="../../gui/training_view.py" line="363"/>
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="353"/>
+        <location filename="../../gui/training_view.py" line="364"/>
         <source>automatic (GPU when available)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="354"/>
+        <location filename="../../gui/training_view.py" line="365"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="355"/>
-        <location filename="../../gui/training_view.py" line="408"/>
+        <location filename="../../gui/training_view.py" line="366"/>
+        <location filename="../../gui/training_view.py" line="428"/>
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="356"/>
+        <location filename="../../gui/training_view.py" line="367"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="357"/>
+        <location filename="../../gui/training_view.py" line="368"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="358"/>
+        <location filename="../../gui/training_view.py" line="369"/>
         <source>Stop after the current batch; the best model so far is kept</source>
         <translation>在当前批次结束后停止；保留目前最好的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="359"/>
+        <location filename="../../gui/training_view.py" line="370"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="360"/>
+        <location filename="../../gui/training_view.py" line="371"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="361"/>
+        <location filename="../../gui/training_view.py" line="372"/>
         <source>Show the current run</source>
         <translation>显示当前训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="362"/>
+        <location filename="../../gui/training_view.py" line="373"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="363"/>
+        <location filename="../../gui/training_view.py" line="374"/>
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="364"/>
+        <location filename="../../gui/training_view.py" line="375"/>
         <source>Validation accuracy and AUC</source>
         <translation>验证集准确率与 AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="365"/>
-        <location filename="../../gui/training_view.py" line="366"/>
+        <location filename="../../gui/training_view.py" line="376"/>
+        <location filename="../../gui/training_view.py" line="377"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="369"/>
+        <location filename="../../gui/training_view.py" line="380"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="369"/>
+        <location filename="../../gui/training_view.py" line="380"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="468"/>
+        <location filename="../../gui/training_view.py" line="488"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="470"/>
+        <location filename="../../gui/training_view.py" line="490"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="504"/>
+        <location filename="../../gui/training_view.py" line="526"/>
         <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="509"/>
+        <location filename="../../gui/training_view.py" line="531"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="565"/>
+        <location filename="../../gui/training_view.py" line="603"/>
         <source>Training stopped</source>
         <translation>训练已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="565"/>
+        <location filename="../../gui/training_view.py" line="603"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="567"/>
+        <location filename="../../gui/training_view.py" line="605"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="604"/>
+        <location filename="../../gui/training_view.py" line="619"/>
+        <source>WARNING: {0}</source>
+        <translation>警告：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="619"/>
+        <location filename="../../gui/training_view.py" line="655"/>
+        <source>ERROR: {0}</source>
+        <translation>错误：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="624"/>
+        <source>data: {0} training images ({1}), {2} validation images</source>
+        <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="627"/>
+        <source>; skipped {0} unusable file(s):</source>
+        <translation>；跳过 {0} 个无法使用的文件：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="635"/>
+        <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
+        <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="639"/>
+        <source>*best*</source>
+        <translation>*最佳*</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="642"/>
+        <source>saved the best model and a checkpoint to {0}</source>
+        <translation>已将最佳模型和检查点保存到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="643"/>
+        <source>saved a checkpoint to {0}</source>
+        <translation>已将检查点保存到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="647"/>
+        <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
+        <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="648"/>
+        <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
+        <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="650"/>
+        <source>stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
+        <translation>{0:.0f} 秒后已停止；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="652"/>
+        <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
+        <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="662"/>
+        <source>device {0}</source>
+        <translation>设备 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="664"/>
+        <source> with mixed precision</source>
+        <translation>，混合精度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="666"/>
+        <source>, process {0} of {1}</source>
+        <translation>，进程 {0}/{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="671"/>
+        <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
+        <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="675"/>
+        <source>resumed {0} after epoch {1}</source>
+        <translation>已在第 {1} 轮之后继续 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="718"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="606"/>
+        <location filename="../../gui/training_view.py" line="720"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="609"/>
+        <location filename="../../gui/training_view.py" line="723"/>
+        <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
+        <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training_view.py" line="727"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="613"/>
+        <location filename="../../gui/training_view.py" line="731"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="613"/>
+        <location filename="../../gui/training_view.py" line="731"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="614"/>
+        <location filename="../../gui/training_view.py" line="732"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="614"/>
+        <location filename="../../gui/training_view.py" line="732"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="620"/>
+        <location filename="../../gui/training_view.py" line="738"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="620"/>
+        <location filename="../../gui/training_view.py" line="738"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="622"/>
+        <location filename="../../gui/training_view.py" line="740"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="367"/>
-        <location filename="../../gui/training_view.py" line="644"/>
+        <location filename="../../gui/training_view.py" line="378"/>
+        <location filename="../../gui/training_view.py" line="763"/>
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="335"/>
+        <location filename="../../gui/training_view.py" line="346"/>
         <source>Stride in the 3×3 conv (B)</source>
         <translation>在 3×3 卷积下采样（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="336"/>
+        <location filename="../../gui/training_view.py" line="347"/>
         <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
         <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="337"/>
+        <location filename="../../gui/training_view.py" line="348"/>
         <source>Deep stem (C)</source>
         <translation>深层输入干（C）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="338"/>
+        <location filename="../../gui/training_view.py" line="349"/>
         <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
         <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="339"/>
+        <location filename="../../gui/training_view.py" line="350"/>
         <source>Average-pool shortcut (D)</source>
         <translation>平均池化捷径（D）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="340"/>
+        <location filename="../../gui/training_view.py" line="351"/>
         <source>2×2 average pooling before the 1×1 projection shortcut</source>
         <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="344"/>
+        <location filename="../../gui/training_view.py" line="355"/>
         <source>Zero-init last BN γ</source>
         <translation>末层 BN γ 零初始化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="345"/>
+        <location filename="../../gui/training_view.py" line="356"/>
         <source>Zero-initialise the last BatchNorm γ of each residual block</source>
         <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="645"/>
+        <location filename="../../gui/training_view.py" line="764"/>
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="368"/>
-        <location filename="../../gui/training_view.py" line="646"/>
+        <location filename="../../gui/training_view.py" line="379"/>
+        <location filename="../../gui/training_view.py" line="765"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="663"/>
+        <location filename="../../gui/training_view.py" line="782"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
@@ -1759,22 +1850,22 @@ Validation: {1}</source>
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training_view.py" line="45"/>
+        <location filename="../../gui/training_view.py" line="46"/>
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="47"/>
+        <location filename="../../gui/training_view.py" line="48"/>
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="49"/>
+        <location filename="../../gui/training_view.py" line="50"/>
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="51"/>
+        <location filename="../../gui/training_view.py" line="52"/>
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>

@@ -1,0 +1,93 @@
+"""Training view, from issue 11's walkthrough: validation progress instead of a full bar, whole markers at the
+last epoch, the Advanced arrow, Start always in view, the log in the GUI's language."""
+
+from types import SimpleNamespace
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QApplication
+from superqt import QCollapsible
+
+from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Finished, Log, ValidationProgress
+from gui.main_window import TRAINING
+from gui.workers import TrainingRun
+
+METRICS = {"loss": 0.41, "accuracy": 0.875, "auc": 0.9375, "sensitivity": 1.0, "specificity": 0.75}
+
+
+def test_the_final_validation_shows_its_own_progress(qtbot, window, monkeypatch):
+    view = window.training_view
+    monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
+    view._config = SimpleNamespace(epochs=2, batch_size=4)
+    view._on_event(DataReady(8, 200, {"P": 4, "H": 2, "N": 2}))
+    view._on_event(BatchEnd(2, 2, 2, 4, 0.5, 0.001, 10.0))  # the last batch of the last epoch
+    at_last_batch = view.progress.value()
+    assert at_last_batch < view.progress.maximum()  # validation is still to come
+    view._on_event(ValidationProgress(2, 100, 200))
+    assert at_last_batch < view.progress.value() < view.progress.maximum()
+    text = view.progress_label.text()
+    assert text.startswith("Epoch 2/2 · validating: 100 of 200 images · about ") and text.endswith(" left")
+    assert "batch" not in text
+    view._on_event(ValidationProgress(2, 200, 200))
+    assert view.progress.value() == view.progress.maximum()
+    monkeypatch.undo()  # (before the window fixture looks for a run to stop)
+
+
+def test_the_last_epoch_s_markers_are_not_clipped(qtbot, window):
+    view = window.training_view
+    view._config = SimpleNamespace(epochs=3, batch_size=4)
+    for e in (1, 2, 3):
+        view._live.epochs.append(e)
+        view._live.val_loss.append(0.5)
+        view._live.accuracy.append(1.0)
+        view._live.auc.append(1.0)
+        view._live.train_loss.append(0.6)
+    view.show_live()
+    for plot in (view.loss_plot, view.metric_plot):
+        (x0, x1), _ = plot.getViewBox().viewRange()
+        assert x0 <= 0 and x1 >= 3.2  # room right of epoch 3 for its marker
+    (_, _), (y0, y1) = view.metric_plot.getViewBox().viewRange()
+    assert y1 >= 1.04  # and above 100 %
+
+
+def test_the_advanced_arrow_points_the_usual_way_and_start_stays_in_view(qtbot, window):
+    view = window.training_view
+    window.show_page(TRAINING)
+    window.resize(1280, 800)
+    adv = view.advanced
+
+    def shows(glyph):
+        want = QCollapsible._convert_string_to_icon(adv, glyph).pixmap(16).toImage()
+        return adv._toggle_btn.icon().pixmap(16).toImage() == want
+
+    adv.collapse(animate=False)
+    QApplication.processEvents()
+    assert shows("▶") and not shows("▼")
+    adv.expand(animate=False)
+    QApplication.processEvents()
+    assert shows("▼")
+    start = view.start_button
+    top_left = start.mapTo(window, QPoint(0, 0))
+    assert window.rect().contains(QRect(top_left, start.size()))
+    assert start.isVisible() and not start.visibleRegion().isEmpty()
+    assert not view.settings_scroll.widget().isAncestorOf(start)  # outside the scroll area
+
+
+def test_the_log_is_written_in_the_gui_s_language(qtbot, window):
+    view = window.training_view
+    events = [Log("device cpu"), DataReady(8, 4, {"H": 2, "N": 2, "P": 4}),
+              EpochEnd(1, 1, 0.69, METRICS, 12.0, True, 1), CheckpointSaved("/runs/r1", 1, True),
+              Finished("/runs/r1", 1, METRICS, False, 20.0)]
+    for ev in events:
+        view._append_log(view.event_text(ev))
+    log = view.log.toPlainText()
+    assert "device cpu" in log and "data: 8 training images (H 2, N 2, P 4), 4 validation images" in log
+    assert "epoch 1/1  train loss 0.6900  val loss 0.4100  acc 87.5 %" in log and "*best*" in log
+    assert "finished in 20 s; best epoch 1: accuracy 87.5 %, AUC 0.9375" in log
+    window.set_language("zh_CN")
+    try:
+        log = view.log.toPlainText()
+        assert "设备 cpu" in log and "数据：8 张训练图像" in log and "第 1/1 轮" in log and "秒完成" in log
+        assert "epoch" not in log and "finished" not in log and "device" not in log
+    finally:
+        window.set_language("en")
+    assert "device cpu" in view.log.toPlainText()
