@@ -120,12 +120,18 @@ def test_a_large_grid_scrolls_without_decoding_on_the_ui_thread(qtbot, window, t
 
     for name in ("imdecode", "imread"):  # every image decoder of the program ends in one of these two
         monkeypatch.setattr(cv2, name, counting(getattr(cv2, name)))
+    requested = []  # thumbnails the painted cells asked the loader for
+    image = view.loader.image
+    monkeypatch.setattr(view.loader, "image", lambda path: (requested.append(path), image(path))[-1])
+    window.show_page(0)
+    assert view.grid.viewport().isVisible()
     bar = view.grid.verticalScrollBar()
     assert bar.maximum() > 100_000
     for step in range(60):
         bar.setValue(int(bar.maximum() * step / 59))
         view.grid.viewport().repaint()
         assert view.loader.pending() <= view.loader.max_queue + 2
+    assert len(set(requested)) >= 60 * 10  # each repaint drew a screen of cells, each asking for its picture
     last = view.model.index(view.model.rowCount() - 1)
     view.grid.scrollTo(last)
     qtbot.waitUntil(lambda: isinstance(last.data(Qt.ItemDataRole.DecorationRole), QImage), timeout=60000)
