@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Qt's X11 plugin needs system libraries pip cannot install: gui/xcb_check.py names the missing packages first.
 run: venv
+	$(BIN)/python -m gui.xcb_check
 	$(BIN)/pmscreen
 
 # pytest exits 5 when it collected no test: that must fail loudly, never pass.
