@@ -15,9 +15,12 @@ refused without being opened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import struct
+import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -38,6 +41,7 @@ MAX_FILE_BYTES = 512 << 20  # bytes read per file
 MIN_SIDE = 8  # pixels: a smaller picture cannot be judged
 SUPPORTED = "JPEG, PNG, TIFF, BMP or DICOM expected"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_STDERR_LOCK = threading.Lock()
 
 
 class ImageError(Exception):
@@ -251,12 +255,39 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
     check_size(-(-width // factor), -(-height // factor), name,
                "the image" if factor == 1 else f"the image at 1/{factor} size")
     try:
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+        with quiet_stderr():
+            img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as exc:
         raise ImageError(name, f"not a readable image ({_first_line(exc)})") from None
     if img is None or img.size == 0:
         raise ImageError(name, "not a readable image (unknown format or corrupt data)")
     return to_rgb8(img)
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Send file descriptor 2 to the null device for the block: libpng and libjpeg print their complaints
+    ("libpng error: bad adaptive filter value", "Corrupt JPEG data: ...") straight to it, and PM Screen's promise
+    is one line per bad file, its own. Decodes are serialised by a lock while it lasts (decoding is a small share
+    of a diagnosis; docs/security.md); what other threads write to stderr meanwhile is lost, so the main thread's
+    messages are written outside decoding. PMSCREEN_DECODER_STDERR=1 keeps the libraries' messages."""
+    if os.environ.get("PMSCREEN_DECODER_STDERR") == "1":
+        yield
+        return
+    with _STDERR_LOCK:
+        try:
+            sys.stderr.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
 
 
 def _first_line(exc: Exception) -> str:

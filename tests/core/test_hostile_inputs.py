@@ -114,6 +114,25 @@ def test_png_crc_error_is_a_one_line_reason(tmp_path, capfd):
     assert capfd.readouterr().err == ""  # libpng's own "libpng error: ..." is never printed
 
 
+def test_decoder_libraries_print_nothing(tmp_path, capfd):
+    rgb = (np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)
+    png = bytearray(png_bytes(rgb))  # damaged compressed data under a valid CRC: libpng's own error
+    at = png.index(b"IDAT")
+    length = int.from_bytes(png[at - 4:at], "big")
+    for k in range(at + 20, at + 4 + length - 10, 7):
+        png[k] ^= 0x5A
+    png[at + 4 + length:at + 8 + length] = struct.pack(">I", zlib.crc32(bytes(png[at:at + 4 + length])))
+    (tmp_path / "filter.png").write_bytes(bytes(png))
+    jpg = bytearray(jpeg_bytes(rgb))  # damaged entropy-coded data: libjpeg's "Corrupt JPEG data" warning
+    for k in range(700, len(jpg) - 10, 13):
+        jpg[k] ^= 0x33
+    (tmp_path / "damaged.jpg").write_bytes(bytes(jpg))
+    with pytest.raises(ImageError, match="not a readable image"):
+        read_image(tmp_path / "filter.png")
+    assert read_image(tmp_path / "damaged.jpg").shape == (64, 64, 3)
+    assert capfd.readouterr().err == ""
+
+
 def test_content_decides_the_format_not_the_suffix(tmp_path):
     rgb = fundus_image(True, 5)
     dcm = tmp_path / "photo.dcm"
