@@ -325,7 +325,7 @@ def _qimage(path: str):
 def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
     ensure_qt_app()
     from PySide6.QtCore import QMarginsF, QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
+    from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter
 
     from . import __version__
     from .inference import UNGRADABLE
@@ -354,6 +354,10 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
         align = flags if flags is not None else (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop |
                                                  Qt.TextFlag.TextWordWrap)
         painter.drawText(QRectF(x, y, w, h), int(align), s)
+
+    def fit(s: str, w: float, pt: float, mode=Qt.TextElideMode.ElideRight) -> str:
+        """``s`` shortened with "…" to fit ``w`` device pixels at ``pt`` points (one line, inside the margin)."""
+        return QFontMetricsF(font(pt), writer).elidedText(s, mode, w)
 
     def footer(page: int):
         painter.setPen(QColor("#9e9e9e"))
@@ -394,22 +398,25 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
     flagged = [e for e in entries if e.verdict == "PM"]
     flagged.sort(key=lambda e: -(e.probability or 0))
     retake = [e for e in entries if e.verdict == UNGRADABLE]
+    unreadable = [e for e in entries if e.error]
     line_h = 26
     room = max(0, int((height - 160 - y) // line_h) - 4)
     for title, items, colour, show in (("Called PM (highest probability first)", flagged, VERDICT_COLOURS["PM"],
                                         lambda e: percent(e.probability)),
-                                       ("Ungradable — retake", retake, UNGRADABLE_COLOUR, lambda e: e.quality)):
+                                       ("Ungradable — retake", retake, UNGRADABLE_COLOUR, lambda e: e.quality),
+                                       ("Could not be read", unreadable, VERDICT_COLOURS["error"], lambda e: e.error)):
         if not items or room <= 1:
             continue
         text(0, y, width, 32, title, 11, True, colour)
         y += 34
         room -= 1
         shown = items[:max(0, room - 1)] if len(items) > room else items
-        for e in shown:
-            text(20, y, width * 0.55, line_h, Path(e.path).name, 8.5,
+        for e in shown:  # one line each, shortened to its column (the image's page has the whole text)
+            text(20, y, width * 0.55 - 30, line_h, fit(Path(e.path).name, width * 0.55 - 30, 8.5,
+                                                        Qt.TextElideMode.ElideMiddle), 8.5,
                  flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-            text(width * 0.55, y, width * 0.45, line_h, show(e), 8.5, colour="#424242",
-                 flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            text(width * 0.55, y, width * 0.45, line_h, fit(show(e) or "", width * 0.45, 8.5), 8.5,
+                 colour="#424242", flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             y += line_h
         room -= len(shown)
         if len(shown) < len(items):
@@ -427,7 +434,8 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
         writer.newPage()
         name = Path(e.path).name
         text(0, 0, width, 44, name, 15, True, flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        text(0, 46, width, 50, e.path, 7.5, colour="#757575")
+        anywhere = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWrapAnywhere
+        text(0, 46, width, 50, e.path, 7.5, colour="#757575", flags=anywhere)  # a long path wraps in the margin
         y = 110
         text(0, y, width, 56, e.verdict, 22, True, colour_of(e.verdict))
         y += 64
@@ -436,7 +444,7 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
                  11)
             y += 36
         if e.error:
-            text(0, y, width, 70, f"Could not be read: {e.error}", 10, colour=VERDICT_COLOURS["error"])
+            text(0, y, width, 70, f"Could not be read: {e.error}", 10, colour=VERDICT_COLOURS["error"], flags=anywhere)
             y += 70
         elif e.quality:
             good = e.quality == "ok"
@@ -457,6 +465,9 @@ def _render_pdf(path: Path, summary: Summary, entries: list[_PdfEntry]) -> None:
             scale = half / img.width()
             box = QRectF(x, y + 34, half, img.height() * scale)
             painter.drawImage(box, img)
+            painter.setPen(QColor("#bdbdbd"))  # a thin frame: a white picture on the white page keeps its edge
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(box)
             if k == 1:  # colour scale of the heatmap
                 _colour_bar(painter, x, box.bottom() + 16, half, text)
         footer(page)

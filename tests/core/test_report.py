@@ -8,7 +8,7 @@ import pytest
 
 from core.inference import UNGRADABLE, Prediction
 from core.quality import QualityResult
-from core.report import COLUMNS, needs_heatmaps, open_report
+from core.report import COLUMNS, DISCLAIMER, needs_heatmaps, open_report
 from tests.synthetic import fundus_image
 
 OK = QualityResult(True)
@@ -108,3 +108,61 @@ def test_percent_never_says_0_or_100():
 
     assert [percent(p) for p in (0.0, 0.0004, 0.5, 0.9584, 0.9996, 1.0)] == \
         ["< 0.1 %", "< 0.1 %", "50.0 %", "95.8 %", "> 99.9 %", "> 99.9 %"]
+
+
+def test_pdf_summary_lists_unreadable_files_keeps_text_in_the_margin_and_frames_pictures(tmp_path, monkeypatch):
+    """What the PDF painter draws: every summary line inside the printable width (long reasons shortened, the
+    whole text on the image's page), unreadable files listed on the summary page, a frame around each picture
+    (a white photograph on the white page keeps its edge)."""
+    from core.report import ensure_qt_app
+
+    ensure_qt_app()
+    import PySide6.QtGui as QtGui
+    from PySide6.QtCore import QRectF
+
+    drawn = []  # ("page",) | ("text", rect, string, width) | ("rect", rect)
+    page_width = []
+
+    class Writer(QtGui.QPdfWriter):
+        def newPage(self):
+            drawn.append(("page",))
+            return super().newPage()
+
+    class Painter(QtGui.QPainter):
+        def begin(self, device):
+            page_width.append(device.width())
+            return super().begin(device)
+
+        def drawText(self, *args):
+            if isinstance(args[0], QRectF):
+                rect, _, s = args[0], args[1], args[2]
+                drawn.append(("text", rect, s, QtGui.QFontMetricsF(self.font(), self.device()).horizontalAdvance(s)))
+            return super().drawText(*args)
+
+        def drawRect(self, *args):
+            drawn.append(("rect", args[0]))
+            return super().drawRect(*args)
+
+    monkeypatch.setattr(QtGui, "QPdfWriter", Writer)
+    monkeypatch.setattr(QtGui, "QPainter", Painter)
+    long_reason = "too dark (mean brightness 3 < 40; " + "and a great deal more to say about it " * 6 + ")"
+    dark = DARK.__class__(False, DARK.code, long_reason, {})
+    preds = [Prediction("/eyes/white.png", 0.2, False, quality=OK, preview=np.full((80, 80, 3), 255, np.uint8)),
+             Prediction("/eyes/dim.png", quality=dark, preview=np.zeros((80, 80, 3), np.uint8)),
+             Prediction("/eyes/broken.jpg", error="not a readable image (unknown format or corrupt data)")]
+    path = tmp_path / "r.pdf"
+    with open_report(path, "ResNet-18-D", 0.5, "ab" * 32) as r:
+        for p in preds:
+            r.add(p)
+    width = page_width[0]
+    first_page = drawn[:next(i for i, d in enumerate(drawn) if d[0] == "page")]
+    texts = [d for d in first_page if d[0] == "text"]
+    strings = [d[2] for d in texts]
+    assert "Could not be read" in strings and "broken.jpg" in strings  # the unreadable file is listed
+    assert any(s.startswith("too dark (mean brightness 3 < 40") and s.endswith("…") for s in strings)
+    for _, rect, s, advance in texts:
+        assert rect.right() <= width + 0.5, s
+        if "\n" not in s and rect.height() < 40 and s not in (DISCLAIMER,):
+            assert advance <= rect.width() + 1, s  # one-line text fits its box: nothing runs past the margin
+    frames = [d[1] for d in drawn if d[0] == "rect"]
+    assert len([f for f in frames if f.width() > 200]) >= 2  # the white photograph's page and the dark one's
