@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 EXTRA  ?= cpu
 STAMP  := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: venv run test lint clean package package-check
+.PHONY: venv run test lint clean package package-check compat-paddle26
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,20 @@ run: venv
 test: venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+# The `gpu` extra's Paddle line: paddlepaddle 2.6.2 (the CPU twin of paddlepaddle-gpu 2.6.2, same Python API) in
+# its own venv; the core tests and a tiny train + predict on it (.ci/compat_paddle26.sh).
+COMPAT_VENV  ?= .venv-paddle26
+COMPAT_STAMP := $(COMPAT_VENV)/.installed-paddle26
+
+$(COMPAT_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COMPAT_VENV)/bin/python -m pip install --quiet -e ".[dicom]" "paddlepaddle==2.6.2" "pytest>=8"
+	touch $@
+
+compat-paddle26: $(COMPAT_STAMP)
+	PY=$(COMPAT_VENV)/bin/python .ci/compat_paddle26.sh
 
 lint: venv
 	$(BIN)/ruff check core gui tests bench
