@@ -3,8 +3,8 @@
     python bench/run_all.py --root ../shared/palm [--out bench/results/latest.json] [--quick]
 
 Runs the tutorial's loop (the baseline), the training-step ladder (what each speed-up brings), our trainer on the
-same work as the tutorial, and the inference benchmark; writes every JSON result to --out and prints the table
-of docs/performance.md.
+same work as the tutorial, the inference benchmark and the responsiveness of the desktop application
+(gui_bench.py); writes every JSON result to --out and prints the table of docs/performance.md.
 """
 
 import argparse
@@ -81,6 +81,10 @@ def table(r: dict) -> str:
     marks = inf["stream"]["peak_rss_mb"]
     rows.append("| peak RSS screening " + str(inf["stream"]["images"]) + " full-size images (MB) | "
                 + " / ".join(f"{v:.0f} after {k}" for k, v in marks.items()) + " |")
+    if "gui" in r:
+        from gui_bench import markdown  # bench/ is this script's folder
+
+        rows += ["", markdown(r["gui"])]
     return "\n".join(rows)
 
 
@@ -105,6 +109,7 @@ def main():
     r["ours_train"] = run("ours_train.py", "--root", a.root, *(["--limit", "60"] if q else []))
     r["infer"] = run("infer.py", "--root", a.root, "--full-size", "20" if q else "100",
                      "--stream", "100" if q else "1000")
+    r["gui"] = run("gui_bench.py", "--repeat", "1" if q else "3")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(r, indent=2) + "\n")
     print(table(r))
