@@ -397,6 +397,8 @@ def cmd_evaluate(a, argv) -> int:
     from .loader import ImageCache
     from .validate import summary, validate
 
+    if a.threshold is not None and not 0 < a.threshold < 1:
+        raise UsageError(f"--threshold must be between 0 and 1, got {a.threshold}")
     samples, problems = labelled_folder(a.images, a.labels)
     predictor = Predictor(_model_dir(a), a.device, a.batch_size, precision=a.precision)
     t0 = time.perf_counter()

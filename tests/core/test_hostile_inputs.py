@@ -297,6 +297,10 @@ def test_evaluate_refuses_what_predict_refuses(model_dir, tmp_path, capfd):
     out, err = capfd.readouterr()
     assert code == 0 and json.loads(out)["n"] == 4
     assert "too small to judge" in err and "too large" in err and "Traceback" not in err
+    for bad in ("2", "nan", "0"):
+        assert main(["evaluate", "--model", str(model_dir), "--images", str(images), "--labels", str(labels),
+                     "--threshold", bad]) == 2
+        assert "--threshold must be between 0 and 1" in capfd.readouterr().err
 
 
 def test_unusable_audit_folder_and_report_paths_are_said_before_the_batch(model_dir, tmp_path, capsys,
