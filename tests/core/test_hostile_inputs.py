@@ -160,6 +160,18 @@ def test_fifo_device_and_dangling_link_are_never_opened(tmp_path):
         read_bytes(link)
 
 
+def test_lean_16_bit_and_alpha_conversion_gives_the_float_formula_pixels():
+    from core.imageio import to_rgb8
+
+    rng = np.random.default_rng(0)
+    for channels in (3, 4):
+        x = rng.integers(0, 65536, (64, 64, channels), dtype=np.uint16)
+        ref = (x.astype(np.float64) * 255 / 65535 + 0.5).astype(np.uint8)
+        if channels == 4:
+            ref = (ref[:, :, :3] * (ref[:, :, 3:4] / 255.0) + 0.5).astype(np.uint8)
+        assert np.array_equal(to_rgb8(x), ref[:, :, 2::-1])
+
+
 # ---------------------------------------------------------------- whole batches
 
 
