@@ -330,4 +330,11 @@ def test_unusable_audit_folder_and_report_paths_are_said_before_the_batch(model_
     assert main(["predict", "--model", "/no/such/model", str(image)]) == 2
     err = capsys.readouterr().err.strip()
     assert "audit log" in err and "cannot be written" in err and len(err.splitlines()) == 1
+    fifo_home = tmp_path / "fifo-home"
+    (fifo_home / "audit").mkdir(parents=True)
+    os.mkfifo(fifo_home / "audit" / "audit.jsonl")  # opening it for writing would block until a reader comes
+    monkeypatch.setenv("PMSCREEN_DATA_DIR", str(fifo_home))
+    assert main(["predict", "--model", "/no/such/model", str(image)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "audit log" in err and "cannot be written" in err and len(err.splitlines()) == 1
     assert main(["predict", "--model", str(model_dir), "--no-audit", str(image)]) == 0
