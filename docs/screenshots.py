@@ -102,7 +102,7 @@ def screenshots(args) -> None:
         _hide_bundled_models(data)
     from gui import i18n
     from gui.app import configure_plots
-    from gui.main_window import TRAINING, MainWindow
+    from gui.main_window import DATASET, TRAINING, MainWindow
 
     OUT.mkdir(parents=True, exist_ok=True)
     i18n.apply_language("en")
@@ -113,7 +113,8 @@ def screenshots(args) -> None:
     window.ensure_views()
     window._engine_ready("cpu" if args.cpu_label else __import__("core.runtime").runtime.resolve_device())
 
-    # Dataset: PALM opened, a PM image selected
+    # Dataset: PALM opened, a PM image selected (the window opens on Diagnosis)
+    window.show_page(DATASET)
     window.dataset_view.open_folder(args.palm)
     wait(app, lambda: window.dataset_view.dataset is not None and not window.dataset_view.busy, 60, "PALM")
     dv = window.dataset_view
