@@ -7,7 +7,9 @@
 #     selftest runs with a generated test model (--model).
 #  2. The GUI starts offscreen and closes itself after a few seconds (PMSCREEN_QUIT_AFTER) with exit code 0 and no
 #     Python traceback.
-#  3. User data (engine cache, settings, model library) lands in the user's folders - a throwaway HOME here - and
+#  3. The end-to-end walkthroughs of tests/e2e against the frozen program: a training started from the Training
+#     view, dropped images diagnosed with a heatmap and a PDF export, a close during training.
+#  4. User data (engine cache, settings, model library) lands in the user's folders - a throwaway HOME here - and
 #     nothing inside dist/pmscreen is created, changed or removed.
 # Linux (CI): it uses GNU find and coreutils' timeout.
 set -euo pipefail
@@ -59,7 +61,13 @@ echo "frozen GUI: exit code $rc after $(since "$t0") s (closes itself after ${GU
 [ "$rc" -eq 0 ] || { cat "$WORK/gui.log" >&2; fail "frozen GUI exited $rc"; }
 if grep -q "Traceback" "$WORK/gui.log"; then cat "$WORK/gui.log" >&2; fail "Python traceback in the frozen GUI"; fi
 
-# ---- 3. user data in the user's folders, nothing in the program folder
+# ---- 3. the end-to-end walkthroughs, driven through the frozen program's widgets
+t0=$(now)
+PMSCREEN_E2E_EXE="$ROOT/$EXE" "$PY" -m pytest -q -p no:cacheprovider tests/e2e ||
+  fail "the end-to-end walkthroughs failed on the frozen program"
+echo "frozen end-to-end walkthroughs: passed in $(since "$t0") s"
+
+# ---- 4. user data in the user's folders, nothing in the program folder
 snapshot > "$WORK/dist-after.txt"
 diff -u "$WORK/dist-before.txt" "$WORK/dist-after.txt" > "$WORK/dist-changes.txt" ||
   { cat "$WORK/dist-changes.txt" >&2; fail "the frozen program wrote inside $DIST"; }

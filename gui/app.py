@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - _T0:.2f}s "
                                            "(from the import of gui.app)", file=sys.stderr, flush=True))
     _quit_after(window)
+    if os.environ.get("PMSCREEN_DRIVER"):  # an end-to-end test's walkthrough (gui/driver.py)
+        from .driver import run_script
+
+        window.walkthrough = run_script(os.environ["PMSCREEN_DRIVER"], window)
     return app.exec()
 
 

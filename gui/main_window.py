@@ -182,7 +182,9 @@ class MainWindow(QMainWindow):
         self.act_export = action("export", lambda: self._with_view(DIAGNOSIS, "choose_export"), QKeySequence("Ctrl+E"))
         self.act_export_runs = action("table", self.export_runs, QKeySequence("Ctrl+Shift+E"))
         self.act_export_audit = action("audit", lambda: self.diagnosis_view.choose_audit_export())
-        self.act_quit = action(None, self.close, QKeySequence.StandardKey.Quit)
+        # Some platforms (offscreen, bare X11 window managers) bind no key to the standard Quit: Ctrl+Q then.
+        self.act_quit = action(None, self.close, QKeySequence.StandardKey.Quit
+                               if QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) else QKeySequence("Ctrl+Q"))
         self.act_views = [action(name, lambda _=False, i=i: self.show_page(i), QKeySequence(f"Ctrl+{i + 1}"))
                           for i, name in enumerate(("dataset", "training", "diagnosis"))]
         self.act_start = action("start", lambda: self._with_view(TRAINING, "start"), QKeySequence("F5"))
