@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.synthetic import fundus_image, make_palm_root, write_rgb
 
 
@@ -36,14 +38,16 @@ def test_closing_the_window_during_training_exits_cleanly(launch, tmp_path):
     assert outcome.facts["closing_while_running"] is True
 
 
-def test_a_clinician_diagnoses_dropped_images_with_a_heatmap_and_a_pdf(launch, tmp_path):
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_clinician_diagnoses_dropped_images_with_a_heatmap_and_a_pdf(launch, tmp_path, lang):
     folder = tmp_path / "clinic"
     images = [write_rgb(folder / f"eye{i}.jpg", fundus_image(pm=i % 2 == 0, seed=i)) for i in range(3)]
     broken = folder / "broken.jpg"
     broken.write_bytes(b"not a JPEG")
     pdf = tmp_path / "out" / "screening.pdf"
     pdf.parent.mkdir()
-    outcome = launch("diagnose", {"images": [str(p) for p in [*images, broken]], "pdf": str(pdf)})
+    args = {"images": [str(p) for p in [*images, broken]], "pdf": str(pdf)}
+    outcome = launch("diagnose", args, "gui", "--lang", lang)
     _assert_clean(outcome)
     facts = outcome.facts
     assert facts["model"]  # the bundled model, ready without the user choosing it
@@ -52,3 +56,5 @@ def test_a_clinician_diagnoses_dropped_images_with_a_heatmap_and_a_pdf(launch, t
     assert verdicts["broken.jpg"][1], verdicts  # one error row names the problem; the others are diagnosed
     assert "No heatmap" not in facts["heat_note"], facts["heat_note"]
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in facts["title"])
+    assert chinese == (lang == "zh_CN"), facts["title"]

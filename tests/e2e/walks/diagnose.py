@@ -24,6 +24,7 @@ def walk(window):
     view = window.diagnosis_view
     yield Wait("a model is selected", lambda: bool(view.model_name()), 120)
     report("model", view.model_name())
+    report("title", window.windowTitle())
     drop(view, args["images"])
     n = len(args["images"])
     yield Wait(f"{n} results, the batch done", lambda: view.results.rowCount() == n and not view.busy, 600)
