@@ -253,11 +253,17 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
     width, height = size
     flags = cv2.IMREAD_UNCHANGED
     factor = 1
-    if min_side:
-        header = jpeg_header(data)
-        if header and header[2] and (factor := reduction_for(header[0], header[1], min_side)) > 1:
-            # IMREAD_UNCHANGED ignores the EXIF orientation; so does the reduced decoding, to give the same picture.
-            flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION
+    header = jpeg_header(data) if kind == "jpeg" else None
+    scalable = bool(header and header[2])
+    if min_side and scalable:
+        factor = reduction_for(width, height, min_side)
+    if scalable and -(-width // factor) * -(-height // factor) > MAX_PIXELS:
+        # too large to decode in full (evaluate and training decode without min_side): the least reduction that
+        # fits, as predict's reduced decoding would accept the picture too
+        factor = next((f for f in (2, 4, 8) if f > factor and -(-width // f) * -(-height // f) <= MAX_PIXELS), factor)
+    if factor > 1:
+        # IMREAD_UNCHANGED ignores the EXIF orientation; so does the reduced decoding, to give the same picture.
+        flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION
     check_size(-(-width // factor), -(-height // factor), name,
                "the image" if factor == 1 else f"the image at 1/{factor} size")
     try:

@@ -91,6 +91,16 @@ def test_jpeg_limit_applies_to_the_reduced_size(tmp_path):
     assert (60000 // 8) ** 2 > MAX_PIXELS
 
 
+def test_a_jpeg_over_the_limit_is_decoded_reduced_without_min_side_too(tmp_path):
+    big = np.zeros((6000, 7000, 3), np.uint8)  # 42 M pixels: over the limit in full, 10.5 M at 1/2
+    big[:, :, 1] = 90
+    path = tmp_path / "big.jpg"
+    path.write_bytes(jpeg_bytes(big))
+    del big
+    assert read_image(path).shape == (3000, 3500, 3)  # evaluate and training: the least reduction that fits
+    assert read_image(path, min_side=448).shape == (750, 875, 3)  # predict: as before
+
+
 @pytest.mark.parametrize("encode", [jpeg_bytes, png_bytes])
 def test_trailing_bytes_after_the_end_marker_are_accepted(tmp_path, encode):
     rgb = fundus_image(True, 3)
