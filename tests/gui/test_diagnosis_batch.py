@@ -255,14 +255,14 @@ def test_status_messages_follow_the_language(qtbot, library_model, window, image
     view = window.diagnosis_view
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, 1)
-    assert window.statusBar().currentMessage() == "Diagnosed 1 images (0 ungradable, 0 could not be read)"
+    assert window.statusBar().currentMessage() == "Diagnosed 1 image (0 ungradable, 0 could not be read)"
     window.set_language("zh_CN")
     try:
         assert window.statusBar().currentMessage() == "已诊断 1 张图像（0 张无法分级，0 张无法读取）"
         assert view.filter_combo.itemText(0) == "全部结果（1）"
     finally:
         window.set_language("en")
-    assert window.statusBar().currentMessage().startswith("Diagnosed 1 images")
+    assert window.statusBar().currentMessage().startswith("Diagnosed 1 image (")
 
 
 def test_another_model_starts_a_new_table(qtbot, library_model, window, images, tmp_path):
@@ -302,6 +302,7 @@ def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(q
 def test_without_a_child_process_the_batch_runs_on_a_thread(qtbot, library_model, window, images, monkeypatch):
     monkeypatch.setenv("PMSCREEN_GUI_ENGINE", "thread")
     view = window.diagnosis_view
+    view._retire_engine()  # (the shown view warmed up a child-process engine before the variable was set)
     assert view.diagnose([images["good"], images["bad"]])
     wait_done(qtbot, view, 2)
     assert view._engine.kind == "thread"
