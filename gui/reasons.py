@@ -6,6 +6,8 @@ sentences marked for translation (context "Reasons"). A reason no template knows
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 ERRORS = {
@@ -66,8 +68,23 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Reasons", text)
 
 
+WHAT = {"the image": QT_TRANSLATE_NOOP("Reasons", "the image"),
+        "the file": QT_TRANSLATE_NOOP("Reasons", "the file")}
+
+
+def _param(key: str, value: str) -> str:
+    if key == "detail" and value in DETAILS:
+        return _tr(DETAILS[value])
+    if key == "what":
+        m = re.fullmatch(r"the image at 1/(\d+) size", value)
+        if m:
+            return QCoreApplication.translate("Reasons", "the image at 1/{0} size").format(m.group(1))
+        return _tr(WHAT[value]) if value in WHAT else value
+    return value
+
+
 def _fill(template: str, params: dict) -> str:
-    params = {k: _tr(DETAILS[v]) if k == "detail" and v in DETAILS else v for k, v in params.items()}
+    params = {k: _param(k, v) for k, v in params.items()}
     try:
         return _tr(template).format(**params)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English one

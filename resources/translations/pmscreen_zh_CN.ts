@@ -823,177 +823,177 @@ Validation: {1}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="218"/>
+        <location filename="../../gui/main_window.py" line="220"/>
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="219"/>
+        <location filename="../../gui/main_window.py" line="221"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="219"/>
+        <location filename="../../gui/main_window.py" line="221"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="219"/>
+        <location filename="../../gui/main_window.py" line="221"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="223"/>
+        <location filename="../../gui/main_window.py" line="225"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="224"/>
+        <location filename="../../gui/main_window.py" line="226"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="225"/>
+        <location filename="../../gui/main_window.py" line="227"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="226"/>
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227"/>
+        <location filename="../../gui/main_window.py" line="229"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="230"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="229"/>
+        <location filename="../../gui/main_window.py" line="231"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="232"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="231"/>
+        <location filename="../../gui/main_window.py" line="233"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232"/>
+        <location filename="../../gui/main_window.py" line="234"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234"/>
+        <location filename="../../gui/main_window.py" line="236"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="236"/>
+        <location filename="../../gui/main_window.py" line="238"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="237"/>
+        <location filename="../../gui/main_window.py" line="239"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238"/>
+        <location filename="../../gui/main_window.py" line="240"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240"/>
+        <location filename="../../gui/main_window.py" line="242"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="290"/>
+        <location filename="../../gui/main_window.py" line="292"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="293"/>
+        <location filename="../../gui/main_window.py" line="295"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="293"/>
+        <location filename="../../gui/main_window.py" line="295"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="294"/>
+        <location filename="../../gui/main_window.py" line="296"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302"/>
+        <location filename="../../gui/main_window.py" line="304"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="304"/>
+        <location filename="../../gui/main_window.py" line="306"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="305"/>
+        <location filename="../../gui/main_window.py" line="307"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="323"/>
+        <location filename="../../gui/main_window.py" line="325"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="323"/>
+        <location filename="../../gui/main_window.py" line="325"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="327"/>
+        <location filename="../../gui/main_window.py" line="329"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="332"/>
+        <location filename="../../gui/main_window.py" line="334"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="333"/>
+        <location filename="../../gui/main_window.py" line="335"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="393"/>
+        <location filename="../../gui/main_window.py" line="395"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -1001,202 +1001,217 @@ Validation: {1}</source>
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../gui/reasons.py" line="12"/>
+        <location filename="../../gui/reasons.py" line="14"/>
         <source>the file is empty (0 bytes)</source>
         <translation>文件为空（0 字节）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="13"/>
+        <location filename="../../gui/reasons.py" line="15"/>
         <source>the file is truncated (incomplete image data)</source>
         <translation>文件被截断（图像数据不完整）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="14"/>
+        <location filename="../../gui/reasons.py" line="16"/>
         <source>not a readable image ({detail})</source>
         <translation>无法读取的图像（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="15"/>
+        <location filename="../../gui/reasons.py" line="17"/>
         <source>corrupt PNG data ({detail})</source>
         <translation>PNG 数据损坏（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="16"/>
+        <location filename="../../gui/reasons.py" line="18"/>
         <source>file not found</source>
         <translation>找不到文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="17"/>
+        <location filename="../../gui/reasons.py" line="19"/>
         <source>a link to a missing file</source>
         <translation>指向不存在文件的链接</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="18"/>
+        <location filename="../../gui/reasons.py" line="20"/>
         <source>is a folder, not an image file</source>
         <translation>是文件夹，不是图像文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="19"/>
+        <location filename="../../gui/reasons.py" line="21"/>
         <source>not a regular file ({detail})</source>
         <translation>不是普通文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="20"/>
+        <location filename="../../gui/reasons.py" line="22"/>
         <source>not a regular file ({detail}); not opened</source>
         <translation>不是普通文件（{detail}）；未打开</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="21"/>
+        <location filename="../../gui/reasons.py" line="23"/>
         <source>cannot be read ({detail})</source>
         <translation>无法读取（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="22"/>
+        <location filename="../../gui/reasons.py" line="24"/>
         <source>the image is too small to judge ({detail})</source>
         <translation>图像太小，无法判断（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="23"/>
+        <location filename="../../gui/reasons.py" line="25"/>
         <source>the file is too large ({detail})</source>
         <translation>文件太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="24"/>
+        <location filename="../../gui/reasons.py" line="26"/>
         <source>{what} is too large ({detail})</source>
         <translation>{what}太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="25"/>
+        <location filename="../../gui/reasons.py" line="27"/>
         <source>folder holds no JPEG, PNG, TIFF, BMP or DICOM images</source>
         <translation>文件夹中没有 JPEG、PNG、TIFF、BMP 或 DICOM 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="26"/>
+        <location filename="../../gui/reasons.py" line="28"/>
         <source>cannot be used ({detail})</source>
         <translation>无法使用（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="27"/>
+        <location filename="../../gui/reasons.py" line="29"/>
         <source>DICOM support is not installed (install the extra: pip install &apos;pmscreen[dicom]&apos;, i.e. pydicom)</source>
         <translation>未安装 DICOM 支持（请安装附加组件：pip install &apos;pmscreen[dicom]&apos;，即 pydicom）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="29"/>
+        <location filename="../../gui/reasons.py" line="31"/>
         <source>not a readable DICOM file ({detail})</source>
         <translation>无法读取的 DICOM 文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="30"/>
+        <location filename="../../gui/reasons.py" line="32"/>
         <source>DICOM file without pixel data (not an image)</source>
         <translation>DICOM 文件没有像素数据（不是图像）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="31"/>
+        <location filename="../../gui/reasons.py" line="33"/>
         <source>DICOM pixel data cannot be read ({detail})</source>
         <translation>无法读取 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="32"/>
+        <location filename="../../gui/reasons.py" line="34"/>
         <source>DICOM pixel data cannot be decoded ({detail})</source>
         <translation>无法解码 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="33"/>
+        <location filename="../../gui/reasons.py" line="35"/>
         <source>DICOM pixel data is not a 2-D image</source>
         <translation>DICOM 像素数据不是二维图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="37"/>
+        <location filename="../../gui/reasons.py" line="39"/>
         <source>unknown format or corrupt data</source>
         <translation>未知格式或数据损坏</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="38"/>
+        <location filename="../../gui/reasons.py" line="40"/>
         <source>unknown format: JPEG, PNG, TIFF, BMP or DICOM expected</source>
         <translation>未知格式：应为 JPEG、PNG、TIFF、BMP 或 DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="40"/>
+        <location filename="../../gui/reasons.py" line="42"/>
         <source>no picture size in its header</source>
         <translation>文件头中没有图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="44"/>
+        <location filename="../../gui/reasons.py" line="46"/>
         <source>too dark</source>
         <translation>过暗</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="45"/>
+        <location filename="../../gui/reasons.py" line="47"/>
         <source>over-exposed</source>
         <translation>过曝</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="46"/>
+        <location filename="../../gui/reasons.py" line="48"/>
         <source>not a colour photograph</source>
         <translation>不是彩色照片</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="47"/>
+        <location filename="../../gui/reasons.py" line="49"/>
         <source>no circular field of view on a dark background</source>
         <translation>没有深色背景上的圆形视野</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="48"/>
+        <location filename="../../gui/reasons.py" line="50"/>
         <source>blurred</source>
         <translation>模糊</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="52"/>
+        <location filename="../../gui/reasons.py" line="54"/>
         <source>mean brightness {value} &lt; {limit}</source>
         <translation>平均亮度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="53"/>
+        <location filename="../../gui/reasons.py" line="55"/>
         <source>mean brightness {value} &gt; {limit}</source>
         <translation>平均亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="54"/>
+        <location filename="../../gui/reasons.py" line="56"/>
         <source>{value} of the field is white</source>
         <translation>视野中 {value} 为白色</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="55"/>
+        <location filename="../../gui/reasons.py" line="57"/>
         <source>colour saturation {value} &lt; {limit}</source>
         <translation>色彩饱和度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="56"/>
+        <location filename="../../gui/reasons.py" line="58"/>
         <source>background level {value} &gt; {limit}</source>
         <translation>背景亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="57"/>
+        <location filename="../../gui/reasons.py" line="59"/>
         <source>bright area {value} of the image &lt; {limit}</source>
         <translation>明亮区域占图像 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="58"/>
+        <location filename="../../gui/reasons.py" line="60"/>
         <source>no dark surround</source>
         <translation>没有深色外围</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="59"/>
+        <location filename="../../gui/reasons.py" line="61"/>
         <source>outline not round: coverage {coverage}, deviation {deviation}</source>
         <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="60"/>
+        <location filename="../../gui/reasons.py" line="62"/>
         <source>rim blur {value} px &gt; {limit} px</source>
         <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="61"/>
+        <location filename="../../gui/reasons.py" line="63"/>
         <source>fine detail {value} &lt; {limit}</source>
         <translation>细节 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="95"/>
+        <location filename="../../gui/reasons.py" line="71"/>
+        <source>the image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="72"/>
+        <source>the file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="81"/>
+        <source>the image at 1/{0} size</source>
+        <translation>以 1/{0} 尺寸解码的图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="112"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>

@@ -222,3 +222,20 @@ def test_counts_and_plurals(qtbot, window):
     view._update_progress()
     assert view.progress_label.text() == "1 judged, 0 ungradable, 1 error"
     i18n.apply_language("en")
+
+
+def test_reason_texts_follow_the_language(qapp):
+    from gui.reasons import error_text, quality_text
+
+    big = "the image at 1/2 size is too large (9000x9000 pixels; the limit is 40 million pixels)"
+    assert error_text(big) == big  # English: the engine's own words
+    assert error_text("something the GUI does not know") == "something the GUI does not know"
+    i18n.apply_language("zh_CN")
+    try:
+        assert error_text(big) == "以 1/2 尺寸解码的图像太大（9000x9000 pixels; the limit is 40 million pixels）"
+        assert error_text("the file is empty (0 bytes)") == "文件为空（0 字节）"
+        assert error_text("a link to a missing file") == "指向不存在文件的链接"
+        assert quality_text(dark_quality()).startswith("过暗（平均亮度 ")
+        assert error_text("something the GUI does not know") == "something the GUI does not know"
+    finally:
+        i18n.apply_language("en")
