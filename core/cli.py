@@ -34,7 +34,6 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
 
     p = _Parser(
         prog="pmscreen",
@@ -61,38 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the run in --out exactly: its saved recipe, schedule position and random streams; --epochs "
         "may extend it and --device choose another device; any other flag that differs from the run is refused"
     )
-    t.add_argument("--depth", type=int, default=50, choices=sorted(DEPTHS))
-    t.add_argument(
-        "--variant",
-        default="D",
-        type=str.upper,
-        choices=sorted(VARIANTS),
-        help="Bag-of-Tricks variant: O original, B stride in 3x3, C + deep stem, D + avg-pool shortcut (default D)",
-    )
-    for flag, what in (("stride-in-3x3", "tweak B"), ("deep-stem", "tweak C"), ("avg-down", "tweak D")):
-        t.add_argument(
-            f"--{flag}", action=argparse.BooleanOptionalAction, default=None, help=f"override {what} of the variant"
-        )
-    t.add_argument("--zero-init-last-bn", action="store_true", help="zero-initialise each block's last BN gamma")
-    t.add_argument("--epochs", type=_positive_int, default=20)
-    t.add_argument("--batch-size", type=_positive_int, default=16, help="images per step and process (default 16)")
-    t.add_argument("--val-batch-size", type=_positive_int, default=50)
-    t.add_argument("--optimizer", default="momentum", choices=OPTIMIZERS)
-    t.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
-    t.add_argument("--momentum", type=float, default=0.9)
-    t.add_argument("--weight-decay", type=float, default=0.0,
-                   help="not applied to BN parameters and biases unless --decay-bn")
-    t.add_argument("--decay-bn", action="store_true", help="apply weight decay to BN parameters and biases too")
-    t.add_argument("--schedule", default="constant", choices=SCHEDULES)
-    t.add_argument("--warmup-epochs", type=float, default=0.0, help="linear warm-up length")
-    t.add_argument("--label-smoothing", type=float, default=0.0)
-    t.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")
-    t.add_argument("--no-flip", dest="flip", action="store_false", help="no random horizontal flips")
-    t.add_argument("--rotate", type=float, default=10.0, help="random rotation range in degrees (0 = off)")
-    t.add_argument("--scale", type=float, default=0.0, help="random zoom range, e.g. 0.1 = ±10%% (0 = off)")
-    t.add_argument("--shift", type=float, default=0.0, help="random shift as a fraction of the size (0 = off)")
-    t.add_argument("--color-jitter", type=float, default=0.1, help="brightness/contrast/saturation jitter")
-    t.add_argument("--seed", type=int, default=0)
+    _recipe_args(t)
     t.add_argument("--limit", type=_positive_int, help="train on N training images (stratified), for quick runs")
     t.add_argument(
         "--val-fraction",
@@ -178,9 +146,71 @@ def build_parser() -> argparse.ArgumentParser:
                         "A sealed, intact folder is left as it is; one whose seal differs is refused.")
     se.add_argument("model", metavar="MODEL", help="model folder")
 
+    c = sub.add_parser(
+        "cv",
+        help="K-fold cross-validation: out-of-fold probabilities and metrics for every labelled image",
+        description="Stratified K-fold cross-validation over the labelled images of a data set (training and "
+        "validation pooled by default). Each fold trains the recipe on the other folds and keeps its last epoch "
+        "(nothing is chosen on held-out images); every image gets one out-of-fold (OOF) probability. --out gets "
+        "cv.json (the plan), fold-1 ... (resumable trainer runs) and oof.json (OOF probabilities, metrics and "
+        "95%% bootstrap intervals). Running it again on the same --out continues where it stopped. With "
+        "--compare A B, two finished CV runs over the same folds get a paired bootstrap of their OOF AUC.",
+    )
+    c.add_argument("--data", help="data set root")
+    c.add_argument("--labels", help="validation label file (found automatically in a PALM root)")
+    c.add_argument("--out", help="CV run folder")
+    c.add_argument("--folds", type=_positive_int, default=5, help="number of folds (default 5)")
+    c.add_argument("--pool", default="all", choices=["all", "train", "val"],
+                   help="which labelled images: both splits pooled (default), or only one")
+    _recipe_args(c)
+    c.add_argument("--threshold", type=float, default=0.5, help="PM decision threshold for the metrics")
+    c.add_argument("--device", default="auto", help="auto (GPU when available), cpu or gpu[:N]")
+    c.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on GPU")
+    c.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two finished CV run folders instead")
+    c.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    c.set_defaults(limit=None, val_fraction=0.2, best_metric="last")
+
     # Listed for the help text only: main() hands "gui ..." to the application's own parser.
     sub.add_parser("gui", help="start the desktop application (pmscreen gui --help for its options)")
     return p
+
+
+def _recipe_args(p):
+    """The training recipe's options, shared by train and cv."""
+    from .choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
+
+    p.add_argument("--depth", type=int, default=50, choices=sorted(DEPTHS))
+    p.add_argument(
+        "--variant",
+        default="D",
+        type=str.upper,
+        choices=sorted(VARIANTS),
+        help="Bag-of-Tricks variant: O original, B stride in 3x3, C + deep stem, D + avg-pool shortcut (default D)",
+    )
+    for flag, what in (("stride-in-3x3", "tweak B"), ("deep-stem", "tweak C"), ("avg-down", "tweak D")):
+        p.add_argument(
+            f"--{flag}", action=argparse.BooleanOptionalAction, default=None, help=f"override {what} of the variant"
+        )
+    p.add_argument("--zero-init-last-bn", action="store_true", help="zero-initialise each block's last BN gamma")
+    p.add_argument("--epochs", type=_positive_int, default=20)
+    p.add_argument("--batch-size", type=_positive_int, default=16, help="images per step and process (default 16)")
+    p.add_argument("--val-batch-size", type=_positive_int, default=50)
+    p.add_argument("--optimizer", default="momentum", choices=OPTIMIZERS)
+    p.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--weight-decay", type=float, default=0.0,
+                   help="not applied to BN parameters and biases unless --decay-bn")
+    p.add_argument("--decay-bn", action="store_true", help="apply weight decay to BN parameters and biases too")
+    p.add_argument("--schedule", default="constant", choices=SCHEDULES)
+    p.add_argument("--warmup-epochs", type=float, default=0.0, help="linear warm-up length")
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")
+    p.add_argument("--no-flip", dest="flip", action="store_false", help="no random horizontal flips")
+    p.add_argument("--rotate", type=float, default=10.0, help="random rotation range in degrees (0 = off)")
+    p.add_argument("--scale", type=float, default=0.0, help="random zoom range, e.g. 0.1 = ±10%% (0 = off)")
+    p.add_argument("--shift", type=float, default=0.0, help="random shift as a fraction of the size (0 = off)")
+    p.add_argument("--color-jitter", type=float, default=0.1, help="brightness/contrast/saturation jitter")
+    p.add_argument("--seed", type=int, default=0)
 
 
 def _model_args(p):
@@ -222,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
-                    "selftest": cmd_selftest, "set-threshold": cmd_set_threshold, "seal": cmd_seal}
+                    "selftest": cmd_selftest, "cv": cmd_cv, "set-threshold": cmd_set_threshold, "seal": cmd_seal}
         return commands[args.command](args, argv)
     except (UsageError, DatasetError, ModelFileError, ImageError, ValueError, OSError) as exc:
         from .textsafe import shown
@@ -371,6 +401,53 @@ def cmd_train(a, argv) -> int:
         trainer.join()
         return EXIT_INTERRUPTED
     return EXIT_FAILED if isinstance(trainer.result, Failed) else EXIT_OK
+
+
+def cmd_cv(a, argv) -> int:
+    from .cv import CrossValidation, compare
+    from .events import BatchEnd, EpochEnd, Failed, Log, format_event
+
+    if a.compare:
+        result = compare(*a.compare)
+        if a.json:
+            print(json.dumps(result))
+        else:
+            lo, hi = result["interval"]
+            print(f"OOF AUC {result['auc_a']:.4f} (A) vs {result['auc_b']:.4f} (B) on {result['images']} images: "
+                  f"B - A = {result['difference']:+.4f}, 95% interval [{lo:+.4f}, {hi:+.4f}]: "
+                  f"{'measurably different' if result['measurably_different'] else 'not measurably different'}")
+        return EXIT_OK
+    if not a.data or not a.out:
+        raise UsageError("--data and --out are required (or --compare A B)")
+    if not Path(a.data).is_dir():
+        raise UsageError(f"{a.data}: data folder not found")
+
+    def show(ev):  # one line per fold and epoch; batches are too many for a log
+        if isinstance(ev, (EpochEnd, Failed, Log)) and not isinstance(ev, BatchEnd):
+            print(format_event(ev), file=sys.stderr if isinstance(ev, Failed) else sys.stdout, flush=True)
+
+    cv = CrossValidation(_config_from_args(a), a.out, a.folds, a.pool, show)
+    try:
+        summary = cv.run()
+    except KeyboardInterrupt:
+        cv.stop()
+        print(f"pmscreen cv: interrupted; run it again with --out {a.out} to continue", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        print(f"pmscreen cv: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if summary is None:
+        return EXIT_INTERRUPTED
+    if a.json:
+        print(json.dumps({k: v for k, v in summary.items() if k != "oof"}))
+    else:
+        m, ci = summary["metrics"], summary["intervals"]
+        print(f"out-of-fold over {summary['scored']} images, {summary['folds']} folds, threshold "
+              f"{summary['threshold']:g}:")
+        for key in ("accuracy", "auc", "sensitivity", "specificity"):
+            lo, hi = ci[key]
+            print(f"  {key:<12} {m[key]:.4f}  (95% interval {lo:.4f}-{hi:.4f})")
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- evaluate / predict

@@ -55,7 +55,9 @@ from .validate import summary, validate
 
 F = paddle.nn.functional  # after core._paddle, which imports Paddle quietly
 
-BEST_METRICS = {"accuracy": max, "auc": max, "f1": max, "sensitivity": max, "specificity": max, "loss": min}
+# "last" keeps the last epoch: no choice made on the validation images (cross-validation, core.cv).
+BEST_METRICS = {"accuracy": max, "auc": max, "f1": max, "sensitivity": max, "specificity": max, "loss": min,
+                "last": None}
 
 
 @dataclass
@@ -311,7 +313,7 @@ class Trainer:
     def _is_best(self, rec: dict) -> bool:
         metric = self.config.best_metric
         better = BEST_METRICS[metric]
-        if not self._best:
+        if not self._best or better is None:
             return True
         new, old = rec[metric], self._best[metric]
         if new != old:

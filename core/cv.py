@@ -1,0 +1,191 @@
+"""K-fold cross-validation: every labelled image of a data set is scored once by a model that never saw it.
+
+A CV run folder holds ``cv.json`` (the plan: recipe, folds, seed, which images and their fold), one trainer run
+folder per fold (``fold-1`` ...; each resumable), and, once every fold is done, ``oof.json``: the out-of-fold
+(OOF) probability of every image with the metrics and their bootstrap intervals.
+
+No choice is made on a fold's held-out images: each fold keeps its *last* epoch (the recipe's fixed length),
+so the OOF figures estimate how the recipe does on patients it has never seen. Two CV runs over the same images
+and folds can be compared pairwise (``compare``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import Dataset, Sample, open_dataset
+from .events import Failed, Finished, Log
+
+PLAN, OOF = "cv.json", "oof.json"
+POOLS = ("all", "train", "val")  # which labelled images take part: both splits pooled, or one of them
+LAST = "last"  # the trainer's best_metric that keeps the last epoch
+
+
+class CVError(ValueError):
+    pass
+
+
+def pooled_samples(ds: Dataset, pool: str) -> list[Sample]:
+    if pool not in POOLS:
+        raise CVError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
+    samples = {"all": ds.train + ds.val, "train": ds.train, "val": ds.val}[pool]
+    names = [s.path.name for s in samples]
+    if len(set(names)) != len(names):  # the trainer reports held-out images by file name
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise CVError(f"{ds.root}: the same file name in several places ({', '.join(dup[:3])}); rename them first")
+    return samples
+
+
+def assign_folds(samples: list[Sample], k: int, seed: int) -> list[int]:
+    """Fold (0..k-1) of each sample: shuffled within each finer class (P, H, N, or class folder) and dealt out in
+    turn, so every fold has the classes, and high myopia, in the proportions of the whole."""
+    if k < 2:
+        raise CVError(f"cross-validation needs at least 2 folds, got {k}")
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(samples):
+        by_tag[s.tag].append(i)
+    smallest = min(sum(1 for s in samples if s.label == c) for c in {s.label for s in samples})
+    if smallest < k:
+        raise CVError(f"{k} folds need at least {k} images of every class (the smallest class has {smallest})")
+    rng = np.random.default_rng(seed)
+    folds = [0] * len(samples)
+    turn = 0  # continue dealing where the previous class stopped: fold sizes differ by one at most
+    for tag in sorted(by_tag):
+        for i in rng.permutation(by_tag[tag]):
+            folds[int(i)] = turn % k
+            turn += 1
+    return folds
+
+
+def fold_dataset(ds: Dataset, samples: list[Sample], folds: list[int], fold: int, k: int) -> Dataset:
+    return Dataset(root=ds.root, class_names=ds.class_names, layout=ds.layout,
+                   train=[s for s, f in zip(samples, folds) if f != fold],
+                   val=[s for s, f in zip(samples, folds) if f == fold],
+                   val_source=f"fold {fold + 1} of {k} of {len(samples)} pooled images")
+
+
+def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str) -> dict:
+    return {"folds": k, "pool": pool, "seed": config.seed, "config": config.to_dict(),
+            "samples": [{"file": str(s.path), "label": s.label, "tag": s.tag, "fold": f}
+                        for s, f in zip(samples, folds)]}
+
+
+def _fold_done(folder: Path, epochs: int) -> bool:
+    state = folder / "checkpoint" / "state.json"
+    return state.is_file() and json.loads(state.read_text()).get("epoch", 0) >= epochs
+
+
+class CrossValidation:
+    """Train ``config`` on each of ``k`` folds into ``out_dir``; ``callback(event)`` receives every trainer event
+    and a Log line as each fold starts. Re-running on the same folder continues where it stopped."""
+
+    def __init__(self, config, out_dir: str | Path, k: int = 5, pool: str = "all",
+                 callback: Callable | None = None):
+        self.config = dataclasses.replace(config, best_metric=LAST, limit=None).validated()
+        self.out_dir = Path(out_dir)
+        self.k, self.pool = k, pool
+        self.callback = callback or (lambda ev: None)
+        self.trainer = None
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self.trainer is not None:
+            self.trainer.stop()
+
+    def prepare(self) -> tuple[Dataset, list[Sample], list[int]]:
+        """Open the data, assign the folds and write the plan (or check it against the folder's own)."""
+        cfg = self.config
+        ds = open_dataset(cfg.data, cfg.labels, cfg.val_fraction, cfg.seed)
+        samples = pooled_samples(ds, self.pool)
+        folds = assign_folds(samples, self.k, cfg.seed)
+        plan = _plan(cfg, samples, folds, self.k, self.pool)
+        path = self.out_dir / PLAN
+        if path.is_file():
+            saved = json.loads(path.read_text())
+            if saved != json.loads(json.dumps(plan)):
+                differs = [key for key in plan if json.loads(json.dumps(plan[key])) != saved.get(key)]
+                raise CVError(f"{self.out_dir} holds another cross-validation ({', '.join(differs)} differ): "
+                              "choose a new --out, or the same settings to continue it")
+        else:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(plan, indent=1) + "\n")
+            tmp.replace(path)
+        return ds, samples, folds
+
+    def run(self) -> dict | None:
+        """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""
+        from .trainer import Trainer
+
+        ds, samples, folds = self.prepare()
+        for fold in range(self.k):
+            folder = self.out_dir / f"fold-{fold + 1}"
+            if _fold_done(folder, self.config.epochs):
+                continue
+            if self._stopped:
+                return None
+            resume = (folder / "checkpoint" / "state.json").is_file()
+            self.callback(Log(f"fold {fold + 1} of {self.k}{' (resumed)' if resume else ''}"))
+            self.trainer = Trainer(self.config, folder, self.callback, resume=resume,
+                                   dataset=fold_dataset(ds, samples, folds, fold, self.k))
+            result = self.trainer.run()
+            if isinstance(result, Failed):
+                raise RuntimeError(f"fold {fold + 1}: {result.error}")
+            if isinstance(result, Finished) and result.stopped:
+                return None
+        summary = out_of_fold(self.out_dir)
+        tmp = self.out_dir / (OOF + ".tmp")
+        tmp.write_text(json.dumps(summary, indent=1) + "\n")
+        tmp.replace(self.out_dir / OOF)
+        return summary
+
+
+def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 2000) -> dict:
+    """The OOF probabilities of a finished CV folder (each fold's last-epoch validation.json) and their metrics
+    with 95 % bootstrap intervals."""
+    from .calibration import bootstrap_intervals
+    from .metrics import binary_metrics
+
+    out_dir = Path(out_dir)
+    plan = json.loads((out_dir / PLAN).read_text())
+    probs: dict[str, float] = {}
+    for fold in range(plan["folds"]):
+        val = json.loads((out_dir / f"fold-{fold + 1}" / "validation.json").read_text())
+        probs.update(zip(val["files"], val["probabilities"]))
+    rows = [{**s, "probability": probs.get(Path(s["file"]).name)} for s in plan["samples"]]
+    scored = [r for r in rows if r["probability"] is not None]  # an unreadable image has no OOF probability
+    labels = np.array([r["label"] for r in scored])
+    p = np.array([r["probability"] for r in scored])
+    metrics = {k: v for k, v in binary_metrics(labels, p, threshold).items()}
+    intervals = bootstrap_intervals(labels, p, threshold, n=resamples)
+    return {"folds": plan["folds"], "pool": plan["pool"], "config": plan["config"], "threshold": threshold,
+            "images": len(rows), "scored": len(scored), "metrics": metrics, "intervals": intervals, "oof": rows}
+
+
+def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: int = 0) -> dict:
+    """Paired bootstrap of the OOF AUC difference B - A between two CV runs over the same images and folds."""
+    from .calibration import bootstrap_resamples
+    from .metrics import roc_auc
+
+    a, b = (json.loads((Path(d) / OOF).read_text()) for d in (a_dir, b_dir))
+    key = [(r["file"], r["fold"]) for r in a["oof"]]
+    if key != [(r["file"], r["fold"]) for r in b["oof"]]:
+        raise CVError(f"{a_dir} and {b_dir} are not over the same images and folds: no paired comparison")
+    both = [(ra["label"], ra["probability"], rb["probability"]) for ra, rb in zip(a["oof"], b["oof"])
+            if ra["probability"] is not None and rb["probability"] is not None]
+    labels = np.array([x[0] for x in both])
+    pa, pb = np.array([x[1] for x in both]), np.array([x[2] for x in both])
+    diffs = [roc_auc(labels[i], pb[i]) - roc_auc(labels[i], pa[i])
+             for i in bootstrap_resamples(labels, resamples, seed)]
+    diffs = np.array([d for d in diffs if d == d])
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return {"auc_a": roc_auc(labels, pa), "auc_b": roc_auc(labels, pb), "difference": roc_auc(labels, pb) -
+            roc_auc(labels, pa), "interval": [float(lo), float(hi)], "images": len(both),
+            "measurably_different": bool(lo > 0 or hi < 0)}
