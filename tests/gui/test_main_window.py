@@ -64,7 +64,10 @@ def test_menus_have_keyboard_shortcuts_and_the_status_bar_shows_the_device(qtbot
     assert window.act_open_dataset.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     assert window.act_open_images.shortcut().toString() == "Ctrl+I"
     assert window.act_export.shortcut().toString() == "Ctrl+E"
-    assert window.act_quit.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
+    # the platform's Quit key, or Ctrl+Q where it binds none (offscreen)
+    assert window.act_quit.shortcut() == (QKeySequence(QKeySequence.StandardKey.Quit)
+                                          if QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                                          else QKeySequence("Ctrl+Q"))
     assert [a.shortcut().toString() for a in window.act_views] == ["Ctrl+1", "Ctrl+2", "Ctrl+3"]
     window.act_views[2].trigger()
     assert window.stack.currentIndex() == 2
