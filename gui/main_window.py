@@ -363,8 +363,9 @@ class MainWindow(QMainWindow):
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        else:  # the first start: 1280 x 800, or the screen's free area when that is smaller
+            free = self.screen().availableGeometry()
+            self.resize(min(1280, free.width()), min(800, free.height()))
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

@@ -239,3 +239,11 @@ def test_reason_texts_follow_the_language(qapp):
         assert error_text("something the GUI does not know") == "something the GUI does not know"
     finally:
         i18n.apply_language("en")
+
+
+def test_the_first_window_fits_the_screen(qtbot, english):
+    w = MainWindow(warm_up=False)
+    qtbot.addWidget(w)
+    free = w.screen().availableGeometry()
+    assert w.width() == min(1280, free.width()) and w.height() == min(800, free.height())
+    w.close()
