@@ -110,17 +110,11 @@ def warm_up(predictor, batch_size: int) -> None:
 def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
     """The child process: load the model, then answer requests until "quit" or the pipe closes."""
     try:
-        import signal
-
         results.send(("stage", 0, "paddle"))
         from core.inference import Predictor
 
-        # Paddle's handler (installed by its import) reports SIGTERM as a fatal error with a C++ trace; here it
-        # only means "the GUI is done with this model" (also while the model is still loading)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         results.send(("stage", 0, "model"))
         predictor = Predictor(model_dir, batch_size=batch_size)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         results.send(("stage", 0, "warmup"))
         warm_up(predictor, batch_size)
     except Exception as exc:  # the parent shows it: "The model cannot be used: …"
@@ -263,8 +257,8 @@ class EngineProcess:
         except (OSError, ValueError):
             pass
         proc.join(timeout)
-        if proc.is_alive():
-            proc.terminate()
+        if proc.is_alive():  # busy (loading, warming up, inferring): SIGKILL, since Paddle's own SIGTERM handler,
+            proc.kill()      # which its predictor installs again on its first run, prints a fatal-error C++ trace
             proc.join(timeout)
         for conn in (self._requests, self._results):
             try:
@@ -285,7 +279,7 @@ class EngineProcess:
             finally:
                 self._lock.release()
         elif self._proc is not None:  # a job still holds the lock: end the child; the job sees EngineError
-            self._proc.terminate()
+            self._proc.kill()
 
 
 class InProcessEngine:
