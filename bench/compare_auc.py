@@ -17,9 +17,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.calibration import bootstrap_resamples  # noqa: E402
-from core.datasets import read_label_file  # noqa: E402
-from core.metrics import roc_auc  # noqa: E402
+from core.data.datasets import read_label_file  # noqa: E402
+from core.stats.calibration import bootstrap_resamples  # noqa: E402
+from core.stats.metrics import roc_auc  # noqa: E402
 
 
 def saved_probabilities(run: Path) -> dict[str, float]:

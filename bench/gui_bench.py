@@ -12,7 +12,7 @@ On the real main window (offscreen), with synthetic images and a throw-away user
   the filter to PM rows;
 - training: how long Start itself holds the UI thread (checking the recipe, starting the trainer thread), then the
   longest gap of a 20 ms QTimer on the UI thread during the 1-epoch ResNet-18-D run of 8 images that follows;
-  Stop during a 50-epoch run until the trainer thread has ended, and ``core.trainer.Trainer.stop()`` until
+  Stop during a 50-epoch run until the trainer thread has ended, and ``core.training.trainer.Trainer.stop()`` until
   ``join()`` returns without Qt;
 - diagnosis: the longest gap of the 20 ms QTimer while a 1,000-image batch runs (inference in the engine's child
   process), and Cancel until the view is idle again.
@@ -126,8 +126,8 @@ def results_table(app, tmp: Path) -> tuple[float, float]:
     import numpy as np
     from PySide6.QtCore import Qt
 
-    from core.inference import Prediction
-    from core.quality import QualityResult
+    from core.images.quality import QualityResult
+    from core.screening.inference import Prediction
     from gui.diagnosis_results import COL_PROBABILITY, Row
 
     class Model:
@@ -192,11 +192,11 @@ def training(app, tmp: Path) -> tuple[float, float, float]:
 
 
 def trainer_stop(tmp: Path) -> float:
-    """core.trainer.Trainer.stop() until join() returns (no Qt), seconds."""
+    """core.training.trainer.Trainer.stop() until join() returns (no Qt), seconds."""
     import threading
 
-    from core.events import BatchEnd
-    from core.trainer import TrainConfig, Trainer
+    from core.training.events import BatchEnd
+    from core.training.trainer import TrainConfig, Trainer
     from tests.synthetic import make_palm_root
 
     root = tmp / "palm-core"
@@ -218,7 +218,7 @@ def diagnosis(app, tmp: Path) -> tuple[float, float]:
     """(longest UI gap while a 1,000-image batch runs, Cancel until the view is idle), seconds."""
     import shutil
 
-    from core.library import new_run_dir
+    from core.store.library import new_run_dir
     from tests.gui.gui_support import save_test_model
     from tests.synthetic import fundus_image, write_rgb
 
@@ -253,7 +253,7 @@ GUI_ROWS = [  # (key of gui_bench.py's result, what it measures, unit)
     ("training_start_ui_ms", "Training view: Start, on the UI thread", "ms"),
     ("training_longest_ui_gap_ms", "Training view: longest UI-thread gap during a 1-epoch run", "ms"),
     ("training_stop_s", "Training view: Stop until the trainer thread has ended", "s"),
-    ("trainer_stop_s", "core.trainer: stop() until join() returns", "s"),
+    ("trainer_stop_s", "core.training.trainer: stop() until join() returns", "s"),
     ("batch_longest_ui_gap_ms", "Diagnosis view: longest UI-thread gap during a batch", "ms"),
     ("batch_cancel_s", "Diagnosis view: Cancel until the view is idle", "s"),
 ]
@@ -277,14 +277,14 @@ def main():
     os.environ["PMSCREEN_DATA_DIR"] = str(tmp / "userdata")
     from PySide6.QtWidgets import QApplication
 
-    import core._paddle  # noqa: F401  (imported once, before the timings)
+    import core.nn._paddle  # noqa: F401  (imported once, before the timings)
     from tests.gui.gui_support import empty_bundled_models
 
     app = QApplication.instance() or QApplication(["pmscreen-bench"])
-    import core.bundled
+    import core.store.bundled
 
     fake = empty_bundled_models(tmp / "resources")
-    core.bundled.resources_dir = lambda: fake
+    core.store.bundled.resources_dir = lambda: fake
     r = {"load_average_at_start": os.getloadavg()[0]}
     paint, append, filt, start, stall_train, stop, core_stop, stall_diag, cancel = ([] for _ in range(9))
     for run in range(a.repeat):

@@ -39,11 +39,11 @@ def make_model(folder: Path, depth: int, variant: str, images: list[Path]) -> Pa
     network's logits are so large that every probability is exactly 0 or 1 (and any engine "agrees")."""
     import numpy as np
 
-    from core._paddle import paddle
-    from core.imageio import read_image
-    from core.modelio import save_model
-    from core.models import build_resnet
-    from core.preprocess import PREPROCESSING, resize, to_input
+    from core.images.preprocess import PREPROCESSING, resize, to_input
+    from core.images.reader import read_image
+    from core.nn._paddle import paddle
+    from core.nn.models import build_resnet
+    from core.store.modelio import save_model
 
     paddle.seed(0)
     model = build_resnet(depth, variant)
@@ -104,7 +104,7 @@ def percentiles(values: list[float]) -> dict:
 
 def stream_child(model: str, folder: str, n: int) -> None:
     """Screen ``n`` full-size images (the folder's files over and over); print peak RSS after n/10 and n."""
-    from core.inference import Predictor
+    from core.screening.inference import Predictor
 
     files = sorted(Path(folder).glob("*.jpg"))
     paths = [files[i % len(files)] for i in range(n)]
@@ -133,10 +133,11 @@ def main():
 
     import numpy as np
 
-    from core.imageio import list_images, read_image
-    from core.inference import Predictor
-    from core.preprocess import resize, to_input
-    from core.runtime import configure_threads
+    from core.images.imageio import list_images
+    from core.images.preprocess import resize, to_input
+    from core.images.reader import read_image
+    from core.nn.cpu import configure_threads
+    from core.screening.inference import Predictor
 
     configure_threads()
     root = Path(a.root)

@@ -56,14 +56,14 @@ def state_of(run: Path) -> dict:
 
 
 def saved_epoch(run: Path) -> int:
-    from core.modelio import readable_folder
+    from core.store.modelio import readable_folder
 
     folder = readable_folder(run)
     return json.loads((folder / "checkpoint" / "state.json").read_text())["epoch"]
 
 
 def loadable(run: Path) -> str:
-    from core.modelio import load_model
+    from core.store.modelio import load_model
 
     try:
         load_model(run)

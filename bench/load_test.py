@@ -46,11 +46,11 @@ def _huge_png() -> bytes:
 
 
 def build(folder: Path, palm: list[Path], n_files: int, bad_share: float) -> dict[str, str]:
-    """Fill ``folder``; returns {file name (as shown by core.textsafe): "good" or the bad kind}."""
+    """Fill ``folder``; returns {file name (as shown by core.images.textsafe): "good" or the bad kind}."""
     import cv2
     import numpy as np
 
-    from core.textsafe import shown
+    from core.images.textsafe import shown
     from tests.synthetic import full_size_fundus
 
     folder.mkdir(parents=True)
@@ -163,7 +163,7 @@ def run_cli(folder: Path, work: Path, kinds: dict[str, str]) -> dict:
 
     with open(report, newline="", encoding="utf-8") as f:
         report_rows = sum(1 for _ in csv.DictReader(f))
-    from core.audit import read_entries
+    from core.screening.audit import read_entries
 
     audit = sum(1 for _ in read_entries(work / "cli-data" / "audit" / "audit.jsonl"))
     stderr = b"".join(err).decode("utf-8", "replace")
@@ -185,8 +185,8 @@ def _rss_profile(samples, total) -> dict:
 
 def run_gui_engine(folder: Path, work: Path, kinds: dict[str, str]) -> dict:
     os.environ["PMSCREEN_DATA_DIR"] = str(work / "gui-data")
-    from core.audit import AuditLog, read_entries
-    from core.bundled import default_model_dir
+    from core.screening.audit import AuditLog, read_entries
+    from core.store.bundled import default_model_dir
     from gui.engine_process import EngineProcess
 
     engine = EngineProcess(default_model_dir(), batch_size=8)
@@ -240,7 +240,7 @@ def main() -> int:
 
 
 def _cpu() -> str:
-    from core.runtime import cpuinfo_field
+    from core.nn.cpu import cpuinfo_field
 
     return f"{cpuinfo_field('model name')}, {os.cpu_count()} cores"
 

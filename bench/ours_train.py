@@ -1,5 +1,5 @@
 """Our training pipeline's speed on the same work as the tutorial loop: ResNet-50-O, batch 10, Momentum
-lr 1e-4, no augmentation, one epoch over PALM-Training400 through core.trainer.Trainer (decode-once cache,
+lr 1e-4, no augmentation, one epoch over PALM-Training400 through core.training.trainer.Trainer (decode-once cache,
 prefetching thread, both cores), then its batched validation on the 201 validation images.
 
     python bench/ours_train.py --root ../shared/palm [--limit 400]
@@ -25,8 +25,8 @@ def main():
     p.add_argument("--batch-size", type=int, default=10)
     p.add_argument("--limit", type=int, default=None)
     a = p.parse_args()
-    from core.events import BatchEnd, DataReady, EpochEnd, Log
-    from core.trainer import TrainConfig, Trainer
+    from core.training.events import BatchEnd, DataReady, EpochEnd, Log
+    from core.training.trainer import TrainConfig, Trainer
 
     marks = {}
     batches = []

@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent))
 
 
 def run(script: str, *args: str, env: dict | None = None) -> dict:
-    from core.runtime import CPU_ENV_VARS  # each child starts from Paddle's defaults, plus ``env``
+    from core.nn.cpu import CPU_ENV_VARS  # each child starts from Paddle's defaults, plus ``env``
 
     full_env = {k: v for k, v in os.environ.items() if k not in CPU_ENV_VARS}
     full_env.update(env or {})

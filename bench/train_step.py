@@ -2,7 +2,7 @@
 
     python bench/train_step.py --depth 50 --variant O --batch-size 10 [--mkl-generic] [--mkldnn] [--to-static]
 Run with OMP_NUM_THREADS set: Paddle fixes its thread count at import. --mkl-generic leaves MKL on its own code
-path choice (core.runtime selects MKL's AVX2 path on AMD CPUs).
+path choice (core.nn.cpu selects MKL's AVX2 path on AMD CPUs).
 """
 
 import argparse
@@ -25,8 +25,8 @@ def main():
     a = p.parse_args()
     if a.mkldnn:
         os.environ["FLAGS_use_mkldnn"] = "1"
-    from core._paddle import paddle
-    from core.models import build_resnet
+    from core.nn._paddle import paddle
+    from core.nn.models import build_resnet
 
     if a.mkl_generic:  # MKL reads this on its first call, which is still to come
         os.environ.pop("MKL_DEBUG_CPU_TYPE", None)

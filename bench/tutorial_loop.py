@@ -29,7 +29,7 @@ import paddle  # noqa: E402  (imported directly, as the tutorial does, so Paddle
 import paddle.nn as nn  # noqa: E402
 
 _paddle_env = dict(os.environ)
-from core.models import build_resnet  # noqa: E402  (core sets thread and MKL variables: undo that below)
+from core.nn.models import build_resnet  # noqa: E402  (core sets thread and MKL variables: undo that below)
 
 os.environ.clear()
 os.environ.update(_paddle_env)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core._paddle import paddle  # noqa: E402
-from core.modelio import save_model  # noqa: E402
-from core.models import build_resnet  # noqa: E402
-from core.preprocess import PREPROCESSING  # noqa: E402
+from core.nn._paddle import paddle  # noqa: E402
+from core.store.modelio import save_model  # noqa: E402
+from core.nn.models import build_resnet  # noqa: E402
+from core.images.preprocess import PREPROCESSING  # noqa: E402
 
 
 def main(out: str) -> None:

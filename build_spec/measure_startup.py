@@ -153,7 +153,7 @@ def measure(runs: int, image: Path, x11: X11 | None) -> dict:
                         add(key, x11.time_to_window(gui, env_with_home(gui_home, PMSCREEN_QUIT_AFTER="1")))
                         break
                     # Offscreen: the GUI's own timing line. The main window imports Paddle on a worker thread at
-                    # start, and core._paddle swaps sys.stderr for that import: a line printed meanwhile is lost;
+                    # start, and core.nn._paddle swaps sys.stderr for that import: a line printed meanwhile is lost;
                     # such runs are repeated (and counted in "window_lines_lost").
                     hit = time_until(gui, env_with_home(gui_home, **gui_env), "stderr", _window_shown)[0]
                     if hit is not None:
@@ -197,7 +197,7 @@ def main() -> int:
             sys.path.insert(0, str(ROOT))
             import cv2
 
-            from core.selftest import synthetic_fundus
+            from core.screening.selftest import synthetic_fundus
 
             cv2.imwrite(str(image), cv2.cvtColor(synthetic_fundus(1444), cv2.COLOR_RGB2BGR))
         if X11.available and not a.offscreen:

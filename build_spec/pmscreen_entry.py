@@ -8,6 +8,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # a frozen child process must not start the application again
-    from core.cli import main
+    from gui.launch import main
 
     sys.exit(main())

@@ -1,6 +1,6 @@
 """PM Screen engine: ResNet model zoo, PALM data pipeline, trainer, validation, inference and CLI (no Qt)."""
 
-from .runtime import configure_threads
+from .nn.cpu import configure_threads
 
 configure_threads()  # before anything imports paddle
 

@@ -1,4 +1,5 @@
-"""The ``pmscreen`` command line: train, evaluate, predict (and the GUI when run without a command).
+"""The ``pmscreen`` command line: train, evaluate, predict, ... (``python -m core``; the ``pmscreen`` launcher,
+gui.launch, hands it the desktop application to start when run without a command).
 
 Exit codes: 0 success, 1 a training run failed, 2 bad usage or unreadable input (one line on stderr),
 130 interrupted.
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _recipe_args(p):
     """The training recipe's options, shared by train and cv."""
-    from .choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
+    from .nn.choices import DEPTHS, OPTIMIZERS, SCHEDULES, VARIANTS
 
     p.add_argument("--depth", type=int, default=50, choices=sorted(DEPTHS))
     p.add_argument(
@@ -214,7 +215,7 @@ def _recipe_args(p):
 
 
 def _model_args(p):
-    from .choices import PRECISIONS
+    from .nn.choices import PRECISIONS
 
     p.add_argument("--model", help="model folder (default: the bundled screening model)")
     p.add_argument("--batch-size", type=_positive_int, default=50)
@@ -225,12 +226,20 @@ def _model_args(p):
                    "falls back to fp32 elsewhere)")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _start_app(app, argv: list[str]) -> int:
+    if app is None:
+        print("pmscreen: the desktop application is started by the pmscreen command (gui.launch), not by "
+              "python -m core; give a command (python -m core --help)", file=sys.stderr)
+        return EXIT_USAGE
+    return app(argv)
+
+
+def main(argv: list[str] | None = None, app=None) -> int:
+    """Run a command. ``app(argv) -> int`` starts the desktop application (without a command, or ``gui ...``):
+    the launcher passes it, core itself never imports the GUI."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["gui"]:
-        from gui.app import main as gui_main
-
-        return gui_main(argv[1:])
+        return _start_app(app, argv[1:])
     for stream in (sys.stdout, sys.stderr):  # a name that slipped through unescaped never kills a batch
         try:
             stream.reconfigure(errors="backslashreplace")
@@ -243,19 +252,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmscreen {__version__}")
         return EXIT_OK
     if args.command is None:
-        from gui.app import main as gui_main
-
-        return gui_main([])
-    from .datasets import DatasetError
-    from .imageio import ImageError
-    from .modelio import ModelFileError
+        return _start_app(app, [])
+    from .data.datasets import DatasetError
+    from .images.imageio import ImageError
+    from .store.modelio import ModelFileError
 
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
                     "selftest": cmd_selftest, "cv": cmd_cv, "set-threshold": cmd_set_threshold, "seal": cmd_seal}
         return commands[args.command](args, argv)
     except (UsageError, DatasetError, ModelFileError, ImageError, ValueError, OSError) as exc:
-        from .textsafe import shown
+        from .images.textsafe import shown
 
         print(f"pmscreen {args.command}: error: {shown(exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -268,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _config_from_args(a):
-    from .trainer import TrainConfig
+    from .training.trainer import TrainConfig
 
     tweaks = {
         k: v
@@ -316,7 +323,7 @@ def _explicit_config(a, argv: list[str]) -> dict:
     """The TrainConfig settings given explicitly on the command line (not left at their defaults)."""
     import dataclasses
 
-    from .trainer import TrainConfig
+    from .training.trainer import TrainConfig
 
     parser = build_parser()
     sub = next(x for x in parser._actions if isinstance(x, argparse._SubParsersAction))
@@ -346,14 +353,14 @@ def _strip_nproc(argv: list[str]) -> list[str]:
 
 
 def cmd_train(a, argv) -> int:
-    from . import distributed
-    from .events import BatchEnd, Failed, Finished, format_event
-    from .trainer import Trainer
+    from .training import distributed
+    from .training.events import BatchEnd, Failed, Finished, format_event
+    from .training.trainer import Trainer
 
     if not a.resume and not a.data:
         raise UsageError("--data is required (or --resume to continue the run in --out)")
     if a.resume:  # the saved recipe, with only the settings given explicitly checked against it
-        from .trainer import resume_config
+        from .training.trainer import resume_config
 
         config = resume_config(a.out, _explicit_config(a, argv)).validated()
     else:
@@ -361,7 +368,7 @@ def cmd_train(a, argv) -> int:
     if a.data and not Path(a.data).is_dir():
         raise UsageError(f"{a.data}: data folder not found")
     if a.nproc > 1 and distributed.world_size() == 1:
-        from .runtime import resolve_device
+        from .nn.runtime import resolve_device
 
         return distributed.launch(_strip_nproc(argv), a.nproc, resolve_device(a.device).startswith("gpu"))
     quiet = distributed.rank() != 0  # only rank 0 reports and writes
@@ -404,8 +411,8 @@ def cmd_train(a, argv) -> int:
 
 
 def cmd_cv(a, argv) -> int:
-    from .cv import CrossValidation, compare
-    from .events import BatchEnd, EpochEnd, Failed, Log, format_event
+    from .training.cv import CrossValidation, compare
+    from .training.events import BatchEnd, EpochEnd, Failed, Log, format_event
 
     if a.compare:
         result = compare(*a.compare)
@@ -456,7 +463,7 @@ def cmd_cv(a, argv) -> int:
 def _model_dir(a) -> Path:
     if a.model:
         return Path(a.model)
-    from .bundled import default_model_dir
+    from .store.bundled import default_model_dir
 
     found = default_model_dir()
     if found is None:
@@ -469,10 +476,10 @@ def _num(x):
 
 
 def cmd_evaluate(a, argv) -> int:
-    from .datasets import labelled_folder
-    from .inference import Predictor
-    from .loader import ImageCache
-    from .validate import summary, validate
+    from .data.datasets import labelled_folder
+    from .data.loader import ImageCache
+    from .screening.inference import Predictor
+    from .training.validate import summary, validate
 
     if a.threshold is not None and not 0 < a.threshold < 1:
         raise UsageError(f"--threshold must be between 0 and 1, got {a.threshold}")
@@ -481,7 +488,7 @@ def cmd_evaluate(a, argv) -> int:
     t0 = time.perf_counter()
     cache = ImageCache(samples)
     problems += cache.problems
-    from .textsafe import shown
+    from .images.textsafe import shown
 
     for p in problems:
         print(f"warning: skipped {shown(p)}", file=sys.stderr)
@@ -514,19 +521,23 @@ def cmd_evaluate(a, argv) -> int:
 def cmd_predict(a, argv) -> int:
     from collections import Counter
 
-    from .inference import Predictor
+    from .screening.inference import Predictor
 
     if not 0.0 <= a.opacity <= 1.0:
         raise UsageError(f"--opacity must be between 0 and 1, got {a.opacity}")
     report_path = Path(a.report) if a.report else None
     if report_path is not None:
-        from .report import FORMATS
+        from .screening.report import FORMATS
 
         if report_path.suffix.lower() not in FORMATS:
             raise UsageError(f"{report_path}: --report must end in .xlsx, .csv or .pdf")
+        from .screening.report import PDF_NEEDS_APP, pdf_available
+
+        if report_path.suffix.lower() == ".pdf" and not pdf_available():
+            raise UsageError(PDF_NEEDS_APP)
         if not report_path.parent.is_dir():
             raise UsageError(f"{report_path.parent}: folder for --report not found")
-        from .report import check_writable
+        from .screening.report import check_writable
 
         check_writable(report_path)  # a folder, an unwritable place: said now, not after the batch
     heat_dir = Path(a.heatmaps) if a.heatmaps else None
@@ -537,7 +548,7 @@ def cmd_predict(a, argv) -> int:
             raise UsageError(f"{heat_dir}: folder for --heatmaps cannot be made ({exc.strerror or exc})") from None
     report = audit = None
     if a.audit:
-        from .audit import AuditError, AuditLog
+        from .screening.audit import AuditError, AuditLog
 
         try:
             audit = AuditLog().open()
@@ -551,7 +562,7 @@ def cmd_predict(a, argv) -> int:
             audit.close()
         raise
     if report_path is not None:
-        from .report import open_report
+        from .screening.report import open_report
 
         report = open_report(report_path, predictor.name, predictor.threshold, predictor.weights_sha256, a.opacity)
     want_heat = heat_dir is not None or report_path is not None and report_path.suffix.lower() == ".pdf"
@@ -584,7 +595,7 @@ def cmd_predict(a, argv) -> int:
             audit.close()
     seconds = time.perf_counter() - t0
     n = sum(counts.values())
-    from .inference import UNGRADABLE
+    from .screening.inference import UNGRADABLE
 
     print(f"pmscreen predict: {n} images in {seconds:.1f} s ({n / max(seconds, 1e-9):.1f} images/s): "
           f"{counts['PM']} PM, {counts['not PM']} not PM, {counts[UNGRADABLE]} ungradable, "
@@ -598,8 +609,8 @@ def cmd_predict(a, argv) -> int:
 def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> Path:
     import cv2
 
-    from .gradcam import overlay
-    from .textsafe import shown
+    from .images.textsafe import shown
+    from .screening.gradcam import overlay
 
     stem, n = shown(Path(pred.path).stem).replace("\\", "_"), 1
     name = f"{stem}.heatmap.png"
@@ -615,7 +626,7 @@ def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> Path:
 
 
 def cmd_finalize(a, argv) -> int:
-    from .finalize import finalize
+    from .training.finalize import finalize
 
     if not 0 < a.min_sensitivity <= 1:
         raise UsageError("--min-sensitivity must be in (0, 1]")
@@ -631,7 +642,7 @@ def cmd_finalize(a, argv) -> int:
 
 
 def cmd_set_threshold(a, argv) -> int:
-    from .modelio import set_threshold
+    from .store.modelio import set_threshold
 
     meta = set_threshold(a.model, a.threshold, a.note)
     change = meta["threshold_history"][-1]
@@ -641,7 +652,7 @@ def cmd_set_threshold(a, argv) -> int:
 
 
 def cmd_seal(a, argv) -> int:
-    from .modelio import seal_folder
+    from .store.modelio import seal_folder
 
     _, changed = seal_folder(a.model)
     print(f"{a.model}: " + ("checked and sealed" if changed else "already sealed and intact"))
@@ -649,7 +660,7 @@ def cmd_seal(a, argv) -> int:
 
 
 def cmd_selftest(a, argv) -> int:
-    from .selftest import run_selftest
+    from .screening.selftest import run_selftest
 
     return run_selftest(a.model)
 

@@ -87,11 +87,11 @@ def train(app, window, variant: str, epochs: int, limit: int, batch: int, until=
 def _hide_bundled_models(data: Path) -> None:
     """Show only what this script trains: an empty bundled-model folder (real icons and translations), as the
     GUI tests see it."""
-    import core.bundled
+    import core.store.bundled
     from tests.gui.gui_support import empty_bundled_models
 
     fake = empty_bundled_models(data / "resources")
-    core.bundled.resources_dir = lambda: fake
+    core.store.bundled.resources_dir = lambda: fake
 
 
 def screenshots(args) -> None:
@@ -111,7 +111,7 @@ def screenshots(args) -> None:
     window.resize(1280, 800)
     window.show()
     window.ensure_views()
-    window._engine_ready("cpu" if args.cpu_label else __import__("core.runtime").runtime.resolve_device())
+    window._engine_ready("cpu" if args.cpu_label else __import__("core.nn.runtime").nn.runtime.resolve_device())
 
     # Dataset: PALM opened, a PM image selected (the window opens on Diagnosis)
     window.show_page(DATASET)

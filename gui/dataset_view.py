@@ -42,8 +42,9 @@ def check_images(paths: list[Path], job: ThreadJob, threads: int = 2) -> int:
     """Decode every image (worker thread); reports (images done, [Problem of each newly found bad file])."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from core.datasets import Problem
-    from core.imageio import ImageError, read_image
+    from core.data.datasets import Problem
+    from core.images.imageio import ImageError
+    from core.images.reader import read_image
 
     def check(path: Path):
         if job.cancelled:
@@ -68,7 +69,7 @@ def check_images(paths: list[Path], job: ThreadJob, threads: int = 2) -> int:
 
 
 class DatasetView(QWidget):
-    datasetOpened = Signal(object)  # core.datasets.Dataset
+    datasetOpened = Signal(object)  # core.data.datasets.Dataset
     statusMessage = Signal(object)  # text, or a function giving it in the current language
 
     def __init__(self, parent: QWidget | None = None):
@@ -79,7 +80,7 @@ class DatasetView(QWidget):
         self._error = ""
         self._check: ThreadJob | None = None
         self._checked = (0, 0)  # images decoded, of
-        self._unreadable: list = []  # core.datasets.Problem of files that do not decode
+        self._unreadable: list = []  # core.data.datasets.Problem of files that do not decode
         self.setAcceptDrops(True)
 
         self.loader = ThumbnailLoader(size=THUMB, threads=2, parent=self)
@@ -261,7 +262,7 @@ class DatasetView(QWidget):
 
     def open_folder(self, folder: str | Path) -> None:
         """Read the data set in a worker thread; the grid fills when it is ready."""
-        from core.datasets import open_dataset
+        from core.data.datasets import open_dataset
 
         folder = Path(folder)
         if self._job is not None:

@@ -1,4 +1,4 @@
-"""Writing the Diagnosis view's results as an XLSX, CSV or PDF report (core.report) on a worker thread.
+"""Writing the Diagnosis view's results as an XLSX, CSV or PDF report (core.screening.report) on a worker thread.
 
 The rows are a snapshot taken on the UI thread. A PDF shows each image's photograph and Grad-CAM overlay: the
 file is decoded again (reduced, like the diagnosis) and its heatmap taken from the view's cache or computed
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from core.report import FORMATS
+from core.screening.report import FORMATS
 
 from .heatmaps import HeatmapService
 
@@ -32,10 +32,11 @@ def report_format(path: str | Path, chosen_filter: str = "") -> Path:
 def _pictures(job, rows, heatmaps: HeatmapService, engine):
     """(row, preview, heatmap) for a chunk of rows: a picture for each readable image, a map for judged ones
     (from the cache, else computed by ``engine`` — the child process of the batch — or in this process)."""
-    from core.imageio import ImageError, read_image
-    from core.inference import DECODE_SIDE, PREVIEW_SIDE
-    from core.preprocess import IMAGE_SIZE, resize
-    from core.quality import normalise
+    from core.images.imageio import ImageError
+    from core.images.preprocess import IMAGE_SIZE, resize
+    from core.images.quality import normalise
+    from core.images.reader import read_image
+    from core.screening.inference import DECODE_SIDE, PREVIEW_SIDE
 
     out, missing = [], {}  # missing: path -> decoded image, for judged rows without a cached map
     for row in rows:
@@ -57,7 +58,7 @@ def _pictures(job, rows, heatmaps: HeatmapService, engine):
             for path, cam, _ in engine.heatmaps(list(missing), lambda: job.cancelled):
                 if cam is not None:
                     heatmaps.store(model_dir, path, cam)
-        else:  # the network input from the picture decoded above (as core.inference.network_input would)
+        else:  # the network input from the picture decoded above (as core.screening.inference.network_input would)
             for path, rgb in missing.items():
                 heatmaps.compute(model_dir, [path], resize(rgb, IMAGE_SIZE)[None])
     return [(row, preview, heatmaps.cached(row.model.model_dir, row.pred.path) if preview is not None else None)
@@ -68,8 +69,11 @@ def export_rows(job, path: str | Path, rows: list, heatmaps: HeatmapService, opa
     """Write ``rows`` (gui.diagnosis_results.Row, all of one model) to ``path`` (.xlsx, .csv or .pdf); reports
     (done, total) to ``job``. Returns the number of rows written, or -1 when cancelled (the partial file is
     removed). ``engine``: a gui.engine_process engine of the rows' model, for the PDF's heatmaps."""
-    from core.report import needs_heatmaps, open_report
+    from core.screening.report import needs_heatmaps, open_report
 
+    from . import pdf_report
+
+    pdf_report.register()  # the PDF is drawn by Qt's painter (gui.pdf_report)
     path = Path(path)
     first = rows[0].model
     pdf = needs_heatmaps(path)
@@ -104,7 +108,7 @@ def _discard(report, path: Path) -> None:
     """Drop an unfinished report: no PDF pages are laid out, no partial table is left."""
     import shutil
 
-    from core.report import PdfReport
+    from core.screening.report import PdfReport
 
     if isinstance(report, PdfReport):
         shutil.rmtree(getattr(report, "_tmp", ""), ignore_errors=True)  # its pictures; the PDF is not written yet
@@ -117,8 +121,8 @@ def _discard(report, path: Path) -> None:
 
 
 def export_audit(job, dest: str | Path) -> int:
-    """The audit log (core.audit) as CSV."""
-    from core.audit import export_csv
+    """The audit log (core.screening.audit) as CSV."""
+    from core.screening.audit import export_csv
 
     return export_csv(dest)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
-from core.report import percent as probability_text  # "> 99.9 %" rather than a flat 100 %, as in reports
+from core.screening.report import percent as probability_text  # "> 99.9 %" rather than a flat 100 %, as in reports
 
 from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
 
@@ -56,7 +56,7 @@ class Row:
     """One diagnosed file: its place in the input order, the prediction, the model that made it, and when."""
 
     number: int  # 1-based, in the order the files were given
-    pred: object  # core.inference.Prediction
+    pred: object  # core.screening.inference.Prediction
     model: object  # gui.engine_process.ModelInfo: name, threshold, weights_sha256, model_dir
     time: str  # local ISO time the result arrived
 

@@ -2,13 +2,14 @@
 and verdict from a model of the library.
 
 - Inference runs in a child process (gui.engine_process: Paddle Inference holds the GIL for a whole batch, which
-  would stall the UI thread); a worker thread reads its results, appends each to the audit log (core.audit) and
+  would stall the UI thread); a worker thread reads its results, appends each to the audit log (core.screening.audit)
+  and
   hands it to the UI thread. Results stream into a sortable, filterable table (a QSortFilterProxyModel over a
   table model) with a progress bar, throughput and ETA; Cancel stops the batch within one network call.
 - The panel on the right shows the selected image with its Grad-CAM heatmap (computed on demand on a worker
   thread and cached, see gui.heatmaps) under an overlay toggle and an opacity slider, the verdict or the quality
   gate's reason to retake it, and a DICOM file's patient-free metadata.
-- Export writes XLSX, CSV or a PDF report (core.report) of the rows shown, on a worker thread with progress.
+- Export writes XLSX, CSV or a PDF report (core.screening.report) of the rows shown, on a worker thread with progress.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel
 
-from core.report import FORMATS  # (core.report is imported with diagnosis_results anyway)
+from core.screening.report import FORMATS  # (core.screening.report is imported with diagnosis_results anyway)
 
 from . import settings
 from .diagnosis_results import (
@@ -70,7 +71,7 @@ IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.dcm *.dicom"
 DICOM_SUFFIXES = (".dcm", ".dicom")
 BATCH_SIZE = 8  # images per network call: small enough that Cancel takes effect within a second on a CPU
 FLUSH_MS = 100  # results reach the table in chunks, at most this long after they were computed
-DEFAULT_OPACITY = 45  # percent (core.gradcam.DEFAULT_OPACITY)
+DEFAULT_OPACITY = 45  # percent (core.screening.gradcam.DEFAULT_OPACITY)
 OPACITY_STEP = 10  # percent per opacity shortcut
 # Keyboard shortcuts of the view (shown in the tooltips); Export is the window's Ctrl+E.
 SHORTCUTS = {"heatmap": "Ctrl+H", "more_opacity": "Ctrl+]", "less_opacity": "Ctrl+[", "clear": "Ctrl+Shift+Delete"}
@@ -89,15 +90,15 @@ def qimage_rgb(img: QImage) -> np.ndarray:
 
 
 def colour_ramp(width: int = 256, height: int = 10) -> QPixmap:
-    """The heatmap's colour scale (core.gradcam.colorize), left = none, right = strongest."""
-    from core.gradcam import colorize
+    """The heatmap's colour scale (core.screening.gradcam.colorize), left = none, right = strongest."""
+    from core.screening.gradcam import colorize
 
     ramp = np.repeat(colorize(np.linspace(0, 1, width, dtype=np.float32)[None, :]), height, axis=0)
     return QPixmap.fromImage(to_qimage(ramp))
 
 
 def _read_dicom_metadata(path: str) -> dict:
-    from core.dicom import read_metadata
+    from core.images.dicom import read_metadata
 
     return read_metadata(path)
 
@@ -434,8 +435,8 @@ class DiagnosisView(QWidget):
     # ---------------------------------------------------------------- model picker
     def refresh_models(self, select: str | Path | None = None) -> None:
         """Fill the picker from the model library (bundled model first) plus folders opened by hand."""
-        from core.bundled import default_model_dir
-        from core.library import list_models
+        from core.store.bundled import default_model_dir
+        from core.store.library import list_models
 
         current = select or self.model_dir() or settings.value("diagnosis/model", "", str)
         entries = list_models(include_bundled=True)
@@ -485,7 +486,7 @@ class DiagnosisView(QWidget):
 
     def select_model(self, folder: str | Path) -> bool:
         """Make ``folder`` the active model (adding it to the picker when it is outside the library)."""
-        from core.modelio import ModelFileError, read_meta
+        from core.store.modelio import ModelFileError, read_meta
 
         folder = Path(folder)
         if self.busy and folder != self.model_dir():
@@ -653,7 +654,7 @@ class DiagnosisView(QWidget):
         self._status(lambda: self.tr("Diagnosing with {0}…").format(name))
 
         def work(job: ThreadJob):
-            from core.audit import AuditLog
+            from core.screening.audit import AuditLog
 
             nonlocal engine
             try:
@@ -702,7 +703,7 @@ class DiagnosisView(QWidget):
             self._total += value
             self._update_progress()
         elif kind == "pred":
-            from core.report import local_time
+            from core.screening.report import local_time
 
             self._number += 1
             self._pending.append(Row(self._number, value, self._model_info, local_time()))
@@ -971,9 +972,10 @@ class DiagnosisView(QWidget):
         self.image.set_image(self._blend(pred.path, base, cam))
 
     def _blend(self, path: str, base: QImage, cam: np.ndarray) -> QImage:
-        """``base`` with the coloured heatmap at the slider's opacity (what core.gradcam.overlay does), keeping
+        """``base`` with the coloured heatmap at the slider's opacity (core.screening.gradcam.overlay),
+        keeping
         the upsampled colours of the current image so that moving the slider only blends."""
-        from core.gradcam import colorize, upsample
+        from core.screening.gradcam import colorize, upsample
 
         key = (path, base.cacheKey(), id(cam))
         if self._heat_base is None or self._heat_base[0] != key:

@@ -51,8 +51,8 @@ class ModelInfo:
 
 def stream(predictor, paths) -> Iterator[tuple[str, object]]:
     """("total", n) once, then ("pred", Prediction) per image in input order; folders without images are error
-    rows (core.inference.expand_inputs)."""
-    from core.inference import expand_inputs
+    rows (core.screening.inference.expand_inputs)."""
+    from core.screening.inference import expand_inputs
 
     entries = expand_inputs(paths)
     yield "total", len(entries)
@@ -75,8 +75,8 @@ def heatmap_stream(predictor, paths, lock=None) -> Iterator[tuple[str, object, s
 
     import numpy as np
 
-    from core.imageio import ImageError
-    from core.inference import network_input
+    from core.images.imageio import ImageError
+    from core.screening.inference import network_input
 
     for start in range(0, len(paths), HEATMAP_BATCH):
         chunk, pixels = [], []
@@ -102,7 +102,7 @@ def warm_up(predictor, batch_size: int) -> None:
     the inference engine's first-call set-up (oneDNN kernels for this batch shape)."""
     import numpy as np
 
-    from core.preprocess import IMAGE_SIZE
+    from core.images.preprocess import IMAGE_SIZE
 
     predictor.probabilities(np.zeros((batch_size, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8))
 
@@ -111,7 +111,7 @@ def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
     """The child process: load the model, then answer requests until "quit" or the pipe closes."""
     try:
         results.send(("stage", 0, "paddle"))
-        from core.inference import Predictor
+        from core.screening.inference import Predictor
 
         results.send(("stage", 0, "model"))
         predictor = Predictor(model_dir, batch_size=batch_size)
@@ -301,7 +301,7 @@ class InProcessEngine:
 
         with self._lock:
             if self.predictor is None:
-                from core.inference import Predictor
+                from core.screening.inference import Predictor
 
                 if on_stage is not None:
                     on_stage("model")

@@ -76,7 +76,7 @@ class HeatmapService(QObject):
         with ENGINE_LOCK:
             current = getattr(self, "_predictor", None)
             if current is None or current.model_dir != Path(model_dir):
-                from core.inference import Predictor
+                from core.screening.inference import Predictor
 
                 self._predictor = None
                 self._predictor = Predictor(model_dir, batch_size=1, engine="dygraph")
@@ -145,8 +145,8 @@ class HeatmapService(QObject):
 
     # ---------------------------------------------------------------- worker thread
     def _work(self) -> None:
-        from core.imageio import ImageError
-        from core.inference import network_input
+        from core.images.imageio import ImageError
+        from core.screening.inference import network_input
 
         while True:
             with self._lock:

@@ -34,11 +34,11 @@ DATASET, TRAINING, DIAGNOSIS = range(3)
 
 def _warm_up_engine(job) -> str:
     """Import Paddle and the engine modules that need it, and find the compute device (worker thread)."""
-    import core._paddle  # noqa: F401  (quiet import first)
-    import core.inference  # noqa: F401
-    import core.models  # noqa: F401
-    import core.trainer  # noqa: F401
-    from core.runtime import resolve_device
+    import core.nn._paddle  # noqa: F401  (quiet import first)
+    import core.nn.models  # noqa: F401
+    import core.screening.inference  # noqa: F401
+    import core.training.trainer  # noqa: F401
+    from core.nn.runtime import resolve_device
 
     return resolve_device("auto")
 

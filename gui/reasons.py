@@ -1,6 +1,6 @@
 """The engine's reasons (an unreadable file, the quality gate's verdict and measure) in the user's language.
 
-``core.reasons`` turns the engine's English line into a code with parameters; the texts here are the same
+``core.images.reasons`` turns the engine's English line into a code with parameters; the texts here are the same
 sentences marked for translation (context "Reasons"). A reason no template knows is shown as the engine wrote it.
 """
 
@@ -42,7 +42,7 @@ DETAILS = {
     "no picture size in its header": QT_TRANSLATE_NOOP("Reasons", "no picture size in its header"),
 }
 
-LABELS = {  # core.quality.REASONS
+LABELS = {  # core.images.quality.REASONS
     "dark": QT_TRANSLATE_NOOP("Reasons", "too dark"),
     "overexposed": QT_TRANSLATE_NOOP("Reasons", "over-exposed"),
     "no_colour": QT_TRANSLATE_NOOP("Reasons", "not a colour photograph"),
@@ -50,7 +50,7 @@ LABELS = {  # core.quality.REASONS
     "blurred": QT_TRANSLATE_NOOP("Reasons", "blurred"),
 }
 
-MEASURES = {  # core.reasons.MEASURES
+MEASURES = {  # core.images.reasons.MEASURES
     "brightness_low": QT_TRANSLATE_NOOP("Reasons", "mean brightness {value} < {limit}"),
     "brightness_high": QT_TRANSLATE_NOOP("Reasons", "mean brightness {value} > {limit}"),
     "clipped": QT_TRANSLATE_NOOP("Reasons", "{value} of the field is white"),
@@ -93,16 +93,16 @@ def _fill(template: str, params: dict) -> str:
 
 def error_text(error: str | None) -> str:
     """Why a file cannot be read (``Prediction.error``, ``ImageError.problem``) in the current language."""
-    from core.reasons import parse
+    from core.images.reasons import parse
 
     r = parse(error or "")
     return _fill(ERRORS[r.code], r.params) if r.code in ERRORS else (error or "")
 
 
 def quality_text(quality) -> str:
-    """Why an image is ungradable (a failed ``core.quality.QualityResult``), with the measure and its limit in
+    """Why an image is ungradable (a failed ``core.images.quality.QualityResult``), with the measure and its limit in
     brackets, in the current language; '' for a good or unassessed image."""
-    from core.reasons import parse_measure
+    from core.images.reasons import parse_measure
 
     if quality is None or quality.ok:
         return ""

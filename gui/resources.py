@@ -9,7 +9,7 @@ from PySide6.QtGui import QIcon
 
 
 def resources_dir() -> Path:
-    from core.bundled import resources_dir as core_resources
+    from core.store.bundled import resources_dir as core_resources
 
     return core_resources()
 

@@ -63,7 +63,7 @@ class Run:
 
 
 def load_runs() -> list[Run]:
-    from core.library import list_models
+    from core.store.library import list_models
 
     return [Run(e.path, e.meta, e.bundled) for e in list_models(include_bundled=True)]
 

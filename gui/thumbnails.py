@@ -17,7 +17,8 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSiz
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
-from core.imageio import ImageError, read_image
+from core.images.imageio import ImageError
+from core.images.reader import read_image
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -143,7 +144,7 @@ class ThumbnailLoader(QObject):
 
 @dataclass(frozen=True)
 class Item:
-    sample: object  # core.datasets.Sample
+    sample: object  # core.data.datasets.Sample
     split: str  # "train" | "val"
     class_name: str
 

@@ -31,8 +31,17 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log, ValidationProgress
-from core.models import DEPTHS, VARIANT_HELP, VARIANTS
+from core.nn.models import DEPTHS, VARIANT_HELP, VARIANTS
+from core.training.events import (
+    BatchEnd,
+    CheckpointSaved,
+    DataReady,
+    EpochEnd,
+    Failed,
+    Finished,
+    Log,
+    ValidationProgress,
+)
 
 from . import settings
 from .resources import icon
@@ -41,7 +50,7 @@ from .widgets import duration, is_language_change, percent
 from .workers import TrainingRun
 
 # The engine's variant descriptions, marked here so lupdate offers them for translation. A test checks they
-# match core.models.VARIANT_HELP word for word.
+# match core.nn.models.VARIANT_HELP word for word.
 VARIANT_HELP_SOURCE = {
     "O": QT_TRANSLATE_NOOP("VariantHelp", "Original ResNet: the down-sampling bottleneck strides in its first 1x1 "
                                           "conv."),
@@ -469,7 +478,7 @@ class TrainingView(QWidget):
             settings.set_value(f"training/{k}", val)
 
     def build_config(self):
-        from core.trainer import TrainConfig
+        from core.training.trainer import TrainConfig
 
         v = self.config_values()
         limit = v.pop("limit")
@@ -496,7 +505,7 @@ class TrainingView(QWidget):
         return self.run.running
 
     def start(self) -> bool:
-        from core.library import new_run_dir
+        from core.store.library import new_run_dir
 
         if self.running or self.dataset is None:
             return False
@@ -612,7 +621,7 @@ class TrainingView(QWidget):
 
     def event_text(self, ev):
         """A function giving the log line of a training event in the current language (None for events that
-        only drive the progress display): the CLI's lines (core.events.format_event), translated."""
+        only drive the progress display): the CLI's lines (core.training.events.format_event), translated."""
         if isinstance(ev, Log):
             if ev.level == "info":
                 return lambda: self._log_message(ev.message)

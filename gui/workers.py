@@ -15,9 +15,9 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 
 class TrainingRun(QObject):
-    """One ``core.trainer.Trainer`` run; ``event`` re-emits every engine event on the UI thread."""
+    """One ``core.training.trainer.Trainer`` run; ``event`` re-emits every engine event on the UI thread."""
 
-    event = Signal(object)  # a core.events dataclass, on the UI thread
+    event = Signal(object)  # a core.training.events dataclass, on the UI thread
     done = Signal(object)  # the final Finished or Failed event, after ``event`` delivered it
     _from_trainer = Signal(object)  # emitted on the trainer thread
 
@@ -29,7 +29,7 @@ class TrainingRun(QObject):
         self._from_trainer.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def start(self, config, out_dir: Path, dataset=None) -> None:
-        from core.trainer import Trainer
+        from core.training.trainer import Trainer
 
         if self.running:
             raise RuntimeError("a training run is already going")
@@ -62,7 +62,7 @@ class TrainingRun(QObject):
 
     @Slot(object)
     def _deliver(self, ev) -> None:
-        from core.events import Failed, Finished
+        from core.training.events import Failed, Finished
 
         final = isinstance(ev, (Finished, Failed))
         if final:

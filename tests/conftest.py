@@ -41,3 +41,11 @@ def data_dir(data_dir_path, monkeypatch) -> Path:
     data_dir_path.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("PMSCREEN_DATA_DIR", str(data_dir_path))
     return data_dir_path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _qt_pdf_painter():
+    """In-process tests run core's commands as the pmscreen launcher does: with the application's PDF painter."""
+    from gui.pdf_report import register
+
+    register()

@@ -174,10 +174,10 @@ def write_op_dicom(path: Path, rgb: np.ndarray, syntax: str = "native", frames: 
 
 def save_tiny_model(folder: Path, seed: int = 0, name: str = "tiny", model=None, **meta) -> Path:
     """A model folder holding an untrained ResNet-18-D (seeded), or ``model``, with the metadata inference needs."""
-    from core._paddle import paddle
-    from core.modelio import save_model
-    from core.models import build_resnet
-    from core.preprocess import PREPROCESSING
+    from core.images.preprocess import PREPROCESSING
+    from core.nn._paddle import paddle
+    from core.nn.models import build_resnet
+    from core.store.modelio import save_model
 
     if model is None:
         paddle.seed(seed)

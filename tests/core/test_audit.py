@@ -7,8 +7,8 @@ import sys
 from types import SimpleNamespace
 
 from core import audit
-from core.audit import AuditLog, export_csv, read_entries
-from core.quality import QualityResult
+from core.images.quality import QualityResult
+from core.screening.audit import AuditLog, export_csv, read_entries
 
 
 def _pred(name, probability=0.9, pm=True, error=None, quality=None):
@@ -63,7 +63,7 @@ def test_torn_last_line_is_skipped_and_the_next_writer_starts_a_new_line(tmp_pat
 
 WRITER = """
 import sys
-from core.audit import AuditLog
+from core.screening.audit import AuditLog
 log = AuditLog(sys.argv[1])
 i = 0
 while True:

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from core.bundled import default_model_dir
 from core.cli import main
-from core.modelio import load_model
+from core.store.bundled import default_model_dir
+from core.store.modelio import load_model
 
 
 @pytest.fixture(scope="module")

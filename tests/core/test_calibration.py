@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from core.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
 from core.cli import main
-from core.inference import Predictor
+from core.screening.inference import Predictor
+from core.stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
 
 
 def _overconfident(n=4000, true_t=3.0, seed=0):
@@ -36,7 +36,7 @@ def test_bootstrap_intervals_bracket_the_estimate():
     y = rng.integers(0, 2, 200)
     p = np.clip(y * 0.6 + rng.random(200) * 0.5, 0, 1)
     ci = bootstrap_intervals(y, p, 0.5, n=300)
-    from core.metrics import binary_metrics
+    from core.stats.metrics import binary_metrics
 
     m = binary_metrics(y, p, 0.5)
     for k in ("accuracy", "auc", "sensitivity", "specificity"):

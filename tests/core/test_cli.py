@@ -133,7 +133,7 @@ def test_two_process_data_parallel_training(tmp_path):
     assert len(digests[0]) == 1 and digests[0] == digests[1]
     assert "process 1 of 2" in worker[0] and "epoch 2/2" in worker[0]
     assert "epoch 2/2" not in worker[1]  # only rank 0 reports (and writes)
-    from core.modelio import load_model
+    from core.store.modelio import load_model
 
     load_model(tmp_path / "run")
 

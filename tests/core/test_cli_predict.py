@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from core.audit import read_entries
 from core.cli import main
+from core.screening.audit import read_entries
 from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
 
@@ -21,10 +21,10 @@ def model_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _shared_engine_cache(tmp_path_factory, monkeypatch):
     # The inference engine is exported once per weights; share the export between this module's tests.
-    import core.engine
+    import core.screening.engine
 
     cache = tmp_path_factory.getbasetemp() / "engine-cache-cli-predict"
-    monkeypatch.setattr(core.engine, "cache_dir", lambda: cache)
+    monkeypatch.setattr(core.screening.engine, "cache_dir", lambda: cache)
 
 
 @pytest.fixture

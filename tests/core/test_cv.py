@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.cv import CVError, assign_folds, compare, pooled_samples
-from core.datasets import Sample, open_dataset
+from core.data.datasets import Sample, open_dataset
+from core.training.cv import CVError, assign_folds, compare, pooled_samples
 from tests.synthetic import make_palm_root
 
 

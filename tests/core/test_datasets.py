@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from core.datasets import (
+from core.data.datasets import (
     DatasetError,
     Sample,
     labelled_folder,

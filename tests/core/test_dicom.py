@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from core.imageio import ImageError, is_image_file, read_image
+from core.images.imageio import ImageError, is_image_file
+from core.images.reader import read_image
 from tests.synthetic import PATIENT, fundus_image, write_op_dicom
 
 pydicom = pytest.importorskip("pydicom")

@@ -1,16 +1,16 @@
 import numpy as np
 import pytest
 
-from core.engine import DygraphEngine, StaticEngine, cache_dir, configure, create_engine
-from core.inference import Predictor, softmax
-from core.models import build_resnet
-from core.preprocess import to_input
+from core.images.preprocess import to_input
+from core.nn.models import build_resnet
+from core.screening.engine import DygraphEngine, StaticEngine, cache_dir, configure, create_engine
+from core.screening.inference import Predictor, softmax
 from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    from core._paddle import paddle
+    from core.nn._paddle import paddle
 
     paddle.seed(3)
     model = build_resnet(18, "D")
@@ -45,7 +45,7 @@ def test_export_is_cached_once_per_weights(model_dir):
 
 
 def test_falls_back_to_dygraph_when_export_fails(model_dir, monkeypatch):
-    import core.engine as engine
+    import core.screening.engine as engine
 
     def broken(model, target):
         raise RuntimeError("exporter exploded")
@@ -62,7 +62,7 @@ def test_predict_files_uses_the_engine(model_dir, tmp_path):
     paths = [write_rgb(tmp_path / f"{i}.jpg", fundus_image(i % 2 == 0, i, 300)) for i in range(3)]
     p = Predictor(model_dir, device="cpu", batch_size=2)
     got = list(p.predict_files(paths))
-    direct = softmax(DygraphEngine(p.model)(to_input(np.stack([__import__("core.loader").loader.load_pixels(x)
+    direct = softmax(DygraphEngine(p.model)(to_input(np.stack([__import__("core.data.loader").loader.load_pixels(x)
                                                                  for x in paths]))))[:, 1]
     np.testing.assert_allclose([g.probability for g in got], direct, atol=1e-4)
 
@@ -76,7 +76,7 @@ class _RecordingConfig:
 
 
 def test_gpu_configuration_is_built_without_a_gpu(monkeypatch):
-    import core.engine as engine
+    import core.screening.engine as engine
 
     cpu, gpu, trt = _RecordingConfig(), _RecordingConfig(), _RecordingConfig()
     configure(cpu, "cpu", 2)
@@ -94,7 +94,7 @@ def test_unknown_engine_name():
 
 
 def test_bf16_engine_is_close_and_falls_back_where_unsupported(model_dir, monkeypatch, caplog):
-    import core.engine as engine
+    import core.screening.engine as engine
 
     ref = Predictor(model_dir, device="cpu", engine="dygraph")
     px = _pixels(6)

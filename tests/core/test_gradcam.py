@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from core._paddle import paddle  # first: Paddle is imported quietly through core._paddle
-from core.gradcam import cam_batch, colorize, heatmap, overlay
+from core.nn._paddle import paddle  # first: Paddle is imported quietly through core.nn._paddle
+from core.screening.gradcam import cam_batch, colorize, heatmap, overlay
 from tests.synthetic import fundus_image
 
 nn = paddle.nn
@@ -70,7 +70,7 @@ def test_no_evidence_gives_an_empty_map():
 def test_resnet_gradcam_equals_cam_from_the_fc_weights():
     """Analytic check on the real architecture: with avgpool + fc as head, Grad-CAM is the class activation map
     ReLU(sum_k (w_PM,k - w_other,k) A_k), up to scale."""
-    from core.models import build_resnet
+    from core.nn.models import build_resnet
 
     paddle.seed(0)
     model = build_resnet(18, "D")
@@ -78,7 +78,7 @@ def test_resnet_gradcam_equals_cam_from_the_fc_weights():
     pixels = np.stack([fundus_image(True, 1), fundus_image(False, 2)])
     cams = cam_batch(model, pixels, positive=1)
     assert cams.shape == (2, 7, 7)
-    from core.preprocess import to_input
+    from core.images.preprocess import to_input
 
     with paddle.no_grad():
         feats = model.features(paddle.to_tensor(to_input(pixels))).numpy()
@@ -110,10 +110,10 @@ def test_overlay_blends_with_opacity():
 
 
 def test_exported_backbone_gives_the_same_maps(tmp_path):
-    from core.gradcam import feature_engine
-    from core.modelio import save_model
-    from core.models import build_resnet
-    from core.preprocess import PREPROCESSING
+    from core.images.preprocess import PREPROCESSING
+    from core.nn.models import build_resnet
+    from core.screening.gradcam import feature_engine
+    from core.store.modelio import save_model
 
     paddle.seed(1)
     model = build_resnet(18, "D")

@@ -15,9 +15,10 @@ import cv2
 import numpy as np
 import pytest
 
-from core.audit import read_entries
 from core.cli import main
-from core.imageio import MAX_PIXELS, ImageError, image_size, read_bytes, read_image
+from core.images.imageio import MAX_PIXELS, ImageError, image_size, read_bytes
+from core.images.reader import read_image
+from core.screening.audit import read_entries
 from tests.synthetic import fundus_image, save_tiny_model, write_label_file, write_rgb
 
 
@@ -171,7 +172,7 @@ def test_fifo_device_and_dangling_link_are_never_opened(tmp_path):
 
 
 def test_lean_16_bit_and_alpha_conversion_gives_the_float_formula_pixels():
-    from core.imageio import to_rgb8
+    from core.images.imageio import to_rgb8
 
     rng = np.random.default_rng(0)
     for channels in (3, 4):
@@ -192,10 +193,10 @@ def model_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _shared_engine_cache(tmp_path_factory, monkeypatch):
-    import core.engine
+    import core.screening.engine
 
     cache = tmp_path_factory.getbasetemp() / "engine-cache-hostile"
-    monkeypatch.setattr(core.engine, "cache_dir", lambda: cache)
+    monkeypatch.setattr(core.screening.engine, "cache_dir", lambda: cache)
 
 
 GOOD = ("a-good.jpg", "caf\udce9.jpg", "=1+2.jpg", "line\nbreak\x1b.jpg", "photo.dcm", "trailing.png", "@cmd.png")
@@ -274,8 +275,8 @@ def test_predict_csv_report_and_text_output(model_dir, hostile, tmp_path, capfd)
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_a_formula_name_given_alone_is_text(tmp_path, suffix):
-    from core.inference import Prediction
-    from core.report import open_report
+    from core.screening.inference import Prediction
+    from core.screening.report import open_report
 
     path = tmp_path / f"r{suffix}"
     with open_report(path, "=HYPERLINK(\"x\")", 0.5) as r:
@@ -296,7 +297,7 @@ def test_a_formula_name_given_alone_is_text(tmp_path, suffix):
 
 
 def test_gui_engine_stream_gives_the_same_rows(model_dir, hostile):
-    from core.inference import Predictor
+    from core.screening.inference import Predictor
     from gui.engine_process import stream
 
     predictor = Predictor(model_dir, "cpu", 4)

@@ -2,8 +2,9 @@ import cv2
 import numpy as np
 import pytest
 
-from core.imageio import ImageError, read_image
-from core.preprocess import IMAGE_SIZE, resize, to_input
+from core.images.imageio import ImageError
+from core.images.preprocess import IMAGE_SIZE, resize, to_input
+from core.images.reader import read_image
 from tests.synthetic import fundus_image, write_rgb
 
 
@@ -83,7 +84,7 @@ def test_preprocessing_range_layout_and_size():
 
 
 def test_reduced_jpeg_decoding_keeps_the_needed_size(tmp_path):
-    from core.imageio import jpeg_header, reduction_for
+    from core.images.imageio import jpeg_header, reduction_for
     from tests.synthetic import full_size_fundus
 
     rgb = full_size_fundus(2124, 2056)

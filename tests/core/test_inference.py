@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-import core.inference as inference
-from core.inference import UNGRADABLE, Predictor
+import core.screening.inference as inference
+from core.screening.inference import UNGRADABLE, Predictor
 from tests.synthetic import full_size_fundus, fundus_image, save_tiny_model, write_rgb
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.datasets import labelled_folder, open_dataset, read_label_file
+from core.data.datasets import labelled_folder, open_dataset, read_label_file
 from tests.synthetic import fundus_image, make_palm_root, write_label_file, write_rgb
 
 ROWS = [(1, "a.jpg", 1), (2, "b.jpg", 0), (3, "dup.jpg", 1), (4, "dup.jpg", 0), (5, "same.jpg", 1),

@@ -1,9 +1,9 @@
 import numpy as np
 
-import core.loader as loader
-from core.datasets import Sample
-from core.loader import NO_AUGMENT, Augment, ImageCache, bounded_map
-from core.preprocess import to_input
+import core.data.loader as loader
+from core.data.datasets import Sample
+from core.data.loader import NO_AUGMENT, Augment, ImageCache, bounded_map
+from core.images.preprocess import to_input
 from tests.synthetic import fundus_image, write_rgb
 
 

@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from core.metrics import binary_metrics, roc_auc, threshold_for_sensitivity
+from core.stats.metrics import binary_metrics, roc_auc, threshold_for_sensitivity
 
 
 def brute_auc(labels, scores):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core.cli import main
-from core.modelio import META, WEIGHTS, ModelFileError, load_model, read_meta, write_meta, write_tensors
+from core.store.modelio import META, WEIGHTS, ModelFileError, load_model, read_meta, write_meta, write_tensors
 from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
 
@@ -102,7 +102,7 @@ def test_cli_refuses_a_tampered_model_with_one_line(folder, tmp_path, capsys):
 def test_non_float_or_non_finite_tensors_are_refused(folder, poison):
     from safetensors.numpy import load_file
 
-    from core.modelio import sha256_file
+    from core.store.modelio import sha256_file
 
     tensors = load_file(str(folder / WEIGHTS))
     key = next(k for k in tensors if k.endswith("weight"))
@@ -162,8 +162,8 @@ def test_seal_command_for_folders_of_older_versions(folder, capsys):
 
 
 def test_bundled_model_is_sealed_with_its_original_weights():
-    from core.bundled import default_model_dir
-    from core.modelio import check_seal, sha256_file
+    from core.store.bundled import default_model_dir
+    from core.store.modelio import check_seal, sha256_file
 
     folder = default_model_dir()
     meta = read_meta(folder)
@@ -183,7 +183,7 @@ def two_models(tmp_path):
 
 
 def _probabilities(model_dir, engine="auto"):
-    from core.inference import Predictor
+    from core.screening.inference import Predictor
 
     p = Predictor(model_dir, device="cpu", engine=engine)
     pixels = np.stack([fundus_image(i % 2 == 0, i) for i in range(3)])
@@ -192,7 +192,7 @@ def _probabilities(model_dir, engine="auto"):
 
 @pytest.mark.parametrize("forge_manifest", [False, True])
 def test_engine_cache_swapped_for_another_models_export_is_rebuilt(two_models, forge_manifest, caplog):
-    from core.engine import MANIFEST, StaticEngine, _file_sha256, cache_dir
+    from core.screening.engine import MANIFEST, StaticEngine, _file_sha256, cache_dir
 
     a, b = two_models
     _, want_a = _probabilities(a, "dygraph")
@@ -220,7 +220,7 @@ def test_engine_cache_swapped_for_another_models_export_is_rebuilt(two_models, f
 
 
 def test_engine_cache_without_manifest_is_not_trusted(two_models, caplog):
-    from core.engine import MANIFEST, cache_dir
+    from core.screening.engine import MANIFEST, cache_dir
 
     a, _ = two_models
     _probabilities(a)

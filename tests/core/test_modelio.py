@@ -4,10 +4,19 @@ import os
 import numpy as np
 import pytest
 
-from core._paddle import paddle
-from core.modelio import META, WEIGHTS, ModelFileError, atomic_folder, load_model, read_meta, recover_folder, save_model
-from core.models import build_resnet
-from core.preprocess import PREPROCESSING
+from core.images.preprocess import PREPROCESSING
+from core.nn._paddle import paddle
+from core.nn.models import build_resnet
+from core.store.modelio import (
+    META,
+    WEIGHTS,
+    ModelFileError,
+    atomic_folder,
+    load_model,
+    read_meta,
+    recover_folder,
+    save_model,
+)
 
 
 def _meta(model, **extra):
@@ -123,13 +132,13 @@ def test_kill_mid_save_in_a_real_process(tmp_path, saved):
     before = (folder / WEIGHTS).read_bytes()
     script = textwrap.dedent(f"""
         import os, signal
-        import core.modelio as mio
+        import core.store.modelio as mio
         real = mio.write_tensors
         def dying(path, tensors, dtype=None):
             real(path, tensors, dtype)
             os.kill(os.getpid(), signal.SIGKILL)  # after the new weights exist in the temporary folder
         mio.write_tensors = dying
-        from core.models import build_resnet
+        from core.nn.models import build_resnet
         m = build_resnet(18, "D")
         mio.save_model({str(folder)!r}, m, {_meta(model)!r})
     """)

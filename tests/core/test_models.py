@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from core._paddle import paddle
-from core.models import BasicBlock, Bottleneck, build_resnet, count_trainable, resnet_config, variant_of
+from core.nn._paddle import paddle
+from core.nn.models import BasicBlock, Bottleneck, build_resnet, count_trainable, resnet_config, variant_of
 
 EXPECTED = {  # trainable parameters with num_classes=1000: (O/B, C/D)
     18: (11_689_512, 11_708_744),

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from core._paddle import paddle
-from core.models import build_resnet
-from core.optim import build_optimizer, build_schedule, split_decay
+from core.nn._paddle import paddle
+from core.nn.models import build_resnet
+from core.nn.optim import build_optimizer, build_schedule, split_decay
 
 
 def test_no_weight_decay_on_batchnorm_and_bias():

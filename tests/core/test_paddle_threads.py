@@ -19,13 +19,13 @@ SCRIPT = textwrap.dedent("""
     import numpy as np
 
     def import_on_a_worker():
-        import core._paddle  # noqa: F401  (what the GUI's warm-up thread does first)
+        import core.nn._paddle  # noqa: F401  (what the GUI's warm-up thread does first)
 
     t = threading.Thread(target=import_on_a_worker); t.start(); t.join()
 
-    from core.gradcam import cam_batch
-    from core.models import build_resnet
-    from core.runtime import use_device
+    from core.screening.gradcam import cam_batch
+    from core.nn.models import build_resnet
+    from core.nn.runtime import use_device
     from tests.synthetic import fundus_image
 
     results = {{}}

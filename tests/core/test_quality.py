@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from core import quality
-from core.imageio import list_images, read_image
-from core.quality import assess
+from core.images.imageio import list_images
+from core.images.quality import assess
+from core.images.reader import read_image
 from tests.synthetic import document_photo, full_size_fundus, fundus_image, jpeg_roundtrip, noise_image
 
 

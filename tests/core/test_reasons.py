@@ -1,11 +1,12 @@
-"""core.reasons: every reason the engine writes parses to a code with parameters and reads the same again."""
+"""core.images.reasons: every reason the engine writes parses to a code with parameters and reads the same again."""
 
 import numpy as np
 import pytest
 
 from core import quality, reasons
-from core.imageio import ImageError, read_image
-from core.inference import Prediction, expand_inputs
+from core.images.imageio import ImageError
+from core.images.reader import read_image
+from core.screening.inference import Prediction, expand_inputs
 from tests.synthetic import fundus_image, write_rgb
 
 
@@ -45,7 +46,7 @@ def test_quality_measures_parse_to_codes_with_their_numbers():
     r = reasons.parse_measure(q)
     assert r.code == "brightness_low" and float(r.params["limit"]) == quality.MIN_BRIGHTNESS
     assert q.reason == f"{quality.REASONS[q.code]} ({reasons.english(r, reasons.MEASURES)})"
-    for code, template in reasons.MEASURES.items():  # each template is a measure core.quality writes
+    for code, template in reasons.MEASURES.items():  # each template is a measure core.images.quality writes
         assert template.split("{")[0].strip() in open(quality.__file__).read(), code
     white = np.full((200, 200, 3), 255, np.uint8)
     q = quality.assess(white)

@@ -6,9 +6,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from core.inference import UNGRADABLE, Prediction
-from core.quality import QualityResult
-from core.report import COLUMNS, DISCLAIMER, needs_heatmaps, open_report
+from core.images.quality import QualityResult
+from core.screening.inference import UNGRADABLE, Prediction
+from core.screening.report import COLUMNS, DISCLAIMER, needs_heatmaps, open_report
 from tests.synthetic import fundus_image
 
 OK = QualityResult(True)
@@ -104,7 +104,7 @@ def test_bad_report_paths(tmp_path):
 
 
 def test_percent_never_says_0_or_100():
-    from core.report import percent
+    from core.screening.report import percent
 
     assert [percent(p) for p in (0.0, 0.0004, 0.5, 0.9584, 0.9996, 1.0)] == \
         ["< 0.1 %", "< 0.1 %", "50.0 %", "95.8 %", "> 99.9 %", "> 99.9 %"]
@@ -114,7 +114,7 @@ def test_pdf_summary_lists_unreadable_files_keeps_text_in_the_margin_and_frames_
     """What the PDF painter draws: every summary line inside the printable width (long reasons shortened, the
     whole text on the image's page), unreadable files listed on the summary page, a frame around each picture
     (a white photograph on the white page keeps its edge)."""
-    from core.report import ensure_qt_app
+    from gui.pdf_report import ensure_qt_app
 
     ensure_qt_app()
     import PySide6.QtGui as QtGui

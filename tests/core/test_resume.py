@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core.cli import build_parser, main
-from core.events import CheckpointSaved
-from core.modelio import load_model, read_tensors
+from core.store.modelio import load_model, read_tensors
+from core.training.events import CheckpointSaved
 
 
 def _argv(root, out, epochs=2):
@@ -25,7 +25,7 @@ def _argv(root, out, epochs=2):
 def _interrupted(root, out, after_epoch=1):
     """The run of ``_argv`` stopped right after the checkpoint of ``after_epoch`` (as a kill would leave it)."""
     from core.cli import _config_from_args
-    from core.trainer import Trainer
+    from core.training.trainer import Trainer
 
     config = _config_from_args(build_parser().parse_args(_argv(root, out)))
     holder = {}

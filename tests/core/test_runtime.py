@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-import core.runtime as rt
+import core.nn.cpu as rt
 
 
 def _configured_env(monkeypatch, vendor: str, **preset) -> dict:
@@ -79,6 +79,6 @@ def test_cpu_vendor_without_proc_cpuinfo_comes_from_the_platform(monkeypatch):
 @pytest.mark.skipif(rt.cpu_vendor() != "AuthenticAMD", reason="the MKL switch only applies on AMD CPUs")
 def test_a_fresh_process_gets_the_switch_before_paddle_runs():
     env = {k: v for k, v in os.environ.items() if k != "MKL_DEBUG_CPU_TYPE"}
-    code = "import os, core._paddle; print(os.environ.get('MKL_DEBUG_CPU_TYPE'))"
+    code = "import os, core.nn._paddle; print(os.environ.get('MKL_DEBUG_CPU_TYPE'))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "5"

@@ -9,7 +9,7 @@ import pytest
 
 from core import bundled
 from core.cli import main
-from core.selftest import run_selftest, synthetic_fundus
+from core.screening.selftest import run_selftest, synthetic_fundus
 from tests.synthetic import save_tiny_model
 
 KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device", "gradcam", "child_process"}
@@ -30,7 +30,7 @@ def data_dir_path(tmp_path_factory):
 @pytest.fixture
 def no_child(monkeypatch):
     """Skip the spawned-child check (a Paddle import in a new process) where a test is about something else."""
-    import core.selftest as selftest
+    import core.screening.selftest as selftest
 
     monkeypatch.setattr(selftest, "_child_process_check", lambda timeout=300.0: "ok")
 
@@ -42,7 +42,7 @@ def _json_line(out: str) -> dict:
 
 
 def test_synthetic_fundus_is_a_gradable_colour_photograph():
-    from core.quality import assess
+    from core.images.quality import assess
 
     img = synthetic_fundus()
     assert img.shape == (512, 512, 3) and img.dtype.name == "uint8"
@@ -68,7 +68,7 @@ def test_selftest_prints_one_json_line_and_exits_0(model_dir, capsys):
 
 
 def test_verdict_follows_the_model_threshold(tmp_path, capsys, no_child):
-    from core.modelio import set_threshold
+    from core.store.modelio import set_threshold
 
     # temperature 1000 brings the untrained model's probabilities close to 0.5
     folder = save_tiny_model(tmp_path / "flat", seed=5, name="flat", temperature=1000.0)
@@ -111,10 +111,10 @@ def test_broken_model_fails_with_one_line(model_dir, tmp_path, capsys, damage):
 
 
 def test_quality_gate_rejection_is_a_failure(model_dir, monkeypatch, capsys):
-    import core.inference
-    from core.quality import QualityResult
+    import core.screening.inference
+    from core.images.quality import QualityResult
 
-    monkeypatch.setattr(core.inference, "assess",
+    monkeypatch.setattr(core.screening.inference, "assess",
                         lambda rgb: QualityResult(False, "blurred", "blurred (rim blur 9 px > 1.5 px)"))
     assert run_selftest(str(model_dir)) == 1
     captured = capsys.readouterr()
@@ -123,7 +123,7 @@ def test_quality_gate_rejection_is_a_failure(model_dir, monkeypatch, capsys):
 
 
 def test_gradcam_failure_is_a_failure(model_dir, monkeypatch, capsys):
-    from core.inference import Predictor
+    from core.screening.inference import Predictor
 
     def broken(self, pixels):
         raise RuntimeError("no gradients")
@@ -134,7 +134,7 @@ def test_gradcam_failure_is_a_failure(model_dir, monkeypatch, capsys):
 
 
 def test_child_process_failure_is_a_failure(model_dir, monkeypatch, capsys):
-    import core.selftest as selftest
+    import core.screening.selftest as selftest
 
     def no_children(timeout=300.0):
         raise OSError("cannot start a process")

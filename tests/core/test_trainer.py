@@ -4,11 +4,11 @@ import threading
 
 import pytest
 
-import core.trainer as trainer_mod
-from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log
-from core.modelio import load_model
-from core.runtime import resolve_device
-from core.trainer import TrainConfig, Trainer
+import core.training.trainer as trainer_mod
+from core.nn.runtime import resolve_device
+from core.store.modelio import load_model
+from core.training.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Failed, Finished, Log
+from core.training.trainer import TrainConfig, Trainer
 from tests.synthetic import fundus_image, make_palm_root, write_rgb
 
 
@@ -142,7 +142,7 @@ def test_gpu_code_path_with_mixed_precision_runs(palm_tiny, tmp_path, monkeypatc
 
 
 def test_device_choice(monkeypatch):
-    import core.runtime as rt
+    import core.nn.runtime as rt
 
     monkeypatch.setattr(rt, "gpu_available", lambda: False)
     assert resolve_device("auto") == "cpu"

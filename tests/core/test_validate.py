@@ -1,11 +1,11 @@
 import numpy as np
 
-from core._paddle import paddle
-from core.datasets import Sample
-from core.loader import ImageCache
-from core.metrics import binary_metrics
-from core.models import build_resnet
-from core.validate import dygraph_forward, validate
+from core.data.datasets import Sample
+from core.data.loader import ImageCache
+from core.nn._paddle import paddle
+from core.nn.models import build_resnet
+from core.stats.metrics import binary_metrics
+from core.training.validate import dygraph_forward, validate
 from tests.synthetic import fundus_image, write_rgb
 
 

@@ -33,10 +33,10 @@ def images(tmp_path_factory) -> dict[str, Path]:
 def bundled_models(tmp_path, monkeypatch) -> Path:
     """Tests see an empty bundled-model folder (the real resources/models may hold a model): the icons and
     translations are the real ones."""
-    import core.bundled
+    import core.store.bundled
 
     fake = empty_bundled_models(tmp_path / "resources")
-    monkeypatch.setattr(core.bundled, "resources_dir", lambda: fake)
+    monkeypatch.setattr(core.store.bundled, "resources_dir", lambda: fake)
     return fake / "models"
 
 
@@ -73,6 +73,6 @@ def window(qtbot, english):
 @pytest.fixture
 def library_model(data_dir) -> Path:
     """A real (untrained) ResNet-18-D model folder in the user's model library."""
-    from core.library import new_run_dir
+    from core.store.library import new_run_dir
 
     return save_test_model(new_run_dir("ResNet-18-D"))

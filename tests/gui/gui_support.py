@@ -36,9 +36,9 @@ def open_dataset(qtbot, window, root: Path) -> None:
 
 def save_test_model(folder: Path, name: str = "ResNet-18-D") -> Path:
     """A real (untrained) ResNet-18-D model folder, saved through the engine."""
-    import core._paddle  # noqa: F401
-    from core.modelio import save_model
-    from core.models import build_resnet
+    import core.nn._paddle  # noqa: F401
+    from core.nn.models import build_resnet
+    from core.store.modelio import save_model
 
     model = build_resnet(18, "D")
     save_model(folder, model, {
@@ -73,10 +73,10 @@ def wait_done(qtbot, view, n, timeout=60000):
 
 def empty_bundled_models(folder: Path) -> Path:
     """A resources folder with the real icons and translations and an empty ``models`` folder, to stand in for
-    ``core.bundled.resources_dir()`` (used by the GUI tests' fixture and docs/screenshots.py)."""
-    import core.bundled
+    ``core.store.bundled.resources_dir()`` (used by the GUI tests' fixture and docs/screenshots.py)."""
+    import core.store.bundled
 
-    real = core.bundled.resources_dir()
+    real = core.store.bundled.resources_dir()
     folder.mkdir(parents=True)
     for name in ("icons", "translations"):
         (folder / name).symlink_to(real / name)

@@ -13,8 +13,8 @@ from gui_support import GUI_SIZE, wait_done
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from core.inference import Prediction
-from core.quality import QualityResult
+from core.images.quality import QualityResult
+from core.screening.inference import Prediction
 from gui.diagnosis_results import COL_PROBABILITY, COL_VERDICT, Row, category
 from tests.synthetic import fundus_image, write_rgb
 
@@ -156,7 +156,7 @@ def wait_export(qtbot, view, job):
 def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, window, mixed, tmp_path):
     from openpyxl import load_workbook
 
-    from core.report import COLUMNS
+    from core.screening.report import COLUMNS
 
     view = window.diagnosis_view
     assert view.diagnose(mixed)
@@ -193,7 +193,7 @@ def test_pdf_heatmaps_computed_in_this_process_are_those_of_the_diagnosed_input(
                                                                                  tmp_path):
     """Without the batch's engine (another model chosen since), the PDF's maps are computed here from the picture
     decoded for the page: the same maps as from the file's network input."""
-    from core.inference import network_input
+    from core.screening.inference import network_input
     from gui.diagnosis_export import export_rows
 
     class Job:

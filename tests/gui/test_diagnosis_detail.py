@@ -11,7 +11,7 @@ from tests.synthetic import PATIENT, fundus_image, write_op_dicom, write_rgb
 
 
 def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, window, images, monkeypatch):
-    from core.inference import Predictor
+    from core.screening.inference import Predictor
 
     threads = []
     real = Predictor.heatmaps

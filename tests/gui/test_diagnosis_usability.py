@@ -9,8 +9,8 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
 from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
 
-from core.inference import Prediction
-from core.quality import assess
+from core.images.quality import assess
+from core.screening.inference import Prediction
 from gui import i18n
 from gui.diagnosis_results import COL_VERDICT, Row
 from gui.engine_process import ModelInfo
@@ -155,7 +155,7 @@ def test_reasons_and_the_bundled_label_are_in_chinese(qtbot, window, bundled_mod
 
 
 def test_the_model_picker_elides_long_run_names_in_the_middle(qtbot, window, data_dir):
-    from core.library import new_run_dir
+    from core.store.library import new_run_dir
 
     long_name = "ResNet-18-D for the comparison study of every variant"
     folder = save_test_model(new_run_dir("ResNet-18-D"), name=long_name)

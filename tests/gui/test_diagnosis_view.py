@@ -7,7 +7,7 @@ from gui_support import drop, save_test_model, wait_done
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from core.report import percent
+from core.screening.report import percent
 from gui import settings
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from gui_support import open_dataset
 from PySide6.QtGui import QKeySequence
 
-from core.models import VARIANT_HELP
+from core.nn.models import VARIANT_HELP
 from gui.i18n import LANGUAGES
 from gui.main_window import MainWindow
 from gui.resources import translations_dir

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication
 from superqt import QCollapsible
 
-from core.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Finished, Log, ValidationProgress
+from core.training.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Finished, Log, ValidationProgress
 from gui.main_window import TRAINING
 from gui.workers import TrainingRun
 

@@ -51,7 +51,7 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_p
 def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm, monkeypatch):
     """Stop: the trainer finishes at most what is under way (tests/core/test_trainer.py's AFTER_STOP), then ends
     with a stopped Finished that reaches the UI. (How soon: bench/gui_bench.py.)"""
-    from core.trainer import Trainer
+    from core.training.trainer import Trainer
 
     emitted = []  # (event type, whether Stop had been asked), on the trainer thread
     original = Trainer._emit
@@ -92,13 +92,13 @@ def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, wind
 def test_training_runs_off_the_ui_thread_and_its_events_arrive_on_it(qtbot, window, tiny_palm, monkeypatch):
     """The UI thread never runs a training step or a validation (they run on the trainer's thread), and the
     trainer's events reach the view on the UI thread. (How long the UI thread stalls: bench/gui_bench.py.)"""
-    import core.trainer
+    import core.training.trainer
 
     steps, validations, deliveries = [], [], []
-    loss, validate = core.trainer.soft_cross_entropy, core.trainer.validate
-    monkeypatch.setattr(core.trainer, "soft_cross_entropy",
+    loss, validate = core.training.trainer.soft_cross_entropy, core.training.trainer.validate
+    monkeypatch.setattr(core.training.trainer, "soft_cross_entropy",
                         lambda *a: (steps.append(threading.current_thread()), loss(*a))[-1])
-    monkeypatch.setattr(core.trainer, "validate",
+    monkeypatch.setattr(core.training.trainer, "validate",
                         lambda *a, **k: (validations.append(threading.current_thread()), validate(*a, **k))[-1])
     view = window.training_view
     view.run.event.connect(lambda ev: deliveries.append(threading.current_thread()))
@@ -115,10 +115,10 @@ def test_training_runs_off_the_ui_thread_and_its_events_arrive_on_it(qtbot, wind
 
 
 def _saved_run(variant: str, history: list[dict]):
-    import core._paddle  # noqa: F401
-    from core.library import new_run_dir
-    from core.modelio import save_model
-    from core.models import build_resnet
+    import core.nn._paddle  # noqa: F401
+    from core.nn.models import build_resnet
+    from core.store.library import new_run_dir
+    from core.store.modelio import save_model
 
     folder = new_run_dir(f"ResNet-18-{variant}")
     model = build_resnet(18, variant)
@@ -180,7 +180,7 @@ def test_the_default_recipe_trains_on_a_cpu_as_shown(qtbot, window, tiny_palm):
     recorded in its model folder is the one the view showed."""
     import json
 
-    from core.events import Finished
+    from core.training.events import Finished
 
     view = window.training_view
     open_dataset(qtbot, window, tiny_palm)

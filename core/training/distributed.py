@@ -36,7 +36,7 @@ def init() -> tuple[int, int]:
 
 def wrap(model):
     if world_size() > 1:
-        from ._paddle import paddle
+        from ..nn._paddle import paddle
 
         return paddle.DataParallel(model)
     return model
@@ -66,7 +66,7 @@ def sync_buffers(model) -> None:
         return
     import paddle.distributed as pdist
 
-    from ._paddle import paddle
+    from ..nn._paddle import paddle
 
     # Paddle keeps BatchNorm's running mean/variance as non-trainable parameters, not as buffers.
     stats = [p for p in model.parameters() if p.stop_gradient] + list(model.buffers())
@@ -89,7 +89,7 @@ def launch(argv: list[str], nproc: int, gpu: bool) -> int:
     env["OMP_NUM_THREADS"] = str(cores)
     log_dir = os.environ.get("PMSCREEN_LAUNCH_LOG_DIR") or tempfile.mkdtemp(prefix="pmscreen-launch-")
     print(f"{nproc} processes; their logs: {log_dir}", file=sys.stderr)
-    entry = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__main__.py")
+    entry = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "__main__.py")
     cmd = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", str(nproc), "--log_dir", log_dir]
     if gpu:
         cmd += ["--devices", ",".join(str(i) for i in range(nproc))]

@@ -2,8 +2,9 @@
 
 It loads the bundled screening model (or ``--model``), draws a synthetic fundus-like photograph (orange retina
 on black with an optic disc, vessels and a macula), writes it as a JPEG to a temporary folder, runs the
-picture through core.inference.Predictor - the same path as ``pmscreen predict``: JPEG decoding, the
-image-quality gate (core.quality), preprocessing, the inference engine - then computes its Grad-CAM heatmap as the
+picture through core.screening.inference.Predictor - the same path as ``pmscreen predict``: JPEG decoding, the
+image-quality gate (core.images.quality), preprocessing, the inference engine - then computes its Grad-CAM heatmap
+as the
 diagnosis view does, checks that a spawned child process can import Paddle (the GUI's diagnosis engine runs in
 one), and prints ONE JSON line:
 
@@ -79,9 +80,9 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _quality_check():
-    """core.quality.assess, or None in a build without the image-quality gate."""
+    """core.images.quality.assess, or None in a build without the image-quality gate."""
     try:
-        from .quality import assess
+        from ..images.quality import assess
     except ImportError:
         return None
     return assess
@@ -90,8 +91,8 @@ def _quality_check():
 def _diagnose(model_dir: str | None, t0: float) -> dict:
     import cv2
 
-    from .bundled import default_model_dir, resources_dir
-    from .imageio import read_image
+    from ..images.reader import read_image
+    from ..store.bundled import default_model_dir, resources_dir
     from .inference import Predictor
 
     if model_dir is None:
@@ -140,7 +141,7 @@ def _gradcam_check(predictor, path: Path) -> str | None:
     None when this Predictor has no heatmaps."""
     if not hasattr(predictor, "heatmaps"):
         return None
-    from .loader import load_pixels
+    from ..data.loader import load_pixels
 
     cam = np.asarray(predictor.heatmaps(load_pixels(path)[None]))
     if cam.ndim != 3 or cam.shape[0] != 1 or not np.isfinite(cam).all() or cam.min() < 0 or cam.max() > 1 + 1e-6:
@@ -149,7 +150,7 @@ def _gradcam_check(predictor, path: Path) -> str | None:
 
 
 def _send_paddle_version(conn) -> None:
-    from ._paddle import paddle
+    from ..nn._paddle import paddle
 
     conn.send(paddle.__version__)
     conn.close()

@@ -2,12 +2,12 @@
 
 Each entry: time (UTC), file name and path, SHA-256 of the file, model name and weights hash (model.json's
 weights.sha256, verified against the weights file and the inference engine when the model was loaded),
-probability, threshold, verdict, quality, error. File names are written as ``core.textsafe.shown`` gives them
+probability, threshold, verdict, quality, error. File names are written as ``core.images.textsafe.shown`` gives them
 (undecodable bytes and control characters escaped). An entry is one ``write`` of one whole line to
 a file opened with O_APPEND, followed by fsync, so a crash or a kill loses at most the entry being written: a
 torn last line is skipped when reading, and the next writer starts on a fresh line. The log is never rewritten.
 
-Export: ``export_csv`` (or ``python -m core.audit --csv out.csv``).
+Export: ``export_csv`` (or ``python -m core.screening.audit --csv out.csv``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class AuditError(OSError):
 
 
 def default_path() -> Path:
-    from .library import data_dir
+    from ..store.library import data_dir
 
     return data_dir() / "audit" / AUDIT_FILE
 
@@ -41,9 +41,10 @@ def now() -> str:
 
 
 def entry_for(pred, model: str, model_sha256: str | None, threshold: float) -> dict:
-    """The audit entry of a core.inference.Prediction."""
-    from . import __version__
-    from .textsafe import shown
+    """The audit entry of a core.screening.inference.Prediction."""
+    from core import __version__
+
+    from ..images.textsafe import shown
 
     quality = getattr(pred, "quality", None)
     return {
@@ -160,7 +161,7 @@ def export_csv(dest: str | Path, path: str | Path | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m core.audit", description="Export the PM Screen audit log.")
+    p = argparse.ArgumentParser(prog="python -m core.screening.audit", description="Export the PM Screen audit log.")
     p.add_argument("--log", help=f"audit log (default: {default_path()})")
     p.add_argument("--csv", required=True, help="CSV file to write")
     a = p.parse_args(argv)

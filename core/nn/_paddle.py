@@ -1,6 +1,6 @@
 """Import Paddle once, quietly, in dynamic-graph mode for every thread.
 
-Its import prints an OMP_NUM_THREADS notice (we set the threads on purpose, see core.runtime) and warns
+Its import prints an OMP_NUM_THREADS notice (we set the threads on purpose, see core.nn.cpu) and warns
 about a missing ccache that only matters for compiling C++ extensions.
 """
 
@@ -9,7 +9,7 @@ import io
 import threading
 import warnings
 
-from .runtime import configure_threads
+from .cpu import configure_threads
 
 configure_threads()
 # sys.stderr is process-wide: swapping it from a worker thread (the GUI imports Paddle on one) would swallow

@@ -1,7 +1,7 @@
 """Ophthalmic Photography DICOM: pixels as RGB and patient-free metadata (optional extra ``dicom``: pydicom).
 
 Fundus cameras export OP DICOM (modality OP, usually JPEG Baseline or JPEG 2000 compressed). Compressed frames
-are decoded by OpenCV, which also gives reduced-size JPEG decoding (see core.imageio); other transfer syntaxes go
+are decoded by OpenCV, which also gives reduced-size JPEG decoding (see core.images.imageio); other transfer syntaxes go
 through pydicom's own decoders. Only the first frame of a multi-frame object is used.
 
 Metadata are taken from an allow-list of device and image attributes: nothing that identifies the patient

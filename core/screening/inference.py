@@ -1,7 +1,8 @@
 """Diagnosis of image files with a saved model: streaming, batched, one bad file never stops the rest.
 
 Each file is read once on a worker thread: SHA-256 of its bytes (for the audit log), decoding (a large JPEG at
-reduced size, see core.imageio), the image-quality gate (core.quality) and the 224 px network input. An image
+reduced size, see core.images.imageio), the image-quality gate (core.images.quality) and the 224 px network input.
+An image
 that fails the gate gets the verdict "ungradable — retake" with the reason, and the network does not judge it.
 """
 
@@ -16,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import ImageError, decode_file, is_image_file, read_bytes, read_image, usable
-from .loader import bounded_map
-from .modelio import ModelFileError, load_model
-from .preprocess import IMAGE_SIZE, resize, to_input
-from .quality import QualityResult, assess, normalise
-from .textsafe import shown
+from ..data.loader import bounded_map
+from ..images.imageio import ImageError, is_image_file, read_bytes, usable
+from ..images.preprocess import IMAGE_SIZE, resize, to_input
+from ..images.quality import QualityResult, assess, normalise
+from ..images.reader import decode_file, read_image
+from ..images.textsafe import shown
+from ..store.modelio import ModelFileError, load_model
 
 PM_WORDS = {True: "PM", False: "not PM"}
 UNGRADABLE = "ungradable — retake"
@@ -61,7 +63,7 @@ class Prediction:
 
     @property
     def shown_path(self) -> str:
-        """The path as printable text (undecodable bytes and control characters escaped: core.textsafe)."""
+        """The path as printable text (undecodable bytes and control characters escaped: core.images.textsafe)."""
         return shown(self.path)
 
     def to_dict(self) -> dict:
@@ -78,7 +80,7 @@ class Prediction:
 def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
     """Files stay as given (a missing one fails when read); folders become their image files, sorted, or an
     error row when they hold none. Names with an image suffix that are not regular files (a FIFO, a device, a
-    dangling link) are kept, so that each gets its error row when read (core.imageio.read_bytes opens none)."""
+    dangling link) are kept, so that each gets its error row when read (core.images.imageio.read_bytes opens none)."""
     out: list[Path | Prediction] = []
     for item in items:
         p = Path(item)
@@ -95,8 +97,8 @@ class Predictor:
 
     def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16, engine: str = "auto",
                  quality_gate: bool = True, precision: str = "fp32"):
+        from ..nn.runtime import use_device
         from .engine import create_engine
-        from .runtime import use_device
 
         self.model_dir = Path(model_dir)
         self.device = use_device(device)

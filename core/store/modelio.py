@@ -162,8 +162,9 @@ def state_to_numpy(state: dict) -> dict[str, np.ndarray]:
 
 def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dtype: str | None = None) -> dict:
     """Write weights + model.json into ``folder`` (no atomicity here; see ``save_model``). Returns the meta."""
-    from . import __version__
-    from ._paddle import paddle
+    from core import __version__
+
+    from ..nn._paddle import paddle
 
     folder.mkdir(parents=True, exist_ok=True)
     write_tensors(folder / WEIGHTS, state, dtype)
@@ -237,7 +238,7 @@ def _number(value) -> bool:
 
 def check_meta(meta: dict, folder: Path) -> None:
     """Range checks of the decision fields, whatever the seal says; a ModelFileError names the field."""
-    from .preprocess import PREPROCESSING
+    from ..images.preprocess import PREPROCESSING
 
     path = folder / META
 
@@ -327,10 +328,10 @@ def load_model(folder: str | Path, verify_hash: bool = True):
 
     The decision fields are range-checked; with ``verify_hash`` (the default; off only for tests of damaged
     folders) the seal and the weights' SHA-256 are checked too."""
-    from ._paddle import ensure_dynamic_mode, paddle
-    from .models import build_from_config
+    from ..nn._paddle import ensure_dynamic_mode, paddle
+    from ..nn.models import build_from_config
 
-    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core._paddle)
+    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
     folder = readable_folder(folder)
     meta = read_meta(folder)
     check_meta(meta, folder)

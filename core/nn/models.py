@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from ._paddle import paddle
 from .choices import DEPTHS, VARIANT_HELP, VARIANTS  # noqa: F401  (re-exported)
 
-nn = paddle.nn  # after core._paddle, which imports Paddle quietly
+nn = paddle.nn  # after core.nn._paddle, which imports Paddle quietly
 
 @dataclass(frozen=True)
 class ResNetConfig:

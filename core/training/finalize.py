@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
-from .datasets import labelled_folder
-from .loader import ImageCache
-from .metrics import binary_metrics, threshold_for_sensitivity
-from .modelio import load_model, save_model
+from ..data.datasets import labelled_folder
+from ..data.loader import ImageCache
+from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
+from ..stats.metrics import binary_metrics, threshold_for_sensitivity
+from ..store.modelio import load_model, save_model
 from .validate import dygraph_forward, log_softmax
 
 INTENDED_USE = ("Screening aid that flags colour fundus photographs suggestive of pathologic myopia for review by "
@@ -29,7 +29,7 @@ LIMITATIONS = [
 
 def _rounded_to(model, dtype: str) -> None:
     """Round the weights through ``dtype`` so every figure below is of the weights that ship."""
-    from ._paddle import paddle
+    from ..nn._paddle import paddle
 
     state = {k: paddle.to_tensor(v.numpy().astype(dtype).astype(np.float32)) for k, v in model.state_dict().items()}
     model.set_state_dict(state)

@@ -3,7 +3,7 @@
 Camera pictures are large (1444x1444 to 2124x2056 and more); with ``min_side`` a JPEG is decoded at 1/2, 1/4 or
 1/8 scale by libjpeg itself (OpenCV's reduced decoding: only the needed DCT coefficients), chosen from the size
 in its header so that the short side stays at least ``min_side``. DICOM files (.dcm, or any file with the DICM
-preamble) are read through core.dicom.
+preamble) are read through core.images.dicom.
 
 Limits, checked before anything is decoded (docs/security.md): a file larger than ``MAX_FILE_BYTES`` is not
 read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after the JPEG reduction) is
@@ -30,7 +30,7 @@ import numpy as np
 # One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".dcm")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".dcm", ".dicom")
 DICOM_SUFFIXES = (".dcm", ".dicom")
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 # Start-of-frame markers whose size libjpeg can scale: baseline, extended sequential, progressive (Huffman).
@@ -350,24 +350,6 @@ def _kind_of(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a plain file"
-
-
-def decode_file(data: bytes, path: str | Path, min_side: int | None = None) -> np.ndarray:
-    """A file's bytes as RGB uint8: DICOM (by its DICM preamble, or a .dcm file that is no other known image)
-    through core.dicom, the rest by OpenCV. The content decides, not the suffix: a JPEG named .dcm is a JPEG."""
-    kind = image_format(data)
-    if kind == "dicom" or (kind is None and data and Path(path).suffix.lower() in DICOM_SUFFIXES):
-        from .dicom import dicom_pixels
-
-        return dicom_pixels(data, path, min_side)
-    return decode_image(data, path, min_side)
-
-
-def read_image(path: str | Path, min_side: int | None = None) -> np.ndarray:
-    """Decode ``path`` into an RGB uint8 array (H, W, 3) or raise ImageError.
-
-    ``min_side``: decode a large JPEG at reduced size, its short side still at least ``min_side`` pixels."""
-    return decode_file(read_bytes(path), path, min_side)
 
 
 def list_images(folder: str | Path) -> list[Path]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def resources_dir() -> Path:
     # In a PyInstaller bundle the data files sit under sys._MEIPASS.
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
     return base / "resources"
 
 

@@ -18,22 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import distributed as dist
-from ._paddle import paddle
-from .datasets import Dataset, open_dataset, stratified_subset
-from .events import (
-    BatchEnd,
-    CheckpointSaved,
-    DataReady,
-    EpochEnd,
-    Failed,
-    Finished,
-    Log,
-    ValidationProgress,
-    format_event,
-)
-from .loader import Augment, ImageCache
-from .modelio import (
+from ..data.datasets import Dataset, open_dataset, stratified_subset
+from ..data.loader import Augment, ImageCache
+from ..images.preprocess import PREPROCESSING
+from ..nn._paddle import paddle
+from ..nn.models import build_resnet, resnet_config, variant_of
+from ..nn.optim import build_optimizer, build_schedule
+from ..nn.runtime import use_device
+from ..store.modelio import (
     META,
     WEIGHTS,
     ModelFileError,
@@ -47,15 +39,23 @@ from .modelio import (
     write_model_files,
     write_tensors,
 )
-from .models import build_resnet, resnet_config, variant_of
-from .optim import build_optimizer, build_schedule
-from .preprocess import PREPROCESSING
-from .runtime import use_device
+from . import distributed as dist
+from .events import (
+    BatchEnd,
+    CheckpointSaved,
+    DataReady,
+    EpochEnd,
+    Failed,
+    Finished,
+    Log,
+    ValidationProgress,
+    format_event,
+)
 from .validate import summary, validate
 
-F = paddle.nn.functional  # after core._paddle, which imports Paddle quietly
+F = paddle.nn.functional  # after core.nn._paddle, which imports Paddle quietly
 
-# "last" keeps the last epoch: no choice made on the validation images (cross-validation, core.cv).
+# "last" keeps the last epoch: no choice made on the validation images (cross-validation, core.training.cv).
 BEST_METRICS = {"accuracy": max, "auc": max, "f1": max, "sensitivity": max, "specificity": max, "loss": min,
                 "last": None}
 

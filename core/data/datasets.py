@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import is_image_file, list_images
+from ..images.imageio import is_image_file, list_images
 
 PALM_CLASSES = ("non-PM", "PM")
 # File-name prefix of PALM training images: P = pathologic myopia, H = high myopia, N = normal.

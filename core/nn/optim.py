@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._paddle import paddle
 from .choices import OPTIMIZERS, SCHEDULES
 
-nn = paddle.nn  # after core._paddle, which imports Paddle quietly
+nn = paddle.nn  # after core.nn._paddle, which imports Paddle quietly
 
 
 def split_decay(model: nn.Layer) -> tuple[list, list]:

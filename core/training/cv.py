@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import Dataset, Sample, open_dataset
+from ..data.datasets import Dataset, Sample, open_dataset
 from .events import Failed, Finished, Log
 
 PLAN, OOF = "cv.json", "oof.json"
@@ -150,8 +150,8 @@ class CrossValidation:
 def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 2000) -> dict:
     """The OOF probabilities of a finished CV folder (each fold's last-epoch validation.json) and their metrics
     with 95 % bootstrap intervals."""
-    from .calibration import bootstrap_intervals
-    from .metrics import binary_metrics
+    from ..stats.calibration import bootstrap_intervals
+    from ..stats.metrics import binary_metrics
 
     out_dir = Path(out_dir)
     plan = json.loads((out_dir / PLAN).read_text())
@@ -171,8 +171,8 @@ def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 20
 
 def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: int = 0) -> dict:
     """Paired bootstrap of the OOF AUC difference B - A between two CV runs over the same images and folds."""
-    from .calibration import bootstrap_resamples
-    from .metrics import roc_auc
+    from ..stats.calibration import bootstrap_resamples
+    from ..stats.metrics import roc_auc
 
     a, b = (json.loads((Path(d) / OOF).read_text()) for d in (a_dir, b_dir))
     key = [(r["file"], r["fold"]) for r in a["oof"]]

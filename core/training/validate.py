@@ -1,7 +1,7 @@
 """Batched validation: per-image probabilities and clinical metrics.
 
 The network is any ``forward(x) -> logits`` over float32 NCHW numpy batches: the training model (dygraph,
-under no-grad on the training device, see ``dygraph_forward``) or an inference engine (core.engine).
+under no-grad on the training device, see ``dygraph_forward``) or an inference engine (core.screening.engine).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .loader import ImageCache
-from .metrics import binary_metrics
+from ..data.loader import ImageCache
+from ..stats.metrics import binary_metrics
 
 
 def dygraph_forward(model, amp: bool = False) -> Callable[[np.ndarray], np.ndarray]:
-    from ._paddle import paddle
+    from ..nn._paddle import paddle
 
     def forward(x: np.ndarray) -> np.ndarray:
         with paddle.no_grad(), paddle.amp.auto_cast(enable=amp):

@@ -44,7 +44,7 @@ class EpochEnd:
     epoch: int
     epochs: int
     train_loss: float
-    val: dict  # metrics of core.metrics.binary_metrics plus "loss"
+    val: dict  # metrics of core.stats.metrics.binary_metrics plus "loss"
     seconds: float
     is_best: bool
     best_epoch: int

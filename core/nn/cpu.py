@@ -1,4 +1,4 @@
-"""Process-wide runtime set-up: CPU threads and the compute device.
+"""Process-wide CPU set-up, without Paddle: threads and the CPU's features.
 
 Paddle sets OMP_NUM_THREADS=1 on import when it is unset, leaving cores idle; ``configure_threads`` must
 therefore run before the first ``import paddle`` (``core/__init__`` calls it).
@@ -47,34 +47,3 @@ def configure_threads() -> None:
         # non-Intel CPUs; this switch selects the AVX2 path: 2.2x faster ResNet-50 training on an AMD EPYC
         # (docs/performance.md). MKL reads it on its first call, so it must be set before any Paddle op runs.
         os.environ.setdefault("MKL_DEBUG_CPU_TYPE", "5")
-
-
-def gpu_available() -> bool:
-    from ._paddle import paddle
-
-    try:
-        return paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
-    except Exception:  # a broken CUDA install must not stop CPU work
-        return False
-
-
-def resolve_device(preference: str = "auto") -> str:
-    """'auto' -> 'gpu:0' when this Paddle has CUDA and a GPU is visible, else 'cpu'."""
-    pref = (preference or "auto").lower()
-    if pref not in ("auto", "cpu") and not pref.startswith("gpu"):
-        raise ValueError(f"device must be auto, cpu or gpu[:N], got {preference!r}")
-    if pref == "auto":
-        return "gpu:0" if gpu_available() else "cpu"
-    if pref.startswith("gpu") and not gpu_available():
-        raise ValueError("device gpu was asked for, but this Paddle has no CUDA or no GPU is visible")
-    return "gpu:0" if pref == "gpu" else pref
-
-
-def use_device(preference: str = "auto") -> str:
-    """Select the device for Paddle's work on the calling thread (in dynamic-graph mode, see core._paddle)."""
-    from ._paddle import ensure_dynamic_mode, paddle
-
-    ensure_dynamic_mode()
-    device = resolve_device(preference)
-    paddle.set_device(device)
-    return device

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._paddle import paddle
-from .choices import PRECISIONS
+from ..nn._paddle import paddle
+from ..nn.choices import PRECISIONS
 
 log = logging.getLogger(__name__)
 IMAGE_SHAPE = (3, 224, 224)
@@ -95,7 +95,7 @@ def configure(config, device: str, threads: int, precision: str = "fp32") -> Non
 
 def bf16_supported() -> bool:
     """Whether this CPU computes bfloat16 natively (without it oneDNN emulates bf16, slower than fp32)."""
-    from .runtime import cpuinfo_field
+    from ..nn.cpu import cpuinfo_field
 
     flags = (cpuinfo_field("flags") or "").split()
     return "avx512_bf16" in flags or "amx_bf16" in flags
@@ -117,14 +117,14 @@ def _precision_half():
 
 
 def cache_dir() -> Path:
-    from .library import data_dir
+    from ..store.library import data_dir
 
     return data_dir() / "engine-cache"
 
 
 def _clone(model):
     # to_static rewrites a layer's forward in place; export a copy so the dygraph model (Grad-CAM) is untouched.
-    from .models import build_from_config
+    from ..nn.models import build_from_config
 
     clone = build_from_config(model.config)
     clone.set_state_dict(model.state_dict())

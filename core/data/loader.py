@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..images.imageio import ImageError, usable
+from ..images.preprocess import IMAGE_SIZE, resize, to_input
+from ..images.reader import read_image
 from .datasets import Problem, Sample
-from .imageio import ImageError, read_image, usable
-from .preprocess import IMAGE_SIZE, resize, to_input
 
 
 @dataclass(frozen=True)

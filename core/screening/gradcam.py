@@ -5,7 +5,7 @@ channels is the logit margin z_PM - z_other (with more classes: the PM logit). T
 ReLU(sum_k alpha_k A_k) with alpha_k the spatial mean of d score / d A_k, scaled to [0, 1] per image (all zero
 when nothing in the image speaks for PM), and resized to the image.
 
-Needs the dygraph model (``features``, ``avgpool``, ``fc`` as in core.models.ResNet): the head is differentiated
+Needs the dygraph model (``features``, ``avgpool``, ``fc`` as in core.nn.models.ResNet): the head is differentiated
 with Paddle's autograd. The backbone only has to give the feature map, without gradients: by default the dygraph
 ``model.features``; ``feature_engine`` exports it once to a Paddle Inference program (several times faster on
 CPU), which ``cam_batch(features=...)`` then uses.
@@ -18,7 +18,7 @@ import logging
 import cv2
 import numpy as np
 
-from .preprocess import IMAGE_SIZE, resize, to_input
+from ..images.preprocess import IMAGE_SIZE, resize, to_input
 
 DEFAULT_OPACITY = 0.45
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ def cam_batch(model, pixels: np.ndarray, positive: int = 1, features=None) -> np
     """Low-resolution Grad-CAM maps (N, h, w) in [0, 1] for preprocessed uint8 images (N, 224, 224, 3).
 
     ``features``: optional fast backbone, float32 NCHW input -> feature map (see ``feature_engine``)."""
-    from ._paddle import ensure_dynamic_mode, paddle
+    from ..nn._paddle import ensure_dynamic_mode, paddle
 
-    ensure_dynamic_mode()  # gradients need dygraph mode on this thread (core._paddle)
+    ensure_dynamic_mode()  # gradients need dygraph mode on this thread (core.nn._paddle)
     x = to_input(pixels)
     if features is not None:
         feats = paddle.to_tensor(np.ascontiguousarray(features(x), dtype=np.float32))
@@ -56,9 +56,9 @@ def feature_engine(model, meta: dict, device: str = "cpu", threads: int | None =
     inference engine's export; None when that fails (Grad-CAM then runs the dygraph backbone)."""
     import os
 
-    from ._paddle import paddle
+    from ..nn._paddle import paddle
+    from ..nn.models import build_from_config
     from .engine import cache_dir, cache_key, verified_static
-    from .models import build_from_config
 
     digest = (meta.get("weights") or {}).get("sha256")
     if not digest or not hasattr(model, "config"):

@@ -3,7 +3,8 @@ the quality gate's measure) in a form a user interface can put into its own lang
 
 The engine keeps writing its reasons in English (the CLI, the reports and the audit log show them as they are);
 ``parse`` turns such a line back into ``Reason(code, params)`` with the templates below, which are the exact
-wording of ``core.imageio``, ``core.dicom``, ``core.inference`` and ``core.quality`` (tests check that each
+wording of ``core.images.imageio``, ``core.images.dicom``, ``core.screening.inference`` and ``core.images.quality``
+(tests check that each
 message they produce parses). ``english`` gives the line again. A line no template matches has the code
 ``"other"`` and the line itself as ``params["text"]``. Templates with ``{detail}`` keep the engine's words in
 brackets (an OpenCV or pydicom message, a size) as a parameter.
@@ -88,7 +89,7 @@ def parse(error: str) -> Reason:
 
 
 def parse_measure(quality) -> Reason:
-    """The code and parameters of the measure behind a failed ``core.quality.QualityResult`` (its reason is
+    """The code and parameters of the measure behind a failed ``core.images.quality.QualityResult`` (its reason is
     "<label> (<measure>)")."""
     reason = quality.reason or ""
     m = re.match(r"^.*? \((.*)\)$", reason, re.DOTALL)

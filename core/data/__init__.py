@@ -1,0 +1,1 @@
+"""Datasets (PALM folders, labels) and the image loader/cache that feeds training and evaluation."""

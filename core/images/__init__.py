@@ -1,0 +1,1 @@
+"""Image files: reading and decoding (JPEG, PNG, TIFF, BMP, DICOM), preprocessing, quality, safe text."""

@@ -1,0 +1,1 @@
+"""Paddle and the network: the quiet Paddle import, threads and device, the ResNet zoo, optimisers."""

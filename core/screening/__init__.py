@@ -1,0 +1,1 @@
+"""Screening images with a trained model: inference engine, Grad-CAM, reports, audit log, self-test."""

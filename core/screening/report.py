@@ -1,0 +1,329 @@
+"""Batch screening reports: a table (XLSX or CSV) and a PDF (summary page, then one page per image).
+
+Writers take predictions one by one, as ``Predictor.predict_files`` streams them, and keep little in memory:
+CSV and XLSX rows are written as they come (openpyxl's write-only mode); the PDF keeps each image's thumbnail and
+heatmap overlay as small JPEG files in a temporary folder and lays the pages out on ``close``, when the summary
+is known. The PDF is drawn by a registered renderer: the application's
+Qt painter (gui.pdf_report), which the pmscreen launcher registers; core itself never imports Qt.
+
+Table columns: file, probability, verdict, quality, model, threshold, time, error. Text cells go through
+core.images.textsafe.cell_text: undecodable bytes and control characters in file names are escaped, and a cell that
+would start a formula (``=1+2.jpg``) starts with an apostrophe (OWASP) and is stored as text, never a formula.
+``check_writable`` tells before a batch starts whether a report can be written at a path.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+COLUMNS = ("file", "probability", "verdict", "quality", "model", "threshold", "time", "error")
+FORMATS = (".xlsx", ".csv", ".pdf")
+THUMBNAIL_SIDE = 480  # long side (px) of the pictures kept for the PDF
+DISCLAIMER = ("PM Screen is a screening aid, not a diagnosis: every result needs a clinician's review. "
+              "Ungradable images should be retaken.")
+
+
+def percent(p: float) -> str:
+    """A probability for people: one decimal, never a flat 0 % or 100 %."""
+    if p > 0.999:
+        return "> 99.9 %"
+    if p < 0.001:
+        return "< 0.1 %"
+    return f"{100 * p:.1f} %"
+
+
+def local_time() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def check_writable(path: str | Path) -> Path:
+    """``path`` when a report can be written there (known suffix, existing folder, not a folder itself, the
+    folder writable); else a ValueError with a one-line reason. Checked before a batch starts."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"{path}: report must end in .xlsx, .csv or .pdf")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"{parent}: folder not found")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a report file")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path}: not a plain file (a report is not written there)")
+    probe = parent / f".{path.name}.pmscreen-probe-{os.getpid()}"
+    try:
+        with open(probe, "x"):
+            pass
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        raise ValueError(f"{path}: the report cannot be written ({exc.strerror or exc})") from None
+    finally:
+        probe.unlink(missing_ok=True)
+    return path
+
+
+def row_for(pred, model: str, threshold: float, when: str | None = None) -> dict:
+    from ..images.textsafe import shown
+
+    return {
+        "file": shown(pred.path),
+        "probability": None if pred.probability is None else round(float(pred.probability), 6),
+        "verdict": pred.verdict,
+        "quality": getattr(pred, "quality_text", ""),
+        "model": model,
+        "threshold": threshold,
+        "time": when or local_time(),
+        "error": pred.error or "",
+    }
+
+
+@dataclass
+class Summary:
+    model: str
+    threshold: float
+    model_sha256: str | None = None
+    started: str = ""
+    counts: Counter | None = None
+
+    def __post_init__(self):
+        self.started = self.started or local_time()
+        self.counts = Counter()
+
+    def add(self, verdict: str) -> None:
+        self.counts[verdict] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class _TableWriter:
+    def __init__(self, path: Path, model: str, threshold: float, model_sha256: str | None = None):
+        self.path = path
+        self.summary = Summary(model, threshold, model_sha256)
+        self.rows = 0
+
+    def add(self, pred, when: str | None = None) -> None:
+        row = row_for(pred, self.summary.model, self.summary.threshold, when)
+        self.summary.add(row["verdict"])
+        self._write(row)
+        self.rows += 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class CsvReport(_TableWriter):
+    def __init__(self, path, model, threshold, model_sha256=None):
+        super().__init__(Path(path), model, threshold, model_sha256)
+        self._file = open(self.path, "w", newline="", encoding="utf-8")
+        self._csv = csv.DictWriter(self._file, fieldnames=COLUMNS)
+        self._csv.writeheader()
+
+    def _write(self, row: dict) -> None:
+        from ..images.textsafe import cell_text
+
+        self._csv.writerow({k: "" if v is None else cell_text(v) for k, v in row.items()})
+        self._file.flush()
+
+    def close(self) -> Path:
+        if not self._file.closed:
+            self._file.close()
+        return self.path
+
+
+class XlsxReport(_TableWriter):
+    def __init__(self, path, model, threshold, model_sha256=None):
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        super().__init__(Path(path), model, threshold, model_sha256)
+        self._wb = Workbook(write_only=True)
+        self._ws = self._wb.create_sheet("Results")
+        for col, width in zip("ABCDEFGH", (48, 12, 20, 40, 22, 10, 26, 40)):
+            self._ws.column_dimensions[col].width = width
+        self._ws.freeze_panes = "A2"
+        bold = Font(bold=True)
+        header = []
+        for name in COLUMNS:
+            cell = WriteOnlyCell(self._ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        self._ws.append(header)
+        self._cell = WriteOnlyCell
+        self._closed = False
+
+    def _write(self, row: dict) -> None:
+        cells = []
+        from ..images.textsafe import cell_text
+
+        for key in COLUMNS:
+            value = cell_text(row[key])
+            cell = self._cell(self._ws, value=value if value != "" else None)
+            if isinstance(value, str) and value:
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
+            if key == "probability" and value is not None:
+                cell.number_format = "0.0000"
+            cells.append(cell)
+        self._ws.append(cells)
+
+    def close(self) -> Path:
+        if self._closed:
+            return self.path
+        self._closed = True
+        self._ws.auto_filter.ref = f"A1:{chr(ord('A') + len(COLUMNS) - 1)}{self.rows + 1}"
+        s = self._wb.create_sheet("Summary")
+        from ..images.textsafe import cell_text
+
+        for item in _summary_lines(self.summary):
+            s.append([cell_text(v) for v in item])
+        self._wb.save(self.path)
+        return self.path
+
+
+def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
+    from core import __version__
+
+    from .inference import UNGRADABLE
+
+    c = summary.counts
+    return [
+        ("report", "PM Screen batch screening"),
+        ("created", summary.started),
+        ("program", f"pmscreen {__version__}"),
+        ("model", summary.model),
+        ("weights SHA-256", summary.model_sha256 or ""),
+        ("threshold", summary.threshold),
+        ("images", summary.total),
+        ("PM", c["PM"]),
+        ("not PM", c["not PM"]),
+        (UNGRADABLE, c[UNGRADABLE]),
+        ("error", c["error"]),
+        ("note", DISCLAIMER),
+    ]
+
+
+# ---------------------------------------------------------------- PDF
+
+
+PDF_NEEDS_APP = "PDF reports are drawn by the application's Qt painter: run pmscreen (not python -m core) for a .pdf"
+_PDF_RENDERERS: list = []  # the renderer that the application registers (gui.pdf_report); core draws no PDF itself
+
+
+def register_pdf_renderer(render) -> None:
+    """``render(path, summary, entries)`` writes the PDF of a PdfReport: the launcher registers Qt's painter."""
+    _PDF_RENDERERS[:] = [render]
+
+
+def pdf_available() -> bool:
+    return bool(_PDF_RENDERERS)
+
+
+def _pdf_renderer():
+    if not _PDF_RENDERERS:
+        raise ValueError(PDF_NEEDS_APP)
+    return _PDF_RENDERERS[0]
+
+
+@dataclass
+class PdfEntry:
+    path: str
+    probability: float | None
+    verdict: str
+    quality: str
+    error: str
+    time: str
+    photo: str | None  # JPEG file in the temporary folder
+    heat: str | None
+
+
+class PdfReport:
+    """Summary page, then one page per image: thumbnail, Grad-CAM overlay, probability, verdict, quality."""
+
+    def __init__(self, path, model: str, threshold: float, model_sha256: str | None = None,
+                 opacity: float | None = None):
+        from .gradcam import DEFAULT_OPACITY
+
+        self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"{self.path.parent}: folder not found")
+        self.summary = Summary(model, threshold, model_sha256)
+        self.opacity = DEFAULT_OPACITY if opacity is None else opacity
+        self._tmp = Path(tempfile.mkdtemp(prefix="pmscreen-report-"))
+        self._entries: list[PdfEntry] = []
+        self._closed = False
+
+    @property
+    def rows(self) -> int:
+        return len(self._entries)
+
+    def _keep(self, rgb: np.ndarray, name: str) -> str:
+        from ..images.quality import normalise
+
+        if max(rgb.shape[:2]) > THUMBNAIL_SIDE:
+            rgb = normalise(rgb, THUMBNAIL_SIDE)
+        path = self._tmp / name
+        ok = cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
+        return str(path) if ok else None
+
+    def add(self, pred, when: str | None = None) -> None:
+        from .gradcam import overlay
+
+        row = row_for(pred, self.summary.model, self.summary.threshold, when)
+        self.summary.add(row["verdict"])
+        i = len(self._entries)
+        photo = heat = None
+        preview = getattr(pred, "preview", None)
+        if preview is not None:
+            photo = self._keep(preview, f"{i:06d}-photo.jpg")
+            if getattr(pred, "heatmap", None) is not None:
+                heat = self._keep(overlay(preview, pred.heatmap, self.opacity), f"{i:06d}-heat.jpg")
+        self._entries.append(PdfEntry(row["file"], row["probability"], row["verdict"], row["quality"],
+                                       row["error"], row["time"], photo, heat))
+
+    def close(self) -> Path:
+        if self._closed:
+            return self.path
+        self._closed = True
+        try:
+            _pdf_renderer()(self.path, self.summary, self._entries)
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        return self.path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,
+                opacity: float | None = None):
+    """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf; ``opacity``: of the PDF's heatmaps)."""
+    path = check_writable(path)
+    kinds = {".xlsx": XlsxReport, ".csv": CsvReport, ".pdf": PdfReport}
+    if kinds[path.suffix.lower()] is PdfReport:
+        _pdf_renderer()  # no painter: said before the batch, not after it
+    kind = kinds[path.suffix.lower()]
+    if kind is PdfReport:
+        return PdfReport(path, model, threshold, model_sha256, opacity)
+    return kind(path, model, threshold, model_sha256)
+
+
+def needs_heatmaps(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == ".pdf"

@@ -1,0 +1,1 @@
+"""Statistics on predictions: binary metrics, ROC AUC, calibration and bootstrap intervals."""

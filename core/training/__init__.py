@@ -1,0 +1,1 @@
+"""Training runs: the trainer, its events, validation, distributed launch, cross-validation, finalizing."""
