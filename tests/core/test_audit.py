@@ -6,8 +6,8 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from core import audit
 from core.images.quality import QualityResult
+from core.screening import audit
 from core.screening.audit import AuditLog, export_csv, read_entries
 
 

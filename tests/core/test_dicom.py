@@ -10,7 +10,7 @@ from tests.synthetic import PATIENT, fundus_image, write_op_dicom
 
 pydicom = pytest.importorskip("pydicom")
 
-from core import dicom  # noqa: E402
+from core.images import dicom  # noqa: E402
 
 
 def _assert_no_patient_data(meta: dict):

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core import quality
+from core.images import quality
 from core.images.imageio import list_images
 from core.images.quality import assess
 from core.images.reader import read_image

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import quality, reasons
+from core.images import quality, reasons
 from core.images.imageio import ImageError
 from core.images.reader import read_image
 from core.screening.inference import Prediction, expand_inputs

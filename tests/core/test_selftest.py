@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core import bundled
 from core.cli import main
 from core.screening.selftest import run_selftest, synthetic_fundus
+from core.store import bundled
 from tests.synthetic import save_tiny_model
 
 KEYS = {"model", "probability", "verdict", "quality", "seconds", "engine", "device", "gradcam", "child_process"}
