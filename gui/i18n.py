@@ -16,7 +16,6 @@ LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 SYSTEM = ""  # setting value meaning "follow the system locale"
 
 _installed: list[QTranslator] = []
-_current = "en"
 
 
 def system_language() -> str:
@@ -36,13 +35,8 @@ def preferred_language() -> str:
     return code if code in LANGUAGES else SYSTEM
 
 
-def current_language() -> str:
-    return _current
-
-
 def apply_language(code: str = SYSTEM, remember: bool = False) -> str:
     """Install the translators for ``code`` (SYSTEM: follow the locale); returns the language now shown."""
-    global _current
     app = QCoreApplication.instance()
     if remember:
         settings.set_value("language", code)
@@ -60,11 +54,6 @@ def apply_language(code: str = SYSTEM, remember: bool = False) -> str:
         for tr in _installed:
             app.installTranslator(tr)
     QLocale.setDefault(QLocale(lang))
-    _current = lang
     # Qt posts LanguageChange to every window; deliver it now so the texts are updated when this returns.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
     return lang
-
-
-def translate(context: str, text: str) -> str:
-    return QCoreApplication.translate(context, text)

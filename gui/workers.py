@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 
 class TrainingRun(QObject):
@@ -41,7 +41,7 @@ class TrainingRun(QObject):
     @property
     def running(self) -> bool:
         t = self.trainer
-        return t is not None and t._thread is not None and t._thread.is_alive()
+        return t is not None and t.running
 
     @property
     def stopping(self) -> bool:
@@ -141,7 +141,3 @@ class ThreadJob(QObject):
             self.failed.emit(value)
         else:
             self.finished.emit()
-
-
-def wait_for_thread_pool(msecs: int = 3000) -> bool:
-    return QThreadPool.globalInstance().waitForDone(msecs)

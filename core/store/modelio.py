@@ -435,9 +435,3 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
     meta["sealed"] = {"by": user or _user(), "when": _utc_now(),
                       "note": "sealed by pmscreen seal (the folder was written before PM Screen sealed models)"}
     return _rewrite(folder, meta), True
-
-
-def model_summary(meta: dict) -> str:
-    arch = meta["architecture"]
-    name = meta.get("name") or f"ResNet-{arch['depth']}-{meta.get('variant') or 'custom'}"
-    return f"{name} (threshold {meta.get('threshold', 0.5):.3f})"

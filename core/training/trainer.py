@@ -191,6 +191,7 @@ class Trainer:
         self._thread: threading.Thread | None = None
         self.log_lines: list[str] = []
         self.result: Finished | Failed | None = None
+        self._best_epoch, self._best = 0, {}  # the best epoch so far and its validation summary
 
     # -------------------------------------------------------------- control
     def start(self) -> threading.Thread:
@@ -205,6 +206,11 @@ class Trainer:
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def running(self) -> bool:
+        """Whether the run started by ``start`` is still on its thread."""
+        return self._thread is not None and self._thread.is_alive()
 
     def join(self, timeout: float | None = None) -> bool:
         if self._thread:
@@ -234,8 +240,6 @@ class Trainer:
         self._emit(self.result)
         return self.result
 
-    _best_epoch, _best = 0, {}
-
     def _run(self, t0: float) -> Finished:
         state = self._load_state() if self.resume else None  # a resumed run's recipe replaces self.config
         cfg = self.config
@@ -258,7 +262,6 @@ class Trainer:
             self._emit(Log(f"resumed {self.out_dir} after epoch {first_epoch - 1}"))
         net = dist.wrap(model)
         scaler = paddle.amp.GradScaler(enable=amp, init_loss_scaling=2.0**15)
-        rng_step = 0
         for epoch in range(first_epoch, cfg.epochs + 1):
             te = time.perf_counter()
             rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resuming replays exactly
@@ -286,7 +289,6 @@ class Trainer:
                 opt.clear_grad()
                 lr = opt.get_lr()
                 schedule.step()
-                rng_step += 1
                 losses.append(float(loss))
                 seen += len(x)
                 self._emit(BatchEnd(epoch, step, steps, (epoch - 1) * steps + step, losses[-1], lr,
