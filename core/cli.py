@@ -35,6 +35,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .nn.choices import BEST_METRICS
 
     p = _Parser(
         prog="pmscreen",
@@ -69,9 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.2,
         help="share of training images held out when there is no validation label file",
     )
-    t.add_argument(
-        "--best-metric", default="accuracy", choices=["accuracy", "auc", "f1", "loss", "sensitivity", "specificity"]
-    )
+    t.add_argument("--best-metric", default="accuracy", choices=BEST_METRICS)
     t.add_argument("--threshold", type=float, default=0.5, help="PM decision threshold for the metrics")
     t.add_argument("--device", default="auto", help="auto (GPU when available), cpu or gpu[:N]")
     t.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on GPU")

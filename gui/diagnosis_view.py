@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel
 
+from core.screening.gradcam import DEFAULT_OPACITY as HEATMAP_OPACITY
 from core.screening.report import FORMATS  # (core.screening.report is imported with diagnosis_results anyway)
 
 from . import settings
@@ -71,7 +72,7 @@ IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.dcm *.dicom"
 DICOM_SUFFIXES = (".dcm", ".dicom")
 BATCH_SIZE = 8  # images per network call: small enough that Cancel takes effect within a second on a CPU
 FLUSH_MS = 100  # results reach the table in chunks, at most this long after they were computed
-DEFAULT_OPACITY = 45  # percent (core.screening.gradcam.DEFAULT_OPACITY)
+DEFAULT_OPACITY = round(100 * HEATMAP_OPACITY)  # percent
 OPACITY_STEP = 10  # percent per opacity shortcut
 # Keyboard shortcuts of the view (shown in the tooltips); Export is the window's Ctrl+E.
 SHORTCUTS = {"heatmap": "Ctrl+H", "more_opacity": "Ctrl+]", "less_opacity": "Ctrl+[", "clear": "Ctrl+Shift+Delete"}

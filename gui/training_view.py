@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
+from core.nn.choices import BEST_METRICS
 from core.nn.models import DEPTHS, VARIANT_HELP, VARIANTS
 from core.training.events import (
     BatchEnd,
@@ -142,7 +143,7 @@ class TrainingView(QWidget):
         self.limit.setRange(0, 1_000_000)
         self.limit.setSingleStep(50)
         self.best_metric = QComboBox()
-        for m in ("accuracy", "auc", "f1", "loss", "sensitivity", "specificity"):
+        for m in BEST_METRICS:
             self.best_metric.addItem(m, m)
 
         self.epochs = QSpinBox()

@@ -28,3 +28,5 @@ SCHEDULES = ("constant", "cosine")
 # Inference precision on CPU: fp32 gives dygraph's probabilities (within 1e-4); bf16 (oneDNN, CPUs with
 # AVX512-BF16 or AMX) about twice the speed, probabilities within a few hundredths.
 PRECISIONS = ("fp32", "bf16")
+# What picks the best epoch of a run (--best-metric, the Training view); the trainer knows which way each is better.
+BEST_METRICS = ("accuracy", "auc", "f1", "loss", "sensitivity", "specificity")

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..images.preprocess import IMAGE_SIZE
 from ..nn._paddle import paddle
 from ..nn.choices import PRECISIONS
 
 log = logging.getLogger(__name__)
-IMAGE_SHAPE = (3, 224, 224)
+IMAGE_SHAPE = (3, IMAGE_SIZE, IMAGE_SIZE)  # the network input (core.images.preprocess)
 MANIFEST = "manifest.json"
 PROBE_TOLERANCE = {"fp32": 1e-3, "bf16": 0.05}  # largest relative difference of outputs on the probe batch
 

@@ -23,6 +23,7 @@ from ..images.preprocess import IMAGE_SIZE, resize, to_input
 from ..images.quality import QualityResult, assess, normalise
 from ..images.reader import decode_file, read_image
 from ..images.textsafe import shown
+from ..stats.metrics import softmax
 from ..store.modelio import ModelFileError, load_model
 
 PM_WORDS = {True: "PM", False: "not PM"}
@@ -177,12 +178,6 @@ class Predictor:
 def network_input(path: str | Path) -> np.ndarray:
     """The 224 px network input of one file, decoded (reduced) the way ``Predictor.predict_files`` decodes it."""
     return resize(usable(read_image(path, DECODE_SIDE), path), IMAGE_SIZE)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 @dataclass

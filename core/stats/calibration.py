@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import binary_metrics
+from .metrics import binary_metrics, log_softmax
 
 
 def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    logp = log_softmax(logits / temperature)
     return float(-logp[np.arange(len(labels)), labels].mean())
 
 

@@ -10,9 +10,9 @@ import numpy as np
 from ..data.datasets import labelled_folder
 from ..data.loader import ImageCache
 from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
-from ..stats.metrics import binary_metrics, threshold_for_sensitivity
+from ..stats.metrics import binary_metrics, log_softmax, threshold_for_sensitivity
 from ..store.modelio import load_model, save_model
-from .validate import dygraph_forward, log_softmax
+from .validate import dygraph_forward
 
 INTENDED_USE = ("Screening aid that flags colour fundus photographs suggestive of pathologic myopia for review by "
                 "an ophthalmologist. It is not a diagnosis and must not be used to rule disease out on its own.")

@@ -22,6 +22,7 @@ from ..data.datasets import Dataset, open_dataset, stratified_subset
 from ..data.loader import Augment, ImageCache
 from ..images.preprocess import PREPROCESSING
 from ..nn._paddle import paddle
+from ..nn.choices import BEST_METRICS as CHOOSABLE_METRICS
 from ..nn.models import build_resnet, resnet_config, variant_of
 from ..nn.optim import build_optimizer, build_schedule
 from ..nn.runtime import use_device
@@ -56,8 +57,7 @@ from .validate import summary, validate
 F = paddle.nn.functional  # after core.nn._paddle, which imports Paddle quietly
 
 # "last" keeps the last epoch: no choice made on the validation images (cross-validation, core.training.cv).
-BEST_METRICS = {"accuracy": max, "auc": max, "f1": max, "sensitivity": max, "specificity": max, "loss": min,
-                "last": None}
+BEST_METRICS = {**{m: (min if m == "loss" else max) for m in CHOOSABLE_METRICS}, "last": None}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..data.loader import ImageCache
-from ..stats.metrics import binary_metrics
+from ..stats.metrics import binary_metrics, log_softmax
 
 
 def dygraph_forward(model, amp: bool = False) -> Callable[[np.ndarray], np.ndarray]:
@@ -22,11 +22,6 @@ def dygraph_forward(model, amp: bool = False) -> Callable[[np.ndarray], np.ndarr
             return model(paddle.to_tensor(x)).astype("float32").numpy()
 
     return forward
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
 def predict_proba(forward, cache: ImageCache, batch_size: int = 50,

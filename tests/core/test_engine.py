@@ -4,7 +4,8 @@ import pytest
 from core.images.preprocess import to_input
 from core.nn.models import build_resnet
 from core.screening.engine import DygraphEngine, StaticEngine, cache_dir, configure, create_engine
-from core.screening.inference import Predictor, softmax
+from core.screening.inference import Predictor
+from core.stats.metrics import softmax
 from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
 
@@ -62,7 +63,7 @@ def test_predict_files_uses_the_engine(model_dir, tmp_path):
     paths = [write_rgb(tmp_path / f"{i}.jpg", fundus_image(i % 2 == 0, i, 300)) for i in range(3)]
     p = Predictor(model_dir, device="cpu", batch_size=2)
     got = list(p.predict_files(paths))
-    direct = softmax(DygraphEngine(p.model)(to_input(np.stack([__import__("core.data.loader").loader.load_pixels(x)
+    direct = softmax(DygraphEngine(p.model)(to_input(np.stack([__import__("core.data.loader").data.loader.load_pixels(x)
                                                                  for x in paths]))))[:, 1]
     np.testing.assert_allclose([g.probability for g in got], direct, atol=1e-4)
 
