@@ -126,3 +126,16 @@ def test_real_palm_validation_report(palm_root, model_dir, tmp_path, capsys):
     assert len(rows) == 1 + 201
     assert {r[2] for r in rows[1:]} <= {"PM", "not PM"} and all(r[3] == "ok" for r in rows[1:])
     assert len(list(read_entries())) == 201
+
+
+def test_python_m_core_says_in_one_line_that_a_pdf_needs_the_application(tmp_path):
+    """core draws no PDF (no Qt in core): ``python -m core`` refuses a .pdf report before any work, in one line;
+    the pmscreen launcher (gui.launch) registers the Qt painter and writes it."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "core", "predict", "--report", str(tmp_path / "r.pdf"),
+                           str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 2 and not proc.stdout
+    assert proc.stderr.strip().count("\n") == 0 and "run pmscreen" in proc.stderr and ".pdf" in proc.stderr
+    assert not (tmp_path / "r.pdf").exists()
