@@ -12,6 +12,8 @@ import numpy as np
 
 from core.screening.report import DISCLAIMER, PdfEntry, Summary, percent, register_pdf_renderer
 
+from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR, to_qimage
+
 
 def register() -> None:
     register_pdf_renderer(render_pdf)
@@ -33,19 +35,16 @@ def ensure_qt_app():
     return app
 
 
-VERDICT_COLOURS = {"PM": "#c62828", "not PM": "#2e7d32", "error": "#616161"}
-UNGRADABLE_COLOUR = "#ef6c00"
+# The application's verdict palette (gui.thumbnails), as the table and the detail panel show it.
+VERDICT_COLOURS = {"PM": PM_COLOR.name(), "not PM": NON_PM_COLOR.name(), "error": ERROR_COLOR.name()}
+UNGRADABLE_COLOUR = UNGRADABLE_COLOR.name()
 
 
 def _qimage(path: str):
-    from PySide6.QtGui import QImage
-
     bgr = cv2.imread(path, cv2.IMREAD_COLOR)
     if bgr is None:
         return None
-    rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    h, w = rgb.shape[:2]
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return to_qimage(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
 
 def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
@@ -202,12 +201,11 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
 
 def _colour_bar(painter, x: float, y: float, w: float, text) -> None:
     from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtGui import QColor
 
     from core.screening.gradcam import colorize
 
-    ramp = np.ascontiguousarray(np.repeat(colorize(np.linspace(0, 1, 256, dtype=np.float32)[None, :]), 8, axis=0))
-    img = QImage(ramp.data, 256, 8, 3 * 256, QImage.Format.Format_RGB888).copy()
+    img = to_qimage(np.repeat(colorize(np.linspace(0, 1, 256, dtype=np.float32)[None, :]), 8, axis=0))
     painter.drawImage(QRectF(x, y, w, 16), img)
     painter.setPen(QColor("#9e9e9e"))
     painter.drawRect(QRectF(x, y, w, 16))
