@@ -139,7 +139,8 @@ def test_two_process_data_parallel_training(tmp_path):
 
 
 def test_train_options_reach_the_recipe():
-    from core.cli import _config_from_args, build_parser
+    from core.cli.parser import build_parser
+    from core.cli.train import _config_from_args
 
     argv = ["train", "--data", "d", "--out", "o", "--decay-bn", "--label-smoothing", "0.1", "--mixup", "0.2"]
     config = _config_from_args(build_parser().parse_args(argv))
@@ -148,12 +149,15 @@ def test_train_options_reach_the_recipe():
 
 
 def test_gui_command_passes_its_options_to_the_application(capsys):
+    from gui.launch import main as pmscreen  # the pmscreen command: core.cli with the application
+
     with pytest.raises(SystemExit) as exc:
-        main(["gui", "--help"])
+        pmscreen(["gui", "--help"])
     assert exc.value.code == 0 and "--lang" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
-        main(["gui", "--lang", "xx"])
+        pmscreen(["gui", "--lang", "xx"])
     assert exc.value.code == 2 and "zh_CN" in capsys.readouterr().err
+    assert main(["gui"]) == 2 and "pmscreen command" in capsys.readouterr().err  # python -m core: no GUI
 
 
 def test_precision_option(trained, capsys):

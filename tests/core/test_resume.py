@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from core.cli import build_parser, main
+from core.cli import main
+from core.cli.parser import build_parser
 from core.store.modelio import load_model, read_tensors
 from core.training.events import CheckpointSaved
 
@@ -24,7 +25,7 @@ def _argv(root, out, epochs=2):
 
 def _interrupted(root, out, after_epoch=1):
     """The run of ``_argv`` stopped right after the checkpoint of ``after_epoch`` (as a kill would leave it)."""
-    from core.cli import _config_from_args
+    from core.cli.train import _config_from_args
     from core.training.trainer import Trainer
 
     config = _config_from_args(build_parser().parse_args(_argv(root, out)))

@@ -1,0 +1,178 @@
+"""pmscreen evaluate and pmscreen predict: a model over a folder of images."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from .parser import EXIT_OK, EXIT_USAGE, UsageError
+
+# ---------------------------------------------------------------- evaluate / predict
+
+
+def _model_dir(a) -> Path:
+    if a.model:
+        return Path(a.model)
+    from ..store.bundled import default_model_dir
+
+    found = default_model_dir()
+    if found is None:
+        raise UsageError("no --model given and no bundled model is installed")
+    return found
+
+
+def _num(x):
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def cmd_evaluate(a, argv) -> int:
+    from ..data.datasets import labelled_folder
+    from ..data.loader import ImageCache
+    from ..screening.inference import Predictor
+    from ..training.validate import summary, validate
+
+    if a.threshold is not None and not 0 < a.threshold < 1:
+        raise UsageError(f"--threshold must be between 0 and 1, got {a.threshold}")
+    samples, problems = labelled_folder(a.images, a.labels)
+    predictor = Predictor(_model_dir(a), a.device, a.batch_size, precision=a.precision)
+    t0 = time.perf_counter()
+    cache = ImageCache(samples)
+    problems += cache.problems
+    from ..images.textsafe import shown
+
+    for p in problems:
+        print(f"warning: skipped {shown(p)}", file=sys.stderr)
+    if not len(cache):
+        raise UsageError(f"{a.images}: none of the labelled images could be read")
+    threshold = predictor.threshold if a.threshold is None else a.threshold
+    m = validate(None, cache, a.batch_size, threshold, positive=predictor.positive, forward=predictor.logits)
+    seconds = time.perf_counter() - t0
+    out = {
+        "model": predictor.name,
+        "model_dir": str(predictor.model_dir),
+        **summary(m),
+        "skipped": [shown(p) for p in problems],
+        "seconds": round(seconds, 3),
+    }
+    if a.json:
+        print(json.dumps({k: _num(v) for k, v in out.items()}))
+        return EXIT_OK
+    cm = m["confusion"]
+    print(f"model        {out['model']}  ({out['model_dir']})")
+    print(f"images       {m['n']} ({len(problems)} skipped)   threshold {threshold:.3f}")
+    for k in ("accuracy", "auc", "sensitivity", "specificity", "precision", "f1", "loss"):
+        print(f"{k:<12} {m[k]:.4f}")
+    print(f"confusion    true non-PM: {cm[0][0]} called non-PM, {cm[0][1]} called PM")
+    print(f"             true PM:     {cm[1][0]} called non-PM, {cm[1][1]} called PM")
+    print(f"time         {seconds:.1f}s ({m['n'] / seconds:.1f} images/s)")
+    return EXIT_OK
+
+
+def cmd_predict(a, argv) -> int:
+    from collections import Counter
+
+    from ..screening.inference import Predictor
+
+    if not 0.0 <= a.opacity <= 1.0:
+        raise UsageError(f"--opacity must be between 0 and 1, got {a.opacity}")
+    report_path = Path(a.report) if a.report else None
+    if report_path is not None:
+        from ..screening.report import FORMATS
+
+        if report_path.suffix.lower() not in FORMATS:
+            raise UsageError(f"{report_path}: --report must end in .xlsx, .csv or .pdf")
+        from ..screening.report import PDF_NEEDS_APP, pdf_available
+
+        if report_path.suffix.lower() == ".pdf" and not pdf_available():
+            raise UsageError(PDF_NEEDS_APP)
+        if not report_path.parent.is_dir():
+            raise UsageError(f"{report_path.parent}: folder for --report not found")
+        from ..screening.report import check_writable
+
+        check_writable(report_path)  # a folder, an unwritable place: said now, not after the batch
+    heat_dir = Path(a.heatmaps) if a.heatmaps else None
+    if heat_dir is not None:
+        try:
+            heat_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{heat_dir}: folder for --heatmaps cannot be made ({exc.strerror or exc})") from None
+    report = audit = None
+    if a.audit:
+        from ..screening.audit import AuditError, AuditLog
+
+        try:
+            audit = AuditLog().open()
+        except AuditError as exc:
+            raise UsageError(f"{exc}; --no-audit skips the log") from None
+    try:
+        predictor = Predictor(_model_dir(a), a.device, a.batch_size, quality_gate=a.quality_gate,
+                              precision=a.precision)
+    except BaseException:
+        if audit is not None:
+            audit.close()
+        raise
+    if report_path is not None:
+        from ..screening.report import open_report
+
+        report = open_report(report_path, predictor.name, predictor.threshold, predictor.weights_sha256, a.opacity)
+    want_heat = heat_dir is not None or report_path is not None and report_path.suffix.lower() == ".pdf"
+    counts: Counter = Counter()
+    used_names: set[str] = set()
+    t0 = time.perf_counter()
+    if not a.json:
+        print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.3f}")
+    try:
+        for pred in predictor.predict_files(a.inputs, heatmaps=want_heat):
+            counts[pred.verdict] += 1
+            if audit is not None:
+                audit.record(pred, predictor.name, predictor.weights_sha256, predictor.threshold)
+            if report is not None:
+                report.add(pred)
+            if heat_dir is not None and pred.heatmap is not None:
+                _write_overlay(heat_dir, pred, a.opacity, used_names)
+            if a.json:
+                print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
+            elif pred.error:
+                print(f"{pred.shown_path}\terror\t{pred.error}", flush=True)
+            elif pred.probability is None:
+                print(f"{pred.shown_path}\t–\t{pred.verdict}\t{pred.quality_text}", flush=True)
+            else:
+                print(f"{pred.shown_path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
+    finally:  # an interrupted run still leaves a report of what was done, and a closed log
+        if report is not None:
+            report.close()
+        if audit is not None:
+            audit.close()
+    seconds = time.perf_counter() - t0
+    n = sum(counts.values())
+    from ..screening.inference import UNGRADABLE
+
+    print(f"pmscreen predict: {n} images in {seconds:.1f} s ({n / max(seconds, 1e-9):.1f} images/s): "
+          f"{counts['PM']} PM, {counts['not PM']} not PM, {counts[UNGRADABLE]} ungradable, "
+          f"{counts['error']} unreadable" + (f"; report {report_path}" if report_path else ""), file=sys.stderr)
+    failed = counts["error"]
+    if failed:
+        print(f"pmscreen predict: {failed} file(s) could not be read", file=sys.stderr)
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> Path:
+    import cv2
+
+    from ..images.textsafe import shown
+    from ..screening.gradcam import overlay
+
+    stem, n = shown(Path(pred.path).stem).replace("\\", "_"), 1
+    name = f"{stem}.heatmap.png"
+    while name in used:  # same file name in different folders
+        n += 1
+        name = f"{stem}-{n}.heatmap.png"
+    used.add(name)
+    out = folder / name
+    rgb = overlay(pred.preview, pred.heatmap, opacity)
+    if not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        raise UsageError(f"{out}: cannot write the heatmap")
+    return out
