@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
         "validation pooled by default). Each fold trains the recipe on the other folds and keeps its last epoch "
         "(nothing is chosen on held-out images); every image gets one out-of-fold (OOF) probability. --out gets "
         "cv.json (the plan), fold-1 ... (resumable trainer runs) and oof.json (OOF probabilities, metrics and "
-        "95%% bootstrap intervals). Running it again on the same --out continues where it stopped. With "
+        "95%% bootstrap intervals, and the screening operating point: temperature and threshold for 97%% "
+        "sensitivity fitted on the OOF probabilities, with the sensitivity and specificity to expect). Running it again on the same --out continues where it stopped. With "
         "--compare A B, two finished CV runs over the same folds get a paired bootstrap of their OOF AUC.",
     )
     c.add_argument("--data", help="data set root")
@@ -447,6 +448,11 @@ def cmd_cv(a, argv) -> int:
         for key in ("accuracy", "auc", "sensitivity", "specificity"):
             lo, hi = ci[key]
             print(f"  {key:<12} {m[key]:.4f}  (95% interval {lo:.4f}-{hi:.4f})")
+        op = summary["operating_point"]
+        print(f"screening operating point (out-of-fold): temperature {op['temperature']:.3f}, threshold "
+              f"{op['threshold']:.4f}; expected " + ", ".join(
+                  f"{k} {op['expected'][k]:.3f} ({op['expected_ci95'][k][0]:.3f}-{op['expected_ci95'][k][1]:.3f})"
+                  for k in ("sensitivity", "specificity")))
     return EXIT_OK
 
 
