@@ -144,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validation pooled by default). Each fold trains the recipe on the other folds and keeps its last epoch "
         "(nothing is chosen on held-out images); every image gets one out-of-fold (OOF) probability. --out gets "
         "cv.json (the plan), fold-1 ... (resumable trainer runs) and oof.json (OOF probabilities, metrics and "
-        "95%% bootstrap intervals). Running it again on the same --out continues where it stopped. With "
+        "95% bootstrap intervals, and the screening operating point: temperature and threshold for 97% "
+        "sensitivity fitted on the OOF probabilities, with the sensitivity and specificity to expect). "
+        "Running it again on the same --out continues where it stopped. With "
         "--compare A B, two finished CV runs over the same folds get a paired bootstrap of their OOF AUC.",
     )
     c.add_argument("--data", help="data set root")

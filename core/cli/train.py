@@ -190,4 +190,9 @@ def cmd_cv(a, argv) -> int:
         for key in ("accuracy", "auc", "sensitivity", "specificity"):
             lo, hi = ci[key]
             print(f"  {key:<12} {m[key]:.4f}  (95% interval {lo:.4f}-{hi:.4f})")
+        op = summary["operating_point"]
+        print(f"screening operating point (out-of-fold): temperature {op['temperature']:.3f}, threshold "
+              f"{op['threshold']:.4f}; expected " + ", ".join(
+                  f"{k} {op['expected'][k]:.3f} ({op['expected_ci95'][k][0]:.3f}-{op['expected_ci95'][k][1]:.3f})"
+                  for k in ("sensitivity", "specificity")))
     return EXIT_OK

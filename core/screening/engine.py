@@ -25,6 +25,7 @@ import numpy as np
 from ..images.preprocess import IMAGE_SIZE
 from ..nn._paddle import paddle
 from ..nn.choices import PRECISIONS
+from ..store.modelio import sha256_file
 
 log = logging.getLogger(__name__)
 IMAGE_SHAPE = (3, IMAGE_SIZE, IMAGE_SIZE)  # the network input (core.images.preprocess)
@@ -133,14 +134,6 @@ def _clone(model):
     return clone
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _source(meta: dict) -> dict:
     return {"weights_sha256": (meta.get("weights") or {}).get("sha256"), "architecture": meta.get("architecture"),
             "paddle": paddle.__version__}
@@ -171,7 +164,7 @@ def export(model, target: Path) -> Path:
 def write_manifest(target: Path, meta: dict) -> None:
     """Record what ``target`` was exported from and the SHA-256 of each of its files (written last: an export
     interrupted before it has no manifest and is made again)."""
-    files = {p.name: _file_sha256(p) for p in sorted(target.iterdir()) if p.is_file() and p.name != MANIFEST}
+    files = {p.name: sha256_file(p) for p in sorted(target.iterdir()) if p.is_file() and p.name != MANIFEST}
     tmp = target / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps({**_source(meta), "files": files}, indent=1) + "\n")
     os.replace(tmp, target / MANIFEST)
@@ -191,7 +184,7 @@ def cache_problem(target: Path, meta: dict) -> str | None:
     if not isinstance(files, dict) or set(files) != present or not files:
         return "files differ from the manifest"
     for name, digest in files.items():
-        if _file_sha256(target / name) != digest:
+        if sha256_file(target / name) != digest:
             return f"{name} differs from the manifest"
     return None
 

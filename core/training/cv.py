@@ -141,6 +141,7 @@ class CrossValidation:
             if isinstance(result, Finished) and result.stopped:
                 return None
         summary = out_of_fold(self.out_dir)
+        summary["operating_point"] = operating_point(summary)
         tmp = self.out_dir / (OOF + ".tmp")
         tmp.write_text(json.dumps(summary, indent=1) + "\n")
         tmp.replace(self.out_dir / OOF)
@@ -189,3 +190,29 @@ def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: i
     return {"auc_a": roc_auc(labels, pa), "auc_b": roc_auc(labels, pb), "difference": roc_auc(labels, pb) -
             roc_auc(labels, pa), "interval": [float(lo), float(hi)], "images": len(both),
             "measurably_different": bool(lo > 0 or hi < 0)}
+
+
+def operating_point(summary: dict, min_sensitivity: float = 0.97, resamples: int = 2000) -> dict:
+    """Temperature and screening threshold fitted on the OOF probabilities of a CV summary (data no model
+    selected on), with the sensitivity and specificity to expect at that threshold and their intervals.
+
+    The threshold is the highest cut keeping OOF sensitivity >= ``min_sensitivity``, placed halfway to the next
+    lower score (core.stats.metrics.threshold_for_sensitivity)."""
+    from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
+    from ..stats.metrics import binary_metrics, threshold_for_sensitivity
+
+    scored = [r for r in summary["oof"] if r["probability"] is not None]
+    y = np.array([r["label"] for r in scored])
+    p = np.clip(np.array([r["probability"] for r in scored], dtype=np.float64), 1e-7, 1 - 1e-7)
+    margin = np.log(p) - np.log1p(-p)  # logit(PM) - logit(not PM) of a two-class softmax
+    logits = np.stack([np.zeros_like(margin), margin], axis=1)
+    temperature = fit_temperature(logits, y)
+    calibrated = 1 / (1 + np.exp(-margin / temperature))
+    threshold = threshold_for_sensitivity(y, calibrated, min_sensitivity)
+    return {"temperature": temperature, "threshold": threshold, "min_sensitivity": min_sensitivity,
+            "rule": f"highest cut with out-of-fold sensitivity >= {min_sensitivity}, halfway to the next lower "
+                    "out-of-fold score, after temperature scaling fitted on the out-of-fold probabilities",
+            "expected": binary_metrics(y, calibrated, threshold),
+            "expected_ci95": bootstrap_intervals(y, calibrated, threshold, n=resamples),
+            "ece_before": expected_calibration_error(p, y), "ece_after": expected_calibration_error(calibrated, y),
+            "images": len(scored)}

@@ -17,8 +17,6 @@ from .validate import dygraph_forward
 INTENDED_USE = ("Screening aid that flags colour fundus photographs suggestive of pathologic myopia for review by "
                 "an ophthalmologist. It is not a diagnosis and must not be used to rule disease out on its own.")
 LIMITATIONS = [
-    "Trained from scratch (no ImageNet weights) on 400 PALM / iChallenge-PM training images from one clinic and "
-    "camera type (Zhongshan Ophthalmic Center); other cameras, ethnicities and image qualities are untested.",
     "Threshold, temperature and the best epoch were chosen on the same validation images whose metrics are "
     "reported, so these figures are optimistic; confidence intervals are wide with about 200 images.",
     "Images are judged at 224x224 pixels: fine lesions (lacquer cracks, small Fuchs spots) may be missed.",
@@ -74,16 +72,34 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
         source_run=str(run_dir),
         card={
             "intended_use": INTENDED_USE,
-            "training_data": f"{meta.get('data', {}).get('n_train', '?')} PALM training images "
-                             f"(P = pathologic myopia, H/N = not), validated on {len(cache)} PALM validation images",
+            "training_data": _training_data(meta.get("data", {}), len(cache), Path(images).name),
             "recipe": _recipe(training),
             "metrics": _metrics_line(metrics, intervals),
-            "limitations": LIMITATIONS,
+            "limitations": [_data_limitation(meta.get("data", {}))] + LIMITATIONS,
         },
     )
     saved = save_model(out_dir, model, out, dtype=dtype)
     (Path(out_dir) / "MODEL_CARD.md").write_text(model_card_markdown(saved), encoding="utf-8")
     return saved
+
+
+def _data_name(data: dict) -> str:
+    root = Path(data.get("root") or "?").name
+    return "PALM / iChallenge-PM" if "palm" in root.lower() else f"'{root}'"
+
+
+def _training_data(data: dict, n_val: int, val_folder: str) -> str:
+    return (f"{data.get('n_train', '?')} training images of the {_data_name(data)} data set "
+            f"({data.get('validation') or 'validation split unknown'}); calibrated and validated on {n_val} images "
+            f"of {val_folder}")
+
+
+def _data_limitation(data: dict) -> str:
+    # PALM comes from one clinic and camera type; any data set's reach is limited to what it holds
+    source = ("from one clinic and camera type (Zhongshan Ophthalmic Center)" if "PALM" in _data_name(data)
+              else "from the sources of that data set only")
+    return (f"Trained from scratch (no ImageNet weights) on {data.get('n_train', '?')} {_data_name(data)} images "
+            f"{source}; other cameras, ethnicities and image qualities are untested.")
 
 
 def _recipe(t: dict) -> str:
@@ -94,7 +110,8 @@ def _recipe(t: dict) -> str:
            f"colour jitter {t.get('color_jitter')}" if t.get("color_jitter") else ""]
     return (f"ResNet-{t.get('depth')}-{t.get('variant')} from scratch, {t.get('epochs')} epochs, batch "
             f"{t.get('batch_size')}, {t.get('optimizer')} lr {t.get('lr')} ({t.get('schedule')}, warm-up "
-            f"{t.get('warmup_epochs')} epochs), weight decay {t.get('weight_decay')} (not on BN/bias), label "
+            f"{t.get('warmup_epochs')} epochs), weight decay {t.get('weight_decay')} "
+            f"({'BN and biases too' if t.get('decay_bn') else 'not on BN/bias'}), label "
             f"smoothing {t.get('label_smoothing')}, mixup {t.get('mixup')}, augmentation: "
             f"{', '.join(a for a in aug if a) or 'none'}; seed {t.get('seed')}; best epoch by {t.get('best_metric')}")
 
@@ -118,6 +135,7 @@ def model_card_markdown(meta: dict) -> str:
              f"{cal['ece_before']:.4f} before, {cal['ece_after']:.4f} after ({cal['ece_bins']} bins).", "",
              "**Known limitations.**", ""]
     lines += [f"- {x}" for x in card["limitations"]]
-    lines += ["", f"Weights: float16 safetensors, SHA-256 {meta['weights']['sha256']}; "
+    weights = meta["weights"]
+    lines += ["", f"Weights: {weights.get('dtype', 'float32')} safetensors, SHA-256 {weights['sha256']}; "
                   f"Paddle {meta['paddle_version']}; created {meta['created']}.", ""]
     return "\n".join(lines)

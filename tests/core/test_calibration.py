@@ -68,3 +68,22 @@ def test_finalize_writes_a_calibrated_float16_model(tmp_path, capsys):
     assert ev["sensitivity"] == pytest.approx(meta["metrics"]["sensitivity"])
     assert ev["auc"] == pytest.approx(meta["metrics"]["auc"], abs=1e-3)
     assert Predictor(tmp_path / "final", device="cpu").temperature == pytest.approx(meta["temperature"])
+
+
+def test_the_model_card_describes_the_model_actually_made(tmp_path, capsys):
+    """Not fixed text: the card follows the weights' dtype, the weight-decay choice and the data set's name."""
+    from core.training.finalize import finalize
+    from tests.synthetic import make_palm_root
+
+    root = make_palm_root(tmp_path / "clinic-set", n_train=12, n_val=10)
+    assert main(["train", "--data", str(root), "--depth", "18", "--epochs", "1", "--batch-size", "4",
+                 "--weight-decay", "0.01", "--decay-bn", "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    meta = finalize(tmp_path / "run", root / "PALM-Validation400", root / "PALM-Validation-GT" / "labels.xlsx",
+                    tmp_path / "final", name="Clinic", min_sensitivity=0.9, dtype="float32")
+    card = meta["card"]
+    assert "BN and biases too" in card["recipe"] and "not on BN/bias" not in card["recipe"]
+    assert "12 training images of the 'clinic-set' data set" in card["training_data"]
+    assert "PALM" not in card["limitations"][0] and "Zhongshan" not in card["limitations"][0]
+    text = (tmp_path / "final" / "MODEL_CARD.md").read_text()
+    assert "float32 safetensors" in text and "float16" not in text

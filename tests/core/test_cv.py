@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.cli import main
@@ -63,6 +64,7 @@ def test_a_cv_run_scores_every_image_once_resumes_and_compares(tmp_path, capsys)
         assert meta["training"]["best_metric"] == "last"
     lo, hi = summary["intervals"]["auc"]
     assert lo <= summary["metrics"]["auc"] <= hi
+    assert summary["operating_point"]["expected"]["sensitivity"] >= 0.97  # the screening threshold, from OOF
 
     before = (out / "fold-1" / "weights.safetensors").stat().st_mtime_ns
     assert _cv(palm, out) == 0  # finished folds are not trained again
@@ -74,3 +76,22 @@ def test_a_cv_run_scores_every_image_once_resumes_and_compares(tmp_path, capsys)
     assert compare(out, out)["difference"] == 0.0
     assert main(["cv", "--compare", str(out), str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["measurably_different"] is False
+
+
+def test_the_operating_point_comes_from_out_of_fold_probabilities(tmp_path):
+    from core.training.cv import operating_point
+
+    rng = np.random.default_rng(0)
+    labels = np.array([1] * 60 + [0] * 60)
+    # over-confident scores: temperature scaling must soften them (T > 1)
+    margin = np.where(labels == 1, 1.0, -1.0) * 6 + rng.normal(0, 4, len(labels))
+    probs = 1 / (1 + np.exp(-margin))
+    rows = [{"file": f"/d/{i}.jpg", "label": int(y), "tag": "P" if y else "N", "fold": i % 5, "probability": float(p)}
+            for i, (y, p) in enumerate(zip(labels, probs))]
+    point = operating_point({"oof": rows}, min_sensitivity=0.95, resamples=200)
+    assert point["temperature"] > 1 and point["ece_after"] < point["ece_before"]
+    assert point["expected"]["sensitivity"] >= 0.95
+    calibrated = 1 / (1 + np.exp(-margin / point["temperature"]))
+    assert not np.isclose(calibrated, point["threshold"], atol=1e-6).any()  # between scores, never on one
+    lo, hi = point["expected_ci95"]["specificity"]
+    assert lo <= point["expected"]["specificity"] <= hi

@@ -192,7 +192,8 @@ def _probabilities(model_dir, engine="auto"):
 
 @pytest.mark.parametrize("forge_manifest", [False, True])
 def test_engine_cache_swapped_for_another_models_export_is_rebuilt(two_models, forge_manifest, caplog):
-    from core.screening.engine import MANIFEST, StaticEngine, _file_sha256, cache_dir
+    from core.screening.engine import MANIFEST, StaticEngine, cache_dir
+    from core.store.modelio import sha256_file
 
     a, b = two_models
     _, want_a = _probabilities(a, "dygraph")
@@ -209,7 +210,7 @@ def test_engine_cache_swapped_for_another_models_export_is_rebuilt(two_models, f
             shutil.copy(f, target_a / f.name)
     if forge_manifest:  # the manifest updated to the foreign files: only the probe can tell
         manifest = json.loads((target_a / MANIFEST).read_text())
-        manifest["files"] = {n: _file_sha256(target_a / n) for n in manifest["files"]}
+        manifest["files"] = {n: sha256_file(target_a / n) for n in manifest["files"]}
         (target_a / MANIFEST).write_text(json.dumps(manifest))
     caplog.clear()
     predictor, got = _probabilities(a)
