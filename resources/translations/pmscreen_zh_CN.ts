@@ -316,7 +316,7 @@ Validation: {1}</source>
     <message>
         <location filename="../../gui/diagnosis_view.py" line="599"/>
         <source>Images ({0})</source>
-        <translation>图像（{0}）</translation>
+        <translation>图像 ({0})</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis_view.py" line="601"/>

@@ -1,0 +1,34 @@
+"""The Chinese catalogue keeps what Qt parses inside translated strings: a file dialog's filter finds its patterns
+only between ASCII parentheses (full-width ones made the Open images dialog list no images)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "translations" / "pmscreen_zh_CN.ts"
+FILTER = re.compile(r"\(\*[^()]*\)$")  # "CSV file (*.csv)", "DICOM files (*.dcm *.dicom)"
+IMAGE_FILTER = "Images ({0})"  # its patterns are filled in by the code
+
+
+def _messages():
+    for message in ET.parse(CATALOGUE).getroot().iter("message"):
+        yield message.findtext("source") or "", message.findtext("translation") or ""
+
+
+def test_file_dialog_filters_keep_their_patterns_in_ascii_parentheses():
+    filters = [(src, tr) for src, tr in _messages() if FILTER.search(src) or src == IMAGE_FILTER]
+    assert len(filters) >= 5  # the image, DICOM, report and runs-table filters
+    for source, translation in filters:
+        patterns = source[source.rindex("("):]
+        assert translation.endswith(patterns), (source, translation)
+
+
+def test_the_open_images_filter_in_chinese_lists_jpeg_files(qapp):
+    from PySide6.QtCore import QTranslator
+
+    translator = QTranslator()
+    assert translator.load(str(CATALOGUE.with_suffix(".qm")))
+    shown = translator.translate("DiagnosisView", "Images ({0})").format("*.jpg *.png")
+    assert shown.endswith("(*.jpg *.png)"), shown
