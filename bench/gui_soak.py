@@ -42,16 +42,16 @@ def main():
     import PySide6
     from PySide6.QtWidgets import QApplication
 
-    import core._paddle  # noqa: F401
-    import core.bundled
+    import core.nn._paddle  # noqa: F401
+    import core.store.bundled
     from bench.gui_bench import make_window, open_folder, wait
-    from core.library import new_run_dir
+    from core.store.library import new_run_dir
     from tests.gui.gui_support import GUI_SIZE, empty_bundled_models, make_palm, save_test_model
     from tests.synthetic import fundus_image, write_rgb
 
     app = QApplication.instance() or QApplication(["pmscreen-soak"])
     fake = empty_bundled_models(tmp / "resources")
-    core.bundled.resources_dir = lambda: fake
+    core.store.bundled.resources_dir = lambda: fake
     start = counts()
     print(f"PySide6 {PySide6.__version__}; None, True, False have {start} references", flush=True)
     window = make_window(app)
