@@ -77,7 +77,6 @@ class DatasetView(QWidget):
         self.dataset = None
         self._job: ThreadJob | None = None
         self._opening: Path | None = None
-        self._error = ""
         self._check: ThreadJob | None = None
         self._checked = (0, 0)  # images decoded, of
         self._unreadable: list = []  # core.data.datasets.Problem of files that do not decode
@@ -298,7 +297,6 @@ class DatasetView(QWidget):
         self._job = None
         self._opening = None
         self.pages.setCurrentIndex(2 if self.dataset is not None else 0)
-        self._error = str(exc)
         self.error_label.setText(self.tr("Cannot open this data set: {0}").format(exc))
         self.error_label.show()
         self.statusMessage.emit(lambda: self.tr("Cannot open {0}").format(folder))

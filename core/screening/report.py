@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -93,11 +93,10 @@ class Summary:
     threshold: float
     model_sha256: str | None = None
     started: str = ""
-    counts: Counter | None = None
+    counts: Counter = field(default_factory=Counter)  # images per verdict
 
     def __post_init__(self):
         self.started = self.started or local_time()
-        self.counts = Counter()
 
     def add(self, verdict: str) -> None:
         self.counts[verdict] += 1
