@@ -154,8 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(nothing is chosen on held-out images); every image gets one out-of-fold (OOF) probability. --out gets "
         "cv.json (the plan), fold-1 ... (resumable trainer runs) and oof.json (OOF probabilities, metrics and "
         "95% bootstrap intervals, and the screening operating point: temperature and threshold for 97% "
-        "sensitivity fitted on the OOF probabilities, with the sensitivity and specificity to expect). Running it again on the same --out continues where it stopped. With "
-        "--compare A B, two finished CV runs over the same folds get a paired bootstrap of their OOF AUC.",
+        "sensitivity fitted on the OOF probabilities, with the sensitivity and specificity to expect). Running "
+        "it again on the same --out continues where it stopped. With --compare A B, two finished CV runs over "
+        "the same folds get a paired bootstrap of their OOF AUC.",
     )
     c.add_argument("--data", help="data set root")
     c.add_argument("--labels", help="validation label file (found automatically in a PALM root)")
