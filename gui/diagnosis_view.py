@@ -477,6 +477,13 @@ class DiagnosisView(QWidget):
             self.model_combo.setItemText(i, label)
         self.model_combo._update_tooltip()
 
+    def _select_quietly(self, folder: Path) -> None:
+        i = self.model_combo.findData(str(folder))
+        if i >= 0:
+            self.model_combo.blockSignals(True)
+            self.model_combo.setCurrentIndex(i)
+            self.model_combo.blockSignals(False)
+
     def model_dir(self) -> Path | None:
         data = self.model_combo.currentData()
         return Path(data) if data else None
@@ -505,7 +512,7 @@ class DiagnosisView(QWidget):
             self._extra_models.append(folder)
         self._model_error = ""
         self.refresh_models(select=folder)
-        return True
+        return self.model_dir() == folder  # False when the user kept the table's model
 
     def choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Open model folder"), settings.last_folder("model"))
@@ -515,14 +522,21 @@ class DiagnosisView(QWidget):
 
     def _model_selected(self, *_) -> None:
         d = self.model_dir()
-        if d is not None:
-            settings.set_value("diagnosis/model", str(d))
-            self._model_error = ""
         results_model = self.results.rows[0].model.model_dir if self.results.rows else None
         if results_model is not None and results_model != d and not self.busy:
             # A table (and a report) holds the results of one model: another model starts a new table.
+            if not self._ask("confirmModel", self.tr("Use another model"),
+                             self.tr("Use {0}? The {1} results in the table, from another model, are removed.")
+                             .format(self.model_name(), self.results.rowCount()),
+                             self.tr("They stay in the audit log; export them first if you need a report."),
+                             self.tr("Use this model")):
+                self._select_quietly(results_model)  # keep the model of the table
+                return
             self.clear()
             self._status(lambda: self.tr("Results cleared: another model was chosen"))
+        if d is not None:
+            settings.set_value("diagnosis/model", str(d))
+            self._model_error = ""
         if self._engine is not None and self._engine.model_dir != d and not self.busy and not self.exporting:
             self._retire_engine()  # its child process is not needed any more
             self._stage = ""
@@ -819,26 +833,32 @@ class DiagnosisView(QWidget):
         self.model_combo.setEnabled(self.model_combo.count() > 0 and not active)
         self.open_model_button.setEnabled(not active)
 
+    def _ask(self, name: str, title: str, text: str, informative: str, yes: str) -> bool:
+        """A question with Yes (named ``yes``) and Cancel, Cancel the default; tests answer it through
+        ``_confirm_box``."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName(name)
+        box.setInformativeText(informative)
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self._confirm_box = box
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            self._confirm_box = None
+            box.deleteLater()
+
     def confirm_clear(self) -> bool:
         """Clear, after the user confirms it (a question box; tests answer it through ``_confirm_box``)."""
         if self.exporting:
             return False
         if self.results.rowCount() or self.busy:
-            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Clear results"),
-                              self.tr("Remove all results from the table ({0})?").format(
-                                  self.results.rowCount() + len(self._pending)),
-                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-            box.setObjectName("confirmClear")
-            box.setInformativeText(self.tr("They stay in the audit log. A batch that is running is cancelled."))
-            box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Clear"))
-            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-            self._confirm_box = box
-            try:
-                answer = box.exec()
-            finally:
-                self._confirm_box = None
-                box.deleteLater()
-            if answer != QMessageBox.StandardButton.Yes:
+            if not self._ask("confirmClear", self.tr("Clear results"),
+                             self.tr("Remove all results from the table ({0})?").format(
+                                 self.results.rowCount() + len(self._pending)),
+                             self.tr("They stay in the audit log. A batch that is running is cancelled."),
+                             self.tr("Clear")):
                 return False
         self.clear()
         return True

@@ -21,6 +21,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..images.textsafe import cell_text
+
 AUDIT_FILE = "audit.jsonl"
 FIELDS = ("time", "file", "path", "sha256", "model", "model_sha256", "probability", "threshold", "verdict",
           "quality", "error", "program")
@@ -140,7 +142,7 @@ def read_entries(path: str | Path | None = None) -> Iterator[dict]:
                 break  # the last line of a writer killed mid-write
             try:
                 entry = json.loads(raw)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # damaged, or nested to exhaust the parser
                 continue
             if isinstance(entry, dict):
                 yield entry
@@ -153,7 +155,7 @@ def export_csv(dest: str | Path, path: str | Path | None = None) -> int:
         w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
         w.writeheader()
         for entry in read_entries(path):
-            w.writerow({k: "" if entry.get(k) is None else entry.get(k) for k in FIELDS})
+            w.writerow({k: "" if entry.get(k) is None else cell_text(entry.get(k)) for k in FIELDS})
             n += 1
     return n
 

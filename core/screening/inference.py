@@ -86,11 +86,28 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if is_image_file(f) and not f.is_dir())
+            found = sorted(f for f in _files_below(p) if is_image_file(f))
             out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF, BMP or DICOM images")]
         else:
             out.append(p)
     return out
+
+
+def _files_below(folder: Path) -> Iterator[Path]:
+    """Every non-folder entry below ``folder``, any depth, with a stack instead of recursion (Path.rglob and
+    Python 3.11's os.walk recurse once per level: a folder 1,000 levels deep ended the batch with
+    RecursionError); links to folders are not followed (no loops)."""
+    stack = [folder]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:  # unreadable sub-folder: its files cannot be listed (the rest still are)
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif not entry.is_dir():  # a link to a folder is neither searched nor a file
+                yield Path(entry.path)
 
 
 class Predictor:

@@ -227,6 +227,8 @@ def read_meta(folder: str | Path) -> dict:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: unreadable ({exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: unreadable (nested too deeply)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or "architecture" not in meta:
         raise ModelFileError(f"{path}: not a PM Screen model description (format {FORMAT} expected)")
     return meta

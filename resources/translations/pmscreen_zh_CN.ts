@@ -264,7 +264,7 @@ Validation: {1}</source>
     </message>
     <message>
         <location filename="../../gui/diagnosis_view.py" line="359"/>
-        <location filename="../../gui/diagnosis_view.py" line="831"/>
+        <location filename="../../gui/diagnosis_view.py" line="859"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
@@ -284,104 +284,104 @@ Validation: {1}</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="499"/>
+        <location filename="../../gui/diagnosis_view.py" line="506"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="509"/>
+        <location filename="../../gui/diagnosis_view.py" line="516"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="537"/>
+        <location filename="../../gui/diagnosis_view.py" line="551"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="542"/>
+        <location filename="../../gui/diagnosis_view.py" line="556"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="545"/>
+        <location filename="../../gui/diagnosis_view.py" line="559"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="598"/>
+        <location filename="../../gui/diagnosis_view.py" line="612"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="599"/>
+        <location filename="../../gui/diagnosis_view.py" line="613"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="601"/>
+        <location filename="../../gui/diagnosis_view.py" line="615"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="623"/>
+        <location filename="../../gui/diagnosis_view.py" line="637"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="755"/>
+        <location filename="../../gui/diagnosis_view.py" line="769"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="759"/>
+        <location filename="../../gui/diagnosis_view.py" line="773"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis_view.py" line="392"/>
-        <location filename="../../gui/diagnosis_view.py" line="786"/>
+        <location filename="../../gui/diagnosis_view.py" line="800"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="910"/>
+        <location filename="../../gui/diagnosis_view.py" line="930"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
-        <location filename="../../gui/diagnosis_view.py" line="993"/>
+        <location filename="../../gui/diagnosis_view.py" line="967"/>
+        <location filename="../../gui/diagnosis_view.py" line="1013"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="921"/>
+        <location filename="../../gui/diagnosis_view.py" line="941"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="958"/>
+        <location filename="../../gui/diagnosis_view.py" line="978"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="959"/>
+        <location filename="../../gui/diagnosis_view.py" line="979"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="961"/>
+        <location filename="../../gui/diagnosis_view.py" line="981"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="966"/>
+        <location filename="../../gui/diagnosis_view.py" line="986"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="924"/>
+        <location filename="../../gui/diagnosis_view.py" line="944"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
@@ -422,38 +422,38 @@ Validation: {1}</source>
         <translation>处理完当前图像后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="523"/>
+        <location filename="../../gui/diagnosis_view.py" line="534"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="600"/>
+        <location filename="../../gui/diagnosis_view.py" line="614"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="653"/>
+        <location filename="../../gui/diagnosis_view.py" line="667"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="762"/>
+        <location filename="../../gui/diagnosis_view.py" line="776"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="775"/>
+        <location filename="../../gui/diagnosis_view.py" line="789"/>
         <source>Writing {0}: {1} of {2} rows</source>
         <translation>正在写入 {0}：{1} / {2} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="782"/>
+        <location filename="../../gui/diagnosis_view.py" line="796"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis_view.py" line="391"/>
-        <location filename="../../gui/diagnosis_view.py" line="789"/>
+        <location filename="../../gui/diagnosis_view.py" line="803"/>
         <source>{0} · {1:.1f} images/s · about {2} left</source>
         <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
     </message>
@@ -508,309 +508,329 @@ Validation: {1}</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="492"/>
+        <location filename="../../gui/diagnosis_view.py" line="499"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="764"/>
+        <location filename="../../gui/diagnosis_view.py" line="526"/>
+        <source>Use another model</source>
+        <translation>使用其他模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="527"/>
+        <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
+        <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="529"/>
+        <source>They stay in the audit log; export them first if you need a report.</source>
+        <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="530"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis_view.py" line="778"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="765"/>
+        <location filename="../../gui/diagnosis_view.py" line="779"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="765"/>
+        <location filename="../../gui/diagnosis_view.py" line="779"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="784"/>
+        <location filename="../../gui/diagnosis_view.py" line="798"/>
         <source>Loading the model: {0}</source>
         <translation>正在加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="794"/>
+        <location filename="../../gui/diagnosis_view.py" line="808"/>
         <source>{0} judged, {1} ungradable, {2}</source>
         <translation>{0} 张已判定，{1} 张无法分级，{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="795"/>
+        <location filename="../../gui/diagnosis_view.py" line="809"/>
         <source>1 error</source>
         <translation>1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="795"/>
+        <location filename="../../gui/diagnosis_view.py" line="809"/>
         <source>{0} errors</source>
         <translation>{0} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="797"/>
+        <location filename="../../gui/diagnosis_view.py" line="811"/>
         <source>The model is ready</source>
         <translation>模型已就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="799"/>
+        <location filename="../../gui/diagnosis_view.py" line="813"/>
         <source>Preparing the model: {0}</source>
         <translation>正在准备模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="805"/>
+        <location filename="../../gui/diagnosis_view.py" line="819"/>
         <source>starting the engine process…</source>
         <translation>正在启动推理进程…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="806"/>
+        <location filename="../../gui/diagnosis_view.py" line="820"/>
         <source>loading PaddlePaddle…</source>
         <translation>正在加载 PaddlePaddle…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="807"/>
+        <location filename="../../gui/diagnosis_view.py" line="821"/>
         <source>loading the model and its inference engine (prepared once, then cached)…</source>
         <translation>正在加载模型及其推理引擎（首次准备后缓存）…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="808"/>
+        <location filename="../../gui/diagnosis_view.py" line="822"/>
         <source>warming up…</source>
         <translation>正在预热…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="809"/>
+        <location filename="../../gui/diagnosis_view.py" line="823"/>
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="809"/>
+        <location filename="../../gui/diagnosis_view.py" line="823"/>
         <source>starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="825"/>
+        <location filename="../../gui/diagnosis_view.py" line="855"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="826"/>
+        <location filename="../../gui/diagnosis_view.py" line="856"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="830"/>
+        <location filename="../../gui/diagnosis_view.py" line="858"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="892"/>
+        <location filename="../../gui/diagnosis_view.py" line="912"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="893"/>
+        <location filename="../../gui/diagnosis_view.py" line="913"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="894"/>
+        <location filename="../../gui/diagnosis_view.py" line="914"/>
         <source>Not PM only ({0})</source>
         <translation>仅非病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="895"/>
+        <location filename="../../gui/diagnosis_view.py" line="915"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="896"/>
+        <location filename="../../gui/diagnosis_view.py" line="916"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="900"/>
+        <location filename="../../gui/diagnosis_view.py" line="920"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="927"/>
+        <location filename="../../gui/diagnosis_view.py" line="947"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="927"/>
+        <location filename="../../gui/diagnosis_view.py" line="947"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="928"/>
+        <location filename="../../gui/diagnosis_view.py" line="948"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="931"/>
+        <location filename="../../gui/diagnosis_view.py" line="951"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1023"/>
+        <location filename="../../gui/diagnosis_view.py" line="1043"/>
         <source>Reading the DICOM header…</source>
         <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1046"/>
+        <location filename="../../gui/diagnosis_view.py" line="1066"/>
         <source>right eye (R)</source>
         <translation>右眼（R）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1046"/>
+        <location filename="../../gui/diagnosis_view.py" line="1066"/>
         <source>left eye (L)</source>
         <translation>左眼（L）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1046"/>
+        <location filename="../../gui/diagnosis_view.py" line="1066"/>
         <source>both eyes (B)</source>
         <translation>双眼（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1048"/>
+        <location filename="../../gui/diagnosis_view.py" line="1068"/>
         <source>Modality</source>
         <translation>模态</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1050"/>
+        <location filename="../../gui/diagnosis_view.py" line="1070"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1052"/>
+        <location filename="../../gui/diagnosis_view.py" line="1072"/>
         <source>Eye</source>
         <translation>眼别</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1054"/>
+        <location filename="../../gui/diagnosis_view.py" line="1074"/>
         <source>Acquired</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1056"/>
+        <location filename="../../gui/diagnosis_view.py" line="1076"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1056"/>
+        <location filename="../../gui/diagnosis_view.py" line="1076"/>
         <source>{0} × {1} px</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1058"/>
+        <location filename="../../gui/diagnosis_view.py" line="1078"/>
         <source>Field of view</source>
         <translation>视野</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1060"/>
+        <location filename="../../gui/diagnosis_view.py" line="1080"/>
         <source>Frames</source>
         <translation>帧数</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1060"/>
+        <location filename="../../gui/diagnosis_view.py" line="1080"/>
         <source>{0} (the first is used)</source>
         <translation>{0}（使用第一帧）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1062"/>
+        <location filename="../../gui/diagnosis_view.py" line="1082"/>
         <source>, {0} bits</source>
         <translation>，{0} 位</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1063"/>
+        <location filename="../../gui/diagnosis_view.py" line="1083"/>
         <source>Pixels</source>
         <translation>像素格式</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1065"/>
+        <location filename="../../gui/diagnosis_view.py" line="1085"/>
         <source>Encoding</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1067"/>
+        <location filename="../../gui/diagnosis_view.py" line="1087"/>
         <source>Object</source>
         <translation>对象类型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1074"/>
+        <location filename="../../gui/diagnosis_view.py" line="1094"/>
         <source>DICOM</source>
         <translation>DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1074"/>
+        <location filename="../../gui/diagnosis_view.py" line="1094"/>
         <source>(no patient data is shown)</source>
         <translation>（不显示任何患者信息）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1084"/>
+        <location filename="../../gui/diagnosis_view.py" line="1104"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1096"/>
+        <location filename="../../gui/diagnosis_view.py" line="1116"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1114"/>
+        <location filename="../../gui/diagnosis_view.py" line="1134"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1127"/>
-        <location filename="../../gui/diagnosis_view.py" line="1165"/>
+        <location filename="../../gui/diagnosis_view.py" line="1147"/>
+        <location filename="../../gui/diagnosis_view.py" line="1185"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1140"/>
+        <location filename="../../gui/diagnosis_view.py" line="1160"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1151"/>
+        <location filename="../../gui/diagnosis_view.py" line="1171"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1164"/>
+        <location filename="../../gui/diagnosis_view.py" line="1184"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1087"/>
+        <location filename="../../gui/diagnosis_view.py" line="1107"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1089"/>
+        <location filename="../../gui/diagnosis_view.py" line="1109"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1089"/>
-        <location filename="../../gui/diagnosis_view.py" line="1152"/>
+        <location filename="../../gui/diagnosis_view.py" line="1109"/>
+        <location filename="../../gui/diagnosis_view.py" line="1172"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1090"/>
+        <location filename="../../gui/diagnosis_view.py" line="1110"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1095"/>
+        <location filename="../../gui/diagnosis_view.py" line="1115"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1142"/>
+        <location filename="../../gui/diagnosis_view.py" line="1162"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
@@ -993,7 +1013,7 @@ Validation: {1}</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="395"/>
+        <location filename="../../gui/main_window.py" line="396"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>

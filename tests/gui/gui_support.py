@@ -82,3 +82,18 @@ def empty_bundled_models(folder: Path) -> Path:
         (folder / name).symlink_to(real / name)
     (folder / "models").mkdir()
     return folder
+
+
+def answer_question(view, button) -> None:
+    """Click ``button`` of the view's next question box once it shows (polling: the box runs its own event
+    loop, so the test cannot click it after the call that opens it)."""
+    from PySide6.QtCore import QTimer
+
+    def poll():
+        box = view._confirm_box
+        if box is not None and box.isVisible():
+            box.button(button).click()
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)

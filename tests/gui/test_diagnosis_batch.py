@@ -266,12 +266,14 @@ def test_status_messages_follow_the_language(qtbot, library_model, window, image
 
 
 def test_another_model_starts_a_new_table(qtbot, library_model, window, images, tmp_path):
-    from gui_support import save_test_model
+    from gui_support import answer_question, save_test_model
+    from PySide6.QtWidgets import QMessageBox
 
     outside = save_test_model(tmp_path / "outside-model", name="Elsewhere")
     view = window.diagnosis_view
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, 1)
+    answer_question(view, QMessageBox.StandardButton.Yes)  # "the table's results are removed": go on
     assert view.select_model(outside)  # a folder outside the library
     assert view.model_dir() == outside and view.results.rowCount() == 0
     assert view.diagnose([images["png"]])

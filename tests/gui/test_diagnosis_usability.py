@@ -4,8 +4,8 @@ reaches everything, the first screen leads to diagnosis, Clear asks first, reaso
 from pathlib import Path
 
 import numpy as np
-from gui_support import save_test_model
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from gui_support import answer_question, save_test_model
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
 from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
 
@@ -77,29 +77,17 @@ def test_the_table_is_one_tab_stop_and_the_heatmap_controls_have_shortcuts(qtbot
     assert "Ctrl+Shift+Del" in view.clear_button.toolTip()
 
 
-def _answer(view, button):
-    """Click ``button`` of the Clear question once it shows (polling: the question runs its own event loop)."""
-    def poll():
-        box = view._confirm_box
-        if box is not None and box.isVisible():
-            box.button(button).click()
-        else:
-            QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
-
-
 def test_clear_asks_first(qtbot, window):
     view = window.diagnosis_view
     window.show_page(DIAGNOSIS)
     window.activateWindow()
     show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/b.jpg", 0.1, False)])
-    _answer(view, QMessageBox.StandardButton.Cancel)
+    answer_question(view, QMessageBox.StandardButton.Cancel)
     view.clear_button.click()
     assert view.results.rowCount() == 2  # kept
     window.activateWindow()  # (the question was the active window)
     qtbot.waitUntil(window.isActiveWindow)
-    _answer(view, QMessageBox.StandardButton.Yes)
+    answer_question(view, QMessageBox.StandardButton.Yes)
     qtbot.keyClick(view.table, Qt.Key.Key_Delete,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert view.results.rowCount() == 0
@@ -247,3 +235,24 @@ def test_the_first_window_fits_the_screen(qtbot, english):
     free = w.screen().availableGeometry()
     assert w.width() == min(1280, free.width()) and w.height() == min(800, free.height())
     w.close()
+
+
+def test_another_model_asks_before_the_table_is_cleared(qtbot, window, tmp_path):
+    """'Use for diagnosis' from the Training view (or the picker) would remove the table's results: it asks, and
+    Cancel keeps both the results and the table's model."""
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    first = save_test_model(tmp_path / "first", name="First")
+    other = save_test_model(tmp_path / "other", name="Other")
+    assert view.select_model(first)  # an empty table: no question
+    model = ModelInfo("First", 0.5, None, first)
+    view.results.append([Row(i + 1, p, model, "2026-12-02T10:00:00")
+                         for i, p in enumerate([Prediction("/a.jpg", 0.9, True), Prediction("/b.jpg", 0.1, False)])])
+    answer_question(view, QMessageBox.StandardButton.Cancel)
+    window.use_model(str(other))
+    assert view.results.rowCount() == 2 and view.model_dir() == first  # kept, with the table's model
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    answer_question(view, QMessageBox.StandardButton.Yes)
+    window.use_model(str(other))
+    assert view.results.rowCount() == 0 and view.model_dir() == other
