@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel
 
+from core.images.imageio import IMAGE_SUFFIXES
 from core.screening.gradcam import DEFAULT_OPACITY as HEATMAP_OPACITY
 from core.screening.report import FORMATS  # (core.screening.report is imported with diagnosis_results anyway)
 
@@ -68,7 +69,7 @@ from .thumbnails import ThumbnailLoader, to_qimage
 from .widgets import ElidingComboBox, ImageLabel, breakable, duration, is_language_change, local_paths, plural
 from .workers import ThreadJob
 
-IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.dcm *.dicom"
+IMAGE_FILTER = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
 DICOM_SUFFIXES = (".dcm", ".dicom")
 BATCH_SIZE = 8  # images per network call: small enough that Cancel takes effect within a second on a CPU
 FLUSH_MS = 100  # results reach the table in chunks, at most this long after they were computed

@@ -76,9 +76,21 @@ def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str) ->
                         for s, f in zip(samples, folds)]}
 
 
+def _read(path: Path, what: str) -> dict:
+    """A JSON object of a CV folder, or a one-line CVError naming the file (damaged or edited by hand)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise CVError(f"{path}: unreadable {what} ({type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        raise CVError(f"{path}: not a {what} (a JSON object was expected)")
+    return value
+
+
 def _fold_done(folder: Path, epochs: int) -> bool:
     state = folder / "checkpoint" / "state.json"
-    return state.is_file() and json.loads(state.read_text()).get("epoch", 0) >= epochs
+    epoch = _read(state, "training state").get("epoch", 0) if state.is_file() else 0
+    return isinstance(epoch, int) and epoch >= epochs
 
 
 class CrossValidation:
@@ -108,7 +120,7 @@ class CrossValidation:
         plan = _plan(cfg, samples, folds, self.k, self.pool)
         path = self.out_dir / PLAN
         if path.is_file():
-            saved = json.loads(path.read_text())
+            saved = _read(path, "cross-validation plan")
             if saved != json.loads(json.dumps(plan)):
                 differs = [key for key in plan if json.loads(json.dumps(plan[key])) != saved.get(key)]
                 raise CVError(f"{self.out_dir} holds another cross-validation ({', '.join(differs)} differ): "
@@ -155,10 +167,10 @@ def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 20
     from ..stats.metrics import binary_metrics
 
     out_dir = Path(out_dir)
-    plan = json.loads((out_dir / PLAN).read_text())
+    plan = _read(out_dir / PLAN, "cross-validation plan")
     probs: dict[str, float] = {}
     for fold in range(plan["folds"]):
-        val = json.loads((out_dir / f"fold-{fold + 1}" / "validation.json").read_text())
+        val = _read(out_dir / f"fold-{fold + 1}" / "validation.json", "fold's validation record")
         probs.update(zip(val["files"], val["probabilities"]))
     rows = [{**s, "probability": probs.get(Path(s["file"]).name)} for s in plan["samples"]]
     scored = [r for r in rows if r["probability"] is not None]  # an unreadable image has no OOF probability
@@ -175,7 +187,9 @@ def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: i
     from ..stats.calibration import bootstrap_resamples
     from ..stats.metrics import roc_auc
 
-    a, b = (json.loads((Path(d) / OOF).read_text()) for d in (a_dir, b_dir))
+    a, b = (_read(Path(d) / OOF, "out-of-fold summary") for d in (a_dir, b_dir))
+    if not all(isinstance(x.get("oof"), list) for x in (a, b)):
+        raise CVError(f"{a_dir} or {b_dir}: the out-of-fold summary has no per-image list")
     key = [(r["file"], r["fold"]) for r in a["oof"]]
     if key != [(r["file"], r["fold"]) for r in b["oof"]]:
         raise CVError(f"{a_dir} and {b_dir} are not over the same images and folds: no paired comparison")

@@ -95,3 +95,16 @@ def test_the_operating_point_comes_from_out_of_fold_probabilities(tmp_path):
     assert not np.isclose(calibrated, point["threshold"], atol=1e-6).any()  # between scores, never on one
     lo, hi = point["expected_ci95"]["specificity"]
     assert lo <= point["expected"]["specificity"] <= hi
+
+
+def test_damaged_cv_files_are_refused_in_one_line(tmp_path, capsys):
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    out = tmp_path / "cv"
+    out.mkdir()
+    (out / "cv.json").write_text("[]")
+    assert _cv(palm, out) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cv.json: not a cross-validation plan" in err and "\n" not in err
+    (out / "oof.json").write_text("{}")
+    assert main(["cv", "--compare", str(out), str(out)]) == 2
+    assert "no per-image list" in capsys.readouterr().err

@@ -105,3 +105,10 @@ def test_deep_folder_predict_end_to_end(tmp_path, capsys, deep):
     assert main(["predict", "--model", str(model), "--json", "--no-audit", str(deep / "in")]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert [Path(r["file"]).name for r in rows] == ["eye.jpg"]
+
+
+def test_jpeg_under_its_windows_names_is_found_in_a_folder(tmp_path):
+    # hidden names stay out on purpose: macOS copies leave "._IMG.jpg" metadata files beside every photograph
+    for name in ("a.jfif", "b.JPE", "._a.jpg"):
+        write_rgb(tmp_path / "in" / "x.jpg", fundus_image(True, 1)).rename(tmp_path / "in" / name)
+    assert sorted(Path(p).name for p in expand_inputs([tmp_path / "in"])) == ["a.jfif", "b.JPE"]
