@@ -33,15 +33,16 @@ def walk(window):
     view.limit.setValue(0)
     click(view.start_button)
     yield Wait("training runs", lambda: view.running)
+    # _last_status is set when the view has handled the run's final event (the thread ends a moment before)
     yield Wait("the first batch is reported (or the run ended)",
-               lambda: view._last_batch is not None or not view.running, 300)
-    if not view.running and view._last_status == "failed":
+               lambda: view._last_batch is not None or bool(view._last_status), 300)
+    if view._last_status == "failed":
         raise AssertionError("the training run failed:\n" + view.log.toPlainText())
     if args.get("close_during_training"):
         report("closing_while_running", view.running)
         window.close()
         return
-    yield Wait("the run ends", lambda: not view.running, 900)
+    yield Wait("the run ends", lambda: not view.running and bool(view._last_status), 900)
     log = view.log.toPlainText()
     report("log", log)
     report("status", view._last_status)
