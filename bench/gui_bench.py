@@ -123,28 +123,15 @@ def grid(app, tmp: Path) -> tuple[float, float]:
 
 def results_table(app, tmp: Path) -> tuple[float, float]:
     """(append 10,000 rows in chunks of 100, switch the filter to PM), seconds."""
-    import numpy as np
     from PySide6.QtCore import Qt
 
-    from core.images.quality import QualityResult
-    from core.screening.inference import Prediction
-    from gui.diagnosis_results import COL_PROBABILITY, Row
+    from gui.diagnosis_results import COL_PROBABILITY
+    from tests.gui.gui_support import mixed_rows
 
     class Model:
         name, threshold, model_dir, weights_sha256 = "bench", 0.5, tmp, None
 
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(10_000):
-        kind = i % 10
-        if kind == 8:
-            pred = Prediction(f"/x/{i}.jpg", quality=QualityResult(False, "dark", "too dark"))
-        elif kind == 9:
-            pred = Prediction(f"/x/{i}.jpg", error="not a readable image")
-        else:
-            p = float(rng.random())
-            pred = Prediction(f"/x/{i}.jpg", p, p >= 0.5, quality=QualityResult(True))
-        rows.append(Row(i + 1, pred, Model, "2024-01-01T00:00:00"))
+    rows = mixed_rows(10_000, Model)
     window = make_window(app)
     view = window.diagnosis_view
     view.pages.setCurrentIndex(1)

@@ -97,3 +97,27 @@ def answer_question(view, button) -> None:
             QTimer.singleShot(20, poll)
 
     QTimer.singleShot(0, poll)
+
+
+def mixed_rows(n: int, model) -> list:
+    """``n`` Diagnosis-view rows of ``model`` as a large batch brings them: every tenth ungradable, every tenth
+    unreadable, the rest judged with seeded probabilities."""
+    import numpy as np
+
+    from core.images.quality import QualityResult
+    from core.screening.inference import Prediction
+    from gui.diagnosis_results import Row
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        kind = i % 10
+        if kind == 8:
+            pred = Prediction(f"/x/{i}.jpg", quality=QualityResult(False, "dark", "too dark"))
+        elif kind == 9:
+            pred = Prediction(f"/x/{i}.jpg", error="not a readable image")
+        else:
+            p = float(rng.random())
+            pred = Prediction(f"/x/{i}.jpg", p, p >= 0.5, quality=QualityResult(True))
+        rows.append(Row(i + 1, pred, model, "2024-01-01T00:00:00"))
+    return rows

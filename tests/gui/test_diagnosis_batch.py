@@ -9,13 +9,11 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from gui_support import GUI_SIZE, wait_done
+from gui_support import GUI_SIZE, mixed_rows, wait_done
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from core.images.quality import QualityResult
-from core.screening.inference import Prediction
-from gui.diagnosis_results import COL_PROBABILITY, COL_VERDICT, Row, category
+from gui.diagnosis_results import COL_PROBABILITY, COL_VERDICT, category
 from tests.synthetic import fundus_image, write_rgb
 
 
@@ -80,18 +78,7 @@ def test_ten_thousand_rows_arrive_in_chunks_sorted_and_filtered(qtbot, window, t
     class FakePredictor:
         name, threshold, model_dir, weights_sha256 = "fake", 0.5, tmp_path, None
 
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(10_000):
-        kind = i % 10
-        if kind == 8:
-            pred = Prediction(f"/x/{i}.jpg", quality=QualityResult(False, "dark", "too dark"))
-        elif kind == 9:
-            pred = Prediction(f"/x/{i}.jpg", error="not a readable image")
-        else:
-            p = float(rng.random())
-            pred = Prediction(f"/x/{i}.jpg", p, p >= 0.5, quality=QualityResult(True))
-        rows.append(Row(i + 1, pred, FakePredictor, "2024-01-01T00:00:00"))
+    rows = mixed_rows(10_000, FakePredictor)
     view.table.sortByColumn(COL_PROBABILITY, Qt.SortOrder.DescendingOrder)
     inserted, resets = [], []
     view.results.rowsInserted.connect(lambda parent, first, last: inserted.append(last - first + 1))
