@@ -125,7 +125,7 @@ def results_table(app, tmp: Path) -> tuple[float, float]:
     """(append 10,000 rows in chunks of 100, switch the filter to PM), seconds."""
     from PySide6.QtCore import Qt
 
-    from gui.diagnosis_results import COL_PROBABILITY
+    from gui.diagnosis.results import COL_PROBABILITY
     from tests.gui.gui_support import mixed_rows
 
     class Model:
@@ -139,7 +139,7 @@ def results_table(app, tmp: Path) -> tuple[float, float]:
     t0 = time.perf_counter()
     for start in range(0, len(rows), 100):
         view.results.append(rows[start:start + 100])
-        view._update_filter_texts()
+        view.pages.update_filter_texts()
     app.processEvents()
     appended = time.perf_counter() - t0
     t0 = time.perf_counter()

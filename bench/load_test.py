@@ -1,5 +1,5 @@
 """Load test of issue 13: thousands of mixed good and hostile files in one batch, through ``pmscreen predict`` and
-through the GUI's engine child process (gui.engine_process, which the Diagnosis view uses).
+through the GUI's engine child process (core.screening.engine_process, which the Diagnosis view uses).
 
     python bench/load_test.py --root ../shared/palm [--files 5000] [--bad-share 0.2] [--gui]
 
@@ -186,8 +186,9 @@ def _rss_profile(samples, total) -> dict:
 def run_gui_engine(folder: Path, work: Path, kinds: dict[str, str]) -> dict:
     os.environ["PMSCREEN_DATA_DIR"] = str(work / "gui-data")
     from core.screening.audit import AuditLog, read_entries
+    from core.screening.engine_process import EngineProcess
+    from core.screening.inference import Prediction
     from core.store.bundled import default_model_dir
-    from gui.engine_process import EngineProcess
 
     engine = EngineProcess(default_model_dir(), batch_size=8)
     info = engine.start()
@@ -205,8 +206,8 @@ def run_gui_engine(folder: Path, work: Path, kinds: dict[str, str]) -> dict:
 
     threading.Thread(target=sample, daemon=True).start()
     with AuditLog() as audit:
-        for kind, value in engine.predict([folder], lambda: False):
-            if kind == "pred":
+        for value in engine.predict([folder], lambda: False):
+            if isinstance(value, Prediction):
                 audit.record(value, info.name, info.weights_sha256, info.threshold)
                 rows.append(value.to_dict())
     done.set()

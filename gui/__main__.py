@@ -2,5 +2,5 @@ import sys
 
 from gui.app import main
 
-if __name__ == "__main__":  # not in a child process of multiprocessing (gui.engine_process)
+if __name__ == "__main__":  # not in a child process of multiprocessing (core.screening.engine_process)
     sys.exit(main(sys.argv[1:]))

@@ -4,8 +4,9 @@
 newest request wins: clicking through a table never queues stale work), with the model loaded once more in the
 GUI process as a dygraph network: dygraph Paddle lets go of Python's GIL between operations, so the UI thread
 keeps running while a map is computed (Paddle Inference would hold the GIL for the whole call; batch inference
-runs in a child process for that reason, see gui.engine_process). The export of a PDF report fills the same
-cache. Every Paddle call of the GUI process takes one lock, so two threads never run a network at once.
+runs in a child process for that reason, see core.screening.engine_process). The export of a PDF report fills the
+same cache. Every Paddle call of the GUI process takes one lock (ENGINE_LOCK), so two threads never run a network
+at once.
 
 Only the low-resolution map (7 x 7 floats for a ResNet) is cached; the overlay is blended on the UI thread at
 the size of the picture shown, which takes a few milliseconds.
@@ -20,30 +21,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-# One lock for every Paddle call the GUI makes (batch inference, heatmaps, report export).
-ENGINE_LOCK = threading.RLock()
-
-
-class LockedEngine:
-    """A Predictor's inference engine that takes ENGINE_LOCK around each call (attributes pass through)."""
-
-    def __init__(self, engine, lock=ENGINE_LOCK):
-        self._engine = engine
-        self._lock = lock
-
-    def __call__(self, *args, **kwargs):
-        with self._lock:
-            return self._engine(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._engine, name)
-
-
-def guard(predictor):
-    """Make ``predictor``'s inference take ENGINE_LOCK (once); returns the predictor."""
-    if not isinstance(predictor.engine, LockedEngine):
-        predictor.engine = LockedEngine(predictor.engine)
-    return predictor
+from core.screening.engine_process import ENGINE_LOCK
 
 
 class HeatmapService(QObject):

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import i18n, settings
-from .dataset_view import DatasetView
+from .dataset import DatasetView
 from .resources import icon
 from .widgets import is_language_change, local_paths
 from .workers import ThreadJob
@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
     @property
     def diagnosis_view(self):
         if self._diagnosis_view is None:
-            from .diagnosis_view import DiagnosisView
+            from .diagnosis import DiagnosisView
 
             view = DiagnosisView()
             view.statusMessage.connect(self.show_message)

@@ -12,7 +12,8 @@ import numpy as np
 
 from core.screening.report import DISCLAIMER, PdfEntry, Summary, percent, register_pdf_renderer
 
-from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR, to_qimage
+from .palette import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
+from .qimages import to_qimage
 
 
 def register() -> None:

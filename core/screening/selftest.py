@@ -158,7 +158,7 @@ def _send_paddle_version(conn) -> None:
 
 def _child_process_check(timeout: float = 300.0) -> str:
     """A child process started with multiprocessing's spawn method - as the GUI's diagnosis engine starts one
-    (gui/engine_process.py) - imports Paddle, answers and exits by itself: 'ok'. In the frozen program this
+    (core/screening/engine_process.py) - imports Paddle, answers and exits by itself: 'ok'. In the frozen program this
     needs the entry script's freeze_support() and the runtime hook in the child too."""
     import multiprocessing as mp
 

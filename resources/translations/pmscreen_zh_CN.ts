@@ -2,24 +2,144 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>DatasetSummary</name>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="62" />
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="62" />
+        <source>Training</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="62" />
+        <source>Validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="63" />
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="63" />
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="67" />
+        <source>pathologic myopia</source>
+        <translation>病理性近视</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="67" />
+        <source>high myopia</source>
+        <translation>高度近视</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="67" />
+        <source>normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="70" />
+        <source>PM</source>
+        <translation>病理性近视</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="70" />
+        <source>non-PM</source>
+        <translation>非病理性近视</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="73" />
+        <source>training</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="73" />
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="89" />
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="90" />
+        <source>PALM (labels from file names and the label file)</source>
+        <translation>PALM（标签来自文件名和标注文件）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="91" />
+        <source>one folder per class</source>
+        <translation>每个类别一个文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="92" />
+        <source>Layout: {0}
+Validation: {1}</source>
+        <translation>结构：{0}
+验证集：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="96" />
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="99" />
+        <source>Counts</source>
+        <translation>数量统计</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="120" />
+        <source>Problems ({0})</source>
+        <translation>问题（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="127" />
+        <source>Checking that every image can be read: {0} of {1}…</source>
+        <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="129" />
+        <source>All {0} images decoded: {1} unreadable.</source>
+        <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="131" />
+        <source>Images are checked when shown; check all {0} to find unreadable files.</source>
+        <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="133" />
+        <source>Check all images</source>
+        <translation>检查全部图像</translation>
+    </message>
+</context>
+<context>
     <name>DatasetView</name>
     <message>
-        <location filename="../../gui/dataset_view.py" line="218"/>
+        <location filename="../../gui/dataset/view.py" line="162" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="219"/>
+        <location filename="../../gui/dataset/view.py" line="163" />
         <source>Open a PALM folder (training + validation with a label file) or a folder with one sub-folder per class</source>
         <translation>打开 PALM 文件夹（训练集 + 带标注文件的验证集），或每个类别一个子文件夹的文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="221"/>
+        <location filename="../../gui/dataset/view.py" line="165" />
         <source>Open data set folder…</source>
         <translation>打开数据集文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="222"/>
+        <location filename="../../gui/dataset/view.py" line="166" />
         <source>No data set is open.
 
 Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label file) or a folder with one sub-folder per class — or drop the folder here.</source>
@@ -28,1210 +148,1121 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 请打开 PALM 格式的文件夹（PALM-Training400、PALM-Validation400 及其标注文件），或每个类别一个子文件夹的文件夹——也可以把文件夹拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="225"/>
+        <location filename="../../gui/dataset/view.py" line="169" />
         <source>Split:</source>
         <translation>划分：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="226"/>
+        <location filename="../../gui/dataset/view.py" line="170" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="227"/>
-        <location filename="../../gui/dataset_view.py" line="232"/>
+        <location filename="../../gui/dataset/view.py" line="171" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="227"/>
+        <location filename="../../gui/dataset/view.py" line="171" />
         <source>Split</source>
         <translation>划分</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="227"/>
+        <location filename="../../gui/dataset/view.py" line="171" />
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="228"/>
+        <location filename="../../gui/dataset/view.py" line="172" />
         <source>Original size</source>
         <translation>原始尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="228"/>
+        <location filename="../../gui/dataset/view.py" line="172" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="231"/>
-        <source>Class</source>
-        <translation>类别</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="231"/>
-        <location filename="../../gui/dataset_view.py" line="329"/>
+        <location filename="../../gui/dataset/view.py" line="264" />
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="231"/>
-        <location filename="../../gui/dataset_view.py" line="329"/>
+        <location filename="../../gui/dataset/view.py" line="264" />
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="232"/>
-        <source>Problem</source>
-        <translation>问题</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="234"/>
-        <location filename="../../gui/dataset_view.py" line="271"/>
+        <location filename="../../gui/dataset/view.py" line="177" />
+        <location filename="../../gui/dataset/view.py" line="209" />
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="247"/>
-        <source>pathologic myopia</source>
-        <translation>病理性近视</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="247"/>
-        <source>high myopia</source>
-        <translation>高度近视</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="247"/>
-        <source>normal</source>
-        <translation>正常</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="250"/>
-        <source>PM</source>
-        <translation>病理性近视</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="250"/>
-        <source>non-PM</source>
-        <translation>非病理性近视</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="253"/>
-        <source>training</source>
-        <translation>训练集</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="253"/>
-        <source>validation</source>
-        <translation>验证集</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="257"/>
+        <location filename="../../gui/dataset/view.py" line="197" />
         <source>Open data set folder</source>
         <translation>打开数据集文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="291"/>
+        <location filename="../../gui/dataset/view.py" line="227" />
         <source>Opened {0}: {1} training and {2} validation images</source>
         <translation>已打开 {0}：{1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="301"/>
+        <location filename="../../gui/dataset/view.py" line="236" />
         <source>Cannot open this data set: {0}</source>
         <translation>无法打开此数据集：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="303"/>
+        <location filename="../../gui/dataset/view.py" line="238" />
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="329"/>
+        <location filename="../../gui/dataset/view.py" line="264" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="344"/>
+        <location filename="../../gui/dataset/view.py" line="273" />
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="374"/>
+        <location filename="../../gui/dataset/view.py" line="303" />
         <source>{0} of {1} images</source>
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="407"/>
-        <source>Total</source>
-        <translation>合计</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="408"/>
-        <source>PALM (labels from file names and the label file)</source>
-        <translation>PALM（标签来自文件名和标注文件）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="409"/>
-        <source>one folder per class</source>
-        <translation>每个类别一个文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="410"/>
-        <source>Layout: {0}
-Validation: {1}</source>
-        <translation>结构：{0}
-验证集：{1}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="414"/>
-        <source>Problems</source>
-        <translation>问题</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="417"/>
-        <source>Counts</source>
-        <translation>数量统计</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="429"/>
-        <source>Problems ({0})</source>
-        <translation>问题（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="479"/>
-        <source>Checking that every image can be read: {0} of {1}…</source>
-        <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="481"/>
-        <source>All {0} images decoded: {1} unreadable.</source>
-        <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="483"/>
-        <source>Images are checked when shown; check all {0} to find unreadable files.</source>
-        <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="485"/>
-        <source>Check all images</source>
-        <translation>检查全部图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dataset_view.py" line="506"/>
+        <location filename="../../gui/dataset/view.py" line="368" />
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="528"/>
+        <location filename="../../gui/dataset/view.py" line="390" />
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="529"/>
+        <location filename="../../gui/dataset/view.py" line="391" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="530"/>
+        <location filename="../../gui/dataset/view.py" line="392" />
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="531"/>
+        <location filename="../../gui/dataset/view.py" line="393" />
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
 </context>
 <context>
-    <name>DiagnosisView</name>
+    <name>DetailPanel</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="356"/>
-        <source>Model:</source>
-        <translation>模型：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="357"/>
-        <location filename="../../gui/diagnosis_view.py" line="373"/>
-        <source>Open model folder…</source>
-        <translation>打开模型文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="358"/>
-        <source>Open images…</source>
-        <translation>打开图像…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="359"/>
-        <location filename="../../gui/diagnosis_view.py" line="859"/>
-        <source>Clear</source>
-        <translation>清空</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="362"/>
-        <source>Export…</source>
-        <translation>导出…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="372"/>
-        <source>Train a model</source>
-        <translation>训练模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="472"/>
-        <source>{0} (bundled)</source>
-        <translation>{0}（内置）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="506"/>
-        <source>Cannot use this model: {0}</source>
-        <translation>无法使用此模型：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="516"/>
-        <source>Open model folder</source>
-        <translation>打开模型文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="551"/>
-        <source>PM when probability ≥ {0:.1%}</source>
-        <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="556"/>
-        <source>The model cannot be used: {0}</source>
-        <translation>该模型无法使用：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="559"/>
-        <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
-        <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="612"/>
-        <source>Open fundus images</source>
-        <translation>打开眼底图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="613"/>
-        <source>Images ({0})</source>
-        <translation>图像 ({0})</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="615"/>
-        <source>All files (*)</source>
-        <translation>所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="637"/>
-        <source>No model to diagnose with</source>
-        <translation>没有可用于诊断的模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="769"/>
-        <source>Diagnosis failed: {0}</source>
-        <translation>诊断失败：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="773"/>
-        <source>Diagnosis stopped after {0} of {1} images: {2}</source>
-        <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="392"/>
-        <location filename="../../gui/diagnosis_view.py" line="800"/>
-        <source>{0} of {1} images</source>
-        <translation>{0} / {1} 张图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="930"/>
-        <source>No image</source>
-        <translation>无图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="967"/>
-        <location filename="../../gui/diagnosis_view.py" line="1013"/>
-        <source>Cannot read this file</source>
-        <translation>无法读取此文件</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="941"/>
-        <source>Error</source>
-        <translation>错误</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="978"/>
-        <source>No heatmap: {0}</source>
-        <translation>无热力图：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="979"/>
-        <source>Computing the heatmap…</source>
-        <translation>正在计算热力图…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="981"/>
-        <source>No heatmap: the network gave no verdict for this image</source>
-        <translation>无热力图：网络未对此图像给出结论</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="986"/>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="944"/>
-        <source>Ungradable — retake</source>
-        <translation>无法分级 — 请重拍</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="377"/>
-        <source>Show:</source>
-        <translation>显示：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="367"/>
-        <location filename="../../gui/diagnosis_view.py" line="378"/>
+        <location filename="../../gui/diagnosis/detail.py" line="130" />
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="382"/>
-        <source>Opacity:</source>
-        <translation>不透明度：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="385"/>
-        <source>none</source>
-        <translation>无</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="386"/>
-        <source>strongest</source>
-        <translation>最强</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="387"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="388"/>
-        <source>Stop after the images being processed (Esc)</source>
-        <translation>处理完当前图像后停止（Esc）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="534"/>
-        <source>Results cleared: another model was chosen</source>
-        <translation>已清空结果：选择了另一个模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="614"/>
-        <source>DICOM files (*.dcm *.dicom)</source>
-        <translation>DICOM 文件 (*.dcm *.dicom)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="667"/>
-        <source>Diagnosing with {0}…</source>
-        <translation>正在使用 {0} 诊断…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="776"/>
-        <source>Diagnosis cancelled after {0} of {1} images</source>
-        <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="789"/>
-        <source>Writing {0}: {1} of {2} rows</source>
-        <translation>正在写入 {0}：{1} / {2} 行</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="796"/>
-        <source>Cancelling…</source>
-        <translation>正在取消…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="391"/>
-        <location filename="../../gui/diagnosis_view.py" line="803"/>
-        <source>{0} · {1:.1f} images/s · about {2} left</source>
-        <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="360"/>
-        <source>Remove all results from the table ({0})</source>
-        <translation>从表格中移除所有结果（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="363"/>
-        <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
-        <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="366"/>
-        <source>Choose fundus photographs to diagnose ({0})</source>
-        <translation>选择要诊断的眼底照片（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="368"/>
-        <source>More heatmap opacity</source>
-        <translation>提高热力图不透明度</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="369"/>
-        <source>Less heatmap opacity</source>
-        <translation>降低热力图不透明度</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="370"/>
-        <source>Clear results…</source>
-        <translation>清除结果…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="374"/>
-        <source>Drop fundus photographs here</source>
-        <translation>将眼底照片拖放到此处</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="375"/>
-        <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
-        <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="379"/>
+        <location filename="../../gui/diagnosis/detail.py" line="131" />
         <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia ({0})</source>
         <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="383"/>
+        <location filename="../../gui/diagnosis/detail.py" line="133" />
+        <source>Opacity:</source>
+        <translation>不透明度：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/detail.py" line="134" />
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="499"/>
-        <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
-        <translation>请等待诊断完成或取消诊断后再更换模型</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="136" />
+        <source>none</source>
+        <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="526"/>
-        <source>Use another model</source>
-        <translation>使用其他模型</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="137" />
+        <source>strongest</source>
+        <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="527"/>
-        <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
-        <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="147" />
+        <source>No image</source>
+        <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="529"/>
-        <source>They stay in the audit log; export them first if you need a report.</source>
-        <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="158" />
+        <source>Error</source>
+        <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="530"/>
-        <source>Use this model</source>
-        <translation>使用此模型</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="161" />
+        <source>Ungradable — retake</source>
+        <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="778"/>
-        <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
-        <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="779"/>
-        <source>1 image</source>
-        <translation>1 张图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="779"/>
-        <source>{0} images</source>
-        <translation>{0} 张图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="798"/>
-        <source>Loading the model: {0}</source>
-        <translation>正在加载模型：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="808"/>
-        <source>{0} judged, {1} ungradable, {2}</source>
-        <translation>{0} 张已判定，{1} 张无法分级，{2}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="809"/>
-        <source>1 error</source>
-        <translation>1 个错误</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="809"/>
-        <source>{0} errors</source>
-        <translation>{0} 个错误</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="811"/>
-        <source>The model is ready</source>
-        <translation>模型已就绪</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="813"/>
-        <source>Preparing the model: {0}</source>
-        <translation>正在准备模型：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="819"/>
-        <source>starting the engine process…</source>
-        <translation>正在启动推理进程…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="820"/>
-        <source>loading PaddlePaddle…</source>
-        <translation>正在加载 PaddlePaddle…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="821"/>
-        <source>loading the model and its inference engine (prepared once, then cached)…</source>
-        <translation>正在加载模型及其推理引擎（首次准备后缓存）…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="822"/>
-        <source>warming up…</source>
-        <translation>正在预热…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="823"/>
-        <source>ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="823"/>
-        <source>starting…</source>
-        <translation>正在启动…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="855"/>
-        <source>Clear results</source>
-        <translation>清除结果</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="856"/>
-        <source>Remove all results from the table ({0})?</source>
-        <translation>从表格中移除全部结果（{0}）？</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="858"/>
-        <source>They stay in the audit log. A batch that is running is cancelled.</source>
-        <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="912"/>
-        <source>All results ({0})</source>
-        <translation>全部结果（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="913"/>
-        <source>PM only ({0})</source>
-        <translation>仅病理性近视（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="914"/>
-        <source>Not PM only ({0})</source>
-        <translation>仅非病理性近视（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="915"/>
-        <source>Ungradable only ({0})</source>
-        <translation>仅无法分级（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="916"/>
-        <source>Errors only ({0})</source>
-        <translation>仅错误（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="920"/>
-        <source>{0} of {1} rows shown</source>
-        <translation>显示 {0} / {1} 行</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis/detail.py" line="164" />
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis/detail.py" line="164" />
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="948"/>
+        <location filename="../../gui/diagnosis/detail.py" line="165" />
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="951"/>
+        <location filename="../../gui/diagnosis/detail.py" line="168" />
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1043"/>
-        <source>Reading the DICOM header…</source>
-        <translation>正在读取 DICOM 文件头…</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="189" />
+        <location filename="../../gui/diagnosis/detail.py" line="237" />
+        <source>Cannot read this file</source>
+        <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1066"/>
-        <source>right eye (R)</source>
-        <translation>右眼（R）</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="200" />
+        <source>No heatmap: {0}</source>
+        <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1066"/>
-        <source>left eye (L)</source>
-        <translation>左眼（L）</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="201" />
+        <source>Computing the heatmap…</source>
+        <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1066"/>
-        <source>both eyes (B)</source>
-        <translation>双眼（B）</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="203" />
+        <source>No heatmap: the network gave no verdict for this image</source>
+        <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1068"/>
-        <source>Modality</source>
-        <translation>模态</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="208" />
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosisView</name>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="154" />
+        <source>Open images…</source>
+        <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1070"/>
-        <source>Camera</source>
-        <translation>相机</translation>
+        <location filename="../../gui/diagnosis/view.py" line="155" />
+        <location filename="../../gui/diagnosis/view.py" line="387" />
+        <source>Clear</source>
+        <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1072"/>
-        <source>Eye</source>
-        <translation>眼别</translation>
+        <location filename="../../gui/diagnosis/view.py" line="158" />
+        <source>Export…</source>
+        <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1074"/>
-        <source>Acquired</source>
-        <translation>拍摄日期</translation>
+        <location filename="../../gui/diagnosis/view.py" line="225" />
+        <source>Cannot use this model: {0}</source>
+        <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1076"/>
-        <source>Size</source>
-        <translation>尺寸</translation>
+        <location filename="../../gui/diagnosis/view.py" line="233" />
+        <source>Open model folder</source>
+        <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1076"/>
-        <source>{0} × {1} px</source>
-        <translation>{0} × {1} 像素</translation>
+        <location filename="../../gui/diagnosis/view.py" line="291" />
+        <source>Open fundus images</source>
+        <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1078"/>
-        <source>Field of view</source>
-        <translation>视野</translation>
+        <location filename="../../gui/diagnosis/view.py" line="292" />
+        <source>Images ({0})</source>
+        <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1080"/>
-        <source>Frames</source>
-        <translation>帧数</translation>
+        <location filename="../../gui/diagnosis/view.py" line="294" />
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1080"/>
-        <source>{0} (the first is used)</source>
-        <translation>{0}（使用第一帧）</translation>
+        <location filename="../../gui/diagnosis/view.py" line="316" />
+        <source>No model to diagnose with</source>
+        <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1082"/>
-        <source>, {0} bits</source>
-        <translation>，{0} 位</translation>
+        <location filename="../../gui/diagnosis/view.py" line="334" />
+        <source>Diagnosis failed: {0}</source>
+        <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1083"/>
-        <source>Pixels</source>
-        <translation>像素格式</translation>
+        <location filename="../../gui/diagnosis/view.py" line="336" />
+        <source>Diagnosis stopped after {0} of {1} images: {2}</source>
+        <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1085"/>
-        <source>Encoding</source>
-        <translation>编码</translation>
+        <location filename="../../gui/diagnosis/view.py" line="163" />
+        <source>Heatmap</source>
+        <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1087"/>
-        <source>Object</source>
-        <translation>对象类型</translation>
+        <location filename="../../gui/diagnosis/view.py" line="251" />
+        <source>Results cleared: another model was chosen</source>
+        <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1094"/>
-        <source>DICOM</source>
-        <translation>DICOM</translation>
+        <location filename="../../gui/diagnosis/view.py" line="293" />
+        <source>DICOM files (*.dcm *.dicom)</source>
+        <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1094"/>
-        <source>(no patient data is shown)</source>
-        <translation>（不显示任何患者信息）</translation>
+        <location filename="../../gui/diagnosis/view.py" line="323" />
+        <source>Diagnosing with {0}…</source>
+        <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1104"/>
+        <location filename="../../gui/diagnosis/view.py" line="339" />
+        <source>Diagnosis cancelled after {0} of {1} images</source>
+        <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="156" />
+        <source>Remove all results from the table ({0})</source>
+        <translation>从表格中移除所有结果（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="159" />
+        <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
+        <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="162" />
+        <source>Choose fundus photographs to diagnose ({0})</source>
+        <translation>选择要诊断的眼底照片（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="164" />
+        <source>More heatmap opacity</source>
+        <translation>提高热力图不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="165" />
+        <source>Less heatmap opacity</source>
+        <translation>降低热力图不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="166" />
+        <source>Clear results…</source>
+        <translation>清除结果…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="167" />
+        <source>Drop fundus photographs here</source>
+        <translation>将眼底照片拖放到此处</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="168" />
+        <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
+        <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="218" />
+        <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
+        <translation>请等待诊断完成或取消诊断后再更换模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="243" />
+        <source>Use another model</source>
+        <translation>使用其他模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="244" />
+        <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
+        <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="246" />
+        <source>They stay in the audit log; export them first if you need a report.</source>
+        <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="247" />
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="341" />
+        <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
+        <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="342" />
+        <source>1 image</source>
+        <translation>1 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="342" />
+        <source>{0} images</source>
+        <translation>{0} 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="383" />
+        <source>Clear results</source>
+        <translation>清除结果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="384" />
+        <source>Remove all results from the table ({0})?</source>
+        <translation>从表格中移除全部结果（{0}）？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="386" />
+        <source>They stay in the audit log. A batch that is running is cancelled.</source>
+        <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="436" />
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1116"/>
-        <source>Export the {0} rows shown (of {1})</source>
-        <translation>导出显示的 {0} 行（共 {1} 行）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="1134"/>
-        <source>A report must end in .xlsx, .csv or .pdf</source>
-        <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="1147"/>
-        <location filename="../../gui/diagnosis_view.py" line="1185"/>
-        <source>Cannot write {0}: {1}</source>
-        <translation>无法写入 {0}：{1}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="1160"/>
-        <source>Export cancelled; {0} was not written</source>
-        <translation>导出已取消；未写入 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="1171"/>
-        <source>Export the audit log</source>
-        <translation>导出审计日志</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="1184"/>
-        <source>Saved {0} audit log entries to {1}</source>
-        <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis_view.py" line="1107"/>
+        <location filename="../../gui/diagnosis/view.py" line="439" />
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
+</context>
+<context>
+    <name>DicomBox</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1109"/>
+        <location filename="../../gui/diagnosis/dicom.py" line="43" />
+        <source>Reading the DICOM header…</source>
+        <translation>正在读取 DICOM 文件头…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="57" />
+        <source>right eye (R)</source>
+        <translation>右眼（R）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="57" />
+        <source>left eye (L)</source>
+        <translation>左眼（L）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="57" />
+        <source>both eyes (B)</source>
+        <translation>双眼（B）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="59" />
+        <source>Modality</source>
+        <translation>模态</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="61" />
+        <source>Camera</source>
+        <translation>相机</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="63" />
+        <source>Eye</source>
+        <translation>眼别</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="65" />
+        <source>Acquired</source>
+        <translation>拍摄日期</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="67" />
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="67" />
+        <source>{0} × {1} px</source>
+        <translation>{0} × {1} 像素</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="69" />
+        <source>Field of view</source>
+        <translation>视野</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="71" />
+        <source>Frames</source>
+        <translation>帧数</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="71" />
+        <source>{0} (the first is used)</source>
+        <translation>{0}（使用第一帧）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="73" />
+        <source>, {0} bits</source>
+        <translation>，{0} 位</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="74" />
+        <source>Pixels</source>
+        <translation>像素格式</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="76" />
+        <source>Encoding</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="78" />
+        <source>Object</source>
+        <translation>对象类型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="83" />
+        <source>DICOM</source>
+        <translation>DICOM</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/dicom.py" line="83" />
+        <source>(no patient data is shown)</source>
+        <translation>（不显示任何患者信息）</translation>
+    </message>
+</context>
+<context>
+    <name>Exporter</name>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="162" />
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1109"/>
-        <location filename="../../gui/diagnosis_view.py" line="1172"/>
+        <location filename="../../gui/diagnosis/export.py" line="162" />
+        <location filename="../../gui/diagnosis/export.py" line="216" />
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1110"/>
+        <location filename="../../gui/diagnosis/export.py" line="163" />
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1115"/>
+        <location filename="../../gui/diagnosis/export.py" line="167" />
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1162"/>
+        <location filename="../../gui/diagnosis/export.py" line="168" />
+        <source>Export the {0} rows shown (of {1})</source>
+        <translation>导出显示的 {0} 行（共 {1} 行）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="181" />
+        <source>A report must end in .xlsx, .csv or .pdf</source>
+        <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="189" />
+        <location filename="../../gui/diagnosis/export.py" line="228" />
+        <source>Cannot write {0}: {1}</source>
+        <translation>无法写入 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="201" />
+        <source>Export cancelled; {0} was not written</source>
+        <translation>导出已取消；未写入 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="203" />
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="215" />
+        <source>Export the audit log</source>
+        <translation>导出审计日志</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/export.py" line="226" />
+        <source>Saved {0} audit log entries to {1}</source>
+        <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="113"/>
+        <location filename="../../gui/main_window.py" line="113" />
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="220"/>
+        <location filename="../../gui/main_window.py" line="220" />
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221"/>
+        <location filename="../../gui/main_window.py" line="221" />
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221"/>
+        <location filename="../../gui/main_window.py" line="221" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221"/>
+        <location filename="../../gui/main_window.py" line="221" />
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="225"/>
+        <location filename="../../gui/main_window.py" line="225" />
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="226"/>
+        <location filename="../../gui/main_window.py" line="226" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227"/>
+        <location filename="../../gui/main_window.py" line="227" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="228" />
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="229"/>
+        <location filename="../../gui/main_window.py" line="229" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="230" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="231"/>
+        <location filename="../../gui/main_window.py" line="231" />
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232"/>
+        <location filename="../../gui/main_window.py" line="232" />
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233"/>
+        <location filename="../../gui/main_window.py" line="233" />
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234"/>
+        <location filename="../../gui/main_window.py" line="234" />
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="235" />
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="236"/>
+        <location filename="../../gui/main_window.py" line="236" />
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="237"/>
+        <location filename="../../gui/main_window.py" line="237" />
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238"/>
+        <location filename="../../gui/main_window.py" line="238" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="239" />
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240"/>
+        <location filename="../../gui/main_window.py" line="240" />
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241"/>
+        <location filename="../../gui/main_window.py" line="241" />
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242"/>
+        <location filename="../../gui/main_window.py" line="242" />
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="292"/>
+        <location filename="../../gui/main_window.py" line="292" />
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="295"/>
+        <location filename="../../gui/main_window.py" line="295" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="295"/>
+        <location filename="../../gui/main_window.py" line="295" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="296"/>
+        <location filename="../../gui/main_window.py" line="296" />
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="304"/>
+        <location filename="../../gui/main_window.py" line="304" />
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="306"/>
+        <location filename="../../gui/main_window.py" line="306" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="307"/>
+        <location filename="../../gui/main_window.py" line="307" />
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="325"/>
+        <location filename="../../gui/main_window.py" line="325" />
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="325"/>
+        <location filename="../../gui/main_window.py" line="325" />
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="329"/>
+        <location filename="../../gui/main_window.py" line="329" />
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="334"/>
+        <location filename="../../gui/main_window.py" line="334" />
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="335"/>
-        <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
+        <location filename="../../gui/main_window.py" line="335" />
+        <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist's judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="396"/>
+        <location filename="../../gui/main_window.py" line="396" />
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
 </context>
 <context>
+    <name>ModelPicker</name>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="55" />
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="56" />
+        <source>Open model folder…</source>
+        <translation>打开模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="100" />
+        <source>{0} (bundled)</source>
+        <translation>{0}（内置）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="139" />
+        <source>PM when probability ≥ {0:.1%}</source>
+        <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="140" />
+        <source>Operating point of this model (set in the model folder; pmscreen set-threshold changes it):</source>
+        <translation>此模型的工作点（保存在模型文件夹中；用 pmscreen set-threshold 更改）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="143" />
+        <source>≥ {0:.1%}</source>
+        <translation>≥ {0:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="145" />
+        <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
+        <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="147" />
+        <source>in use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="147" />
+        <source>documented, not in use</source>
+        <translation>已记录，未使用</translation>
+    </message>
+</context>
+<context>
+    <name>NoModelBanner</name>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="172" />
+        <source>Train a model</source>
+        <translation>训练模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="173" />
+        <source>Open model folder…</source>
+        <translation>打开模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="178" />
+        <source>The model cannot be used: {0}</source>
+        <translation>该模型无法使用：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="181" />
+        <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
+        <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressStrip</name>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="32" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="33" />
+        <source>Stop after the images being processed (Esc)</source>
+        <translation>处理完当前图像后停止（Esc）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="35" />
+        <location filename="../../gui/diagnosis/progress.py" line="59" />
+        <source>{0} · {1:.1f} images/s · about {2} left</source>
+        <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="36" />
+        <location filename="../../gui/diagnosis/progress.py" line="56" />
+        <source>{0} of {1} images</source>
+        <translation>显示 {0} / {1} 张图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="43" />
+        <source>Writing {0}: {1} of {2} rows</source>
+        <translation>正在写入 {0}：{1} / {2} 行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="52" />
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="54" />
+        <source>Loading the model: {0}</source>
+        <translation>正在加载模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="62" />
+        <source>{0} judged, {1} ungradable, {2}</source>
+        <translation>{0} 张已判定，{1} 张无法分级，{2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="63" />
+        <source>1 error</source>
+        <translation>1 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="63" />
+        <source>{0} errors</source>
+        <translation>{0} 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="65" />
+        <source>The model is ready</source>
+        <translation>模型已就绪</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="67" />
+        <source>Preparing the model: {0}</source>
+        <translation>正在准备模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="74" />
+        <source>starting the engine process…</source>
+        <translation>正在启动推理进程…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="75" />
+        <source>loading PaddlePaddle…</source>
+        <translation>正在加载 PaddlePaddle…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="76" />
+        <source>loading the model and its inference engine (prepared once, then cached)…</source>
+        <translation>正在加载模型及其推理引擎（首次准备后缓存）…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="77" />
+        <source>warming up…</source>
+        <translation>正在预热…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="78" />
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/progress.py" line="78" />
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+</context>
+<context>
     <name>Reasons</name>
     <message>
-        <location filename="../../gui/reasons.py" line="14"/>
+        <location filename="../../gui/reasons.py" line="14" />
         <source>the file is empty (0 bytes)</source>
         <translation>文件为空（0 字节）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="15"/>
+        <location filename="../../gui/reasons.py" line="15" />
         <source>the file is truncated (incomplete image data)</source>
         <translation>文件被截断（图像数据不完整）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="16"/>
+        <location filename="../../gui/reasons.py" line="16" />
         <source>not a readable image ({detail})</source>
         <translation>无法读取的图像（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="17"/>
+        <location filename="../../gui/reasons.py" line="17" />
         <source>corrupt PNG data ({detail})</source>
         <translation>PNG 数据损坏（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="18"/>
+        <location filename="../../gui/reasons.py" line="18" />
         <source>file not found</source>
         <translation>找不到文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="19"/>
+        <location filename="../../gui/reasons.py" line="19" />
         <source>a link to a missing file</source>
         <translation>指向不存在文件的链接</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="20"/>
+        <location filename="../../gui/reasons.py" line="20" />
         <source>is a folder, not an image file</source>
         <translation>是文件夹，不是图像文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="21"/>
+        <location filename="../../gui/reasons.py" line="21" />
         <source>not a regular file ({detail})</source>
         <translation>不是普通文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="22"/>
+        <location filename="../../gui/reasons.py" line="22" />
         <source>not a regular file ({detail}); not opened</source>
         <translation>不是普通文件（{detail}）；未打开</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="23"/>
+        <location filename="../../gui/reasons.py" line="23" />
         <source>cannot be read ({detail})</source>
         <translation>无法读取（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="24"/>
+        <location filename="../../gui/reasons.py" line="24" />
         <source>the image is too small to judge ({detail})</source>
         <translation>图像太小，无法判断（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="25"/>
+        <location filename="../../gui/reasons.py" line="25" />
         <source>the file is too large ({detail})</source>
         <translation>文件太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="26"/>
+        <location filename="../../gui/reasons.py" line="26" />
         <source>{what} is too large ({detail})</source>
         <translation>{what}太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="27"/>
+        <location filename="../../gui/reasons.py" line="27" />
         <source>folder holds no JPEG, PNG, TIFF, BMP or DICOM images</source>
         <translation>文件夹中没有 JPEG、PNG、TIFF、BMP 或 DICOM 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="28"/>
+        <location filename="../../gui/reasons.py" line="28" />
         <source>cannot be used ({detail})</source>
         <translation>无法使用（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="29"/>
-        <source>DICOM support is not installed (install the extra: pip install &apos;pmscreen[dicom]&apos;, i.e. pydicom)</source>
-        <translation>未安装 DICOM 支持（请安装附加组件：pip install &apos;pmscreen[dicom]&apos;，即 pydicom）</translation>
+        <location filename="../../gui/reasons.py" line="29" />
+        <source>DICOM support is not installed (install the extra: pip install 'pmscreen[dicom]', i.e. pydicom)</source>
+        <translation>未安装 DICOM 支持（请安装附加组件：pip install 'pmscreen[dicom]'，即 pydicom）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="31"/>
+        <location filename="../../gui/reasons.py" line="31" />
         <source>not a readable DICOM file ({detail})</source>
         <translation>无法读取的 DICOM 文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="32"/>
+        <location filename="../../gui/reasons.py" line="32" />
         <source>DICOM file without pixel data (not an image)</source>
         <translation>DICOM 文件没有像素数据（不是图像）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="33"/>
+        <location filename="../../gui/reasons.py" line="33" />
         <source>DICOM pixel data cannot be read ({detail})</source>
         <translation>无法读取 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="34"/>
+        <location filename="../../gui/reasons.py" line="34" />
         <source>DICOM pixel data cannot be decoded ({detail})</source>
         <translation>无法解码 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="35"/>
+        <location filename="../../gui/reasons.py" line="35" />
         <source>DICOM pixel data is not a 2-D image</source>
         <translation>DICOM 像素数据不是二维图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="39"/>
+        <location filename="../../gui/reasons.py" line="39" />
         <source>unknown format or corrupt data</source>
         <translation>未知格式或数据损坏</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="40"/>
+        <location filename="../../gui/reasons.py" line="40" />
         <source>unknown format: JPEG, PNG, TIFF, BMP or DICOM expected</source>
         <translation>未知格式：应为 JPEG、PNG、TIFF、BMP 或 DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="42"/>
+        <location filename="../../gui/reasons.py" line="42" />
         <source>no picture size in its header</source>
         <translation>文件头中没有图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="46"/>
+        <location filename="../../gui/reasons.py" line="46" />
         <source>too dark</source>
         <translation>过暗</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="47"/>
+        <location filename="../../gui/reasons.py" line="47" />
         <source>over-exposed</source>
         <translation>过曝</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="48"/>
+        <location filename="../../gui/reasons.py" line="48" />
         <source>not a colour photograph</source>
         <translation>不是彩色照片</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="49"/>
+        <location filename="../../gui/reasons.py" line="49" />
         <source>no circular field of view on a dark background</source>
         <translation>没有深色背景上的圆形视野</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="50"/>
+        <location filename="../../gui/reasons.py" line="50" />
         <source>blurred</source>
         <translation>模糊</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="54"/>
+        <location filename="../../gui/reasons.py" line="54" />
         <source>mean brightness {value} &lt; {limit}</source>
         <translation>平均亮度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="55"/>
+        <location filename="../../gui/reasons.py" line="55" />
         <source>mean brightness {value} &gt; {limit}</source>
         <translation>平均亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="56"/>
+        <location filename="../../gui/reasons.py" line="56" />
         <source>{value} of the field is white</source>
         <translation>视野中 {value} 为白色</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="57"/>
+        <location filename="../../gui/reasons.py" line="57" />
         <source>colour saturation {value} &lt; {limit}</source>
         <translation>色彩饱和度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="58"/>
+        <location filename="../../gui/reasons.py" line="58" />
         <source>background level {value} &gt; {limit}</source>
         <translation>背景亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="59"/>
+        <location filename="../../gui/reasons.py" line="59" />
         <source>bright area {value} of the image &lt; {limit}</source>
         <translation>明亮区域占图像 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="60"/>
+        <location filename="../../gui/reasons.py" line="60" />
         <source>no dark surround</source>
         <translation>没有深色外围</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="61"/>
+        <location filename="../../gui/reasons.py" line="61" />
         <source>outline not round: coverage {coverage}, deviation {deviation}</source>
         <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="62"/>
+        <location filename="../../gui/reasons.py" line="62" />
         <source>rim blur {value} px &gt; {limit} px</source>
         <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="63"/>
+        <location filename="../../gui/reasons.py" line="63" />
         <source>fine detail {value} &lt; {limit}</source>
         <translation>细节 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="71"/>
+        <location filename="../../gui/reasons.py" line="71" />
         <source>the image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="72"/>
+        <location filename="../../gui/reasons.py" line="72" />
         <source>the file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="81"/>
+        <location filename="../../gui/reasons.py" line="81" />
         <source>the image at 1/{0} size</source>
         <translation>以 1/{0} 尺寸解码的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="112"/>
+        <location filename="../../gui/reasons.py" line="112" />
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>
@@ -1239,105 +1270,143 @@ Validation: {1}</source>
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="98"/>
+        <location filename="../../gui/diagnosis/results.py" line="71" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="98"/>
+        <location filename="../../gui/diagnosis/results.py" line="71" />
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="98"/>
+        <location filename="../../gui/diagnosis/results.py" line="71" />
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="100"/>
+        <location filename="../../gui/diagnosis/results.py" line="73" />
         <source>Order in which the images were given</source>
         <translation>图像输入的顺序</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="101"/>
+        <location filename="../../gui/diagnosis/results.py" line="74" />
         <source>Probability of pathologic myopia</source>
         <translation>病理性近视的概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="121"/>
+        <location filename="../../gui/diagnosis/results.py" line="94" />
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="123"/>
+        <location filename="../../gui/diagnosis/results.py" line="96" />
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="124"/>
+        <location filename="../../gui/diagnosis/results.py" line="97" />
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_results.py" line="124"/>
+        <location filename="../../gui/diagnosis/results.py" line="97" />
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>
 </context>
 <context>
+    <name>ResultsPane</name>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="90" />
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="126" />
+        <source>All results ({0})</source>
+        <translation>全部结果（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="127" />
+        <source>PM only ({0})</source>
+        <translation>仅病理性近视（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="128" />
+        <source>Not PM only ({0})</source>
+        <translation>仅非病理性近视（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="129" />
+        <source>Ungradable only ({0})</source>
+        <translation>仅无法分级（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="130" />
+        <source>Errors only ({0})</source>
+        <translation>仅错误（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/table.py" line="134" />
+        <source>{0} of {1} rows shown</source>
+        <translation>显示 {0} / {1} 行</translation>
+    </message>
+</context>
+<context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/runs_table.py" line="85" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/runs_table.py" line="85" />
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/runs_table.py" line="85" />
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/runs_table.py" line="85" />
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/runs_table.py" line="85" />
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/runs_table.py" line="86" />
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/runs_table.py" line="86" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/runs_table.py" line="86" />
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/runs_table.py" line="86" />
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/runs_table.py" line="86" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="117"/>
+        <location filename="../../gui/runs_table.py" line="117" />
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
@@ -1345,12 +1414,12 @@ Validation: {1}</source>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="220"/>
+        <location filename="../../gui/runs_table.py" line="220" />
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="222"/>
+        <location filename="../../gui/runs_table.py" line="222" />
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
@@ -1358,12 +1427,12 @@ Validation: {1}</source>
 <context>
     <name>ThumbnailModel</name>
     <message>
-        <location filename="../../gui/thumbnails.py" line="222"/>
+        <location filename="../../gui/dataset/grid.py" line="94" />
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/thumbnails.py" line="222"/>
+        <location filename="../../gui/dataset/grid.py" line="94" />
         <source>validation</source>
         <translation>验证集</translation>
     </message>
@@ -1371,513 +1440,513 @@ Validation: {1}</source>
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training_view.py" line="420"/>
+        <location filename="../../gui/training_view.py" line="430" />
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="366"/>
-        <location filename="../../gui/training_view.py" line="428"/>
+        <location filename="../../gui/training_view.py" line="376" />
+        <location filename="../../gui/training_view.py" line="438" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="319"/>
+        <location filename="../../gui/training_view.py" line="329" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="320"/>
+        <location filename="../../gui/training_view.py" line="330" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="321"/>
+        <location filename="../../gui/training_view.py" line="331" />
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="322"/>
+        <location filename="../../gui/training_view.py" line="332" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="334" />
         <source>Depth:</source>
         <translation>深度：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="334" />
         <source>Variant:</source>
         <translation>变体：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="324"/>
+        <location filename="../../gui/training_view.py" line="334" />
         <source>Weight decay:</source>
         <translation>权重衰减：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="325"/>
+        <location filename="../../gui/training_view.py" line="335" />
         <source>Warm-up epochs:</source>
         <translation>预热轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="325"/>
+        <location filename="../../gui/training_view.py" line="335" />
         <source>Keep the epoch with the best:</source>
         <translation>保留该指标最佳的轮次：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="326"/>
+        <location filename="../../gui/training_view.py" line="336" />
         <source>Use at most (images):</source>
         <translation>最多使用（张图像）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="326"/>
+        <location filename="../../gui/training_view.py" line="336" />
         <source>Random seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="327"/>
+        <location filename="../../gui/training_view.py" line="337" />
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="327"/>
+        <location filename="../../gui/training_view.py" line="337" />
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="327"/>
+        <location filename="../../gui/training_view.py" line="337" />
         <source>Learning rate:</source>
         <translation>学习率：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="328"/>
+        <location filename="../../gui/training_view.py" line="338" />
         <source>Optimiser:</source>
         <translation>优化器：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="328"/>
+        <location filename="../../gui/training_view.py" line="338" />
         <source>Schedule:</source>
         <translation>学习率策略：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="329"/>
+        <location filename="../../gui/training_view.py" line="339" />
         <source>Random rotation (°):</source>
         <translation>随机旋转（°）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="329"/>
+        <location filename="../../gui/training_view.py" line="339" />
         <source>Colour jitter:</source>
         <translation>颜色抖动：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="330"/>
+        <location filename="../../gui/training_view.py" line="340" />
         <source>Random zoom (±):</source>
         <translation>随机缩放（±）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="330"/>
+        <location filename="../../gui/training_view.py" line="340" />
         <source>Random shift:</source>
         <translation>随机平移：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="331"/>
+        <location filename="../../gui/training_view.py" line="341" />
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="331"/>
+        <location filename="../../gui/training_view.py" line="341" />
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="331"/>
+        <location filename="../../gui/training_view.py" line="341" />
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="335"/>
+        <location filename="../../gui/training_view.py" line="345" />
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="336"/>
+        <location filename="../../gui/training_view.py" line="346" />
         <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
         <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="338"/>
+        <location filename="../../gui/training_view.py" line="348" />
         <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
         <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="340"/>
+        <location filename="../../gui/training_view.py" line="350" />
         <source>O — original</source>
         <translation>O — 原始结构</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="340"/>
+        <location filename="../../gui/training_view.py" line="350" />
         <source>B — stride in 3×3</source>
         <translation>B — 在 3×3 卷积下采样</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="340"/>
+        <location filename="../../gui/training_view.py" line="350" />
         <source>C — deep stem</source>
         <translation>C — 深层输入干</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="341"/>
+        <location filename="../../gui/training_view.py" line="351" />
         <source>D — average-pool shortcut</source>
         <translation>D — 平均池化捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="357"/>
+        <location filename="../../gui/training_view.py" line="367" />
         <source>constant</source>
         <translation>恒定</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="358"/>
+        <location filename="../../gui/training_view.py" line="368" />
         <source>cosine</source>
         <translation>余弦退火</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="359"/>
+        <location filename="../../gui/training_view.py" line="369" />
         <source>Random horizontal flips</source>
         <translation>随机水平翻转</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="360"/>
+        <location filename="../../gui/training_view.py" line="370" />
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="361"/>
+        <location filename="../../gui/training_view.py" line="371" />
         <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
         <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="362"/>
+        <location filename="../../gui/training_view.py" line="372" />
         <source>Move each training image by up to this fraction of its size (0 = off)</source>
         <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="363"/>
+        <location filename="../../gui/training_view.py" line="373" />
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="364"/>
+        <location filename="../../gui/training_view.py" line="374" />
         <source>automatic (GPU when available)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="365"/>
+        <location filename="../../gui/training_view.py" line="375" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="366"/>
-        <location filename="../../gui/training_view.py" line="428"/>
+        <location filename="../../gui/training_view.py" line="376" />
+        <location filename="../../gui/training_view.py" line="438" />
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="367"/>
+        <location filename="../../gui/training_view.py" line="377" />
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="368"/>
+        <location filename="../../gui/training_view.py" line="378" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="369"/>
+        <location filename="../../gui/training_view.py" line="379" />
         <source>Stop after the current batch; the best model so far is kept</source>
         <translation>在当前批次结束后停止；保留目前最好的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="370"/>
+        <location filename="../../gui/training_view.py" line="380" />
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="371"/>
+        <location filename="../../gui/training_view.py" line="381" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="372"/>
+        <location filename="../../gui/training_view.py" line="382" />
         <source>Show the current run</source>
         <translation>显示当前训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="373"/>
+        <location filename="../../gui/training_view.py" line="383" />
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="374"/>
+        <location filename="../../gui/training_view.py" line="384" />
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="375"/>
+        <location filename="../../gui/training_view.py" line="385" />
         <source>Validation accuracy and AUC</source>
         <translation>验证集准确率与 AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="376"/>
-        <location filename="../../gui/training_view.py" line="377"/>
+        <location filename="../../gui/training_view.py" line="386" />
+        <location filename="../../gui/training_view.py" line="387" />
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="380"/>
+        <location filename="../../gui/training_view.py" line="390" />
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="380"/>
+        <location filename="../../gui/training_view.py" line="390" />
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="488"/>
+        <location filename="../../gui/training_view.py" line="498" />
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="490"/>
+        <location filename="../../gui/training_view.py" line="500" />
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="526"/>
+        <location filename="../../gui/training_view.py" line="536" />
         <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="531"/>
+        <location filename="../../gui/training_view.py" line="541" />
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="603"/>
+        <location filename="../../gui/training_view.py" line="613" />
         <source>Training stopped</source>
         <translation>训练已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="603"/>
+        <location filename="../../gui/training_view.py" line="613" />
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="605"/>
+        <location filename="../../gui/training_view.py" line="615" />
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="619"/>
+        <location filename="../../gui/training_view.py" line="629" />
         <source>WARNING: {0}</source>
         <translation>警告：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="619"/>
-        <location filename="../../gui/training_view.py" line="655"/>
+        <location filename="../../gui/training_view.py" line="629" />
+        <location filename="../../gui/training_view.py" line="665" />
         <source>ERROR: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="624"/>
+        <location filename="../../gui/training_view.py" line="634" />
         <source>data: {0} training images ({1}), {2} validation images</source>
         <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="627"/>
+        <location filename="../../gui/training_view.py" line="637" />
         <source>; skipped {0} unusable file(s):</source>
         <translation>；跳过 {0} 个无法使用的文件：</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="635"/>
+        <location filename="../../gui/training_view.py" line="645" />
         <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
         <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="639"/>
+        <location filename="../../gui/training_view.py" line="649" />
         <source>*best*</source>
         <translation>*最佳*</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="642"/>
+        <location filename="../../gui/training_view.py" line="652" />
         <source>saved the best model and a checkpoint to {0}</source>
         <translation>已将最佳模型和检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="643"/>
+        <location filename="../../gui/training_view.py" line="653" />
         <source>saved a checkpoint to {0}</source>
         <translation>已将检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="647"/>
+        <location filename="../../gui/training_view.py" line="657" />
         <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="648"/>
+        <location filename="../../gui/training_view.py" line="658" />
         <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="650"/>
+        <location filename="../../gui/training_view.py" line="660" />
         <source>stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
         <translation>{0:.0f} 秒后已停止；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="652"/>
+        <location filename="../../gui/training_view.py" line="662" />
         <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
         <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="662"/>
+        <location filename="../../gui/training_view.py" line="672" />
         <source>device {0}</source>
         <translation>设备 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="664"/>
+        <location filename="../../gui/training_view.py" line="674" />
         <source> with mixed precision</source>
         <translation>，混合精度</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="666"/>
+        <location filename="../../gui/training_view.py" line="676" />
         <source>, process {0} of {1}</source>
         <translation>，进程 {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="671"/>
+        <location filename="../../gui/training_view.py" line="681" />
         <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
         <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="675"/>
+        <location filename="../../gui/training_view.py" line="685" />
         <source>resumed {0} after epoch {1}</source>
         <translation>已在第 {1} 轮之后继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="718"/>
+        <location filename="../../gui/training_view.py" line="728" />
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="720"/>
+        <location filename="../../gui/training_view.py" line="730" />
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="723"/>
+        <location filename="../../gui/training_view.py" line="733" />
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="727"/>
+        <location filename="../../gui/training_view.py" line="737" />
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="731"/>
+        <location filename="../../gui/training_view.py" line="741" />
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="731"/>
+        <location filename="../../gui/training_view.py" line="741" />
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="732"/>
+        <location filename="../../gui/training_view.py" line="742" />
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="732"/>
+        <location filename="../../gui/training_view.py" line="742" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="738"/>
+        <location filename="../../gui/training_view.py" line="748" />
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="738"/>
+        <location filename="../../gui/training_view.py" line="748" />
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="740"/>
+        <location filename="../../gui/training_view.py" line="750" />
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="378"/>
-        <location filename="../../gui/training_view.py" line="763"/>
+        <location filename="../../gui/training_view.py" line="388" />
+        <location filename="../../gui/training_view.py" line="773" />
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="346"/>
+        <location filename="../../gui/training_view.py" line="356" />
         <source>Stride in the 3×3 conv (B)</source>
         <translation>在 3×3 卷积下采样（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="347"/>
+        <location filename="../../gui/training_view.py" line="357" />
         <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
         <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="348"/>
+        <location filename="../../gui/training_view.py" line="358" />
         <source>Deep stem (C)</source>
         <translation>深层输入干（C）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="349"/>
+        <location filename="../../gui/training_view.py" line="359" />
         <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
         <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="350"/>
+        <location filename="../../gui/training_view.py" line="360" />
         <source>Average-pool shortcut (D)</source>
         <translation>平均池化捷径（D）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="351"/>
+        <location filename="../../gui/training_view.py" line="361" />
         <source>2×2 average pooling before the 1×1 projection shortcut</source>
         <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="355"/>
+        <location filename="../../gui/training_view.py" line="365" />
         <source>Zero-init last BN γ</source>
         <translation>末层 BN γ 零初始化</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="356"/>
+        <location filename="../../gui/training_view.py" line="366" />
         <source>Zero-initialise the last BatchNorm γ of each residual block</source>
         <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="764"/>
+        <location filename="../../gui/training_view.py" line="774" />
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="379"/>
-        <location filename="../../gui/training_view.py" line="765"/>
+        <location filename="../../gui/training_view.py" line="389" />
+        <location filename="../../gui/training_view.py" line="775" />
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="782"/>
+        <location filename="../../gui/training_view.py" line="792" />
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
@@ -1885,22 +1954,22 @@ Validation: {1}</source>
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training_view.py" line="46"/>
+        <location filename="../../gui/training_view.py" line="56" />
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="48"/>
+        <location filename="../../gui/training_view.py" line="58" />
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="50"/>
+        <location filename="../../gui/training_view.py" line="60" />
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="52"/>
+        <location filename="../../gui/training_view.py" line="62" />
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>

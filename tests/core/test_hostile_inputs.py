@@ -1,6 +1,6 @@
 """Issue 13: no single file stops a batch. Hostile and odd inputs each get one error row (or are read), the rest
 are diagnosed and audited, exit code 2, one-line reasons and never a traceback, in predict, evaluate and the GUI's
-engine stream (gui.engine_process, the same core code)."""
+engine stream (core.screening.engine_process, the same core code)."""
 
 from __future__ import annotations
 
@@ -297,13 +297,14 @@ def test_a_formula_name_given_alone_is_text(tmp_path, suffix):
 
 
 def test_gui_engine_stream_gives_the_same_rows(model_dir, hostile):
+    from core.screening.engine_process import stream
     from core.screening.inference import Predictor
-    from gui.engine_process import stream
+    from core.screening.messages import Found
 
     predictor = Predictor(model_dir, "cpu", 4)
     items = list(stream(predictor, [hostile]))
-    assert items[0] == ("total", len(GOOD) + len(BAD))
-    _check_rows([pred.to_dict() for kind, pred in items[1:]])
+    assert items[0] == Found(len(GOOD) + len(BAD))
+    _check_rows([pred.to_dict() for pred in items[1:]])
 
 
 def test_evaluate_refuses_what_predict_refuses(model_dir, tmp_path, capfd):

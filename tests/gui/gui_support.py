@@ -106,7 +106,7 @@ def mixed_rows(n: int, model) -> list:
 
     from core.images.quality import QualityResult
     from core.screening.inference import Prediction
-    from gui.diagnosis_results import Row
+    from core.screening.session import Row
 
     rng = np.random.default_rng(0)
     rows = []

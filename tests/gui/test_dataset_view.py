@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from gui.thumbnails import ItemRole
+from gui.dataset.grid import ItemRole
 from tests.synthetic import fundus_image, write_rgb
 
 

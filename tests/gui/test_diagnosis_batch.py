@@ -13,7 +13,8 @@ from gui_support import GUI_SIZE, mixed_rows, wait_done
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from gui.diagnosis_results import COL_PROBABILITY, COL_VERDICT, category
+from core.screening.verdicts import category
+from gui.diagnosis.results import COL_PROBABILITY, COL_VERDICT
 from tests.synthetic import fundus_image, write_rgb
 
 
@@ -85,7 +86,7 @@ def test_ten_thousand_rows_arrive_in_chunks_sorted_and_filtered(qtbot, window, t
     view.proxy.modelReset.connect(lambda: resets.append(1))
     for start in range(0, len(rows), 100):
         view.results.append(rows[start:start + 100])
-        view._update_filter_texts()
+        view.pages.update_filter_texts()
     assert inserted == [100] * 100 and not resets  # each chunk is one insertion; the proxy is never rebuilt
     assert view.proxy.rowCount() == 10_000
     probs = [view.proxy.row(i).pred.probability for i in range(50)]
@@ -105,22 +106,22 @@ def test_cancel_stops_a_batch_and_keeps_the_results(qtbot, library_model, window
     (How long the UI thread stalls and how soon Cancel takes effect: bench/gui_bench.py.)"""
     from PySide6.QtWidgets import QApplication
 
-    from gui.engine_process import EngineProcess
+    from core.screening.engine_process import EngineProcess
 
     view = window.diagnosis_view
     window.show_page(2)
     folder = batch_folder(tmp_path / "big", 1000)
     assert view.diagnose([folder])
     qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=300000)
-    engine = view._engine
+    engine = view.session.engine
     assert isinstance(engine, EngineProcess) and engine.alive and engine._proc.pid != os.getpid()
     qtbot.waitUntil(lambda: "images/s" in view.progress_label.text(), timeout=300000)
     assert re.fullmatch(r"\d+ of 1000 images · [\d.]+ images/s · about \d+:\d\d left", view.progress_label.text())
     assert view.cancel_button.isVisible() and not view.export_button.isEnabled()
-    job = view._job
+    job = view.batch.worker
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not view.busy, timeout=300000)  # generous for a loaded machine: not a speed claim
-    assert not job.running
+    assert not job.is_running
     n = view.results.rowCount()
     assert 8 <= n < 1000
     QApplication.processEvents()
@@ -130,14 +131,14 @@ def test_cancel_stops_a_batch_and_keeps_the_results(qtbot, library_model, window
     # the child stopped the cancelled batch: the next one, on the same engine, brings exactly its own result
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, n + 1, timeout=300000)
-    assert view._engine is engine and engine.alive
+    assert view.session.engine is engine and engine.alive
     assert view.results.rows[-1].pred.path == str(images["good"])
     assert all(r.pred.path.startswith(str(folder)) for r in view.results.rows[:n])
 
 
 def wait_export(qtbot, view, job):
     qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
-    assert not job.running
+    assert not job.is_running
 
 
 def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, window, mixed, tmp_path):
@@ -181,20 +182,19 @@ def test_pdf_heatmaps_computed_in_this_process_are_those_of_the_diagnosed_input(
     """Without the batch's engine (another model chosen since), the PDF's maps are computed here from the picture
     decoded for the page: the same maps as from the file's network input."""
     from core.screening.inference import network_input
-    from gui.diagnosis_export import export_rows
-
-    class Job:
-        cancelled = False
-
-        def report(self, value):
-            pass
+    from gui.diagnosis.export import export_rows
 
     view = window.diagnosis_view
     assert view.diagnose(mixed)
     wait_done(qtbot, view, 4)
     rows = view.proxy.shown_rows()
     view.heatmaps.clear()
-    assert export_rows(Job(), tmp_path / "r.pdf", rows, view.heatmaps, 0.45, engine=None) == 4
+    writing = export_rows(tmp_path / "r.pdf", rows, view.heatmaps, 0.45, engine=None)
+    progress = []
+    with pytest.raises(StopIteration) as end:
+        while True:
+            progress.append(next(writing))
+    assert end.value.value == 4 and progress[-1] == (4, 4)
     judged = [r for r in rows if r.pred.pm is not None]
     assert judged
     predictor = view.heatmaps.predictor(judged[0].model.model_dir)
@@ -205,7 +205,7 @@ def test_pdf_heatmaps_computed_in_this_process_are_those_of_the_diagnosed_input(
 
 def test_the_export_dialog_chooses_the_format_by_extension_or_filter(qtbot, library_model, window, images, tmp_path,
                                                                       monkeypatch):
-    from gui.diagnosis_export import report_format
+    from gui.diagnosis.export import report_format
 
     assert report_format("a.CSV").name == "a.CSV"
     assert report_format("a", "PDF report with images and heatmaps (*.pdf)").suffix == ".pdf"
@@ -275,7 +275,7 @@ def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(q
     folder = batch_folder(tmp_path / "big", 400)
     assert view.diagnose([folder])
     qtbot.waitUntil(lambda: view.results.rowCount() >= 8, timeout=60000)
-    engine = view._engine
+    engine = view.session.engine
     assert engine.kind == "process" and engine.alive
     engine._proc.kill()
     qtbot.waitUntil(lambda: not view.busy, timeout=60000)
@@ -285,7 +285,7 @@ def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(q
     view.clear()
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, 1)
-    assert view._engine is engine and engine.alive  # a new child for the same model
+    assert view.session.engine is engine and engine.alive  # a new child for the same model
 
 
 def test_without_a_child_process_the_batch_runs_on_a_thread(qtbot, library_model, window, images, monkeypatch):
@@ -294,7 +294,7 @@ def test_without_a_child_process_the_batch_runs_on_a_thread(qtbot, library_model
     view._retire_engine()  # (the shown view warmed up a child-process engine before the variable was set)
     assert view.diagnose([images["good"], images["bad"]])
     wait_done(qtbot, view, 2)
-    assert view._engine.kind == "thread"
+    assert view.session.engine.kind == "thread"
     assert view.results.rows[0].pred.probability is not None and view.results.rows[1].pred.error
 
 

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
 
 from core.images.quality import assess
 from core.screening.inference import Prediction
+from core.screening.messages import ModelInfo
+from core.screening.session import Row
 from gui import i18n
-from gui.diagnosis_results import COL_VERDICT, Row
-from gui.engine_process import ModelInfo
+from gui.diagnosis.results import COL_VERDICT
 from gui.main_window import DIAGNOSIS, MainWindow
 
 LONG = "/data/clinic/" + "very-long-folder-name_" * 12 + "photo.jpg"
@@ -27,7 +28,7 @@ def rows(*preds) -> list[Row]:
 def show_rows(view, preds) -> None:
     view.results.append(rows(*preds))
     view.pages.setCurrentIndex(1)
-    view._update_filter_texts()
+    view.pages.update_filter_texts()
     view.table.selectRow(0)
 
 
@@ -187,19 +188,17 @@ def test_the_model_is_warmed_up_while_the_user_picks_files(qtbot, library_model,
     view = window.diagnosis_view
     window.show_page(0)
     view._retire_engine()
-    view._stage = ""
-    seen = []
+    seen = []  # the stages the session went through
+    view.batch.changed.connect(lambda: seen[-1:] == [view.session.stage] or seen.append(view.session.stage))
     window.show_page(DIAGNOSIS)  # showing the view starts the engine
-    job = view._warm_job
-    assert job is not None
-    job.progress.connect(seen.append)
+    assert view.batch.warm_worker is not None
     qtbot.waitUntil(lambda: view.model_ready, timeout=120000)
-    assert seen == ["process", "paddle", "model", "warmup"]
+    assert seen == ["process", "paddle", "model", "warmup", "ready"]
     assert view.progress_label.text() == "The model is ready"
-    view._stage = "model"
-    view._update_progress()
+    view.session.stage = "model"
+    view.update_progress()
     assert view.progress_label.text().startswith("Preparing the model: loading the model")
-    view._stage = "ready"
+    view.session.stage = "ready"
     assert view.diagnose([images["good"]])
     qtbot.waitUntil(lambda: view.results.rowCount() == 1 and not view.busy, timeout=60000)
 
@@ -207,7 +206,7 @@ def test_the_model_is_warmed_up_while_the_user_picks_files(qtbot, library_model,
 def test_counts_and_plurals(qtbot, window):
     view = window.diagnosis_view
     show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/d.jpg", error="file not found")])
-    view._update_progress()
+    view.update_progress()
     assert view.progress_label.text() == "1 judged, 0 ungradable, 1 error"
     i18n.apply_language("en")
 

@@ -1,8 +1,10 @@
-"""The Dataset view: open a PALM-style or class-folder data set, browse it as a thumbnail grid with filters,
-see counts per class, a large preview, and the problems found while reading it."""
+"""The Dataset view: open a PALM-style or class-folder data set, browse it as a thumbnail grid with filters
+(grid.py), see a large preview, counts per class and the problems found while reading it (summary.py). Reading
+the folder and checking every image (core.data.checks) run on superqt workers."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
@@ -12,60 +14,27 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QElidingLabel
 
-from . import settings
-from .resources import icon
-from .thumbnails import ItemRole, PathRole, ThumbnailDelegate, ThumbnailLoader, ThumbnailModel
-from .widgets import ImageLabel, is_language_change, local_paths
-from .workers import ThreadJob
+from core.data.summary import class_counts, finer_tags
+
+from .. import settings, tasks
+from ..resources import icon
+from ..thumbnails import ThumbnailLoader
+from ..widgets import ImageLabel, is_language_change, local_paths
+from .grid import ItemRole, PathRole, ThumbnailDelegate, ThumbnailModel
+from .summary import DatasetSummary
 
 THUMB = 112
 AUTO_CHECK_LIMIT = 2000  # data sets up to this size are decoded in full at once to find unreadable files
-
-
-def check_images(paths: list[Path], job: ThreadJob, threads: int = 2) -> int:
-    """Decode every image (worker thread); reports (images done, [Problem of each newly found bad file])."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from core.data.datasets import Problem
-    from core.images.imageio import ImageError
-    from core.images.reader import read_image
-
-    def check(path: Path):
-        if job.cancelled:
-            return None
-        try:
-            read_image(path)
-        except ImageError as exc:
-            return Problem(str(path), exc.problem)
-        return None
-
-    found: list = []
-    with ThreadPoolExecutor(threads) as pool:
-        for i, problem in enumerate(pool.map(check, paths), start=1):
-            if job.cancelled:
-                return i
-            if problem is not None:
-                found.append(problem)
-            if found or i % 25 == 0 or i == len(paths):
-                job.report((i, found))
-                found = []
-    return len(paths)
 
 
 class DatasetView(QWidget):
@@ -75,9 +44,10 @@ class DatasetView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.dataset = None
-        self._job: ThreadJob | None = None
+        self._job = None  # superqt worker reading a folder
         self._opening: Path | None = None
-        self._check: ThreadJob | None = None
+        self._check = None  # superqt worker checking every image
+        self._check_cancel = threading.Event()
         self._checked = (0, 0)  # images decoded, of
         self._unreadable: list = []  # core.data.datasets.Problem of files that do not decode
         self.setAcceptDrops(True)
@@ -159,37 +129,11 @@ class DatasetView(QWidget):
         pl.addWidget(self.preview, 1)
         pl.addLayout(self.info)
 
-        self.counts = QTableWidget(0, 3)
-        self.counts.verticalHeader().hide()
-        self.counts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.counts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.counts.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.counts.setWordWrap(False)
-        self.counts.setShowGrid(False)
-        self.source_label = QLabel()
-        self.source_label.setWordWrap(True)
-        self.check_label = QLabel()
-        self.check_label.setWordWrap(True)
-        self.check_button = QPushButton()
-        self.check_button.clicked.connect(self.check_all_images)
-        counts_box = QWidget()
-        cl = QVBoxLayout(counts_box)
-        cl.setContentsMargins(4, 4, 4, 4)
-        cl.addWidget(self.counts, 1)
-        cl.addWidget(self.source_label)
-        check_row = QHBoxLayout()
-        check_row.addWidget(self.check_label, 1)
-        check_row.addWidget(self.check_button)
-        cl.addLayout(check_row)
-        self.problems = QTreeWidget()
-        self.problems.setColumnCount(2)
-        self.problems.setRootIsDecorated(False)
-        self.problems.setAlternatingRowColors(True)
-        self.problems.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(counts_box, "")
-        self.tabs.addTab(self.problems, "")
+        self.summary = DatasetSummary()
+        self.summary.check_button.clicked.connect(self.check_all_images)
+        self.tabs = self.summary
+        self.counts, self.problems = self.summary.counts, self.summary.problems
+        self.source_label, self.check_label = self.summary.source_label, self.summary.check_label
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(preview_box)
@@ -228,8 +172,7 @@ class DatasetView(QWidget):
                  "size": self.tr("Original size"), "folder": self.tr("Folder")}
         for k, w in self.info_names.items():
             w.setText(names[k] + ":")
-        self.counts.setHorizontalHeaderLabels([self.tr("Class"), self.tr("Training"), self.tr("Validation")])
-        self.problems.setHeaderLabels([self.tr("File"), self.tr("Problem")])
+        self.summary.retranslate()
         if self._opening is not None:
             self.loading_label.setText(self.tr("Reading {0}…").format(self._opening))
         self._fill_split_combo()
@@ -244,13 +187,10 @@ class DatasetView(QWidget):
         super().changeEvent(event)
 
     def tag_description(self, tag: str) -> str:
-        return {"P": self.tr("pathologic myopia"), "H": self.tr("high myopia"), "N": self.tr("normal")}.get(tag, "")
+        return self.summary.tag_description(tag)
 
     def class_display(self, name: str) -> str:
-        return {"PM": self.tr("PM"), "non-PM": self.tr("non-PM")}.get(name, name)
-
-    def split_display(self, split: str) -> str:
-        return self.tr("training") if split == "train" else self.tr("validation")
+        return self.summary.class_display(name)
 
     # ---------------------------------------------------------------- opening
     def choose_folder(self) -> None:
@@ -264,23 +204,19 @@ class DatasetView(QWidget):
         from core.data.datasets import open_dataset
 
         folder = Path(folder)
-        if self._job is not None:
-            self._job.cancel()
         self._opening = folder
         self.error_label.hide()
         self.loading_label.setText(self.tr("Reading {0}…").format(folder))
         self.pages.setCurrentIndex(1)
-        job = ThreadJob(lambda job: open_dataset(folder), self, name="pmscreen-open-dataset")
-        job.succeeded.connect(lambda ds, job=job: self._opened(job, ds))
-        job.failed.connect(lambda exc, job=job: self._failed(job, folder, exc))
-        self._job = job.start()
+        self._job = job = tasks.start(open_dataset, folder, returned=lambda ds: self._opened(job, ds),
+                                      errored=lambda exc: self._failed(job, folder, exc))
 
     @property
     def busy(self) -> bool:
         """True while a folder is being read (until its result has reached the UI)."""
         return self._job is not None
 
-    def _opened(self, job: ThreadJob, dataset) -> None:
+    def _opened(self, job, dataset) -> None:
         if job is not self._job:
             return  # a newer folder was opened meanwhile
         self._job = None
@@ -291,7 +227,7 @@ class DatasetView(QWidget):
         self.statusMessage.emit(lambda: self.tr("Opened {0}: {1} training and {2} validation images").format(
             dataset.root.name, len(dataset.train), len(dataset.val)))
 
-    def _failed(self, job: ThreadJob, folder: Path, exc: Exception) -> None:
+    def _failed(self, job, folder: Path, exc: Exception) -> None:
         if job is not self._job:
             return
         self._job = None
@@ -330,12 +266,6 @@ class DatasetView(QWidget):
         self.split_combo.setCurrentIndex(max(0, self.split_combo.findData(current)))
         self.split_combo.blockSignals(False)
 
-    def _finer_tags(self) -> list[str]:
-        ds = self.dataset
-        if ds is None:
-            return []
-        return sorted({s.tag for s in ds.train + ds.val if s.tag != str(s.label) and s.tag not in ds.class_names})
-
     def _fill_class_combo(self) -> None:
         current = self.class_combo.currentData() or ("all", "")
         self.class_combo.blockSignals(True)
@@ -344,7 +274,7 @@ class DatasetView(QWidget):
         if self.dataset is not None:
             for name in self.dataset.class_names:
                 self.class_combo.addItem(self.class_display(name), ("label", name))
-            for tag in self._finer_tags():
+            for tag in finer_tags(self.dataset):
                 desc = self.tag_description(tag)
                 self.class_combo.addItem(f"{tag} — {desc}" if desc else tag, ("tag", tag))
         i = next((i for i in range(self.class_combo.count()) if tuple(self.class_combo.itemData(i)) == tuple(current)),
@@ -373,59 +303,12 @@ class DatasetView(QWidget):
         self.shown_label.setText(self.tr("{0} of {1} images").format(self.model.rowCount(), self.model.total()))
 
     def class_counts(self) -> dict[str, tuple[int | None, int | None]]:
-        """Rows of the counts table: class (and finer tag) -> (training, validation) images; None where a split
-        does not have the finer tags at all (a label file with only PM / non-PM says nothing of H, N or P)."""
-        ds = self.dataset
-        if ds is None:
-            return {}
-        finer = self._finer_tags()
-        tagged = [any(s.tag in finer for s in split) for split in (ds.train, ds.val)]
-        out: dict[str, tuple[int | None, int | None]] = {}
-        for label, name in enumerate(ds.class_names):
-            out[name] = (sum(s.label == label for s in ds.train), sum(s.label == label for s in ds.val))
-            for tag in finer:
-                tr = sum(s.tag == tag and s.label == label for s in ds.train)
-                va = sum(s.tag == tag and s.label == label for s in ds.val)
-                if tr or va:
-                    out[f"{name}/{tag}"] = (tr if tagged[0] else None, va if tagged[1] else None)
-        return out
+        """Rows of the counts table (core.data.summary.class_counts)."""
+        return class_counts(self.dataset)
 
     def _fill_summary(self) -> None:
-        ds = self.dataset
-        rows = self.class_counts()
-        self.counts.setRowCount(len(rows) + (1 if ds else 0))
-        for r, (key, (tr, va)) in enumerate(rows.items()):
-            if "/" in key:
-                tag = key.split("/", 1)[1]
-                desc = self.tag_description(tag)
-                text = f"    {tag}" + (f" ({desc})" if desc else "")
-            else:
-                text = self.class_display(key)
-            self._set_row(r, text, tr, va, bold="/" not in key)
-        if ds:
-            self._set_row(len(rows), self.tr("Total"), len(ds.train), len(ds.val), bold=True)
-            layout = self.tr("PALM (labels from file names and the label file)") if ds.layout == "palm" \
-                else self.tr("one folder per class")
-            self.source_label.setText(self.tr("Layout: {0}\nValidation: {1}").format(layout, ds.val_source))
-        else:
-            self.source_label.setText("")
-        self.problems.clear()
-        self.tabs.setTabText(1, self.tr("Problems"))
-        if ds:
-            self._add_problems(ds.problems + self._unreadable)
-        self.tabs.setTabText(0, self.tr("Counts"))
+        self.summary.fill(self.dataset, self._unreadable)
         self._update_check_label()
-
-    def _add_problems(self, problems) -> None:
-        from .reasons import error_text
-
-        for p in problems:
-            problem = error_text(p.problem)  # an unreadable image's reason in the current language
-            item = QTreeWidgetItem([Path(p.path).name, problem])
-            item.setToolTip(0, p.path)
-            item.setToolTip(1, problem)
-            self.problems.addTopLevelItem(item)
-        self.tabs.setTabText(1, self.tr("Problems ({0})").format(self.problems.topLevelItemCount()))
 
     # ---------------------------------------------------------------- finding unreadable images
     def check_all_images(self) -> None:
@@ -439,10 +322,11 @@ class DatasetView(QWidget):
             self._fill_summary()
         paths = [s.path for s in ds.train + ds.val]
         self._checked = (0, len(paths))
-        job = ThreadJob(lambda job: check_images(paths, job), self, name="pmscreen-check-images")
-        job.progress.connect(lambda msg, job=job: self._checked_some(job, msg))
-        job.finished.connect(lambda job=job: self._check_finished(job))
-        self._check = job.start()
+        from core.data.checks import check_images
+
+        self._check_cancel = cancel = threading.Event()
+        self._check = job = tasks.start(check_images, paths, cancel, yielded=lambda msg: self._checked_some(job, msg),
+                                        finished=lambda: self._check_finished(job))
         self._update_check_label()
 
     @property
@@ -451,48 +335,27 @@ class DatasetView(QWidget):
         return self._check is not None
 
     def _cancel_check(self) -> None:
-        if self._check is not None:
-            self._check.cancel()
-            self._check = None
+        self._check_cancel.set()
+        self._check = None
 
-    def _checked_some(self, job: ThreadJob, msg) -> None:
+    def _checked_some(self, job, msg) -> None:
         if job is not self._check:
             return
         done, problems = msg
         self._checked = (done, self._checked[1])
         if problems:
             self._unreadable += problems
-            self._add_problems(problems)
+            self.summary.add_problems(problems)
         self._update_check_label()
 
-    def _check_finished(self, job: ThreadJob) -> None:
+    def _check_finished(self, job) -> None:
         if job is self._check:
             self._check = None
             self._update_check_label()
 
     def _update_check_label(self) -> None:
         done, total = self._checked
-        if self.dataset is None:
-            text = ""
-        elif self.checking:
-            text = self.tr("Checking that every image can be read: {0} of {1}…").format(done, total)
-        elif done >= total:
-            text = self.tr("All {0} images decoded: {1} unreadable.").format(total, len(self._unreadable))
-        else:
-            text = self.tr("Images are checked when shown; check all {0} to find unreadable files.").format(total)
-        self.check_label.setText(text)
-        self.check_button.setText(self.tr("Check all images"))
-        self.check_button.setVisible(self.dataset is not None and not self.checking and done < total)
-
-    def _set_row(self, r: int, text: str, tr: int | None, va: int | None, bold: bool) -> None:
-        for c, val in enumerate((text, *("–" if n is None else str(n) for n in (tr, va)))):
-            item = QTableWidgetItem(val)
-            if c:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            f = item.font()
-            f.setBold(bold)
-            item.setFont(f)
-            self.counts.setItem(r, c, item)
+        self.summary.show_check(self.dataset is not None, self.checking, done, total, len(self._unreadable))
 
     # ---------------------------------------------------------------- preview
     def current_path(self) -> str | None:
@@ -508,7 +371,7 @@ class DatasetView(QWidget):
             return
         path = str(it.sample.path)
         self.info_fields["file"].setText(it.sample.path.name)
-        self.info_fields["split"].setText(self.split_display(it.split))
+        self.info_fields["split"].setText(self.summary.split_display(it.split))
         desc = self.tag_description(it.sample.tag)
         label = self.class_display(it.class_name)
         if it.sample.tag not in (str(it.sample.label), it.class_name):
@@ -551,12 +414,8 @@ class DatasetView(QWidget):
 
     # ---------------------------------------------------------------- shutdown
     def shutdown(self) -> None:
-        check, job = self._check, self._job
         self._cancel_check()
-        if check is not None:
-            check.wait(5.0)
-        if job is not None:
-            job.cancel()
-            job.wait(5.0)
+        self._job = None
+        tasks.wait_for_all(5.0)
         self.loader.shutdown()
         self.preview_loader.shutdown()

@@ -1,64 +1,37 @@
 """The Diagnosis view's results: a table model of every diagnosed file and a sort/filter proxy over it.
 
-Rows arrive in chunks (``append``) while a batch runs; the proxy keeps the chosen sort order and filter as they
-arrive, so a table of 10,000 results stays responsive (a QTableView only asks for the rows on screen).
+Rows (core.screening.session.Row) arrive in chunks (``append``) while a batch runs; the proxy keeps the chosen
+sort order and filter as they arrive, so a table of 10,000 results stays responsive (a QTableView only asks for
+the rows on screen). File names are shown as core.images.textsafe gives them (control characters and bidi
+overrides escaped): a name cannot pass for another.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 
 from core.screening.report import percent as probability_text  # "> 99.9 %" rather than a flat 100 %, as in reports
+from core.screening.session import Row
+from core.screening.verdicts import CATEGORIES, category, judged, ungradable
 
-from .thumbnails import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
+from ..palette import MUTED_COLOR, verdict_color
 
 COL_INDEX, COL_FILE, COL_PROBABILITY, COL_VERDICT = range(4)
 SortRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
 
 # What the filter can show: every row, or only one kind.
-FILTERS = ("all", "pm", "not_pm", "ungradable", "error")
+FILTERS = ("all", *CATEGORIES)
+SORT_BASE = {"pm": 3.0, "not_pm": 2.0, "ungradable": 1.0, "error": 0.0}  # the verdict column's order
 
 
-def judged(pred) -> bool:
-    """The network gave a verdict (not an unreadable file, not an image the quality gate turned away)."""
-    return pred.error is None and pred.pm is not None
-
-
-def ungradable(pred) -> bool:
-    return pred.error is None and pred.pm is None and not pred.gradable
-
-
-def category(pred) -> str:
-    """pm | not_pm | ungradable | error"""
-    if pred.error:
-        return "error"
-    if pred.pm is None:
-        return "ungradable"
-    return "pm" if pred.pm else "not_pm"
-
-
-def verdict_color(pred) -> QColor:
-    if pred.error:
-        return ERROR_COLOR
-    if ungradable(pred):
-        return UNGRADABLE_COLOR
-    return PM_COLOR if pred.pm else NON_PM_COLOR
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One diagnosed file: its place in the input order, the prediction, the model that made it, and when."""
-
-    number: int  # 1-based, in the order the files were given
-    pred: object  # core.screening.inference.Prediction
-    model: object  # gui.engine_process.ModelInfo: name, threshold, weights_sha256, model_dir
-    time: str  # local ISO time the result arrived
+def shown_name(pred) -> str:
+    """The file's name as shown to the user (core.images.textsafe.shown)."""
+    return Path(pred.shown_path).name
 
 
 class ResultsModel(QAbstractTableModel):
@@ -103,7 +76,7 @@ class ResultsModel(QAbstractTableModel):
 
     def quality_text(self, pred) -> str:
         """Why an image is ungradable, in the current language (the engine's measure and limit in brackets)."""
-        from .reasons import quality_text
+        from ..reasons import quality_text
 
         q = pred.quality
         if q is None or q.ok:
@@ -112,7 +85,7 @@ class ResultsModel(QAbstractTableModel):
 
     def error_text(self, pred) -> str:
         """Why a file cannot be read, in the current language."""
-        from .reasons import error_text
+        from ..reasons import error_text
 
         return error_text(pred.error)
 
@@ -132,7 +105,7 @@ class ResultsModel(QAbstractTableModel):
             if col == COL_INDEX:
                 return row.number
             if col == COL_FILE:
-                return Path(pred.path).name
+                return shown_name(pred)
             if col == COL_PROBABILITY:
                 return "–" if pred.probability is None else probability_text(pred.probability)
             return self.verdict_text(pred)
@@ -140,25 +113,23 @@ class ResultsModel(QAbstractTableModel):
             if col == COL_INDEX:
                 return row.number
             if col == COL_FILE:
-                return Path(pred.path).name.lower()
+                return shown_name(pred).lower()
             if col == COL_PROBABILITY:
                 return -1.0 if pred.probability is None else float(pred.probability)
             # verdict: PM (most probable first when descending), not PM, ungradable, error
-            kind = category(pred)
-            base = {"pm": 3.0, "not_pm": 2.0, "ungradable": 1.0, "error": 0.0}[kind]
-            return base + (float(pred.probability) if pred.probability is not None else 0.0) * 0.999
+            return SORT_BASE[category(pred)] + (0.0 if pred.probability is None else float(pred.probability)) * 0.999
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_VERDICT:
                 return verdict_color(pred)
             if col == COL_INDEX:
-                return QColor("#9e9e9e")
+                return MUTED_COLOR
             return None
         if role == Qt.ItemDataRole.FontRole and col == COL_VERDICT and judged(pred):
             f = QFont()
             f.setBold(True)
             return f
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{pred.path}\n{self.verdict_text(pred)}" if not judged(pred) else pred.path
+            return f"{pred.shown_path}\n{self.verdict_text(pred)}" if not judged(pred) else pred.shown_path
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_INDEX, COL_PROBABILITY):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

@@ -1,15 +1,16 @@
-"""Batch inference for the Diagnosis view in a child process, so the UI never waits on Python's GIL.
+"""Batch inference for the GUI in a child process, so its UI never waits on Python's GIL.
 
 Paddle Inference's ``predictor.run()`` keeps the GIL for the whole batch (measured: 300–550 ms for 8 images of
 ResNet-18 on 2 CPU cores), so a batch run on a thread of the GUI process stalls the UI thread that long, again
 and again. A child process (``multiprocessing``, spawn) holds the Predictor instead: it streams one Prediction
-per image back through a pipe; a thread of the GUI reads them (gui.diagnosis_view), writes the audit log and
+per image back through a pipe; a thread of the GUI reads them (core.screening.session), writes the audit log and
 hands them to the UI thread. The child lives as long as its model is chosen, so later batches start at once.
 
 ``InProcessEngine`` offers the same interface on threads of the GUI process: the fallback when a child process
 cannot be started, and the choice with PMSCREEN_GUI_ENGINE=thread.
 
-This module imports no Qt (the child imports it to run ``_serve``).
+Every Paddle call of the GUI process (this in-process engine, the heatmaps of gui.heatmaps) takes ENGINE_LOCK, so
+two threads never run a network at once. The child imports this module to run ``_serve``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from .messages import Found, ModelInfo, Stage
 
 HEATMAP_BATCH = 8
 START_TIMEOUT = 300.0  # s: importing Paddle and exporting a large model on a busy CPU
@@ -33,68 +35,75 @@ class ModelLoadError(EngineError):
     """The model could not be loaded: nothing was diagnosed."""
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """What the GUI needs to know of a loaded model (picklable; the Predictor stays in the engine)."""
+# One lock for every Paddle call of the GUI process (in-process batch inference, heatmaps, report export).
+ENGINE_LOCK = threading.RLock()
 
-    name: str
-    threshold: float
-    weights_sha256: str | None
-    model_dir: Path
 
-    @classmethod
-    def of(cls, predictor) -> ModelInfo:
-        return cls(predictor.name, predictor.threshold, predictor.weights_sha256, Path(predictor.model_dir))
+class LockedEngine:
+    """A Predictor's inference engine that takes ENGINE_LOCK around each call (attributes pass through)."""
+
+    def __init__(self, engine, lock=ENGINE_LOCK):
+        self._engine = engine
+        self._lock = lock
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            return self._engine(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+
+def guard(predictor):
+    """Make ``predictor``'s inference take ENGINE_LOCK (once); returns the predictor."""
+    if not isinstance(predictor.engine, LockedEngine):
+        predictor.engine = LockedEngine(predictor.engine)
+    return predictor
 
 
 # ---------------------------------------------------------------- shared by the child and the in-process engine
 
-def stream(predictor, paths) -> Iterator[tuple[str, object]]:
-    """("total", n) once, then ("pred", Prediction) per image in input order; folders without images are error
-    rows (core.screening.inference.expand_inputs)."""
-    from core.screening.inference import expand_inputs
+def stream(predictor, paths) -> Iterator[object]:
+    """Found(n) once, then a Prediction per image in input order; folders without images are error rows
+    (core.screening.inference.expand_inputs)."""
+    from .inference import expand_inputs
 
     entries = expand_inputs(paths)
-    yield "total", len(entries)
+    yield Found(len(entries))
     for is_file, group in itertools.groupby(entries, key=lambda e: isinstance(e, Path)):
         if not is_file:
-            for pred in group:
-                yield "pred", pred
+            yield from group
             continue
         gen = predictor.predict_files(list(group))
         try:
-            for pred in gen:
-                yield "pred", pred
+            yield from gen
         finally:
             gen.close()  # on cancel: the reading threads are joined here
 
 
-def heatmap_stream(predictor, paths, lock=None) -> Iterator[tuple[str, object, str | None]]:
-    """(path, Grad-CAM map or None, problem) per file, computed in small batches."""
+def heatmap_stream(predictor, paths, lock=None, pixels=None) -> Iterator[tuple[str, object, str | None]]:
+    """(path, Grad-CAM map or None, problem) per file, computed in small batches; ``pixels``: the files' network
+    inputs when the caller has decoded them already (each file is decoded once), else they are read here."""
     import contextlib
 
     import numpy as np
 
-    from core.images.imageio import ImageError
-    from core.screening.inference import network_input
+    from ..images.imageio import ImageError
+    from .inference import network_input
 
     for start in range(0, len(paths), HEATMAP_BATCH):
-        chunk, pixels = [], []
-        for path in paths[start:start + HEATMAP_BATCH]:
+        chunk, batch = [], []
+        for i, path in enumerate(paths[start:start + HEATMAP_BATCH], start):
             try:
-                pixels.append(network_input(path))
+                batch.append(network_input(path) if pixels is None else pixels[i])
                 chunk.append(path)
             except (ImageError, ValueError) as exc:
                 yield path, None, getattr(exc, "problem", str(exc))
         if chunk:
             with lock if lock is not None else contextlib.nullcontext():
-                cams = predictor.heatmaps(np.stack(pixels))
+                cams = predictor.heatmaps(np.stack(batch))
             for path, cam in zip(chunk, cams):
                 yield path, cam, None
-
-
-# What a starting engine is doing ("stage" messages before "ready"), for the GUI to say while it waits.
-STAGES = ("process", "paddle", "model", "warmup")
 
 
 def warm_up(predictor, batch_size: int) -> None:
@@ -102,7 +111,7 @@ def warm_up(predictor, batch_size: int) -> None:
     the inference engine's first-call set-up (oneDNN kernels for this batch shape)."""
     import numpy as np
 
-    from core.images.preprocess import IMAGE_SIZE
+    from ..images.preprocess import IMAGE_SIZE
 
     predictor.probabilities(np.zeros((batch_size, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8))
 
@@ -111,7 +120,7 @@ def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
     """The child process: load the model, then answer requests until "quit" or the pipe closes."""
     try:
         results.send(("stage", 0, "paddle"))
-        from core.screening.inference import Predictor
+        from .inference import Predictor
 
         results.send(("stage", 0, "model"))
         predictor = Predictor(model_dir, batch_size=batch_size)
@@ -129,13 +138,12 @@ def _serve(model_dir: str, batch_size: int, requests, results, cancel) -> None:
         if kind == "quit":
             return
         try:
-            items = stream(predictor, payload) if kind == "predict" else \
-                (("cam", item) for item in heatmap_stream(predictor, payload))
+            items = stream(predictor, payload) if kind == "predict" else heatmap_stream(predictor, *payload)
             for item in items:
                 if cancel.is_set():
                     items.close()
                     break
-                results.send((item[0], job, item[1]))
+                results.send(("item", job, item))
         except Exception as exc:  # reported as the job's failure; the child goes on serving
             results.send(("failed", job, f"{type(exc).__name__}: {exc}"))
         results.send(("done", job, None))
@@ -163,9 +171,9 @@ class EngineProcess:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
 
-    def start(self, timeout: float = START_TIMEOUT, on_stage: Callable[[str], None] | None = None) -> ModelInfo:
+    def start(self, timeout: float = START_TIMEOUT, on_stage: Callable[[Stage], None] | None = None) -> ModelInfo:
         """Start the child and load the model (blocking: call from a worker thread). Raises ModelLoadError.
-        ``on_stage`` hears what the child is doing (STAGES) while it starts."""
+        ``on_stage`` hears what the child is doing (a Stage of messages.STAGES) while it starts."""
         with self._lock:
             if self.info is not None and self.alive:
                 return self.info
@@ -180,14 +188,14 @@ class EngineProcess:
             self._proc = ctx.Process(target=_serve, name="pmscreen-engine", daemon=True,
                                      args=(str(self.model_dir), self.batch_size, req_r, res_w, self._cancel))
             if on_stage is not None:
-                on_stage("process")
+                on_stage(Stage("process"))
             self._proc.start()
             req_r.close()
             res_w.close()
             kind, _, value = self._receive(timeout)
             while kind == "stage":
                 if on_stage is not None:
-                    on_stage(value)
+                    on_stage(Stage(value))
                 kind, _, value = self._receive(timeout)
             if kind != "ready":
                 self._stop()
@@ -234,19 +242,18 @@ class EngineProcess:
                     if msg_kind == "failed":
                         finished = True
                         raise EngineError(value)
-                    yield msg_kind, value
+                    yield value
             finally:
                 if not finished and self._cancel is not None:
                     self._cancel.set()  # the caller stopped listening: the child need not go on
 
-    def predict(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object]]:
-        """("total", n), then ("pred", Prediction) per image."""
+    def predict(self, paths, cancelled: Callable[[], bool]) -> Iterator[object]:
+        """Found(n), then a Prediction per image."""
         yield from self._job("predict", [str(p) for p in paths], cancelled)
 
-    def heatmaps(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object, str | None]]:
-        """(path, map or None, problem) per file."""
-        for _, item in self._job("heatmaps", [str(p) for p in paths], cancelled):
-            yield item
+    def heatmaps(self, paths, cancelled: Callable[[], bool], pixels=None) -> Iterator[tuple[str, object, str | None]]:
+        """(path, map or None, problem) per file (``pixels``: their network inputs, when already decoded)."""
+        yield from self._job("heatmaps", ([str(p) for p in paths], None, pixels), cancelled)
 
     def _stop(self, timeout: float = 3.0) -> None:
         proc = self._proc
@@ -283,7 +290,7 @@ class EngineProcess:
 
 
 class InProcessEngine:
-    """The same interface with the Predictor in this process (its inference takes gui.heatmaps.ENGINE_LOCK)."""
+    """The same interface with the Predictor in this process (its inference takes ENGINE_LOCK)."""
 
     kind = "thread"
 
@@ -296,15 +303,13 @@ class InProcessEngine:
 
     alive = property(lambda self: self.predictor is not None)
 
-    def start(self, timeout: float | None = None, on_stage: Callable[[str], None] | None = None) -> ModelInfo:
-        from .heatmaps import guard
-
+    def start(self, timeout: float | None = None, on_stage: Callable[[Stage], None] | None = None) -> ModelInfo:
         with self._lock:
             if self.predictor is None:
-                from core.screening.inference import Predictor
+                from .inference import Predictor
 
                 if on_stage is not None:
-                    on_stage("model")
+                    on_stage(Stage("model"))
                 try:
                     self.predictor = guard(Predictor(self.model_dir, batch_size=self.batch_size))
                 except Exception as exc:
@@ -312,7 +317,7 @@ class InProcessEngine:
                 self.info = ModelInfo.of(self.predictor)
             return self.info
 
-    def predict(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object]]:
+    def predict(self, paths, cancelled: Callable[[], bool]) -> Iterator[object]:
         self.start()
         with self._lock:
             items = stream(self.predictor, paths)
@@ -324,11 +329,9 @@ class InProcessEngine:
             finally:
                 items.close()
 
-    def heatmaps(self, paths, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object, str | None]]:
-        from .heatmaps import ENGINE_LOCK
-
+    def heatmaps(self, paths, cancelled: Callable[[], bool], pixels=None) -> Iterator[tuple[str, object, str | None]]:
         self.start()
-        for item in heatmap_stream(self.predictor, [str(p) for p in paths], ENGINE_LOCK):
+        for item in heatmap_stream(self.predictor, [str(p) for p in paths], ENGINE_LOCK, pixels):
             yield item
             if cancelled():
                 return

@@ -1,0 +1,186 @@
+"""The Diagnosis view's model picker (the library's models, the bundled one first, plus folders opened by hand),
+the operating point of the chosen model, and the banner shown when there is no usable model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from ..resources import icon
+from ..widgets import ElidingComboBox
+
+
+def operating_points(meta: dict) -> list[tuple[float, dict | None, str]]:
+    """The operating points a model card documents: (threshold, its validation metrics or None, how it was
+    chosen); the one in use (``threshold``) first, then 0.5 when the card measured it, then earlier thresholds."""
+    threshold = float(meta.get("threshold", 0.5))
+    points = [(threshold, meta.get("metrics") or None, str(meta.get("threshold_rule") or ""))]
+    if meta.get("metrics_at_0_5") and threshold != 0.5:
+        points.append((0.5, meta["metrics_at_0_5"], ""))
+    for change in meta.get("threshold_history") or []:
+        old = change.get("from") if isinstance(change, dict) else None
+        if isinstance(old, (int, float)) and all(abs(old - t) > 1e-9 for t, _, _ in points):
+            points.append((float(old), None, ""))
+    return points
+
+
+class ModelPicker(QObject):
+    """Label, combo box, Open model folder… and the operating point (widgets the view lays out in its top bar, so
+    that they get their sizes with it); ``chosen`` when the user picks a model."""
+
+    chosen = Signal()
+    openRequested = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._extra_models: list[Path] = []  # folders opened by hand, outside the library
+        self._meta: dict[str, dict] = {}  # folder -> model.json
+        self._bundled: set[str] = set()
+        self.model_label = QLabel()
+        self.model_combo = ElidingComboBox()
+        self.model_combo.setMinimumContentsLength(28)
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.currentIndexChanged.connect(lambda *_: self.chosen.emit())
+        self.open_model_button = QPushButton(icon("model"), "")
+        self.open_model_button.clicked.connect(self.openRequested)
+        self.threshold_label = QLabel()
+        self.threshold_label.setObjectName("operatingPoint")
+
+    def add_to(self, layout: QHBoxLayout) -> None:
+        for w in (self.model_label, self.model_combo, self.open_model_button, self.threshold_label):
+            layout.addWidget(w)
+
+    def retranslate(self) -> None:
+        self.model_label.setText(self.tr("Model:"))
+        self.open_model_button.setText(self.tr("Open model folder…"))
+        self.label_models()
+        self.update_threshold()
+
+    # ---------------------------------------------------------------- the list
+    def refresh(self, current: str | Path | None) -> None:
+        """Fill the picker from the model library plus the folders opened by hand, selecting ``current`` (else
+        the bundled model); quietly: ``chosen`` is not emitted."""
+        from core.store.bundled import default_model_dir
+        from core.store.library import list_models
+
+        entries = list_models(include_bundled=True)
+        extra = {str(p): self._meta[str(p)] for p in self._extra_models if str(p) in self._meta}
+        self._meta = {**extra, **{str(e.path): e.meta for e in entries}}
+        known = {e.path for e in entries}
+        self._bundled = {str(e.path) for e in entries if e.bundled}
+        combo = self.model_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for path in [e.path for e in entries] + [p for p in self._extra_models if p not in known
+                                                  and str(p) in self._meta]:
+            combo.addItem("", str(path))
+            combo.setItemData(combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+        self.label_models()
+        i = combo.findData(str(current)) if current else -1
+        if i < 0:
+            bundled = default_model_dir()
+            i = combo.findData(str(bundled)) if bundled else -1
+        combo.setCurrentIndex(max(0, i) if combo.count() else -1)
+        combo.blockSignals(False)
+
+    def add_folder(self, folder: Path, meta: dict) -> None:
+        """A model folder opened by hand (its model.json read): listed from the next ``refresh`` on."""
+        self._meta[str(folder)] = meta
+        if self.model_combo.findData(str(folder)) < 0 and folder not in self._extra_models:
+            self._extra_models.append(folder)
+
+    def label_models(self) -> None:
+        """The picker's texts in the current language: "name (bundled)", "name — run folder"."""
+        known = {str(e) for e in self._extra_models}
+        for i in range(self.model_combo.count()):
+            path = Path(self.model_combo.itemData(i))
+            name = (self._meta.get(str(path)) or {}).get("name", path.name)
+            if str(path) in self._bundled:
+                label = self.tr("{0} (bundled)").format(name)
+            else:
+                label = f"{name} — {path if str(path) in known else path.name}"
+            self.model_combo.setItemText(i, label)
+        self.model_combo._update_tooltip()
+
+    def select_quietly(self, folder: Path) -> None:
+        i = self.model_combo.findData(str(folder))
+        if i >= 0:
+            self.model_combo.blockSignals(True)
+            self.model_combo.setCurrentIndex(i)
+            self.model_combo.blockSignals(False)
+
+    def model_dir(self) -> Path | None:
+        data = self.model_combo.currentData()
+        return Path(data) if data else None
+
+    def meta(self) -> dict | None:
+        d = self.model_dir()
+        return self._meta.get(str(d)) if d else None
+
+    def model_name(self) -> str:
+        d = self.model_dir()
+        return (self.meta() or {}).get("name", d.name) if d else ""
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.model_combo.setEnabled(self.model_combo.count() > 0 and enabled)
+        self.open_model_button.setEnabled(enabled)
+
+    # ---------------------------------------------------------------- the operating point
+    def update_threshold(self) -> None:
+        """The chosen model's threshold, and in the tooltip the operating points its model card documents (with
+        their validation sensitivity and specificity) and which one is in use."""
+        meta = self.meta()
+        if not meta:
+            self.threshold_label.setText("")
+            self.threshold_label.setToolTip("")
+            return
+        points = operating_points(meta)
+        self.threshold_label.setText(self.tr("PM when probability ≥ {0:.1%}").format(points[0][0]))
+        lines = [self.tr("Operating point of this model (set in the model folder; pmscreen set-threshold changes "
+                         "it):")]
+        for i, (threshold, metrics, rule) in enumerate(points):
+            line = self.tr("≥ {0:.1%}").format(threshold)
+            if metrics and "sensitivity" in metrics and "specificity" in metrics:
+                line += " — " + self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}").format(
+                    float(metrics["sensitivity"]), float(metrics["specificity"]))
+            line += " — " + (self.tr("in use") if i == 0 else self.tr("documented, not in use"))
+            lines.append(line)
+            if i == 0 and rule:
+                lines.append("    " + rule)
+        self.threshold_label.setToolTip("\n".join(lines))
+
+
+class NoModelBanner(QWidget):
+    """Why there is no model to diagnose with, and the two ways to get one."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("noModel")
+        self.setStyleSheet("#noModel { background: #fff8e1; border: 1px solid #ffcc80; border-radius: 4px; }")
+        self.no_model_label = QLabel()
+        self.no_model_label.setWordWrap(True)
+        self.no_model_label.setStyleSheet("color: #5d4037;")
+        self.train_button = QPushButton(icon("training"), "")
+        self.open_button = QPushButton(icon("model"), "")
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.no_model_label, 1)
+        lay.addWidget(self.train_button)
+        lay.addWidget(self.open_button)
+
+    def retranslate(self) -> None:
+        self.train_button.setText(self.tr("Train a model"))
+        self.open_button.setText(self.tr("Open model folder…"))
+
+    def show_state(self, model_dir: Path | None, error: str) -> None:
+        """Shown with ``error`` when the model cannot be used, or when there is no model at all."""
+        if error:
+            self.no_model_label.setText(self.tr("The model cannot be used: {0}").format(error))
+            self.show()
+        elif model_dir is None:
+            self.no_model_label.setText(self.tr("No model is installed. Train one in the Training view, or open a "
+                                                "model folder (one with model.json and weights.safetensors)."))
+            self.show()
+        else:
+            self.hide()
