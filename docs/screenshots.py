@@ -154,7 +154,7 @@ def screenshots(args) -> None:
     shutil.rmtree(data / "models", ignore_errors=True)
     diag = window.diagnosis_view
     diag.clear()
-    diag._extra_models.clear()
+    diag.picker._extra_models.clear()
     diag.model_combo.clear()
     diag.refresh_models()
     settle(app, 0.3)
@@ -237,7 +237,7 @@ def diagnosis_shots(app, window, data: Path, args, model_dir: Path, training: bo
     diag.heatmap_check.setChecked(False)
     diag.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
     diag.diagnose([folder, extra])
-    wait(app, lambda: diag.results.rowCount() >= 90 and diag._rate > 0, 600, "the batch to get going")
+    wait(app, lambda: diag.results.rowCount() >= 90 and diag.session.rate > 0, 600, "the batch to get going")
     diag.table.selectRow(0)
     diag.table.scrollToTop()
     wait(app, lambda: diag.image.image() is not None, 30, "the selected image")

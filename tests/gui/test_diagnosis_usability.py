@@ -255,3 +255,39 @@ def test_another_model_asks_before_the_table_is_cleared(qtbot, window, tmp_path)
     answer_question(view, QMessageBox.StandardButton.Yes)
     window.use_model(str(other))
     assert view.results.rowCount() == 0 and view.model_dir() == other
+
+
+def test_file_names_are_shown_as_safe_text(qtbot, window):
+    """A bidirectional override or a control character in a file name is shown escaped (core.images.textsafe), in
+    the table, its tooltip and the detail panel: a name cannot pass for another (issue 13)."""
+    from gui.diagnosis.results import COL_FILE
+
+    view = window.diagnosis_view
+    window.show_page(DIAGNOSIS)
+    show_rows(view, [Prediction("/x/P0001_\u202egpj.exe", 0.9, True), Prediction("/x/a\nb.jpg", 0.1, False)])
+    assert view.proxy.index(0, COL_FILE).data() == "P0001_\\u202egpj.exe"
+    assert view.proxy.index(1, COL_FILE).data() == "a\\x0ab.jpg"
+    assert view.proxy.index(0, COL_FILE).data(Qt.ItemDataRole.ToolTipRole) == "/x/P0001_\\u202egpj.exe"
+    assert view.detail_file.text() == "P0001_\\u202egpj.exe"
+    assert view.results.rows[0].pred.path == "/x/P0001_\u202egpj.exe"  # the file itself keeps its real name
+
+
+def test_the_operating_point_in_use_and_the_documented_ones_are_shown(qtbot, window, tmp_path):
+    from gui.diagnosis.model_picker import operating_points
+
+    meta = {"threshold": 0.327, "threshold_rule": "highest threshold with validation sensitivity >= 0.97",
+            "metrics": {"sensitivity": 0.972, "specificity": 0.989},
+            "metrics_at_0_5": {"sensitivity": 0.94, "specificity": 0.995},
+            "threshold_history": [{"from": 0.4, "to": 0.327}]}
+    assert [t for t, _, _ in operating_points(meta)] == [0.327, 0.5, 0.4]
+    assert operating_points({"threshold": 0.5, "metrics_at_0_5": {"sensitivity": 1.0}}) == [(0.5, None, "")]
+    view = window.diagnosis_view
+    assert view.select_model(save_test_model(tmp_path / "model", name="Op"))
+    view.picker.add_folder(view.model_dir(), {**meta, "name": "Op"})
+    view.picker.update_threshold()
+    assert view.threshold_label.text() == "PM when probability ≥ 32.7%"
+    tip = view.threshold_label.toolTip().splitlines()
+    assert tip[1] == "≥ 32.7% — validation sensitivity 97.2%, specificity 98.9% — in use"
+    assert tip[2].strip() == meta["threshold_rule"]
+    assert tip[3] == "≥ 50.0% — validation sensitivity 94.0%, specificity 99.5% — documented, not in use"
+    assert tip[4] == "≥ 40.0% — documented, not in use"
