@@ -18,12 +18,12 @@ from .. import settings
 from ..heatmaps import HeatmapService
 from ..palette import verdict_color
 from ..qimages import qimage_rgb, to_qimage
-from ..reasons import error_text, quality_text
+from ..reasons import error_text
 from ..resources import icon
 from ..thumbnails import ThumbnailLoader
 from ..widgets import ImageLabel, breakable
 from .dicom import DicomBox
-from .results import probability_text, shown_name
+from .results import probability_text, shown_name, why_ungradable
 
 DEFAULT_OPACITY = round(100 * HEATMAP_OPACITY)  # percent
 MUTED = "color: palette(mid);"
@@ -35,12 +35,6 @@ def colour_ramp(width: int = 256, height: int = 10) -> QPixmap:
 
     ramp = np.repeat(colorize(np.linspace(0, 1, width, dtype=np.float32)[None, :]), height, axis=0)
     return QPixmap.fromImage(to_qimage(ramp))
-
-
-def why_ungradable(pred) -> str:
-    """Why an image is ungradable, in the current language (the engine's measure and limit in brackets)."""
-    q = pred.quality
-    return pred.quality_text if q is None or q.ok else quality_text(q)
 
 
 class DetailPanel(QWidget):

@@ -19,6 +19,7 @@ from core.screening.session import Row
 from core.screening.verdicts import CATEGORIES, category, judged, ungradable
 
 from ..palette import MUTED_COLOR, verdict_color
+from ..reasons import error_text, quality_text
 
 COL_INDEX, COL_FILE, COL_PROBABILITY, COL_VERDICT = range(4)
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -27,6 +28,12 @@ RowRole = Qt.ItemDataRole.UserRole + 2
 # What the filter can show: every row, or only one kind.
 FILTERS = ("all", *CATEGORIES)
 SORT_BASE = {"pm": 3.0, "not_pm": 2.0, "ungradable": 1.0, "error": 0.0}  # the verdict column's order
+
+
+def why_ungradable(pred) -> str:
+    """Why an image is ungradable, in the current language (the engine's measure and limit in brackets)."""
+    q = pred.quality
+    return pred.quality_text if q is None or q.ok else quality_text(q)
 
 
 def shown_name(pred) -> str:
@@ -74,26 +81,11 @@ class ResultsModel(QAbstractTableModel):
                     self.tr("Probability of pathologic myopia"), None][section]
         return None
 
-    def quality_text(self, pred) -> str:
-        """Why an image is ungradable, in the current language (the engine's measure and limit in brackets)."""
-        from ..reasons import quality_text
-
-        q = pred.quality
-        if q is None or q.ok:
-            return pred.quality_text
-        return quality_text(q)
-
-    def error_text(self, pred) -> str:
-        """Why a file cannot be read, in the current language."""
-        from ..reasons import error_text
-
-        return error_text(pred.error)
-
     def verdict_text(self, pred) -> str:
         if pred.error:
-            return self.tr("Error: {0}").format(self.error_text(pred))
+            return self.tr("Error: {0}").format(error_text(pred.error))
         if ungradable(pred):
-            return self.tr("Ungradable — retake: {0}").format(self.quality_text(pred))
+            return self.tr("Ungradable — retake: {0}").format(why_ungradable(pred))
         return self.tr("PM") if pred.pm else self.tr("not PM")
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
