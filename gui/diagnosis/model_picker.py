@@ -158,6 +158,7 @@ class NoModelBanner(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("noModel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # a QWidget subclass paints its background then
         self.setStyleSheet("#noModel { background: #fff8e1; border: 1px solid #ffcc80; border-radius: 4px; }")
         self.no_model_label = QLabel()
         self.no_model_label.setWordWrap(True)

@@ -3,9 +3,9 @@ rate and time left, a report being written, or the counts when all is done), and
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton
 
 from core.screening.session import BatchSession
 
@@ -13,8 +13,10 @@ from ..resources import icon
 from ..widgets import duration, plural
 
 
-class ProgressStrip(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+class ProgressStrip(QObject):
+    """The strip's widgets, which the view lays out at its bottom."""
+
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -22,11 +24,11 @@ class ProgressStrip(QWidget):
         self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.cancel_button = QPushButton(icon("cancel"), "")
         self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.progress, 1)
-        lay.addWidget(self.progress_label)
-        lay.addWidget(self.cancel_button)
+
+    def add_to(self, layout: QHBoxLayout) -> None:
+        layout.addWidget(self.progress, 1)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.cancel_button)
 
     def retranslate(self) -> None:
         self.cancel_button.setText(self.tr("Cancel"))

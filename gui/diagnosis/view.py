@@ -97,8 +97,10 @@ class DiagnosisView(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([720, 430])
 
-        self.strip = ProgressStrip()
+        self.strip = ProgressStrip(self)
         self.strip.cancel_button.clicked.connect(self.cancel)
+        bottom = QHBoxLayout()
+        self.strip.add_to(bottom)
 
         self.act_heatmap = self._action(SHORTCUTS["heatmap"], self.heatmap_check.toggle)
         self.act_more_opacity = self._action(SHORTCUTS["more_opacity"],
@@ -111,7 +113,7 @@ class DiagnosisView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.no_model)
         lay.addWidget(self.splitter, 1)
-        lay.addWidget(self.strip)
+        lay.addLayout(bottom)
         self.refresh_models()
         self.retranslate()
 

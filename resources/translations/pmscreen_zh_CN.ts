@@ -976,7 +976,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <location filename="../../gui/diagnosis/progress.py" line="36" />
         <location filename="../../gui/diagnosis/progress.py" line="56" />
         <source>{0} of {1} images</source>
-        <translation>显示 {0} / {1} 张图像</translation>
+        <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis/progress.py" line="43" />
