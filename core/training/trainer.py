@@ -188,6 +188,7 @@ class Trainer:
         self.resume = resume
         self.dataset = dataset
         self._stop = threading.Event()
+        self._started, self._ended = threading.Event(), threading.Event()  # run() entered / returned
         self._thread: threading.Thread | None = None
         self.log_lines: list[str] = []
         self.result: Finished | Failed | None = None
@@ -195,6 +196,8 @@ class Trainer:
 
     # -------------------------------------------------------------- control
     def start(self) -> threading.Thread:
+        """Run on a thread of its own (the CLI); a caller with its own worker thread calls ``run`` instead."""
+        self._started.set()
         self._thread = threading.Thread(target=self.run, name="pmscreen-trainer", daemon=True)
         self._thread.start()
         return self._thread
@@ -209,14 +212,12 @@ class Trainer:
 
     @property
     def running(self) -> bool:
-        """Whether the run started by ``start`` is still on its thread."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the run has started (``start`` or ``run``, on whatever thread) and not yet returned."""
+        return self._started.is_set() and not self._ended.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
-        if self._thread:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        """Wait for the run to return; True when it has (or never started)."""
+        return self._ended.wait(timeout) if self._started.is_set() else True
 
     def _emit(self, ev) -> None:
         line = format_event(ev)
@@ -230,15 +231,20 @@ class Trainer:
 
     # -------------------------------------------------------------- the run
     def run(self) -> Finished | Failed:
+        self._started.set()
         t0 = time.perf_counter()
         try:
-            self.result = self._run(t0)
-        except _Stopped:
-            self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True, time.perf_counter() - t0)
-        except Exception as exc:  # reported to the observer; the thread must never die silently
-            self.result = Failed(f"{type(exc).__name__}: {exc}")
-        self._emit(self.result)
-        return self.result
+            try:
+                self.result = self._run(t0)
+            except _Stopped:
+                self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True,
+                                       time.perf_counter() - t0)
+            except Exception as exc:  # reported to the observer; the thread must never die silently
+                self.result = Failed(f"{type(exc).__name__}: {exc}")
+            self._emit(self.result)
+            return self.result
+        finally:
+            self._ended.set()
 
     def _run(self, t0: float) -> Finished:
         state = self._load_state() if self.resume else None  # a resumed run's recipe replaces self.config
