@@ -88,6 +88,7 @@ class TrainingDashboard(QWidget):
         self.use_button.setText(self.tr("Use for diagnosis"))
         self.plots.set_texts({
             "loss": self.tr("Loss"), "metrics": self.tr("Validation accuracy and AUC"), "epoch": self.tr("epoch"),
+            "fold": self.tr("fold {0} of {1}"),
             "train_batch": self.tr("training loss (per batch)"), "train_epoch": self.tr("training loss (per epoch)"),
             "val_loss": self.tr("validation loss"), "accuracy": self.tr("accuracy"), "auc": self.tr("AUC")})
         self.runs_table.retranslate()

@@ -94,7 +94,7 @@ class TrainingPlots(QSplitter):
         self.live = self.series = Series()  # the series being grown, and the one shown
         self.per_batch = True
         self.epochs = 1  # the x axis spans this many epochs
-        self.fold_title = ""  # "fold 2 of 5" while a cross-validation goes
+        self.fold: tuple[int, int] | None = None  # (fold, folds) of a cross-validation's curves
         self._texts = {}
         self._dirty = False
         self._timer = QTimer(self)
@@ -102,10 +102,9 @@ class TrainingPlots(QSplitter):
         self._timer.timeout.connect(self._tick)
 
     # ---------------------------------------------------------------- live
-    def start_live(self, epochs: int) -> None:
-        """A new live series (a new run, or the next fold) spanning ``epochs``; redrawn on the timer."""
+    def start_live(self) -> None:
+        """A new live series (a new run, or the next fold), redrawn on the timer while it is shown."""
         self.live = Series()
-        self.show_series(self.live, per_batch=True, epochs=epochs)
         self._timer.start()
 
     def changed(self) -> None:
@@ -152,13 +151,18 @@ class TrainingPlots(QSplitter):
         if len(x) and x[-1] > self.epochs:  # a series longer than planned (a saved run extended)
             self._set_epochs(int(x[-1]))
 
+    def set_fold(self, fold: int | None, folds: int = 0) -> None:
+        """Mark the curves as those of one fold of a cross-validation (None: a single run)."""
+        self.fold = (fold, folds) if fold else None
+        self.set_texts(self._texts)
+
     def set_texts(self, texts: dict) -> None:
-        """Titles and legend entries in the current language: keys loss, metrics, epoch, train_batch,
-        train_epoch, val_loss, accuracy, auc."""
+        """Titles and legend entries in the current language: keys loss, metrics, fold ("fold {0} of {1}"),
+        epoch, train_batch, train_epoch, val_loss, accuracy, auc."""
         self._texts = texts
         if not texts:
             return
-        fold = f" · {self.fold_title}" if self.fold_title else ""
+        fold = f" · {texts['fold'].format(*self.fold)}" if self.fold else ""
         self.loss_plot.setTitle(texts["loss"] + fold)
         self.metric_plot.setTitle(texts["metrics"] + fold)
         for plot in (self.loss_plot, self.metric_plot):

@@ -48,6 +48,7 @@ class TrainingView(QWidget):
         self.tracker: RunProgress | None = None
         self.last_status = ""  # "", "finished", "stopped" or "failed"
         self._showing: str = "live"  # "live" or the path of the run shown from the table
+        self._live_fold: tuple[int, int] | None = None  # the fold a live cross-validation is on
 
         self.form = TrainingForm()
         self.dashboard = d = TrainingDashboard()
@@ -193,8 +194,8 @@ class TrainingView(QWidget):
         self.last_status = ""
         self.log.reset()
         self.progress.setValue(0)
-        self.plots.fold_title = ""
-        self.plots.start_live(job.config.epochs)
+        self._live_fold = None
+        self.plots.start_live()
         self.show_live()
         self.tabs.setCurrentIndex(LOG_TAB)
         self.log.add(intro)
@@ -226,8 +227,8 @@ class TrainingView(QWidget):
         elif isinstance(ev, EpochEnd):
             live.add_epoch(ev.epoch, ev.train_loss, ev.val)
         elif isinstance(ev, FoldStarted):  # each fold's curves start afresh, titled with the fold
-            self.plots.fold_title = self.tr("fold {0} of {1}").format(ev.fold, ev.folds)
-            self.plots.start_live(self.tracker.epochs)
+            self._live_fold = (ev.fold, ev.folds)
+            self.plots.start_live()
             if self._showing == "live":
                 self.show_live()
         elif isinstance(ev, (CheckpointSaved, FoldFinished)):
@@ -306,9 +307,9 @@ class TrainingView(QWidget):
         history = run.history
         if run.cv:  # the latest fold begun: its curves, titled with the fold
             fold = max((i + 1 for i, h in enumerate(run.meta.get("histories") or []) if h), default=1)
-            self.plots.fold_title = self.tr("fold {0} of {1}").format(fold, run.meta.get("folds"))
+            self.plots.set_fold(fold, run.meta.get("folds"))
         else:
-            self.plots.fold_title = ""
+            self.plots.set_fold(None)
         self.plots.show_series(Series.from_history(history), per_batch=False, epochs=len(history))
         self._update_run_label()
         self.statusMessage.emit(self._run_summary(run))
@@ -328,6 +329,7 @@ class TrainingView(QWidget):
 
     def show_live(self) -> None:
         self._showing = "live"
+        self.plots.set_fold(*(self._live_fold or (None,)))
         self.plots.show_series(self.plots.live, per_batch=True, epochs=self.tracker.epochs if self.tracker else
                                len(self.plots.live.epochs))
         self._update_run_label()

@@ -1444,26 +1444,31 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
     </message>
     <message>
         <location filename="../../gui/training/dashboard.py" line="91"/>
+        <source>fold {0} of {1}</source>
+        <translation>第 {0}/{1} 折</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/dashboard.py" line="92"/>
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="91"/>
+        <location filename="../../gui/training/dashboard.py" line="92"/>
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
@@ -1924,148 +1929,142 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training/view.py" line="126"/>
+        <location filename="../../gui/training/view.py" line="127"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="128"/>
+        <location filename="../../gui/training/view.py" line="129"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="158"/>
+        <location filename="../../gui/training/view.py" line="168"/>
         <source>Cross-validation {0}: {1}, {2} folds, {3} epochs each, batch size {4}, learning rate {5:g}</source>
         <translation>交叉验证 {0}：{1}，{2} 折，每折 {3} 轮，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="164"/>
+        <location filename="../../gui/training/view.py" line="171"/>
         <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="180"/>
+        <location filename="../../gui/training/view.py" line="184"/>
         <source>Resuming {0}</source>
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="202"/>
+        <location filename="../../gui/training/view.py" line="206"/>
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="203"/>
+        <location filename="../../gui/training/view.py" line="207"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="226"/>
-        <location filename="../../gui/training/view.py" line="306"/>
-        <source>fold {0} of {1}</source>
-        <translation>第 {0}/{1} 折</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training/view.py" line="258"/>
+        <location filename="../../gui/training/view.py" line="262"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="262"/>
+        <location filename="../../gui/training/view.py" line="266"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="263"/>
+        <location filename="../../gui/training/view.py" line="267"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="265"/>
+        <location filename="../../gui/training/view.py" line="269"/>
         <source>Training stopped</source>
         <translation>训练已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="265"/>
+        <location filename="../../gui/training/view.py" line="269"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="316"/>
+        <location filename="../../gui/training/view.py" line="320"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="320"/>
+        <location filename="../../gui/training/view.py" line="324"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="258"/>
+        <location filename="../../gui/training/view.py" line="262"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="273"/>
+        <location filename="../../gui/training/view.py" line="277"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="275"/>
+        <location filename="../../gui/training/view.py" line="279"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="277"/>
+        <location filename="../../gui/training/view.py" line="281"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="280"/>
+        <location filename="../../gui/training/view.py" line="284"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="283"/>
+        <location filename="../../gui/training/view.py" line="287"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="285"/>
+        <location filename="../../gui/training/view.py" line="289"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="285"/>
+        <location filename="../../gui/training/view.py" line="289"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="286"/>
+        <location filename="../../gui/training/view.py" line="290"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="286"/>
+        <location filename="../../gui/training/view.py" line="290"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="292"/>
+        <location filename="../../gui/training/view.py" line="296"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="292"/>
+        <location filename="../../gui/training/view.py" line="296"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="294"/>
+        <location filename="../../gui/training/view.py" line="298"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="323"/>
+        <location filename="../../gui/training/view.py" line="327"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>

@@ -64,7 +64,8 @@ def test_live_plots_redraw_on_their_timer_not_on_every_event(qtbot, window, monk
     plots = view.plots
     monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
     view.tracker = RunProgress(epochs=2, batch_size=4)
-    plots.start_live(2)
+    plots.start_live()
+    view.show_live()
     draws = []
     original = plots.draw
     monkeypatch.setattr(plots, "draw", lambda: (draws.append(1), original())[-1])
