@@ -62,6 +62,26 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
+def sniffed_image_file(path: Path) -> bool:
+    """A file without a suffix (or with a number for one: DICOM instance UIDs such as 1.2.840.113619.2.55.3.7)
+    whose first bytes are a known image format: what a PACS or camera export folder holds. Only a regular file is
+    opened (non-blocking); anything else, or a name starting with a dot, is not an image file here."""
+    suffix = path.suffix
+    if path.name.startswith(".") or (suffix and not suffix[1:].isdigit()):
+        return False
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            head = os.read(fd, 132)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return image_format(head) is not None
+
+
 def to_rgb8(img: np.ndarray) -> np.ndarray:
     """Any decoded OpenCV image (gray, BGR, BGRA, 16-bit, float) as an RGB uint8 array. 16-bit pictures and
     alpha are converted by OpenCV in 8 bits, without float copies of the whole picture (a 40 M pixel 16-bit RGBA

@@ -205,3 +205,38 @@ def test_a_png_of_empty_chunks_is_refused_after_a_bounded_walk(tmp_path):
     with pytest.raises(ImageError, match=r"not a readable image \(more than 100000 PNG chunks\)"):
         read_image(_write(tmp_path / "chunks.png", bomb))
     assert python_lines(headers.png_problem, bomb) < 20 * headers.MAX_PNG_CHUNKS
+
+
+# ---------------------------------------------------------------- a PACS export folder: names without suffixes
+
+
+def test_suffixless_images_in_a_folder_are_found_by_content_in_predict_and_the_gui(tmp_path, capsys):
+    import json
+    import os
+
+    from core.cli import main
+    from core.screening.inference import Predictor, expand_inputs
+    from gui.engine_process import stream
+    from tests.synthetic import save_tiny_model, write_rgb
+
+    export = tmp_path / "pacs-export"
+    jpeg = write_rgb(tmp_path / "eye.jpg", fundus_image(True, 4)).read_bytes()
+    for name in ("IM000001", "1.2.840.113619.2.55.3.7", "sub/IM000002"):
+        (export / name).parent.mkdir(parents=True, exist_ok=True)
+        (export / name).write_bytes(jpeg)
+    (export / "IM000003").write_bytes(jpeg[:1000])  # an image by content, cut short: its error row
+    (export / "DICOMDIR-notes").write_text("not an image")  # no suffix, not an image: not listed
+    (export / "report.txt").write_bytes(jpeg)  # another suffix: not an image file, as before
+    (export / ".hidden").write_bytes(jpeg)
+    os.mkfifo(export / "pipe")  # without a suffix: never opened, not listed
+    found = [p.relative_to(export).as_posix() for p in expand_inputs([export])]
+    assert found == ["1.2.840.113619.2.55.3.7", "IM000001", "IM000003", "sub/IM000002"]
+
+    model = save_tiny_model(tmp_path / "m")
+    assert main(["predict", "--model", str(model), "--json", "--no-audit", str(export)]) == 2
+    rows = {Path(r["file"]).name: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert set(rows) == {"1.2.840.113619.2.55.3.7", "IM000001", "IM000002", "IM000003"}
+    assert rows["IM000003"]["verdict"] == "error" and "truncated" in rows["IM000003"]["error"]
+    assert all(rows[n]["verdict"] != "error" for n in ("IM000001", "IM000002", "1.2.840.113619.2.55.3.7"))
+    items = list(stream(Predictor(model, "cpu", 4, engine="dygraph"), [export]))  # the GUI's engine
+    assert items[0] == ("total", 4) and {Path(p.to_dict()["file"]).name for _, p in items[1:]} == set(rows)
