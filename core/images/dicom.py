@@ -22,8 +22,12 @@ from .imageio import MAX_FILE_BYTES, ImageError, check_size, decode_image, read_
 
 # A deflated file (transfer syntax 1.2.840.10008.1.2.1.99) is read like the inflated file it stands for: pydicom
 # inflates the whole data set at once, so a few kilobytes could claim gigabytes; the inflated size is measured
-# first, in bounded steps, against the limit of a file read as it is.
+# first, in bounded steps, against the limit of a file read as it is, and against what a photograph's data can
+# compress to: at most MAX_DEFLATE_RATIO times smaller (photographs deflate 2-4 times), beyond a small allowance.
+# Inflating costs time (about 0.1 to 1 GB a second): the ratio keeps a bomb's refusal quick.
 MAX_INFLATED_BYTES = MAX_FILE_BYTES
+MAX_DEFLATE_RATIO = 32
+INFLATE_ALLOWANCE = 64 << 20
 DEFLATED = "1.2.840.10008.1.2.1.99"
 
 MISSING = "DICOM support is not installed (install the extra: pip install 'pmscreen[dicom]', i.e. pydicom)"
@@ -85,19 +89,25 @@ def _deflated_start(data: bytes) -> int | None:
 
 
 def _check_inflated_size(data: bytes, name) -> None:
-    """Refuse a deflated DICOM file whose data set inflates past MAX_INFLATED_BYTES, before pydicom inflates it
-    (one MB of output at a time, nothing kept)."""
+    """Refuse a deflated DICOM file whose data set inflates past MAX_INFLATED_BYTES, or past MAX_DEFLATE_RATIO
+    times its deflated size (beyond INFLATE_ALLOWANCE), before pydicom inflates it (at most 4 MB of output at a
+    time, nothing kept)."""
     start = _deflated_start(data)
     if start is None:
         return
-    inflater, pending, total = zlib.decompressobj(-zlib.MAX_WBITS), data[start:], 0
+    inflater, view, total = zlib.decompressobj(-zlib.MAX_WBITS), memoryview(data)[start:], 0
+    limit = min(MAX_INFLATED_BYTES, max(INFLATE_ALLOWANCE, MAX_DEFLATE_RATIO * len(view)))
     try:
-        while pending and not inflater.eof:
-            total += len(inflater.decompress(pending, 1 << 20))
-            if total > MAX_INFLATED_BYTES:
-                raise ImageError(name, f"the file is too large (a deflated DICOM file inflating to over "
-                                       f"{MAX_INFLATED_BYTES >> 20} MB, the limit)")
-            pending = inflater.unconsumed_tail
+        for at in range(0, len(view), 1 << 16):  # small input pieces: the unconsumed rest copied is small too
+            pending = view[at:at + (1 << 16)]
+            while pending and not inflater.eof:
+                total += len(inflater.decompress(pending, 1 << 22))
+                if total > limit:
+                    raise ImageError(name, f"the file is too large (a deflated DICOM file of {len(data):,} bytes "
+                                           f"inflating to over {limit >> 20} MB)")
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                break
     except zlib.error as exc:
         raise ImageError(name, f"not a readable DICOM file (deflated data: {exc})") from None
 

@@ -147,7 +147,12 @@ def test_a_deflated_dicom_bomb_is_refused_before_pydicom_inflates_it(tmp_path, m
     assert len(bomb) < 20_000
     monkeypatch.setattr(dicom, "MAX_INFLATED_BYTES", 4 << 20)
     monkeypatch.setattr(pydicom, "dcmread", lambda *a, **k: pytest.fail("pydicom inflated the bomb"))
-    with pytest.raises(ImageError, match=r"the file is too large \(a deflated DICOM file inflating to over 4 MB"):
+    with pytest.raises(ImageError, match=r"the file is too large \(a deflated DICOM file of .* bytes inflating to "
+                                         r"over 4 MB\)"):
+        read_image(_write(tmp_path / "bomb.dcm", bomb))
+    monkeypatch.setattr(dicom, "MAX_INFLATED_BYTES", 64 << 20)  # over the limit of 32 times its size, 64 MB
+    monkeypatch.setattr(dicom, "INFLATE_ALLOWANCE", 1 << 20)
+    with pytest.raises(ImageError, match=r"inflating to over 1 MB\)"):
         read_image(_write(tmp_path / "bomb.dcm", bomb))
     broken = bomb[:dicom._deflated_start(bomb)] + b"\xff" * 100  # not deflate data: one line, not a zlib traceback
     with pytest.raises(ImageError, match="not a readable DICOM file"):
