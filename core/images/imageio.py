@@ -6,11 +6,12 @@ in its header so that the short side stays at least ``min_side``. DICOM files (.
 preamble) are read through core.images.dicom.
 
 Limits, checked before anything is decoded (docs/security.md): a file larger than ``MAX_FILE_BYTES`` is not
-read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after the JPEG reduction) is
-refused with a one-line reason; the pipelines refuse a side under ``MIN_SIDE`` pixels (``usable``). The format
-is sniffed from the content, not the file name (a JPEG named .dcm is a JPEG); only JPEG, PNG, TIFF, BMP,
-JPEG 2000 (inside DICOM) and DICOM are decoded. Only regular files are opened: a FIFO, device or socket is
-refused without being opened.
+read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after a baseline JPEG's reduction;
+a progressive JPEG at full size, as libjpeg holds its coefficients) is refused with a one-line reason; headers
+are read by core.images.headers, in bounded walks; the pipelines refuse a side under ``MIN_SIDE`` pixels
+(``usable``). The format is sniffed from the content, not the file name (a JPEG named .dcm is a JPEG); only
+JPEG, PNG, TIFF, BMP, JPEG 2000 (inside DICOM) and DICOM are decoded. Only regular files are opened: a FIFO,
+device or socket is refused without being opened.
 """
 
 from __future__ import annotations

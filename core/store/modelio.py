@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .provenance import RECORD_KEY, check_file, describe, record_text, seal_traces
+from .provenance import RECORD_KEY, ProvenanceError, check_provenance, describe, record_text, seal_traces
 
 FORMAT = "pmscreen-model/1"
 WEIGHTS = "weights.safetensors"
@@ -326,8 +326,16 @@ def read_weights(folder: Path, meta: dict, verify_hash: bool = True) -> dict[str
         raise ModelFileError(f"{weights}: truncated or not a safetensors file ({exc})") from None
     check_tensors(tensors, weights)
     if verify_hash:  # the decision fields against the record the weights were made with (core.store.provenance)
-        check_file(meta, data, hashlib.sha256(data).hexdigest(), folder / META)
+        _check_provenance(meta, data, folder)
     return tensors
+
+
+def _check_provenance(meta: dict, data: bytes, folder: Path) -> bool:
+    """core.store.provenance.check_provenance with a ModelFileError naming model.json."""
+    try:
+        return check_provenance(meta, data, hashlib.sha256(data).hexdigest())
+    except ProvenanceError as exc:
+        raise ModelFileError(f"{folder / META}: {exc}") from None
 
 
 def load_model(folder: str | Path, verify_hash: bool = True):
@@ -444,7 +452,7 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
         return meta, False
     folder, meta = _verified(folder, sealed=False)
     weights = folder / meta["weights"].get("file", WEIGHTS)
-    recorded = check_file(meta, weights.read_bytes(), meta["weights"]["sha256"], folder / META)
+    recorded = _check_provenance(meta, weights.read_bytes(), folder)
     trace = seal_traces(meta)
     if trace and not recorded:
         raise ModelFileError(f"{folder / META}: not sealed, yet sealed by PM Screen before (its {trace} says so): "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 FIXED = ("architecture", "class_names", "positive_class", "preprocessing", "temperature")
 RECORD_KEY = "pmscreen.record"
@@ -147,13 +146,3 @@ def describe(meta: dict) -> str:
     return (f"classes {', '.join(map(str, names)) or '?'}; positive class {positive} ({label}); threshold "
             f"{value(meta, 'threshold')}; temperature {value(meta, 'temperature')}; architecture "
             f"{_shown(meta.get('architecture'))}")
-
-
-def check_file(meta: dict, data: bytes, weights_sha256: str, path: Path) -> bool:
-    """``check_provenance`` with a ModelFileError naming model.json."""
-    from .modelio import ModelFileError
-
-    try:
-        return check_provenance(meta, data, weights_sha256)
-    except ProvenanceError as exc:
-        raise ModelFileError(f"{path}: {exc}") from None
