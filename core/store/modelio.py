@@ -170,7 +170,8 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
     from ..nn._paddle import paddle
 
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {k: v for k, v in meta.items() if k != "provenance"}  # new weights: their record starts here
+    # new weights: their record starts here (earlier changes belong to the weights they were made from)
+    meta = {k: v for k, v in meta.items() if k not in ("provenance", "threshold_history")}
     write_tensors(folder / WEIGHTS, state, dtype, metadata={RECORD_KEY: record_text(meta)})
     meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     meta.update(

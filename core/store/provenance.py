@@ -84,7 +84,11 @@ def _shown(value) -> str:
 
 
 def threshold_changes(meta: dict) -> list[dict]:
-    return [e for e in meta.get("provenance") or [] if isinstance(e, dict) and e.get("action") == "set-threshold"]
+    """The recorded threshold changes, oldest first: ``threshold_history`` (written by set-threshold before
+    ``provenance`` existed), then the set-threshold entries of ``provenance``."""
+    legacy = [e for e in meta.get("threshold_history") or [] if isinstance(e, dict)]
+    return legacy + [e for e in meta.get("provenance") or []
+                     if isinstance(e, dict) and e.get("action") == "set-threshold"]
 
 
 def check_against(meta: dict, record: dict) -> None:

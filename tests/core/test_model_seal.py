@@ -246,6 +246,34 @@ def test_a_laundered_copy_of_the_bundled_model_is_refused(tmp_path, capsys):
         load_model(copy)
 
 
+def test_threshold_changes_recorded_by_an_earlier_version_still_count(tmp_path):
+    from core.store.bundled import default_model_dir
+
+    copy = tmp_path / "bundled"
+    shutil.copytree(default_model_dir(), copy)
+    meta = read_meta(copy)
+    old = meta["threshold"]
+    write_meta(copy / META, {**meta, "threshold": 0.4})  # an unrecorded change under a valid seal: refused
+    with pytest.raises(ModelFileError, match="weights of a model PM Screen knows, with other values"):
+        load_model(copy)
+    history = [{"from": old, "to": 0.4, "by": "dr-lee", "when": "2026-12-01T10:00:00+00:00", "note": ""}]
+    write_meta(copy / META, {**meta, "threshold": 0.4, "threshold_history": history})  # as set-threshold wrote it
+    assert load_model(copy)[1]["threshold"] == 0.4
+
+
+def test_new_weights_start_a_new_record(tmp_path):
+    from core.nn.models import build_resnet
+    from core.store.modelio import save_model
+
+    model = build_resnet(18, "D", num_classes=2)
+    meta = {"name": "t", "architecture": model.config.to_dict(), "class_names": ["non-PM", "PM"], "threshold": 0.2,
+            "threshold_history": [{"from": 0.5, "to": 0.3}],  # changes of the weights it was made from (finalize)
+            "provenance": [{"action": "set-threshold", "from": 0.3, "to": 0.2}]}
+    save_model(tmp_path / "m", model, meta)
+    saved = load_model(tmp_path / "m")[1]
+    assert saved["threshold"] == 0.2 and "provenance" not in saved and "threshold_history" not in saved
+
+
 def test_bundled_model_is_sealed_with_its_original_weights():
     from core.store.bundled import default_model_dir
     from core.store.modelio import check_seal, sha256_file
