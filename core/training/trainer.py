@@ -123,16 +123,30 @@ class TrainConfig:
 RESUME_FREE = ("epochs", "device")  # what a resumed run may change: more epochs, another device
 
 
-def saved_config(out_dir: str | Path) -> TrainConfig:
-    """The recipe of the run checkpointed in ``out_dir`` (a ModelFileError when there is none)."""
+def read_state(out_dir: str | Path) -> dict:
+    """The training state checkpointed in ``out_dir``, or a one-line ModelFileError naming the file: none, damaged,
+    edited by hand, or nested past the JSON parser's recursion limit."""
     path = Path(out_dir) / "checkpoint" / "state.json"
     recover_folder(Path(out_dir))
     if not path.is_file():
         raise ModelFileError(f"{out_dir}: nothing to resume (no checkpoint/state.json)")
     try:
-        return TrainConfig.from_dict(json.loads(path.read_text())["config"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ModelFileError(f"{path}: unreadable ({exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: unreadable (nested too deeply)") from None
+    if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
+        raise ModelFileError(f"{path}: not a training state (no config object)")
+    return state
+
+
+def saved_config(out_dir: str | Path) -> TrainConfig:
+    """The recipe of the run checkpointed in ``out_dir`` (a ModelFileError when there is none)."""
+    try:
+        return TrainConfig.from_dict(read_state(out_dir)["config"])
+    except TypeError as exc:
+        raise ModelFileError(f"{Path(out_dir) / 'checkpoint' / 'state.json'}: unreadable ({exc})") from None
 
 
 def resume_config(out_dir: str | Path, given: dict) -> TrainConfig:
@@ -399,11 +413,7 @@ class Trainer:
             (tmp / "train.log").write_text("\n".join(self.log_lines) + "\n", encoding="utf-8")
 
     def _load_state(self) -> dict:
-        recover_folder(self.out_dir)
-        path = self.out_dir / "checkpoint" / "state.json"
-        if not path.is_file():
-            raise ModelFileError(f"{self.out_dir}: nothing to resume (no checkpoint/state.json)")
-        state = json.loads(path.read_text())
+        state = read_state(self.out_dir)
         saved = TrainConfig.from_dict(state["config"])
         # A resumed run keeps its recipe; only the number of epochs may grow.
         self.config = dataclasses.replace(saved, epochs=max(self.config.epochs, saved.epochs),
