@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .provenance import RECORD_KEY, ProvenanceError, check_provenance, describe, record_text, seal_traces
+
 FORMAT = "pmscreen-model/1"
 WEIGHTS = "weights.safetensors"
 META = "model.json"
@@ -131,7 +133,8 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None = None) -> None:
+def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None = None,
+                  metadata: dict[str, str] | None = None) -> None:
     from safetensors.numpy import save_file
 
     out = {}
@@ -140,7 +143,7 @@ def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None 
         if dtype and v.dtype.kind == "f":
             v = v.astype(dtype)
         out[k] = v
-    save_file(out, str(path))
+    save_file(out, str(path), metadata=metadata)
 
 
 def read_tensors(path: Path) -> dict[str, np.ndarray]:
@@ -167,8 +170,9 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
     from ..nn._paddle import paddle
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_tensors(folder / WEIGHTS, state, dtype)
-    meta = dict(meta)
+    # new weights: their record starts here (earlier changes belong to the weights they were made from)
+    meta = {k: v for k, v in meta.items() if k not in ("provenance", "threshold_history")}
+    write_tensors(folder / WEIGHTS, state, dtype, metadata={RECORD_KEY: record_text(meta)})
     meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     meta.update(
         format=FORMAT,
@@ -322,7 +326,17 @@ def read_weights(folder: Path, meta: dict, verify_hash: bool = True) -> dict[str
     except Exception as exc:  # SafetensorError, …: all mean "not a usable weights file"
         raise ModelFileError(f"{weights}: truncated or not a safetensors file ({exc})") from None
     check_tensors(tensors, weights)
+    if verify_hash:  # the decision fields against the record the weights were made with (core.store.provenance)
+        _check_provenance(meta, data, folder)
     return tensors
+
+
+def _check_provenance(meta: dict, data: bytes, folder: Path) -> bool:
+    """core.store.provenance.check_provenance with a ModelFileError naming model.json."""
+    try:
+        return check_provenance(meta, data, hashlib.sha256(data).hexdigest())
+    except ProvenanceError as exc:
+        raise ModelFileError(f"{folder / META}: {exc}") from None
 
 
 def load_model(folder: str | Path, verify_hash: bool = True):
@@ -404,19 +418,21 @@ def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
 
 def set_threshold(folder: str | Path, threshold: float, note: str | None = None, user: str | None = None) -> dict:
     """Change a model's decision threshold (its operating point): the folder must be intact (sealed, weights
-    fitting); the new model.json is re-sealed and records who changed it, when, from what and why, as does
+    fitting); the new model.json is re-sealed and records who changed it, when, from what and why in its
+    ``provenance`` list (which loading checks the threshold against: core.store.provenance), as does
     MODEL_CARD.md when there is one. Returns the new meta."""
     if not (_number(threshold) and 0 < threshold < 1):
         raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
     folder, meta = _verified(folder)
     user, when = user or _user(), _utc_now()
     old = meta.get("threshold", 0.5)
-    change = {"from": old, "to": float(threshold), "by": user, "when": when, "note": note or ""}
+    change = {"action": "set-threshold", "from": old, "to": float(threshold), "by": user, "when": when,
+              "note": note or ""}
     meta = dict(meta)
     meta["threshold"] = float(threshold)
     meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when} with pmscreen set-threshold" + (
         f" ({note})" if note else "")
-    meta["threshold_history"] = [*meta.get("threshold_history", []), change]
+    meta["provenance"] = [*meta.get("provenance", []), change]
     card = (f"**Decision threshold changed** on {when} by {user}: {old:.4f} -> {threshold:.4f}"
             + (f" ({note})" if note else "") + f". Metrics above were measured at {old:.4f}.")
     return _rewrite(folder, meta, card)
@@ -424,16 +440,28 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
 
 def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool]:
     """Seal a model folder written before PM Screen sealed its models, after checking its fields and weights.
-    Returns (meta, changed); an intact sealed folder is left alone; one whose seal differs is refused."""
+    Returns (meta, changed). An intact sealed folder is left alone; one whose seal differs is refused, naming the
+    changed field when the weights' training record tells (core.store.provenance). An unsealed folder is sealed
+    only when nothing can have been changed behind a removed seal: its fields agree with the weights' record,
+    or it shows no sign of an earlier seal (then the values sealed are recorded in ``provenance`` and shown)."""
     folder = readable_folder(folder)
     meta = read_meta(folder)
+    check_meta(meta, folder)
     if "seal" in meta:
-        check_meta(meta, folder)
-        check_seal(meta, folder)
         read_weights(folder, meta)
+        check_seal(meta, folder)
         return meta, False
     folder, meta = _verified(folder, sealed=False)
+    weights = folder / meta["weights"].get("file", WEIGHTS)
+    recorded = _check_provenance(meta, weights.read_bytes(), folder)
+    trace = seal_traces(meta)
+    if trace and not recorded:
+        raise ModelFileError(f"{folder / META}: not sealed, yet sealed by PM Screen before (its {trace} says so): "
+                             f"the seal was removed and what it covered cannot be checked; restore the folder "
+                             f"from a copy, or retrain")
+    entry = {"action": "seal", "by": user or _user(), "when": _utc_now(), "sealed": describe(meta),
+             "note": "the seal was missing; the fields agree with the weights' training record" if recorded else
+                     "sealed by pmscreen seal (the folder was written before PM Screen sealed models)"}
     meta = dict(meta)
-    meta["sealed"] = {"by": user or _user(), "when": _utc_now(),
-                      "note": "sealed by pmscreen seal (the folder was written before PM Screen sealed models)"}
+    meta["provenance"] = [*meta.get("provenance", []), entry]
     return _rewrite(folder, meta), True
