@@ -7,6 +7,7 @@ background thread has imported it, so the window appears without waiting for the
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
@@ -23,17 +24,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import i18n, settings
+from . import i18n, settings, tasks
 from .dataset import DatasetView
 from .resources import icon
 from .widgets import is_language_change, local_paths
-from .workers import ThreadJob
 
 DATASET, TRAINING, DIAGNOSIS = range(3)
 
 
-def _warm_up_engine(job) -> str:
-    """Import Paddle and the engine modules that need it, and find the compute device (worker thread)."""
+def _warm_up_engine(done: threading.Event) -> str:
+    """Import Paddle and the engine modules that need it, and find the compute device (worker thread); ``done``
+    is set however it ends, so closing the window can wait for an import half-way (it must not be torn down)."""
+    try:
+        return _import_engine()
+    finally:
+        done.set()
+
+
+def _import_engine() -> str:
     import core.nn._paddle  # noqa: F401  (quiet import first)
     import core.nn.models  # noqa: F401
     import core.screening.inference  # noqa: F401
@@ -54,7 +62,7 @@ class MainWindow(QMainWindow):
         self._training_view = None
         self._diagnosis_view = None
         self._closing = False
-        self._engine_job: ThreadJob | None = None
+        self._engine_done: threading.Event | None = None
 
         self.sidebar = QListWidget()
         self.sidebar.setViewMode(QListWidget.ViewMode.IconMode)
@@ -107,10 +115,9 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self._restore()
         if warm_up:
-            self._engine_job = ThreadJob(_warm_up_engine, self, name="pmscreen-engine").start()
-            self._engine_job.succeeded.connect(self._engine_ready)
-            self._engine_job.failed.connect(lambda exc: self.show_message(
-                lambda: self.tr("Engine error: {0}").format(exc)))
+            self._engine_done = threading.Event()
+            tasks.start(_warm_up_engine, self._engine_done, returned=self._engine_ready,
+                        errored=lambda exc: self.show_message(lambda: self.tr("Engine error: {0}").format(exc)))
 
     # ---------------------------------------------------------------- views that need Paddle
     @property
@@ -402,6 +409,6 @@ class MainWindow(QMainWindow):
         if self._diagnosis_view is not None:
             self._diagnosis_view.shutdown()
         self.dataset_view.shutdown()
-        if self._engine_job is not None:
-            self._engine_job.wait(10.0)
+        if self._engine_done is not None:
+            self._engine_done.wait(10.0)
         event.accept()
