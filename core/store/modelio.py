@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = "pmscreen-model/1"
+FORMAT_MEMBERS = "pmscreen-model/2"  # model.json lists several member networks (core.store.members)
+FORMATS = (FORMAT, FORMAT_MEMBERS)
 WEIGHTS = "weights.safetensors"
 META = "model.json"
 CARD = "MODEL_CARD.md"
@@ -40,6 +42,7 @@ SEALED = ("format", "architecture", "class_names", "positive_class", "temperatur
           "weights")
 SEAL_VERSION = "pmscreen-seal/1"
 MAX_CLASSES = 1000
+MAX_MEMBERS = 64
 
 
 class ModelFileError(Exception):
@@ -180,8 +183,11 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
 
 
 def seal_digest(meta: dict) -> str:
-    """SHA-256 over the canonical JSON of the sealed fields (absent ones as null)."""
+    """SHA-256 over the canonical JSON of the sealed fields (absent ones as null), and of the member list when
+    there is one (each member's architecture and weights file, dtype and SHA-256)."""
     payload = {k: meta.get(k) for k in SEALED}
+    if "members" in meta:  # only then: the seals of single-network folders stay as they were
+        payload["members"] = meta["members"]
     try:
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -229,9 +235,17 @@ def read_meta(folder: str | Path) -> dict:
         raise ModelFileError(f"{path}: unreadable ({exc})") from None
     except RecursionError:
         raise ModelFileError(f"{path}: unreadable (nested too deeply)") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "architecture" not in meta:
-        raise ModelFileError(f"{path}: not a PM Screen model description (format {FORMAT} expected)")
+    if not isinstance(meta, dict) or meta.get("format") not in FORMATS or "architecture" not in meta:
+        raise ModelFileError(f"{path}: not a PM Screen model description (format {' or '.join(FORMATS)} expected)")
     return meta
+
+
+def member_list(meta: dict) -> list[dict]:
+    """The networks a model is made of, each a dict with ``architecture`` and ``weights`` (file, SHA-256,
+    dtype): the ``members`` of a multi-member folder, else the folder's own two fields as its one member."""
+    if meta.get("format") == FORMAT_MEMBERS:
+        return list(meta.get("members") or [])
+    return [{"name": meta.get("name"), "architecture": meta.get("architecture"), "weights": meta.get("weights", {})}]
 
 
 def _number(value) -> bool:
@@ -266,17 +280,40 @@ def check_meta(meta: dict, folder: Path) -> None:
     pre = meta.get("preprocessing")
     if pre is not None and json.loads(json.dumps(pre)) != json.loads(json.dumps(PREPROCESSING)):
         bad("preprocessing differs from PM Screen's (resize to 224x224 by area, RGB, x / 127.5 - 1, NCHW)")
-    weights = meta.get("weights", {})
+    if (meta.get("format") == FORMAT_MEMBERS) != ("members" in meta):
+        bad(f"a member list goes with format {FORMAT_MEMBERS} only")
+    if "members" in meta:
+        _check_members(meta["members"], n, bad)
+    else:
+        _check_weights(meta.get("weights", {}), "weights", bad)
+
+
+def _check_members(members, n: int, bad) -> None:
+    if not isinstance(members, list) or not 1 <= len(members) <= MAX_MEMBERS:
+        bad(f"members must be a list of 1 to {MAX_MEMBERS} networks")
+    files = []
+    for i, member in enumerate(members, 1):
+        if not isinstance(member, dict) or not isinstance(member.get("architecture"), dict):
+            bad(f"members[{i}] must be an object with an architecture")
+        if member["architecture"].get("num_classes", 2) != n:
+            bad(f"members[{i}].architecture.num_classes differs from the model's ({n})")
+        _check_weights(member.get("weights"), f"members[{i}].weights", bad)
+        files.append(member["weights"].get("file"))
+    if len(set(files)) != len(files):
+        bad("two members name the same weights file")
+
+
+def _check_weights(weights, where: str, bad) -> None:
     if not isinstance(weights, dict):
-        bad(f"weights must be an object with file and sha256, got {type(weights).__name__}")
+        bad(f"{where} must be an object with file and sha256, got {type(weights).__name__}")
     name = weights.get("file", WEIGHTS)
     if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name
             or name != Path(name).name or Path(name).is_absolute() or ":" in name):
-        bad(f"weights.file must be a plain file name inside the model folder, got {name!r}"[:200])
+        bad(f"{where}.file must be a plain file name inside the model folder, got {name!r}"[:200])
     digest = weights.get("sha256")
     if digest is not None and not (isinstance(digest, str) and len(digest) == 64
                                    and all(c in "0123456789abcdef" for c in digest)):
-        bad("weights.sha256 must be 64 hexadecimal digits")
+        bad(f"{where}.sha256 must be 64 hexadecimal digits")
 
 
 def check_seal(meta: dict, folder: Path) -> None:
@@ -290,7 +327,7 @@ def check_seal(meta: dict, folder: Path) -> None:
         raise ModelFileError(f"{path}: its decision fields ({', '.join(SEALED[1:])}) were changed outside PM "
                              f"Screen (the seal differs); refused. A threshold is changed with pmscreen "
                              f"set-threshold")
-    if not (meta.get("weights") or {}).get("sha256"):
+    if not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
         raise ModelFileError(f"{path}: no weights.sha256 to check the weights against")
 
 
@@ -329,20 +366,35 @@ def load_model(folder: str | Path, verify_hash: bool = True):
     """Build the network described by ``model.json`` and load its weights; returns (model in eval mode, meta).
 
     The decision fields are range-checked; with ``verify_hash`` (the default; off only for tests of damaged
-    folders) the seal and the weights' SHA-256 are checked too."""
-    from ..nn._paddle import ensure_dynamic_mode, paddle
-    from ..nn.models import build_from_config
+    folders) the seal and the weights' SHA-256 are checked too. A folder of several member networks is loaded
+    with core.store.members.load_members."""
+    folder, meta = checked_meta(folder, verify_hash)
+    if meta.get("format") == FORMAT_MEMBERS:
+        raise ModelFileError(f"{folder / META}: holds {len(meta['members'])} member networks, not one")
+    return build_member(folder, meta, verify_hash), meta
 
-    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
+
+def checked_meta(folder: str | Path, verify_hash: bool = True) -> tuple[Path, dict]:
+    """(readable folder, its model.json), range-checked and, with ``verify_hash``, its seal checked."""
     folder = readable_folder(folder)
     meta = read_meta(folder)
     check_meta(meta, folder)
     if verify_hash:
         check_seal(meta, folder)
-    weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
-    tensors = read_weights(folder, meta, verify_hash)
+    return folder, meta
+
+
+def build_member(folder: Path, member: dict, verify_hash: bool = True):
+    """The network of one member (``architecture`` and ``weights`` of model.json or of one of its members) with
+    its checked weights loaded, in eval mode."""
+    from ..nn._paddle import ensure_dynamic_mode, paddle
+    from ..nn.models import build_from_config
+
+    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
+    weights = folder / member.get("weights", {}).get("file", WEIGHTS)
+    tensors = read_weights(folder, member, verify_hash)
     try:
-        model = build_from_config(meta["architecture"])
+        model = build_from_config(member["architecture"])
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ModelFileError(f"{folder / META}: bad architecture ({exc})") from None
     own = model.state_dict()
@@ -356,7 +408,7 @@ def load_model(folder: str | Path, verify_hash: bool = True):
         raise ModelFileError(f"{weights}: does not fit the architecture in {META} ({detail})")
     model.set_state_dict({k: paddle.to_tensor(v.astype(np.float32)) for k, v in tensors.items()})
     model.eval()
-    return model, meta
+    return model
 
 
 # ---------------------------------------------------------------- legitimate changes of a model folder
@@ -396,9 +448,10 @@ def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
     check_meta(meta, folder)
     if sealed:
         check_seal(meta, folder)
-    elif not (meta.get("weights") or {}).get("sha256"):
+    elif not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
         raise ModelFileError(f"{folder / META}: no weights.sha256: the weights cannot be checked; not sealed")
-    read_weights(folder, meta)  # the weights fit their checksum and are finite floats
+    for member in member_list(meta):
+        read_weights(folder, member)  # the weights fit their checksum and are finite floats
     return folder, meta
 
 
@@ -430,7 +483,8 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
     if "seal" in meta:
         check_meta(meta, folder)
         check_seal(meta, folder)
-        read_weights(folder, meta)
+        for member in member_list(meta):
+            read_weights(folder, member)
         return meta, False
     folder, meta = _verified(folder, sealed=False)
     meta = dict(meta)
