@@ -117,6 +117,8 @@ class RunsModel(QAbstractTableModel):
             return self.tr("{0} (bundled)").format(v) if run.bundled else v
         if col == "epochs":
             planned = run.planned_epochs
+            if run.meta.get("members"):  # a model of K fold networks: each trained ``planned`` epochs
+                return f"{planned or '–'} × {len(run.meta['members'])}"
             return f"{v}/{planned}" if planned and planned != v else str(v)
         if col in ("accuracy", "sensitivity", "specificity"):
             return percent(v)

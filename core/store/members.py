@@ -24,8 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .modelio import (FORMAT_MEMBERS, META, build_member, checked_meta, member_list, seal_digest, sha256_file,
-                      write_meta, write_tensors)
+from .modelio import (
+    FORMAT_MEMBERS,
+    META,
+    build_member,
+    checked_meta,
+    member_list,
+    seal_digest,
+    sha256_file,
+    write_meta,
+    write_tensors,
+)
 
 HASH_VERSION = "pmscreen-members/1"
 

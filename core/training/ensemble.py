@@ -27,8 +27,15 @@ from ..stats.metrics import binary_metrics, log_softmax, threshold_for_sensitivi
 from ..store.members import load_members, write_members
 from ..store.modelio import META, atomic_folder, link_or_copy, read_tensors, write_meta
 from .cv import OOF, PLAN, CVError, _read
-from .finalize import INTENDED_USE, LIMITATIONS, _data_limitation, _data_name, _metrics_line, _recipe, \
-    model_card_markdown
+from .finalize import (
+    INTENDED_USE,
+    LIMITATIONS,
+    _data_limitation,
+    _data_name,
+    _metrics_line,
+    _recipe,
+    model_card_markdown,
+)
 
 DTYPES = ("float16", "float32")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,11 +12,11 @@ import pytest
 from core.cli import main
 from core.screening.audit import read_entries
 from core.screening.inference import Predictor
-from core.store.members import load_members, model_sha256, write_members
-from core.store.modelio import ModelFileError, atomic_folder, load_model, set_threshold, state_to_numpy
-from tests.synthetic import fundus_image, make_palm_root, save_tiny_model, write_rgb
+from core.store.members import load_members, model_sha256
+from core.store.modelio import ModelFileError, load_model, set_threshold
+from tests.synthetic import fundus_image, make_palm_root, save_tiny_members, save_tiny_model, tiny_networks, write_rgb
 
-TEMPERATURE = 1.7
+TEMPERATURE = 1.7  # save_tiny_members' default
 
 
 @pytest.fixture(scope="module")
@@ -26,41 +25,16 @@ def data_dir_path(tmp_path_factory):
     return tmp_path_factory.mktemp("members-userdata")
 
 
-def _networks(seeds):
-    from core.nn._paddle import paddle
-    from core.nn.models import build_resnet
-
-    nets = []
-    for seed in seeds:
-        paddle.seed(seed)
-        net = build_resnet(18, "D")
-        net.eval()
-        nets.append(net)
-    return nets
-
-
-def save_members(folder: Path, seeds=(1, 2), temperature=TEMPERATURE, threshold=0.4) -> Path:
-    from core.images.preprocess import PREPROCESSING
-
-    nets = _networks(seeds)
-    meta = {"name": "tiny ensemble", "class_names": ["non-PM", "PM"], "positive_class": 1,
-            "preprocessing": PREPROCESSING, "temperature": temperature, "threshold": threshold}
-    with atomic_folder(folder) as tmp:
-        write_members(tmp, [(state_to_numpy(n.state_dict()), {"name": f"seed-{s}", "architecture": n.config.to_dict()})
-                            for n, s in zip(nets, seeds)], meta)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def ensemble(tmp_path_factory):
-    return save_members(tmp_path_factory.mktemp("ens") / "ensemble")
+    return save_tiny_members(tmp_path_factory.mktemp("ens") / "ensemble")
 
 
 @pytest.fixture(scope="module")
 def singles(tmp_path_factory):
     base = tmp_path_factory.mktemp("singles")
     return [save_tiny_model(base / f"seed-{s}", model=n, name=f"seed {s}", temperature=TEMPERATURE)
-            for s, n in zip((1, 2), _networks((1, 2)))]
+            for s, n in zip((1, 2), tiny_networks((1, 2)))]
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +77,9 @@ def test_one_model_hash_covers_every_member(ensemble, tmp_path):
     digest = Predictor(ensemble, device="cpu", engine="dygraph").weights_sha256
     assert digest == model_sha256(meta) and len(digest) == 64
     assert digest not in {m["weights"]["sha256"] for m in meta["members"]}
-    other = save_members(tmp_path / "other", seeds=(1, 3))  # the second member's weights differ
+    other = save_tiny_members(tmp_path / "other", seeds=(1, 3))  # the second member's weights differ
     assert model_sha256(load_members(other)[1]) != digest
-    assert model_sha256(load_members(save_members(tmp_path / "same", seeds=(1, 2)))[1]) == digest
+    assert model_sha256(load_members(save_tiny_members(tmp_path / "same", seeds=(1, 2)))[1]) == digest
 
 
 def test_tampered_member_weights_and_member_lists_are_refused(ensemble, tmp_path, capsys):
