@@ -205,13 +205,9 @@ def tiny_networks(seeds):
 def save_tiny_members(folder: Path, seeds=(1, 2), temperature=1.7, threshold=0.4, name="tiny ensemble") -> Path:
     """A model folder of several members (core.store.members): one untrained ResNet-18-D per seed."""
     from core.images.preprocess import PREPROCESSING
-    from core.store.members import write_members
-    from core.store.modelio import atomic_folder, state_to_numpy
+    from core.store.members import save_members
 
-    nets = tiny_networks(seeds)
     meta = {"name": name, "class_names": ["non-PM", "PM"], "positive_class": 1,
             "preprocessing": PREPROCESSING, "temperature": temperature, "threshold": threshold}
-    with atomic_folder(folder) as tmp:
-        write_members(tmp, [(state_to_numpy(n.state_dict()), {"name": f"seed-{s}", "architecture": n.config.to_dict()})
-                            for n, s in zip(nets, seeds)], meta)
+    save_members(folder, [(n, f"seed-{s}") for n, s in zip(tiny_networks(seeds), seeds)], meta)
     return folder

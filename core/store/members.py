@@ -27,11 +27,13 @@ import numpy as np
 from .modelio import (
     FORMAT_MEMBERS,
     META,
+    atomic_folder,
     build_member,
     checked_meta,
     member_list,
     seal_digest,
     sha256_file,
+    state_to_numpy,
     write_meta,
     write_tensors,
 )
@@ -83,3 +85,11 @@ def write_members(folder: Path, members: list[tuple[dict[str, np.ndarray], dict]
                 paddle_version=paddle.__version__, pmscreen_version=__version__)
     return write_meta(folder / META, meta)
 
+
+def save_members(folder: str | Path, networks: list[tuple[object, str]], meta: dict, dtype: str | None = None) -> dict:
+    """Save (network, name) pairs as the members of one model folder, atomically replacing any previous one (as
+    core.store.modelio.save_model saves one network)."""
+    with atomic_folder(folder) as tmp:
+        return write_members(tmp, [(state_to_numpy(net.state_dict()), {"name": name,
+                                                                        "architecture": net.config.to_dict()})
+                                   for net, name in networks], meta, dtype)
