@@ -324,7 +324,8 @@ def check_seal(meta: dict, folder: Path) -> None:
         raise ModelFileError(f"{path}: not sealed (written by an older PM Screen, or edited); after checking it, "
                              f"seal it with: pmscreen seal {folder}")
     if seal.get("version") != SEAL_VERSION or seal.get("sha256") != seal_digest(meta):
-        raise ModelFileError(f"{path}: its decision fields ({', '.join(SEALED[1:])}) were changed outside PM "
+        fields = SEALED[1:] + (("members",) if "members" in meta else ())
+        raise ModelFileError(f"{path}: its decision fields ({', '.join(fields)}) were changed outside PM "
                              f"Screen (the seal differs); refused. A threshold is changed with pmscreen "
                              f"set-threshold")
     if not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
