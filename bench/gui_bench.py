@@ -168,7 +168,7 @@ def training(app, tmp: Path) -> tuple[float, float, float]:
     stall = heart.longest()
     view.apply_values(dict(depth=18, variant="D", epochs=50, batch_size=2, lr=0.01, rotate=0.0))
     assert view.start()
-    wait(app, lambda: view._last_batch is not None)
+    wait(app, lambda: view.last_batch is not None)
     t0 = time.perf_counter()
     view.stop_button.click()
     wait(app, lambda: not view.run.running)

@@ -28,7 +28,7 @@ def counts() -> tuple[int, int, int]:
 
 
 def points(view) -> int:
-    x = view.train_curve.getData()[0]
+    x = view.plots.train_curve.getData()[0]
     return 0 if x is None else len(x)
 
 

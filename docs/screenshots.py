@@ -136,8 +136,8 @@ def screenshots(args) -> None:
         tv = window.training_view
         last = args.live_epochs
         train(app, window, "D", last, args.limit, args.batch,
-              until=lambda view: len(view._live.epochs) >= last - 1 and view._last_batch is not None
-              and view._last_batch.epoch == last and view._last_batch.step >= 2)
+              until=lambda view: len(view.plots.live.epochs) >= last - 1 and view.last_batch is not None
+              and view.last_batch.epoch == last and view.last_batch.step >= 2)
         tv.tabs.setCurrentIndex(1)  # the log
         settle(app, 0.3)
         save(window, "02-training-run")

@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
     @property
     def training_view(self):
         if self._training_view is None:
-            from .training_view import TrainingView
+            from .training import TrainingView
 
             view = TrainingView()
             view.statusMessage.connect(self.show_message)

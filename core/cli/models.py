@@ -58,17 +58,18 @@ def cmd_set_threshold(a, argv) -> int:
     from ..store.modelio import set_threshold
 
     meta = set_threshold(a.model, a.threshold, a.note)
-    change = meta["threshold_history"][-1]
-    print(f"{a.model}: threshold {change['from']:.4f} -> {change['to']:.4f} (by {change['by']}, {change['when']}); "
-          f"sealed")
+    change = meta["provenance"][-1]
+    print(f"{a.model}: threshold {change['from']:.4f} -> {change['to']:.4f} (by {change['by']}, "
+          f"{change['when']}); sealed")
     return EXIT_OK
 
 
 def cmd_seal(a, argv) -> int:
     from ..store.modelio import seal_folder
 
-    _, changed = seal_folder(a.model)
-    print(f"{a.model}: " + ("checked and sealed" if changed else "already sealed and intact"))
+    meta, changed = seal_folder(a.model)
+    print(f"{a.model}: " + (f"checked and sealed: {meta['provenance'][-1]['sealed']}" if changed else
+                            "already sealed and intact"))
     return EXIT_OK
 
 

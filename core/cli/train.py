@@ -148,7 +148,7 @@ def cmd_train(a, argv) -> int:
 
 def cmd_cv(a, argv) -> int:
     from ..training.cv import CrossValidation, compare
-    from ..training.events import BatchEnd, EpochEnd, Failed, Log, format_event
+    from ..training.events import EpochEnd, Failed, FoldFinished, FoldStarted, Log, format_event
 
     if a.compare:
         result = compare(*a.compare)
@@ -166,7 +166,7 @@ def cmd_cv(a, argv) -> int:
         raise UsageError(f"{a.data}: data folder not found")
 
     def show(ev):  # one line per fold and epoch; batches are too many for a log
-        if isinstance(ev, (EpochEnd, Failed, Log)) and not isinstance(ev, BatchEnd):
+        if isinstance(ev, (FoldStarted, FoldFinished, EpochEnd, Failed, Log)):
             print(format_event(ev), file=sys.stderr if isinstance(ev, Failed) else sys.stdout, flush=True)
 
     cv = CrossValidation(_config_from_args(a), a.out, a.folds, a.pool, show)

@@ -6,7 +6,6 @@ collected as ``Problem`` records instead of raised, so one bad file never stops 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..images.imageio import is_image_file, list_images
+from .tables import TableError, read_rows
 
 PALM_CLASSES = ("non-PM", "PM")
 # File-name prefix of PALM training images: P = pathologic myopia, H = high myopia, N = normal.
@@ -77,22 +77,10 @@ def palm_label(name: str) -> tuple[int, str] | None:
 # ---------------------------------------------------------------- label files
 
 def _rows(path: Path) -> list[list]:
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken workbook
-            raise DatasetError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-        try:
-            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            wb.close()
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return [row for row in csv.reader(f)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DatasetError(f"{path}: not a readable .csv file ({exc})") from None
+        return read_rows(path)
+    except TableError as exc:
+        raise DatasetError(str(exc)) from None
 
 
 def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:

@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import io
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .imageio import ImageError, check_size, decode_image, read_bytes
+from .imageio import MAX_FILE_BYTES, ImageError, check_size, decode_image, read_bytes
+
+# A deflated file (transfer syntax 1.2.840.10008.1.2.1.99) is read like the inflated file it stands for: pydicom
+# inflates the whole data set at once, so a few kilobytes could claim gigabytes; the inflated size is measured
+# first, in bounded steps, against the limit of a file read as it is, and against what a photograph's data can
+# compress to: at most MAX_DEFLATE_RATIO times smaller (photographs deflate 2-4 times), beyond a small allowance.
+# Inflating costs time (about 0.1 to 1 GB a second): the ratio keeps a bomb's refusal quick.
+MAX_INFLATED_BYTES = MAX_FILE_BYTES
+MAX_DEFLATE_RATIO = 32
+INFLATE_ALLOWANCE = 64 << 20
+DEFLATED = "1.2.840.10008.1.2.1.99"
 
 MISSING = "DICOM support is not installed (install the extra: pip install 'pmscreen[dicom]', i.e. pydicom)"
 
@@ -58,8 +69,52 @@ def _pydicom(name):
     return pydicom
 
 
+def _deflated_start(data: bytes) -> int | None:
+    """Where the deflated data set starts when the file meta says it is deflated, else None: found by pydicom's
+    own readers, so that the check sees exactly what dcmread would inflate."""
+    from pydicom import filereader
+
+    fp = io.BytesIO(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            filereader.read_preamble(fp, True)
+            meta = filereader._read_file_meta_info(fp)
+            read_commands = getattr(filereader, "_read_command_set_elements", None)  # pydicom 3
+            if read_commands:
+                read_commands(fp)
+    except Exception:  # a damaged header: dcmread will say what is wrong with it
+        return None
+    return fp.tell() if str(meta.get("TransferSyntaxUID", "")) == DEFLATED else None
+
+
+def _check_inflated_size(data: bytes, name) -> None:
+    """Refuse a deflated DICOM file whose data set inflates past MAX_INFLATED_BYTES, or past MAX_DEFLATE_RATIO
+    times its deflated size (beyond INFLATE_ALLOWANCE), before pydicom inflates it (at most 4 MB of output at a
+    time, nothing kept)."""
+    start = _deflated_start(data)
+    if start is None:
+        return
+    inflater, view, total = zlib.decompressobj(-zlib.MAX_WBITS), memoryview(data)[start:], 0
+    limit = min(MAX_INFLATED_BYTES, max(INFLATE_ALLOWANCE, MAX_DEFLATE_RATIO * len(view)))
+    try:
+        for at in range(0, len(view), 1 << 16):  # small input pieces: the unconsumed rest copied is small too
+            pending = view[at:at + (1 << 16)]
+            while pending and not inflater.eof:
+                total += len(inflater.decompress(pending, 1 << 22))
+                if total > limit:
+                    raise ImageError(name, f"the file is too large (a deflated DICOM file of {len(data):,} bytes "
+                                           f"inflating to over {limit >> 20} MB)")
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error as exc:
+        raise ImageError(name, f"not a readable DICOM file (deflated data: {exc})") from None
+
+
 def _parse(data: bytes, name, stop_before_pixels: bool = False):
     pydicom = _pydicom(name)
+    _check_inflated_size(data, name)
     try:
         with warnings.catch_warnings():  # pydicom warns about every oddity of a damaged file; the error says it
             warnings.simplefilter("ignore")

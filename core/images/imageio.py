@@ -6,11 +6,12 @@ in its header so that the short side stays at least ``min_side``. DICOM files (.
 preamble) are read through core.images.dicom.
 
 Limits, checked before anything is decoded (docs/security.md): a file larger than ``MAX_FILE_BYTES`` is not
-read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after the JPEG reduction) is
-refused with a one-line reason; the pipelines refuse a side under ``MIN_SIDE`` pixels (``usable``). The format
-is sniffed from the content, not the file name (a JPEG named .dcm is a JPEG); only JPEG, PNG, TIFF, BMP,
-JPEG 2000 (inside DICOM) and DICOM are decoded. Only regular files are opened: a FIFO, device or socket is
-refused without being opened.
+read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after a baseline JPEG's reduction;
+a progressive JPEG at full size, as libjpeg holds its coefficients) is refused with a one-line reason; headers
+are read by core.images.headers, in bounded walks; the pipelines refuse a side under ``MIN_SIDE`` pixels
+(``usable``). The format is sniffed from the content, not the file name (a JPEG named .dcm is a JPEG); only
+JPEG, PNG, TIFF, BMP, JPEG 2000 (inside DICOM) and DICOM are decoded. Only regular files are opened: a FIFO,
+device or socket is refused without being opened.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import struct
 import sys
 import threading
-import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_problem
 
 # One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -34,14 +35,11 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".bmp", ".dcm", ".dicom")
 DICOM_SUFFIXES = (".dcm", ".dicom")
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
-# Start-of-frame markers whose size libjpeg can scale: baseline, extended sequential, progressive (Huffman).
-_SCALABLE_SOF = (0xC0, 0xC1, 0xC2)
-_OTHER_SOF = (0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF)
 MAX_PIXELS = 40_000_000  # pixels decoded per image (after JPEG reduction): 1.5x the largest fundus cameras
 MAX_FILE_BYTES = 512 << 20  # bytes read per file
 MIN_SIDE = 8  # pixels: a smaller picture cannot be judged
 SUPPORTED = "JPEG, PNG, TIFF, BMP or DICOM expected"
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TRUNCATED = "the file is truncated (incomplete image data)"
 _STDERR_LOCK = threading.Lock()
 
 
@@ -50,42 +48,39 @@ class ImageError(Exception):
 
     def __init__(self, path: str | Path, problem: str):
         self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        self.problem = one_line(problem)
+        super().__init__(f"{self.path}: {self.problem}")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line: a decoder's message may span several (pydicom lists its plugins line by line), and a
+    reason is one row of a table, one line on a terminal and one field of the audit log."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
-def _looks_truncated(data: bytes) -> bool:
-    # libjpeg decodes a cut-off JPEG silently, filling the rest grey; a complete one has an EOI marker after its
-    # first scan (bytes after it, as cameras and PACS exports append, are fine).
-    if data[:2] == b"\xff\xd8":
-        sos = _jpeg_walk(data)[1]
-        return sos is not None and data.rfind(b"\xff\xd9") < sos
-    if data[:8] == _PNG_SIGNATURE:
-        return _png_chunks(data) == "truncated"
-    return False
-
-
-def _png_chunks(data: bytes) -> str | None:
-    """Walk a PNG's chunks up to IEND, checking each CRC: None when sound, 'truncated', or the problem."""
-    i, n = 8, len(data)
-    while True:
-        if i + 12 > n:
-            return "truncated"
-        length, kind = struct.unpack(">I4s", data[i:i + 8])
-        if length > 0x7FFFFFFF:
-            return f"corrupt PNG data (chunk length {length})"
-        end = i + 8 + length
-        if end + 4 > n:
-            return "truncated"
-        if zlib.crc32(data[i + 4:end]) != int.from_bytes(data[end:end + 4], "big"):
-            return f"corrupt PNG data (CRC error in the {kind.decode('latin-1')!r} chunk)"
-        if kind == b"IEND":
-            return None
-        i = end + 4
+def sniffed_image_file(path: Path) -> bool:
+    """A file without a suffix (or with a number for one: DICOM instance UIDs such as 1.2.840.113619.2.55.3.7)
+    whose first bytes are a known image format: what a PACS or camera export folder holds. Only a regular file is
+    opened (non-blocking); anything else, or a name starting with a dot, is not an image file here."""
+    suffix = path.suffix
+    if path.name.startswith(".") or (suffix and not suffix[1:].isdigit()):
+        return False
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            head = os.read(fd, 132)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return image_format(head) is not None
 
 
 def to_rgb8(img: np.ndarray) -> np.ndarray:
@@ -110,101 +105,6 @@ def to_rgb8(img: np.ndarray) -> np.ndarray:
             rgb[:, :, c] = cv2.multiply(np.ascontiguousarray(rgb[:, :, c]), alpha, scale=1.0 / 255.0)
         return rgb
     return cv2.cvtColor(img[:, :, :3], cv2.COLOR_BGR2RGB)
-
-
-def _jpeg_walk(data: bytes) -> tuple[tuple[int, int, bool] | None, int | None]:
-    """((width, height, scalable) of the frame header or None, offset of the first start-of-scan or None)."""
-    if data[:2] != b"\xff\xd8":
-        return None, None
-    i, n, frame = 2, len(data), None
-    while i + 4 <= n:
-        if data[i] != 0xFF:
-            return frame, None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # segments without a length
-            i += 2
-            continue
-        if marker == 0xD9:  # end of image before any scan
-            return frame, None
-        if marker == 0xDA:
-            return frame, i
-        if frame is None and (marker in _SCALABLE_SOF or marker in _OTHER_SOF):
-            if i + 9 > n:
-                return None, None
-            height = int.from_bytes(data[i + 5:i + 7], "big")
-            width = int.from_bytes(data[i + 7:i + 9], "big")
-            frame = (width, height, marker in _SCALABLE_SOF) if width and height else None
-        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
-    return frame, None
-
-
-def jpeg_header(data: bytes) -> tuple[int, int, bool] | None:
-    """(width, height, scalable) from a JPEG's start-of-frame segment, or None when there is none to be found."""
-    return _jpeg_walk(data)[0]
-
-
-def image_format(data: bytes) -> str | None:
-    """The format of image bytes by their signature: jpeg, png, tiff, bmp, jp2, j2k, dicom, or None."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if data[:8] == _PNG_SIGNATURE:
-        return "png"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if data[:2] == b"BM" and len(data) >= 26:
-        return "bmp"
-    if data[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n":
-        return "jp2"
-    if data[:4] == b"\xff\x4f\xff\x51":
-        return "j2k"
-    if is_dicom(data):
-        return "dicom"
-    return None
-
-
-def _tiff_size(data: bytes) -> tuple[int, int] | None:
-    end = "<" if data[:2] == b"II" else ">"
-    try:
-        (ifd,) = struct.unpack_from(end + "I", data, 4)
-        (count,) = struct.unpack_from(end + "H", data, ifd)
-        dims = {}
-        for k in range(min(count, 4096)):
-            tag, kind, _, value = struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
-            if tag in (256, 257):
-                dims[tag] = struct.unpack_from(end + ("H" if kind == 3 else "I"), value)[0]
-    except struct.error:
-        return None
-    return (dims[256], dims[257]) if len(dims) == 2 else None
-
-
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the header of a JPEG, PNG, TIFF, BMP or JPEG 2000 file, without decoding it."""
-    try:
-        kind = image_format(data)
-        if kind == "jpeg":
-            frame = _jpeg_walk(data)[0]
-            return frame[:2] if frame else None
-        if kind == "png":
-            return struct.unpack_from(">II", data, 16) if data[12:16] == b"IHDR" else None
-        if kind == "tiff":
-            return _tiff_size(data)
-        if kind == "bmp":
-            if struct.unpack_from("<I", data, 14)[0] == 12:  # OS/2 core header
-                return struct.unpack_from("<HH", data, 18)
-            w, h = struct.unpack_from("<ii", data, 18)
-            return abs(w), abs(h)
-        if kind == "jp2":
-            at = data.find(b"ihdr", 0, 4096)
-            return None if at < 0 else tuple(reversed(struct.unpack_from(">II", data, at + 4)))
-        if kind == "j2k":
-            x, y, x0, y0 = struct.unpack_from(">IIII", data, 8)
-            return x - x0, y - y0
-    except struct.error:
-        return None
-    return None
 
 
 def check_size(width: int, height: int, name: str | Path, what: str = "the image") -> None:
@@ -232,8 +132,42 @@ def reduction_for(width: int, height: int, min_side: int) -> int:
     return 1
 
 
-def is_dicom(data: bytes) -> bool:
-    return data[128:132] == b"DICM"
+def _structure_problem(data: bytes, kind: str) -> str | None:
+    """Why a JPEG, PNG or TIFF cannot be handed to the decoder (core.images.headers; bounded walks), or None.
+    libjpeg decodes a cut-off JPEG silently, filling the rest grey: a complete one has an end marker after its
+    first scan (bytes after it, as cameras and PACS exports append, are fine)."""
+    if kind == "jpeg":
+        layout = jpeg_layout(data)
+        if layout.problem:
+            return f"not a readable image ({layout.problem})"
+        if layout.sos is not None and data.rfind(b"\xff\xd9") < layout.sos:
+            return TRUNCATED
+    elif kind == "png":
+        problem = png_problem(data)
+        return TRUNCATED if problem == "truncated" else problem
+    elif kind == "tiff":
+        return tiff_problem(data)
+    return None
+
+
+def _jpeg_factor(data: bytes, width: int, height: int, min_side: int | None, name) -> int:
+    """The libjpeg reduction (1, 2, 4 or 8) to decode a JPEG at, after checking the sizes its frame headers
+    declare: the largest one at that reduction, and for a progressive or multi-scan file (whose coefficients
+    libjpeg keeps at full size whatever the reduction) at full size, all before anything is decoded."""
+    layout = jpeg_layout(data)
+    if layout.buffered:
+        check_size(*(layout.largest or (width, height)), name)
+    if not (layout.frame and layout.frame[2]):
+        return 1
+    factor = reduction_for(width, height, min_side) if min_side else 1
+    if -(-width // factor) * -(-height // factor) > MAX_PIXELS:
+        # too large to decode in full (evaluate and training decode without min_side): the least reduction that
+        # fits, as predict's reduced decoding would accept the picture too
+        factor = next((f for f in (2, 4, 8) if f > factor and -(-width // f) * -(-height // f) <= MAX_PIXELS), factor)
+    big_w, big_h = layout.largest or (width, height)
+    check_size(-(-big_w // factor), -(-big_h // factor), name,
+               "the image" if factor == 1 else f"the image at 1/{factor} size")
+    return factor
 
 
 def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None = None) -> np.ndarray:
@@ -244,29 +178,17 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
     kind = image_format(data)
     if kind is None or kind == "dicom":
         raise ImageError(name, f"not a readable image (unknown format: {SUPPORTED})")
-    if _looks_truncated(data):
-        raise ImageError(name, "the file is truncated (incomplete image data)")
-    if kind == "png" and (problem := _png_chunks(data)):
+    if problem := _structure_problem(data, kind):
         raise ImageError(name, problem)
     size = image_size(data)
     if size is None:
         raise ImageError(name, "not a readable image (no picture size in its header)")
     width, height = size
-    flags = cv2.IMREAD_UNCHANGED
-    factor = 1
-    header = jpeg_header(data) if kind == "jpeg" else None
-    scalable = bool(header and header[2])
-    if min_side and scalable:
-        factor = reduction_for(width, height, min_side)
-    if scalable and -(-width // factor) * -(-height // factor) > MAX_PIXELS:
-        # too large to decode in full (evaluate and training decode without min_side): the least reduction that
-        # fits, as predict's reduced decoding would accept the picture too
-        factor = next((f for f in (2, 4, 8) if f > factor and -(-width // f) * -(-height // f) <= MAX_PIXELS), factor)
-    if factor > 1:
-        # IMREAD_UNCHANGED ignores the EXIF orientation; so does the reduced decoding, to give the same picture.
-        flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION
-    check_size(-(-width // factor), -(-height // factor), name,
-               "the image" if factor == 1 else f"the image at 1/{factor} size")
+    factor = _jpeg_factor(data, width, height, min_side, name) if kind == "jpeg" else 1
+    # IMREAD_UNCHANGED ignores the EXIF orientation; so does the reduced decoding, to give the same picture.
+    flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION if factor > 1 else cv2.IMREAD_UNCHANGED
+    if factor == 1:
+        check_size(width, height, name)
     try:
         with quiet_stderr():
             img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)

@@ -24,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .folders import META, atomic_folder
 from .modelio import (
     FORMAT_MEMBERS,
-    META,
-    atomic_folder,
     build_member,
     checked_meta,
     member_list,
@@ -37,6 +36,7 @@ from .modelio import (
     write_meta,
     write_tensors,
 )
+from .provenance import RECORD_KEY, record_text
 
 HASH_VERSION = "pmscreen-members/1"
 
@@ -64,8 +64,9 @@ def model_sha256(meta: dict) -> str | None:
 def write_members(folder: Path, members: list[tuple[dict[str, np.ndarray], dict]], meta: dict,
                   dtype: str | None = None) -> dict:
     """Write each member's tensors (``member-1.safetensors`` ...) and model.json into ``folder`` (no atomicity
-    here: call inside core.store.modelio.atomic_folder). ``members`` pairs a state with its entry (``name``,
-    ``architecture`` and anything else to record); returns the sealed meta."""
+    here: call inside core.store.folders.atomic_folder). ``members`` pairs a state with its entry (``name``,
+    ``architecture`` and anything else to record); returns the sealed meta. Each weights file carries the
+    training record (core.store.provenance) of the model's decision fields with its member's architecture."""
     from core import __version__
 
     from ..nn._paddle import paddle
@@ -73,13 +74,15 @@ def write_members(folder: Path, members: list[tuple[dict[str, np.ndarray], dict]
     if not members:
         raise ValueError("a model needs at least one member")
     folder.mkdir(parents=True, exist_ok=True)
+    # new weights: their record starts here (as core.store.modelio.write_model_files)
+    meta = {k: v for k, v in meta.items() if k not in ("weights", "seal", "provenance", "threshold_history")}
     entries = []
     for i, (state, entry) in enumerate(members, 1):
-        write_tensors(folder / member_file(i), state, dtype)
+        record = record_text({**meta, "architecture": entry["architecture"]})
+        write_tensors(folder / member_file(i), state, dtype, metadata={RECORD_KEY: record})
         weights = {"file": member_file(i), "sha256": sha256_file(folder / member_file(i)),
                    "dtype": dtype or "float32"}
         entries.append({**entry, "weights": weights})
-    meta = {k: v for k, v in meta.items() if k not in ("weights", "seal")}
     meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     meta.update(format=FORMAT_MEMBERS, architecture=entries[0]["architecture"], members=entries,
                 paddle_version=paddle.__version__, pmscreen_version=__version__)

@@ -12,31 +12,27 @@ a signature: it catches edits made outside PM Screen, not someone who recomputes
 Legitimate changes go through PM Screen: ``set_threshold`` (``pmscreen set-threshold``) re-seals and records
 who and when; ``seal_folder`` (``pmscreen seal``) seals a folder written before seals existed, after checking it.
 
-Atomic write: the new folder is filled completely beside the target, then swapped in with two renames
-(target -> backup, new -> target) and the backup removed. A kill at any moment leaves a complete folder at
-the target or at the backup. Readers never rename or delete (a training run may be swapping the folder at that
-moment): they read the backup while the target is missing. Writers run ``recover_folder`` first.
+Model folders are written atomically (core.store.folders). Models of several member networks:
+core.store.members.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
 import math
-import os
-import shutil
-import time
 from pathlib import Path
 
 import numpy as np
+
+from .folders import META, atomic_folder, link_or_copy, readable_folder
+from .provenance import RECORD_KEY, ProvenanceError, check_provenance, describe, record_text, seal_traces
 
 FORMAT = "pmscreen-model/1"
 FORMAT_MEMBERS = "pmscreen-model/2"  # model.json lists several member networks (core.store.members)
 FORMATS = (FORMAT, FORMAT_MEMBERS)
 WEIGHTS = "weights.safetensors"
-META = "model.json"
 CARD = "MODEL_CARD.md"
 SEALED = ("format", "architecture", "class_names", "positive_class", "temperature", "threshold", "preprocessing",
           "weights")
@@ -49,81 +45,6 @@ class ModelFileError(Exception):
     """A model folder that cannot be loaded; the message names the file and the problem."""
 
 
-# ---------------------------------------------------------------- atomic folders
-
-def _backup(target: Path) -> Path:
-    return target.with_name(f".{target.name}.previous")
-
-
-def _writer_gone(tmp: Path) -> bool:
-    try:
-        pid = int(tmp.name.rsplit("-", 1)[1])
-    except (IndexError, ValueError):
-        return True
-    if pid == os.getpid():
-        return False
-    if os.name != "posix":  # no safe liveness probe: only clear leftovers older than a day
-        return time.time() - tmp.stat().st_mtime > 86400
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def recover_folder(target: Path) -> None:
-    """Finish or undo a swap that a killed process left half done, and clear its temporary folder."""
-    target, backup = Path(target), _backup(Path(target))
-    if backup.is_dir() and not target.exists():
-        os.replace(backup, target)  # killed between the two renames: the previous folder comes back
-    elif backup.is_dir():
-        shutil.rmtree(backup, ignore_errors=True)  # killed after the swap, before the clean-up
-    if target.parent.is_dir():
-        for tmp in target.parent.glob(f".{target.name}.tmp-*"):
-            if _writer_gone(tmp):
-                shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for p in folder.rglob("*"):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-
-
-@contextlib.contextmanager
-def atomic_folder(target: str | Path):
-    """Yield an empty temporary folder; when the block succeeds it replaces ``target`` atomically."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover_folder(target)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        yield tmp
-        _fsync_tree(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    backup = _backup(target)
-    if target.exists():
-        os.replace(target, backup)
-    os.replace(tmp, target)
-    shutil.rmtree(backup, ignore_errors=True)
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Carry an unchanged file into a new folder without rewriting it (files are never modified in place)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
 # ---------------------------------------------------------------- tensors
 
 def sha256_file(path: Path) -> str:
@@ -134,7 +55,8 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None = None) -> None:
+def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None = None,
+                  metadata: dict[str, str] | None = None) -> None:
     from safetensors.numpy import save_file
 
     out = {}
@@ -143,7 +65,7 @@ def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None 
         if dtype and v.dtype.kind == "f":
             v = v.astype(dtype)
         out[k] = v
-    save_file(out, str(path))
+    save_file(out, str(path), metadata=metadata)
 
 
 def read_tensors(path: Path) -> dict[str, np.ndarray]:
@@ -170,8 +92,9 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
     from ..nn._paddle import paddle
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_tensors(folder / WEIGHTS, state, dtype)
-    meta = dict(meta)
+    # new weights: their record starts here (earlier changes belong to the weights they were made from)
+    meta = {k: v for k, v in meta.items() if k not in ("provenance", "threshold_history")}
+    write_tensors(folder / WEIGHTS, state, dtype, metadata={RECORD_KEY: record_text(meta)})
     meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     meta.update(
         format=FORMAT,
@@ -213,15 +136,6 @@ def save_model(folder: str | Path, model, meta: dict, dtype: str | None = None) 
         return write_model_files(tmp, state_to_numpy(model.state_dict()), meta, dtype)
 
 
-def readable_folder(folder: str | Path) -> Path:
-    """``folder``, or its complete backup while a swap is half done (never modifies anything)."""
-    folder = Path(folder)
-    backup = _backup(folder)
-    if not (folder / META).is_file() and (backup / META).is_file():
-        return backup
-    return folder
-
-
 def read_meta(folder: str | Path) -> dict:
     folder = readable_folder(folder)
     path = folder / META
@@ -241,11 +155,14 @@ def read_meta(folder: str | Path) -> dict:
 
 
 def member_list(meta: dict) -> list[dict]:
-    """The networks a model is made of, each a dict with ``architecture`` and ``weights`` (file, SHA-256,
-    dtype): the ``members`` of a multi-member folder, else the folder's own two fields as its one member."""
-    if meta.get("format") == FORMAT_MEMBERS:
-        return list(meta.get("members") or [])
-    return [{"name": meta.get("name"), "architecture": meta.get("architecture"), "weights": meta.get("weights", {})}]
+    """The networks a model is made of, each as the model.json of that network alone: the model's own fields
+    with the member's ``name``, ``architecture`` and ``weights`` (file, SHA-256, dtype). A single-network
+    folder is its one member."""
+    if meta.get("format") != FORMAT_MEMBERS:
+        return [meta]
+    shared = {k: v for k, v in meta.items() if k not in ("members", "seal")}
+    return [{**shared, "name": m.get("name"), "architecture": m.get("architecture"), "weights": m.get("weights")}
+            for m in meta.get("members") or []]
 
 
 def _number(value) -> bool:
@@ -360,7 +277,17 @@ def read_weights(folder: Path, meta: dict, verify_hash: bool = True) -> dict[str
     except Exception as exc:  # SafetensorError, …: all mean "not a usable weights file"
         raise ModelFileError(f"{weights}: truncated or not a safetensors file ({exc})") from None
     check_tensors(tensors, weights)
+    if verify_hash:  # the decision fields against the record the weights were made with (core.store.provenance)
+        _check_provenance(meta, data, folder)
     return tensors
+
+
+def _check_provenance(meta: dict, data: bytes, folder: Path) -> bool:
+    """core.store.provenance.check_provenance with a ModelFileError naming model.json."""
+    try:
+        return check_provenance(meta, data, hashlib.sha256(data).hexdigest())
+    except ProvenanceError as exc:
+        raise ModelFileError(f"{folder / META}: {exc}") from None
 
 
 def load_model(folder: str | Path, verify_hash: bool = True):
@@ -458,19 +385,21 @@ def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
 
 def set_threshold(folder: str | Path, threshold: float, note: str | None = None, user: str | None = None) -> dict:
     """Change a model's decision threshold (its operating point): the folder must be intact (sealed, weights
-    fitting); the new model.json is re-sealed and records who changed it, when, from what and why, as does
+    fitting); the new model.json is re-sealed and records who changed it, when, from what and why in its
+    ``provenance`` list (which loading checks the threshold against: core.store.provenance), as does
     MODEL_CARD.md when there is one. Returns the new meta."""
     if not (_number(threshold) and 0 < threshold < 1):
         raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
     folder, meta = _verified(folder)
     user, when = user or _user(), _utc_now()
     old = meta.get("threshold", 0.5)
-    change = {"from": old, "to": float(threshold), "by": user, "when": when, "note": note or ""}
+    change = {"action": "set-threshold", "from": old, "to": float(threshold), "by": user, "when": when,
+              "note": note or ""}
     meta = dict(meta)
     meta["threshold"] = float(threshold)
     meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when} with pmscreen set-threshold" + (
         f" ({note})" if note else "")
-    meta["threshold_history"] = [*meta.get("threshold_history", []), change]
+    meta["provenance"] = [*meta.get("provenance", []), change]
     card = (f"**Decision threshold changed** on {when} by {user}: {old:.4f} -> {threshold:.4f}"
             + (f" ({note})" if note else "") + f". Metrics above were measured at {old:.4f}.")
     return _rewrite(folder, meta, card)
@@ -478,17 +407,29 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
 
 def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool]:
     """Seal a model folder written before PM Screen sealed its models, after checking its fields and weights.
-    Returns (meta, changed); an intact sealed folder is left alone; one whose seal differs is refused."""
+    Returns (meta, changed). An intact sealed folder is left alone; one whose seal differs is refused, naming the
+    changed field when the weights' training record tells (core.store.provenance). An unsealed folder is sealed
+    only when nothing can have been changed behind a removed seal: its fields agree with the weights' record,
+    or it shows no sign of an earlier seal (then the values sealed are recorded in ``provenance`` and shown)."""
     folder = readable_folder(folder)
     meta = read_meta(folder)
+    check_meta(meta, folder)
     if "seal" in meta:
-        check_meta(meta, folder)
-        check_seal(meta, folder)
         for member in member_list(meta):
             read_weights(folder, member)
+        check_seal(meta, folder)
         return meta, False
     folder, meta = _verified(folder, sealed=False)
+    recorded = all([_check_provenance(m, (folder / m["weights"].get("file", WEIGHTS)).read_bytes(), folder)
+                    for m in member_list(meta)])
+    trace = seal_traces(meta)
+    if trace and not recorded:
+        raise ModelFileError(f"{folder / META}: not sealed, yet sealed by PM Screen before (its {trace} says so): "
+                             f"the seal was removed and what it covered cannot be checked; restore the folder "
+                             f"from a copy, or retrain")
+    entry = {"action": "seal", "by": user or _user(), "when": _utc_now(), "sealed": describe(meta),
+             "note": "the seal was missing; the fields agree with the weights' training record" if recorded else
+                     "sealed by pmscreen seal (the folder was written before PM Screen sealed models)"}
     meta = dict(meta)
-    meta["sealed"] = {"by": user or _user(), "when": _utc_now(),
-                      "note": "sealed by pmscreen seal (the folder was written before PM Screen sealed models)"}
+    meta["provenance"] = [*meta.get("provenance", []), entry]
     return _rewrite(folder, meta), True

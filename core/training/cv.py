@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.datasets import Dataset, Sample, open_dataset
-from .events import Failed, Finished, Log
+from .events import CVFinished, Failed, FoldFinished, FoldStarted
 
 PLAN, OOF = "cv.json", "oof.json"
 POOLS = ("all", "train", "val")  # which labelled images take part: both splits pooled, or one of them
@@ -87,15 +88,24 @@ def _read(path: Path, what: str) -> dict:
     return value
 
 
-def _fold_done(folder: Path, epochs: int) -> bool:
+def _fold_state(folder: Path) -> dict:
     state = folder / "checkpoint" / "state.json"
-    epoch = _read(state, "training state").get("epoch", 0) if state.is_file() else 0
+    return _read(state, "training state") if state.is_file() else {}
+
+
+def _fold_done(state: dict, epochs: int) -> bool:
+    epoch = state.get("epoch", 0)
     return isinstance(epoch, int) and epoch >= epochs
 
 
+def is_cv_folder(folder: str | Path) -> bool:
+    return (Path(folder) / PLAN).is_file()
+
+
 class CrossValidation:
-    """Train ``config`` on each of ``k`` folds into ``out_dir``; ``callback(event)`` receives every trainer event
-    and a Log line as each fold starts. Re-running on the same folder continues where it stopped."""
+    """Train ``config`` on each of ``k`` folds into ``out_dir``; ``callback(event)`` receives a FoldStarted, the
+    trainer's events and a FoldFinished for each fold, then a CVFinished. Re-running on the same folder continues
+    where it stopped."""
 
     def __init__(self, config, out_dir: str | Path, k: int = 5, pool: str = "all",
                  callback: Callable | None = None):
@@ -104,12 +114,28 @@ class CrossValidation:
         self.k, self.pool = k, pool
         self.callback = callback or (lambda ev: None)
         self.trainer = None
+        self.result: CVFinished | None = None
         self._stopped = False
+
+    @classmethod
+    def from_folder(cls, out_dir: str | Path, callback: Callable | None = None) -> CrossValidation:
+        """The cross-validation planned in ``out_dir`` (its cv.json), to continue it."""
+        from .trainer import TrainConfig
+
+        plan = _read(Path(out_dir) / PLAN, "cross-validation plan")
+        try:
+            return cls(TrainConfig.from_dict(plan["config"]), out_dir, plan["folds"], plan["pool"], callback)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CVError(f"{Path(out_dir) / PLAN}: not a usable cross-validation plan ({exc})") from None
 
     def stop(self) -> None:
         self._stopped = True
         if self.trainer is not None:
             self.trainer.stop()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopped
 
     def prepare(self) -> tuple[Dataset, list[Sample], list[int]]:
         """Open the data, assign the folds and write the plan (or check it against the folder's own)."""
@@ -134,30 +160,50 @@ class CrossValidation:
 
     def run(self) -> dict | None:
         """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""
-        from .trainer import Trainer
-
+        t0 = time.perf_counter()
         ds, samples, folds = self.prepare()
+        done = 0
         for fold in range(self.k):
             folder = self.out_dir / f"fold-{fold + 1}"
-            if _fold_done(folder, self.config.epochs):
+            state = _fold_state(folder)
+            if _fold_done(state, self.config.epochs):
+                done += 1
+                self.callback(FoldFinished(fold + 1, self.k, state.get("best") or {}, 0.0, earlier=True))
                 continue
-            if self._stopped:
-                return None
-            resume = (folder / "checkpoint" / "state.json").is_file()
-            self.callback(Log(f"fold {fold + 1} of {self.k}{' (resumed)' if resume else ''}"))
-            self.trainer = Trainer(self.config, folder, self.callback, resume=resume,
-                                   dataset=fold_dataset(ds, samples, folds, fold, self.k))
-            result = self.trainer.run()
-            if isinstance(result, Failed):
-                raise RuntimeError(f"fold {fold + 1}: {result.error}")
-            if isinstance(result, Finished) and result.stopped:
-                return None
+            if self._stopped or not self._run_fold(ds, samples, folds, fold, resume=bool(state)):
+                return self._end(t0, done)
+            done += 1
         summary = out_of_fold(self.out_dir)
         summary["operating_point"] = operating_point(summary)
         tmp = self.out_dir / (OOF + ".tmp")
         tmp.write_text(json.dumps(summary, indent=1) + "\n")
         tmp.replace(self.out_dir / OOF)
+        self._end(t0, done, summary)
         return summary
+
+    def _run_fold(self, ds: Dataset, samples: list[Sample], folds: list[int], fold: int, resume: bool) -> bool:
+        """Train one fold (True when it finished; False when stopped)."""
+        from .trainer import Trainer
+
+        data = fold_dataset(ds, samples, folds, fold, self.k)
+        self.callback(FoldStarted(fold + 1, self.k, len(data.train), len(data.val), resume))
+        self.trainer = Trainer(self.config, self.out_dir / f"fold-{fold + 1}", self.callback, resume=resume,
+                               dataset=data)
+        if self._stopped:  # asked between the check above and the trainer's existence
+            self.trainer.stop()
+        result = self.trainer.run()
+        if isinstance(result, Failed):
+            raise RuntimeError(f"fold {fold + 1}: {result.error}")
+        if result.stopped:
+            return False
+        self.callback(FoldFinished(fold + 1, self.k, result.best, result.seconds))
+        return True
+
+    def _end(self, t0: float, done: int, summary: dict | None = None) -> None:
+        s = summary or {}
+        self.result = CVFinished(str(self.out_dir), self.k, done, summary is None, time.perf_counter() - t0,
+                                 s.get("metrics", {}), s.get("intervals", {}))
+        self.callback(self.result)
 
 
 def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 2000) -> dict:
@@ -230,3 +276,29 @@ def operating_point(summary: dict, min_sensitivity: float = 0.97, resamples: int
             "expected_ci95": bootstrap_intervals(y, calibrated, threshold, n=resamples),
             "ece_before": expected_calibration_error(p, y), "ece_after": expected_calibration_error(calibrated, y),
             "images": len(scored)}
+
+
+def describe(out_dir: str | Path) -> dict:
+    """A CV folder at a glance (for a runs table): the plan, the folds done and their histories, and once every
+    fold is done the out-of-fold metrics with their intervals (oof.json). A CVError when cv.json is unusable."""
+    import datetime as _dt
+
+    out_dir = Path(out_dir)
+    plan = _read(out_dir / PLAN, "cross-validation plan")
+    k, config = plan.get("folds"), plan.get("config")
+    if not isinstance(k, int) or not isinstance(config, dict):
+        raise CVError(f"{out_dir / PLAN}: not a usable cross-validation plan")
+    histories, done = [], 0
+    for fold in range(k):
+        try:
+            state = _fold_state(out_dir / f"fold-{fold + 1}")
+        except CVError:
+            state = {}
+        histories.append(state.get("history") or [])
+        done += _fold_done(state, config.get("epochs", 0)) if state else 0
+    oof = _read(out_dir / OOF, "out-of-fold summary") if (out_dir / OOF).is_file() else {}
+    created = _dt.datetime.fromtimestamp((out_dir / PLAN).stat().st_mtime).astimezone().isoformat()
+    return {"folds": k, "pool": plan.get("pool"), "config": config, "folds_done": done, "histories": histories,
+            "seconds": sum(float(h.get("seconds", 0.0)) for hs in histories for h in hs), "created": created,
+            "metrics": oof.get("metrics", {}), "intervals": oof.get("intervals", {}), "scored": oof.get("scored"),
+            "operating_point": oof.get("operating_point")}

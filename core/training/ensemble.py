@@ -24,8 +24,9 @@ from ..data.datasets import Sample
 from ..data.loader import ImageCache
 from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
 from ..stats.metrics import binary_metrics, log_softmax, threshold_for_sensitivity
+from ..store.folders import META, atomic_folder
 from ..store.members import load_members, write_members
-from ..store.modelio import META, atomic_folder, link_or_copy, read_tensors, write_meta
+from ..store.modelio import read_tensors
 from .cv import OOF, PLAN, CVError, _read
 from .finalize import (
     INTENDED_USE,
@@ -59,17 +60,16 @@ def finalize_from_cv(cv_dir: str | Path, out_dir: str | Path, engine_for: Callab
     folds = [_fold_meta(cv_dir, f) for f in range(1, k + 1)]
     with tempfile.TemporaryDirectory(prefix="pmscreen-members-") as scratch:
         staged = _stage(Path(scratch), cv_dir, folds, dtype)
-        nets, _ = load_members(staged)
+        nets, staged_meta = load_members(staged)
         scores = _oof_scores(plan, nets, engine_for, int(folds[0].get("positive_class", 1)))
         oof_cv = {r["file"]: r["probability"] for r in _read(cv_dir / OOF, "out-of-fold summary")["oof"]}
         meta = _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype)
+        # the same tensors, written again with the fitted fields in their training record
+        states = [(read_tensors(staged / m["weights"]["file"]), {k: v for k, v in m.items() if k != "weights"})
+                  for m in staged_meta["members"][:count]]
+        shared = {k: staged_meta[k] for k in ("class_names", "positive_class", "preprocessing") if k in staged_meta}
         with atomic_folder(out_dir) as tmp:
-            entries = [entry for _, entry in nets[:count]]
-            for entry in entries:
-                link_or_copy(staged / entry["weights"]["file"], tmp / entry["weights"]["file"])
-            staged_meta = _read(staged / META, "model description")
-            meta = {**staged_meta, **meta, "architecture": entries[0]["architecture"], "members": entries}
-            meta = write_meta(tmp / META, meta)
+            meta = write_members(tmp, states, {**shared, **meta}, dtype)
             (tmp / "MODEL_CARD.md").write_text(model_card_markdown(meta), encoding="utf-8")
     return meta
 
@@ -95,8 +95,6 @@ def _stage(folder: Path, cv_dir: Path, folds: list[dict], dtype: str) -> Path:
     first = folds[0]
     write_members(folder, states, {k: first[k] for k in ("class_names", "positive_class", "preprocessing")
                                    if k in first}, dtype)
-    for entry in _read(folder / META, "model description")["members"]:
-        read_tensors(folder / entry["weights"]["file"])  # written whole
     return folder
 
 

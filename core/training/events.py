@@ -72,6 +72,36 @@ class Failed:
     error: str
 
 
+# Cross-validation (core.training.cv): each fold is a trainer run whose events come between these.
+@dataclass(frozen=True)
+class FoldStarted:
+    fold: int  # 1-based
+    folds: int
+    n_train: int  # images the fold trains on
+    n_val: int  # its held-out images
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class FoldFinished:
+    fold: int
+    folds: int
+    metrics: dict  # the fold's held-out metrics at its last epoch (empty when they are not known)
+    seconds: float
+    earlier: bool = False  # finished in an earlier session: not trained again
+
+
+@dataclass(frozen=True)
+class CVFinished:
+    out_dir: str
+    folds: int
+    folds_done: int
+    stopped: bool
+    seconds: float
+    metrics: dict = field(default_factory=dict)  # out-of-fold metrics (empty unless every fold is done)
+    intervals: dict = field(default_factory=dict)  # their 95 % bootstrap intervals, [low, high]
+
+
 def _pct(x: float) -> str:
     return "  n/a " if x != x else f"{100 * x:5.1f}%"
 
@@ -103,4 +133,20 @@ def format_event(ev) -> str | None:
                 f"auc {b['auc']:.4f}; model in {ev.out_dir}")
     if isinstance(ev, Failed):
         return f"ERROR: {ev.error}"
+    if isinstance(ev, FoldStarted):
+        return (f"fold {ev.fold} of {ev.folds}{' (resumed)' if ev.resumed else ''}: {ev.n_train} training images, "
+                f"{ev.n_val} held out")
+    if isinstance(ev, FoldFinished):
+        m = ev.metrics
+        done = "done earlier" if ev.earlier else f"done in {ev.seconds:.0f}s"
+        scores = f": held-out acc {_pct(m['accuracy'])}, auc {m['auc']:.4f}" if m else ""
+        return f"fold {ev.fold} of {ev.folds} {done}{scores}"
+    if isinstance(ev, CVFinished):
+        if ev.stopped or not ev.metrics:
+            return (f"cross-validation stopped after {ev.seconds:.0f}s with {ev.folds_done} of {ev.folds} folds done;"
+                    f" run it again on {ev.out_dir} to continue")
+        m, ci = ev.metrics, ev.intervals
+        return (f"cross-validation finished in {ev.seconds:.0f}s: out-of-fold acc {_pct(m['accuracy'])} "
+                f"({_pct(ci['accuracy'][0]).strip()}-{_pct(ci['accuracy'][1]).strip()}), auc {m['auc']:.4f} "
+                f"({ci['auc'][0]:.4f}-{ci['auc'][1]:.4f}); summary in {ev.out_dir}/oof.json")
     return None

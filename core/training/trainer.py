@@ -26,14 +26,12 @@ from ..nn.choices import BEST_METRICS as CHOOSABLE_METRICS
 from ..nn.models import build_resnet, resnet_config, variant_of
 from ..nn.optim import build_optimizer, build_schedule
 from ..nn.runtime import use_device
+from ..store.folders import atomic_folder, link_or_copy, recover_folder
 from ..store.modelio import (
     META,
     WEIGHTS,
     ModelFileError,
-    atomic_folder,
-    link_or_copy,
     read_tensors,
-    recover_folder,
     state_to_numpy,
     write_json,
     write_meta,
@@ -123,16 +121,30 @@ class TrainConfig:
 RESUME_FREE = ("epochs", "device")  # what a resumed run may change: more epochs, another device
 
 
-def saved_config(out_dir: str | Path) -> TrainConfig:
-    """The recipe of the run checkpointed in ``out_dir`` (a ModelFileError when there is none)."""
+def read_state(out_dir: str | Path) -> dict:
+    """The training state checkpointed in ``out_dir``, or a one-line ModelFileError naming the file: none, damaged,
+    edited by hand, or nested past the JSON parser's recursion limit."""
     path = Path(out_dir) / "checkpoint" / "state.json"
     recover_folder(Path(out_dir))
     if not path.is_file():
         raise ModelFileError(f"{out_dir}: nothing to resume (no checkpoint/state.json)")
     try:
-        return TrainConfig.from_dict(json.loads(path.read_text())["config"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ModelFileError(f"{path}: unreadable ({exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: unreadable (nested too deeply)") from None
+    if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
+        raise ModelFileError(f"{path}: not a training state (no config object)")
+    return state
+
+
+def saved_config(out_dir: str | Path) -> TrainConfig:
+    """The recipe of the run checkpointed in ``out_dir`` (a ModelFileError when there is none)."""
+    try:
+        return TrainConfig.from_dict(read_state(out_dir)["config"])
+    except TypeError as exc:
+        raise ModelFileError(f"{Path(out_dir) / 'checkpoint' / 'state.json'}: unreadable ({exc})") from None
 
 
 def resume_config(out_dir: str | Path, given: dict) -> TrainConfig:
@@ -188,6 +200,7 @@ class Trainer:
         self.resume = resume
         self.dataset = dataset
         self._stop = threading.Event()
+        self._started, self._ended = threading.Event(), threading.Event()  # run() entered / returned
         self._thread: threading.Thread | None = None
         self.log_lines: list[str] = []
         self.result: Finished | Failed | None = None
@@ -195,6 +208,8 @@ class Trainer:
 
     # -------------------------------------------------------------- control
     def start(self) -> threading.Thread:
+        """Run on a thread of its own (the CLI); a caller with its own worker thread calls ``run`` instead."""
+        self._started.set()
         self._thread = threading.Thread(target=self.run, name="pmscreen-trainer", daemon=True)
         self._thread.start()
         return self._thread
@@ -209,14 +224,12 @@ class Trainer:
 
     @property
     def running(self) -> bool:
-        """Whether the run started by ``start`` is still on its thread."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the run has started (``start`` or ``run``, on whatever thread) and not yet returned."""
+        return self._started.is_set() and not self._ended.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
-        if self._thread:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        """Wait for the run to return; True when it has (or never started)."""
+        return self._ended.wait(timeout) if self._started.is_set() else True
 
     def _emit(self, ev) -> None:
         line = format_event(ev)
@@ -230,15 +243,20 @@ class Trainer:
 
     # -------------------------------------------------------------- the run
     def run(self) -> Finished | Failed:
+        self._started.set()
         t0 = time.perf_counter()
         try:
-            self.result = self._run(t0)
-        except _Stopped:
-            self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True, time.perf_counter() - t0)
-        except Exception as exc:  # reported to the observer; the thread must never die silently
-            self.result = Failed(f"{type(exc).__name__}: {exc}")
-        self._emit(self.result)
-        return self.result
+            try:
+                self.result = self._run(t0)
+            except _Stopped:
+                self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True,
+                                       time.perf_counter() - t0)
+            except Exception as exc:  # reported to the observer; the thread must never die silently
+                self.result = Failed(f"{type(exc).__name__}: {exc}")
+            self._emit(self.result)
+            return self.result
+        finally:
+            self._ended.set()
 
     def _run(self, t0: float) -> Finished:
         state = self._load_state() if self.resume else None  # a resumed run's recipe replaces self.config
@@ -393,11 +411,7 @@ class Trainer:
             (tmp / "train.log").write_text("\n".join(self.log_lines) + "\n", encoding="utf-8")
 
     def _load_state(self) -> dict:
-        recover_folder(self.out_dir)
-        path = self.out_dir / "checkpoint" / "state.json"
-        if not path.is_file():
-            raise ModelFileError(f"{self.out_dir}: nothing to resume (no checkpoint/state.json)")
-        state = json.loads(path.read_text())
+        state = read_state(self.out_dir)
         saved = TrainConfig.from_dict(state["config"])
         # A resumed run keeps its recipe; only the number of epochs may grow.
         self.config = dataclasses.replace(saved, epochs=max(self.config.epochs, saved.epochs),

@@ -70,13 +70,13 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/dataset_view.py" line="231"/>
-        <location filename="../../gui/dataset_view.py" line="329"/>
+        <location filename="../../gui/dataset_view.py" line="328"/>
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
         <location filename="../../gui/dataset_view.py" line="231"/>
-        <location filename="../../gui/dataset_view.py" line="329"/>
+        <location filename="../../gui/dataset_view.py" line="328"/>
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
@@ -137,109 +137,109 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>已打开 {0}：{1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="301"/>
+        <location filename="../../gui/dataset_view.py" line="300"/>
         <source>Cannot open this data set: {0}</source>
         <translation>无法打开此数据集：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="303"/>
+        <location filename="../../gui/dataset_view.py" line="302"/>
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="329"/>
+        <location filename="../../gui/dataset_view.py" line="328"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="344"/>
+        <location filename="../../gui/dataset_view.py" line="343"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="374"/>
+        <location filename="../../gui/dataset_view.py" line="373"/>
         <source>{0} of {1} images</source>
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="407"/>
+        <location filename="../../gui/dataset_view.py" line="406"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="408"/>
+        <location filename="../../gui/dataset_view.py" line="407"/>
         <source>PALM (labels from file names and the label file)</source>
         <translation>PALM（标签来自文件名和标注文件）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="409"/>
+        <location filename="../../gui/dataset_view.py" line="408"/>
         <source>one folder per class</source>
         <translation>每个类别一个文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="410"/>
+        <location filename="../../gui/dataset_view.py" line="409"/>
         <source>Layout: {0}
 Validation: {1}</source>
         <translation>结构：{0}
 验证集：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="414"/>
+        <location filename="../../gui/dataset_view.py" line="413"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="417"/>
+        <location filename="../../gui/dataset_view.py" line="416"/>
         <source>Counts</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="429"/>
+        <location filename="../../gui/dataset_view.py" line="428"/>
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="479"/>
+        <location filename="../../gui/dataset_view.py" line="478"/>
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="481"/>
+        <location filename="../../gui/dataset_view.py" line="480"/>
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="483"/>
+        <location filename="../../gui/dataset_view.py" line="482"/>
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="485"/>
+        <location filename="../../gui/dataset_view.py" line="484"/>
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="506"/>
+        <location filename="../../gui/dataset_view.py" line="505"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="528"/>
+        <location filename="../../gui/dataset_view.py" line="527"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="529"/>
+        <location filename="../../gui/dataset_view.py" line="528"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="530"/>
+        <location filename="../../gui/dataset_view.py" line="529"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset_view.py" line="531"/>
+        <location filename="../../gui/dataset_view.py" line="530"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -247,590 +247,590 @@ Validation: {1}</source>
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="356"/>
+        <location filename="../../gui/diagnosis_view.py" line="359"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="357"/>
-        <location filename="../../gui/diagnosis_view.py" line="373"/>
+        <location filename="../../gui/diagnosis_view.py" line="360"/>
+        <location filename="../../gui/diagnosis_view.py" line="376"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="358"/>
+        <location filename="../../gui/diagnosis_view.py" line="361"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="359"/>
-        <location filename="../../gui/diagnosis_view.py" line="859"/>
+        <location filename="../../gui/diagnosis_view.py" line="362"/>
+        <location filename="../../gui/diagnosis_view.py" line="862"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="362"/>
+        <location filename="../../gui/diagnosis_view.py" line="365"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="372"/>
+        <location filename="../../gui/diagnosis_view.py" line="375"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="472"/>
+        <location filename="../../gui/diagnosis_view.py" line="475"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="506"/>
+        <location filename="../../gui/diagnosis_view.py" line="509"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="516"/>
+        <location filename="../../gui/diagnosis_view.py" line="519"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="551"/>
+        <location filename="../../gui/diagnosis_view.py" line="554"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="556"/>
+        <location filename="../../gui/diagnosis_view.py" line="559"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="559"/>
+        <location filename="../../gui/diagnosis_view.py" line="562"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="612"/>
+        <location filename="../../gui/diagnosis_view.py" line="615"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="613"/>
+        <location filename="../../gui/diagnosis_view.py" line="616"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="615"/>
+        <location filename="../../gui/diagnosis_view.py" line="618"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="637"/>
+        <location filename="../../gui/diagnosis_view.py" line="640"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="769"/>
+        <location filename="../../gui/diagnosis_view.py" line="772"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="773"/>
+        <location filename="../../gui/diagnosis_view.py" line="776"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="392"/>
-        <location filename="../../gui/diagnosis_view.py" line="800"/>
+        <location filename="../../gui/diagnosis_view.py" line="395"/>
+        <location filename="../../gui/diagnosis_view.py" line="803"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="930"/>
+        <location filename="../../gui/diagnosis_view.py" line="933"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="967"/>
-        <location filename="../../gui/diagnosis_view.py" line="1013"/>
+        <location filename="../../gui/diagnosis_view.py" line="970"/>
+        <location filename="../../gui/diagnosis_view.py" line="1017"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="941"/>
+        <location filename="../../gui/diagnosis_view.py" line="944"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="978"/>
+        <location filename="../../gui/diagnosis_view.py" line="981"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="979"/>
+        <location filename="../../gui/diagnosis_view.py" line="982"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="981"/>
+        <location filename="../../gui/diagnosis_view.py" line="984"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="986"/>
+        <location filename="../../gui/diagnosis_view.py" line="989"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="944"/>
+        <location filename="../../gui/diagnosis_view.py" line="947"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="377"/>
+        <location filename="../../gui/diagnosis_view.py" line="380"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="367"/>
-        <location filename="../../gui/diagnosis_view.py" line="378"/>
+        <location filename="../../gui/diagnosis_view.py" line="370"/>
+        <location filename="../../gui/diagnosis_view.py" line="381"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="382"/>
+        <location filename="../../gui/diagnosis_view.py" line="385"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="385"/>
+        <location filename="../../gui/diagnosis_view.py" line="388"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="386"/>
+        <location filename="../../gui/diagnosis_view.py" line="389"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="387"/>
+        <location filename="../../gui/diagnosis_view.py" line="390"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="388"/>
+        <location filename="../../gui/diagnosis_view.py" line="391"/>
         <source>Stop after the images being processed (Esc)</source>
         <translation>处理完当前图像后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="534"/>
+        <location filename="../../gui/diagnosis_view.py" line="537"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="614"/>
+        <location filename="../../gui/diagnosis_view.py" line="617"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="667"/>
+        <location filename="../../gui/diagnosis_view.py" line="670"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="776"/>
+        <location filename="../../gui/diagnosis_view.py" line="779"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="789"/>
+        <location filename="../../gui/diagnosis_view.py" line="792"/>
         <source>Writing {0}: {1} of {2} rows</source>
         <translation>正在写入 {0}：{1} / {2} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="796"/>
+        <location filename="../../gui/diagnosis_view.py" line="799"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="391"/>
-        <location filename="../../gui/diagnosis_view.py" line="803"/>
+        <location filename="../../gui/diagnosis_view.py" line="394"/>
+        <location filename="../../gui/diagnosis_view.py" line="806"/>
         <source>{0} · {1:.1f} images/s · about {2} left</source>
         <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="360"/>
+        <location filename="../../gui/diagnosis_view.py" line="363"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="363"/>
+        <location filename="../../gui/diagnosis_view.py" line="366"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="366"/>
+        <location filename="../../gui/diagnosis_view.py" line="369"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="368"/>
+        <location filename="../../gui/diagnosis_view.py" line="371"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="369"/>
+        <location filename="../../gui/diagnosis_view.py" line="372"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="370"/>
+        <location filename="../../gui/diagnosis_view.py" line="373"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="374"/>
+        <location filename="../../gui/diagnosis_view.py" line="377"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="375"/>
+        <location filename="../../gui/diagnosis_view.py" line="378"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="379"/>
+        <location filename="../../gui/diagnosis_view.py" line="382"/>
         <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia ({0})</source>
         <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="383"/>
+        <location filename="../../gui/diagnosis_view.py" line="386"/>
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="499"/>
+        <location filename="../../gui/diagnosis_view.py" line="502"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="526"/>
+        <location filename="../../gui/diagnosis_view.py" line="529"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="527"/>
+        <location filename="../../gui/diagnosis_view.py" line="530"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="529"/>
+        <location filename="../../gui/diagnosis_view.py" line="532"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="530"/>
+        <location filename="../../gui/diagnosis_view.py" line="533"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="778"/>
+        <location filename="../../gui/diagnosis_view.py" line="781"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="779"/>
+        <location filename="../../gui/diagnosis_view.py" line="782"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="779"/>
+        <location filename="../../gui/diagnosis_view.py" line="782"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="798"/>
+        <location filename="../../gui/diagnosis_view.py" line="801"/>
         <source>Loading the model: {0}</source>
         <translation>正在加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="808"/>
+        <location filename="../../gui/diagnosis_view.py" line="811"/>
         <source>{0} judged, {1} ungradable, {2}</source>
         <translation>{0} 张已判定，{1} 张无法分级，{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="809"/>
+        <location filename="../../gui/diagnosis_view.py" line="812"/>
         <source>1 error</source>
         <translation>1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="809"/>
+        <location filename="../../gui/diagnosis_view.py" line="812"/>
         <source>{0} errors</source>
         <translation>{0} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="811"/>
+        <location filename="../../gui/diagnosis_view.py" line="814"/>
         <source>The model is ready</source>
         <translation>模型已就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="813"/>
+        <location filename="../../gui/diagnosis_view.py" line="816"/>
         <source>Preparing the model: {0}</source>
         <translation>正在准备模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="819"/>
+        <location filename="../../gui/diagnosis_view.py" line="822"/>
         <source>starting the engine process…</source>
         <translation>正在启动推理进程…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="820"/>
+        <location filename="../../gui/diagnosis_view.py" line="823"/>
         <source>loading PaddlePaddle…</source>
         <translation>正在加载 PaddlePaddle…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="821"/>
+        <location filename="../../gui/diagnosis_view.py" line="824"/>
         <source>loading the model and its inference engine (prepared once, then cached)…</source>
         <translation>正在加载模型及其推理引擎（首次准备后缓存）…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="822"/>
+        <location filename="../../gui/diagnosis_view.py" line="825"/>
         <source>warming up…</source>
         <translation>正在预热…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="823"/>
+        <location filename="../../gui/diagnosis_view.py" line="826"/>
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="823"/>
+        <location filename="../../gui/diagnosis_view.py" line="826"/>
         <source>starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="855"/>
+        <location filename="../../gui/diagnosis_view.py" line="858"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="856"/>
+        <location filename="../../gui/diagnosis_view.py" line="859"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="858"/>
+        <location filename="../../gui/diagnosis_view.py" line="861"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="912"/>
+        <location filename="../../gui/diagnosis_view.py" line="915"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="913"/>
+        <location filename="../../gui/diagnosis_view.py" line="916"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="914"/>
+        <location filename="../../gui/diagnosis_view.py" line="917"/>
         <source>Not PM only ({0})</source>
         <translation>仅非病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="915"/>
+        <location filename="../../gui/diagnosis_view.py" line="918"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="916"/>
+        <location filename="../../gui/diagnosis_view.py" line="919"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="920"/>
+        <location filename="../../gui/diagnosis_view.py" line="923"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis_view.py" line="950"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="947"/>
+        <location filename="../../gui/diagnosis_view.py" line="950"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="948"/>
+        <location filename="../../gui/diagnosis_view.py" line="951"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="951"/>
+        <location filename="../../gui/diagnosis_view.py" line="954"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1043"/>
+        <location filename="../../gui/diagnosis_view.py" line="1047"/>
         <source>Reading the DICOM header…</source>
         <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1066"/>
+        <location filename="../../gui/diagnosis_view.py" line="1070"/>
         <source>right eye (R)</source>
         <translation>右眼（R）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1066"/>
+        <location filename="../../gui/diagnosis_view.py" line="1070"/>
         <source>left eye (L)</source>
         <translation>左眼（L）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1066"/>
+        <location filename="../../gui/diagnosis_view.py" line="1070"/>
         <source>both eyes (B)</source>
         <translation>双眼（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1068"/>
+        <location filename="../../gui/diagnosis_view.py" line="1072"/>
         <source>Modality</source>
         <translation>模态</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1070"/>
+        <location filename="../../gui/diagnosis_view.py" line="1074"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1072"/>
+        <location filename="../../gui/diagnosis_view.py" line="1076"/>
         <source>Eye</source>
         <translation>眼别</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1074"/>
+        <location filename="../../gui/diagnosis_view.py" line="1078"/>
         <source>Acquired</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1076"/>
+        <location filename="../../gui/diagnosis_view.py" line="1080"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1076"/>
+        <location filename="../../gui/diagnosis_view.py" line="1080"/>
         <source>{0} × {1} px</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1078"/>
+        <location filename="../../gui/diagnosis_view.py" line="1082"/>
         <source>Field of view</source>
         <translation>视野</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1080"/>
+        <location filename="../../gui/diagnosis_view.py" line="1084"/>
         <source>Frames</source>
         <translation>帧数</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1080"/>
+        <location filename="../../gui/diagnosis_view.py" line="1084"/>
         <source>{0} (the first is used)</source>
         <translation>{0}（使用第一帧）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1082"/>
+        <location filename="../../gui/diagnosis_view.py" line="1086"/>
         <source>, {0} bits</source>
         <translation>，{0} 位</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1083"/>
+        <location filename="../../gui/diagnosis_view.py" line="1087"/>
         <source>Pixels</source>
         <translation>像素格式</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1085"/>
+        <location filename="../../gui/diagnosis_view.py" line="1089"/>
         <source>Encoding</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1087"/>
+        <location filename="../../gui/diagnosis_view.py" line="1091"/>
         <source>Object</source>
         <translation>对象类型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1094"/>
+        <location filename="../../gui/diagnosis_view.py" line="1098"/>
         <source>DICOM</source>
         <translation>DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1094"/>
+        <location filename="../../gui/diagnosis_view.py" line="1098"/>
         <source>(no patient data is shown)</source>
         <translation>（不显示任何患者信息）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1104"/>
+        <location filename="../../gui/diagnosis_view.py" line="1108"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1116"/>
+        <location filename="../../gui/diagnosis_view.py" line="1120"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1134"/>
+        <location filename="../../gui/diagnosis_view.py" line="1138"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1147"/>
-        <location filename="../../gui/diagnosis_view.py" line="1185"/>
+        <location filename="../../gui/diagnosis_view.py" line="1151"/>
+        <location filename="../../gui/diagnosis_view.py" line="1189"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1160"/>
+        <location filename="../../gui/diagnosis_view.py" line="1164"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1171"/>
+        <location filename="../../gui/diagnosis_view.py" line="1175"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1184"/>
+        <location filename="../../gui/diagnosis_view.py" line="1188"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1107"/>
+        <location filename="../../gui/diagnosis_view.py" line="1111"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1109"/>
+        <location filename="../../gui/diagnosis_view.py" line="1113"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1109"/>
-        <location filename="../../gui/diagnosis_view.py" line="1172"/>
+        <location filename="../../gui/diagnosis_view.py" line="1113"/>
+        <location filename="../../gui/diagnosis_view.py" line="1176"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1110"/>
+        <location filename="../../gui/diagnosis_view.py" line="1114"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1115"/>
+        <location filename="../../gui/diagnosis_view.py" line="1119"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis_view.py" line="1162"/>
+        <location filename="../../gui/diagnosis_view.py" line="1166"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
@@ -1287,70 +1287,97 @@ Validation: {1}</source>
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/training/runs_table.py" line="123"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/training/runs_table.py" line="123"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/training/runs_table.py" line="123"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/training/runs_table.py" line="123"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="85"/>
+        <location filename="../../gui/training/runs_table.py" line="123"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/training/runs_table.py" line="124"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/training/runs_table.py" line="124"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/training/runs_table.py" line="124"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/training/runs_table.py" line="124"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="86"/>
+        <location filename="../../gui/training/runs_table.py" line="124"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="117"/>
+        <location filename="../../gui/training/runs_table.py" line="156"/>
+        <source>{0} · {1}-fold cross-validation</source>
+        <translation>{0} · {1} 折交叉验证</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="157"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="161"/>
+        <source>{0} folds × {1}</source>
+        <translation>{0} 折 × {1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="162"/>
+        <source>{0}/{1} folds × {2}</source>
+        <translation>{0}/{1} 折 × {2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="193"/>
+        <source>{0}
+Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
+        <translation>{0}
+折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
 </context>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/runs_table.py" line="220"/>
+        <location filename="../../gui/training/runs_table.py" line="275"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_table.py" line="222"/>
+        <location filename="../../gui/training/runs_table.py" line="278"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="281"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
@@ -1358,526 +1385,686 @@ Validation: {1}</source>
 <context>
     <name>ThumbnailModel</name>
     <message>
-        <location filename="../../gui/thumbnails.py" line="222"/>
+        <location filename="../../gui/thumbnails.py" line="223"/>
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/thumbnails.py" line="222"/>
+        <location filename="../../gui/thumbnails.py" line="223"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
 </context>
 <context>
-    <name>TrainingView</name>
+    <name>TrainingDashboard</name>
     <message>
-        <location filename="../../gui/training_view.py" line="420"/>
-        <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
-        <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="366"/>
-        <location filename="../../gui/training_view.py" line="428"/>
-        <source>GPU</source>
-        <translation>GPU</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="319"/>
-        <source>Model</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="320"/>
-        <source>Training</source>
-        <translation>训练</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="321"/>
-        <source>Augmentation and regularisation</source>
-        <translation>数据增强与正则化</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="322"/>
-        <source>Advanced</source>
-        <translation>高级</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="324"/>
-        <source>Depth:</source>
-        <translation>深度：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="324"/>
-        <source>Variant:</source>
-        <translation>变体：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="324"/>
-        <source>Weight decay:</source>
-        <translation>权重衰减：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="325"/>
-        <source>Warm-up epochs:</source>
-        <translation>预热轮数：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="325"/>
-        <source>Keep the epoch with the best:</source>
-        <translation>保留该指标最佳的轮次：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="326"/>
-        <source>Use at most (images):</source>
-        <translation>最多使用（张图像）：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="326"/>
-        <source>Random seed:</source>
-        <translation>随机种子：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="327"/>
-        <source>Epochs:</source>
-        <translation>训练轮数：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="327"/>
-        <source>Batch size:</source>
-        <translation>批大小：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="327"/>
-        <source>Learning rate:</source>
-        <translation>学习率：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="328"/>
-        <source>Optimiser:</source>
-        <translation>优化器：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="328"/>
-        <source>Schedule:</source>
-        <translation>学习率策略：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="329"/>
-        <source>Random rotation (°):</source>
-        <translation>随机旋转（°）：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="329"/>
-        <source>Colour jitter:</source>
-        <translation>颜色抖动：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="330"/>
-        <source>Random zoom (±):</source>
-        <translation>随机缩放（±）：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="330"/>
-        <source>Random shift:</source>
-        <translation>随机平移：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="331"/>
-        <source>Label smoothing:</source>
-        <translation>标签平滑：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="331"/>
-        <source>Mixup α:</source>
-        <translation>Mixup α：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="331"/>
-        <source>Device:</source>
-        <translation>设备：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="335"/>
-        <source>all</source>
-        <translation>全部</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="336"/>
-        <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
-        <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="338"/>
-        <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
-        <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="340"/>
-        <source>O — original</source>
-        <translation>O — 原始结构</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="340"/>
-        <source>B — stride in 3×3</source>
-        <translation>B — 在 3×3 卷积下采样</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="340"/>
-        <source>C — deep stem</source>
-        <translation>C — 深层输入干</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="341"/>
-        <source>D — average-pool shortcut</source>
-        <translation>D — 平均池化捷径</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="357"/>
-        <source>constant</source>
-        <translation>恒定</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="358"/>
-        <source>cosine</source>
-        <translation>余弦退火</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="359"/>
-        <source>Random horizontal flips</source>
-        <translation>随机水平翻转</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="360"/>
-        <source>Soft targets: 1 − ε for the true class (0 = off)</source>
-        <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="361"/>
-        <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
-        <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="362"/>
-        <source>Move each training image by up to this fraction of its size (0 = off)</source>
-        <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="363"/>
-        <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
-        <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="364"/>
-        <source>automatic (GPU when available)</source>
-        <translation>自动（有 GPU 时使用 GPU）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="365"/>
-        <source>CPU</source>
-        <translation>CPU</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="366"/>
-        <location filename="../../gui/training_view.py" line="428"/>
-        <source>GPU (not available)</source>
-        <translation>GPU（不可用）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="367"/>
-        <source>Start training</source>
-        <translation>开始训练</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="368"/>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="369"/>
-        <source>Stop after the current batch; the best model so far is kept</source>
-        <translation>在当前批次结束后停止；保留目前最好的模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="370"/>
+        <location filename="../../gui/training/dashboard.py" line="83"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="371"/>
+        <location filename="../../gui/training/dashboard.py" line="84"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="372"/>
+        <location filename="../../gui/training/dashboard.py" line="85"/>
         <source>Show the current run</source>
         <translation>显示当前训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="373"/>
+        <location filename="../../gui/training/dashboard.py" line="86"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/dashboard.py" line="87"/>
+        <source>Continue the selected run, or cross-validation, where it stopped</source>
+        <translation>从停止处继续所选的训练或交叉验证</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/dashboard.py" line="88"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="374"/>
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="375"/>
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>Validation accuracy and AUC</source>
         <translation>验证集准确率与 AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="376"/>
-        <location filename="../../gui/training_view.py" line="377"/>
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="380"/>
-        <source>accuracy</source>
-        <translation>准确率</translation>
+        <location filename="../../gui/training/dashboard.py" line="91"/>
+        <source>fold {0} of {1}</source>
+        <translation>第 {0}/{1} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="380"/>
-        <source>AUC</source>
-        <translation>AUC</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="488"/>
-        <source>No data set: open one in the Dataset view first.</source>
-        <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="490"/>
-        <source>Data: {0} — {1} training and {2} validation images</source>
-        <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="526"/>
-        <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
-        <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="531"/>
-        <source>Training started</source>
-        <translation>训练已开始</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="603"/>
-        <source>Training stopped</source>
-        <translation>训练已停止</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="603"/>
-        <source>Training finished</source>
-        <translation>训练已完成</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="605"/>
-        <source>Training failed: {0}</source>
-        <translation>训练失败：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="619"/>
-        <source>WARNING: {0}</source>
-        <translation>警告：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="619"/>
-        <location filename="../../gui/training_view.py" line="655"/>
-        <source>ERROR: {0}</source>
-        <translation>错误：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="624"/>
-        <source>data: {0} training images ({1}), {2} validation images</source>
-        <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="627"/>
-        <source>; skipped {0} unusable file(s):</source>
-        <translation>；跳过 {0} 个无法使用的文件：</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="635"/>
-        <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
-        <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="639"/>
-        <source>*best*</source>
-        <translation>*最佳*</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="642"/>
-        <source>saved the best model and a checkpoint to {0}</source>
-        <translation>已将最佳模型和检查点保存到 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="643"/>
-        <source>saved a checkpoint to {0}</source>
-        <translation>已将检查点保存到 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="647"/>
-        <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
-        <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="648"/>
-        <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
-        <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="650"/>
-        <source>stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
-        <translation>{0:.0f} 秒后已停止；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="652"/>
-        <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
-        <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="662"/>
-        <source>device {0}</source>
-        <translation>设备 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="664"/>
-        <source> with mixed precision</source>
-        <translation>，混合精度</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="666"/>
-        <source>, process {0} of {1}</source>
-        <translation>，进程 {0}/{1}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="671"/>
-        <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
-        <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="675"/>
-        <source>resumed {0} after epoch {1}</source>
-        <translation>已在第 {1} 轮之后继续 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="718"/>
-        <source>Stopping after this batch…</source>
-        <translation>将在本批次结束后停止…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="720"/>
-        <source>Reading images and building the network…</source>
-        <translation>正在读取图像并构建网络…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="723"/>
-        <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
-        <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="727"/>
-        <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
-        <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="731"/>
-        <source>Stopped</source>
-        <translation>已停止</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="731"/>
-        <source>Finished</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="732"/>
-        <source>Failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="732"/>
-        <source>Idle</source>
-        <translation>空闲</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="738"/>
-        <source>Current run: {0}</source>
-        <translation>当前训练：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="738"/>
-        <source>No run yet</source>
-        <translation>尚无训练</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="740"/>
-        <source>Showing run: {0}</source>
-        <translation>正在显示：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="378"/>
-        <location filename="../../gui/training_view.py" line="763"/>
+        <location filename="../../gui/training/dashboard.py" line="92"/>
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="346"/>
-        <source>Stride in the 3×3 conv (B)</source>
-        <translation>在 3×3 卷积下采样（B）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="347"/>
-        <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
-        <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="348"/>
-        <source>Deep stem (C)</source>
-        <translation>深层输入干（C）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="349"/>
-        <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
-        <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="350"/>
-        <source>Average-pool shortcut (D)</source>
-        <translation>平均池化捷径（D）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="351"/>
-        <source>2×2 average pooling before the 1×1 projection shortcut</source>
-        <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="355"/>
-        <source>Zero-init last BN γ</source>
-        <translation>末层 BN γ 零初始化</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="356"/>
-        <source>Zero-initialise the last BatchNorm γ of each residual block</source>
-        <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_view.py" line="764"/>
+        <location filename="../../gui/training/dashboard.py" line="92"/>
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="379"/>
-        <location filename="../../gui/training_view.py" line="765"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="782"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
+        <source>accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
+        <source>AUC</source>
+        <translation>AUC</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingForm</name>
+    <message>
+        <location filename="../../gui/training/form.py" line="162"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="163"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="164"/>
+        <source>Augmentation and regularisation</source>
+        <translation>数据增强与正则化</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="165"/>
+        <source>Advanced</source>
+        <translation>高级</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="182"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="183"/>
+        <source>Stop after the current batch; the best model so far is kept</source>
+        <translation>在当前批次结束后停止；保留目前最好的模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="210"/>
+        <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
+        <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="223"/>
+        <source>Start cross-validation</source>
+        <translation>开始交叉验证</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="223"/>
+        <source>Start training</source>
+        <translation>开始训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="245"/>
+        <location filename="../../gui/training/fields.py" line="109"/>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/form.py" line="245"/>
+        <source>GPU (not available)</source>
+        <translation>GPU（不可用）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="37"/>
+        <source>Run:</source>
+        <translation>运行方式：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="38"/>
+        <source>One run on the data set&apos;s training and validation images, or K-fold cross-validation: every labelled image scored once by a model that never saw it</source>
+        <translation>在数据集的训练图像和验证图像上训练一次，或进行 K 折交叉验证：每张有标签的图像都由一个从未见过它的模型评分一次</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="41"/>
+        <source>one training run</source>
+        <translation>单次训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="42"/>
+        <source>K-fold cross-validation</source>
+        <translation>K 折交叉验证</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="44"/>
+        <source>Folds (K):</source>
+        <translation>折数（K）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="45"/>
+        <source>Each fold trains on the other K − 1 folds and scores its own images</source>
+        <translation>每一折在其余 K − 1 折上训练，并为本折的图像评分</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="48"/>
+        <source>Images:</source>
+        <translation>图像：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="49"/>
+        <source>Which labelled images the folds are drawn from</source>
+        <translation>从哪些有标签的图像中划分各折</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="50"/>
+        <source>training and validation pooled</source>
+        <translation>训练集与验证集合并</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="51"/>
+        <source>training images only</source>
+        <translation>仅训练图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="52"/>
+        <source>validation images only</source>
+        <translation>仅验证图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="54"/>
+        <source>Depth:</source>
+        <translation>深度：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="55"/>
+        <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
+        <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="59"/>
+        <source>Variant:</source>
+        <translation>变体：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="60"/>
+        <source>O — original</source>
+        <translation>O — 原始结构</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="61"/>
+        <source>B — stride in 3×3</source>
+        <translation>B — 在 3×3 卷积下采样</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="62"/>
+        <source>C — deep stem</source>
+        <translation>C — 深层输入干</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="63"/>
+        <source>D — average-pool shortcut</source>
+        <translation>D — 平均池化捷径</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="65"/>
+        <source>Stride in the 3×3 conv (B)</source>
+        <translation>在 3×3 卷积下采样（B）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="66"/>
+        <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
+        <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="69"/>
+        <source>Deep stem (C)</source>
+        <translation>深层输入干（C）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="70"/>
+        <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
+        <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="72"/>
+        <source>Average-pool shortcut (D)</source>
+        <translation>平均池化捷径（D）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="73"/>
+        <source>2×2 average pooling before the 1×1 projection shortcut</source>
+        <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="76"/>
+        <source>Zero-init last BN γ</source>
+        <translation>末层 BN γ 零初始化</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="77"/>
+        <source>Zero-initialise the last BatchNorm γ of each residual block</source>
+        <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="79"/>
+        <source>Weight decay:</source>
+        <translation>权重衰减：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="81"/>
+        <source>Warm-up epochs:</source>
+        <translation>预热轮数：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="83"/>
+        <source>Keep the epoch with the best:</source>
+        <translation>保留该指标最佳的轮次：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="86"/>
+        <source>Use at most (images):</source>
+        <translation>最多使用（张图像）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="87"/>
+        <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
+        <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="89"/>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="91"/>
+        <source>Random seed:</source>
+        <translation>随机种子：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="93"/>
+        <source>Epochs:</source>
+        <translation>训练轮数：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="95"/>
+        <source>Batch size:</source>
+        <translation>批大小：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="97"/>
+        <source>Learning rate:</source>
+        <translation>学习率：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="99"/>
+        <source>Optimiser:</source>
+        <translation>优化器：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="102"/>
+        <source>Schedule:</source>
+        <translation>学习率策略：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="103"/>
+        <source>constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="104"/>
+        <source>cosine</source>
+        <translation>余弦退火</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="106"/>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="107"/>
+        <source>automatic (GPU when available)</source>
+        <translation>自动（有 GPU 时使用 GPU）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="108"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="111"/>
+        <source>Random horizontal flips</source>
+        <translation>随机水平翻转</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="113"/>
+        <source>Random rotation (°):</source>
+        <translation>随机旋转（°）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="115"/>
+        <source>Random zoom (±):</source>
+        <translation>随机缩放（±）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="116"/>
+        <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
+        <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="120"/>
+        <source>Random shift:</source>
+        <translation>随机平移：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="121"/>
+        <source>Move each training image by up to this fraction of its size (0 = off)</source>
+        <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="124"/>
+        <source>Colour jitter:</source>
+        <translation>颜色抖动：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="126"/>
+        <source>Label smoothing:</source>
+        <translation>标签平滑：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="127"/>
+        <source>Soft targets: 1 − ε for the true class (0 = off)</source>
+        <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="130"/>
+        <source>Mixup α:</source>
+        <translation>Mixup α：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="131"/>
+        <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
+        <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingLog</name>
+    <message>
+        <location filename="../../gui/training/log.py" line="75"/>
+        <source>WARNING: {0}</source>
+        <translation>警告：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="75"/>
+        <location filename="../../gui/training/log.py" line="103"/>
+        <source>ERROR: {0}</source>
+        <translation>错误：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="80"/>
+        <source>data: {0} training images ({1}), {2} validation images</source>
+        <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="83"/>
+        <source>; skipped {0} unusable file(s):</source>
+        <translation>；跳过 {0} 个无法使用的文件：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="91"/>
+        <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
+        <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="95"/>
+        <source>*best*</source>
+        <translation>*最佳*</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="98"/>
+        <source>saved the best model and a checkpoint to {0}</source>
+        <translation>已将最佳模型和检查点保存到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="99"/>
+        <source>saved a checkpoint to {0}</source>
+        <translation>已将检查点保存到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="109"/>
+        <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
+        <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="110"/>
+        <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
+        <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="112"/>
+        <source>stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
+        <translation>{0:.0f} 秒后已停止；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="114"/>
+        <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
+        <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="119"/>
+        <source>fold {0} of {1} (resumed): {2} training images, {3} held out</source>
+        <translation>第 {0}/{1} 折（继续）：{2} 张训练图像，{3} 张留出</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="120"/>
+        <source>fold {0} of {1}: {2} training images, {3} held out</source>
+        <translation>第 {0}/{1} 折：{2} 张训练图像，{3} 张留出</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="126"/>
+        <source>fold {0} of {1} done earlier</source>
+        <translation>第 {0}/{1} 折此前已完成</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="127"/>
+        <source>fold {0} of {1} done in {2:.0f} s</source>
+        <translation>第 {0}/{1} 折用时 {2:.0f} 秒完成</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="129"/>
+        <source>: held-out accuracy {0}, AUC {1:.4f}</source>
+        <translation>：留出图像准确率 {0}，AUC {1:.4f}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="134"/>
+        <source>cross-validation stopped after {0:.0f} s with {1} of {2} folds done; resume it from the runs table</source>
+        <translation>交叉验证在 {0:.0f} 秒后停止，已完成 {1}/{2} 折；可在训练记录表中继续</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="137"/>
+        <source>cross-validation finished in {0:.0f} s: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f}); summary in {7}</source>
+        <translation>交叉验证用时 {0:.0f} 秒完成：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）；汇总见 {7}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="147"/>
+        <source>device {0}</source>
+        <translation>设备 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="149"/>
+        <source> with mixed precision</source>
+        <translation>，混合精度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="151"/>
+        <source>, process {0} of {1}</source>
+        <translation>，进程 {0}/{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="156"/>
+        <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
+        <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="160"/>
+        <source>resumed {0} after epoch {1}</source>
+        <translation>已在第 {1} 轮之后继续 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingView</name>
+    <message>
+        <location filename="../../gui/training/view.py" line="127"/>
+        <source>No data set: open one in the Dataset view first.</source>
+        <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="129"/>
+        <source>Data: {0} — {1} training and {2} validation images</source>
+        <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="168"/>
+        <source>Cross-validation {0}: {1}, {2} folds, {3} epochs each, batch size {4}, learning rate {5:g}</source>
+        <translation>交叉验证 {0}：{1}，{2} 折，每折 {3} 轮，批大小 {4}，学习率 {5:g}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="171"/>
+        <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
+        <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="184"/>
+        <source>Resuming {0}</source>
+        <translation>正在继续 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="206"/>
+        <source>Cross-validation started</source>
+        <translation>交叉验证已开始</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="207"/>
+        <source>Training started</source>
+        <translation>训练已开始</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="262"/>
+        <source>Cross-validation failed: {0}</source>
+        <translation>交叉验证失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="266"/>
+        <source>Cross-validation stopped; Resume in the runs table continues it</source>
+        <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="267"/>
+        <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
+        <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="269"/>
+        <source>Training stopped</source>
+        <translation>训练已停止</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="269"/>
+        <source>Training finished</source>
+        <translation>训练已完成</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="320"/>
+        <source>{0}: {1} of {2} folds done</source>
+        <translation>{0}：已完成 {1}/{2} 折</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="324"/>
+        <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
+        <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="262"/>
+        <source>Training failed: {0}</source>
+        <translation>训练失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="277"/>
+        <source>Stopping after this batch…</source>
+        <translation>将在本批次结束后停止…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="279"/>
+        <source>Reading images and building the network…</source>
+        <translation>正在读取图像并构建网络…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="281"/>
+        <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
+        <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="284"/>
+        <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
+        <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="287"/>
+        <source>Fold {0}/{1} · {2}</source>
+        <translation>第 {0}/{1} 折 · {2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="289"/>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="289"/>
+        <source>Finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="290"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="290"/>
+        <source>Idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="296"/>
+        <source>Current run: {0}</source>
+        <translation>当前训练：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="296"/>
+        <source>No run yet</source>
+        <translation>尚无训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="298"/>
+        <source>Showing run: {0}</source>
+        <translation>正在显示：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="327"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
@@ -1885,22 +2072,22 @@ Validation: {1}</source>
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training_view.py" line="46"/>
+        <location filename="../../gui/training/form.py" line="33"/>
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="48"/>
+        <location filename="../../gui/training/form.py" line="35"/>
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="50"/>
+        <location filename="../../gui/training/form.py" line="37"/>
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_view.py" line="52"/>
+        <location filename="../../gui/training/form.py" line="39"/>
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>

@@ -108,3 +108,51 @@ def test_damaged_cv_files_are_refused_in_one_line(tmp_path, capsys):
     (out / "oof.json").write_text("{}")
     assert main(["cv", "--compare", str(out), str(out)]) == 2
     assert "no per-image list" in capsys.readouterr().err
+
+
+def test_a_cv_reports_each_fold_as_events_and_continues_after_a_stop(tmp_path):
+    """FoldStarted, the fold's trainer events and FoldFinished for each fold, then CVFinished; stopped during
+    fold 2, a CV run says so, and CrossValidation.from_folder continues it without training fold 1 again."""
+    from core.training.cv import CrossValidation, describe
+    from core.training.events import CVFinished, Finished, FoldFinished, FoldStarted, format_event
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    out = tmp_path / "cv"
+    config = TrainConfig(data=str(palm), depth=18, epochs=1, batch_size=4, val_batch_size=4, device="cpu")
+    events = []
+
+    def observe(ev):  # on the CV's thread: stop as fold 2 begins
+        events.append(ev)
+        if isinstance(ev, FoldStarted) and ev.fold == 2:
+            cv.stop()
+
+    cv = CrossValidation(config, out, 2, "all", observe)
+    assert cv.run() is None and cv.stopping
+    folds = [e for e in events if isinstance(e, (FoldStarted, FoldFinished))]
+    assert [(type(e).__name__, e.fold) for e in folds] == [("FoldStarted", 1), ("FoldFinished", 1),
+                                                           ("FoldStarted", 2)]
+    assert folds[0].n_train + folds[0].n_val == 18 and not folds[0].resumed
+    assert folds[1].metrics["auc"] == folds[1].metrics["auc"] and not folds[1].earlier
+    finished = [e for e in events if isinstance(e, Finished)]
+    assert [f.stopped for f in finished] == [False, True]  # each fold is a trainer run
+    end = events[-1]
+    assert isinstance(end, CVFinished) and end.stopped and (end.folds, end.folds_done) == (2, 1) and not end.metrics
+    assert cv.result == end and "1 of 2 folds done" in format_event(end)
+    assert describe(out)["folds_done"] == 1 and describe(out)["metrics"] == {}
+
+    events.clear()
+    again = CrossValidation.from_folder(out, events.append)
+    summary = again.run()
+    first = events[0]
+    assert isinstance(first, FoldFinished) and first.fold == 1 and first.earlier
+    assert format_event(first).startswith("fold 1 of 2 done earlier: held-out acc")
+    started = [e for e in events if isinstance(e, FoldStarted)]
+    assert [(e.fold, e.resumed) for e in started] == [(2, False)]  # no epoch of fold 2 was saved
+    end = events[-1]
+    assert isinstance(end, CVFinished) and not end.stopped and end.folds_done == 2
+    assert end.metrics == summary["metrics"] and end.intervals == summary["intervals"]
+    assert "out-of-fold acc" in format_event(end) and str(out) in format_event(end)
+    shown = describe(out)
+    assert shown["folds_done"] == 2 and shown["metrics"] == summary["metrics"]
+    assert [len(h) for h in shown["histories"]] == [1, 1] and shown["seconds"] > 0

@@ -84,7 +84,8 @@ def test_preprocessing_range_layout_and_size():
 
 
 def test_reduced_jpeg_decoding_keeps_the_needed_size(tmp_path):
-    from core.images.imageio import jpeg_header, reduction_for
+    from core.images.headers import jpeg_header
+    from core.images.imageio import reduction_for
     from tests.synthetic import full_size_fundus
 
     rgb = full_size_fundus(2124, 2056)

@@ -127,7 +127,7 @@ def test_set_threshold_reseals_and_records_who_and_when(folder, capsys, monkeypa
     assert "0.5000 -> 0.3000" in capsys.readouterr().out
     _, meta = load_model(folder)
     assert meta["threshold"] == 0.3 and (folder / WEIGHTS).read_bytes() == weights_before
-    change = meta["threshold_history"][-1]
+    change = meta["provenance"][-1]
     assert change["by"] == "dr-lee" and change["from"] == 0.5 and change["note"] == "sensitivity 0.99 wanted"
     assert change["when"].startswith("20")
     card = (folder / "MODEL_CARD.md").read_text()
@@ -140,15 +140,30 @@ def test_set_threshold_reseals_and_records_who_and_when(folder, capsys, monkeypa
     assert "changed outside PM Screen" in capsys.readouterr().err
 
 
-def test_seal_command_for_folders_of_older_versions(folder, capsys):
+def _as_written_before_seals(folder):
+    """``folder`` as a PM Screen from before seals and training records wrote it: weights without a record in
+    their header, model.json without a seal."""
+    from safetensors.numpy import load_file
+
+    from core.store.modelio import sha256_file
+
+    write_tensors(folder / WEIGHTS, load_file(str(folder / WEIGHTS)))
     meta = json.loads((folder / META).read_text())
     del meta["seal"]
+    meta["weights"]["sha256"] = sha256_file(folder / WEIGHTS)
     (folder / META).write_text(json.dumps(meta))
+
+
+def test_seal_command_for_folders_of_older_versions(folder, capsys):
+    _as_written_before_seals(folder)
     with pytest.raises(ModelFileError, match="not sealed .* pmscreen seal"):
         load_model(folder)
-    assert main(["seal", str(folder)]) == 0 and "checked and sealed" in capsys.readouterr().out
+    assert main(["seal", str(folder)]) == 0
+    out = capsys.readouterr().out  # what was sealed is shown, not sealed silently
+    assert "checked and sealed: classes non-PM, PM; positive class 1 (PM); threshold 0.5; temperature 1.5" in out
     load_model(folder)
-    assert read_meta(folder)["sealed"]["by"]
+    entry = read_meta(folder)["provenance"][-1]
+    assert entry["action"] == "seal" and entry["by"] and entry["when"] and "positive class 1" in entry["sealed"]
     assert main(["seal", str(folder)]) == 0 and "already sealed" in capsys.readouterr().out
     _edit(folder, threshold=0.1)
     assert main(["seal", str(folder)]) == 2  # an edited sealed folder is not re-sealed
@@ -159,6 +174,104 @@ def test_seal_command_for_folders_of_older_versions(folder, capsys):
     (folder / META).write_text(json.dumps(meta))
     assert main(["seal", str(folder)]) == 2  # weights that do not fit are not sealed either
     assert "checksum differs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"positive_class": 0}, "positive_class is 0 but the weights were made with 1"),
+    ({"class_names": ["PM", "non-PM"]}, 'class_names is \\["PM", "non-PM"\\] but the weights were made with'),
+    ({"temperature": 0.5}, "temperature is 0.5 but the weights were made with 1.5"),
+    ({"architecture.zero_init_last_bn": True}, "architecture is .* but the weights were made with"),
+    ({"threshold": 0.9}, "threshold is 0.9 but the weights were made with, or last set to, 0.5 and no recorded "
+                         "change explains it; a threshold is changed with pmscreen set-threshold"),
+])
+def test_seal_does_not_launder_a_hand_edit(folder, capsys, changes, message):
+    # the attack: remove the seal, change a clinical field, run pmscreen seal
+    _edit(folder, seal=None, **changes)
+    meta = json.loads((folder / META).read_text())
+    del meta["seal"]
+    (folder / META).write_text(json.dumps(meta))
+    before = (folder / META).read_bytes()
+    assert main(["seal", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(folder / META) in err
+    assert __import__("re").search(message, err), err
+    assert (folder / META).read_bytes() == before  # nothing sealed
+    _edit(folder, reseal=True)  # a forged seal does not help either: loading checks the weights' record
+    with pytest.raises(ModelFileError, match=message):
+        load_model(folder)
+
+
+def test_threshold_changes_follow_the_recorded_history(folder, capsys):
+    assert main(["set-threshold", str(folder), "--threshold", "0.3"]) == 0
+    assert main(["set-threshold", str(folder), "--threshold", "0.25", "--note", "screening week"]) == 0
+    meta = read_meta(folder)
+    assert [(e["from"], e["to"]) for e in meta["provenance"]] == [(0.5, 0.3), (0.3, 0.25)]
+    load_model(folder)
+    meta["provenance"] = meta["provenance"][1:]  # a change struck from the record
+    write_meta(folder / META, meta)
+    with pytest.raises(ModelFileError, match="threshold change 1 starts from 0.3, not from 0.5"):
+        load_model(folder)
+    meta["provenance"] = []  # the whole record of changes struck, the seal removed: seal refuses
+    del meta["seal"]
+    (folder / META).write_text(json.dumps(meta))
+    assert main(["seal", str(folder)]) == 2 and "no recorded change explains it" in capsys.readouterr().err
+
+
+def test_an_old_folder_whose_seal_was_removed_is_not_resealed(folder, capsys):
+    _as_written_before_seals(folder)
+    assert main(["seal", str(folder)]) == 0  # sealed once (provenance records it) ...
+    meta = json.loads((folder / META).read_text())
+    del meta["seal"]  # ... then the seal removed and a field changed: no training record to tell what changed
+    meta["positive_class"] = 0
+    (folder / META).write_text(json.dumps(meta))
+    assert main(["seal", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "sealed by PM Screen before (its provenance says so): the seal was removed" in err
+
+
+def test_a_laundered_copy_of_the_bundled_model_is_refused(tmp_path, capsys):
+    from core.store.bundled import default_model_dir
+
+    copy = tmp_path / "bundled"
+    shutil.copytree(default_model_dir(), copy)
+    meta = json.loads((copy / META).read_text())
+    for key in ("seal", "sealed", "provenance"):  # every trace of the earlier seal removed
+        meta.pop(key, None)
+    meta["positive_class"] = 0
+    (copy / META).write_text(json.dumps(meta))
+    assert main(["seal", str(copy)]) == 2
+    assert "weights of a model PM Screen knows" in capsys.readouterr().err
+    write_meta(copy / META, meta)  # forged seal
+    with pytest.raises(ModelFileError, match="weights of a model PM Screen knows"):
+        load_model(copy)
+
+
+def test_threshold_changes_recorded_by_an_earlier_version_still_count(tmp_path):
+    from core.store.bundled import default_model_dir
+
+    copy = tmp_path / "bundled"
+    shutil.copytree(default_model_dir(), copy)
+    meta = read_meta(copy)
+    old = meta["threshold"]
+    write_meta(copy / META, {**meta, "threshold": 0.4})  # an unrecorded change under a valid seal: refused
+    with pytest.raises(ModelFileError, match="weights of a model PM Screen knows, with other values"):
+        load_model(copy)
+    history = [{"from": old, "to": 0.4, "by": "dr-lee", "when": "2026-12-01T10:00:00+00:00", "note": ""}]
+    write_meta(copy / META, {**meta, "threshold": 0.4, "threshold_history": history})  # as set-threshold wrote it
+    assert load_model(copy)[1]["threshold"] == 0.4
+
+
+def test_new_weights_start_a_new_record(tmp_path):
+    from core.nn.models import build_resnet
+    from core.store.modelio import save_model
+
+    model = build_resnet(18, "D", num_classes=2)
+    meta = {"name": "t", "architecture": model.config.to_dict(), "class_names": ["non-PM", "PM"], "threshold": 0.2,
+            "threshold_history": [{"from": 0.5, "to": 0.3}],  # changes of the weights it was made from (finalize)
+            "provenance": [{"action": "set-threshold", "from": 0.3, "to": 0.2}]}
+    save_model(tmp_path / "m", model, meta)
+    saved = load_model(tmp_path / "m")[1]
+    assert saved["threshold"] == 0.2 and "provenance" not in saved and "threshold_history" not in saved
 
 
 def test_bundled_model_is_sealed_with_its_original_weights():

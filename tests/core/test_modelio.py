@@ -7,14 +7,13 @@ import pytest
 from core.images.preprocess import PREPROCESSING
 from core.nn._paddle import paddle
 from core.nn.models import build_resnet
+from core.store.folders import atomic_folder, recover_folder
 from core.store.modelio import (
     META,
     WEIGHTS,
     ModelFileError,
-    atomic_folder,
     load_model,
     read_meta,
-    recover_folder,
     save_model,
 )
 
@@ -134,8 +133,8 @@ def test_kill_mid_save_in_a_real_process(tmp_path, saved):
         import os, signal
         import core.store.modelio as mio
         real = mio.write_tensors
-        def dying(path, tensors, dtype=None):
-            real(path, tensors, dtype)
+        def dying(path, tensors, *args, **kwargs):
+            real(path, tensors, *args, **kwargs)
             os.kill(os.getpid(), signal.SIGKILL)  # after the new weights exist in the temporary folder
         mio.write_tensors = dying
         from core.nn.models import build_resnet

@@ -88,3 +88,17 @@ def test_resume_without_a_run_is_one_line(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "none"), "--resume"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "nothing to resume" in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"config": ' + "[" * 100_000 + "]" * 100_000 + "}", "unreadable (nested too deeply)"),
+    ("[1, 2]", "not a training state"),
+    ('{"config": {"depth": 18}, "epoch": ', "unreadable (Expecting value"),
+])
+def test_a_damaged_training_state_is_one_line_naming_the_file(tmp_path, capsys, text, message):
+    state = tmp_path / "run" / "checkpoint" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(text)
+    assert main(["train", "--out", str(tmp_path / "run"), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{state}: {message}" in err and "Traceback" not in err

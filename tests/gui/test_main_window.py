@@ -9,7 +9,7 @@ from core.nn.models import VARIANT_HELP
 from gui.i18n import LANGUAGES
 from gui.main_window import MainWindow
 from gui.resources import translations_dir
-from gui.training_view import VARIANT_HELP_SOURCE
+from gui.training import VARIANT_HELP_SOURCE
 
 
 def test_switching_to_chinese_changes_the_visible_labels(qtbot, window, tiny_palm):
@@ -20,12 +20,12 @@ def test_switching_to_chinese_changes_the_visible_labels(qtbot, window, tiny_pal
     assert [window.sidebar.item(i).text() for i in range(3)] == ["数据集", "训练", "诊断"]
     assert window.menu_file.title() == "文件(&F)"
     assert tv.start_button.text() == "开始训练"
-    assert tv.loss_plot.getPlotItem().titleLabel.text == "损失"
+    assert tv.plots.loss_plot.getPlotItem().titleLabel.text == "损失"
     assert dv.open_button.text() == "打开图像…"
     assert window.dataset_view.split_combo.itemText(1) == "训练集"
     assert window.dataset_view.shown_label.text() == "显示 12 / 12 张图像"
     assert "原始" in window.dataset_view.info_names["size"].text()
-    assert tv.variant.itemData(0, 3).startswith("原始 ResNet")  # the engine's variant help, translated
+    assert tv.form.widgets["variant"].itemData(0, 3).startswith("原始 ResNet")  # the engine's variant help, translated
     assert window.windowTitle() == "病理性近视筛查"  # Qt adds the display name, "PM Screen", once
     assert window.set_language("en") == "en"
     assert window.sidebar.item(0).text() == "Dataset" and tv.start_button.text() == "Start training"
@@ -74,7 +74,7 @@ def test_menus_have_keyboard_shortcuts_and_the_status_bar_shows_the_device(qtbot
     assert window.device_label.text() == "Device: …"
     window._engine_ready("cpu")
     assert window.device_label.text() == "Device: CPU"
-    assert not window.training_view.device.model().item(2).isEnabled()  # no GPU: the GPU choice is off
+    assert not window.training_view.form.widgets["device"].model().item(2).isEnabled()  # no GPU: the GPU choice is off
 
 
 def test_the_engine_warms_up_in_the_background(qtbot, english):

@@ -1,15 +1,14 @@
 """Training view, from issue 11's walkthrough: validation progress instead of a full bar, whole markers at the
 last epoch, the Advanced arrow, Start always in view, the log in the GUI's language."""
 
-from types import SimpleNamespace
-
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication
 from superqt import QCollapsible
 
 from core.training.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Finished, Log, ValidationProgress
 from gui.main_window import TRAINING
-from gui.workers import TrainingRun
+from gui.training.progress import RunProgress
+from gui.training.run import TrainingRun
 
 METRICS = {"loss": 0.41, "accuracy": 0.875, "auc": 0.9375, "sensitivity": 1.0, "specificity": 0.75}
 
@@ -17,7 +16,7 @@ METRICS = {"loss": 0.41, "accuracy": 0.875, "auc": 0.9375, "sensitivity": 1.0, "
 def test_the_final_validation_shows_its_own_progress(qtbot, window, monkeypatch):
     view = window.training_view
     monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
-    view._config = SimpleNamespace(epochs=2, batch_size=4)
+    view.tracker = RunProgress(epochs=2, batch_size=4)
     view._on_event(DataReady(8, 200, {"P": 4, "H": 2, "N": 2}))
     view._on_event(BatchEnd(2, 2, 2, 4, 0.5, 0.001, 10.0))  # the last batch of the last epoch
     at_last_batch = view.progress.value()
@@ -34,18 +33,14 @@ def test_the_final_validation_shows_its_own_progress(qtbot, window, monkeypatch)
 
 def test_the_last_epoch_s_markers_are_not_clipped(qtbot, window):
     view = window.training_view
-    view._config = SimpleNamespace(epochs=3, batch_size=4)
+    view.tracker = RunProgress(epochs=3, batch_size=4)
     for e in (1, 2, 3):
-        view._live.epochs.append(e)
-        view._live.val_loss.append(0.5)
-        view._live.accuracy.append(1.0)
-        view._live.auc.append(1.0)
-        view._live.train_loss.append(0.6)
+        view.plots.live.add_epoch(e, 0.6, {"loss": 0.5, "accuracy": 1.0, "auc": 1.0})
     view.show_live()
-    for plot in (view.loss_plot, view.metric_plot):
+    for plot in (view.plots.loss_plot, view.plots.metric_plot):
         (x0, x1), _ = plot.getViewBox().viewRange()
         assert x0 <= 0 and x1 >= 3.2  # room right of epoch 3 for its marker
-    (_, _), (y0, y1) = view.metric_plot.getViewBox().viewRange()
+    (_, _), (y0, y1) = view.plots.metric_plot.getViewBox().viewRange()
     assert y1 >= 1.04  # and above 100 %
 
 
@@ -53,7 +48,7 @@ def test_the_advanced_arrow_points_the_usual_way_and_start_stays_in_view(qtbot, 
     view = window.training_view
     window.show_page(TRAINING)
     window.resize(1280, 800)
-    adv = view.advanced
+    adv = view.form.advanced
 
     def shows(glyph):
         want = QCollapsible._convert_string_to_icon(adv, glyph).pixmap(16).toImage()
@@ -69,7 +64,7 @@ def test_the_advanced_arrow_points_the_usual_way_and_start_stays_in_view(qtbot, 
     top_left = start.mapTo(window, QPoint(0, 0))
     assert window.rect().contains(QRect(top_left, start.size()))
     assert start.isVisible() and not start.visibleRegion().isEmpty()
-    assert not view.settings_scroll.widget().isAncestorOf(start)  # outside the scroll area
+    assert not view.form.settings_scroll.widget().isAncestorOf(start)  # outside the scroll area
 
 
 def test_the_log_is_written_in_the_gui_s_language(qtbot, window):
@@ -78,7 +73,7 @@ def test_the_log_is_written_in_the_gui_s_language(qtbot, window):
               EpochEnd(1, 1, 0.69, METRICS, 12.0, True, 1), CheckpointSaved("/runs/r1", 1, True),
               Finished("/runs/r1", 1, METRICS, False, 20.0)]
     for ev in events:
-        view._append_log(view.event_text(ev))
+        view.log.add_event(ev)
     log = view.log.toPlainText()
     assert "device cpu" in log and "data: 8 training images (H 2, N 2, P 4), 4 validation images" in log
     assert "epoch 1/1  train loss 0.6900  val loss 0.4100  acc 87.5 %" in log and "*best*" in log

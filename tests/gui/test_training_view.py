@@ -8,7 +8,7 @@ import pytest
 from gui_support import GUI_SIZE, open_dataset
 from PySide6.QtCore import Qt
 
-from gui.training_view import VARIANT_HELP_SOURCE
+from gui.training import VARIANT_HELP_SOURCE
 from tests.core.test_trainer import AFTER_STOP
 from tests.synthetic import fundus_image, write_rgb
 
@@ -24,13 +24,14 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_p
     assert view.runs_table.model().rowCount() == 0
     qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
     assert view.running and not view.start_button.isEnabled() and view.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: len(view.train_curve.getData()[0] or []) >= 1, timeout=60000)
+    qtbot.waitUntil(lambda: view.plots.train_curve.getData()[0] is not None
+                    and len(view.plots.train_curve.getData()[0]) >= 1, timeout=60000)
     with qtbot.waitSignal(view.runFinished, timeout=120000):
         pass
-    x, y = view.train_curve.getData()
+    x, y = view.plots.train_curve.getData()
     assert len(x) == 2 and all(math.isfinite(v) and v > 0 for v in y)  # 8 images / batch 4 = 2 batches
-    assert list(view.val_curve.getData()[0]) == [1]
-    assert len(view.acc_curve.getData()[0]) == 1 and len(view.auc_curve.getData()[0]) == 1
+    assert list(view.plots.val_curve.getData()[0]) == [1]
+    assert len(view.plots.acc_curve.getData()[0]) == 1 and len(view.plots.auc_curve.getData()[0]) == 1
     assert view.progress.value() == view.progress.maximum()
     log = view.log.toPlainText()
     assert "epoch 1/1" in log and "finished in" in log and "data: 8 training images" in log
@@ -61,7 +62,7 @@ def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm
     open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=50, batch_size=2)
     assert view.start()
-    qtbot.waitUntil(lambda: view._last_batch is not None, timeout=300000)
+    qtbot.waitUntil(lambda: view.last_batch is not None, timeout=300000)
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
     assert not view.stop_button.isEnabled()
     assert view.progress_label.text() == "Stopping after this batch…"
@@ -80,12 +81,12 @@ def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, wind
     open_dataset(qtbot, window, tiny_palm)
     quick_settings(view, epochs=50, batch_size=2)
     assert view.start()
-    qtbot.waitUntil(lambda: view._last_batch is not None, timeout=60000)
+    qtbot.waitUntil(lambda: view.last_batch is not None, timeout=60000)
     trainer = view.run.trainer
     window.close()
     assert trainer.stopping
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)
-    assert not trainer._thread.is_alive()
+    assert not trainer.running and not view.run.running
     assert trainer.result.stopped  # a Finished(stopped=True), not a Failed
 
 
@@ -151,28 +152,29 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     view.runs_table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
     assert model.index(0, 1).data() == "D"
     assert view.runs_table.select_path(b)
-    assert list(view.val_curve.getData()[0]) == [1, 2, 3]
-    assert list(view.acc_curve.getData()[1]) == pytest.approx([0.65, 0.7, 0.75])
-    assert len(view.train_curve.getData()[0]) == 3  # one training loss per saved epoch
+    assert list(view.plots.val_curve.getData()[0]) == [1, 2, 3]
+    assert list(view.plots.acc_curve.getData()[1]) == pytest.approx([0.65, 0.7, 0.75])
+    assert len(view.plots.train_curve.getData()[0]) == 3  # one training loss per saved epoch
     assert b.name in view.run_label.text()
     view.runs_table.select_path(d)
-    assert len(view.auc_curve.getData()[0]) == 4
+    assert len(view.plots.auc_curve.getData()[0]) == 4
 
 
 def test_variant_and_advanced_tweaks_build_the_training_config(qtbot, window, tiny_palm):
     view = window.training_view
     open_dataset(qtbot, window, tiny_palm)
-    for i in range(view.variant.count()):
-        letter = view.variant.itemData(i)
-        assert view.variant.itemData(i, Qt.ItemDataRole.ToolTipRole) == VARIANT_HELP_SOURCE[letter]
+    for i in range(view.form.widgets["variant"].count()):
+        letter = view.form.widgets["variant"].itemData(i)
+        assert view.form.widgets["variant"].itemData(i, Qt.ItemDataRole.ToolTipRole) == VARIANT_HELP_SOURCE[letter]
     view.apply_values(dict(depth=50, variant="B"))
-    assert view.tweak_boxes["stride_in_3x3"].isChecked() and not view.tweak_boxes["deep_stem"].isChecked()
+    assert view.form.tweak_boxes["stride_in_3x3"].isChecked() and not view.form.tweak_boxes["deep_stem"].isChecked()
     assert view.build_config().tweaks == {}
-    view.tweak_boxes["avg_down"].setChecked(True)
+    view.form.tweak_boxes["avg_down"].setChecked(True)
     cfg = view.build_config()
     assert (cfg.depth, cfg.variant, cfg.tweaks) == (50, "B", {"avg_down": True})
-    assert view.variant_help.text().startswith("Custom")
-    assert [view.depth.itemData(i) for i in range(view.depth.count())] == [18, 34, 50, 101, 152]
+    assert view.form.variant_help.text().startswith("Custom")
+    depth = view.form.widgets["depth"]
+    assert [depth.itemData(i) for i in range(depth.count())] == [18, 34, 50, 101, 152]
 
 
 def test_the_default_recipe_trains_on_a_cpu_as_shown(qtbot, window, tiny_palm):
@@ -185,7 +187,7 @@ def test_the_default_recipe_trains_on_a_cpu_as_shown(qtbot, window, tiny_palm):
     view = window.training_view
     open_dataset(qtbot, window, tiny_palm)
     shown = view.config_values()
-    view.epochs.setValue(1)
+    view.form.widgets["epochs"].setValue(1)
     assert view.start()
     with qtbot.waitSignal(view.runFinished, timeout=300000):
         pass

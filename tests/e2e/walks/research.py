@@ -26,27 +26,27 @@ def walk(window):
     yield Wait("the Training view is ready (engine loaded)",
                lambda: window._training_view is not None and window.stack.currentWidget() is window._training_view)
     view = window.training_view
-    view.depth.setCurrentIndex(view.depth.findData(18))
-    view.variant.setCurrentIndex(view.variant.findData("D"))
-    view.epochs.setValue(args["epochs"])
-    view.batch_size.setValue(4)
-    view.limit.setValue(0)
+    view.form.widgets["depth"].setCurrentIndex(view.form.widgets["depth"].findData(18))
+    view.form.widgets["variant"].setCurrentIndex(view.form.widgets["variant"].findData("D"))
+    view.form.widgets["epochs"].setValue(args["epochs"])
+    view.form.widgets["batch_size"].setValue(4)
+    view.form.widgets["limit"].setValue(0)
     click(view.start_button)
     yield Wait("training runs", lambda: view.running)
-    # _last_status is set when the view has handled the run's final event (the thread ends a moment before)
+    # last_status is set when the view has handled the run's final event (the thread ends a moment before)
     yield Wait("the first batch is reported (or the run ended)",
-               lambda: view._last_batch is not None or bool(view._last_status), 300)
-    if view._last_status == "failed":
+               lambda: view.last_batch is not None or bool(view.last_status), 300)
+    if view.last_status == "failed":
         raise AssertionError("the training run failed:\n" + view.log.toPlainText())
     if args.get("close_during_training"):
         report("closing_while_running", view.running)
         window.close()
         return
-    yield Wait("the run ends", lambda: not view.running and bool(view._last_status), 900)
+    yield Wait("the run ends", lambda: not view.running and bool(view.last_status), 900)
     log = view.log.toPlainText()
     report("log", log)
-    report("status", view._last_status)
-    report("live_epochs", list(view._live.epochs))
+    report("status", view.last_status)
+    report("live_epochs", list(view.plots.live.epochs))
     runs = view.runs_table.runs
     report("runs", [str(runs.run_at(i).path) for i in range(runs.rowCount())])
     report("run_dir", str(view.run.out_dir))

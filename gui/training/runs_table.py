@@ -1,5 +1,6 @@
 """The runs table: every model in the library with its variant, depth, epochs and best validation metrics,
-so the four ResNet variants can be compared side by side (as the tutorial's results table does)."""
+so the four ResNet variants can be compared side by side (as the tutorial's results table does); and every
+cross-validation with its out-of-fold metrics and their 95 % bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from .widgets import duration, percent
+from ..widgets import duration, percent
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 PathRole = Qt.ItemDataRole.UserRole + 2
@@ -21,37 +22,66 @@ PathRole = Qt.ItemDataRole.UserRole + 2
 @dataclass(frozen=True)
 class Run:
     path: Path
-    meta: dict
+    meta: dict  # a model's model.json; for a cross-validation, core.training.cv.describe
     bundled: bool
+    cv: bool = False
+
+    @property
+    def _config(self) -> dict:
+        return (self.meta.get("config") if self.cv else self.meta.get("training")) or {}
 
     @property
     def name(self) -> str:
+        if self.cv:
+            return f"ResNet-{self.depth}-{self.variant}"
         return self.meta.get("name") or self.path.name
 
     @property
     def depth(self) -> int | None:
-        return (self.meta.get("architecture") or {}).get("depth")
+        return self._config.get("depth") if self.cv else (self.meta.get("architecture") or {}).get("depth")
 
     @property
     def variant(self) -> str:
+        if self.cv:
+            return "custom" if self._config.get("tweaks") else self._config.get("variant") or "custom"
         return self.meta.get("variant") or "custom"
 
     @property
     def history(self) -> list[dict]:
+        """The epochs of the run (of a cross-validation: of its latest fold begun)."""
+        if self.cv:
+            return list(next((h for h in reversed(self.meta.get("histories") or []) if h), []))
         return list(self.meta.get("history") or [])
 
     @property
     def planned_epochs(self) -> int | None:
-        return (self.meta.get("training") or {}).get("epochs")
+        return self._config.get("epochs")
 
     @property
     def metrics(self) -> dict:
+        """Best validation metrics (of a cross-validation: out-of-fold, once every fold is done)."""
         return self.meta.get("metrics") or {}
 
     @property
+    def intervals(self) -> dict:
+        return self.meta.get("intervals") or {}
+
+    @property
     def seconds(self) -> float | None:
+        if self.cv:
+            return self.meta.get("seconds") or None
         h = self.history
         return sum(float(e.get("seconds", 0.0)) for e in h) if h else None
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped before its planned epochs (or folds): Resume continues it."""
+        if self.bundled:
+            return False
+        if self.cv:
+            return self.meta.get("folds_done", 0) < self.meta.get("folds", 0)
+        planned = self.planned_epochs
+        return bool(planned) and len(self.history) < planned and (self.path / "checkpoint" / "state.json").is_file()
 
     @property
     def created(self) -> str:
@@ -63,9 +93,17 @@ class Run:
 
 
 def load_runs() -> list[Run]:
-    from core.store.library import list_models
+    from core.store.library import library_dir, list_models
+    from core.training.cv import CVError, describe, is_cv_folder
 
-    return [Run(e.path, e.meta, e.bundled) for e in list_models(include_bundled=True)]
+    runs = [Run(e.path, e.meta, e.bundled) for e in list_models(include_bundled=True)]
+    for folder in sorted(library_dir().iterdir()):
+        if folder.is_dir() and is_cv_folder(folder):
+            try:
+                runs.append(Run(folder, describe(folder), False, cv=True))
+            except (CVError, OSError):  # a damaged plan: left out, as an unreadable model folder is
+                continue
+    return runs
 
 
 class RunsModel(QAbstractTableModel):
@@ -114,19 +152,32 @@ class RunsModel(QAbstractTableModel):
     def text(self, run: Run, col: str) -> str:
         v = self.value(run, col)
         if col == "name":
+            if run.cv:
+                return self.tr("{0} · {1}-fold cross-validation").format(v, run.meta.get("folds"))
             return self.tr("{0} (bundled)").format(v) if run.bundled else v
         if col == "epochs":
+            if run.cv:
+                k, done = run.meta.get("folds"), run.meta.get("folds_done")
+                return (self.tr("{0} folds × {1}").format(k, run.planned_epochs) if done == k
+                        else self.tr("{0}/{1} folds × {2}").format(done, k, run.planned_epochs))
             planned = run.planned_epochs
             if run.meta.get("members"):  # a model of K fold networks: each trained ``planned`` epochs
                 return f"{planned or '–'} × {len(run.meta['members'])}"
             return f"{v}/{planned}" if planned and planned != v else str(v)
-        if col in ("accuracy", "sensitivity", "specificity"):
-            return percent(v)
-        if col == "auc":
-            return "–" if v is None or v != v else f"{v:.4f}"
+        if col in ("accuracy", "sensitivity", "specificity", "auc"):
+            return self._metric_text(col, v, run.intervals.get(col) if run.cv else None)
         if col == "time":
             return "–" if v is None else duration(v)
         return "–" if v is None else str(v)
+
+    @staticmethod
+    def _metric_text(col: str, v, interval) -> str:
+        """A metric, and its 95 % interval when it has one: "97.0 % (95.1–98.3)", "0.9930 (0.9851–0.9984)"."""
+        if col == "auc":
+            text = "–" if v is None or v != v else f"{v:.4f}"
+            return f"{text} ({interval[0]:.4f}–{interval[1]:.4f})" if interval else text
+        text = percent(v)
+        return f"{text} ({100 * interval[0]:.1f}–{100 * interval[1]:.1f})" if interval else text
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -140,6 +191,9 @@ class RunsModel(QAbstractTableModel):
         if role == PathRole:
             return str(run.path)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if run.cv:
+                return self.tr("{0}\nOut-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds "
+                               "done").format(run.path, run.meta.get("folds_done"), run.meta.get("folds"))
             return str(run.path)
         if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("name", "created"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -165,6 +219,7 @@ class RunsTable(QTableView):
 
     runSelected = Signal(object)
     useForDiagnosis = Signal(str)
+    resumeRun = Signal(object)  # a Run stopped before its end
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -220,11 +275,15 @@ class RunsTable(QTableView):
         run = self.runs.run_at(self.proxy.mapToSource(ix).row())
         menu = QMenu(self)
         use = QAction(self.tr("Use for diagnosis"), menu)
+        use.setEnabled(not run.cv)  # a cross-validation's folds are not one screening model
         use.triggered.connect(lambda: self.useForDiagnosis.emit(str(run.path)))
+        resume = QAction(self.tr("Resume"), menu)
+        resume.setEnabled(run.resumable)
+        resume.triggered.connect(lambda: self.resumeRun.emit(run))
         show = QAction(self.tr("Open folder"), menu)
         show.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path))))
-        menu.addAction(use)
-        menu.addAction(show)
+        for action in (use, resume, show):
+            menu.addAction(action)
         menu.exec(self.viewport().mapToGlobal(pos))
 
     def retranslate(self) -> None:

@@ -1,0 +1,176 @@
+"""The loss and metric plots. A live run appends each event's numbers to growing arrays and the plots redraw
+from them on a timer (as pyqtgraph's own examples do), not on every event: a long run costs the UI the same
+per redraw as a short one. A saved run is drawn once."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QSplitter, QWidget
+
+TRAIN_COLOR, VAL_COLOR, ACC_COLOR, AUC_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"
+REDRAW_MS = 150  # about 7 redraws a second while a run goes
+
+
+class Column:
+    """A float array that grows by appending (capacity doubles), read as a view of what was appended."""
+
+    def __init__(self):
+        self._data = np.empty(64)
+        self._n = 0
+
+    def append(self, value) -> None:
+        if self._n == len(self._data):
+            self._data = np.concatenate([self._data, np.empty(len(self._data))])
+        self._data[self._n] = math.nan if value is None else value
+        self._n += 1
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[:self._n]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self):
+        return iter(self.values.tolist())
+
+
+class Series:
+    """What the plots show: the training loss per batch (live) or per epoch (saved), and per-epoch validation."""
+
+    KEYS = ("batch_x", "batch_loss", "epochs", "train_loss", "val_loss", "accuracy", "auc")
+
+    def __init__(self):
+        for key in self.KEYS:
+            setattr(self, key, Column())
+
+    def add_batch(self, x: float, loss: float) -> None:
+        self.batch_x.append(x)
+        self.batch_loss.append(loss)
+
+    def add_epoch(self, epoch: int, train_loss: float, val: dict) -> None:
+        self.epochs.append(epoch)
+        self.train_loss.append(train_loss)
+        self.val_loss.append(val.get("loss", math.nan))
+        self.accuracy.append(val.get("accuracy", math.nan))
+        self.auc.append(val.get("auc", math.nan))
+
+    @classmethod
+    def from_history(cls, history: list[dict]) -> Series:
+        s = cls()
+        for h in history:
+            s.add_epoch(h.get("epoch"), h.get("train_loss", math.nan), h)
+        return s
+
+
+class TrainingPlots(QSplitter):
+    """Loss (training and validation) beside validation accuracy and AUC, by epoch."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.loss_plot = pg.PlotWidget()
+        self.metric_plot = pg.PlotWidget()
+        for p, corner in ((self.loss_plot, (-10, 10)), (self.metric_plot, (-10, -10))):
+            p.showGrid(x=True, y=True, alpha=0.25)
+            p.setMenuEnabled(False)
+            p.addLegend(offset=corner)  # loss: top right; metrics (rising towards 1): bottom right
+            p.setMinimumHeight(180)
+        self.metric_plot.setYRange(0, 1.06, padding=0)  # room above 100 % for whole markers
+        marker = dict(symbolSize=7, symbolPen=None, connect="finite")
+        self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=1.5), connect="finite",
+                                               name=" ")
+        self.val_curve = self.loss_plot.plot([], [], pen=pg.mkPen(VAL_COLOR, width=2), symbol="o",
+                                             symbolBrush=VAL_COLOR, name=" ", **marker)
+        self.acc_curve = self.metric_plot.plot([], [], pen=pg.mkPen(ACC_COLOR, width=2), symbol="o",
+                                               symbolBrush=ACC_COLOR, name=" ", **marker)
+        self.auc_curve = self.metric_plot.plot([], [], pen=pg.mkPen(AUC_COLOR, width=2), symbol="t",
+                                               symbolBrush=AUC_COLOR, name=" ", **{**marker, "symbolSize": 8})
+        self.addWidget(self.loss_plot)
+        self.addWidget(self.metric_plot)
+        self.live = self.series = Series()  # the series being grown, and the one shown
+        self.per_batch = True
+        self.epochs = 1  # the x axis spans this many epochs
+        self.fold: tuple[int, int] | None = None  # (fold, folds) of a cross-validation's curves
+        self._texts = {}
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._tick)
+
+    # ---------------------------------------------------------------- live
+    def start_live(self) -> None:
+        """A new live series (a new run, or the next fold), redrawn on the timer while it is shown."""
+        self.live = Series()
+        self._timer.start()
+
+    def changed(self) -> None:
+        """The live series grew: redraw it at the next tick."""
+        self._dirty = True
+
+    def stop_live(self) -> None:
+        self._timer.stop()
+        self._tick()
+
+    def _tick(self) -> None:
+        if self._dirty:
+            self.draw()
+
+    # ---------------------------------------------------------------- drawing
+    def show_series(self, s: Series, per_batch: bool, epochs: int) -> None:
+        self.series, self.per_batch = s, per_batch
+        self._set_epochs(max(1, epochs))
+        self.set_texts(self._texts)
+        self.draw()
+
+    def _set_epochs(self, epochs: int) -> None:
+        self.epochs = epochs
+        for plot in (self.loss_plot, self.metric_plot):
+            # room beyond the last epoch, so its markers are drawn whole
+            plot.setXRange(0, epochs + max(0.25, 0.04 * epochs), padding=0)
+            axis = plot.getAxis("bottom")
+            if epochs <= 25:
+                axis.setTickSpacing(levels=[(1.0, 0.0)])  # whole epochs only
+            else:
+                axis.setTickSpacing()  # automatic
+
+    def draw(self) -> None:
+        s = self.series
+        self._dirty = False
+        if self.per_batch:
+            self.train_curve.setData(s.batch_x.values, s.batch_loss.values)
+        else:  # a saved run keeps one training loss per epoch
+            self.train_curve.setData(s.epochs.values, s.train_loss.values)
+        x = s.epochs.values
+        self.val_curve.setData(x, s.val_loss.values)
+        self.acc_curve.setData(x, s.accuracy.values)
+        self.auc_curve.setData(x, s.auc.values)
+        if len(x) and x[-1] > self.epochs:  # a series longer than planned (a saved run extended)
+            self._set_epochs(int(x[-1]))
+
+    def set_fold(self, fold: int | None, folds: int = 0) -> None:
+        """Mark the curves as those of one fold of a cross-validation (None: a single run)."""
+        self.fold = (fold, folds) if fold else None
+        self.set_texts(self._texts)
+
+    def set_texts(self, texts: dict) -> None:
+        """Titles and legend entries in the current language: keys loss, metrics, fold ("fold {0} of {1}"),
+        epoch, train_batch, train_epoch, val_loss, accuracy, auc."""
+        self._texts = texts
+        if not texts:
+            return
+        fold = f" · {texts['fold'].format(*self.fold)}" if self.fold else ""
+        self.loss_plot.setTitle(texts["loss"] + fold)
+        self.metric_plot.setTitle(texts["metrics"] + fold)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.setLabel("bottom", texts["epoch"])
+        train = texts["train_batch"] if self.per_batch else texts["train_epoch"]
+        for curve, text in ((self.train_curve, train), (self.val_curve, texts["val_loss"]),
+                            (self.acc_curve, texts["accuracy"]), (self.auc_curve, texts["auc"])):
+            plot = self.loss_plot if curve in (self.train_curve, self.val_curve) else self.metric_plot
+            plot.getPlotItem().legend.getLabel(curve).setText(text)  # the entry made with the curve
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.getPlotItem().legend.updateSize()

@@ -1,0 +1,108 @@
+"""How far a run is and how long it has left, worked out from its events (Qt-free; the view shows it).
+
+Progress counts training images, and validation images at VAL_IMAGE_COST each; a cross-validation counts its
+folds as equal parts. The time left comes from whole epochs once one is measured, from the first validation's
+pace while it runs, and from the batches so far before that."""
+
+from __future__ import annotations
+
+import time
+
+from core.training.events import BatchEnd, DataReady, EpochEnd, FoldFinished, FoldStarted, ValidationProgress
+
+VAL_IMAGE_COST = 1 / 3  # a validation image (forward only) against a training image
+
+
+class RunProgress:
+    def __init__(self, epochs: int, batch_size: int, folds: int = 1, clock=time.perf_counter):
+        self.epochs, self.batch_size, self.folds = epochs, batch_size, folds
+        self.clock = clock
+        self.fold = 1  # the fold under way (1-based; 1 for a single run)
+        self.fold_seconds: list[float] = []  # folds trained in this session
+        self.finished = False
+        self._start_fold()
+
+    def _start_fold(self) -> None:
+        now = self.clock()
+        self.fold_started = self.epoch_started = now
+        self.epoch_seconds: list[float] = []
+        self.epochs_done = 0  # the last epoch finished (a resumed run starts past 0)
+        self.batches = 0  # seen in this fold
+        self.first_batch_at = 0.0
+        self.last_batch: BatchEnd | None = None
+        self.last_val: ValidationProgress | None = None  # while the current epoch is being validated
+        self.val_started = 0.0
+        self.n_val = 0
+
+    def on_event(self, ev) -> None:
+        now = self.clock()
+        if isinstance(ev, BatchEnd):
+            self.batches += 1
+            if not self.first_batch_at:
+                self.first_batch_at = now
+            if ev.step == 1:
+                self.epoch_started = now
+            if ev.step == ev.steps:
+                self.val_started = now  # validation follows the epoch's last batch
+            self.last_batch, self.last_val = ev, None
+        elif isinstance(ev, ValidationProgress):
+            self.last_val = ev
+        elif isinstance(ev, EpochEnd):
+            self.epoch_seconds.append(ev.seconds)
+            self.epochs_done = ev.epoch
+        elif isinstance(ev, DataReady):
+            self.epoch_started = now
+            self.n_val = ev.n_val
+        elif isinstance(ev, FoldStarted):
+            self.fold = ev.fold
+            self._start_fold()
+        elif isinstance(ev, FoldFinished):
+            if not ev.earlier:
+                self.fold_seconds.append(now - self.fold_started)
+            self.fold = ev.fold + 1
+            self._start_fold()
+
+    def fraction(self) -> float:
+        """0 to 1: the whole run (every fold)."""
+        if self.finished:
+            return 1.0
+        return min(1.0, (self.fold - 1 + self._fold_fraction()) / self.folds)
+
+    def _fold_fraction(self) -> float:
+        b = self.last_batch
+        if b is None:
+            return 0.0
+        per_epoch = b.steps + self.n_val * VAL_IMAGE_COST / self.batch_size  # in training batches
+        v = self.last_val
+        done = (b.epoch - 1) * per_epoch + b.step + (v.done * VAL_IMAGE_COST / self.batch_size if v else 0.0)
+        return min(1.0, done / (self.epochs * per_epoch))
+
+    def eta_seconds(self) -> float | None:
+        left = self._fold_left()
+        if left is None:
+            return None
+        later = self.folds - min(self.fold, self.folds)
+        if later:
+            per_fold = (sum(self.fold_seconds) / len(self.fold_seconds) if self.fold_seconds
+                        else self.clock() - self.fold_started + left)
+            left += later * per_fold
+        return left
+
+    def _fold_left(self) -> float | None:
+        b = self.last_batch
+        if b is None:
+            return None
+        now = self.clock()
+        v = self.last_val
+        if self.epoch_seconds:  # whole epochs measured: they include validation
+            per_epoch = sum(self.epoch_seconds) / len(self.epoch_seconds)
+            in_epoch = now - self.epoch_started if b.epoch > self.epochs_done else 0.0
+            return max(0.0, per_epoch * (self.epochs - self.epochs_done) - in_epoch)
+        if v is not None and v.done:  # validating the first epoch: its time is now known but for the rest
+            val_so_far = now - self.val_started
+            val_total = val_so_far / v.done * v.total
+            per_epoch = (self.val_started - self.epoch_started) + val_total
+            return max(0.0, val_total - val_so_far) + per_epoch * (self.epochs - b.epoch)
+        elapsed = now - self.first_batch_at
+        per_batch = elapsed / (self.batches - 1) if self.batches > 1 else elapsed
+        return per_batch * ((self.epochs - b.epoch) * b.steps + b.steps - b.step)

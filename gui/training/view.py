@@ -1,0 +1,350 @@
+"""The Training view: choose a ResNet (depth, O/B/C/D variant, individual tweaks) and a recipe, start one run or a
+K-fold cross-validation, stop and resume it, watch its loss and metrics live (fold after fold), read the same
+log lines as the CLI, and compare runs in the runs table."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from core.training.events import (
+    BatchEnd,
+    CheckpointSaved,
+    CVFinished,
+    EpochEnd,
+    Failed,
+    Finished,
+    FoldFinished,
+    FoldStarted,
+    ValidationProgress,
+)
+
+from .. import settings
+from ..widgets import duration, is_language_change, percent
+from .dashboard import LOG_TAB, TrainingDashboard
+from .fields import DEFAULTS
+from .form import TrainingForm
+from .plots import Series
+from .progress import RunProgress
+from .run import TrainingRun
+from .runs_table import Run
+
+
+class TrainingView(QWidget):
+    runFinished = Signal(str)  # the run folder (a model folder once an epoch completed)
+    runningChanged = Signal(bool)
+    statusMessage = Signal(object)  # text, or a function giving it in the current language
+    useForDiagnosis = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.dataset = None
+        self.run = TrainingRun(self)
+        self.run.event.connect(self._on_event)
+        self.run.done.connect(self._on_done)
+        self.tracker: RunProgress | None = None
+        self.last_status = ""  # "", "finished", "stopped" or "failed"
+        self._showing: str = "live"  # "live" or the path of the run shown from the table
+        self._live_fold: tuple[int, int] | None = None  # the fold a live cross-validation is on
+
+        self.form = TrainingForm()
+        self.dashboard = d = TrainingDashboard()
+        self.start_button, self.stop_button = self.form.start_button, self.form.stop_button
+        self.plots, self.log, self.runs_table, self.tabs = d.plots, d.log, d.runs_table, d.tabs
+        self.progress, self.progress_label, self.run_label = d.progress, d.progress_label, d.run_label
+        self.data_label = self.form.data_label
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.runs_table.runSelected.connect(self.show_run)
+        self.runs_table.useForDiagnosis.connect(self.useForDiagnosis)
+        self.runs_table.resumeRun.connect(self.resume)
+        d.show_live_button.clicked.connect(self.show_live)
+        d.use_button.clicked.connect(self._use_selected)
+        d.resume_button.clicked.connect(lambda: self.resume(self.runs_table.selected_run()))
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.form)
+        split.addWidget(self.dashboard)
+        split.setStretchFactor(1, 1)
+        split.setSizes([380, 900])
+        self.splitter = split
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(split)
+        self.load_settings()
+        self.retranslate()
+        self.runs_table.refresh()
+        self._update_buttons()
+
+    # ---------------------------------------------------------------- texts
+    def retranslate(self) -> None:
+        self.form.retranslate()
+        self.dashboard.retranslate()
+        self._update_texts()
+
+    def _update_texts(self) -> None:
+        self._update_data_label()
+        self._update_run_label()
+        self._update_progress_label()
+
+    def changeEvent(self, event) -> None:
+        if is_language_change(event):  # the form and the dashboard retranslate themselves
+            self._update_texts()
+        super().changeEvent(event)
+
+    # ---------------------------------------------------------------- settings
+    def config_values(self) -> dict:
+        return self.form.config_values()
+
+    def apply_values(self, values: dict) -> None:
+        self.form.apply_values(values)
+
+    def build_config(self):
+        return self.form.build_config(self.dataset.root)
+
+    def set_gpu_available(self, available: bool) -> None:
+        self.form.set_gpu_available(available)
+
+    def load_settings(self) -> None:
+        self.form.apply_values({k: settings.value(f"training/{k}", d) for k, d in DEFAULTS.items()})
+
+    def save_settings(self) -> None:
+        for k, val in self.form.values().items():
+            settings.set_value(f"training/{k}", val)
+
+    # ---------------------------------------------------------------- data
+    def set_dataset(self, dataset) -> None:
+        self.dataset = dataset
+        self._update_data_label()
+        self._update_buttons()
+
+    def _update_data_label(self) -> None:
+        ds = self.dataset
+        if ds is None:
+            self.form.data_label.setText(self.tr("No data set: open one in the Dataset view first."))
+        else:
+            self.form.data_label.setText(self.tr("Data: {0} — {1} training and {2} validation images").format(
+                ds.root.name, len(ds.train), len(ds.val)))
+
+    # ---------------------------------------------------------------- running
+    @property
+    def running(self) -> bool:
+        return self.run.running
+
+    @property
+    def last_batch(self) -> BatchEnd | None:
+        return self.tracker.last_batch if self.tracker else None
+
+    def start(self) -> bool:
+        """Start a run, or a cross-validation, of the settings shown (False when one is refused)."""
+        from core.store.library import new_run_dir
+
+        if self.running or self.dataset is None:
+            return False
+        self.form.error_label.hide()
+        try:
+            config = self.build_config()
+        except ValueError as exc:
+            self._refuse(str(exc))
+            return False
+        self.save_settings()
+        cv = self.form.cv_values()
+        name = f"ResNet-{config.depth}-{config.variant}"
+        if cv["mode"] == "cv":
+            out = new_run_dir(f"CV{cv['folds']}-{name}")
+            self.run.start_cv(config, out, cv["folds"], cv["pool"])
+        else:
+            out = new_run_dir(name)
+            self.run.start(config, out, dataset=self.dataset)
+        self._began(self._intro(out, config, name, cv))
+        return True
+
+    def _intro(self, out: Path, config, name: str, cv: dict):
+        """The log's first line: what was started (a function giving it in the current language)."""
+        if cv["mode"] == "cv":
+            return lambda: self.tr("Cross-validation {0}: {1}, {2} folds, {3} epochs each, batch size {4}, "
+                                   "learning rate {5:g}").format(out.name, name, cv["folds"], config.epochs,
+                                                                 config.batch_size, config.lr)
+        return lambda: self.tr("Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}").format(
+            out.name, config.depth, config.variant, config.epochs, config.batch_size, config.lr)
+
+    def resume(self, run: Run | None) -> bool:
+        """Continue a run, or a cross-validation, stopped before its end (from the runs table)."""
+        if self.running or run is None or not run.resumable:
+            return False
+        self.form.error_label.hide()
+        try:
+            self.run.resume(run.path)
+        except (OSError, ValueError) as exc:  # a damaged checkpoint or plan: said in one line
+            self._refuse(str(exc))
+            return False
+        self._began(lambda: self.tr("Resuming {0}").format(run.path.name))
+        return True
+
+    def _refuse(self, text: str) -> None:
+        self.form.error_label.setText(text)
+        self.form.error_label.show()
+
+    def _began(self, intro) -> None:
+        job = self.run.job
+        self.tracker = RunProgress(job.config.epochs, job.config.batch_size, job.k if self.run.is_cv else 1)
+        self.last_status = ""
+        self.log.reset()
+        self.progress.setValue(0)
+        self._live_fold = None
+        self.plots.start_live()
+        self.show_live()
+        self.tabs.setCurrentIndex(LOG_TAB)
+        self.log.add(intro)
+        self._update_buttons()
+        self._update_run_label()
+        self._update_progress_label()
+        self.runningChanged.emit(True)
+        self.statusMessage.emit((lambda: self.tr("Cross-validation started")) if self.run.is_cv
+                                else (lambda: self.tr("Training started")))
+
+    def stop(self) -> None:
+        if self.running:
+            self.run.stop()
+            self._update_buttons()
+            self._update_progress_label()
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        self.start_button.setEnabled(not running and self.dataset is not None)
+        self.stop_button.setEnabled(running and not self.run.stopping)
+        self.form.set_running(running)
+        self.dashboard.set_busy(running)
+
+    def _on_event(self, ev) -> None:
+        self.tracker.on_event(ev)
+        live = self.plots.live
+        if isinstance(ev, BatchEnd):
+            live.add_batch(ev.epoch - 1 + ev.step / ev.steps, ev.loss)
+        elif isinstance(ev, EpochEnd):
+            live.add_epoch(ev.epoch, ev.train_loss, ev.val)
+        elif isinstance(ev, FoldStarted):  # each fold's curves start afresh, titled with the fold
+            self._live_fold = (ev.fold, ev.folds)
+            self.plots.start_live()
+            if self._showing == "live":
+                self.show_live()
+        elif isinstance(ev, (CheckpointSaved, FoldFinished)):
+            self.runs_table.refresh()
+        if isinstance(ev, (BatchEnd, EpochEnd)) and self._showing == "live":
+            self.plots.changed()  # redrawn on the plots' timer
+        if isinstance(ev, (BatchEnd, ValidationProgress)):
+            self.progress.setValue(round(1000 * self.tracker.fraction()))
+        self.log.add_event(ev)
+        self._update_progress_label()
+
+    def _on_done(self, result) -> None:
+        self.plots.stop_live()
+        self.runs_table.refresh()
+        cv = self.run.is_cv
+        stopped = isinstance(result, (Finished, CVFinished)) and result.stopped
+        self.last_status = "failed" if isinstance(result, Failed) else "stopped" if stopped else "finished"
+        if self.last_status == "finished":
+            self.tracker.finished = True
+            self.progress.setValue(1000)
+        if self.last_status != "failed" and self._showing == "live":
+            self.runs_table.select_path(result.out_dir, emit=False)
+        self.statusMessage.emit(self._done_message(result, cv))
+        self._update_buttons()
+        self._update_progress_label()
+        self.runningChanged.emit(False)
+        self.runFinished.emit(str(self.run.out_dir))
+
+    def _done_message(self, result, cv: bool):
+        if isinstance(result, Failed):
+            return lambda: (self.tr("Cross-validation failed: {0}") if cv else self.tr("Training failed: {0}")
+                            ).format(result.error)
+        if cv:
+            if result.stopped:
+                return lambda: self.tr("Cross-validation stopped; Resume in the runs table continues it")
+            return lambda: self.tr("Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}").format(
+                percent(result.metrics.get("accuracy")), result.metrics.get("auc", math.nan))
+        return lambda: self.tr("Training stopped") if result.stopped else self.tr("Training finished")
+
+    def _update_progress_label(self) -> None:
+        t = self.tracker
+        if self.running and t is not None:
+            b, v, eta = t.last_batch, t.last_val, t.eta_seconds()
+            left = duration(eta) if eta is not None else "?"
+            if self.run.stopping:
+                text = self.tr("Stopping after this batch…")
+            elif b is None:
+                text = self.tr("Reading images and building the network…")
+            elif v is not None:
+                text = self.tr("Epoch {0}/{1} · validating: {2} of {3} images · about {4} left").format(
+                    v.epoch, t.epochs, v.done, v.total, left)
+            else:
+                text = self.tr("Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left").format(
+                    b.epoch, t.epochs, b.step, b.steps, b.images_per_sec, left)
+            if t.folds > 1 and not self.run.stopping:
+                text = self.tr("Fold {0}/{1} · {2}").format(min(t.fold, t.folds), t.folds, text)
+        else:
+            text = {"stopped": self.tr("Stopped"), "finished": self.tr("Finished"),
+                    "failed": self.tr("Failed")}.get(self.last_status, self.tr("Idle"))
+        self.progress_label.setText(text)
+
+    def _update_run_label(self) -> None:
+        if self._showing == "live":
+            out = self.run.out_dir
+            self.run_label.setText(self.tr("Current run: {0}").format(out.name) if out else self.tr("No run yet"))
+        else:
+            self.run_label.setText(self.tr("Showing run: {0}").format(Path(self._showing).name))
+
+    # ---------------------------------------------------------------- showing runs
+    def show_run(self, run: Run) -> None:
+        if self.run.out_dir is not None and Path(run.path) == self.run.out_dir and (
+                self.running or len(self.plots.live.epochs)):
+            self.show_live()
+            return
+        self._showing = str(run.path)
+        history = run.history
+        if run.cv:  # the latest fold begun: its curves, titled with the fold
+            fold = max((i + 1 for i, h in enumerate(run.meta.get("histories") or []) if h), default=1)
+            self.plots.set_fold(fold, run.meta.get("folds"))
+        else:
+            self.plots.set_fold(None)
+        self.plots.show_series(Series.from_history(history), per_batch=False, epochs=len(history))
+        self._update_run_label()
+        self.statusMessage.emit(self._run_summary(run))
+
+    def _run_summary(self, run: Run):
+        m = run.metrics
+        if run.cv and not m:
+            return lambda: self.tr("{0}: {1} of {2} folds done").format(
+                run.path.name, run.meta.get("folds_done"), run.meta.get("folds"))
+        if run.cv:
+            ci = run.intervals
+            return lambda: self.tr("{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})").format(
+                run.path.name, percent(m.get("accuracy")), percent(ci["accuracy"][0]), percent(ci["accuracy"][1]),
+                m.get("auc", math.nan), ci["auc"][0], ci["auc"][1])
+        return lambda: self.tr("{0}: best accuracy {1}, AUC {2}").format(
+            run.name, percent(m.get("accuracy")), f"{m.get('auc', math.nan):.4f}")
+
+    def show_live(self) -> None:
+        self._showing = "live"
+        self.plots.set_fold(*(self._live_fold or (None,)))
+        self.plots.show_series(self.plots.live, per_batch=True, epochs=self.tracker.epochs if self.tracker else
+                               len(self.plots.live.epochs))
+        self._update_run_label()
+
+    def _use_selected(self) -> None:
+        run = self.runs_table.selected_run()
+        if run is not None and not run.cv:
+            self.useForDiagnosis.emit(str(run.path))
+
+    # ---------------------------------------------------------------- shutdown
+    def shutdown(self, timeout: float = 0.0) -> bool:
+        """Ask a running training to stop; True when no training thread is left (after ``timeout`` seconds)."""
+        if self.running:
+            self.run.stop()
+            self._update_buttons()
+            self._update_progress_label()
+            return self.run.wait(timeout)
+        return True

@@ -1,0 +1,78 @@
+"""The Training view's form is generated from one field table tied to TrainConfig's names; the live plots redraw
+on a timer from arrays, not on every event."""
+
+import dataclasses
+
+from gui_support import open_dataset
+from PySide6.QtWidgets import QApplication
+
+from core.nn.choices import BEST_METRICS, VARIANTS
+from core.training.cv import POOLS
+from core.training.events import BatchEnd
+from core.training.trainer import TrainConfig
+from gui.training.fields import BY_NAME, CV_ONLY, DEFAULTS, FIELDS, NOT_IN_CV
+
+
+def test_every_field_is_a_train_config_field_a_tweak_or_a_cv_setting():
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    for f in FIELDS:
+        expected = {"config": names, "tweak": set(VARIANTS["O"]), "cv": {"mode", "folds", "pool"}}[f.target]
+        assert f.name in expected, f.name
+    assert [v for v, _ in BY_NAME["best_metric"].choices] == list(BEST_METRICS)  # core's list, once
+    assert {v for v, _ in BY_NAME["pool"].choices} == set(POOLS)
+    for name in ("color_jitter", "label_smoothing", "warmup_epochs", "zero_init_last_bn"):  # no GUI-only names
+        assert name in BY_NAME
+
+
+def test_the_form_shows_and_returns_the_table_s_values(qtbot, window, tiny_palm):
+    view = window.training_view
+    form = view.form
+    assert set(form.values()) == set(DEFAULTS)
+    form.apply_values(dict(DEFAULTS, epochs=3, lr=0.002, color_jitter=0.2, label_smoothing=0.1,
+                           zero_init_last_bn=True, best_metric="auc"))
+    v = form.config_values()
+    assert (v["epochs"], v["lr"], v["color_jitter"], v["label_smoothing"], v["zero_init_last_bn"],
+            v["best_metric"]) == (3, 0.002, 0.2, 0.1, True, "auc")
+    assert "mode" not in v and form.cv_values() == {"mode": "train", "folds": 5, "pool": "all"}
+    open_dataset(qtbot, window, tiny_palm)
+    cfg = view.build_config()
+    assert (cfg.color_jitter, cfg.label_smoothing, cfg.zero_init_last_bn, cfg.best_metric) == (0.2, 0.1, True, "auc")
+
+
+def test_cross_validation_shows_its_settings_and_greys_out_what_it_does_not_use(qtbot, window):
+    from gui.main_window import TRAINING
+
+    window.show_page(TRAINING)
+    form = window.training_view.form
+    assert all(not form.widgets[n].isVisible() for n in CV_ONLY)
+    assert form.start_button.text() == "Start training"
+    form.apply_values(dict(DEFAULTS, mode="cv", folds=3, pool="train"))
+    QApplication.processEvents()
+    assert all(form.widgets[n].isVisibleTo(form) for n in CV_ONLY)
+    assert all(not form.widgets[n].isEnabled() for n in NOT_IN_CV)
+    assert form.start_button.text() == "Start cross-validation"
+    assert form.cv_values() == {"mode": "cv", "folds": 3, "pool": "train"}
+    form.apply_values(DEFAULTS)
+    assert all(form.widgets[n].isEnabled() for n in NOT_IN_CV)
+
+
+def test_live_plots_redraw_on_their_timer_not_on_every_event(qtbot, window, monkeypatch):
+    from gui.training.progress import RunProgress
+    from gui.training.run import TrainingRun
+
+    view = window.training_view
+    plots = view.plots
+    monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
+    view.tracker = RunProgress(epochs=2, batch_size=4)
+    plots.start_live()
+    view.show_live()
+    draws = []
+    original = plots.draw
+    monkeypatch.setattr(plots, "draw", lambda: (draws.append(1), original())[-1])
+    for step in range(1, 101):
+        view._on_event(BatchEnd(1, step, 100, step, 1.0 / step, 0.01, 10.0))
+    assert draws == []  # nothing drawn per event
+    qtbot.waitUntil(lambda: plots.train_curve.getData()[0] is not None and len(plots.train_curve.getData()[0]) == 100)
+    assert 1 <= len(draws) <= 2
+    plots.stop_live()
+    monkeypatch.undo()
