@@ -13,7 +13,7 @@ from core.cli import main
 from core.screening.audit import read_entries
 from core.screening.inference import Predictor
 from core.store.members import load_members, model_sha256
-from core.store.modelio import ModelFileError, load_model, set_threshold
+from core.store.modelio import ModelFileError, load_model, set_threshold, write_meta
 from tests.synthetic import fundus_image, make_palm_root, save_tiny_members, save_tiny_model, tiny_networks, write_rgb
 
 TEMPERATURE = 1.7  # save_tiny_members' default
@@ -100,6 +100,13 @@ def test_tampered_member_weights_and_member_lists_are_refused(ensemble, tmp_path
     (edited / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="seal differs"):
         load_members(edited)
+
+    laundered = tmp_path / "laundered"  # an edited temperature, sealed anew: the members' records refuse it
+    shutil.copytree(ensemble, laundered)
+    meta = json.loads((laundered / "model.json").read_text())
+    write_meta(laundered / "model.json", {**meta, "temperature": 0.5})
+    with pytest.raises(ModelFileError, match="temperature is 0.5 but the weights were made with 1.7"):
+        load_members(laundered)
 
 
 def test_grad_cam_is_the_members_maps_averaged(ensemble, pixels):
