@@ -34,18 +34,33 @@ def peak_rss_mb() -> float:
         return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM"))
 
 
-def make_model(folder: Path, depth: int, variant: str, images: list[Path]) -> Path:
+def make_model(folder: Path, depth: int, variant: str, images: list[Path], members: int = 1) -> Path:
     """A seeded random ResNet whose BatchNorm statistics come from real images: without them a deep random
-    network's logits are so large that every probability is exactly 0 or 1 (and any engine "agrees")."""
+    network's logits are so large that every probability is exactly 0 or 1 (and any engine "agrees"). With
+    ``members`` > 1, a model folder of that many such networks (seeds 0, 1, ...; core.store.members)."""
+    from core.images.preprocess import PREPROCESSING
+    from core.store.members import save_members
+    from core.store.modelio import save_model
+
+    name = f"bench ResNet-{depth}-{variant}" + (f" x {members}" if members > 1 else "")
+    meta = {"name": name, "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5}
+    nets = [_network(depth, variant, images, seed) for seed in range(members)]
+    if members == 1:
+        save_model(folder, nets[0], {**meta, "architecture": nets[0].config.to_dict()})
+        return folder
+    save_members(folder, [(n, f"seed-{i}") for i, n in enumerate(nets)], meta)
+    return folder
+
+
+def _network(depth: int, variant: str, images: list[Path], seed: int):
     import numpy as np
 
-    from core.images.preprocess import PREPROCESSING, resize, to_input
+    from core.images.preprocess import resize, to_input
     from core.images.reader import read_image
     from core.nn._paddle import paddle
     from core.nn.models import build_resnet
-    from core.store.modelio import save_model
 
-    paddle.seed(0)
+    paddle.seed(seed)
     model = build_resnet(depth, variant)
     x = paddle.to_tensor(to_input(np.stack([resize(read_image(p), 224) for p in images[:32]])))
     with paddle.no_grad():
@@ -53,9 +68,7 @@ def make_model(folder: Path, depth: int, variant: str, images: list[Path]) -> Pa
             model(x)
         model.eval()
         model.fc.weight.set_value(model.fc.weight * 0.05)  # moderate logits: probabilities away from 0 and 1
-    save_model(folder, model, {"name": f"bench ResNet-{depth}-{variant}", "architecture": model.config.to_dict(),
-                               "class_names": ["non-PM", "PM"], "preprocessing": PREPROCESSING, "threshold": 0.5})
-    return folder
+    return model
 
 
 def make_full_size(sources: list[Path], out: Path, n: int) -> list[Path]:

@@ -56,7 +56,7 @@ def state_of(run: Path) -> dict:
 
 
 def saved_epoch(run: Path) -> int:
-    from core.store.modelio import readable_folder
+    from core.store.folders import readable_folder
 
     folder = readable_folder(run)
     return json.loads((folder / "checkpoint" / "state.json").read_text())["epoch"]

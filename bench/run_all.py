@@ -3,8 +3,9 @@
     python bench/run_all.py --root ../shared/palm [--out bench/results/latest.json] [--quick]
 
 Runs the tutorial's loop (the baseline), the training-step ladder (what each speed-up brings), our trainer on the
-same work as the tutorial, the inference benchmark and the responsiveness of the desktop application
-(gui_bench.py); writes every JSON result to --out and prints the table of docs/performance.md.
+same work as the tutorial, the inference benchmark, the bundled model through whole ``pmscreen predict``
+processes (predict_process.py) and the responsiveness of the desktop application (gui_bench.py); writes every
+JSON result to --out and prints the table of docs/performance.md.
 """
 
 import argparse
@@ -81,6 +82,20 @@ def table(r: dict) -> str:
     marks = inf["stream"]["peak_rss_mb"]
     rows.append("| peak RSS screening " + str(inf["stream"]["images"]) + " full-size images (MB) | "
                 + " / ".join(f"{v:.0f} after {k}" for k, v in marks.items()) + " |")
+    if "predict_process" in r:
+        pp = r["predict_process"]
+        rows += ["", f"| `pmscreen predict` process ({pp['model']}, {pp['members']} member(s)) | value |", "|---|---|",
+                 f"| start-up to the first verdict (s, p50) | {pp['startup_s']['p50']:.1f} |",
+                 f"| 224x224 JPEGs, whole process / after start-up (images/s) | "
+                 f"{pp['screen_224']['whole_process_images_per_s']:.1f} / "
+                 f"{pp['screen_224']['images_per_s_after_startup']:.1f} |",
+                 f"| 2124x2056 JPEGs, whole process / after start-up (images/s) | "
+                 f"{pp['screen_full_size']['whole_process_images_per_s']:.1f} / "
+                 f"{pp['screen_full_size']['images_per_s_after_startup']:.1f} |",
+                 f"| one 2124x2056 JPEG to verdict, loaded model (ms, p50 / p90) | "
+                 f"{pp['one_full_size_verdict_ms']['p50']:.0f} / {pp['one_full_size_verdict_ms']['p90']:.0f} |",
+                 f"| one 2124x2056 JPEG, whole process to verdict (ms, p50) | "
+                 f"{pp['one_full_size_process_ms']['p50']:.0f} |"]
     if "gui" in r:
         from gui_bench import markdown  # bench/ is this script's folder
 
@@ -109,6 +124,10 @@ def main():
     r["ours_train"] = run("ours_train.py", "--root", a.root, *(["--limit", "60"] if q else []))
     r["infer"] = run("infer.py", "--root", a.root, "--full-size", "20" if q else "100",
                      "--stream", "100" if q else "1000")
+    bundled = sorted((HERE.parent / "resources" / "models").glob("*/model.json"))
+    model = ["--model", str(bundled[0].parent)] if bundled else []  # the default model, else seeded members
+    r["predict_process"] = run("predict_process.py", "--root", a.root, *model, "--full-size", "10" if q else "30",
+                               "--single", "2" if q else "5")
     r["gui"] = run("gui_bench.py", "--repeat", "1" if q else "3")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(r, indent=2) + "\n")

@@ -186,3 +186,28 @@ def save_tiny_model(folder: Path, seed: int = 0, name: str = "tiny", model=None,
     save_model(folder, model, {"name": name, "architecture": model.config.to_dict(), "class_names": ["non-PM", "PM"],
                                "preprocessing": PREPROCESSING, "threshold": 0.5, **meta})
     return folder
+
+
+def tiny_networks(seeds):
+    """Untrained ResNet-18-D networks, one per seed, in eval mode."""
+    from core.nn._paddle import paddle
+    from core.nn.models import build_resnet
+
+    nets = []
+    for seed in seeds:
+        paddle.seed(seed)
+        net = build_resnet(18, "D")
+        net.eval()
+        nets.append(net)
+    return nets
+
+
+def save_tiny_members(folder: Path, seeds=(1, 2), temperature=1.7, threshold=0.4, name="tiny ensemble") -> Path:
+    """A model folder of several members (core.store.members): one untrained ResNet-18-D per seed."""
+    from core.images.preprocess import PREPROCESSING
+    from core.store.members import save_members
+
+    meta = {"name": name, "class_names": ["non-PM", "PM"], "positive_class": 1,
+            "preprocessing": PREPROCESSING, "temperature": temperature, "threshold": threshold}
+    save_members(folder, [(n, f"seed-{s}") for n, s in zip(tiny_networks(seeds), seeds)], meta)
+    return folder

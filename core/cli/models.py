@@ -9,11 +9,21 @@ from .screen import _num
 
 
 def cmd_finalize(a, argv) -> int:
-    from ..training.finalize import finalize
-
     if not 0 < a.min_sensitivity <= 1:
         raise UsageError("--min-sensitivity must be in (0, 1]")
-    meta = finalize(a.model, a.images, a.labels, a.out, a.name, a.min_sensitivity)
+    dtype = {"fp16": "float16", "fp32": "float32"}[a.precision]
+    if a.from_cv:
+        if a.model or a.images or a.labels:
+            raise UsageError("--from-cv replaces --model, --images and --labels")
+        meta = _finalize_from_cv(a, dtype)
+    else:
+        from ..training.finalize import finalize
+
+        if not (a.model and a.images and a.labels):
+            raise UsageError("--model, --images and --labels are required (or --from-cv CV_OUT)")
+        if a.members != "all":
+            raise UsageError("--members goes with --from-cv")
+        meta = finalize(a.model, a.images, a.labels, a.out, a.name, a.min_sensitivity, dtype)
     if a.json:
         print(json.dumps(meta, default=_num))
     else:
@@ -22,6 +32,26 @@ def cmd_finalize(a, argv) -> int:
         print(f"  {meta['card']['metrics']}")
         print(f"  temperature {cal['temperature']:.3f}: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}")
     return EXIT_OK
+
+
+def _finalize_from_cv(a, dtype: str) -> dict:
+    """finalize --from-cv: the fold networks re-scored with the engine that ships (Paddle Inference)."""
+    from ..nn.runtime import use_device
+    from ..screening.engine import create_engine
+    from ..training.ensemble import finalize_from_cv
+
+    if a.members == "all":
+        members = None
+    elif a.members.isdigit() and int(a.members) >= 1:
+        members = int(a.members)
+    else:
+        raise UsageError(f"--members must be all or a number of folds, got {a.members!r}")
+    device = use_device("auto")
+
+    def engine_for(model, member):
+        return create_engine(model, member, device, kind="paddle-inference")
+
+    return finalize_from_cv(a.from_cv, a.out, engine_for, members, a.name, a.min_sensitivity, dtype)
 
 
 def cmd_set_threshold(a, argv) -> int:

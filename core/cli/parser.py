@@ -104,16 +104,28 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-quality-gate", dest="quality_gate", action="store_false",
                    help="give a verdict for images that fail the quality check too (the check is still reported)")
 
-    f = sub.add_parser("finalize", help="turn a trained run into a calibrated float16 screening model",
+    f = sub.add_parser("finalize", help="turn a trained run, or a finished cross-validation, into a calibrated "
+                       "screening model",
                        description="Calibrate a trained run on labelled validation images (temperature scaling), "
                        "choose the decision threshold for a minimum sensitivity, compute metrics with 95%% "
-                       "bootstrap intervals and write a float16 model folder with a model card.")
-    f.add_argument("--model", required=True, help="trained run / model folder")
-    f.add_argument("--images", required=True, help="folder of validation images")
-    f.add_argument("--labels", required=True, help="label file (.xlsx or .csv with imgName, Label)")
+                       "bootstrap intervals and write a model folder (float16 weights by default) with a model "
+                       "card. With --from-cv CV_OUT instead: a model whose members are the fold networks of a "
+                       "finished pmscreen cv run (its probability is the mean of theirs), with temperature and "
+                       "threshold fitted on the out-of-fold scores (each fold's network on its own held-out images, "
+                       "re-scored with the shipped weights and the Paddle Inference engine), and the out-of-fold "
+                       "metrics with their intervals as the card's expected performance.")
+    f.add_argument("--model", help="trained run / model folder")
+    f.add_argument("--images", help="folder of validation images")
+    f.add_argument("--labels", help="label file (.xlsx or .csv with imgName, Label)")
+    f.add_argument("--from-cv", metavar="CV_OUT", help="a finished cross-validation folder (pmscreen cv --out) "
+                   "instead of --model, --images and --labels")
+    f.add_argument("--members", default="all", help="with --from-cv: all fold networks (default) or the first N")
     f.add_argument("--out", required=True, help="the new model folder (e.g. resources/models/NAME)")
     f.add_argument("--name", help="model name shown to users")
     f.add_argument("--min-sensitivity", type=float, default=0.97, help="screening sensitivity target (0.97)")
+    f.add_argument("--precision", default="fp16", choices=["fp16", "fp32"],
+                   help="precision of the stored weights (fp16, the default, halves the folder; every figure is "
+                   "measured with the stored weights)")
     f.add_argument("--json", action="store_true", help="print the resulting model.json")
 
     s = sub.add_parser("selftest", help="headless check that the program works (prints one JSON line)",

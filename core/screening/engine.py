@@ -74,6 +74,25 @@ class StaticEngine:
         return self._output.copy_to_cpu()
 
 
+class MeanEngine:
+    """The members of a multi-member model (core.store.members) as one engine: the mean of the members'
+    probabilities at ``temperature``, returned as ``temperature * log(mean probability)``, so that the
+    Predictor's ``logits / temperature`` is the log of the mean probability and its softmax the mean itself."""
+
+    def __init__(self, engines: list, temperature: float):
+        self.engines = engines
+        self.temperature = float(temperature)
+        kinds = {e.kind for e in engines}
+        self.kind = kinds.pop() if len(kinds) == 1 else "mixed"
+        self.precision = engines[0].precision
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        from ..stats.metrics import softmax
+
+        mean = np.mean([softmax(np.asarray(e(x), np.float64) / self.temperature) for e in self.engines], axis=0)
+        return self.temperature * np.log(np.maximum(mean, 1e-300))
+
+
 def configure(config, device: str, threads: int, precision: str = "fp32") -> None:
     """Set up a paddle.inference.Config for ``device`` ('cpu' or 'gpu:N'); ``precision`` 'bf16' applies on CPU."""
     config.switch_ir_optim(True)

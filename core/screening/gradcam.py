@@ -51,6 +51,20 @@ def cam_batch(model, pixels: np.ndarray, positive: int = 1, features=None) -> np
     return cams
 
 
+def mean_cams(models: list, pixels: np.ndarray, positive: int = 1, features: list | None = None) -> np.ndarray:
+    """Grad-CAM maps of a model of several members: each member's map (``cam_batch``, at the first member's
+    resolution), averaged, and scaled to [0, 1] per image again. With one member, its own maps."""
+    features = features or [None] * len(models)
+    cams = [cam_batch(m, pixels, positive, f) for m, f in zip(models, features)]
+    if len(cams) == 1:
+        return cams[0]
+    h, w = cams[0].shape[1:]
+    mean = np.mean([c if c.shape[1:] == (h, w) else np.stack([cv2.resize(x, (w, h)) for x in c]) for c in cams],
+                   axis=0).astype(np.float32)
+    peak = mean.reshape(len(mean), -1).max(axis=1)
+    return mean / np.where(peak > 0, peak, 1.0)[:, None, None]
+
+
 def feature_engine(model, meta: dict, device: str = "cpu", threads: int | None = None):
     """``model.features`` as a Paddle Inference program, exported once per weights file and cached beside the
     inference engine's export; None when that fails (Grad-CAM then runs the dygraph backbone)."""

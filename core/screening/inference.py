@@ -24,7 +24,8 @@ from ..images.quality import QualityResult, assess, normalise
 from ..images.reader import decode_file, read_image
 from ..images.textsafe import shown
 from ..stats.metrics import softmax
-from ..store.modelio import ModelFileError, load_model
+from ..store.members import load_members, model_sha256
+from ..store.modelio import ModelFileError
 
 PM_WORDS = {True: "PM", False: "not PM"}
 UNGRADABLE = "ungradable — retake"
@@ -113,26 +114,30 @@ def _files_below(folder: Path) -> Iterator[Path]:
 
 
 class Predictor:
-    """A loaded model folder ready to diagnose images."""
+    """A loaded model folder ready to diagnose images: one network, or several members whose probabilities are
+    averaged (core.store.members)."""
 
     def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 16, engine: str = "auto",
                  quality_gate: bool = True, precision: str = "fp32"):
         from ..nn.runtime import use_device
-        from .engine import create_engine
+        from .engine import MeanEngine, create_engine
 
         self.model_dir = Path(model_dir)
         self.device = use_device(device)
-        self.model, self.meta = load_model(self.model_dir)
-        self.engine = create_engine(self.model, self.meta, self.device, engine, precision=precision)
+        members, self.meta = load_members(self.model_dir)
+        self.models, self.members = [m for m, _ in members], [entry for _, entry in members]
+        self.model = self.models[0]  # the network of a single-network model
         # Temperature scaling (fitted on validation images when a model is finalised) calibrates probabilities.
         self.temperature = float(self.meta.get("temperature", 1.0))
+        engines = [create_engine(m, entry, self.device, engine, precision=precision) for m, entry in members]
+        self.engine = engines[0] if len(engines) == 1 else MeanEngine(engines, self.temperature)
         if len(self.meta.get("class_names", [])) != 2:
             raise ModelFileError(f"{self.model_dir}: not a two-class (PM / not PM) model")
         self.threshold = float(self.meta.get("threshold", 0.5))
         self.positive = int(self.meta.get("positive_class", 1))
         self.batch_size = batch_size
         self.name = self.meta.get("name", self.model_dir.name)
-        self.weights_sha256 = (self.meta.get("weights") or {}).get("sha256")
+        self.weights_sha256 = model_sha256(self.meta)  # one hash over every member (audit log, reports)
         # Without the gate, ungradable images are judged too (quality is still measured and reported).
         self.quality_gate = quality_gate
 
@@ -141,19 +146,22 @@ class Predictor:
         return softmax(self.logits(to_input(pixels)))[:, self.positive]
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        """Calibrated logits of a preprocessed float32 NCHW batch."""
+        """Calibrated logits of a preprocessed float32 NCHW batch (of several members: the log of their mean
+        calibrated probabilities, core.screening.engine.MeanEngine)."""
         return self.engine(x) / self.temperature
 
     def heatmaps(self, pixels: np.ndarray) -> np.ndarray:
-        """Grad-CAM maps (N, 7, 7) in [0, 1] of a batch like ``probabilities``', only when heatmaps are asked for.
-        The dygraph model's head gives the gradients; the feature map comes from an exported backbone when the
-        inference engine is Paddle Inference (about 6x faster on CPU), else from the dygraph model."""
-        from .gradcam import cam_batch, feature_engine
+        """Grad-CAM maps (N, 7, 7) in [0, 1] of a batch like ``probabilities``', only when heatmaps are asked for;
+        of several members, their maps averaged (core.screening.gradcam.mean_cams). The dygraph model's head
+        gives the gradients; the feature map comes from an exported backbone when the inference engine is Paddle
+        Inference (about 6x faster on CPU), else from the dygraph model."""
+        from .gradcam import feature_engine, mean_cams
 
-        if getattr(self, "_backbone", None) is None:
+        if getattr(self, "_backbones", None) is None:
             fast = getattr(self.engine, "kind", "") == "paddle-inference"
-            self._backbone = (feature_engine(self.model, self.meta, self.device) if fast else None) or False
-        return cam_batch(self.model, pixels, self.positive, self._backbone or None)
+            self._backbones = [feature_engine(m, entry, self.device) if fast else None
+                               for m, entry in zip(self.models, self.members)]
+        return mean_cams(self.models, pixels, self.positive, self._backbones)
 
     def predict_files(self, items: Iterable[str | Path], heatmaps: bool = False) -> Iterator[Prediction]:
         """One Prediction per image, in input order; reading of the next images overlaps inference, and at most

@@ -12,115 +12,37 @@ a signature: it catches edits made outside PM Screen, not someone who recomputes
 Legitimate changes go through PM Screen: ``set_threshold`` (``pmscreen set-threshold``) re-seals and records
 who and when; ``seal_folder`` (``pmscreen seal``) seals a folder written before seals existed, after checking it.
 
-Atomic write: the new folder is filled completely beside the target, then swapped in with two renames
-(target -> backup, new -> target) and the backup removed. A kill at any moment leaves a complete folder at
-the target or at the backup. Readers never rename or delete (a training run may be swapping the folder at that
-moment): they read the backup while the target is missing. Writers run ``recover_folder`` first.
+Model folders are written atomically (core.store.folders). Models of several member networks:
+core.store.members.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
 import math
-import os
-import shutil
-import time
 from pathlib import Path
 
 import numpy as np
 
+from .folders import META, atomic_folder, link_or_copy, readable_folder
 from .provenance import RECORD_KEY, ProvenanceError, check_provenance, describe, record_text, seal_traces
 
 FORMAT = "pmscreen-model/1"
+FORMAT_MEMBERS = "pmscreen-model/2"  # model.json lists several member networks (core.store.members)
+FORMATS = (FORMAT, FORMAT_MEMBERS)
 WEIGHTS = "weights.safetensors"
-META = "model.json"
 CARD = "MODEL_CARD.md"
 SEALED = ("format", "architecture", "class_names", "positive_class", "temperature", "threshold", "preprocessing",
           "weights")
 SEAL_VERSION = "pmscreen-seal/1"
 MAX_CLASSES = 1000
+MAX_MEMBERS = 64
 
 
 class ModelFileError(Exception):
     """A model folder that cannot be loaded; the message names the file and the problem."""
-
-
-# ---------------------------------------------------------------- atomic folders
-
-def _backup(target: Path) -> Path:
-    return target.with_name(f".{target.name}.previous")
-
-
-def _writer_gone(tmp: Path) -> bool:
-    try:
-        pid = int(tmp.name.rsplit("-", 1)[1])
-    except (IndexError, ValueError):
-        return True
-    if pid == os.getpid():
-        return False
-    if os.name != "posix":  # no safe liveness probe: only clear leftovers older than a day
-        return time.time() - tmp.stat().st_mtime > 86400
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def recover_folder(target: Path) -> None:
-    """Finish or undo a swap that a killed process left half done, and clear its temporary folder."""
-    target, backup = Path(target), _backup(Path(target))
-    if backup.is_dir() and not target.exists():
-        os.replace(backup, target)  # killed between the two renames: the previous folder comes back
-    elif backup.is_dir():
-        shutil.rmtree(backup, ignore_errors=True)  # killed after the swap, before the clean-up
-    if target.parent.is_dir():
-        for tmp in target.parent.glob(f".{target.name}.tmp-*"):
-            if _writer_gone(tmp):
-                shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for p in folder.rglob("*"):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-
-
-@contextlib.contextmanager
-def atomic_folder(target: str | Path):
-    """Yield an empty temporary folder; when the block succeeds it replaces ``target`` atomically."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover_folder(target)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        yield tmp
-        _fsync_tree(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    backup = _backup(target)
-    if target.exists():
-        os.replace(target, backup)
-    os.replace(tmp, target)
-    shutil.rmtree(backup, ignore_errors=True)
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Carry an unchanged file into a new folder without rewriting it (files are never modified in place)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 # ---------------------------------------------------------------- tensors
@@ -184,8 +106,11 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
 
 
 def seal_digest(meta: dict) -> str:
-    """SHA-256 over the canonical JSON of the sealed fields (absent ones as null)."""
+    """SHA-256 over the canonical JSON of the sealed fields (absent ones as null), and of the member list when
+    there is one (each member's architecture and weights file, dtype and SHA-256)."""
     payload = {k: meta.get(k) for k in SEALED}
+    if "members" in meta:  # only then: the seals of single-network folders stay as they were
+        payload["members"] = meta["members"]
     try:
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -211,15 +136,6 @@ def save_model(folder: str | Path, model, meta: dict, dtype: str | None = None) 
         return write_model_files(tmp, state_to_numpy(model.state_dict()), meta, dtype)
 
 
-def readable_folder(folder: str | Path) -> Path:
-    """``folder``, or its complete backup while a swap is half done (never modifies anything)."""
-    folder = Path(folder)
-    backup = _backup(folder)
-    if not (folder / META).is_file() and (backup / META).is_file():
-        return backup
-    return folder
-
-
 def read_meta(folder: str | Path) -> dict:
     folder = readable_folder(folder)
     path = folder / META
@@ -233,9 +149,20 @@ def read_meta(folder: str | Path) -> dict:
         raise ModelFileError(f"{path}: unreadable ({exc})") from None
     except RecursionError:
         raise ModelFileError(f"{path}: unreadable (nested too deeply)") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "architecture" not in meta:
-        raise ModelFileError(f"{path}: not a PM Screen model description (format {FORMAT} expected)")
+    if not isinstance(meta, dict) or meta.get("format") not in FORMATS or "architecture" not in meta:
+        raise ModelFileError(f"{path}: not a PM Screen model description (format {' or '.join(FORMATS)} expected)")
     return meta
+
+
+def member_list(meta: dict) -> list[dict]:
+    """The networks a model is made of, each as the model.json of that network alone: the model's own fields
+    with the member's ``name``, ``architecture`` and ``weights`` (file, SHA-256, dtype). A single-network
+    folder is its one member."""
+    if meta.get("format") != FORMAT_MEMBERS:
+        return [meta]
+    shared = {k: v for k, v in meta.items() if k not in ("members", "seal")}
+    return [{**shared, "name": m.get("name"), "architecture": m.get("architecture"), "weights": m.get("weights")}
+            for m in meta.get("members") or []]
 
 
 def _number(value) -> bool:
@@ -270,17 +197,40 @@ def check_meta(meta: dict, folder: Path) -> None:
     pre = meta.get("preprocessing")
     if pre is not None and json.loads(json.dumps(pre)) != json.loads(json.dumps(PREPROCESSING)):
         bad("preprocessing differs from PM Screen's (resize to 224x224 by area, RGB, x / 127.5 - 1, NCHW)")
-    weights = meta.get("weights", {})
+    if (meta.get("format") == FORMAT_MEMBERS) != ("members" in meta):
+        bad(f"a member list goes with format {FORMAT_MEMBERS} only")
+    if "members" in meta:
+        _check_members(meta["members"], n, bad)
+    else:
+        _check_weights(meta.get("weights", {}), "weights", bad)
+
+
+def _check_members(members, n: int, bad) -> None:
+    if not isinstance(members, list) or not 1 <= len(members) <= MAX_MEMBERS:
+        bad(f"members must be a list of 1 to {MAX_MEMBERS} networks")
+    files = []
+    for i, member in enumerate(members, 1):
+        if not isinstance(member, dict) or not isinstance(member.get("architecture"), dict):
+            bad(f"members[{i}] must be an object with an architecture")
+        if member["architecture"].get("num_classes", 2) != n:
+            bad(f"members[{i}].architecture.num_classes differs from the model's ({n})")
+        _check_weights(member.get("weights"), f"members[{i}].weights", bad)
+        files.append(member["weights"].get("file"))
+    if len(set(files)) != len(files):
+        bad("two members name the same weights file")
+
+
+def _check_weights(weights, where: str, bad) -> None:
     if not isinstance(weights, dict):
-        bad(f"weights must be an object with file and sha256, got {type(weights).__name__}")
+        bad(f"{where} must be an object with file and sha256, got {type(weights).__name__}")
     name = weights.get("file", WEIGHTS)
     if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name
             or name != Path(name).name or Path(name).is_absolute() or ":" in name):
-        bad(f"weights.file must be a plain file name inside the model folder, got {name!r}"[:200])
+        bad(f"{where}.file must be a plain file name inside the model folder, got {name!r}"[:200])
     digest = weights.get("sha256")
     if digest is not None and not (isinstance(digest, str) and len(digest) == 64
                                    and all(c in "0123456789abcdef" for c in digest)):
-        bad("weights.sha256 must be 64 hexadecimal digits")
+        bad(f"{where}.sha256 must be 64 hexadecimal digits")
 
 
 def check_seal(meta: dict, folder: Path) -> None:
@@ -291,10 +241,11 @@ def check_seal(meta: dict, folder: Path) -> None:
         raise ModelFileError(f"{path}: not sealed (written by an older PM Screen, or edited); after checking it, "
                              f"seal it with: pmscreen seal {folder}")
     if seal.get("version") != SEAL_VERSION or seal.get("sha256") != seal_digest(meta):
-        raise ModelFileError(f"{path}: its decision fields ({', '.join(SEALED[1:])}) were changed outside PM "
+        fields = SEALED[1:] + (("members",) if "members" in meta else ())
+        raise ModelFileError(f"{path}: its decision fields ({', '.join(fields)}) were changed outside PM "
                              f"Screen (the seal differs); refused. A threshold is changed with pmscreen "
                              f"set-threshold")
-    if not (meta.get("weights") or {}).get("sha256"):
+    if not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
         raise ModelFileError(f"{path}: no weights.sha256 to check the weights against")
 
 
@@ -343,20 +294,35 @@ def load_model(folder: str | Path, verify_hash: bool = True):
     """Build the network described by ``model.json`` and load its weights; returns (model in eval mode, meta).
 
     The decision fields are range-checked; with ``verify_hash`` (the default; off only for tests of damaged
-    folders) the seal and the weights' SHA-256 are checked too."""
-    from ..nn._paddle import ensure_dynamic_mode, paddle
-    from ..nn.models import build_from_config
+    folders) the seal and the weights' SHA-256 are checked too. A folder of several member networks is loaded
+    with core.store.members.load_members."""
+    folder, meta = checked_meta(folder, verify_hash)
+    if meta.get("format") == FORMAT_MEMBERS:
+        raise ModelFileError(f"{folder / META}: holds {len(meta['members'])} member networks, not one")
+    return build_member(folder, meta, verify_hash), meta
 
-    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
+
+def checked_meta(folder: str | Path, verify_hash: bool = True) -> tuple[Path, dict]:
+    """(readable folder, its model.json), range-checked and, with ``verify_hash``, its seal checked."""
     folder = readable_folder(folder)
     meta = read_meta(folder)
     check_meta(meta, folder)
     if verify_hash:
         check_seal(meta, folder)
-    weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
-    tensors = read_weights(folder, meta, verify_hash)
+    return folder, meta
+
+
+def build_member(folder: Path, member: dict, verify_hash: bool = True):
+    """The network of one member (``architecture`` and ``weights`` of model.json or of one of its members) with
+    its checked weights loaded, in eval mode."""
+    from ..nn._paddle import ensure_dynamic_mode, paddle
+    from ..nn.models import build_from_config
+
+    ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
+    weights = folder / member.get("weights", {}).get("file", WEIGHTS)
+    tensors = read_weights(folder, member, verify_hash)
     try:
-        model = build_from_config(meta["architecture"])
+        model = build_from_config(member["architecture"])
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ModelFileError(f"{folder / META}: bad architecture ({exc})") from None
     own = model.state_dict()
@@ -370,7 +336,7 @@ def load_model(folder: str | Path, verify_hash: bool = True):
         raise ModelFileError(f"{weights}: does not fit the architecture in {META} ({detail})")
     model.set_state_dict({k: paddle.to_tensor(v.astype(np.float32)) for k, v in tensors.items()})
     model.eval()
-    return model, meta
+    return model
 
 
 # ---------------------------------------------------------------- legitimate changes of a model folder
@@ -410,9 +376,10 @@ def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
     check_meta(meta, folder)
     if sealed:
         check_seal(meta, folder)
-    elif not (meta.get("weights") or {}).get("sha256"):
+    elif not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
         raise ModelFileError(f"{folder / META}: no weights.sha256: the weights cannot be checked; not sealed")
-    read_weights(folder, meta)  # the weights fit their checksum and are finite floats
+    for member in member_list(meta):
+        read_weights(folder, member)  # the weights fit their checksum and are finite floats
     return folder, meta
 
 
@@ -448,12 +415,13 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
     meta = read_meta(folder)
     check_meta(meta, folder)
     if "seal" in meta:
-        read_weights(folder, meta)
+        for member in member_list(meta):
+            read_weights(folder, member)
         check_seal(meta, folder)
         return meta, False
     folder, meta = _verified(folder, sealed=False)
-    weights = folder / meta["weights"].get("file", WEIGHTS)
-    recorded = _check_provenance(meta, weights.read_bytes(), folder)
+    recorded = all([_check_provenance(m, (folder / m["weights"].get("file", WEIGHTS)).read_bytes(), folder)
+                    for m in member_list(meta)])
     trace = seal_traces(meta)
     if trace and not recorded:
         raise ModelFileError(f"{folder / META}: not sealed, yet sealed by PM Screen before (its {trace} says so): "

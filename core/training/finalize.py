@@ -113,28 +113,37 @@ def _recipe(t: dict) -> str:
             f"{t.get('warmup_epochs')} epochs), weight decay {t.get('weight_decay')} "
             f"({'BN and biases too' if t.get('decay_bn') else 'not on BN/bias'}), label "
             f"smoothing {t.get('label_smoothing')}, mixup {t.get('mixup')}, augmentation: "
-            f"{', '.join(a for a in aug if a) or 'none'}; seed {t.get('seed')}; best epoch by {t.get('best_metric')}")
+            f"{', '.join(a for a in aug if a) or 'none'}; seed {t.get('seed')}; "
+            + ("last epoch kept" if t.get("best_metric") == "last" else f"best epoch by {t.get('best_metric')}"))
 
 
-def _metrics_line(m: dict, ci: dict) -> str:
+def _metrics_line(m: dict, ci: dict, images: str = "validation images") -> str:
     def f(k):
         return f"{k} {m[k]:.3f} (95% CI {ci[k][0]:.3f}–{ci[k][1]:.3f})"
 
     return "; ".join(f(k) for k in ("accuracy", "auc", "sensitivity", "specificity")) + \
-        f" at threshold {m['threshold']:.3f} on {m['n']} validation images"
+        f" at threshold {m['threshold']:.3f} on {m['n']} {images}"
 
 
 def model_card_markdown(meta: dict) -> str:
     card = meta["card"]
     cal = meta["calibration"]
-    lines = [f"# Model card: {meta['name']}", "", f"**Intended use.** {card['intended_use']}", "",
-             f"**Training data.** {card['training_data']}.", "", f"**Recipe.** {card['recipe']}.", "",
-             f"**Validation metrics.** {card['metrics']}.", "",
+    lines = [f"# Model card: {meta['name']}", "", f"**Intended use.** {card['intended_use']}", ""]
+    lines += [f"**Protocol.** {card['protocol']}.", ""] if "protocol" in card else []
+    lines += [f"**Training data.** {card['training_data']}.", "", f"**Recipe.** {card['recipe']}.", ""]
+    lines += [f"**Members.** {card['members']}.", ""] if "members" in card else []
+    lines += [f"**{card.get('metrics_title', 'Validation metrics')}.** {card['metrics']}.", "",
              f"**Decision threshold.** {meta['threshold']:.4f} ({meta['threshold_rule']}).", "",
              f"**Calibration.** {cal['method']}: T = {cal['temperature']:.3f}; expected calibration error "
              f"{cal['ece_before']:.4f} before, {cal['ece_after']:.4f} after ({cal['ece_bins']} bins).", "",
              "**Known limitations.**", ""]
     lines += [f"- {x}" for x in card["limitations"]]
+    if "members" in meta:
+        lines += ["", "Weights: " + "; ".join(f"{m['name']} {m['weights']['file']} ({m['weights']['dtype']} "
+                                              f"safetensors, SHA-256 {m['weights']['sha256']})"
+                                              for m in meta["members"])
+                  + f"; Paddle {meta['paddle_version']}; created {meta['created']}.", ""]
+        return "\n".join(lines)
     weights = meta["weights"]
     lines += ["", f"Weights: {weights.get('dtype', 'float32')} safetensors, SHA-256 {weights['sha256']}; "
                   f"Paddle {meta['paddle_version']}; created {meta['created']}.", ""]

@@ -26,14 +26,12 @@ from ..nn.choices import BEST_METRICS as CHOOSABLE_METRICS
 from ..nn.models import build_resnet, resnet_config, variant_of
 from ..nn.optim import build_optimizer, build_schedule
 from ..nn.runtime import use_device
+from ..store.folders import atomic_folder, link_or_copy, recover_folder
 from ..store.modelio import (
     META,
     WEIGHTS,
     ModelFileError,
-    atomic_folder,
-    link_or_copy,
     read_tensors,
-    recover_folder,
     state_to_numpy,
     write_json,
     write_meta,

@@ -161,6 +161,8 @@ class RunsModel(QAbstractTableModel):
                 return (self.tr("{0} folds × {1}").format(k, run.planned_epochs) if done == k
                         else self.tr("{0}/{1} folds × {2}").format(done, k, run.planned_epochs))
             planned = run.planned_epochs
+            if run.meta.get("members"):  # a model of K fold networks: each trained ``planned`` epochs
+                return f"{planned or '–'} × {len(run.meta['members'])}"
             return f"{v}/{planned}" if planned and planned != v else str(v)
         if col in ("accuracy", "sensitivity", "specificity", "auc"):
             return self._metric_text(col, v, run.intervals.get(col) if run.cv else None)

@@ -7,14 +7,13 @@ import pytest
 from core.images.preprocess import PREPROCESSING
 from core.nn._paddle import paddle
 from core.nn.models import build_resnet
+from core.store.folders import atomic_folder, recover_folder
 from core.store.modelio import (
     META,
     WEIGHTS,
     ModelFileError,
-    atomic_folder,
     load_model,
     read_meta,
-    recover_folder,
     save_model,
 )
 

@@ -1,0 +1,98 @@
+"""Atomic model folders: the new folder is filled completely beside the target, then swapped in with two renames
+(target -> backup, new -> target) and the backup removed. A kill at any moment leaves a complete folder at
+the target or at the backup. Readers never rename or delete (a training run may be swapping the folder at that
+moment): they read the backup while the target is missing (``readable_folder``). Writers run ``recover_folder``
+first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+META = "model.json"
+
+
+def _backup(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
+def _writer_gone(tmp: Path) -> bool:
+    try:
+        pid = int(tmp.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":  # no safe liveness probe: only clear leftovers older than a day
+        return time.time() - tmp.stat().st_mtime > 86400
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def recover_folder(target: Path) -> None:
+    """Finish or undo a swap that a killed process left half done, and clear its temporary folder."""
+    target, backup = Path(target), _backup(Path(target))
+    if backup.is_dir() and not target.exists():
+        os.replace(backup, target)  # killed between the two renames: the previous folder comes back
+    elif backup.is_dir():
+        shutil.rmtree(backup, ignore_errors=True)  # killed after the swap, before the clean-up
+    if target.parent.is_dir():
+        for tmp in target.parent.glob(f".{target.name}.tmp-*"):
+            if _writer_gone(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | Path):
+    """Yield an empty temporary folder; when the block succeeds it replaces ``target`` atomically."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover_folder(target)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    backup = _backup(target)
+    if target.exists():
+        os.replace(target, backup)
+    os.replace(tmp, target)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Carry an unchanged file into a new folder without rewriting it (files are never modified in place)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def readable_folder(folder: str | Path) -> Path:
+    """``folder``, or its complete backup while a swap is half done (never modifies anything)."""
+    folder = Path(folder)
+    backup = _backup(folder)
+    if not (folder / META).is_file() and (backup / META).is_file():
+        return backup
+    return folder

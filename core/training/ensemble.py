@@ -1,0 +1,185 @@
+"""A screening model made from a finished cross-validation run: its fold networks as the members of one model
+folder (core.store.members), with an operating point fitted on out-of-fold (OOF) scores.
+
+Protocol: every fold network is stored in the shipped precision, then re-scores its own held-out images through
+the engine given by the caller (the command line passes the Paddle Inference engine that ``predict`` and
+``evaluate`` run), so the OOF scores are those of the weights and the engine that ship. On those scores a
+temperature is fitted (temperature scaling, all folds together), and the threshold is the highest cut keeping
+OOF sensitivity at or above the target, placed halfway to the next lower score (never on a score). The model's
+probability is the mean of its members' temperature-scaled probabilities.
+
+The OOF figures are those of single members, each on images it never saw: the ensemble itself has no held-out
+images (each image helped train the other members), so the card says so.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..data.datasets import Sample
+from ..data.loader import ImageCache
+from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
+from ..stats.metrics import binary_metrics, log_softmax, threshold_for_sensitivity
+from ..store.folders import META, atomic_folder
+from ..store.members import load_members, write_members
+from ..store.modelio import read_tensors
+from .cv import OOF, PLAN, CVError, _read
+from .finalize import (
+    INTENDED_USE,
+    LIMITATIONS,
+    _data_limitation,
+    _data_name,
+    _metrics_line,
+    _recipe,
+    model_card_markdown,
+)
+
+DTYPES = ("float16", "float32")
+
+
+def finalize_from_cv(cv_dir: str | Path, out_dir: str | Path, engine_for: Callable, members: int | None = None,
+                     name: str | None = None, min_sensitivity: float = 0.97, dtype: str = "float16") -> dict:
+    """Write the model folder ``out_dir`` from the finished CV run ``cv_dir``: its first ``members`` fold
+    networks (all when None) in ``dtype``, temperature and threshold fitted on the OOF scores of every fold,
+    each fold's network run by ``engine_for(network, member_entry)`` (a callable batch -> logits). Returns the
+    model.json written."""
+    cv_dir = Path(cv_dir)
+    plan = _read(cv_dir / PLAN, "cross-validation plan")
+    k = plan["folds"]
+    if not (cv_dir / OOF).is_file():
+        raise CVError(f"{cv_dir}: the cross-validation is not finished (no {OOF}); run pmscreen cv again on it")
+    count = k if members is None else members
+    if not 1 <= count <= k:
+        raise CVError(f"--members must be from 1 to the {k} folds of {cv_dir}, got {count}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    folds = [_fold_meta(cv_dir, f) for f in range(1, k + 1)]
+    with tempfile.TemporaryDirectory(prefix="pmscreen-members-") as scratch:
+        staged = _stage(Path(scratch), cv_dir, folds, dtype)
+        nets, staged_meta = load_members(staged)
+        scores = _oof_scores(plan, nets, engine_for, int(folds[0].get("positive_class", 1)))
+        oof_cv = {r["file"]: r["probability"] for r in _read(cv_dir / OOF, "out-of-fold summary")["oof"]}
+        meta = _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype)
+        # the same tensors, written again with the fitted fields in their training record
+        states = [(read_tensors(staged / m["weights"]["file"]), {k: v for k, v in m.items() if k != "weights"})
+                  for m in staged_meta["members"][:count]]
+        shared = {k: staged_meta[k] for k in ("class_names", "positive_class", "preprocessing") if k in staged_meta}
+        with atomic_folder(out_dir) as tmp:
+            meta = write_members(tmp, states, {**shared, **meta}, dtype)
+            (tmp / "MODEL_CARD.md").write_text(model_card_markdown(meta), encoding="utf-8")
+    return meta
+
+
+def _fold_meta(cv_dir: Path, fold: int) -> dict:
+    meta = _read(cv_dir / f"fold-{fold}" / META, "fold's model description")
+    if not (cv_dir / f"fold-{fold}" / meta.get("weights", {}).get("file", "weights.safetensors")).is_file():
+        raise CVError(f"{cv_dir / f'fold-{fold}'}: no weights: the fold has not finished")
+    return meta
+
+
+def _stage(folder: Path, cv_dir: Path, folds: list[dict], dtype: str) -> Path:
+    """Every fold network as a member of one model folder in ``folder``, weights rounded to ``dtype`` (the
+    scores below are of the weights that ship)."""
+    from ..store.modelio import load_model, state_to_numpy
+
+    states = []
+    for fold, meta in enumerate(folds, 1):
+        model, _ = load_model(cv_dir / f"fold-{fold}")  # checks the fold's seal and weights
+        states.append((state_to_numpy(model.state_dict()),
+                       {"name": f"fold-{fold}", "architecture": meta["architecture"],
+                        "source": {"folder": f"fold-{fold}", "sha256": meta["weights"]["sha256"]}}))
+    first = folds[0]
+    write_members(folder, states, {k: first[k] for k in ("class_names", "positive_class", "preprocessing")
+                                   if k in first}, dtype)
+    return folder
+
+
+def _oof_scores(plan: dict, nets: list, engine_for: Callable, positive: int) -> dict:
+    """Logits of every CV image by the network of the fold that held it out, with labels and file names."""
+    logits, classes, files, skipped = [], [], [], []
+    for fold, (net, entry) in enumerate(nets):
+        samples = [Sample(Path(s["file"]), int(s["label"]), s.get("tag", "")) for s in plan["samples"]
+                   if s["fold"] == fold]
+        cache = ImageCache(samples)
+        skipped += [f"{p.path}: {p.problem}" for p in cache.problems]
+        if not len(cache):
+            raise CVError(f"none of the {len(samples)} held-out images of fold {fold + 1} could be read (e.g. "
+                          f"{cache.problems[0].path}: {cache.problems[0].problem}); run where the CV ran")
+        forward = engine_for(net, entry)
+        logits += [np.asarray(forward(x), np.float64) for x, _, _ in cache.batches(50)]
+        classes += list(cache.labels)
+        files += [str(s.path) for s in cache.samples]
+    return {"logits": np.concatenate(logits), "classes": np.array(classes, np.int64), "files": files,
+            "skipped": skipped, "positive": positive}
+
+
+def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype) -> dict:
+    logits, classes, positive = scores["logits"], scores["classes"], scores["positive"]
+    y = (classes == positive).astype(int)
+    temperature = fit_temperature(logits, classes)
+    raw = np.exp(log_softmax(logits))[:, positive]
+    cal = np.exp(log_softmax(logits / temperature))[:, positive]
+    threshold = threshold_for_sensitivity(y, cal, min_sensitivity)
+    metrics = binary_metrics(y, cal, threshold)
+    metrics["loss"] = float(-log_softmax(logits / temperature)[np.arange(len(y)), classes].mean())
+    intervals = bootstrap_intervals(y, cal, threshold)
+    drift = max((abs(p - oof_cv[f]) for f, p in zip(scores["files"], raw) if oof_cv.get(f) is not None),
+                default=float("nan"))
+    config, k = plan["config"], plan["folds"]
+    first = folds[0]
+    data = {"root": config.get("data"), "n_train": len(y)}
+    protocol = (f"{k}-fold stratified cross-validation (seed {plan['seed']}) over {len(y)} labelled images of the "
+                f"{_data_name(data)} data set ({_POOLS.get(plan['pool'], plan['pool'])}): each fold's network "
+                f"trained on the other {k - 1} folds and kept at its last epoch (nothing chosen on held-out "
+                f"images); every image scored once, by the network that never saw it (out-of-fold, OOF), with the "
+                f"shipped {dtype} weights through the inference engine that ships")
+    card = {
+        "intended_use": INTENDED_USE,
+        "protocol": protocol,
+        "training_data": f"{len(y)} images of the {_data_name(data)} data set "
+                         f"({_POOLS.get(plan['pool'], plan['pool'])}); each member trained on about "
+                         f"{round(len(y) * (k - 1) / k)} of them",
+        "members": f"{count} of the {k} fold networks ({', '.join(f'fold-{i}' for i in range(1, count + 1))}); "
+                   f"the model's probability is the mean of the members' probabilities, each at temperature "
+                   f"{temperature:.3f}",
+        "recipe": _recipe(config),
+        "metrics_title": "Expected performance (out-of-fold)",
+        "metrics": _metrics_line(metrics, intervals, "out-of-fold images") + "; these are figures of single "
+                   "members, each on the images it never saw; the model is the mean of "
+                   f"{count} such members, whose own figures on unseen images are not measured here",
+        "limitations": [_data_limitation(data), _ENSEMBLE_LIMITATION.format(count=count)] + LIMITATIONS[1:],
+    }
+    return {
+        "name": name or f"PM ResNet-{config.get('depth')}-{config.get('variant')} × {count} ({k}-fold ensemble)",
+        "variant": first.get("variant"),
+        "temperature": temperature,
+        "threshold": threshold,
+        "threshold_rule": f"highest cut with out-of-fold sensitivity >= {min_sensitivity}, placed halfway to the "
+                          "next lower out-of-fold score, after temperature scaling fitted on the out-of-fold "
+                          "scores",
+        "combine": "mean of the members' temperature-scaled probabilities",
+        "metrics": metrics,
+        "metrics_at_0_5": binary_metrics(y, cal, 0.5),
+        "metrics_ci95": intervals,
+        "calibration": {"method": "temperature scaling on the out-of-fold scores", "temperature": temperature,
+                        "ece_before": expected_calibration_error(raw, y),
+                        "ece_after": expected_calibration_error(cal, y), "ece_bins": 10},
+        "training": config,
+        "data": {"root": config.get("data"), "images": len(plan["samples"])},
+        "cross_validation": {"folder": str(cv_dir), "folds": k, "pool": plan["pool"], "seed": plan["seed"],
+                             "images": len(plan["samples"]), "scored": len(y), "skipped": scores["skipped"],
+                             "engine_vs_training_max_abs_diff": drift},
+        "source_run": str(cv_dir),
+        "card": card,
+    }
+
+
+_POOLS = {"all": "training and validation images pooled", "train": "its training images",
+          "val": "its validation images"}
+_ENSEMBLE_LIMITATION = ("The expected performance is that of single members on images they never saw; the mean "
+                        "of {count} members has no held-out images of its own, and its threshold was fitted on "
+                        "single members' scores: check its sensitivity at this threshold on new images.")

@@ -1,0 +1,237 @@
+"""Model folders of several members (a K-fold ensemble): loading, the mean probability, one audit hash over every
+member, refused tampering, averaged Grad-CAM, the self-test, and finalize --from-cv on a tiny CV run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.screening.audit import read_entries
+from core.screening.inference import Predictor
+from core.store.members import load_members, model_sha256
+from core.store.modelio import ModelFileError, load_model, set_threshold, write_meta
+from tests.synthetic import fundus_image, make_palm_root, save_tiny_members, save_tiny_model, tiny_networks, write_rgb
+
+TEMPERATURE = 1.7  # save_tiny_members' default
+
+
+@pytest.fixture(scope="module")
+def data_dir_path(tmp_path_factory):
+    """One user data folder for the module: each member's engine export is made once."""
+    return tmp_path_factory.mktemp("members-userdata")
+
+
+@pytest.fixture(scope="module")
+def ensemble(tmp_path_factory):
+    return save_tiny_members(tmp_path_factory.mktemp("ens") / "ensemble")
+
+
+@pytest.fixture(scope="module")
+def singles(tmp_path_factory):
+    base = tmp_path_factory.mktemp("singles")
+    return [save_tiny_model(base / f"seed-{s}", model=n, name=f"seed {s}", temperature=TEMPERATURE)
+            for s, n in zip((1, 2), tiny_networks((1, 2)))]
+
+
+@pytest.fixture(scope="module")
+def pixels():
+    from core.images.preprocess import resize
+
+    return np.stack([resize(fundus_image(i % 2 == 0, i), 224) for i in range(4)])
+
+
+def test_members_load_and_a_single_network_loader_refuses_them(ensemble):
+    nets, meta = load_members(ensemble)
+    assert [entry["name"] for _, entry in nets] == ["seed-1", "seed-2"]
+    assert meta["format"] == "pmscreen-model/2" and meta["architecture"] == nets[0][1]["architecture"]
+    with pytest.raises(ModelFileError, match="2 member networks"):
+        load_model(ensemble)
+
+
+@pytest.mark.parametrize("engine", ["dygraph", "auto"])
+def test_the_probability_is_the_mean_of_the_members(ensemble, singles, pixels, engine):
+    mean = np.mean([Predictor(s, device="cpu", engine=engine).probabilities(pixels) for s in singles], axis=0)
+    predictor = Predictor(ensemble, device="cpu", engine=engine)
+    assert predictor.engine.kind == ("dygraph" if engine == "dygraph" else "paddle-inference")
+    np.testing.assert_allclose(predictor.probabilities(pixels), mean, atol=1e-5)
+    single = Predictor(singles[0], device="cpu", engine=engine).probabilities(pixels)
+    assert np.abs(predictor.probabilities(pixels) - single).max() > 1e-4  # not just the first member
+
+
+def test_one_engine_export_per_member(ensemble):
+    from core.screening.engine import MANIFEST, cache_dir
+
+    Predictor(ensemble, device="cpu")
+    exported = {json.loads((d / MANIFEST).read_text())["weights_sha256"] for d in cache_dir().iterdir()
+                if (d / MANIFEST).is_file()}
+    _, meta = load_members(ensemble)
+    assert {m["weights"]["sha256"] for m in meta["members"]} <= exported
+
+
+def test_one_model_hash_covers_every_member(ensemble, tmp_path):
+    _, meta = load_members(ensemble)
+    digest = Predictor(ensemble, device="cpu", engine="dygraph").weights_sha256
+    assert digest == model_sha256(meta) and len(digest) == 64
+    assert digest not in {m["weights"]["sha256"] for m in meta["members"]}
+    other = save_tiny_members(tmp_path / "other", seeds=(1, 3))  # the second member's weights differ
+    assert model_sha256(load_members(other)[1]) != digest
+    assert model_sha256(load_members(save_tiny_members(tmp_path / "same", seeds=(1, 2)))[1]) == digest
+
+
+def test_tampered_member_weights_and_member_lists_are_refused(ensemble, tmp_path, capsys):
+    swapped = tmp_path / "swapped"
+    shutil.copytree(ensemble, swapped)
+    shutil.copy(swapped / "member-1.safetensors", swapped / "member-2.safetensors")
+    with pytest.raises(ModelFileError, match="member-2.safetensors: does not fit model.json"):
+        load_members(swapped)
+    write_rgb(tmp_path / "eye.jpg", fundus_image(True, 3))
+    assert main(["predict", "--model", str(swapped), "--no-audit", str(tmp_path / "eye.jpg")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "member-2.safetensors" in err[0]
+
+    edited = tmp_path / "edited"
+    shutil.copytree(ensemble, edited)
+    meta = json.loads((edited / "model.json").read_text())
+    meta["members"] = meta["members"][:1]  # a member dropped by hand
+    (edited / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="seal differs"):
+        load_members(edited)
+
+    laundered = tmp_path / "laundered"  # an edited temperature, sealed anew: the members' records refuse it
+    shutil.copytree(ensemble, laundered)
+    meta = json.loads((laundered / "model.json").read_text())
+    write_meta(laundered / "model.json", {**meta, "temperature": 0.5})
+    with pytest.raises(ModelFileError, match="temperature is 0.5 but the weights were made with 1.7"):
+        load_members(laundered)
+
+
+def test_grad_cam_is_the_members_maps_averaged(ensemble, pixels):
+    from core.screening.gradcam import cam_batch
+
+    predictor = Predictor(ensemble, device="cpu", engine="dygraph")
+    mean = np.mean([cam_batch(m, pixels) for m in predictor.models], axis=0)
+    peak = mean.reshape(len(mean), -1).max(axis=1)
+    want = mean / np.where(peak > 0, peak, 1)[:, None, None]
+    got = predictor.heatmaps(pixels)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert got.shape == (4, 7, 7) and got.min() >= 0 and got.max() <= 1 + 1e-6
+
+
+def test_predict_evaluate_audit_and_report_name_the_model_hash(ensemble, tmp_path, capsys):
+    palm = make_palm_root(tmp_path / "palm", n_train=2, n_val=6)
+    images, labels = palm / "PALM-Validation400", palm / "PALM-Validation-GT" / "labels.xlsx"
+    assert main(["predict", "--model", str(ensemble), "--json", "--report", str(tmp_path / "r.xlsx"),
+                 "--heatmaps", str(tmp_path / "heat"), str(images)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 6 and all(0 <= r["probability"] <= 1 for r in rows)
+    digest = model_sha256(load_members(ensemble)[1])
+    entries = list(read_entries())
+    assert len(entries) == 6 and {e["model_sha256"] for e in entries} == {digest}
+    from openpyxl import load_workbook
+
+    summary = dict(load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(values_only=True))
+    assert summary["weights SHA-256"] == digest
+    assert len(list((tmp_path / "heat").glob("*.png"))) == 6
+    assert main(["evaluate", "--model", str(ensemble), "--images", str(images), "--labels", str(labels),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 6
+
+
+def test_set_threshold_and_seal_keep_every_member(ensemble, tmp_path, capsys):
+    folder = tmp_path / "copy"
+    shutil.copytree(ensemble, folder)
+    meta = set_threshold(folder, 0.25, note="test")
+    assert meta["threshold"] == 0.25 and len(load_members(folder)[0]) == 2
+    assert main(["seal", str(folder)]) == 0 and "already sealed and intact" in capsys.readouterr().out
+
+
+def test_selftest_runs_a_model_of_members(ensemble, capsys, monkeypatch):
+    import core.screening.selftest as selftest
+
+    monkeypatch.setattr(selftest, "_child_process_check", lambda timeout=300.0: "ok")  # tested in test_selftest
+    assert selftest.run_selftest(str(ensemble)) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["model"] == "tiny ensemble" and out["gradcam"] == "ok" and out["engine"] == "paddle-inference"
+
+
+# ---------------------------------------------------------------- finalize --from-cv
+
+@pytest.fixture(scope="module")
+def cv_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cv")
+    palm = make_palm_root(base / "palm", n_train=12, n_val=8)
+    out = base / "cv"
+    assert main(["cv", "--data", str(palm), "--out", str(out), "--folds", "2", "--depth", "18", "--epochs", "1",
+                 "--batch-size", "4", "--lr", "1e-3", "--device", "cpu"]) == 0
+    return palm, out
+
+
+def test_finalize_from_cv_makes_a_model_of_the_fold_networks(cv_run, tmp_path, capsys):
+    palm, cv = cv_run
+    capsys.readouterr()
+    out = tmp_path / "model"
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(out), "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in meta["members"]] == ["fold-1", "fold-2"]
+    assert {m["weights"]["dtype"] for m in meta["members"]} == {"float16"}
+    assert meta["calibration"]["method"] == "temperature scaling on the out-of-fold scores"
+    assert meta["metrics"]["n"] == 20 and meta["metrics"]["sensitivity"] >= 0.97
+    # re-scored with the shipped fp16 weights through Paddle Inference: close to the trainer's own scores
+    assert meta["cross_validation"]["engine_vs_training_max_abs_diff"] < 0.02
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    m, ci = meta["metrics"], meta["metrics_ci95"]
+    assert "Expected performance (out-of-fold)" in card and "2-fold stratified cross-validation" in card
+    assert f"accuracy {m['accuracy']:.3f} (95% CI {ci['accuracy'][0]:.3f}–{ci['accuracy'][1]:.3f})" in card
+    assert "figures of single members" in card and "last epoch kept" in card and "float16 safetensors" in card
+    assert "float32" not in card
+
+    images, labels = palm / "PALM-Validation400", palm / "PALM-Validation-GT" / "labels.xlsx"
+    assert main(["evaluate", "--model", str(out), "--images", str(images), "--labels", str(labels), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == pytest.approx(meta["threshold"])
+    assert main(["predict", "--model", str(out), "--no-audit", "--json", str(images)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 8
+
+
+def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_path, capsys):
+    from core.nn.runtime import use_device
+    from core.screening.engine import create_engine
+    from core.stats.metrics import softmax
+    from core.training import ensemble as ens
+
+    _, cv = cv_run
+    seen = {}
+
+    def engine_for(model, member):  # the engine the command line gives, with its outputs kept
+        engine = create_engine(model, member, use_device("cpu"), kind="paddle-inference")
+
+        def forward(x):
+            out = engine(x)
+            seen.setdefault(member["name"], []).append(out)
+            return out
+        return forward
+
+    meta = ens.finalize_from_cv(cv, tmp_path / "one", engine_for, members=1, dtype="float32")
+    assert len(meta["members"]) == 1 and meta["members"][0]["weights"]["dtype"] == "float32"
+    scores = softmax(np.concatenate([np.concatenate(v) for v in seen.values()]) / meta["temperature"])[:, 1]
+    assert sorted(seen) == ["fold-1", "fold-2"]  # every fold scores its own held-out images
+    below, above = scores[scores < meta["threshold"]], scores[scores >= meta["threshold"]]
+    assert len(above) and len(below)
+    assert meta["threshold"] == pytest.approx((above.min() + below.max()) / 2)
+    assert "float32 safetensors" in (tmp_path / "one" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_finalize_from_cv_refuses_bad_requests_in_one_line(cv_run, tmp_path, capsys):
+    _, cv = cv_run
+    for extra, message in ((["--members", "3"], "from 1 to the 2 folds"), (["--members", "x"], "all or a number"),
+                           (["--model", str(cv)], "replaces --model")):
+        assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "m"), *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0]
+    (tmp_path / "unfinished").mkdir()
+    shutil.copy(cv / "cv.json", tmp_path / "unfinished" / "cv.json")
+    assert main(["finalize", "--from-cv", str(tmp_path / "unfinished"), "--out", str(tmp_path / "m")]) == 2
+    assert "not finished" in capsys.readouterr().err
