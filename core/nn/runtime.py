@@ -1,6 +1,11 @@
-"""The compute device for Paddle's work (CPU threads are set up before Paddle, in core.nn.cpu)."""
+"""The compute device for Paddle's work (CPU threads are set up before Paddle, in core.nn.cpu), and the plain
+dygraph forward pass that validation and the reference engine share."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
 
 
 def gpu_available() -> bool:
@@ -32,3 +37,14 @@ def use_device(preference: str = "auto") -> str:
     device = resolve_device(preference)
     paddle.set_device(device)
     return device
+
+
+def dygraph_forward(model, amp: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+    """The model's logits for a batch, under no-grad (and autocast with ``amp``), as float32 numpy."""
+    from ._paddle import paddle
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        with paddle.no_grad(), paddle.amp.auto_cast(enable=amp):
+            return model(paddle.to_tensor(x)).astype("float32").numpy()
+
+    return forward

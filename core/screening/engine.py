@@ -25,6 +25,7 @@ import numpy as np
 from ..images.preprocess import IMAGE_SIZE
 from ..nn._paddle import paddle
 from ..nn.choices import PRECISIONS
+from ..nn.runtime import dygraph_forward
 from ..store.modelio import sha256_file
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,10 @@ class DygraphEngine:
 
     def __init__(self, model):
         self.model = model
+        self._forward = dygraph_forward(model)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        with paddle.no_grad():
-            return self.model(paddle.to_tensor(x)).astype("float32").numpy()
+        return self._forward(x)
 
 
 class StaticEngine:

@@ -6,22 +6,11 @@ under no-grad on the training device, see ``dygraph_forward``) or an inference e
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from ..data.loader import ImageCache
+from ..nn.runtime import dygraph_forward
 from ..stats.metrics import binary_metrics, log_softmax
-
-
-def dygraph_forward(model, amp: bool = False) -> Callable[[np.ndarray], np.ndarray]:
-    from ..nn._paddle import paddle
-
-    def forward(x: np.ndarray) -> np.ndarray:
-        with paddle.no_grad(), paddle.amp.auto_cast(enable=amp):
-            return model(paddle.to_tensor(x)).astype("float32").numpy()
-
-    return forward
 
 
 def predict_proba(forward, cache: ImageCache, batch_size: int = 50,
