@@ -371,12 +371,8 @@ def _rewrite(folder: Path, meta: dict, card_note: str | None = None) -> dict:
 
 
 def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
-    folder = readable_folder(folder)
-    meta = read_meta(folder)
-    check_meta(meta, folder)
-    if sealed:
-        check_seal(meta, folder)
-    elif not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
+    folder, meta = checked_meta(folder, verify_hash=sealed)
+    if not sealed and not all((m.get("weights") or {}).get("sha256") for m in member_list(meta)):
         raise ModelFileError(f"{folder / META}: no weights.sha256: the weights cannot be checked; not sealed")
     for member in member_list(meta):
         read_weights(folder, member)  # the weights fit their checksum and are finite floats
