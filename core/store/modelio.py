@@ -415,6 +415,11 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
             read_weights(folder, member)
         check_seal(meta, folder)
         return meta, False
+    if meta.get("format") == FORMAT_MEMBERS:
+        # Every PM Screen that writes several members seals them, and a member's training record cannot tell
+        # whether a member was dropped or added: an unsealed list of members is never trusted.
+        raise ModelFileError(f"{folder / META}: a model of several members without its seal: its member list "
+                             f"cannot be checked; restore the folder from a copy, or make it again")
     folder, meta = _verified(folder, sealed=False)
     recorded = all([_check_provenance(m, (folder / m["weights"].get("file", WEIGHTS)).read_bytes(), folder)
                     for m in member_list(meta)])

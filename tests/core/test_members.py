@@ -149,6 +149,29 @@ def test_set_threshold_and_seal_keep_every_member(ensemble, tmp_path, capsys):
     assert main(["seal", str(folder)]) == 0 and "already sealed and intact" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("edit", ["drop", "add"])
+def test_seal_refuses_a_member_list_whose_seal_was_removed(ensemble, tmp_path, capsys, edit):
+    # An attacker's recipe: remove the seal, drop a member (or add a copy of one), seal again; before the fix seal
+    # said "checked and sealed" and the verdicts changed.
+    folder = tmp_path / "copy"
+    shutil.copytree(ensemble, folder)
+    meta = json.loads((folder / "model.json").read_text())
+    del meta["seal"]
+    members = meta["members"]
+    if edit == "drop":
+        meta["members"] = members[:1]
+    else:  # a copy of the first member under a file of its own
+        shutil.copy(folder / members[0]["weights"]["file"], folder / "extra.safetensors")
+        extra = dict(members[0], name="extra", weights=dict(members[0]["weights"], file="extra.safetensors"))
+        meta["members"] = [*members, extra]
+    (folder / "model.json").write_text(json.dumps(meta))  # by hand: write_meta would seal it
+    assert main(["seal", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "model.json" in err and "member list cannot be checked" in err and "Traceback" not in err
+    with pytest.raises(ModelFileError):
+        load_members(folder)
+
+
 def test_selftest_runs_a_model_of_members(ensemble, capsys, monkeypatch):
     import core.screening.selftest as selftest
 
