@@ -109,8 +109,15 @@ def _files_below(folder: Path) -> Iterator[Path]:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
-            elif not entry.is_dir():  # a link to a folder is neither searched nor a file
+            elif not _links_to_folder(entry):  # a link to a folder is neither searched nor a file
                 yield Path(entry.path)
+
+
+def _links_to_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop (ELOOP): listed as a file, so it gets its own error row and the batch goes on
+        return False
 
 
 class Predictor:

@@ -112,3 +112,19 @@ def test_jpeg_under_its_windows_names_is_found_in_a_folder(tmp_path):
     for name in ("a.jfif", "b.JPE", "._a.jpg"):
         write_rgb(tmp_path / "in" / "x.jpg", fundus_image(True, 1)).rename(tmp_path / "in" / name)
     assert sorted(Path(p).name for p in expand_inputs([tmp_path / "in"])) == ["a.jfif", "b.JPE"]
+
+
+def test_a_symlink_loop_in_a_folder_gets_its_own_row_and_the_batch_goes_on(tmp_path, capsys):
+    # a.jpg -> b.jpg -> a.jpg beside a good image: os.DirEntry.is_dir() raised ELOOP and ended the whole batch
+    from core.cli import main
+
+    model = save_tiny_model(tmp_path / "m")
+    folder = tmp_path / "in"
+    write_rgb(folder / "eye.jpg", fundus_image(True, 1))
+    os.symlink(folder / "b.jpg", folder / "a.jpg")
+    os.symlink(folder / "a.jpg", folder / "b.jpg")
+    assert sorted(p.name for p in expand_inputs([folder])) == ["a.jpg", "b.jpg", "eye.jpg"]
+    main(["predict", "--model", str(model), "--json", "--no-audit", str(folder)])
+    rows = {Path(r["file"]).name: r for r in map(json.loads, filter(str.strip, capsys.readouterr().out.splitlines()))}
+    assert rows["eye.jpg"].get("verdict") in ("PM", "not PM")
+    assert set(rows) == {"a.jpg", "b.jpg", "eye.jpg"} and rows["a.jpg"].get("error")
