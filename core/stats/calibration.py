@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import binary_metrics, log_softmax
+from .metrics import binary_metrics, log_softmax, threshold_for_sensitivity
 
 
 def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
@@ -72,3 +72,22 @@ def bootstrap_intervals(labels: np.ndarray, probs_pos: np.ndarray, threshold: fl
             draws[k].append(m[k])
     tail = (1 - level) / 2 * 100
     return {k: [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))] for k, v in draws.items()}
+
+
+def fit_operating_point(logits: np.ndarray, classes: np.ndarray, positive: int, min_sensitivity: float) -> dict:
+    """The operating point of a model from its logits on images it did not select on: the temperature fitted on
+    them, the threshold keeping sensitivity >= ``min_sensitivity`` (halfway to the next lower score), the
+    metrics there (with the temperature-scaled loss) and at 0.5, their bootstrap intervals, and the ECE before
+    and after scaling. ``y`` is 1 for the positive class."""
+    y = (classes == positive).astype(int)
+    temperature = fit_temperature(logits, classes)
+    raw = np.exp(log_softmax(logits))[:, positive]
+    scaled = log_softmax(logits / temperature)
+    cal = np.exp(scaled)[:, positive]
+    threshold = threshold_for_sensitivity(y, cal, min_sensitivity)
+    metrics = binary_metrics(y, cal, threshold)
+    metrics["loss"] = float(-scaled[np.arange(len(y)), classes].mean())
+    return {"y": y, "temperature": temperature, "threshold": threshold, "metrics": metrics,
+            "metrics_at_0_5": binary_metrics(y, cal, 0.5), "intervals": bootstrap_intervals(y, cal, threshold),
+            "raw": raw, "ece_before": expected_calibration_error(raw, y),
+            "ece_after": expected_calibration_error(cal, y)}

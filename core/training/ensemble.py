@@ -22,8 +22,7 @@ import numpy as np
 
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
-from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
-from ..stats.metrics import binary_metrics, log_softmax, threshold_for_sensitivity
+from ..stats.calibration import fit_operating_point
 from ..store.folders import META, atomic_folder
 from ..store.members import load_members, write_members
 from ..store.modelio import read_tensors
@@ -118,15 +117,9 @@ def _oof_scores(plan: dict, nets: list, engine_for: Callable, positive: int) -> 
 
 
 def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype) -> dict:
-    logits, classes, positive = scores["logits"], scores["classes"], scores["positive"]
-    y = (classes == positive).astype(int)
-    temperature = fit_temperature(logits, classes)
-    raw = np.exp(log_softmax(logits))[:, positive]
-    cal = np.exp(log_softmax(logits / temperature))[:, positive]
-    threshold = threshold_for_sensitivity(y, cal, min_sensitivity)
-    metrics = binary_metrics(y, cal, threshold)
-    metrics["loss"] = float(-log_softmax(logits / temperature)[np.arange(len(y)), classes].mean())
-    intervals = bootstrap_intervals(y, cal, threshold)
+    fit = fit_operating_point(scores["logits"], scores["classes"], scores["positive"], min_sensitivity)
+    y, raw, temperature, threshold = fit["y"], fit["raw"], fit["temperature"], fit["threshold"]
+    metrics, intervals = fit["metrics"], fit["intervals"]
     drift = max((abs(p - oof_cv[f]) for f, p in zip(scores["files"], raw) if oof_cv.get(f) is not None),
                 default=float("nan"))
     config, k = plan["config"], plan["folds"]
@@ -163,11 +156,11 @@ def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivit
                           "scores",
         "combine": "mean of the members' temperature-scaled probabilities",
         "metrics": metrics,
-        "metrics_at_0_5": binary_metrics(y, cal, 0.5),
+        "metrics_at_0_5": fit["metrics_at_0_5"],
         "metrics_ci95": intervals,
         "calibration": {"method": "temperature scaling on the out-of-fold scores", "temperature": temperature,
-                        "ece_before": expected_calibration_error(raw, y),
-                        "ece_after": expected_calibration_error(cal, y), "ece_bins": 10},
+                        "ece_before": fit["ece_before"],
+                        "ece_after": fit["ece_after"], "ece_bins": 10},
         "training": config,
         "data": {"root": config.get("data"), "images": len(plan["samples"])},
         "cross_validation": {"folder": str(cv_dir), "folds": k, "pool": plan["pool"], "seed": plan["seed"],

@@ -9,8 +9,7 @@ import numpy as np
 
 from ..data.datasets import labelled_folder
 from ..data.loader import ImageCache
-from ..stats.calibration import bootstrap_intervals, expected_calibration_error, fit_temperature
-from ..stats.metrics import binary_metrics, log_softmax, threshold_for_sensitivity
+from ..stats.calibration import fit_operating_point
 from ..store.modelio import load_model, save_model
 from .validate import dygraph_forward
 
@@ -41,18 +40,10 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
     cache = ImageCache(samples)
     forward = dygraph_forward(model)
     logits = np.concatenate([forward(x) for x, _, _ in cache.batches(50)]).astype(np.float64)
-    positive = int(meta.get("positive_class", 1))
-    y = (cache.labels == positive).astype(int)
-    temperature = fit_temperature(logits, cache.labels)
-    raw = np.exp(log_softmax(logits))[:, positive]
-    cal = np.exp(log_softmax(logits / temperature))[:, positive]
-    threshold = threshold_for_sensitivity(y, cal, min_sensitivity)
-    metrics = binary_metrics(y, cal, threshold)
-    metrics["loss"] = float(-log_softmax(logits / temperature)[np.arange(len(y)), cache.labels].mean())
-    intervals = bootstrap_intervals(y, cal, threshold)
+    fit = fit_operating_point(logits, cache.labels, int(meta.get("positive_class", 1)), min_sensitivity)
+    temperature, threshold, metrics, intervals = fit["temperature"], fit["threshold"], fit["metrics"], fit["intervals"]
     calibration = {"method": "temperature scaling on the validation images", "temperature": temperature,
-                   "ece_before": expected_calibration_error(raw, y), "ece_after": expected_calibration_error(cal, y),
-                   "ece_bins": 10}
+                   "ece_before": fit["ece_before"], "ece_after": fit["ece_after"], "ece_bins": 10}
     training = meta.get("training", {})
     out = dict(meta)
     out.pop("weights", None)
@@ -64,7 +55,7 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
                        "lower validation score",
         temperature=temperature,
         metrics=metrics,
-        metrics_at_0_5=binary_metrics(y, cal, 0.5),
+        metrics_at_0_5=fit["metrics_at_0_5"],
         metrics_ci95=intervals,
         calibration=calibration,
         validation={"images": str(images), "labels": str(labels), "n": len(cache),
