@@ -68,3 +68,40 @@ def list_models(include_bundled: bool = True) -> list[LibraryEntry]:
                     continue
         entries += sorted(found, key=lambda e: e.meta.get("created", ""), reverse=not bundled)
     return entries
+
+
+def copy_to_library(folder: str | Path) -> Path:
+    """A byte-for-byte copy of an intact (sealed) model folder in the library, under a new name: the bundled
+    model is part of the program and is never changed; its copy can be (e.g. given another operating point).
+    Only the files the model is made of are copied (model.json, MODEL_CARD.md, each member's weights)."""
+    import shutil
+
+    from .folders import META, atomic_folder
+    from .modelio import CARD, WEIGHTS, checked_meta, member_list
+
+    folder, meta = checked_meta(folder)
+    target = new_run_dir(f"{meta.get('name', folder.name)} copy")
+    files = [META, CARD] + [(m.get("weights") or {}).get("file", WEIGHTS) for m in member_list(meta)]
+    with atomic_folder(target) as tmp:
+        for rel in dict.fromkeys(files):
+            if (folder / rel).is_file():
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(folder / rel, tmp / rel)
+    return target
+
+
+def change_threshold(folder: str | Path, threshold: float, note: str, copy: bool) -> Path:
+    """Give a model a new operating point (core.store.modelio.set_threshold: re-sealed, who/when/why recorded),
+    in a library copy when ``copy`` (the bundled model); returns the folder changed."""
+    from .modelio import set_threshold
+
+    target = copy_to_library(folder) if copy else Path(folder)
+    try:
+        set_threshold(target, threshold, note)
+    except BaseException:
+        if copy:  # no half-made copy left in the library
+            import shutil
+
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    return target

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from ..resources import icon
 from ..widgets import ElidingComboBox
@@ -32,6 +32,7 @@ class ModelPicker(QObject):
 
     chosen = Signal()
     openRequested = Signal()
+    changeThresholdRequested = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -47,14 +48,21 @@ class ModelPicker(QObject):
         self.open_model_button.clicked.connect(self.openRequested)
         self.threshold_label = QLabel()
         self.threshold_label.setObjectName("operatingPoint")
+        self.change_threshold_button = QToolButton()
+        self.change_threshold_button.setObjectName("changeOperatingPoint")
+        self.change_threshold_button.clicked.connect(self.changeThresholdRequested)
 
     def add_to(self, layout: QHBoxLayout) -> None:
-        for w in (self.model_label, self.model_combo, self.open_model_button, self.threshold_label):
+        for w in (self.model_label, self.model_combo, self.open_model_button, self.threshold_label,
+                  self.change_threshold_button):
             layout.addWidget(w)
 
     def retranslate(self) -> None:
         self.model_label.setText(self.tr("Model:"))
         self.open_model_button.setText(self.tr("Open model folder…"))
+        self.change_threshold_button.setText(self.tr("Change…"))
+        self.change_threshold_button.setToolTip(self.tr("Change the operating point of this model (recorded in its "
+                                                        "model card)"))
         self.label_models()
         self.update_threshold()
 
@@ -123,23 +131,28 @@ class ModelPicker(QObject):
         d = self.model_dir()
         return (self.meta() or {}).get("name", d.name) if d else ""
 
+    def is_bundled(self) -> bool:
+        return str(self.model_dir()) in self._bundled
+
     def set_enabled(self, enabled: bool) -> None:
         self.model_combo.setEnabled(self.model_combo.count() > 0 and enabled)
         self.open_model_button.setEnabled(enabled)
+        self.change_threshold_button.setEnabled(enabled and self.meta() is not None)
 
     # ---------------------------------------------------------------- the operating point
     def update_threshold(self) -> None:
         """The chosen model's threshold, and in the tooltip the operating points its model card documents (with
         their validation sensitivity and specificity) and which one is in use."""
         meta = self.meta()
+        self.change_threshold_button.setVisible(bool(meta))
         if not meta:
             self.threshold_label.setText("")
             self.threshold_label.setToolTip("")
             return
         points = operating_points(meta)
         self.threshold_label.setText(self.tr("PM when probability ≥ {0:.1%}").format(points[0][0]))
-        lines = [self.tr("Operating point of this model (set in the model folder; pmscreen set-threshold changes "
-                         "it):")]
+        lines = [self.tr("Operating point of this model (Change… or pmscreen set-threshold changes it, "
+                         "recorded in the model card):")]
         for i, (threshold, metrics, rule) in enumerate(points):
             line = self.tr("≥ {0:.1%}").format(threshold)
             if metrics and "sensitivity" in metrics and "specificity" in metrics:

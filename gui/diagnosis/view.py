@@ -35,6 +35,7 @@ from .batch import BatchRunner
 from .detail import DetailPanel
 from .export import Exporter
 from .model_picker import ModelPicker, NoModelBanner
+from .operating_point import OperatingPointDialog
 from .progress import ProgressStrip
 from .table import ResultsPane
 
@@ -72,6 +73,8 @@ class DiagnosisView(QWidget):
         self.picker = ModelPicker(self)
         self.picker.chosen.connect(self._model_selected)
         self.picker.openRequested.connect(self.choose_model_folder)
+        self.picker.changeThresholdRequested.connect(self.change_operating_point)
+        self._changing_threshold = False
         self.open_button = QPushButton(icon("open-images"), "")
         self.open_button.clicked.connect(self.choose_images)
         self.clear_button = QPushButton(icon("clear"), "")
@@ -278,6 +281,48 @@ class DiagnosisView(QWidget):
             return None
         return self.batch.warm_up(d)
 
+    def change_operating_point(self) -> OperatingPointDialog | None:
+        """Open the operating point dialog for the chosen model (not while a batch or an export runs); the change
+        itself runs off the UI thread (it verifies the weights and re-seals the folder)."""
+        d, meta = self.model_dir(), self.picker.meta()
+        if d is None or meta is None or self.busy or self.exporting or self._changing_threshold:
+            return None
+        dialog = OperatingPointDialog(meta, self.picker.is_bundled(), self.results.rowCount(), self)
+        dialog.accepted.connect(lambda: self._apply_operating_point(d, dialog.threshold(), dialog.note()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _apply_operating_point(self, folder: Path, threshold: float, note: str) -> None:
+        from core.store.library import change_threshold
+
+        self._changing_threshold = True
+        self._update_buttons()
+        self._status(lambda: self.tr("Changing the operating point of {0}…").format(folder.name))
+        tasks.start(change_threshold, folder, threshold, note, self.picker.is_bundled(),
+                    returned=self._operating_point_changed, errored=self._operating_point_failed,
+                    finished=self._operating_point_done)
+
+    def _operating_point_changed(self, folder: Path) -> None:
+        from core.store.modelio import read_meta
+
+        self.clear()  # its verdicts were judged at the old threshold (the audit log keeps them)
+        self._retire_engine()  # the engine holds the old threshold
+        if self.picker.model_combo.findData(str(folder)) >= 0:
+            self.picker.add_folder(folder, read_meta(folder))  # a folder opened by hand is not re-read by refresh
+        self.refresh_models(select=folder)
+        threshold = float(read_meta(folder)["threshold"])
+        self._status(lambda: self.tr("{0} now says PM from {1:.1%} (recorded in its model card)").format(
+            self.model_name(), threshold))
+
+    def _operating_point_failed(self, exc: BaseException) -> None:
+        problem = str(exc)
+        self._status(lambda: self.tr("The operating point was not changed: {0}").format(problem))
+
+    def _operating_point_done(self) -> None:
+        self._changing_threshold = False
+        self._update_buttons()
+
     def _model_failed(self, problem: str) -> None:
         self._model_error = problem
         self._update_no_model()
@@ -358,7 +403,7 @@ class DiagnosisView(QWidget):
         self.strip.show_buttons(active, self.session.cancelling)
         self.export_button.setEnabled(not active and self.proxy.rowCount() > 0)
         self.clear_button.setEnabled(not self.exporting)
-        self.picker.set_enabled(not active)
+        self.picker.set_enabled(not active and not self._changing_threshold)
 
     # ---------------------------------------------------------------- questions, clear, cancel
     def _ask(self, name: str, title: str, text: str, informative: str, yes: str) -> bool:

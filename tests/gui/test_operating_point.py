@@ -1,0 +1,100 @@
+"""Changing a model's operating point from the Diagnosis view (issue 13): the dialog asks for a value and a reason,
+the folder is re-sealed with the change recorded, the bundled model is never changed (a library copy is), the
+table's old verdicts go, and the next diagnosis runs at the new threshold."""
+
+from pathlib import Path
+
+from gui_support import save_test_model, wait_done
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from core.store.library import library_dir
+from core.store.modelio import checked_meta, read_meta
+
+
+def change(qtbot, view, percent: float, reason: str):
+    dialog = view.change_operating_point()
+    assert dialog is not None and dialog.isVisible()
+    assert not dialog.ok_button.isEnabled()  # nothing changed yet
+    dialog.value.setValue(percent)
+    assert not dialog.ok_button.isEnabled()  # a reason is required
+    qtbot.keyClicks(dialog.reason, reason)
+    assert dialog.ok_button.isEnabled()
+    ok_text = dialog.ok_button.text()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view._changing_threshold, timeout=60000)
+    return ok_text
+
+
+def test_a_library_model_gets_a_new_operating_point_used_by_the_next_diagnosis(qtbot, window, library_model,
+                                                                              images):
+    view = window.diagnosis_view
+    assert view.select_model(library_model)
+    assert view.picker.change_threshold_button.isVisible() and view.picker.change_threshold_button.isEnabled()
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    assert view.results.rows[0].model.threshold == 0.5
+
+    change(qtbot, view, 25.0, "referral policy of the clinic")
+
+    _, meta = checked_meta(library_model)  # still sealed, with the change in it
+    assert meta["threshold"] == 0.25
+    assert meta["provenance"][-1]["note"] == "referral policy of the clinic"
+    assert meta["provenance"][-1]["from"] == 0.5
+    assert view.model_dir() == library_model
+    assert view.threshold_label.text() == "PM when probability ≥ 25.0%"
+    assert view.results.rowCount() == 0  # judged at the old threshold
+    assert window.statusBar().currentMessage() == "ResNet-18-D now says PM from 25.0% (recorded in its model card)"
+
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    row = view.results.rows[0]
+    assert row.model.threshold == 0.25  # the engine was started again with the new model.json
+    assert row.pred.pm == (row.pred.probability >= 0.25)
+
+
+def test_the_bundled_model_is_copied_into_the_library_and_left_unchanged(qtbot, window, bundled_models):
+    bundled = save_test_model(bundled_models / "pm-bundled", name="Bundled")
+    before = {p.name: p.read_bytes() for p in bundled.iterdir() if p.is_file()}
+    view = window.diagnosis_view
+    view.refresh_models(select=bundled)
+    assert view.model_dir() == bundled and view.picker.is_bundled()
+    assert change(qtbot, view, 40.0, "fewer referrals") == "Copy and change"
+
+    assert {p.name: p.read_bytes() for p in bundled.iterdir() if p.is_file()} == before
+    copy = view.model_dir()
+    assert copy != bundled and copy.parent == library_dir() and not view.picker.is_bundled()
+    assert read_meta(copy)["threshold"] == 0.4 and checked_meta(copy)
+    assert view.threshold_label.text() == "PM when probability ≥ 40.0%"
+    assert view.model_combo.findData(str(bundled)) >= 0  # the bundled one stays available
+
+
+def test_a_documented_point_keeps_its_exact_value_and_results_are_announced(qtbot, window, tmp_path):
+    from gui.diagnosis.operating_point import OperatingPointDialog
+
+    meta = {"name": "Op", "threshold": 0.3273, "metrics": {"sensitivity": 0.972, "specificity": 0.989},
+            "metrics_at_0_5": {"sensitivity": 0.94, "specificity": 0.995}}
+    dialog = OperatingPointDialog(meta, bundled=False, results=3, parent=window)
+    qtbot.addWidget(dialog)
+    assert dialog.documented.itemText(1) == "≥ 50.0% — validation sensitivity 94.0%, specificity 99.5%"
+    dialog.value.setValue(50.0)
+    assert dialog.threshold() == 0.5
+    dialog.value.setValue(32.7)
+    assert dialog.threshold() == 0.3273  # the documented point, not its rounded display
+    dialog.value.setValue(33.0)
+    assert dialog.threshold() == 0.33
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert any("The 3 results in the table were judged at the old threshold" in t for t in labels)
+
+
+def test_a_folder_edited_by_hand_is_not_changed_and_the_user_is_told(qtbot, window, tmp_path):
+    folder = save_test_model(tmp_path / "model", name="Edited")
+    view = window.diagnosis_view
+    assert view.select_model(folder)
+    meta_file = Path(folder) / "model.json"
+    meta_file.write_text(meta_file.read_text().replace('"threshold": 0.5', '"threshold": 0.1'))
+    change(qtbot, view, 30.0, "try")
+    message = window.statusBar().currentMessage()
+    assert message.startswith("The operating point was not changed: ") and "model.json" in message
+    assert '"threshold": 0.1' in meta_file.read_text()  # nothing rewritten
+    assert view.picker.change_threshold_button.isEnabled()
