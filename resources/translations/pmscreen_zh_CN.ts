@@ -356,188 +356,203 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="156" />
+        <location filename="../../gui/diagnosis/view.py" line="159" />
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="157" />
-        <location filename="../../gui/diagnosis/view.py" line="389" />
+        <location filename="../../gui/diagnosis/view.py" line="160" />
+        <location filename="../../gui/diagnosis/view.py" line="434" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="160" />
+        <location filename="../../gui/diagnosis/view.py" line="163" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="227" />
+        <location filename="../../gui/diagnosis/view.py" line="230" />
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="235" />
+        <location filename="../../gui/diagnosis/view.py" line="238" />
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="293" />
+        <location filename="../../gui/diagnosis/view.py" line="338" />
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="294" />
+        <location filename="../../gui/diagnosis/view.py" line="339" />
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="296" />
+        <location filename="../../gui/diagnosis/view.py" line="341" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="318" />
+        <location filename="../../gui/diagnosis/view.py" line="363" />
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="336" />
+        <location filename="../../gui/diagnosis/view.py" line="381" />
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="338" />
+        <location filename="../../gui/diagnosis/view.py" line="383" />
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="165" />
+        <location filename="../../gui/diagnosis/view.py" line="168" />
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="253" />
+        <location filename="../../gui/diagnosis/view.py" line="256" />
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="295" />
+        <location filename="../../gui/diagnosis/view.py" line="340" />
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="325" />
+        <location filename="../../gui/diagnosis/view.py" line="370" />
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="341" />
+        <location filename="../../gui/diagnosis/view.py" line="386" />
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="158" />
+        <location filename="../../gui/diagnosis/view.py" line="161" />
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="161" />
+        <location filename="../../gui/diagnosis/view.py" line="164" />
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="164" />
+        <location filename="../../gui/diagnosis/view.py" line="167" />
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="166" />
+        <location filename="../../gui/diagnosis/view.py" line="169" />
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="167" />
+        <location filename="../../gui/diagnosis/view.py" line="170" />
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="168" />
+        <location filename="../../gui/diagnosis/view.py" line="171" />
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="169" />
+        <location filename="../../gui/diagnosis/view.py" line="172" />
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="170" />
+        <location filename="../../gui/diagnosis/view.py" line="173" />
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="220" />
+        <location filename="../../gui/diagnosis/view.py" line="223" />
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="245" />
+        <location filename="../../gui/diagnosis/view.py" line="248" />
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="246" />
+        <location filename="../../gui/diagnosis/view.py" line="249" />
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="248" />
+        <location filename="../../gui/diagnosis/view.py" line="251" />
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="249" />
+        <location filename="../../gui/diagnosis/view.py" line="252" />
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="343" />
+        <location filename="../../gui/diagnosis/view.py" line="301" />
+        <source>Changing the operating point of {0}…</source>
+        <translation>正在更改 {0} 的工作点…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="315" />
+        <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
+        <translation>{0} 现在从 {1:.1%} 起判定为 PM（已记录在其模型卡中）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="320" />
+        <source>The operating point was not changed: {0}</source>
+        <translation>工作点未更改：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="388" />
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="344" />
+        <location filename="../../gui/diagnosis/view.py" line="389" />
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="344" />
+        <location filename="../../gui/diagnosis/view.py" line="389" />
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="385" />
+        <location filename="../../gui/diagnosis/view.py" line="430" />
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="386" />
+        <location filename="../../gui/diagnosis/view.py" line="431" />
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="388" />
+        <location filename="../../gui/diagnosis/view.py" line="433" />
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="438" />
+        <location filename="../../gui/diagnosis/view.py" line="483" />
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="441" />
+        <location filename="../../gui/diagnosis/view.py" line="486" />
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
@@ -703,182 +718,182 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="113" />
+        <location filename="../../gui/main_window.py" line="120" />
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="220" />
+        <location filename="../../gui/main_window.py" line="227" />
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221" />
+        <location filename="../../gui/main_window.py" line="228" />
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221" />
+        <location filename="../../gui/main_window.py" line="228" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="221" />
+        <location filename="../../gui/main_window.py" line="228" />
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="225" />
+        <location filename="../../gui/main_window.py" line="232" />
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="226" />
+        <location filename="../../gui/main_window.py" line="233" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227" />
+        <location filename="../../gui/main_window.py" line="234" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228" />
+        <location filename="../../gui/main_window.py" line="235" />
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="229" />
+        <location filename="../../gui/main_window.py" line="236" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230" />
+        <location filename="../../gui/main_window.py" line="237" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="231" />
+        <location filename="../../gui/main_window.py" line="238" />
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232" />
+        <location filename="../../gui/main_window.py" line="239" />
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233" />
+        <location filename="../../gui/main_window.py" line="240" />
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234" />
+        <location filename="../../gui/main_window.py" line="241" />
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235" />
+        <location filename="../../gui/main_window.py" line="242" />
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="236" />
+        <location filename="../../gui/main_window.py" line="243" />
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="237" />
+        <location filename="../../gui/main_window.py" line="244" />
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238" />
+        <location filename="../../gui/main_window.py" line="245" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239" />
+        <location filename="../../gui/main_window.py" line="246" />
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240" />
+        <location filename="../../gui/main_window.py" line="247" />
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241" />
+        <location filename="../../gui/main_window.py" line="248" />
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242" />
+        <location filename="../../gui/main_window.py" line="249" />
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="292" />
+        <location filename="../../gui/main_window.py" line="299" />
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="295" />
+        <location filename="../../gui/main_window.py" line="302" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="295" />
+        <location filename="../../gui/main_window.py" line="302" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="296" />
+        <location filename="../../gui/main_window.py" line="303" />
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="304" />
+        <location filename="../../gui/main_window.py" line="311" />
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="306" />
+        <location filename="../../gui/main_window.py" line="313" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="307" />
+        <location filename="../../gui/main_window.py" line="314" />
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="325" />
+        <location filename="../../gui/main_window.py" line="332" />
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="325" />
+        <location filename="../../gui/main_window.py" line="332" />
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="329" />
+        <location filename="../../gui/main_window.py" line="336" />
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="334" />
+        <location filename="../../gui/main_window.py" line="341" />
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="335" />
+        <location filename="../../gui/main_window.py" line="342" />
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist's judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="396" />
+        <location filename="../../gui/main_window.py" line="403" />
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -886,47 +901,57 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="56" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="61" />
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="57" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="62" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="101" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="63" />
+        <source>Change…</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="64" />
+        <source>Change the operating point of this model (recorded in its model card)</source>
+        <translation>更改此模型的工作点（记录在模型卡中）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="109" />
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="140" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="153" />
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="141" />
-        <source>Operating point of this model (set in the model folder; pmscreen set-threshold changes it):</source>
-        <translation>此模型的工作点（保存在模型文件夹中；用 pmscreen set-threshold 更改）：</translation>
+        <location filename="../../gui/diagnosis/model_picker.py" line="154" />
+        <source>Operating point of this model (Change… or pmscreen set-threshold changes it, recorded in the model card):</source>
+        <translation>此模型的工作点（可用“更改…”或 pmscreen set-threshold 更改，并记录在模型卡中）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="144" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="157" />
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="146" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="159" />
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="148" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="161" />
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="148" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="161" />
         <source>documented, not in use</source>
         <translation>已记录，未使用</translation>
     </message>
@@ -934,24 +959,97 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>NoModelBanner</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="174" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="187" />
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="175" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="188" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="180" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="193" />
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="183" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="196" />
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
+    </message>
+</context>
+<context>
+    <name>OperatingPointDialog</name>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="29" />
+        <source>Change the operating point</source>
+        <translation>更改工作点</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="33" />
+        <source>{0} says PM when the probability is at least {1:.1%}. The figures in its model card were measured at the thresholds listed below; at any other threshold its sensitivity and specificity are not known.</source>
+        <translation>{0} 在概率不低于 {1:.1%} 时判定为 PM。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="41" />
+        <source>≥ {0:.1%}</source>
+        <translation>≥ {0:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="43" />
+        <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
+        <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="55" />
+        <source>e.g. referral policy of the clinic, approved by …</source>
+        <translation>例如：本诊所的转诊政策，由……批准</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="59" />
+        <source>Documented points:</source>
+        <translation>已记录的工作点：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="60" />
+        <source>PM when probability ≥</source>
+        <translation>概率 ≥ 此值时判定为 PM</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="61" />
+        <source>Reason (recorded):</source>
+        <translation>原因（将被记录）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="63" />
+        <source>The change, your user name, the time and the reason are recorded in the model card, and the model is sealed again.</source>
+        <translation>此次更改、您的用户名、时间和原因将记录在模型卡中，模型将重新封印。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="66" />
+        <source>The bundled model is part of the program and is not changed: a copy in your model library gets the new operating point and becomes the model in use.</source>
+        <translation>内置模型是程序的一部分，不会被更改：将在您的模型库中创建一个副本，副本使用新的工作点并成为当前使用的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="69" />
+        <source>The result in the table was judged at the old threshold and is removed (it stays in the audit log).</source>
+        <translation>表中的结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="71" />
+        <source>The {0} results in the table were judged at the old threshold and are removed (they stay in the audit log).</source>
+        <translation>表中的 {0} 个结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="78" />
+        <source>Copy and change</source>
+        <translation>复制并更改</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="78" />
+        <source>Change</source>
+        <translation>更改</translation>
     </message>
 </context>
 <context>
@@ -1426,7 +1524,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="193" />
+        <location filename="../../gui/training/runs_table.py" line="195" />
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
@@ -1436,17 +1534,17 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="275" />
+        <location filename="../../gui/training/runs_table.py" line="277" />
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="278" />
+        <location filename="../../gui/training/runs_table.py" line="280" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="281" />
+        <location filename="../../gui/training/runs_table.py" line="283" />
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
