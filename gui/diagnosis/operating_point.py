@@ -70,7 +70,7 @@ class OperatingPointDialog(QDialog):
                                                  "removed (it stays in the audit log)."),
                                 self.tr("The {0} results in the table were judged at the old threshold and are "
                                         "removed (they stay in the audit log).")))
-        consequence = QLabel("\n".join(notes))
+        consequence = QLabel("\n\n".join(notes))
         consequence.setWordWrap(True)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -86,7 +86,7 @@ class OperatingPointDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(consequence)
         lay.addWidget(self.buttons)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(600)  # the documented points are long lines
         self._update_ok()
 
     def threshold(self) -> float:
