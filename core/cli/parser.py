@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..screening import DEFAULT_OPACITY
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -99,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--report", metavar="FILE", help="also write a report: .xlsx or .csv (one row per image) or "
                    ".pdf (a summary page, then one page per image with thumbnail and heatmap)")
     r.add_argument("--heatmaps", metavar="DIR", help="write each judged image's Grad-CAM overlay as PNG into DIR")
-    r.add_argument("--opacity", type=float, default=0.45, help="heatmap opacity in the overlays, 0 to 1 (0.45)")
+    r.add_argument("--opacity", type=float, default=DEFAULT_OPACITY,
+                   help=f"heatmap opacity in the overlays, 0 to 1 ({DEFAULT_OPACITY})")
     r.add_argument("--no-audit", dest="audit", action="store_false", help="do not append results to the audit log")
     r.add_argument("--no-quality-gate", dest="quality_gate", action="store_false",
                    help="give a verdict for images that fail the quality check too (the check is still reported)")

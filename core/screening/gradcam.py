@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from ..images.preprocess import IMAGE_SIZE, resize, to_input
+from . import DEFAULT_OPACITY  # noqa: F401  (the overlays' default, imported from here by the GUI)
 
-DEFAULT_OPACITY = 0.45
 log = logging.getLogger(__name__)
 
 

@@ -205,7 +205,7 @@ def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
         ("created", summary.started),
         ("program", f"pmscreen {__version__}"),
         ("model", summary.model),
-        ("weights SHA-256", summary.model_sha256 or ""),
+        ("model SHA-256", summary.model_sha256 or ""),  # one network: its weights; several: core.store.members
         ("threshold", summary.threshold),
         ("images", summary.total),
         ("PM", c["PM"]),

@@ -354,7 +354,10 @@ class Trainer:
         skipped = [str(p) for p in ds.problems + train_cache.problems + val_cache.problems]
         counts: dict = {}
         for s in train_cache.samples:
-            counts[s.tag] = counts.get(s.tag, 0) + 1
+            # PALM's P/H/N where the file name tells; the class name where only a label file does (its tag is the
+            # bare label, "0" or "1", which says nothing to a reader of the log)
+            key = ds.class_names[s.label] if s.tag == str(s.label) else s.tag
+            counts[key] = counts.get(key, 0) + 1
         self._emit(DataReady(len(train_cache), len(val_cache), dict(sorted(counts.items())), skipped))
         if len(train_cache) < 2 or len(val_cache) < 1:
             raise ValueError(f"too few usable images ({len(train_cache)} training, {len(val_cache)} validation)")

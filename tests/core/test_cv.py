@@ -114,7 +114,7 @@ def test_a_cv_reports_each_fold_as_events_and_continues_after_a_stop(tmp_path):
     """FoldStarted, the fold's trainer events and FoldFinished for each fold, then CVFinished; stopped during
     fold 2, a CV run says so, and CrossValidation.from_folder continues it without training fold 1 again."""
     from core.training.cv import CrossValidation, describe
-    from core.training.events import CVFinished, Finished, FoldFinished, FoldStarted, format_event
+    from core.training.events import CVFinished, DataReady, Finished, FoldFinished, FoldStarted, format_event
     from core.training.trainer import TrainConfig
 
     palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
@@ -133,6 +133,9 @@ def test_a_cv_reports_each_fold_as_events_and_continues_after_a_stop(tmp_path):
     assert [(type(e).__name__, e.fold) for e in folds] == [("FoldStarted", 1), ("FoldFinished", 1),
                                                            ("FoldStarted", 2)]
     assert folds[0].n_train + folds[0].n_val == 18 and not folds[0].resumed
+    ready = next(e for e in events if isinstance(e, DataReady))  # pooled: P/H/N from names, 0/1 from the label file
+    assert sum(ready.class_counts.values()) == ready.n_train and not {"0", "1"} & set(ready.class_counts)
+    assert {"non-PM", "PM"} & set(ready.class_counts) and {"H", "N", "P"} & set(ready.class_counts)
     assert folds[1].metrics["auc"] == folds[1].metrics["auc"] and not folds[1].earlier
     finished = [e for e in events if isinstance(e, Finished)]
     assert [f.stopped for f in finished] == [False, True]  # each fold is a trainer run

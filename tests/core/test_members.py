@@ -134,7 +134,7 @@ def test_predict_evaluate_audit_and_report_name_the_model_hash(ensemble, tmp_pat
     from openpyxl import load_workbook
 
     summary = dict(load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(values_only=True))
-    assert summary["weights SHA-256"] == digest
+    assert summary["model SHA-256"] == digest
     assert len(list((tmp_path / "heat").glob("*.png"))) == 6
     assert main(["evaluate", "--model", str(ensemble), "--images", str(images), "--labels", str(labels),
                  "--json"]) == 0

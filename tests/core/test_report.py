@@ -57,7 +57,7 @@ def test_xlsx_report(tmp_path):
     assert ws.auto_filter.ref == "A1:H5" and ws.freeze_panes == "A2"
     summary = dict(wb["Summary"].iter_rows(values_only=True))
     assert summary["images"] == 4 and summary["PM"] == 1 and summary["not PM"] == 1
-    assert summary[UNGRADABLE] == 1 and summary["error"] == 1 and summary["weights SHA-256"] == "ab" * 32
+    assert summary[UNGRADABLE] == 1 and summary["error"] == 1 and summary["model SHA-256"] == "ab" * 32
 
 
 def _pdf_pages(data: bytes) -> int:
