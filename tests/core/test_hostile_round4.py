@@ -1,6 +1,7 @@
-"""Fourth round of attacks: model weights that are read whole before they are checked (a sparse 6 GB file) and model
-members that are FIFOs, folders or links out of the model folder. Each hostile file is built here, small (or
-sparse); every refusal is one line naming the file and the problem."""
+"""Fourth round of attacks: model weights that are read whole before they are checked (a sparse 6 GB file), a TIFF
+whose tiles make the decoder allocate a gigabyte, and model members that are FIFOs, folders or links out of the
+model folder. Each hostile file is built here, small (or sparse); every refusal is one line naming the file and
+the problem."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import json
 import os
 import resource
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from core.cli import main
+from core.images import headers
+from core.images.imageio import MAX_TILE_PIXELS, ImageError
+from core.images.reader import read_image
 from core.store.members import load_members
 from core.store.modelio import WEIGHTS, ModelFileError, load_model, seal_folder
 from tests.synthetic import fundus_image, save_tiny_members, save_tiny_model, write_rgb
@@ -123,6 +130,74 @@ def test_a_malformed_weights_header_is_refused_in_one_line(folder, capsys, heade
     (folder / WEIGHTS).write_bytes(header + bytes(64))
     assert main(["seal", str(folder)]) == 2
     assert f"{folder / WEIGHTS}: " in (line := one_line(capsys.readouterr().err)) and message in line
+
+
+# ---------------------------------------------------------------- 3. a TIFF tile-size bomb
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the decoder was called for a file the header check must refuse")
+
+    monkeypatch.setattr(cv2, "imdecode", refuse)
+
+
+def tiled_tiff(width: int, height: int, tile: int, declared: int | None = None) -> bytes:
+    """An uncompressed 8-bit grey TIFF of ``tile`` x ``tile`` tiles (little-endian; libtiff wants an uncompressed
+    tile of a multiple of 1 KB), tile i filled with 40 i, whose TileWidth and TileLength say ``declared``
+    (default: ``tile``)."""
+    across, down = -(-width // tile), -(-height // tile)
+    tiles = [bytes([(40 * i) % 256]) * tile * tile for i in range(across * down)]
+    n_tags = 10
+    arrays_at = 8 + 2 + 12 * n_tags + 4
+    offsets_at, counts_at = arrays_at, arrays_at + 4 * len(tiles)
+    data_at = counts_at + 4 * len(tiles)
+    starts = [data_at + sum(map(len, tiles[:i])) for i in range(len(tiles))]
+    one = len(tiles) == 1
+    side = declared or tile
+    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+               (277, 3, 1, 1), (322, 4, 1, side), (323, 4, 1, side),
+               (324, 4, len(tiles), starts[0] if one else offsets_at),
+               (325, 4, len(tiles), len(tiles[0]) if one else counts_at)]
+    ifd = struct.pack("<H", n_tags) + b"".join(struct.pack("<HHII", *e) for e in entries) + b"\0\0\0\0"
+    arrays = struct.pack(f"<{len(tiles)}I", *starts) + struct.pack(f"<{len(tiles)}I", *map(len, tiles))
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + arrays + b"".join(tiles)
+
+
+def test_a_tiff_whose_tiles_claim_a_gigabyte_is_refused_from_its_header(tmp_path, no_decoding):
+    # 32 x 32 pixels in one 16000 x 16000 tile: OpenCV allocated 1 GB (16000^2 RGBA) and took 2 s
+    bomb = tiled_tiff(32, 32, 32, declared=16000)
+    assert len(bomb) < 2000 and 16000 * 16000 > MAX_TILE_PIXELS
+    assert headers.tiff_tile(bomb) == (16000, 16000)
+    path = tmp_path / "tiles.tif"
+    path.write_bytes(bomb)
+    with pytest.raises(ImageError, match=r"its TIFF tiles of 16000x16000 pixels are too large; the limit is 40 "
+                                         r"million pixels a tile") as info:
+        read_image(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_tiled_and_striped_tiffs_of_ordinary_sizes_are_still_read(tmp_path):
+    path = tmp_path / "tiled.tif"
+    path.write_bytes(tiled_tiff(80, 48, 32))  # tiles padded past the picture's edge, as the format has them
+    assert headers.tiff_tile(path.read_bytes()) == (32, 32)
+    rgb = read_image(path)
+    assert rgb.shape == (48, 80, 3) and (rgb[0, 0, 0], rgb[0, 40, 0], rgb[40, 0, 0]) == (0, 40, 120)
+    ok, buf = cv2.imencode(".tif", np.full((30, 50, 3), 90, np.uint8))
+    assert headers.tiff_tile(buf.tobytes())[0] == 50  # strips: as wide as the picture, at most its height
+    path.write_bytes(buf.tobytes())
+    assert read_image(path).shape == (30, 50, 3)
+
+
+def test_tiff_tile_tags_listed_twice_are_refused(tmp_path, no_decoding):
+    data = tiled_tiff(64, 64, 32)
+    i = data.index(struct.pack("<HHI", 323, 4, 1))  # TileLength: change it into a second TileWidth
+    data = data[:i] + struct.pack("<H", 322) + data[i + 2:]
+    path = tmp_path / "twice.tif"
+    path.write_bytes(data)
+    with pytest.raises(ImageError, match="TIFF header lists TileWidth twice"):
+        read_image(path)
 
 
 # ---------------------------------------------------------------- 4, 5. member files that are no files of the folder
