@@ -68,12 +68,18 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
-def sniffed_image_file(path: Path) -> bool:
-    """A file without a suffix (or with a number for one: DICOM instance UIDs such as 1.2.840.113619.2.55.3.7)
-    whose first bytes are a known image format: what a PACS or camera export folder holds. Only a regular file is
-    opened (non-blocking); anything else, or a name starting with a dot, is not an image file here."""
+def _sniffable_name(path: Path) -> bool:
+    """A name without a suffix, or with a number for one (DICOM instance UIDs such as 1.2.840.113619.2.55.3.7),
+    not starting with a dot: what PACS and camera exports name their images."""
     suffix = path.suffix
-    if path.name.startswith(".") or (suffix and not suffix[1:].isdigit()):
+    return not path.name.startswith(".") and (not suffix or suffix[1:].isdigit())
+
+
+def sniffed_image_file(path: Path) -> bool:
+    """A file with a sniffable name (``_sniffable_name``) whose first bytes are a known image format: what a PACS
+    or camera export folder holds. Only a regular file is opened (non-blocking); anything else, or a name starting
+    with a dot, is not an image file here."""
+    if not _sniffable_name(path):
         return False
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -86,6 +92,16 @@ def sniffed_image_file(path: Path) -> bool:
     except OSError:
         return False
     return image_format(head) is not None
+
+
+def unsniffable_entry(path: Path) -> bool:
+    """A FIFO, device or socket with a sniffable name: it might stand for an image but cannot be looked into
+    (opening a FIFO blocks), so a folder's listing keeps it for its error row. Only its status is read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return _sniffable_name(path) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def to_rgb8(img: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Fourth round of attacks: model weights that are read whole before they are checked (a sparse 6 GB file), a TIFF
-whose tiles make the decoder allocate a gigabyte, and model members that are FIFOs, folders or links out of the
-model folder. Each hostile file is built here, small (or sparse); every refusal is one line naming the file and
-the problem."""
+whose tiles make the decoder allocate a gigabyte, model members that are FIFOs, folders or links out of the model
+folder, and a FIFO without a suffix in a folder of images. Each hostile file is built here, small (or sparse);
+every refusal is one line naming the file and the problem."""
 
 from __future__ import annotations
 
@@ -251,3 +251,24 @@ def test_a_single_network_whose_weights_are_a_fifo_is_refused_unopened(folder, c
     assert f"{folder / WEIGHTS}: is not a regular file (a FIFO); not opened" in one_line(capsys.readouterr().err)
     with pytest.raises(ModelFileError, match="is not a regular file"):
         seal_folder(folder)
+
+
+# ---------------------------------------------------------------- 6. a FIFO without a suffix in an image folder
+
+
+def test_a_fifo_without_a_suffix_in_a_folder_gets_its_error_row(sealed_model, tmp_path):
+    from core.screening.inference import Predictor, expand_inputs
+
+    export = tmp_path / "pacs-export"
+    export.mkdir()
+    write_rgb(tmp_path / "eye.jpg", fundus_image(True, 4))
+    shutil.copy(tmp_path / "eye.jpg", export / "IM000001")
+    os.mkfifo(export / "IM000002")  # opened, it would block the batch forever
+    os.mkfifo(export / "1.2.840.113619.2.55.3.8")
+    os.mkfifo(export / "notes.txt")  # a name that is no image's: not listed, as a regular notes.txt
+    assert [p.name for p in expand_inputs([export])] == ["1.2.840.113619.2.55.3.8", "IM000001", "IM000002"]
+    rows = {Path(p.path).name: p for p in Predictor(sealed_model, "cpu", 4, engine="dygraph").predict_files([export])}
+    assert set(rows) == {"1.2.840.113619.2.55.3.8", "IM000001", "IM000002"}
+    assert rows["IM000001"].verdict != "error"  # the batch went on
+    for name in ("IM000002", "1.2.840.113619.2.55.3.8"):
+        assert rows[name].verdict == "error" and rows[name].error == "not a regular file (a FIFO); not opened"
