@@ -1,7 +1,8 @@
-"""Fourth round of attacks: model weights that are read whole before they are checked (a sparse 6 GB file), a TIFF
-whose tiles make the decoder allocate a gigabyte, model members that are FIFOs, folders or links out of the model
-folder, and a FIFO without a suffix in a folder of images. Each hostile file is built here, small (or sparse);
-every refusal is one line naming the file and the problem."""
+"""Fourth round of attacks: model weights that are read whole before they are checked (a sparse 6 GB file), a
+hand-edited cv.json and images that went missing under finalize --from-cv, a TIFF whose tiles make the decoder
+allocate a gigabyte, model members that are FIFOs, folders or links out of the model folder, and a FIFO without
+a suffix in a folder of images. Each hostile file is built here, small (or sparse); every refusal is one line
+naming the file and the problem."""
 
 from __future__ import annotations
 
@@ -130,6 +131,117 @@ def test_a_malformed_weights_header_is_refused_in_one_line(folder, capsys, heade
     (folder / WEIGHTS).write_bytes(header + bytes(64))
     assert main(["seal", str(folder)]) == 2
     assert f"{folder / WEIGHTS}: " in (line := one_line(capsys.readouterr().err)) and message in line
+
+
+# ---------------------------------------------------------------- 2. finalize --from-cv on an edited CV folder
+
+
+@pytest.fixture(scope="module")
+def finished_cv(tmp_path_factory):
+    """A finished 2-fold CV folder: cv.json, oof.json and each fold's sealed network (untrained), over 12 small
+    images (P and N, two folds of three each)."""
+    from core.training.trainer import TrainConfig
+
+    base = tmp_path_factory.mktemp("cv")
+    samples = []
+    for i in range(12):
+        tag = "P" if i % 2 else "N"
+        path = write_rgb(base / "images" / f"{tag}{i:04d}.jpg", fundus_image(tag == "P", i, size=96))
+        samples.append({"file": str(path), "label": int(tag == "P"), "tag": tag, "fold": (i // 2) % 2})
+    cv = base / "cv"
+    cv.mkdir()
+    for fold in (1, 2):
+        save_tiny_model(cv / f"fold-{fold}", seed=fold)
+    plan = {"folds": 2, "pool": "all", "seed": 0, "samples": samples,
+            "config": TrainConfig(data=str(base / "images"), depth=18, variant="D", epochs=1).to_dict()}
+    (cv / "cv.json").write_text(json.dumps(plan, indent=1))
+    oof = [{**s, "probability": 0.4 + 0.2 * s["label"]} for s in samples]
+    (cv / "oof.json").write_text(json.dumps({"folds": 2, "oof": oof}))
+    return cv
+
+
+@pytest.fixture
+def cv(finished_cv, tmp_path):
+    out = tmp_path / "cv"
+    shutil.copytree(finished_cv, out)
+    return out
+
+
+def _edit_json(path: Path, edit) -> None:
+    value = json.loads(path.read_text())
+    edit(value)
+    path.write_text(json.dumps(value))
+
+
+def _flip_all(plan):  # every P image made 0 and every N image 1: consistent within cv.json, not with oof.json
+    for s in plan["samples"]:
+        s["label"] = 1 - s["label"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: p.update(folds=1), "folds must be a whole number of at least 2, got 1"),
+    (lambda p: p.update(folds="2"), "folds must be a whole number of at least 2, got '2'"),
+    (lambda p: p.pop("samples"), "samples must be a list of the images and their folds"),
+    (lambda p: p.pop("config"), "config must be an object"),
+    (lambda p: p.update(seed="x"), "seed must be a whole number, got 'x'"),
+    (lambda p: p["samples"].__setitem__(2, "N0002.jpg"), "samples[3] must be an object"),
+    (lambda p: p["samples"][2].pop("label"), "samples[3]: the label of N0002.jpg must be a class from 0 to 1, "
+                                             "got None"),
+    (lambda p: p["samples"][2].update(label=2), "the label of N0002.jpg must be a class from 0 to 1, got 2"),
+    (lambda p: p["samples"][2].update(label="0"), "the label of N0002.jpg must be a class from 0 to 1, got '0'"),
+    (lambda p: p["samples"][2].update(label=True), "the label of N0002.jpg must be a class from 0 to 1, got True"),
+    (lambda p: p["samples"][3].update(label=0), "samples[4]: P0003.jpg (P) is labelled 0 but P0001.jpg (P, "
+                                                "samples[2]) 1: a label was changed"),
+    (lambda p: p["samples"][3].update(fold=2), "the fold of P0003.jpg must be from 0 to 1, got 2"),
+    (lambda p: p["samples"][3].update(fold=1.0), "the fold of P0003.jpg must be from 0 to 1, got 1.0"),
+    (lambda p: [s.update(fold=0) for s in p["samples"]], "fold 2 of 2 holds no images"),
+    (_flip_all, "oof.json: oof[1] is {'file': "),
+])
+def test_finalize_from_cv_refuses_an_edited_cv_json_in_one_line(cv, tmp_path, capsys, edit, message):
+    _edit_json(cv / "cv.json", edit)
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "model")]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert message in line and str(cv) in line and ("cv.json" in line)
+    assert not (tmp_path / "model").exists()
+
+
+def test_finalize_from_cv_refuses_an_edited_oof_json_in_one_line(cv, tmp_path, capsys):
+    _edit_json(cv / "oof.json", lambda o: o["oof"][4].update(probability="0.7"))
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "model")]) == 2
+    assert "oof.json: oof[5].probability must be a number from 0 to 1 or null, got '0.7'" in one_line(
+        capsys.readouterr().err)
+    _edit_json(cv / "oof.json", lambda o: o.pop("oof"))
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "model")]) == 2
+    assert "oof.json: must list the 12 images of cv.json" in one_line(capsys.readouterr().err)
+
+
+def test_an_image_scored_out_of_fold_that_cannot_be_read_now_is_refused(cv, tmp_path, capsys):
+    plan = json.loads((cv / "cv.json").read_text())
+    gone = Path(plan["samples"][5]["file"])
+    moved = tmp_path / gone.name
+    shutil.move(gone, moved)  # the images went missing since the CV ran (another machine, a moved folder)
+    try:
+        assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "model")]) == 2
+        line = one_line(capsys.readouterr().err)
+    finally:
+        shutil.move(moved, gone)
+    assert f"1 of the 12 images scored out-of-fold in {cv} cannot be read now ({gone}: file not found)" in line
+    assert "incomplete out-of-fold set" in line and not (tmp_path / "model").exists()
+
+
+def test_images_the_cv_could_not_score_either_are_left_out_and_said(cv, tmp_path, capsys):
+    broken = tmp_path / "P0007-empty.jpg"
+    broken.write_bytes(b"")
+    _edit_json(cv / "cv.json", lambda p: p["samples"][7].update(file=str(broken)))
+    _edit_json(cv / "oof.json", lambda o: o["oof"][7].update(file=str(broken), probability=None))
+    out = tmp_path / "model"
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"pmscreen finalize: warning: left out {broken}: the file is empty (0 bytes)" in err.splitlines()
+    meta = json.loads((out / "model.json").read_text())
+    record = meta["cross_validation"]
+    assert record["images"] == 12 and record["scored"] == 11 and len(record["skipped"]) == 1
+    assert "1 more left out, unreadable as in the cross-validation" in (out / "MODEL_CARD.md").read_text()
 
 
 # ---------------------------------------------------------------- 3. a TIFF tile-size bomb
