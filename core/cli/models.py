@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from .parser import EXIT_OK, UsageError
 from .screen import _num
@@ -24,12 +25,19 @@ def cmd_finalize(a, argv) -> int:
         if a.members != "all":
             raise UsageError("--members goes with --from-cv")
         meta = finalize(a.model, a.images, a.labels, a.out, a.name, a.min_sensitivity, dtype)
+    from ..images.textsafe import shown
+
+    record = meta.get("cross_validation") or meta.get("validation") or {}
+    for line in record.get("skipped", []):  # said, not only recorded in model.json
+        print(f"pmscreen finalize: warning: left out {shown(line)}", file=sys.stderr)
     if a.json:
         print(json.dumps(meta, default=_num))
     else:
         cal = meta["calibration"]
         print(f"{meta['name']} written to {a.out}")
         print(f"  {meta['card']['metrics']}")
+        if record.get("skipped"):
+            print(f"  {len(record['skipped'])} image(s) left out (listed above and in model.json)")
         print(f"  temperature {cal['temperature']:.3f}: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}")
     return EXIT_OK
 

@@ -4,7 +4,8 @@ structure is sound enough to hand to a decoder.
 Every walk here is bounded so that a header check stays fast whatever the file (docs/security.md): runs of JPEG
 fill bytes are skipped by a regular expression (C speed) and at most ``MAX_JPEG_SEGMENTS`` segments are examined
 before the first scan; a PNG may have at most ``MAX_PNG_CHUNKS`` chunks; a TIFF's first directory at most 4,096
-entries. A file past a bound is "not a readable image", not a slow one.
+entries. A file past a bound is "not a readable image", not a slow one. What a decoder would hold at once besides
+the picture (a TIFF tile: ``tiff_tile``) is read here too, for core.images.imageio to bound.
 """
 
 from __future__ import annotations
@@ -106,12 +107,15 @@ def png_problem(data: bytes) -> str | None:
     return f"not a readable image (more than {MAX_PNG_CHUNKS} PNG chunks)"
 
 
+_TIFF_TAGS = {256: "ImageWidth", 257: "ImageLength", 278: "RowsPerStrip", 322: "TileWidth", 323: "TileLength"}
+
+
 def _tiff_entries(data: bytes) -> dict[int, list[int]]:
-    """The values of ImageWidth (256) and ImageLength (257) in a TIFF's first directory, each in file order."""
+    """The values of the size tags (``_TIFF_TAGS``) in a TIFF's first directory, each in file order."""
     end = "<" if data[:2] == b"II" else ">"
     (ifd,) = struct.unpack_from(end + "I", data, 4)
     (count,) = struct.unpack_from(end + "H", data, ifd)
-    dims: dict[int, list[int]] = {256: [], 257: []}
+    dims: dict[int, list[int]] = {tag: [] for tag in _TIFF_TAGS}
     for k in range(min(count, _TIFF_MAX_ENTRIES)):
         tag, kind, _, value = struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
         if tag in dims:
@@ -128,13 +132,31 @@ def tiff_size(data: bytes) -> tuple[int, int] | None:
     return (dims[256][0], dims[257][0]) if dims[256] and dims[257] else None
 
 
+def tiff_tile(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of the block a decoder holds at once to read a TIFF's first picture: a tile as its
+    TileWidth and TileLength declare (0: the picture's side, as OpenCV reads it), whatever the picture's size;
+    a strip as wide as the picture and RowsPerStrip high, at most the picture's height (libtiff reads no more).
+    None when the header gives no picture size."""
+    try:
+        dims = _tiff_entries(data)
+    except struct.error:
+        return None
+    if not (dims[256] and dims[257]):
+        return None
+    width, height = dims[256][0], dims[257][0]
+    if dims[322] or dims[323]:
+        return (dims[322][:1] or [0])[0] or width, (dims[323][:1] or [0])[0] or height
+    rows = dims[278][0] if dims[278] else 0
+    return width, min(rows, height) if rows else height
+
+
 def tiff_problem(data: bytes) -> str | None:
     """A TIFF whose size tags are listed twice is refused: decoders disagree on which one counts."""
     try:
         dims = _tiff_entries(data)
     except struct.error:
         return None  # no size to be found: image_size says so
-    twice = [name for tag, name in ((256, "ImageWidth"), (257, "ImageLength")) if len(dims[tag]) > 1]
+    twice = [name for tag, name in _TIFF_TAGS.items() if len(dims[tag]) > 1]
     return f"not a readable image (its TIFF header lists {' and '.join(twice)} twice)" if twice else None
 
 

@@ -7,7 +7,8 @@ preamble) are read through core.images.dicom.
 
 Limits, checked before anything is decoded (docs/security.md): a file larger than ``MAX_FILE_BYTES`` is not
 read; an image whose header claims more than ``MAX_PIXELS`` pixels to decode (after a baseline JPEG's reduction;
-a progressive JPEG at full size, as libjpeg holds its coefficients) is refused with a one-line reason; headers
+a progressive JPEG at full size, as libjpeg holds its coefficients), or TIFF tiles of more than
+``MAX_TILE_PIXELS`` pixels each, is refused with a one-line reason; headers
 are read by core.images.headers, in bounded walks; the pipelines refuse a side under ``MIN_SIDE`` pixels
 (``usable``). The format is sniffed from the content, not the file name (a JPEG named .dcm is a JPEG); only
 JPEG, PNG, TIFF, BMP, JPEG 2000 (inside DICOM) and DICOM are decoded. Only regular files are opened: a FIFO,
@@ -26,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_problem
+from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_problem, tiff_tile
 
 # One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -36,6 +37,10 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".b
 DICOM_SUFFIXES = (".dcm", ".dicom")
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 MAX_PIXELS = 40_000_000  # pixels decoded per image (after JPEG reduction): 1.5x the largest fundus cameras
+# pixels of one TIFF tile (or strip), which libtiff and OpenCV hold at once, 4 to 8 bytes a pixel, whatever the
+# picture's size: no more than a whole picture may have (a 200-byte 16x16 TIFF declaring 16000x16000 tiles made
+# OpenCV allocate 1 GB and take 2 s; tiles are 256 or 512 pixels square in practice, a strip at most the picture)
+MAX_TILE_PIXELS = MAX_PIXELS
 MAX_FILE_BYTES = 512 << 20  # bytes read per file
 MIN_SIDE = 8  # pixels: a smaller picture cannot be judged
 SUPPORTED = "JPEG, PNG, TIFF, BMP or DICOM expected"
@@ -63,12 +68,18 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
-def sniffed_image_file(path: Path) -> bool:
-    """A file without a suffix (or with a number for one: DICOM instance UIDs such as 1.2.840.113619.2.55.3.7)
-    whose first bytes are a known image format: what a PACS or camera export folder holds. Only a regular file is
-    opened (non-blocking); anything else, or a name starting with a dot, is not an image file here."""
+def _sniffable_name(path: Path) -> bool:
+    """A name without a suffix, or with a number for one (DICOM instance UIDs such as 1.2.840.113619.2.55.3.7),
+    not starting with a dot: what PACS and camera exports name their images."""
     suffix = path.suffix
-    if path.name.startswith(".") or (suffix and not suffix[1:].isdigit()):
+    return not path.name.startswith(".") and (not suffix or suffix[1:].isdigit())
+
+
+def sniffed_image_file(path: Path) -> bool:
+    """A file with a sniffable name (``_sniffable_name``) whose first bytes are a known image format: what a PACS
+    or camera export folder holds. Only a regular file is opened (non-blocking); anything else, or a name starting
+    with a dot, is not an image file here."""
+    if not _sniffable_name(path):
         return False
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -81,6 +92,16 @@ def sniffed_image_file(path: Path) -> bool:
     except OSError:
         return False
     return image_format(head) is not None
+
+
+def unsniffable_entry(path: Path) -> bool:
+    """A FIFO, device or socket with a sniffable name: it might stand for an image but cannot be looked into
+    (opening a FIFO blocks), so a folder's listing keeps it for its error row. Only its status is read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return _sniffable_name(path) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def to_rgb8(img: np.ndarray) -> np.ndarray:
@@ -150,6 +171,15 @@ def _structure_problem(data: bytes, kind: str) -> str | None:
     return None
 
 
+def check_tile(data: bytes, name: str | Path) -> None:
+    """Refuse a TIFF whose tiles (or strips) are too large to decode (more than MAX_TILE_PIXELS), before decoding
+    it; after ``check_size``, which says first when the picture itself is too large."""
+    tile = tiff_tile(data)
+    if tile and tile[0] * tile[1] > MAX_TILE_PIXELS:
+        raise ImageError(name, f"not a readable image (its TIFF tiles of {tile[0]}x{tile[1]} pixels are too large; "
+                               f"the limit is {MAX_TILE_PIXELS // 1_000_000} million pixels a tile)")
+
+
 def _jpeg_factor(data: bytes, width: int, height: int, min_side: int | None, name) -> int:
     """The libjpeg reduction (1, 2, 4 or 8) to decode a JPEG at, after checking the sizes its frame headers
     declare: the largest one at that reduction, and for a progressive or multi-scan file (whose coefficients
@@ -189,6 +219,8 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
     flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION if factor > 1 else cv2.IMREAD_UNCHANGED
     if factor == 1:
         check_size(width, height, name)
+    if kind == "tiff":
+        check_tile(data, name)
     try:
         with quiet_stderr():
             img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)

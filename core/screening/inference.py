@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.loader import bounded_map
-from ..images.imageio import ImageError, is_image_file, read_bytes, sniffed_image_file, usable
+from ..images.imageio import ImageError, is_image_file, read_bytes, sniffed_image_file, unsniffable_entry, usable
 from ..images.preprocess import IMAGE_SIZE, resize, to_input
 from ..images.quality import QualityResult, assess, normalise
 from ..images.reader import decode_file, read_image
@@ -84,12 +84,15 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
     error row when they hold none. Names with an image suffix that are not regular files (a FIFO, a device, a
     dangling link) are kept, so that each gets its error row when read (core.images.imageio.read_bytes opens none).
     Files without a suffix (PACS and camera exports: IM000001, 1.2.840.113619.2.55.3.7) are images when their
-    content says so (``sniffed_image_file``); other names (notes.txt, .DS_Store) are not images."""
+    content says so (``sniffed_image_file``), and such names that are no regular file (a FIFO, a device, a
+    socket: ``unsniffable_entry``) are kept for their error row, unopened; other names (notes.txt, .DS_Store)
+    are not images."""
     out: list[Path | Prediction] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in _files_below(p) if is_image_file(f) or sniffed_image_file(f))
+            found = sorted(f for f in _files_below(p) if is_image_file(f) or sniffed_image_file(f)
+                           or unsniffable_entry(f))
             out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF, BMP or DICOM images")]
         else:
             out.append(p)

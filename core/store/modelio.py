@@ -12,7 +12,9 @@ a signature: it catches edits made outside PM Screen, not someone who recomputes
 Legitimate changes go through PM Screen: ``set_threshold`` (``pmscreen set-threshold``) re-seals and records
 who and when; ``seal_folder`` (``pmscreen seal``) seals a folder written before seals existed, after checking it.
 
-Model folders are written atomically (core.store.folders). Models of several member networks:
+Weights files are opened and read with the bounds of core.store.tensorfile (a regular file inside the folder,
+of the size its header declares, holding the tensors of the architecture) before their bytes are hashed and
+loaded. Model folders are written atomically (core.store.folders). Models of several member networks:
 core.store.members.
 """
 
@@ -22,12 +24,14 @@ import datetime as _dt
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from .folders import META, atomic_folder, link_or_copy, readable_folder
 from .provenance import RECORD_KEY, ProvenanceError, check_provenance, describe, record_text, seal_traces
+from .tensorfile import TensorFileError, file_inside, read_weights_file, regular_file
 
 FORMAT = "pmscreen-model/1"
 FORMAT_MEMBERS = "pmscreen-model/2"  # model.json lists several member networks (core.store.members)
@@ -71,8 +75,10 @@ def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None 
 def read_tensors(path: Path) -> dict[str, np.ndarray]:
     from safetensors.numpy import load_file
 
-    if not path.is_file():
-        raise ModelFileError(f"{path}: file not found")
+    try:
+        regular_file(path)  # a FIFO would block safetensors' open
+    except TensorFileError as exc:
+        raise ModelFileError(str(exc)) from None
     try:
         return load_file(str(path))
     except Exception as exc:  # SafetensorError, OSError, …: all mean "not a usable weights file"
@@ -258,19 +264,16 @@ def check_tensors(tensors: dict, weights: Path) -> None:
             raise ModelFileError(f"{weights}: tensor {key} holds NaN or infinite values")
 
 
-def read_weights(folder: Path, meta: dict, verify_hash: bool = True) -> dict[str, np.ndarray]:
-    """The tensors of the weights file named by ``meta``, checked against its SHA-256 (over the bytes loaded)."""
+def read_weights(folder: Path, meta: dict, verify_hash: bool = True,
+                 check_shapes: Callable[[dict[str, list[int]]], None] | None = None) -> dict[str, np.ndarray]:
+    """The tensors of the weights file named by ``meta``, checked against its SHA-256 (over the bytes loaded).
+    The file is read only when it is a regular file inside ``folder`` of the size its header declares, and
+    (``check_shapes``) holds the tensors expected (core.store.tensorfile)."""
     from safetensors.numpy import load as load_bytes
 
-    weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
+    weights, data, digest = weights_bytes(folder, meta, check_shapes)
     expected = meta.get("weights", {}).get("sha256")
-    if not weights.is_file():
-        raise ModelFileError(f"{weights}: file not found")
-    try:
-        data = weights.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"{weights}: cannot be read ({exc.strerror or exc})") from None
-    if verify_hash and expected and hashlib.sha256(data).hexdigest() != expected:
+    if verify_hash and expected and digest != expected:
         raise ModelFileError(f"{weights}: does not fit {META} (checksum differs: replaced or damaged file)")
     try:
         tensors = load_bytes(data)
@@ -278,14 +281,25 @@ def read_weights(folder: Path, meta: dict, verify_hash: bool = True) -> dict[str
         raise ModelFileError(f"{weights}: truncated or not a safetensors file ({exc})") from None
     check_tensors(tensors, weights)
     if verify_hash:  # the decision fields against the record the weights were made with (core.store.provenance)
-        _check_provenance(meta, data, folder)
+        _check_provenance(meta, data, digest, folder)
     return tensors
 
 
-def _check_provenance(meta: dict, data: bytes, folder: Path) -> bool:
+def weights_bytes(folder: Path, meta: dict,
+                  check_shapes: Callable[[dict[str, list[int]]], None] | None = None) -> tuple[Path, bytes, str]:
+    """(path, bytes, SHA-256) of the weights file named by ``meta``, read with core.store.tensorfile's bounds."""
+    weights = folder / meta.get("weights", {}).get("file", WEIGHTS)
+    try:
+        data, digest = read_weights_file(file_inside(folder, weights.name), check_shapes)
+    except TensorFileError as exc:
+        raise ModelFileError(str(exc)) from None
+    return weights, data, digest
+
+
+def _check_provenance(meta: dict, data: bytes, digest: str, folder: Path) -> bool:
     """core.store.provenance.check_provenance with a ModelFileError naming model.json."""
     try:
-        return check_provenance(meta, data, hashlib.sha256(data).hexdigest())
+        return check_provenance(meta, data, digest)
     except ProvenanceError as exc:
         raise ModelFileError(f"{folder / META}: {exc}") from None
 
@@ -319,21 +333,24 @@ def build_member(folder: Path, member: dict, verify_hash: bool = True):
     from ..nn.models import build_from_config
 
     ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
-    weights = folder / member.get("weights", {}).get("file", WEIGHTS)
-    tensors = read_weights(folder, member, verify_hash)
     try:
         model = build_from_config(member["architecture"])
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ModelFileError(f"{folder / META}: bad architecture ({exc})") from None
-    own = model.state_dict()
-    missing, unexpected = sorted(set(own) - set(tensors)), sorted(set(tensors) - set(own))
-    wrong = [k for k in own if k in tensors and list(tensors[k].shape) != list(own[k].shape)]
-    if missing or unexpected or wrong:
-        detail = "; ".join(
-            f"{what}: {', '.join(keys[:3])}{' …' if len(keys) > 3 else ''}"
-            for what, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)) if keys
-        )
-        raise ModelFileError(f"{weights}: does not fit the architecture in {META} ({detail})")
+    own = {k: list(v.shape) for k, v in model.state_dict().items()}
+    weights = folder / member.get("weights", {}).get("file", WEIGHTS)
+
+    def fits(shapes: dict[str, list[int]]) -> None:  # from the file's header, before its tensors are read
+        missing, unexpected = sorted(set(own) - set(shapes)), sorted(set(shapes) - set(own))
+        wrong = [k for k in own if k in shapes and shapes[k] != own[k]]
+        if missing or unexpected or wrong:
+            detail = "; ".join(
+                f"{what}: {', '.join(keys[:3])}{' …' if len(keys) > 3 else ''}"
+                for what, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)) if keys
+            )
+            raise ModelFileError(f"{weights}: does not fit the architecture in {META} ({detail})")
+
+    tensors = read_weights(folder, member, verify_hash, fits)
     model.set_state_dict({k: paddle.to_tensor(v.astype(np.float32)) for k, v in tensors.items()})
     model.eval()
     return model
@@ -421,8 +438,7 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
         raise ModelFileError(f"{folder / META}: a model of several members without its seal: its member list "
                              f"cannot be checked; restore the folder from a copy, or make it again")
     folder, meta = _verified(folder, sealed=False)
-    recorded = all([_check_provenance(m, (folder / m["weights"].get("file", WEIGHTS)).read_bytes(), folder)
-                    for m in member_list(meta)])
+    recorded = all([_check_provenance(m, *weights_bytes(folder, m)[1:], folder) for m in member_list(meta)])
     trace = seal_traces(meta)
     if trace and not recorded:
         raise ModelFileError(f"{folder / META}: not sealed, yet sealed by PM Screen before (its {trace} says so): "

@@ -10,10 +10,16 @@ probability is the mean of its members' temperature-scaled probabilities.
 
 The OOF figures are those of single members, each on images it never saw: the ensemble itself has no held-out
 images (each image helped train the other members), so the card says so.
+
+cv.json and oof.json are checked before anything is done (core.training.cvplan). An image the cross-validation
+scored that cannot be read now is refused (the threshold would be fitted on an incomplete OOF set); one it could
+not score either is left out, listed with its reason in model.json (``cross_validation.skipped``) and counted on
+the card.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +29,11 @@ import numpy as np
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point
-from ..store.folders import META, atomic_folder
+from ..store.folders import atomic_folder
 from ..store.members import load_members, write_members
-from ..store.modelio import read_tensors
-from .cv import OOF, PLAN, CVError, _read
+from ..store.modelio import WEIGHTS, checked_meta, read_tensors
+from .cv import OOF, CVError
+from .cvplan import read_oof, read_plan
 from .finalize import (
     INTENDED_USE,
     LIMITATIONS,
@@ -47,7 +54,7 @@ def finalize_from_cv(cv_dir: str | Path, out_dir: str | Path, engine_for: Callab
     each fold's network run by ``engine_for(network, member_entry)`` (a callable batch -> logits). Returns the
     model.json written."""
     cv_dir = Path(cv_dir)
-    plan = _read(cv_dir / PLAN, "cross-validation plan")
+    plan = read_plan(cv_dir)
     k = plan["folds"]
     if not (cv_dir / OOF).is_file():
         raise CVError(f"{cv_dir}: the cross-validation is not finished (no {OOF}); run pmscreen cv again on it")
@@ -56,12 +63,13 @@ def finalize_from_cv(cv_dir: str | Path, out_dir: str | Path, engine_for: Callab
         raise CVError(f"--members must be from 1 to the {k} folds of {cv_dir}, got {count}")
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    oof_cv = read_oof(cv_dir, plan)
     folds = [_fold_meta(cv_dir, f) for f in range(1, k + 1)]
+    caches, skipped = _held_out_images(cv_dir, plan, oof_cv)
     with tempfile.TemporaryDirectory(prefix="pmscreen-members-") as scratch:
         staged = _stage(Path(scratch), cv_dir, folds, dtype)
         nets, staged_meta = load_members(staged)
-        scores = _oof_scores(plan, nets, engine_for, int(folds[0].get("positive_class", 1)))
-        oof_cv = {r["file"]: r["probability"] for r in _read(cv_dir / OOF, "out-of-fold summary")["oof"]}
+        scores = {**_oof_scores(caches, nets, engine_for, int(folds[0].get("positive_class", 1))), "skipped": skipped}
         meta = _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype)
         # the same tensors, written again with the fitted fields in their training record
         states = [(read_tensors(staged / m["weights"]["file"]), {k: v for k, v in m.items() if k != "weights"})
@@ -74,9 +82,10 @@ def finalize_from_cv(cv_dir: str | Path, out_dir: str | Path, engine_for: Callab
 
 
 def _fold_meta(cv_dir: Path, fold: int) -> dict:
-    meta = _read(cv_dir / f"fold-{fold}" / META, "fold's model description")
-    if not (cv_dir / f"fold-{fold}" / meta.get("weights", {}).get("file", "weights.safetensors")).is_file():
-        raise CVError(f"{cv_dir / f'fold-{fold}'}: no weights: the fold has not finished")
+    """The fold's model.json, range-checked and its seal checked (core.store.modelio.checked_meta)."""
+    folder, meta = checked_meta(cv_dir / f"fold-{fold}")
+    if not os.path.lexists(folder / meta.get("weights", {}).get("file", WEIGHTS)):  # anything else: load_model says
+        raise CVError(f"{folder}: no weights: the fold has not finished")
     return meta
 
 
@@ -97,23 +106,39 @@ def _stage(folder: Path, cv_dir: Path, folds: list[dict], dtype: str) -> Path:
     return folder
 
 
-def _oof_scores(plan: dict, nets: list, engine_for: Callable, positive: int) -> dict:
-    """Logits of every CV image by the network of the fold that held it out, with labels and file names."""
-    logits, classes, files, skipped = [], [], [], []
-    for fold, (net, entry) in enumerate(nets):
-        samples = [Sample(Path(s["file"]), int(s["label"]), s.get("tag", "")) for s in plan["samples"]
-                   if s["fold"] == fold]
-        cache = ImageCache(samples)
-        skipped += [f"{p.path}: {p.problem}" for p in cache.problems]
+def _held_out_images(cv_dir: Path, plan: dict, oof_cv: dict) -> tuple[list[ImageCache], list[str]]:
+    """Each fold's held-out images, read, and the ones left out ("path: why"). An image that the cross-validation
+    scored and that cannot be read now is a CVError: the operating point would be fitted on fewer images than
+    the out-of-fold figures are of. Images the cross-validation could not score either are left out."""
+    caches = []
+    for fold in range(plan["folds"]):
+        samples = [Sample(Path(s["file"]), s["label"], s.get("tag", "")) for s in plan["samples"] if s["fold"] == fold]
+        caches.append(ImageCache(samples))
+    scored = {str(Path(f)) for f, p in oof_cv.items() if p is not None}
+    problems = [p for cache in caches for p in cache.problems]
+    lost = [p for p in problems if str(Path(p.path)) in scored]
+    if lost:
+        shown = "; ".join(map(str, lost[:3])) + ("; …" if len(lost) > 3 else "")
+        raise CVError(f"{len(lost)} of the {len(scored)} images scored out-of-fold in {cv_dir} cannot be read now "
+                      f"({shown}): the operating point would be fitted on an incomplete out-of-fold set; run where "
+                      f"the cross-validation ran, with every image in place")
+    for fold, cache in enumerate(caches):
         if not len(cache):
-            raise CVError(f"none of the {len(samples)} held-out images of fold {fold + 1} could be read (e.g. "
-                          f"{cache.problems[0].path}: {cache.problems[0].problem}); run where the CV ran")
+            raise CVError(f"none of the held-out images of fold {fold + 1} of {cv_dir} can be read (e.g. "
+                          f"{cache.problems[0]})")
+    return caches, [str(p) for p in problems]
+
+
+def _oof_scores(caches: list[ImageCache], nets: list, engine_for: Callable, positive: int) -> dict:
+    """Logits of every CV image by the network of the fold that held it out, with labels and file names."""
+    logits, classes, files = [], [], []
+    for cache, (net, entry) in zip(caches, nets):
         forward = engine_for(net, entry)
         logits += [np.asarray(forward(x), np.float64) for x, _, _ in cache.batches(50)]
         classes += list(cache.labels)
         files += [str(s.path) for s in cache.samples]
     return {"logits": np.concatenate(logits), "classes": np.array(classes, np.int64), "files": files,
-            "skipped": skipped, "positive": positive}
+            "positive": positive}
 
 
 def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype) -> dict:
@@ -125,8 +150,11 @@ def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivit
     config, k = plan["config"], plan["folds"]
     first = folds[0]
     data = {"root": config.get("data"), "n_train": len(y)}
+    left_out = len(scores["skipped"])
     protocol = (f"{k}-fold stratified cross-validation (seed {plan['seed']}) over {len(y)} labelled images of the "
-                f"{_data_name(data)} data set ({_POOLS.get(plan['pool'], plan['pool'])}): each fold's network "
+                f"{_data_name(data)} data set ({_POOLS.get(plan['pool'], plan['pool'])}"
+                + (f"; {left_out} more left out, unreadable as in the cross-validation" if left_out else "")
+                + "): each fold's network "
                 f"trained on the other {k - 1} folds and kept at its last epoch (nothing chosen on held-out "
                 f"images); every image scored once, by the network that never saw it (out-of-fold, OOF), with the "
                 f"shipped {dtype} weights through the inference engine that ships")

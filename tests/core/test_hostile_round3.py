@@ -234,15 +234,16 @@ def test_suffixless_images_in_a_folder_are_found_by_content_in_predict_and_the_g
     (export / "DICOMDIR-notes").write_text("not an image")  # no suffix, not an image: not listed
     (export / "report.txt").write_bytes(jpeg)  # another suffix: not an image file, as before
     (export / ".hidden").write_bytes(jpeg)
-    os.mkfifo(export / "pipe")  # without a suffix: never opened, not listed
+    os.mkfifo(export / "pipe")  # without a suffix: never opened, listed for its error row (round 4)
     found = [p.relative_to(export).as_posix() for p in expand_inputs([export])]
-    assert found == ["1.2.840.113619.2.55.3.7", "IM000001", "IM000003", "sub/IM000002"]
+    assert found == ["1.2.840.113619.2.55.3.7", "IM000001", "IM000003", "pipe", "sub/IM000002"]
 
     model = save_tiny_model(tmp_path / "m")
     assert main(["predict", "--model", str(model), "--json", "--no-audit", str(export)]) == 2
     rows = {Path(r["file"]).name: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
-    assert set(rows) == {"1.2.840.113619.2.55.3.7", "IM000001", "IM000002", "IM000003"}
+    assert set(rows) == {"1.2.840.113619.2.55.3.7", "IM000001", "IM000002", "IM000003", "pipe"}
     assert rows["IM000003"]["verdict"] == "error" and "truncated" in rows["IM000003"]["error"]
+    assert rows["pipe"]["error"] == "not a regular file (a FIFO); not opened"
     assert all(rows[n]["verdict"] != "error" for n in ("IM000001", "IM000002", "1.2.840.113619.2.55.3.7"))
     items = list(stream(Predictor(model, "cpu", 4, engine="dygraph"), [export]))  # the GUI's engine
-    assert items[0] == Found(4) and {Path(p.to_dict()["file"]).name for p in items[1:]} == set(rows)
+    assert items[0] == Found(5) and {Path(p.to_dict()["file"]).name for p in items[1:]} == set(rows)
