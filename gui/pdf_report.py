@@ -67,6 +67,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
         raise OSError(f"{path}: cannot write the PDF")
     width, height = writer.width(), writer.height()  # printable area in device pixels (150 dpi)
     pages = 1 + len(entries)
+    threshold_text = f"{summary.threshold:.1%}"  # as the application shows it (Diagnosis view: 32.7%)
 
     def font(pt: float, bold: bool = False) -> QFont:
         f = QFont("DejaVu Sans")
@@ -88,7 +89,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
     def footer(page: int):
         painter.setPen(QColor("#9e9e9e"))
         painter.drawLine(0, height - 40, width, height - 40)
-        text(0, height - 34, width * 0.75, 34, f"PM Screen · {summary.model} · threshold {summary.threshold:.3f} · "
+        text(0, height - 34, width * 0.75, 34, f"PM Screen · {summary.model} · threshold {threshold_text} · "
              f"{summary.started}", 7.5, colour="#757575")
         text(width * 0.75, height - 34, width * 0.25, 34, f"page {page} of {pages}", 7.5, colour="#757575",
              flags=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -103,7 +104,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
     y = 140
     info = [("Created", summary.started), ("Program", f"pmscreen {__version__}"), ("Model", summary.model),
             ("Weights SHA-256", summary.model_sha256 or "–"),
-            ("Decision threshold", f"PM when probability ≥ {summary.threshold:.3f}")]
+            ("Decision threshold", f"PM when probability ≥ {threshold_text}")]
     for k, v in info:
         text(0, y, 300, 30, k, 10, True)
         text(300, y, width - 300, 30, v, 8 if k.startswith("Weights") else 10)  # 64 hex digits fit at 8 pt
@@ -166,8 +167,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
         text(0, y, width, 56, e.verdict, 22, True, colour_of(e.verdict))
         y += 64
         if e.probability is not None:
-            text(0, y, width, 34, f"PM probability {percent(e.probability)}  (PM when ≥ {summary.threshold:.1%})",
-                 11)
+            text(0, y, width, 34, f"PM probability {percent(e.probability)}  (PM when ≥ {threshold_text})", 11)
             y += 36
         if e.error:
             text(0, y, width, 70, f"Could not be read: {e.error}", 10, colour=VERDICT_COLOURS["error"], flags=anywhere)
@@ -179,17 +179,16 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
             y += 40
         text(0, y, width, 30, f"Screened {e.time}", 8.5, colour="#757575")
         y += 50
-        for k, (img_path, caption) in enumerate(((e.photo, "Photograph"),
-                                                  (e.heat, "Grad-CAM: regions that speak for PM"))):
+        for k, (img_path, caption) in enumerate(((e.photo, "Photograph"), (e.heat, heat_caption(e.verdict)))):
             if img_path is None:
                 continue
             x = k * (half + 40)
-            text(x, y, half, 30, caption, 9, True, colour="#424242")
+            text(x, y, half, 56, caption, 9, True, colour="#424242")  # two lines at most
             img = _qimage(img_path)
             if img is None:
                 continue
             scale = half / img.width()
-            box = QRectF(x, y + 34, half, img.height() * scale)
+            box = QRectF(x, y + 60, half, img.height() * scale)
             painter.drawImage(box, img)
             painter.setPen(QColor("#bdbdbd"))  # a thin frame: a white picture on the white page keeps its edge
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -198,6 +197,14 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
                 _colour_bar(painter, x, box.bottom() + 16, half, text)
         footer(page)
     painter.end()
+
+
+def heat_caption(verdict: str) -> str:
+    """What a page's Grad-CAM overlay shows: the regions that raised the PM score most, which for an image judged
+    not PM are no signs of PM (the score stayed below the threshold)."""
+    if verdict == "PM":
+        return "Grad-CAM: regions that raised the PM score most (score at or above the threshold)"
+    return "Grad-CAM: regions that raised the PM score most; the score stayed below the threshold"
 
 
 def _colour_bar(painter, x: float, y: float, w: float, text) -> None:

@@ -144,6 +144,30 @@ def _edge_blur(v: np.ndarray, fov: _Fov) -> tuple[float | None, int]:
     return float(np.median(step[usable] / (slope[usable] * np.sqrt(2 * np.pi)))), n
 
 
+def _measure_fov(img: np.ndarray) -> tuple[np.ndarray, float, _Fov | None]:
+    """The brightest channel of a normalised image, its background level, and its field of view (None on a
+    background too bright to have one)."""
+    v = img.max(axis=2)
+    v_smooth = cv2.blur(v, (5, 5))
+    background = _background_level(v_smooth)
+    fov = _find_fov(v_smooth, background) if background <= MAX_BACKGROUND_LEVEL else None
+    return v, background, fov
+
+
+def field_of_view(rgb: np.ndarray, shape: tuple[int, int] | None = None) -> np.ndarray | None:
+    """The field of view of a fundus photograph as a float32 mask of ``shape`` (H, W; default: the image's), each
+    value the share of that cell inside the field; None when the picture has no field on a dark surround (the
+    gate's field-of-view checks, roundness aside: a slightly squashed network input still has its field)."""
+    _, _, fov = _measure_fov(normalise(rgb))
+    share = float(fov.mask.mean()) if fov is not None else 0.0
+    if share < MIN_FOV_FRACTION or 1 - share < MIN_BACKGROUND_FRACTION:
+        return None
+    h, w = shape or rgb.shape[:2]
+    mh, mw = fov.mask.shape
+    interp = cv2.INTER_AREA if h <= mh and w <= mw else cv2.INTER_LINEAR
+    return np.clip(cv2.resize(fov.mask.astype(np.float32), (w, h), interpolation=interp), 0.0, 1.0)
+
+
 def _fail(code: str, detail: str, measures: dict) -> QualityResult:
     return QualityResult(False, code, f"{REASONS[code]} ({detail})", measures)
 
@@ -153,10 +177,7 @@ def assess(rgb: np.ndarray) -> QualityResult:
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or min(rgb.shape[:2]) < 8:
         raise ValueError(f"an RGB uint8 image of at least 8x8 pixels is needed, got {rgb.shape} {rgb.dtype}")
     img = normalise(rgb)
-    v = img.max(axis=2)
-    v_smooth = cv2.blur(v, (5, 5))
-    background = _background_level(v_smooth)
-    fov = _find_fov(v_smooth, background) if background <= MAX_BACKGROUND_LEVEL else None
+    v, background, fov = _measure_fov(img)
     fov_fraction = float(fov.mask.mean()) if fov is not None else 0.0
     region = fov.mask.astype(bool) if fov is not None and fov_fraction >= 0.5 * MIN_FOV_FRACTION else None
     if region is None:  # no field of view to speak of: exposure and colour of the whole picture

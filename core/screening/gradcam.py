@@ -2,8 +2,11 @@
 
 For a two-class softmax, p(PM) = sigmoid(z_PM - z_other), so the score whose gradient weights the feature
 channels is the logit margin z_PM - z_other (with more classes: the PM logit). The heatmap is
-ReLU(sum_k alpha_k A_k) with alpha_k the spatial mean of d score / d A_k, scaled to [0, 1] per image (all zero
-when nothing in the image speaks for PM), and resized to the image.
+ReLU(sum_k alpha_k A_k) with alpha_k the spatial mean of d score / d A_k, weighted by each cell's share of the
+fundus's circular field of view (core.images.quality.field_of_view: a reflection or the rim's edge in the dark
+surround is no finding), scaled to [0, 1] per image (all zero when nothing in the field raised the PM score), and
+resized to the image. It shows what raised the PM score most, whatever the verdict: for an image judged not PM
+those regions did not lift the score to the threshold.
 
 Needs the dygraph model (``features``, ``avgpool``, ``fc`` as in core.nn.models.ResNet): the head is differentiated
 with Paddle's autograd. The backbone only has to give the feature map, without gradients: by default the dygraph
@@ -19,6 +22,7 @@ import cv2
 import numpy as np
 
 from ..images.preprocess import IMAGE_SIZE, resize, to_input
+from ..images.quality import field_of_view
 from . import DEFAULT_OPACITY  # noqa: F401  (the overlays' default, imported from here by the GUI)
 
 log = logging.getLogger(__name__)
@@ -46,9 +50,21 @@ def cam_batch(model, pixels: np.ndarray, positive: int = 1, features=None) -> np
     (grads,) = paddle.grad(score.sum(), feats)
     weights = grads.mean(axis=[2, 3], keepdim=True)
     cams = paddle.nn.functional.relu((weights * feats).sum(axis=1)).numpy().astype(np.float32)
+    cams *= fov_weights(pixels, cams.shape[1:])  # before scaling: the peak must lie in the fundus
     peak = cams.reshape(len(cams), -1).max(axis=1)
     cams /= np.where(peak > 0, peak, 1.0)[:, None, None]
     return cams
+
+
+def fov_weights(pixels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(N, h, w): each cell's share of the circular field of view of its image (N, H, W, 3); all ones for an image
+    without one (the map is then left as it is)."""
+    weights = np.ones((len(pixels), *shape), np.float32)
+    for i, rgb in enumerate(pixels):
+        mask = field_of_view(rgb, shape)
+        if mask is not None:
+            weights[i] = mask
+    return weights
 
 
 def mean_cams(models: list, pixels: np.ndarray, positive: int = 1, features: list | None = None) -> np.ndarray:

@@ -77,6 +77,10 @@ class DetailPanel(QWidget):
         self.heat_note.setStyleSheet(MUTED)
         self.heat_note.setWordWrap(True)
         self.legend = self._legend()
+        self.heat_caption = QLabel()  # what the colours mean, for this image's verdict
+        self.heat_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heat_caption.setStyleSheet(MUTED)
+        self.heat_caption.setWordWrap(True)
         self.verdict = self._centred(scale=2.0, bold=True)
         self.probability = self._centred(scale=1.3)
         self.detail_model = self._centred()
@@ -84,14 +88,15 @@ class DetailPanel(QWidget):
         self.detail_file.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.detail_file.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.dicom_box = DicomBox()
-        for w in (self.heat_note, self.verdict, self.probability, self.detail_model, self.detail_file, self.dicom_box):
+        for w in (self.heat_note, self.heat_caption, self.verdict, self.probability, self.detail_model,
+                  self.detail_file, self.dicom_box):
             # a long text wraps (or, for the file name, is elided) inside the panel instead of widening the window
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay = QVBoxLayout(self)
         lay.addLayout(controls)
         lay.addWidget(self.image, 1)
-        for w in (self.legend, self.heat_note, self.detail_file, self.verdict, self.probability, self.detail_model,
-                  self.dicom_box):
+        for w in (self.legend, self.heat_caption, self.heat_note, self.detail_file, self.verdict, self.probability,
+                  self.detail_model, self.dicom_box):
             lay.addWidget(w)
 
     def _legend(self) -> QWidget:
@@ -122,8 +127,8 @@ class DetailPanel(QWidget):
 
     def retranslate(self, heatmap_key: str, more_key: str, less_key: str) -> None:
         self.heatmap_check.setText(self.tr("Heatmap"))
-        self.heatmap_check.setToolTip(self.tr("Overlay the Grad-CAM heatmap: the regions of the image that speak "
-                                              "most for pathologic myopia ({0})").format(heatmap_key))
+        self.heatmap_check.setToolTip(self.tr("Overlay the Grad-CAM heatmap: the regions of the image that raised "
+                                              "the PM score most ({0})").format(heatmap_key))
         self.opacity_label.setText(self.tr("Opacity:"))
         self.opacity.setToolTip(self.tr("Opacity of the heatmap over the photograph ({0} more, {1} less)").format(
             more_key, less_key))
@@ -142,6 +147,7 @@ class DetailPanel(QWidget):
             for w in (self.verdict, self.probability, self.detail_model, self.heat_note):
                 w.setText("")
             self.legend.hide()
+            self.heat_caption.hide()
             self.detail_file.setText("")
             return
         pred = row.pred
@@ -183,6 +189,7 @@ class DetailPanel(QWidget):
             self.image.set_image(None, self.tr("Cannot read this file"))
             self.heat_note.setText("")
             self.legend.hide()
+            self.heat_caption.hide()
             return
         base = self.image_loader.image(pred.path)
         want = self.heatmap_check.isChecked()
@@ -198,12 +205,24 @@ class DetailPanel(QWidget):
         else:
             self.heat_note.setText("")
         self.legend.setVisible(cam is not None)
+        self.heat_caption.setVisible(cam is not None)
+        if cam is not None:
+            self.heat_caption.setText(self.heat_caption_text(pred, row.model.threshold))
         if base is None:
             self.image.set_image(None, self.tr("Loading…"))
         elif cam is None:
             self.image.set_image(base)
         else:
             self.image.set_image(self._blend(pred.path, base, cam))
+
+    def heat_caption_text(self, pred, threshold: float) -> str:
+        """What the coloured regions mean for this verdict: Grad-CAM shows what raised the PM score most, which for
+        an image judged not PM is not evidence of PM."""
+        if pred.pm:
+            return self.tr("Coloured: the regions that raised the PM score most. The score reached the threshold "
+                           "({0:.1%}): judged PM.").format(threshold)
+        return self.tr("Coloured: the regions that raised the PM score most; the score stayed below the threshold "
+                       "({0:.1%}), so they are not signs of PM.").format(threshold)
 
     def _blend(self, path: str, base: QImage, cam: np.ndarray) -> QImage:
         """``base`` with the coloured heatmap at the slider's opacity (as core.screening.gradcam.overlay), keeping

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from core.images.quality import field_of_view
 from core.nn._paddle import paddle  # first: Paddle is imported quietly through core.nn._paddle
-from core.screening.gradcam import cam_batch, colorize, heatmap, overlay
+from core.screening.gradcam import cam_batch, colorize, fov_weights, heatmap, overlay
 from tests.synthetic import fundus_image
 
 nn = paddle.nn
@@ -67,6 +68,21 @@ def test_no_evidence_gives_an_empty_map():
     assert heatmap(PatchModel(), img).max() == 0.0
 
 
+def test_a_bright_spot_in_the_dark_surround_does_not_dominate():
+    """A reflection in the dark rim outside the fundus's circular field is no finding: the map is weighted by the
+    field of view before it is scaled, so its strongest region lies in the fundus (here the optic disc)."""
+    img = fundus_image(False, 4)
+    img[:24, :24] = 255  # a white reflection in the top-left corner: more PM evidence to PatchModel than the disc
+    mask = field_of_view(img)
+    assert mask is not None and mask[:24, :24].max() == 0 and mask[112, 112] == 1
+    heat = heatmap(PatchModel(), img)
+    assert heat.max() == pytest.approx(1.0, abs=0.02)
+    assert heat[:24, :24].max() < 0.05
+    y, x = np.unravel_index(np.argmax(heat), heat.shape)
+    assert np.hypot(y - 112, x - 112) < 0.45 * 224  # inside the fundus
+    assert field_of_view(_scene()) is None  # no field on a dark surround: the map is left as it is
+
+
 def test_resnet_gradcam_equals_cam_from_the_fc_weights():
     """Analytic check on the real architecture: with avgpool + fc as head, Grad-CAM is the class activation map
     ReLU(sum_k (w_PM,k - w_other,k) A_k), up to scale."""
@@ -83,7 +99,7 @@ def test_resnet_gradcam_equals_cam_from_the_fc_weights():
     with paddle.no_grad():
         feats = model.features(paddle.to_tensor(to_input(pixels))).numpy()
     w = model.fc.weight.numpy()  # (C, classes)
-    expected = np.maximum(np.einsum("nchw,c->nhw", feats, w[:, 1] - w[:, 0]), 0)
+    expected = np.maximum(np.einsum("nchw,c->nhw", feats, w[:, 1] - w[:, 0]), 0) * fov_weights(pixels, (7, 7))
     for got, want in zip(cams, expected):
         if want.max() > 0:
             np.testing.assert_allclose(got, want / want.max(), atol=1e-4)

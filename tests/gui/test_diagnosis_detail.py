@@ -89,3 +89,63 @@ def test_a_dicom_file_is_diagnosed_and_shows_patient_free_metadata(qtbot, librar
 
     view.set_filter("error")  # no row selected: no metadata
     assert not view.dicom_box.isVisible()
+
+
+def _judged(row, pm: bool):
+    """``row`` with the verdict ``pm``: a probability just above or below its model's threshold."""
+    import dataclasses
+
+    p = row.model.threshold + (0.1 if pm else -0.1)
+    return dataclasses.replace(row, pred=dataclasses.replace(row.pred, probability=p, pm=pm))
+
+
+def test_the_heatmap_caption_follows_the_verdict(qtbot, library_model, window, images):
+    """Grad-CAM colours what raised the PM score most: under an image judged not PM the caption says that the score
+    stayed below the threshold, never that the coloured regions speak for PM."""
+    view = window.diagnosis_view
+    view.heatmap_check.setChecked(True)
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    qtbot.waitUntil(view.heatmap_shown, timeout=60000)
+    row = view.results.rows[0]
+    caption = view.detail.heat_caption
+    view.detail.show_row(_judged(row, pm=False))
+    assert view.verdict.text() == "Not PM" and view.heatmap_shown() and caption.isVisibleTo(view)
+    assert "stayed below the threshold (50.0%)" in caption.text() and "not signs of PM" in caption.text()
+    view.detail.show_row(_judged(row, pm=True))
+    assert view.verdict.text() == "PM — pathologic myopia" and caption.isVisibleTo(view)
+    assert "reached the threshold (50.0%)" in caption.text() and "below" not in caption.text()
+    view.heatmap_check.setChecked(False)
+    assert not caption.isVisibleTo(view)  # no colours, nothing to explain
+
+
+def test_the_pdf_shows_the_threshold_as_the_app_does_and_a_heatmap_caption_by_verdict(qtbot, library_model, window,
+                                                                                      images, tmp_path, monkeypatch):
+    import PySide6.QtGui as QtGui
+    from PySide6.QtCore import QRectF
+
+    from gui.diagnosis.export import export_rows
+
+    texts = []  # every string the PDF painter writes
+
+    class Painter(QtGui.QPainter):
+        def drawText(self, *args):
+            if isinstance(args[0], QRectF):
+                texts.append(args[2])
+            return super().drawText(*args)
+
+    monkeypatch.setattr(QtGui, "QPainter", Painter)
+    view = window.diagnosis_view
+    assert view.diagnose([images["good"]])
+    wait_done(qtbot, view, 1)
+    assert "PM when probability ≥ 50.0%" in view.detail_model.text()  # the app's format
+    row = view.results.rows[0]
+    for _ in export_rows(tmp_path / "r.pdf", [_judged(row, True), _judged(row, False)], view.heatmaps, 0.45):
+        pass
+    assert "PM when probability ≥ 50.0%" in texts  # the summary page
+    footers = [t for t in texts if t.startswith("PM Screen · ")]
+    assert len(footers) == 3 and all(" · threshold 50.0% · " in t for t in footers)
+    assert not any("0.500" in t for t in texts)
+    captions = [t for t in texts if t.startswith("Grad-CAM")]
+    assert len(captions) == 2 and not any("speak for PM" in t for t in captions)
+    assert "below the threshold" not in captions[0] and "stayed below the threshold" in captions[1]
