@@ -7,7 +7,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 
 class ImageLabel(QLabel):
@@ -52,6 +61,39 @@ class ImageLabel(QLabel):
 
     def sizeHint(self) -> QSize:
         return QSize(320, 320)
+
+
+class VerticalScrollArea(QScrollArea):
+    """A scroll area for a column of settings: it scrolls up and down only, and is never narrower than its widget's
+    minimum width plus the vertical scroll bar, whose width is always kept free.
+
+    A fixed minimum width let the widget grow wider than the viewport: with the horizontal bar hidden, moving the
+    focus (Tab) to a field cut at the right edge still scrolled the whole column sideways, clipping the labels; and
+    a vertical bar that appeared took its width from the viewport, so the fields' right ends sat under it."""
+
+    def __init__(self, widget: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)  # QScrollArea filters the widget's events: LayoutRequest reaches eventFilter
+
+    def _chrome(self) -> int:
+        return self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def minimumSizeHint(self) -> QSize:
+        hint, w = super().minimumSizeHint(), self.widget()
+        return QSize(w.minimumSizeHint().width() + self._chrome(), hint.height()) if w is not None else hint
+
+    def sizeHint(self) -> QSize:
+        hint, w = super().sizeHint(), self.widget()
+        if w is None:
+            return hint
+        return QSize(max(w.sizeHint().width(), w.minimumSizeHint().width()) + self._chrome(), hint.height())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # its width may have changed (polish, language, a row shown or hidden)
+        return super().eventFilter(watched, event)
 
 
 def local_paths(mime) -> list[Path]:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from superqt import QCollapsible
 from core.nn.choices import VARIANT_HELP, VARIANTS
 
 from ..resources import icon
-from ..widgets import is_language_change
+from ..widgets import VerticalScrollArea, is_language_change
 from .fields import BY_NAME, CONTEXT, CV_ONLY, DEFAULTS, FIELDS, NOT_IN_CV, TWEAKS, Field
 
 # The engine's variant descriptions, marked here so lupdate offers them for translation. A test checks they
@@ -132,11 +131,7 @@ class TrainingForm(QWidget):
         for box in self.boxes.values():
             pl.addWidget(box)
         pl.addStretch(1)
-        self.settings_scroll = QScrollArea()
-        self.settings_scroll.setWidget(panel)
-        self.settings_scroll.setWidgetResizable(True)
-        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.settings_scroll.setMinimumWidth(340)
+        self.settings_scroll = VerticalScrollArea(panel)  # as wide as the form needs: it never scrolls sideways
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)

@@ -1,12 +1,14 @@
 """Training view, from issue 11's walkthrough: validation progress instead of a full bar, whole markers at the
 last epoch, the Advanced arrow, Start always in view, the log in the GUI's language."""
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from superqt import QCollapsible
 
 from core.training.events import BatchEnd, CheckpointSaved, DataReady, EpochEnd, Finished, Log, ValidationProgress
 from gui.main_window import TRAINING
+from gui.training.fields import DEFAULTS
 from gui.training.progress import RunProgress
 from gui.training.run import TrainingRun
 
@@ -86,3 +88,68 @@ def test_the_log_is_written_in_the_gui_s_language(qtbot, window):
     finally:
         window.set_language("en")
     assert "device cpu" in view.log.toPlainText()
+
+
+def _form_fits(form) -> None:
+    """Nothing of the settings column is cut: it fits its viewport, is not scrolled sideways, and every label shows
+    its whole text."""
+    area = form.settings_scroll
+    assert area.horizontalScrollBar().value() == 0
+    assert area.widget().width() <= area.viewport().width()
+    for name, label in form.labels.items():
+        if label.isVisibleTo(form):
+            assert label.mapTo(area.viewport(), QPoint(0, 0)).x() >= 0, name
+            assert label.width() >= label.sizeHint().width(), name
+
+
+def _wait_laid_out(qtbot, form) -> None:
+    """Until the splitter gives the settings at least the width they ask for (it follows their polished fonts)."""
+    area = form.settings_scroll
+    qtbot.waitUntil(lambda: area.width() >= max(area.minimumWidth(), area.minimumSizeHint().width()))
+    QApplication.processEvents()
+
+
+def test_tabbing_through_the_settings_never_shifts_them_sideways(qtbot, window):
+    """Tab moved the focus to a field cut at the right edge and the scroll area, its horizontal bar hidden, scrolled
+    the whole form sideways (labels clipped) and stayed so: the form had a fixed minimum width, narrower than its
+    fields. Here with the splitter dragged as far left as it goes."""
+    view = window.training_view
+    window.show_page(TRAINING)
+    form = view.form
+    form.advanced.expand(animate=False)
+    area = form.settings_scroll
+    _wait_laid_out(qtbot, form)
+    view.splitter.setSizes([200, 2000])
+    _wait_laid_out(qtbot, form)
+    form.widgets["mode"].setFocus()
+    visited = set()
+    for _ in range(3 * len(form.widgets)):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        QApplication.processEvents()
+        focus = QApplication.focusWidget()
+        if area.widget().isAncestorOf(focus):
+            visited.add(focus)
+            assert area.horizontalScrollBar().value() == 0, focus
+    assert len(visited) >= 10  # the Tab went through the form's fields
+    _form_fits(form)
+
+
+def test_in_cross_validation_the_scroll_bar_covers_no_field(qtbot, window):
+    """With the two cross-validation rows the form is taller than the window: its vertical scroll bar appears, and
+    had covered the spin boxes' arrow buttons (it took its width from a viewport already as narrow as the form)."""
+    view = window.training_view
+    window.show_page(TRAINING)
+    window.resize(1280, 800)
+    form = view.form
+    form.apply_values(dict(DEFAULTS, mode="cv"))
+    form.advanced.expand(animate=False)
+    area = form.settings_scroll
+    bar = area.verticalScrollBar()
+    _wait_laid_out(qtbot, form)
+    assert bar.isVisible()
+    bar_left = bar.mapTo(area, QPoint(0, 0)).x()
+    for name, w in form.widgets.items():
+        if w.isVisibleTo(form):
+            assert w.mapTo(area, QPoint(w.width(), 0)).x() <= bar_left, name
+    _form_fits(form)
+    form.apply_values(DEFAULTS)
