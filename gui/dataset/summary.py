@@ -3,9 +3,10 @@ the problems found while reading the data set; and the names of classes, tags an
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +24,26 @@ from PySide6.QtWidgets import (
 
 from core.data.summary import class_counts
 from core.images.textsafe import shown
+
+# Where the validation images come from, as core.data.datasets (and core.training.cv, for a fold) words it in
+# English: the same phrases in the user's language; a text no pattern knows is shown as it is.
+SOURCES = (
+    (re.compile(r"(.+) labelled by (.+)"), QT_TRANSLATE_NOOP("DatasetSource", "{0} labelled by {1}")),
+    (re.compile(r"stratified (\d+)% of (.+) \(seed (\d+)\)"),
+     QT_TRANSLATE_NOOP("DatasetSource", "stratified {0}% of {1} (seed {2})")),
+    (re.compile(r"stratified (\d+)% \(seed (\d+)\)"), QT_TRANSLATE_NOOP("DatasetSource", "stratified {0}% (seed {1})")),
+    (re.compile(r"fold (\d+) of (\d+) of (\d+) pooled images"),
+     QT_TRANSLATE_NOOP("DatasetSource", "fold {0} of {1} of {2} pooled images")),
+)
+
+
+def validation_source(text: str) -> str:
+    """``Dataset.val_source`` in the current language."""
+    for pattern, template in SOURCES:
+        m = pattern.fullmatch(text)
+        if m:
+            return QCoreApplication.translate("DatasetSource", template).format(*m.groups())
+    return text
 
 
 class DatasetSummary(QTabWidget):
@@ -89,7 +110,8 @@ class DatasetSummary(QTabWidget):
             self._set_row(len(rows), self.tr("Total"), len(ds.train), len(ds.val), bold=True)
             layout = self.tr("PALM (labels from file names and the label file)") if ds.layout == "palm" \
                 else self.tr("one folder per class")
-            self.source_label.setText(self.tr("Layout: {0}\nValidation: {1}").format(layout, ds.val_source))
+            self.source_label.setText(self.tr("Layout: {0}\nValidation: {1}").format(
+                layout, validation_source(ds.val_source)))
         else:
             self.source_label.setText("")
         self.problems.clear()

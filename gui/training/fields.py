@@ -29,6 +29,15 @@ class Field:
     target: str = "config"  # "config": a TrainConfig field; "tweak": TrainConfig.tweaks; "cv": CrossValidation
 
 
+# core.nn.choices.BEST_METRICS keeps the engine's names (the CLI's --best-metric); the form shows these.
+METRIC_NAMES = {
+    "accuracy": QT_TRANSLATE_NOOP("TrainingForm", "accuracy"),
+    "auc": QT_TRANSLATE_NOOP("TrainingForm", "AUC"),
+    "f1": QT_TRANSLATE_NOOP("TrainingForm", "F1 score"),
+    "loss": QT_TRANSLATE_NOOP("TrainingForm", "validation loss"),
+    "sensitivity": QT_TRANSLATE_NOOP("TrainingForm", "sensitivity"),
+    "specificity": QT_TRANSLATE_NOOP("TrainingForm", "specificity"),
+}
 MODES = ("train", "cv")  # one training run on the data set's split, or K-fold cross-validation
 TWEAKS = tuple(VARIANTS["O"])  # stride_in_3x3, deep_stem, avg_down
 
@@ -81,7 +90,7 @@ FIELDS: tuple[Field, ...] = (
           QT_TRANSLATE_NOOP("TrainingForm", "Warm-up epochs:"), range=(0, 10, 0.5, 1)),
     Field("best_metric", "advanced", "combo", "accuracy",
           QT_TRANSLATE_NOOP("TrainingForm", "Keep the epoch with the best:"),
-          choices=tuple((m, m) for m in BEST_METRICS)),
+          choices=tuple((m, METRIC_NAMES.get(m, m)) for m in BEST_METRICS)),
     Field("limit", "advanced", "int", 0,
           QT_TRANSLATE_NOOP("TrainingForm", "Use at most (images):"),
           QT_TRANSLATE_NOOP("TrainingForm", "Train on a stratified subset of this many training images (0 = all), "
@@ -97,7 +106,7 @@ FIELDS: tuple[Field, ...] = (
           QT_TRANSLATE_NOOP("TrainingForm", "Learning rate:"), range=(1e-6, 1.0, 1e-4, 6)),
     Field("optimizer", "recipe", "combo", "momentum",
           QT_TRANSLATE_NOOP("TrainingForm", "Optimiser:"),
-          choices=tuple(zip(OPTIMIZERS, ("SGD + momentum", "AdamW")))),
+          choices=tuple(zip(OPTIMIZERS, (QT_TRANSLATE_NOOP("TrainingForm", "SGD + momentum"), "AdamW")))),
     Field("schedule", "recipe", "combo", "cosine",
           QT_TRANSLATE_NOOP("TrainingForm", "Schedule:"),
           choices=tuple(zip(SCHEDULES, (QT_TRANSLATE_NOOP("TrainingForm", "constant"),
@@ -139,3 +148,4 @@ CV_ONLY = ("folds", "pool")  # shown when cross-validation is chosen
 NOT_IN_CV = ("best_metric", "limit")  # cross-validation keeps each fold's last epoch and uses every image
 assert set(dict(BY_NAME["pool"].choices)) == set(POOLS)
 assert set(dict(BY_NAME["mode"].choices)) == set(MODES)
+assert set(METRIC_NAMES) == set(BEST_METRICS)

@@ -20,6 +20,7 @@ from core.training.events import (
     Log,
 )
 
+from ..dataset.summary import validation_source
 from ..widgets import is_language_change, percent
 
 
@@ -153,8 +154,9 @@ class TrainingLog(QPlainTextEdit):
         m = re.fullmatch(r"decoding (\d+) training and (\d+) validation images \((\w+) layout; validation: (.*)\)",
                          message, re.DOTALL)
         if m:
+            train, val, layout, source = m.groups()
             return self.tr("decoding {0} training and {1} validation images ({2} layout; validation: {3})").format(
-                *m.groups())
+                train, val, layout, validation_source(source))
         m = re.fullmatch(r"resumed (.*) after epoch (\d+)", message, re.DOTALL)
         if m:
             return self.tr("resumed {0} after epoch {1}").format(*m.groups())

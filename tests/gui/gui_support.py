@@ -1,6 +1,7 @@
 """Helpers of the GUI tests: a tiny PALM-style folder (of tests/synthetic.py's fundus pictures), a test model,
 drag and drop, waiting for the views, the bundled-model folder hidden."""
 
+import contextlib
 from pathlib import Path
 
 from tests.synthetic import fundus_image, write_rgb
@@ -121,3 +122,27 @@ def mixed_rows(n: int, model) -> list:
             pred = Prediction(f"/x/{i}.jpg", p, p >= 0.5, quality=QualityResult(True))
         rows.append(Row(i + 1, pred, model, "2024-01-01T00:00:00"))
     return rows
+
+
+@contextlib.contextmanager
+def marked_translations():
+    """While it lasts, every text of PM Screen's own translation contexts comes back as «source» (Qt's own, whose
+    contexts start with Q, as they are): a test sees which texts went through Qt's translation, and in which
+    words, without depending on the catalogue's translations."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QTranslator
+
+    class Marker(QTranslator):
+        def translate(self, context, source, disambiguation=None, n=-1):
+            return "" if context.startswith("Q") else f"«{source}»"
+
+        def isEmpty(self):
+            return False
+
+    app, marker = QCoreApplication.instance(), Marker()
+    app.installTranslator(marker)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
+    try:
+        yield
+    finally:
+        app.removeTranslator(marker)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)

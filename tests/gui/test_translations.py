@@ -32,3 +32,24 @@ def test_the_open_images_filter_in_chinese_lists_jpeg_files(qapp):
     assert translator.load(str(CATALOGUE.with_suffix(".qm")))
     shown = translator.translate("DiagnosisView", "Images ({0})").format("*.jpg *.png")
     assert shown.endswith("(*.jpg *.png)"), shown
+
+
+def test_names_from_the_engine_are_shown_through_translation(qtbot, window, tiny_palm):
+    """The engine keeps its English names (a data set's validation source, the metric names, the optimisers); the
+    GUI shows each through tr(): "labelled by", "accuracy" and "SGD + momentum" had stayed English in Chinese."""
+    from gui_support import marked_translations, open_dataset
+
+    open_dataset(qtbot, window, tiny_palm)
+    form = window.training_view.form
+    with marked_translations():
+        assert "«PALM-Validation400 labelled by labels.csv»" in window.dataset_view.source_label.text()
+        metric = form.widgets["best_metric"]
+        shown = [metric.itemText(i) for i in range(metric.count())]
+        assert shown[0] == "«accuracy»" and all(t.startswith("«") and t.endswith("»") for t in shown), shown
+        optimizer = form.widgets["optimizer"]
+        assert optimizer.itemText(optimizer.findData("momentum")) == "«SGD + momentum»"
+        line = window.training_view.log._log_message(
+            "decoding 8 training and 4 validation images (palm layout; validation: V labelled by gt.csv)")
+        assert "«V labelled by gt.csv»" in line
+    assert "PALM-Validation400 labelled by labels.csv" in window.dataset_view.source_label.text()
+    assert metric.itemText(0) == "accuracy"
