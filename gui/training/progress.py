@@ -1,14 +1,23 @@
 """How far a run is and how long it has left, worked out from its events (Qt-free; the view shows it).
 
 Progress counts training images, and validation images at VAL_IMAGE_COST each; a cross-validation counts its
-folds as equal parts. The time left comes from whole epochs once one is measured, from the first validation's
-pace while it runs, and from the batches so far before that."""
+folds as equal parts. The time left comes from the wall time of the whole epochs measured so far (training,
+validation and the checkpoint, from one epoch's end to the next); before the first one ends, from the pace of its
+batches plus its validation: estimated from the batches' pace, then measured while it runs."""
 
 from __future__ import annotations
 
 import time
 
-from core.training.events import BatchEnd, DataReady, EpochEnd, FoldFinished, FoldStarted, ValidationProgress
+from core.training.events import (
+    BatchEnd,
+    CheckpointSaved,
+    DataReady,
+    EpochEnd,
+    FoldFinished,
+    FoldStarted,
+    ValidationProgress,
+)
 
 VAL_IMAGE_COST = 1 / 3  # a validation image (forward only) against a training image
 
@@ -24,11 +33,11 @@ class RunProgress:
 
     def _start_fold(self) -> None:
         now = self.clock()
-        self.fold_started = self.epoch_started = now
-        self.epoch_seconds: list[float] = []
+        self.fold_started = self.epoch_started = now  # epoch_started: when the epoch under way began
+        self.epoch_seconds: list[float] = []  # wall time of each whole epoch of this fold and session
         self.epochs_done = 0  # the last epoch finished (a resumed run starts past 0)
         self.batches = 0  # seen in this fold
-        self.first_batch_at = 0.0
+        self.first_batch_at = self.last_batch_at = 0.0
         self.last_batch: BatchEnd | None = None
         self.last_val: ValidationProgress | None = None  # while the current epoch is being validated
         self.val_started = 0.0
@@ -40,16 +49,20 @@ class RunProgress:
             self.batches += 1
             if not self.first_batch_at:
                 self.first_batch_at = now
-            if ev.step == 1:
-                self.epoch_started = now
+            self.last_batch_at = now
             if ev.step == ev.steps:
                 self.val_started = now  # validation follows the epoch's last batch
             self.last_batch, self.last_val = ev, None
         elif isinstance(ev, ValidationProgress):
             self.last_val = ev
         elif isinstance(ev, EpochEnd):
-            self.epoch_seconds.append(ev.seconds)
+            self.epoch_seconds.append(now - self.epoch_started)
             self.epochs_done = ev.epoch
+            self.epoch_started = now
+        elif isinstance(ev, CheckpointSaved):  # saving is part of the epoch: the next one starts after it
+            if self.epoch_seconds:
+                self.epoch_seconds[-1] += now - self.epoch_started
+            self.epoch_started = now
         elif isinstance(ev, DataReady):
             self.epoch_started = now
             self.n_val = ev.n_val
@@ -93,16 +106,21 @@ class RunProgress:
         if b is None:
             return None
         now = self.clock()
-        v = self.last_val
-        if self.epoch_seconds:  # whole epochs measured: they include validation
+        done = max(self.epochs_done, b.epoch - 1)  # whole epochs (a resumed run's first batch tells its earlier ones)
+        if done >= self.epochs:
+            return 0.0
+        if self.epoch_seconds:  # whole epochs measured: training, validation and saving
             per_epoch = sum(self.epoch_seconds) / len(self.epoch_seconds)
-            in_epoch = now - self.epoch_started if b.epoch > self.epochs_done else 0.0
-            return max(0.0, per_epoch * (self.epochs - self.epochs_done) - in_epoch)
-        if v is not None and v.done:  # validating the first epoch: its time is now known but for the rest
+            return max(0.0, per_epoch - (now - self.epoch_started)) + per_epoch * (self.epochs - done - 1)
+        # The first epoch of this session: its batches' pace, and its validation (estimated, then measured)
+        per_batch = ((self.last_batch_at - self.first_batch_at) / (self.batches - 1) if self.batches > 1
+                     else self.first_batch_at - self.epoch_started)
+        v = self.last_val
+        if v is not None and v.done:
             val_so_far = now - self.val_started
             val_total = val_so_far / v.done * v.total
-            per_epoch = (self.val_started - self.epoch_started) + val_total
-            return max(0.0, val_total - val_so_far) + per_epoch * (self.epochs - b.epoch)
-        elapsed = now - self.first_batch_at
-        per_batch = elapsed / (self.batches - 1) if self.batches > 1 else elapsed
-        return per_batch * ((self.epochs - b.epoch) * b.steps + b.steps - b.step)
+            this_left = val_total - val_so_far
+        else:
+            val_total = self.n_val * VAL_IMAGE_COST / self.batch_size * per_batch
+            this_left = per_batch * (b.steps - b.step) + val_total
+        return max(0.0, this_left) + (per_batch * b.steps + val_total) * (self.epochs - b.epoch)

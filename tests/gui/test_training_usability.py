@@ -153,3 +153,36 @@ def test_in_cross_validation_the_scroll_bar_covers_no_field(qtbot, window):
             assert w.mapTo(area, QPoint(w.width(), 0)).x() <= bar_left, name
     _form_fits(form)
     form.apply_values(DEFAULTS)
+
+
+def test_time_left_counts_validation_and_then_measured_epochs(qtbot, window, monkeypatch):
+    """The time left had counted the training batches only until an epoch ended: with as many validation images as
+    training images it said less than half the truth. Now it adds the validation (estimated from the batches'
+    pace, then measured), and once an epoch has ended it uses the epochs' wall time, validation and saving in."""
+    view = window.training_view
+    monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
+    now = [0.0]
+    view.tracker = RunProgress(epochs=3, batch_size=4, clock=lambda: now[0])
+
+    def at(t, ev):
+        now[0] = t
+        view._on_event(ev)
+        return view.progress_label.text()
+
+    try:
+        at(0.0, DataReady(40, 120, {"P": 20, "N": 20}))  # 10 batches of 4; 120 validation images
+        for step in range(1, 6):  # a batch a second
+            text = at(float(step), BatchEnd(1, step, 10, step, 0.7, 0.001, 4.0))
+        # 5 s of training left, validation about 120 images x 1/3 of a training image's 0.25 s = 10 s, then 2 x 20 s
+        assert text.endswith("about 0:55 left"), text
+        for step in range(6, 11):
+            at(float(step), BatchEnd(1, step, 10, step, 0.7, 0.001, 4.0))
+        text = at(16.0, ValidationProgress(1, 60, 120))  # validation measured: 12 s in all, 6 s to go
+        assert text == "Epoch 1/3 · validating: 60 of 120 images · about 0:50 left", text  # + 2 x (10 + 12 s)
+        at(22.0, ValidationProgress(1, 120, 120))
+        at(22.0, EpochEnd(1, 3, 0.7, METRICS, 22.0, True, 1))
+        at(24.0, CheckpointSaved("/runs/r", 1, True))  # the first epoch took 24 s, saving included
+        text = at(29.0, BatchEnd(2, 5, 10, 15, 0.6, 0.001, 4.0))
+        assert text.endswith("about 0:43 left"), text  # 19 s of this epoch and one more of 24 s
+    finally:
+        monkeypatch.undo()  # (before the window fixture looks for a run to stop)
