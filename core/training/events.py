@@ -65,6 +65,8 @@ class Finished:
     stopped: bool
     seconds: float
     digest: str = ""  # sha256 of the final weights: replicas of a data-parallel run must agree
+    last_epoch: int = 0  # the last epoch completed and saved (its checkpoint: a resumed run continues after it)
+    interrupted: int = 0  # a stopped run's epoch under way: trained in part, neither validated nor kept (0: none)
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,11 @@ def format_event(ev) -> str | None:
     if isinstance(ev, Finished):
         b = ev.best
         state = "stopped" if ev.stopped else "finished"
+        lost = f"; epoch {ev.interrupted} was under way and is not kept" if ev.stopped and ev.interrupted else ""
         if not b:
-            return f"{state} after {ev.seconds:.0f}s; no epoch completed, no model saved"
-        return (f"{state} in {ev.seconds:.0f}s; best epoch {ev.best_epoch}: acc {_pct(b['accuracy'])}, "
+            return f"{state} after {ev.seconds:.0f}s{lost}; no epoch completed, no model saved"
+        kept = f"; last completed epoch {ev.last_epoch}" if ev.stopped else ""
+        return (f"{state} in {ev.seconds:.0f}s{lost}{kept}; best epoch {ev.best_epoch}: acc {_pct(b['accuracy'])}, "
                 f"auc {b['auc']:.4f}; model in {ev.out_dir}")
     if isinstance(ev, Failed):
         return f"ERROR: {ev.error}"

@@ -205,6 +205,8 @@ class Trainer:
         self.log_lines: list[str] = []
         self.result: Finished | Failed | None = None
         self._best_epoch, self._best = 0, {}  # the best epoch so far and its validation summary
+        self._last_epoch = 0  # the last epoch completed and saved
+        self._under_way = 0  # an epoch with batches trained but not yet completed (what a stop would lose)
 
     # -------------------------------------------------------------- control
     def start(self) -> threading.Thread:
@@ -250,7 +252,8 @@ class Trainer:
                 self.result = self._run(t0)
             except _Stopped:
                 self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True,
-                                       time.perf_counter() - t0)
+                                       time.perf_counter() - t0, last_epoch=self._last_epoch,
+                                       interrupted=self._under_way)
             except Exception as exc:  # reported to the observer; the thread must never die silently
                 self.result = Failed(f"{type(exc).__name__}: {exc}")
             self._emit(self.result)
@@ -309,6 +312,7 @@ class Trainer:
                 schedule.step()
                 losses.append(float(loss))
                 seen += len(x)
+                self._under_way = epoch
                 self._emit(BatchEnd(epoch, step, steps, (epoch - 1) * steps + step, losses[-1], lr,
                                     seen * world / (time.perf_counter() - tb)))
             dist.sync_buffers(model)
@@ -327,8 +331,9 @@ class Trainer:
             if rank == 0:
                 self._save(model, opt, epoch, history, val if is_best else None)
                 self._emit(CheckpointSaved(str(self.out_dir), epoch, is_best))
+            self._last_epoch, self._under_way = epoch, 0
         return Finished(str(self.out_dir), self._best_epoch, self._best, False, time.perf_counter() - t0,
-                        weights_digest(model))
+                        weights_digest(model), last_epoch=self._last_epoch)
 
     def _is_best(self, rec: dict) -> bool:
         metric = self.config.best_metric
@@ -428,6 +433,7 @@ class Trainer:
         model.set_state_dict({k: paddle.to_tensor(v) for k, v in read_tensors(ck / "model.safetensors").items()})
         _set_optimizer_state(opt, model, read_tensors(ck / "optimizer.safetensors"), state["optimizer"])
         self._best_epoch, self._best = state["best_epoch"], state["best"]
+        self._last_epoch = state["epoch"]
         return state["epoch"] + 1, state["history"]
 
 

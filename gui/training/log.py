@@ -106,14 +106,29 @@ class TrainingLog(QPlainTextEdit):
 
     def _finished_text(self, ev: Finished):
         b = ev.best
+        if ev.stopped:
+            return self._stopped_text(ev)
         if not b:
-            return lambda: (self.tr("stopped after {0:.0f} s; no epoch completed, no model saved") if ev.stopped
-                            else self.tr("finished after {0:.0f} s; no epoch completed, no model saved")
-                            ).format(ev.seconds)
-        return lambda: (self.tr("stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}")
-                        if ev.stopped else
-                        self.tr("finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}")
-                        ).format(ev.seconds, ev.best_epoch, percent(b["accuracy"]), b["auc"], ev.out_dir)
+            return lambda: self.tr("finished after {0:.0f} s; no epoch completed, no model saved").format(ev.seconds)
+        return lambda: self.tr("finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}").format(
+            ev.seconds, ev.best_epoch, percent(b["accuracy"]), b["auc"], ev.out_dir)
+
+    def _stopped_text(self, ev: Finished):
+        """What a stop kept: an epoch stopped part-way is neither validated nor saved, so say which one that was,
+        the last completed epoch (Resume continues after it) and the best (the model)."""
+        b = ev.best
+        if not b:
+            if ev.interrupted:
+                return lambda: self.tr("stopped after {0:.0f} s in epoch {1}, which is not kept; no epoch completed, "
+                                       "no model saved").format(ev.seconds, ev.interrupted)
+            return lambda: self.tr("stopped after {0:.0f} s; no epoch completed, no model saved").format(ev.seconds)
+        if ev.interrupted:
+            return lambda: self.tr("stopped after {0:.0f} s in epoch {1}, which is not kept; kept: epoch {2}, the last "
+                                   "completed, and best epoch {3}: accuracy {4}, AUC {5:.4f}; model in {6}").format(
+                ev.seconds, ev.interrupted, ev.last_epoch, ev.best_epoch, percent(b["accuracy"]), b["auc"], ev.out_dir)
+        return lambda: self.tr("stopped after {0:.0f} s at the end of epoch {1}; best epoch {2}: accuracy {3}, AUC "
+                               "{4:.4f}; model in {5}").format(
+            ev.seconds, ev.last_epoch, ev.best_epoch, percent(b["accuracy"]), b["auc"], ev.out_dir)
 
     def _cv_text(self, ev):
         if isinstance(ev, FoldStarted):

@@ -266,7 +266,20 @@ class TrainingView(QWidget):
                 return lambda: self.tr("Cross-validation stopped; Resume in the runs table continues it")
             return lambda: self.tr("Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}").format(
                 percent(result.metrics.get("accuracy")), result.metrics.get("auc", math.nan))
-        return lambda: self.tr("Training stopped") if result.stopped else self.tr("Training finished")
+        if result.stopped:
+            return self._stopped_message(result)
+        return lambda: self.tr("Training finished")
+
+    def _stopped_message(self, result: Finished):
+        """What a stopped run kept, in the status line as in the log (an epoch stopped part-way is lost)."""
+        if not result.best:
+            return lambda: self.tr("Training stopped before an epoch completed; no model saved")
+        if result.interrupted:
+            return lambda: self.tr("Training stopped in epoch {0}, which is not kept; kept: the last completed epoch "
+                                   "{1} and the best, epoch {2}").format(result.interrupted, result.last_epoch,
+                                                                         result.best_epoch)
+        return lambda: self.tr("Training stopped after epoch {0}; the best is epoch {1}").format(
+            result.last_epoch, result.best_epoch)
 
     def _update_progress_label(self) -> None:
         t = self.tracker

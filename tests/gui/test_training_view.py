@@ -76,6 +76,37 @@ def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm
     assert view.start_button.isEnabled()
 
 
+def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept(qtbot, window, tiny_palm,
+                                                                                monkeypatch):
+    """Stop during the last batch of epoch 2: that epoch is trained but neither validated nor saved. The log and the
+    status line had said only "stopped" and the best epoch; they now name the epoch lost and what was kept."""
+    from core.training.events import BatchEnd
+    from core.training.trainer import Trainer
+
+    original = Trainer._emit
+
+    def emit(self, ev):
+        if isinstance(ev, BatchEnd) and ev.epoch == 2 and ev.step == ev.steps:
+            self.stop()  # as a click on Stop while the epoch's last batch is under way
+        return original(self, ev)
+
+    monkeypatch.setattr(Trainer, "_emit", emit)
+    view = window.training_view
+    open_dataset(qtbot, window, tiny_palm)
+    quick_settings(view, epochs=3, batch_size=4)  # 8 images: 2 batches an epoch
+    assert view.start()
+    with qtbot.waitSignal(view.runFinished, timeout=300000):
+        pass
+    log = view.log.toPlainText().splitlines()
+    assert "stopped after" in log[-1] and "in epoch 2, which is not kept; kept: epoch 1, the last completed, " \
+        "and best epoch 1: accuracy" in log[-1], log[-1]
+    assert window.statusBar().currentMessage() == ("Training stopped in epoch 2, which is not kept; kept: the last "
+                                                   "completed epoch 1 and the best, epoch 1")
+    assert view.runs_table.selected_run().resumable  # Resume continues with epoch 2
+    result = view.run.trainer.result
+    assert result.stopped and (result.interrupted, result.last_epoch, result.best_epoch) == (2, 1, 1)
+
+
 def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, window, tiny_palm):
     view = window.training_view
     open_dataset(qtbot, window, tiny_palm)
