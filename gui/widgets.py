@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QValidator
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QLabel,
     QScrollArea,
     QSizePolicy,
@@ -96,6 +97,29 @@ class VerticalScrollArea(QScrollArea):
         return super().eventFilter(watched, event)
 
 
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """A number box showing its value in a general format, "0.001" or "1e-05" rather than "0.001000" (``decimals``
+    is still the precision it keeps); it reads what it shows, and what one types in either form."""
+
+    def textFromValue(self, value: float) -> str:
+        return self.locale().toString(float(value), "g", 10)
+
+    def valueFromText(self, text: str) -> float:
+        value, ok = self.locale().toDouble(text.strip())
+        return value if ok else self.value()
+
+    def validate(self, text: str, pos: int):
+        value, ok = self.locale().toDouble(text.strip())
+        if ok:
+            state = QValidator.State.Acceptable if self.minimum() <= value <= self.maximum() \
+                else QValidator.State.Intermediate
+        elif re.fullmatch(r"[\d.,eE+-]*", text.strip()):  # on its way to a number: "", "1e", "2e-"
+            state = QValidator.State.Intermediate
+        else:
+            state = QValidator.State.Invalid
+        return state, text, pos
+
+
 def local_paths(mime) -> list[Path]:
     """Local files and folders of a drag's MIME data (URLs), in order."""
     if mime is None or not mime.hasUrls():
@@ -159,6 +183,12 @@ def breakable(text: str) -> str:
     (text that breaks at its spaces is left as it is)."""
     text = re.sub(r"([/\\_])(?=\S)", "\\1\u200b", text)
     return re.sub(r"([^\s\u200b]{24})(?=[^\s\u200b])", "\\1\u200b", text)
+
+
+def numerus(text: str, n: int) -> str:
+    """A text translated with a count, ``tr("%n epoch(s)", "", n)``, in English when no translation took it
+    ("1 epoch", "3 epochs"): Qt fills in %n but leaves the "(s)"."""
+    return text.replace("(s)", "" if n == 1 else "s")
 
 
 def plural(n: int, one: str, many: str) -> str:

@@ -8,7 +8,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,7 +22,7 @@ from superqt import QCollapsible
 from core.nn.choices import VARIANT_HELP, VARIANTS
 
 from ..resources import icon
-from ..widgets import VerticalScrollArea, is_language_change
+from ..widgets import CompactDoubleSpinBox, VerticalScrollArea, is_language_change
 from .fields import BY_NAME, CONTEXT, CV_ONLY, DEFAULTS, FIELDS, NOT_IN_CV, TWEAKS, Field
 
 # The engine's variant descriptions, marked here so lupdate offers them for translation. A test checks they
@@ -58,7 +57,7 @@ def make_widget(field: Field) -> QWidget:
         return w
     if field.kind == "check":
         return QCheckBox()
-    w = QSpinBox() if field.kind == "int" else QDoubleSpinBox()
+    w = QSpinBox() if field.kind == "int" else CompactDoubleSpinBox()  # 0.001, not 0.001000
     if field.kind == "float":
         w.setDecimals(field.range[3])
     w.setRange(field.range[0], field.range[1])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from ..widgets import duration, percent
 
@@ -191,10 +191,11 @@ class RunsModel(QAbstractTableModel):
         if role == PathRole:
             return str(run.path)
         if role == Qt.ItemDataRole.ToolTipRole:
+            where = f"{self.text(run, col)}\n{run.path}" if col == "name" else str(run.path)  # a name may be elided
             if run.cv:
                 return self.tr("{0}\nOut-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds "
-                               "done").format(run.path, run.meta.get("folds_done"), run.meta.get("folds"))
-            return str(run.path)
+                               "done").format(where, run.meta.get("folds_done"), run.meta.get("folds"))
+            return where
         if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("name", "created"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -214,6 +215,20 @@ class RunsModel(QAbstractTableModel):
                 w.writerow([str(run.path), *(self.value(run, c) for c in self.COLUMNS)])
 
 
+class RunsHeader(QHeaderView):
+    """Column headers sized to their text: the room for the sort arrow only where it is shown. (Qt keeps that room
+    in every section, which made the ten columns wider than the table at 1280 x 800 and cut the last one.)"""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def sectionSizeFromContents(self, logical: int):
+        size = super().sectionSizeFromContents(logical)
+        if self.isSortIndicatorShown() and logical != self.sortIndicatorSection():
+            size.setWidth(size.width() - size.height() - self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin))
+        return size
+
+
 class RunsTable(QTableView):
     """Sortable runs table; selecting a run emits ``runSelected`` with its Run."""
 
@@ -223,6 +238,7 @@ class RunsTable(QTableView):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setHorizontalHeader(RunsHeader(self))
         self.runs = RunsModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.runs)
@@ -236,9 +252,13 @@ class RunsTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long model name keeps its start and its end
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # The name takes the width the figures leave (elided, whole in its tooltip): every column stays in view.
+        header.setSectionResizeMode(RunsModel.COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.selectionModel().selectionChanged.connect(self._selection_changed)

@@ -23,7 +23,7 @@ from core.training.events import (
 )
 
 from .. import settings
-from ..widgets import duration, is_language_change, percent
+from ..widgets import duration, is_language_change, numerus, percent
 from .dashboard import LOG_TAB, TrainingDashboard
 from .fields import DEFAULTS
 from .form import TrainingForm
@@ -164,12 +164,15 @@ class TrainingView(QWidget):
 
     def _intro(self, out: Path, config, name: str, cv: dict):
         """The log's first line: what was started (a function giving it in the current language)."""
+        def epochs() -> str:
+            return numerus(self.tr("%n epoch(s)", "", config.epochs), config.epochs)
+
         if cv["mode"] == "cv":
-            return lambda: self.tr("Cross-validation {0}: {1}, {2} folds, {3} epochs each, batch size {4}, "
-                                   "learning rate {5:g}").format(out.name, name, cv["folds"], config.epochs,
+            return lambda: self.tr("Cross-validation {0}: {1}, {2} folds, {3} each, batch size {4}, "
+                                   "learning rate {5:g}").format(out.name, name, cv["folds"], epochs(),
                                                                  config.batch_size, config.lr)
-        return lambda: self.tr("Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}").format(
-            out.name, config.depth, config.variant, config.epochs, config.batch_size, config.lr)
+        return lambda: self.tr("Run {0}: ResNet-{1}-{2}, {3}, batch size {4}, learning rate {5:g}").format(
+            out.name, config.depth, config.variant, epochs(), config.batch_size, config.lr)
 
     def resume(self, run: Run | None) -> bool:
         """Continue a run, or a cross-validation, stopped before its end (from the runs table)."""

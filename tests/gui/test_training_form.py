@@ -76,3 +76,18 @@ def test_live_plots_redraw_on_their_timer_not_on_every_event(qtbot, window, monk
     assert 1 <= len(draws) <= 2
     plots.stop_live()
     monkeypatch.undo()
+
+
+def test_the_learning_rate_is_shown_compactly_and_read_as_typed(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    lr = window.training_view.form.widgets["lr"]
+    assert lr.value() == 0.001 and lr.text() == "0.001"  # not "0.001000"
+    lr.setValue(1e-5)
+    assert lr.text() == "1e-05"
+    lr.lineEdit().selectAll()
+    QTest.keyClicks(lr.lineEdit(), "2e-4")
+    QTest.keyClick(lr.lineEdit(), Qt.Key.Key_Return)
+    assert lr.value() == 0.0002 and lr.text() == "0.0002"
+    assert window.training_view.form.widgets["weight_decay"].text() == "0.0001"

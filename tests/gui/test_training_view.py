@@ -35,6 +35,7 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_p
     assert view.progress.value() == view.progress.maximum()
     log = view.log.toPlainText()
     assert "epoch 1/1" in log and "finished in" in log and "data: 8 training images" in log
+    assert ", 1 epoch, batch size 4, learning rate 0.01" in log.splitlines()[0]  # not "1 epochs"
     # the run is in the library and in the runs table
     table = view.runs_table
     assert table.model().rowCount() == 1
@@ -189,6 +190,33 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     assert b.name in view.run_label.text()
     view.runs_table.select_path(d)
     assert len(view.plots.auc_curve.getData()[0]) == 4
+
+
+def test_the_runs_table_shows_every_column_at_1280_by_800(qtbot, window, data_dir):
+    """Every column sized to its contents had made the table wider than its place at 1280 x 800: the last column
+    (Created) was cut. The figures keep their width; the model's name takes what is left (elided, whole in its
+    tooltip)."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import TRAINING
+
+    _saved_run("B", _history(3, 0.6))
+    _saved_run("D", _history(12, 0.7))
+    window.resize(1280, 800)
+    window.show_page(TRAINING)
+    table = window.training_view.runs_table
+    table.refresh()
+    header = table.horizontalHeader()
+    qtbot.waitUntil(lambda: table.isVisible() and header.length() > 0)
+    QApplication.processEvents()
+    width = table.viewport().width()
+    last = header.count() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= width
+    assert header.length() <= width and table.horizontalScrollBar().maximum() == 0
+    for column in range(1, header.count()):  # the figures whole
+        assert header.sectionSize(column) >= table.sizeHintForColumn(column), column
+    name = table.model().index(0, 0)
+    assert name.data() in name.data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_variant_and_advanced_tweaks_build_the_training_config(qtbot, window, tiny_palm):
