@@ -134,10 +134,18 @@ def upsample(cam: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.clip(cv2.resize(cam, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
 
 
+def field_heat(rgb: np.ndarray, cam: np.ndarray) -> np.ndarray:
+    """A low-resolution map resized to the picture ``rgb`` and zero outside its fundus's field of view: a cell that
+    straddles the rim would otherwise spill colour over the dark surround."""
+    heat = upsample(cam, rgb.shape[:2])
+    field = field_of_view(rgb)
+    return heat if field is None else heat * field
+
+
 def heatmap(model, rgb: np.ndarray, positive: int = 1) -> np.ndarray:
     """Grad-CAM heatmap (H, W) float32 in [0, 1] for an RGB uint8 image of any size."""
     cam = cam_batch(model, resize(rgb, IMAGE_SIZE)[None], positive)[0]
-    return upsample(cam, rgb.shape[:2])
+    return field_heat(rgb, cam)
 
 
 def colorize(heat: np.ndarray) -> np.ndarray:
@@ -147,10 +155,11 @@ def colorize(heat: np.ndarray) -> np.ndarray:
 
 
 def overlay(rgb: np.ndarray, heat: np.ndarray, opacity: float = DEFAULT_OPACITY) -> np.ndarray:
-    """``rgb`` with the coloured heatmap blended in: opacity 0 = the image, 1 = the heatmap only."""
+    """``rgb`` with the coloured heatmap blended in: opacity 0 = the image, 1 = the heatmap only. A low-resolution
+    map is resized and kept to the field of view (``field_heat``)."""
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f"opacity must be in [0, 1], got {opacity}")
-    if heat.shape[:2] != rgb.shape[:2]:
-        heat = upsample(heat, rgb.shape[:2])
+    if heat.shape[:2] != rgb.shape[:2]:  # a network's map: resized, and kept to the fundus
+        heat = field_heat(rgb, heat)
     out = rgb.astype(np.float32) * (1.0 - opacity) + colorize(heat).astype(np.float32) * opacity
     return (out + 0.5).astype(np.uint8)

@@ -227,13 +227,13 @@ class DetailPanel(QWidget):
     def _blend(self, path: str, base: QImage, cam: np.ndarray) -> QImage:
         """``base`` with the coloured heatmap at the slider's opacity (as core.screening.gradcam.overlay), keeping
         the upsampled colours of the current image so that moving the slider only blends."""
-        from core.screening.gradcam import colorize, upsample
+        from core.screening.gradcam import colorize, field_heat
 
         key = (path, base.cacheKey(), id(cam))
         if self._heat_base is None or self._heat_base[0] != key:
-            rgb = qimage_rgb(base).astype(np.float32)
-            heat = colorize(upsample(cam, rgb.shape[:2])).astype(np.float32)
-            self._heat_base = (key, rgb, heat)
+            rgb = qimage_rgb(base)
+            heat = colorize(field_heat(rgb, cam)).astype(np.float32)  # no colour over the dark surround
+            self._heat_base = (key, rgb.astype(np.float32), heat)
         _, rgb, heat = self._heat_base
         a = self.opacity_fraction()
         out = rgb * (1.0 - a) + heat * a

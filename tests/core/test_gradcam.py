@@ -80,6 +80,8 @@ def test_a_bright_spot_in_the_dark_surround_does_not_dominate():
     assert heat[:24, :24].max() < 0.05
     y, x = np.unravel_index(np.argmax(heat), heat.shape)
     assert np.hypot(y - 112, x - 112) < 0.45 * 224  # inside the fundus
+    painted = overlay(img, np.ones((7, 7), np.float32), 1.0)  # a network's map, strongest everywhere
+    assert painted[112, 112].tolist() == [128, 0, 0] and painted[4, 4].tolist() == [0, 0, 128]  # rim: "none"
     assert field_of_view(_scene()) is None  # no field on a dark surround: the map is left as it is
 
 
