@@ -2,121 +2,144 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>DatasetSource</name>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="31" />
+        <source>{0} labelled by {1}</source>
+        <translation>{0}（标签来自 {1}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="33" />
+        <source>stratified {0}% of {1} (seed {2})</source>
+        <translation>从 {1} 中分层抽取的 {0}%（随机种子 {2}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="34" />
+        <source>stratified {0}% (seed {1})</source>
+        <translation>分层抽取的 {0}%（随机种子 {1}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="36" />
+        <source>fold {0} of {1} of {2} pooled images</source>
+        <translation>{2} 张合并图像中的第 {0}/{1} 折</translation>
+    </message>
+</context>
+<context>
     <name>DatasetSummary</name>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="62" />
+        <location filename="../../gui/dataset/summary.py" line="83" />
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="62" />
+        <location filename="../../gui/dataset/summary.py" line="83" />
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="62" />
+        <location filename="../../gui/dataset/summary.py" line="83" />
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="63" />
+        <location filename="../../gui/dataset/summary.py" line="84" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="63" />
+        <location filename="../../gui/dataset/summary.py" line="84" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="67" />
+        <location filename="../../gui/dataset/summary.py" line="88" />
         <source>pathologic myopia</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="67" />
+        <location filename="../../gui/dataset/summary.py" line="88" />
         <source>high myopia</source>
         <translation>高度近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="67" />
+        <location filename="../../gui/dataset/summary.py" line="88" />
         <source>normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="70" />
+        <location filename="../../gui/dataset/summary.py" line="91" />
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="70" />
+        <location filename="../../gui/dataset/summary.py" line="91" />
         <source>non-PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="73" />
+        <location filename="../../gui/dataset/summary.py" line="94" />
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="73" />
+        <location filename="../../gui/dataset/summary.py" line="94" />
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="89" />
+        <location filename="../../gui/dataset/summary.py" line="110" />
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="90" />
+        <location filename="../../gui/dataset/summary.py" line="111" />
         <source>PALM (labels from file names and the label file)</source>
         <translation>PALM（标签来自文件名和标注文件）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="91" />
+        <location filename="../../gui/dataset/summary.py" line="112" />
         <source>one folder per class</source>
         <translation>每个类别一个文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="92" />
+        <location filename="../../gui/dataset/summary.py" line="113" />
         <source>Layout: {0}
 Validation: {1}</source>
         <translation>结构：{0}
 验证集：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="96" />
+        <location filename="../../gui/dataset/summary.py" line="118" />
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="99" />
+        <location filename="../../gui/dataset/summary.py" line="121" />
         <source>Counts</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="120" />
+        <location filename="../../gui/dataset/summary.py" line="142" />
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="127" />
+        <location filename="../../gui/dataset/summary.py" line="149" />
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="129" />
+        <location filename="../../gui/dataset/summary.py" line="151" />
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="131" />
+        <location filename="../../gui/dataset/summary.py" line="153" />
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="133" />
+        <location filename="../../gui/dataset/summary.py" line="155" />
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
@@ -262,95 +285,105 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DetailPanel</name>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="124" />
+        <location filename="../../gui/diagnosis/detail.py" line="129" />
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="125" />
-        <source>Overlay the Grad-CAM heatmap: the regions of the image that speak most for pathologic myopia ({0})</source>
-        <translation>叠加 Grad-CAM 热力图：图像中最支持病理性近视判断的区域（{0}）</translation>
+        <location filename="../../gui/diagnosis/detail.py" line="130" />
+        <source>Overlay the Grad-CAM heatmap: the regions of the image that raised the PM score most ({0})</source>
+        <translation>叠加 Grad-CAM 热力图：图像中使病理性近视评分升高最多的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="127" />
+        <location filename="../../gui/diagnosis/detail.py" line="132" />
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="128" />
+        <location filename="../../gui/diagnosis/detail.py" line="133" />
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="130" />
+        <location filename="../../gui/diagnosis/detail.py" line="135" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="131" />
+        <location filename="../../gui/diagnosis/detail.py" line="136" />
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="141" />
+        <location filename="../../gui/diagnosis/detail.py" line="146" />
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="152" />
+        <location filename="../../gui/diagnosis/detail.py" line="158" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="155" />
+        <location filename="../../gui/diagnosis/detail.py" line="161" />
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="158" />
+        <location filename="../../gui/diagnosis/detail.py" line="164" />
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="158" />
+        <location filename="../../gui/diagnosis/detail.py" line="164" />
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="159" />
+        <location filename="../../gui/diagnosis/detail.py" line="165" />
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="162" />
+        <location filename="../../gui/diagnosis/detail.py" line="168" />
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="183" />
-        <location filename="../../gui/diagnosis/detail.py" line="231" />
+        <location filename="../../gui/diagnosis/detail.py" line="189" />
+        <location filename="../../gui/diagnosis/detail.py" line="250" />
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="194" />
+        <location filename="../../gui/diagnosis/detail.py" line="201" />
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="195" />
+        <location filename="../../gui/diagnosis/detail.py" line="202" />
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="197" />
+        <location filename="../../gui/diagnosis/detail.py" line="204" />
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="202" />
+        <location filename="../../gui/diagnosis/detail.py" line="212" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/detail.py" line="222" />
+        <source>Coloured: the regions that raised the PM score most. The score reached the threshold ({0:.1%}): judged PM.</source>
+        <translation>着色区域：使病理性近视评分升高最多的区域。评分达到阈值（{0:.1%}）：判定为病理性近视。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/detail.py" line="224" />
+        <source>Coloured: the regions that raised the PM score most; the score stayed below the threshold ({0:.1%}), so they are not signs of PM.</source>
+        <translation>着色区域：使病理性近视评分升高最多的区域；评分仍低于阈值（{0:.1%}），因此它们不是病理性近视的征象。</translation>
     </message>
 </context>
 <context>
@@ -1524,7 +1557,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="195" />
+        <location filename="../../gui/training/runs_table.py" line="196" />
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
@@ -1534,17 +1567,17 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="277" />
+        <location filename="../../gui/training/runs_table.py" line="297" />
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="280" />
+        <location filename="../../gui/training/runs_table.py" line="300" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="283" />
+        <location filename="../../gui/training/runs_table.py" line="303" />
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
@@ -1643,328 +1676,363 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingForm</name>
     <message>
-        <location filename="../../gui/training/form.py" line="162" />
+        <location filename="../../gui/training/form.py" line="156" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="163" />
+        <location filename="../../gui/training/form.py" line="157" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="164" />
+        <location filename="../../gui/training/form.py" line="158" />
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="165" />
+        <location filename="../../gui/training/form.py" line="159" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="182" />
+        <location filename="../../gui/training/form.py" line="176" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="183" />
+        <location filename="../../gui/training/form.py" line="177" />
         <source>Stop after the current batch; the best model so far is kept</source>
         <translation>在当前批次结束后停止；保留目前最好的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="210" />
+        <location filename="../../gui/training/form.py" line="204" />
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="223" />
+        <location filename="../../gui/training/form.py" line="217" />
         <source>Start cross-validation</source>
         <translation>开始交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="223" />
+        <location filename="../../gui/training/form.py" line="217" />
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="245" />
-        <location filename="../../gui/training/fields.py" line="109" />
+        <location filename="../../gui/training/form.py" line="239" />
+        <location filename="../../gui/training/fields.py" line="118" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="245" />
+        <location filename="../../gui/training/form.py" line="239" />
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
     <message>
+        <location filename="../../gui/training/fields.py" line="34" />
+        <source>accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="35" />
+        <source>AUC</source>
+        <translation>AUC</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="36" />
+        <source>F1 score</source>
+        <translation>F1 分数</translation>
+    </message>
+    <message>
         <location filename="../../gui/training/fields.py" line="37" />
+        <source>validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="38" />
+        <source>sensitivity</source>
+        <translation>灵敏度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="39" />
+        <source>specificity</source>
+        <translation>特异度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="46" />
         <source>Run:</source>
         <translation>运行方式：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="38" />
+        <location filename="../../gui/training/fields.py" line="47" />
         <source>One run on the data set's training and validation images, or K-fold cross-validation: every labelled image scored once by a model that never saw it</source>
         <translation>在数据集的训练图像和验证图像上训练一次，或进行 K 折交叉验证：每张有标签的图像都由一个从未见过它的模型评分一次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="41" />
+        <location filename="../../gui/training/fields.py" line="50" />
         <source>one training run</source>
         <translation>单次训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="42" />
+        <location filename="../../gui/training/fields.py" line="51" />
         <source>K-fold cross-validation</source>
         <translation>K 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="44" />
+        <location filename="../../gui/training/fields.py" line="53" />
         <source>Folds (K):</source>
         <translation>折数（K）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="45" />
+        <location filename="../../gui/training/fields.py" line="54" />
         <source>Each fold trains on the other K − 1 folds and scores its own images</source>
         <translation>每一折在其余 K − 1 折上训练，并为本折的图像评分</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="48" />
+        <location filename="../../gui/training/fields.py" line="57" />
         <source>Images:</source>
         <translation>图像：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="49" />
+        <location filename="../../gui/training/fields.py" line="58" />
         <source>Which labelled images the folds are drawn from</source>
         <translation>从哪些有标签的图像中划分各折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="50" />
+        <location filename="../../gui/training/fields.py" line="59" />
         <source>training and validation pooled</source>
         <translation>训练集与验证集合并</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="51" />
+        <location filename="../../gui/training/fields.py" line="60" />
         <source>training images only</source>
         <translation>仅训练图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="52" />
+        <location filename="../../gui/training/fields.py" line="61" />
         <source>validation images only</source>
         <translation>仅验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="54" />
+        <location filename="../../gui/training/fields.py" line="63" />
         <source>Depth:</source>
         <translation>深度：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="55" />
+        <location filename="../../gui/training/fields.py" line="64" />
         <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
         <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="59" />
+        <location filename="../../gui/training/fields.py" line="68" />
         <source>Variant:</source>
         <translation>变体：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="60" />
+        <location filename="../../gui/training/fields.py" line="69" />
         <source>O — original</source>
         <translation>O — 原始结构</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="61" />
+        <location filename="../../gui/training/fields.py" line="70" />
         <source>B — stride in 3×3</source>
         <translation>B — 在 3×3 卷积下采样</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="62" />
+        <location filename="../../gui/training/fields.py" line="71" />
         <source>C — deep stem</source>
         <translation>C — 深层输入干</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="63" />
+        <location filename="../../gui/training/fields.py" line="72" />
         <source>D — average-pool shortcut</source>
         <translation>D — 平均池化捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="65" />
+        <location filename="../../gui/training/fields.py" line="74" />
         <source>Stride in the 3×3 conv (B)</source>
         <translation>在 3×3 卷积下采样（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="66" />
+        <location filename="../../gui/training/fields.py" line="75" />
         <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
         <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="69" />
+        <location filename="../../gui/training/fields.py" line="78" />
         <source>Deep stem (C)</source>
         <translation>深层输入干（C）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="70" />
+        <location filename="../../gui/training/fields.py" line="79" />
         <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
         <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="72" />
+        <location filename="../../gui/training/fields.py" line="81" />
         <source>Average-pool shortcut (D)</source>
         <translation>平均池化捷径（D）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="73" />
+        <location filename="../../gui/training/fields.py" line="82" />
         <source>2×2 average pooling before the 1×1 projection shortcut</source>
         <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="76" />
+        <location filename="../../gui/training/fields.py" line="85" />
         <source>Zero-init last BN γ</source>
         <translation>末层 BN γ 零初始化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="77" />
+        <location filename="../../gui/training/fields.py" line="86" />
         <source>Zero-initialise the last BatchNorm γ of each residual block</source>
         <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="79" />
+        <location filename="../../gui/training/fields.py" line="88" />
         <source>Weight decay:</source>
         <translation>权重衰减：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="81" />
+        <location filename="../../gui/training/fields.py" line="90" />
         <source>Warm-up epochs:</source>
         <translation>预热轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="83" />
+        <location filename="../../gui/training/fields.py" line="92" />
         <source>Keep the epoch with the best:</source>
         <translation>保留该指标最佳的轮次：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="86" />
+        <location filename="../../gui/training/fields.py" line="95" />
         <source>Use at most (images):</source>
         <translation>最多使用（张图像）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="87" />
+        <location filename="../../gui/training/fields.py" line="96" />
         <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
         <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="89" />
+        <location filename="../../gui/training/fields.py" line="98" />
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="91" />
+        <location filename="../../gui/training/fields.py" line="100" />
         <source>Random seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="93" />
+        <location filename="../../gui/training/fields.py" line="102" />
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="95" />
+        <location filename="../../gui/training/fields.py" line="104" />
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="97" />
+        <location filename="../../gui/training/fields.py" line="106" />
         <source>Learning rate:</source>
         <translation>学习率：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="99" />
+        <location filename="../../gui/training/fields.py" line="108" />
         <source>Optimiser:</source>
         <translation>优化器：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="102" />
+        <location filename="../../gui/training/fields.py" line="109" />
+        <source>SGD + momentum</source>
+        <translation>SGD + 动量</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="111" />
         <source>Schedule:</source>
         <translation>学习率策略：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="103" />
+        <location filename="../../gui/training/fields.py" line="112" />
         <source>constant</source>
         <translation>恒定</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="104" />
+        <location filename="../../gui/training/fields.py" line="113" />
         <source>cosine</source>
         <translation>余弦退火</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="106" />
+        <location filename="../../gui/training/fields.py" line="115" />
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="107" />
+        <location filename="../../gui/training/fields.py" line="116" />
         <source>automatic (GPU when available)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="108" />
+        <location filename="../../gui/training/fields.py" line="117" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="111" />
+        <location filename="../../gui/training/fields.py" line="120" />
         <source>Random horizontal flips</source>
         <translation>随机水平翻转</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="113" />
+        <location filename="../../gui/training/fields.py" line="122" />
         <source>Random rotation (°):</source>
         <translation>随机旋转（°）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="115" />
+        <location filename="../../gui/training/fields.py" line="124" />
         <source>Random zoom (±):</source>
         <translation>随机缩放（±）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="116" />
+        <location filename="../../gui/training/fields.py" line="125" />
         <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
         <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="120" />
+        <location filename="../../gui/training/fields.py" line="129" />
         <source>Random shift:</source>
         <translation>随机平移：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="121" />
+        <location filename="../../gui/training/fields.py" line="130" />
         <source>Move each training image by up to this fraction of its size (0 = off)</source>
         <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="124" />
+        <location filename="../../gui/training/fields.py" line="133" />
         <source>Colour jitter:</source>
         <translation>颜色抖动：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="126" />
+        <location filename="../../gui/training/fields.py" line="135" />
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="127" />
+        <location filename="../../gui/training/fields.py" line="136" />
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="130" />
+        <location filename="../../gui/training/fields.py" line="139" />
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="131" />
+        <location filename="../../gui/training/fields.py" line="140" />
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
@@ -1972,123 +2040,133 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingLog</name>
     <message>
-        <location filename="../../gui/training/log.py" line="75" />
+        <location filename="../../gui/training/log.py" line="76" />
         <source>WARNING: {0}</source>
         <translation>警告：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="75" />
-        <location filename="../../gui/training/log.py" line="103" />
+        <location filename="../../gui/training/log.py" line="76" />
+        <location filename="../../gui/training/log.py" line="104" />
         <source>ERROR: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="80" />
+        <location filename="../../gui/training/log.py" line="81" />
         <source>data: {0} training images ({1}), {2} validation images</source>
         <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="83" />
+        <location filename="../../gui/training/log.py" line="84" />
         <source>; skipped {0} unusable file(s):</source>
         <translation>；跳过 {0} 个无法使用的文件：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="91" />
+        <location filename="../../gui/training/log.py" line="92" />
         <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
         <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="95" />
+        <location filename="../../gui/training/log.py" line="96" />
         <source>*best*</source>
         <translation>*最佳*</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="98" />
+        <location filename="../../gui/training/log.py" line="99" />
         <source>saved the best model and a checkpoint to {0}</source>
         <translation>已将最佳模型和检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="99" />
+        <location filename="../../gui/training/log.py" line="100" />
         <source>saved a checkpoint to {0}</source>
         <translation>已将检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="109" />
+        <location filename="../../gui/training/log.py" line="124" />
         <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="110" />
+        <location filename="../../gui/training/log.py" line="112" />
         <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="112" />
-        <source>stopped after {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
-        <translation>{0:.0f} 秒后已停止；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training/log.py" line="114" />
+        <location filename="../../gui/training/log.py" line="113" />
         <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
         <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="119" />
+        <location filename="../../gui/training/log.py" line="122" />
+        <source>stopped after {0:.0f} s in epoch {1}, which is not kept; no epoch completed, no model saved</source>
+        <translation>{0:.0f} 秒后在第 {1} 轮中途停止，该轮未保留；没有完成任何一轮，未保存模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="126" />
+        <source>stopped after {0:.0f} s in epoch {1}, which is not kept; kept: epoch {2}, the last completed, and best epoch {3}: accuracy {4}, AUC {5:.4f}; model in {6}</source>
+        <translation>{0:.0f} 秒后在第 {1} 轮中途停止，该轮未保留；已保留：最后完成的第 {2} 轮，以及最佳轮次 {3}：准确率 {4}，AUC {5:.4f}；模型位于 {6}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="129" />
+        <source>stopped after {0:.0f} s at the end of epoch {1}; best epoch {2}: accuracy {3}, AUC {4:.4f}; model in {5}</source>
+        <translation>{0:.0f} 秒后在第 {1} 轮结束时停止；最佳轮次 {2}：准确率 {3}，AUC {4:.4f}；模型位于 {5}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="135" />
         <source>fold {0} of {1} (resumed): {2} training images, {3} held out</source>
         <translation>第 {0}/{1} 折（继续）：{2} 张训练图像，{3} 张留出</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="120" />
+        <location filename="../../gui/training/log.py" line="136" />
         <source>fold {0} of {1}: {2} training images, {3} held out</source>
         <translation>第 {0}/{1} 折：{2} 张训练图像，{3} 张留出</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="126" />
+        <location filename="../../gui/training/log.py" line="142" />
         <source>fold {0} of {1} done earlier</source>
         <translation>第 {0}/{1} 折此前已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="127" />
+        <location filename="../../gui/training/log.py" line="143" />
         <source>fold {0} of {1} done in {2:.0f} s</source>
         <translation>第 {0}/{1} 折用时 {2:.0f} 秒完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="129" />
+        <location filename="../../gui/training/log.py" line="145" />
         <source>: held-out accuracy {0}, AUC {1:.4f}</source>
         <translation>：留出图像准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="134" />
+        <location filename="../../gui/training/log.py" line="150" />
         <source>cross-validation stopped after {0:.0f} s with {1} of {2} folds done; resume it from the runs table</source>
         <translation>交叉验证在 {0:.0f} 秒后停止，已完成 {1}/{2} 折；可在训练记录表中继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="137" />
+        <location filename="../../gui/training/log.py" line="153" />
         <source>cross-validation finished in {0:.0f} s: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f}); summary in {7}</source>
         <translation>交叉验证用时 {0:.0f} 秒完成：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）；汇总见 {7}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="147" />
+        <location filename="../../gui/training/log.py" line="163" />
         <source>device {0}</source>
         <translation>设备 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="149" />
+        <location filename="../../gui/training/log.py" line="165" />
         <source> with mixed precision</source>
         <translation>，混合精度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="151" />
+        <location filename="../../gui/training/log.py" line="167" />
         <source>, process {0} of {1}</source>
         <translation>，进程 {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="156" />
+        <location filename="../../gui/training/log.py" line="173" />
         <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
         <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="160" />
+        <location filename="../../gui/training/log.py" line="177" />
         <source>resumed {0} after epoch {1}</source>
         <translation>已在第 {1} 轮之后继续 {0}</translation>
     </message>
@@ -2106,132 +2184,149 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="168" />
-        <source>Cross-validation {0}: {1}, {2} folds, {3} epochs each, batch size {4}, learning rate {5:g}</source>
-        <translation>交叉验证 {0}：{1}，{2} 折，每折 {3} 轮，批大小 {4}，学习率 {5:g}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training/view.py" line="171" />
-        <source>Run {0}: ResNet-{1}-{2}, {3} epochs, batch size {4}, learning rate {5:g}</source>
-        <translation>训练 {0}：ResNet-{1}-{2}，{3} 轮，批大小 {4}，学习率 {5:g}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training/view.py" line="184" />
+        <location filename="../../gui/training/view.py" line="187" />
         <source>Resuming {0}</source>
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="206" />
+        <location filename="../../gui/training/view.py" line="209" />
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="207" />
+        <location filename="../../gui/training/view.py" line="210" />
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="262" />
+        <location filename="../../gui/training/view.py" line="265" />
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="266" />
+        <location filename="../../gui/training/view.py" line="269" />
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="267" />
+        <location filename="../../gui/training/view.py" line="270" />
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="269" />
-        <source>Training stopped</source>
-        <translation>训练已停止</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training/view.py" line="269" />
+        <location filename="../../gui/training/view.py" line="274" />
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="320" />
+        <location filename="../../gui/training/view.py" line="336" />
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="324" />
+        <location filename="../../gui/training/view.py" line="340" />
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="262" />
+        <location filename="../../gui/training/view.py" line="265" />
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../gui/training/view.py" line="168" />
+        <source>%n epoch(s)</source>
+        <translation>
+            <numerusform>%n 轮</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../gui/training/view.py" line="277" />
+        <location filename="../../gui/training/view.py" line="171" />
+        <source>Cross-validation {0}: {1}, {2} folds, {3} each, batch size {4}, learning rate {5:g}</source>
+        <translation>交叉验证 {0}：{1}，{2} 折，每折 {3}，批大小 {4}，学习率 {5:g}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="174" />
+        <source>Run {0}: ResNet-{1}-{2}, {3}, batch size {4}, learning rate {5:g}</source>
+        <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="279" />
+        <source>Training stopped before an epoch completed; no model saved</source>
+        <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="281" />
+        <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
+        <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="284" />
+        <source>Training stopped after epoch {0}; the best is epoch {1}</source>
+        <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="293" />
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="279" />
+        <location filename="../../gui/training/view.py" line="295" />
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="281" />
+        <location filename="../../gui/training/view.py" line="297" />
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="284" />
+        <location filename="../../gui/training/view.py" line="300" />
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="287" />
+        <location filename="../../gui/training/view.py" line="303" />
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="289" />
+        <location filename="../../gui/training/view.py" line="305" />
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="289" />
+        <location filename="../../gui/training/view.py" line="305" />
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="290" />
+        <location filename="../../gui/training/view.py" line="306" />
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="290" />
+        <location filename="../../gui/training/view.py" line="306" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="296" />
+        <location filename="../../gui/training/view.py" line="312" />
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="296" />
+        <location filename="../../gui/training/view.py" line="312" />
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="298" />
+        <location filename="../../gui/training/view.py" line="314" />
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="327" />
+        <location filename="../../gui/training/view.py" line="343" />
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
@@ -2239,22 +2334,22 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training/form.py" line="33" />
+        <location filename="../../gui/training/form.py" line="31" />
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="35" />
+        <location filename="../../gui/training/form.py" line="33" />
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="37" />
+        <location filename="../../gui/training/form.py" line="35" />
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="39" />
+        <location filename="../../gui/training/form.py" line="37" />
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>
