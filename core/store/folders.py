@@ -96,3 +96,35 @@ def readable_folder(folder: str | Path) -> Path:
     if not (folder / META).is_file() and (backup / META).is_file():
         return backup
     return folder
+
+
+class SmallFileError(ValueError):
+    """A small text file (model.json, MODEL_CARD.md, a cross-validation's cv.json) that cannot be read as one."""
+
+
+def read_small_text(path: str | Path, limit: int) -> str:
+    """The UTF-8 text of the regular file ``path`` of at most ``limit`` bytes, else a one-line SmallFileError
+    naming it. Opened without blocking and checked after opening: a FIFO put in its place never hangs a reader, a
+    sparse multi-gigabyte file is not read."""
+    import stat
+
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise SmallFileError(f"{path}: " + ("a link to a missing file" if path.is_symlink() else "file not found")
+                             ) from None
+    except OSError as exc:
+        raise SmallFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise SmallFileError(f"{path}: " + ("is a directory" if stat.S_ISDIR(st.st_mode)
+                                                else "not a regular file; not opened"))
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise SmallFileError(f"{path}: larger than the {limit // (1 << 20)} MB such a file may have; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SmallFileError(f"{path}: not UTF-8 text") from None

@@ -73,20 +73,32 @@ def list_models(include_bundled: bool = True) -> list[LibraryEntry]:
 def copy_to_library(folder: str | Path) -> Path:
     """A byte-for-byte copy of an intact (sealed) model folder in the library, under a new name: the bundled
     model is part of the program and is never changed; its copy can be (e.g. given another operating point).
-    Only the files the model is made of are copied (model.json, MODEL_CARD.md, each member's weights)."""
+    Only the files the model is made of are copied (model.json, MODEL_CARD.md, each member's weights), each a
+    regular file inside the folder: a link is never followed out of it, a FIFO never opened."""
     import shutil
 
-    from .folders import META, atomic_folder
-    from .modelio import CARD, WEIGHTS, checked_meta, member_list
+    from .folders import META, atomic_folder, read_small_text
+    from .modelio import CARD, MAX_CARD_BYTES, MAX_META_BYTES, WEIGHTS, checked_meta, member_list, read_weights
+    from .tensorfile import TensorFileError, file_inside
 
     folder, meta = checked_meta(folder)
+    for member in member_list(meta):
+        read_weights(folder, member)  # bounded and checksummed before a byte is copied
     target = new_run_dir(f"{meta.get('name', folder.name)} copy")
-    files = [META, CARD] + [(m.get("weights") or {}).get("file", WEIGHTS) for m in member_list(meta)]
     with atomic_folder(target) as tmp:
-        for rel in dict.fromkeys(files):
-            if (folder / rel).is_file():
-                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(folder / rel, tmp / rel)
+        for name, limit in ((META, MAX_META_BYTES), (CARD, MAX_CARD_BYTES)):
+            src = folder / name
+            if src.is_symlink():
+                raise ModelFileError(f"{src}: a link; a model folder's files are copied only as plain files")
+            if name == META or src.exists():
+                (tmp / name).write_text(read_small_text(src, limit), encoding="utf-8")
+        for rel in dict.fromkeys((m.get("weights") or {}).get("file", WEIGHTS) for m in member_list(meta)):
+            try:
+                src = file_inside(folder, rel)
+            except TensorFileError as exc:
+                raise ModelFileError(str(exc)) from None
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, tmp / rel)  # the checksum is verified on the copy (set_threshold, loading)
     return target
 
 

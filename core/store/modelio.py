@@ -29,8 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .folders import META, atomic_folder, link_or_copy, readable_folder
-from .provenance import RECORD_KEY, ProvenanceError, check_provenance, describe, record_text, seal_traces
+from .folders import META, SmallFileError, atomic_folder, link_or_copy, read_small_text, readable_folder
+from .provenance import (
+    RECORD_KEY,
+    ProvenanceError,
+    check_provenance,
+    describe,
+    record_text,
+    seal_traces,
+    threshold_changes,
+)
 from .tensorfile import TensorFileError, file_inside, read_weights_file, regular_file
 
 FORMAT = "pmscreen-model/1"
@@ -38,6 +46,8 @@ FORMAT_MEMBERS = "pmscreen-model/2"  # model.json lists several member networks 
 FORMATS = (FORMAT, FORMAT_MEMBERS)
 WEIGHTS = "weights.safetensors"
 CARD = "MODEL_CARD.md"
+MAX_META_BYTES = 16 << 20  # a model.json of 20 members with their histories is under 1 MB
+MAX_CARD_BYTES = 4 << 20
 SEALED = ("format", "architecture", "class_names", "positive_class", "temperature", "threshold", "preprocessing",
           "weights")
 SEAL_VERSION = "pmscreen-seal/1"
@@ -150,7 +160,9 @@ def read_meta(folder: str | Path) -> dict:
     if not path.is_file():
         raise ModelFileError(f"{folder}: not a model folder (no {META})")
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(read_small_text(path, MAX_META_BYTES))
+    except SmallFileError as exc:
+        raise ModelFileError(str(exc)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: unreadable ({exc})") from None
     except RecursionError:
@@ -262,6 +274,9 @@ def check_tensors(tensors: dict, weights: Path) -> None:
             raise ModelFileError(f"{weights}: tensor {key} is {value.dtype}, not floating point")
         if not np.isfinite(value).all():
             raise ModelFileError(f"{weights}: tensor {key} holds NaN or infinite values")
+        if value.dtype.itemsize > 4 and value.size and np.abs(value).max() > np.finfo(np.float32).max:
+            # the network runs in float32: such a value becomes infinite there, and every probability NaN
+            raise ModelFileError(f"{weights}: tensor {key} holds values beyond the float32 range")
 
 
 def read_weights(folder: Path, meta: dict, verify_hash: bool = True,
@@ -380,7 +395,10 @@ def _rewrite(folder: Path, meta: dict, card_note: str | None = None) -> dict:
             if rel.as_posix() == META or src.is_dir() or src.is_symlink():
                 continue
             if rel.as_posix() == CARD and card_note:
-                text = src.read_text(encoding="utf-8").rstrip("\n")
+                try:
+                    text = read_small_text(src, MAX_CARD_BYTES).rstrip("\n")
+                except SmallFileError as exc:
+                    raise ModelFileError(str(exc)) from None
                 (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8")
                 continue
             link_or_copy(src, tmp / rel)
@@ -440,6 +458,13 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
     folder, meta = _verified(folder, sealed=False)
     recorded = all([_check_provenance(m, *weights_bytes(folder, m)[1:], folder) for m in member_list(meta)])
     trace = seal_traces(meta)
+    changes = threshold_changes(meta)
+    if changes:
+        # Only a seal vouches for the recorded threshold changes: without it, an entry added by hand would pass
+        # for a change made with set-threshold (and seal would approve an edited threshold).
+        raise ModelFileError(f"{folder / META}: not sealed, yet it lists {len(changes)} threshold change(s) that only "
+                             f"its seal vouched for: they cannot be told from a hand edit; restore the folder from "
+                             f"a copy, or retrain")
     if trace and not recorded:
         raise ModelFileError(f"{folder / META}: not sealed, yet sealed by PM Screen before (its {trace} says so): "
                              f"the seal was removed and what it covered cannot be checked; restore the folder "

@@ -26,6 +26,7 @@ from pathlib import Path
 MAX_HEADER_BYTES = 16 << 20  # a ResNet-152's header, with its training record, is about 100 KB
 MAX_WEIGHTS_BYTES = 1 << 30  # the largest network PM Screen builds (ResNet-152, float64) has about 480 MB
 CHUNK = 1 << 20
+MAX_DIMS = 8  # a convolution's weights have 4
 ITEMSIZE = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
             "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8}
 
@@ -100,7 +101,7 @@ def _header(raw: bytes, path: Path) -> dict[str, tuple[str, list[int], int, int]
             entry, dict) else (None, None, None)
         if (not isinstance(dtype, str) or dtype not in ITEMSIZE or not isinstance(shape, list)
                 or not isinstance(offsets, list)
-                or len(offsets) != 2 or not all(_count(x) for x in shape + offsets)):
+                or len(offsets) != 2 or len(shape) > MAX_DIMS or not all(_count(x) for x in shape + offsets)):
             bad(f"tensor {name[:80]!r} has no usable dtype, shape and data_offsets")
         begin, end = offsets
         if end - begin != math.prod(shape) * ITEMSIZE[dtype]:
@@ -115,7 +116,8 @@ def _header(raw: bytes, path: Path) -> dict[str, tuple[str, list[int], int, int]
 
 
 def _count(x) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+    # bounded, so that multiplying a shape out stays cheap (a 2 MB header of huge dimensions took 51 s)
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 1 << 40
 
 
 def read_weights_file(path: Path, check_shapes: Callable[[dict[str, list[int]]], None] | None = None,

@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from ..data.datasets import Dataset, Sample, open_dataset
+from ..store.folders import SmallFileError, read_small_text
 from .events import CVFinished, Failed, FoldFinished, FoldStarted
 
 PLAN, OOF = "cv.json", "oof.json"
 POOLS = ("all", "train", "val")  # which labelled images take part: both splits pooled, or one of them
+MAX_PLAN_BYTES = 64 << 20  # cv.json / oof.json: about 150 bytes an image
 LAST = "last"  # the trainer's best_metric that keeps the last epoch
 
 
@@ -80,7 +82,9 @@ def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str) ->
 def _read(path: Path, what: str) -> dict:
     """A JSON object of a CV folder, or a one-line CVError naming the file (damaged or edited by hand)."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(read_small_text(path, MAX_PLAN_BYTES))
+    except SmallFileError as exc:
+        raise CVError(f"{exc} (the {what})") from None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CVError(f"{path}: unreadable {what} ({type(exc).__name__})") from None
     if not isinstance(value, dict):

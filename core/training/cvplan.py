@@ -46,6 +46,8 @@ def read_plan(cv_dir: Path, classes: int = 2) -> dict:
     samples = plan.get("samples")
     if not isinstance(samples, list) or not samples:
         bad("samples must be a list of the images and their folds")
+    if k > len(samples):
+        bad(f"{k} folds for {len(samples)} images")
     _check_samples(samples, k, classes, bad)
     return plan
 
