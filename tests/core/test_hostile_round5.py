@@ -16,7 +16,6 @@ import pytest
 from core.cli import main
 from core.store.library import change_threshold, copy_to_library
 from core.store.modelio import CARD, META, WEIGHTS, ModelFileError, check_tensors, read_meta, seal_folder, set_threshold
-from tests.core.test_hostile_round4 import cv, finished_cv, folder, sealed_model  # noqa: F401  (fixtures)
 
 
 def test_seal_refuses_an_edited_threshold_backed_by_a_made_up_change(folder):
