@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPixmap, QValidator
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QComboBox,
     QDoubleSpinBox,
     QLabel,
@@ -194,3 +195,24 @@ def numerus(text: str, n: int) -> str:
 def plural(n: int, one: str, many: str) -> str:
     """``one`` (already translated, without a number) when ``n`` is 1, else ``many`` with ``n`` for {0}."""
     return one if n == 1 else many.format(n)
+
+
+class WheelScrollsForm(QObject):
+    """Event filter for the spin boxes and combo boxes of a scrolling form: the mouse wheel changes one only once it
+    has focus (clicked or tabbed to); otherwise it scrolls the form. A user scrolling down a form changed the colour
+    jitter and the run mode under the pointer without noticing."""
+
+    def guard(self, widget: QWidget) -> None:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone never gives it focus
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != QEvent.Type.Wheel or obj.hasFocus():
+            return False
+        area = obj.parent()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parent()
+        if area is not None:
+            QCoreApplication.sendEvent(area.verticalScrollBar(), event)
+        return True
+

@@ -428,7 +428,7 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
               "note": note or ""}
     meta = dict(meta)
     meta["threshold"] = float(threshold)
-    meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when} with pmscreen set-threshold" + (
+    meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when}" + (
         f" ({note})" if note else "")
     meta["provenance"] = [*meta.get("provenance", []), change]
     card = (f"**Decision threshold changed** on {when} by {user}: {old:.4f} -> {threshold:.4f}"

@@ -79,7 +79,8 @@ class DetailPanel(QWidget):
         self.legend = self._legend()
         self.heat_caption = QLabel()  # what the colours mean, for this image's verdict
         self.heat_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.heat_caption.setStyleSheet(MUTED)
+        # the caption says how to read the colours (and that a not-PM image's hot spots are no signs of PM): full
+        # contrast, not the muted grey of the legend (1.6:1, hard to read)
         self.heat_caption.setWordWrap(True)
         self.verdict = self._centred(scale=2.0, bold=True)
         self.probability = self._centred(scale=1.3)

@@ -14,15 +14,27 @@ from ..widgets import ElidingComboBox
 
 def operating_points(meta: dict) -> list[tuple[float, dict | None, str]]:
     """The operating points a model card documents: (threshold, its validation metrics or None, how it was
-    chosen); the one in use (``threshold``) first, then 0.5 when the card measured it, then earlier thresholds."""
+    chosen); the one in use (``threshold``) first. The card's metrics belong to the threshold they were measured
+    at (recorded in them; else the first recorded change's starting point): when the threshold was changed since,
+    the one in use has none. Then 0.5 when the card measured it, then the other thresholds of recorded changes."""
+    from core.store.provenance import threshold_changes
+
     threshold = float(meta.get("threshold", 0.5))
-    points = [(threshold, meta.get("metrics") or None, str(meta.get("threshold_rule") or ""))]
-    if meta.get("metrics_at_0_5") and threshold != 0.5:
-        points.append((0.5, meta["metrics_at_0_5"], ""))
-    for change in meta.get("threshold_history") or []:
-        old = change.get("from") if isinstance(change, dict) else None
-        if isinstance(old, (int, float)) and all(abs(old - t) > 1e-9 for t, _, _ in points):
-            points.append((float(old), None, ""))
+    changes = threshold_changes(meta)
+    metrics = meta.get("metrics") or None
+    measured = next((t for t in ((metrics or {}).get("threshold"), changes[0].get("from") if changes else None)
+                     if isinstance(t, (int, float)) and not isinstance(t, bool)), threshold)
+    points = [(threshold, metrics if abs(measured - threshold) < 1e-9 else None, str(meta.get("threshold_rule") or ""))]
+
+    def add(t, m=None):
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and all(abs(t - p) > 1e-9 for p, _, _ in points):
+            points.append((float(t), m, ""))
+
+    add(measured, metrics)
+    if meta.get("metrics_at_0_5"):
+        add(0.5, meta["metrics_at_0_5"])
+    for change in changes:
+        add(change.get("from"))
     return points
 
 

@@ -54,10 +54,14 @@ class OperatingPointDialog(QDialog):
         self.reason.setObjectName("thresholdReason")
         self.reason.setPlaceholderText(self.tr("e.g. referral policy of the clinic, approved by …"))
         self.documented.activated.connect(lambda i: self.value.setValue(self.documented.itemData(i) * 100))
+        self.measured = QLabel()  # what is known at the value shown: a clinic must not take 97% for granted
+        self.measured.setObjectName("measuredAtThreshold")
+        self.measured.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow(self.tr("Documented points:"), self.documented)
         form.addRow(self.tr("PM when probability ≥"), self.value)
+        form.addRow("", self.measured)
         form.addRow(self.tr("Reason (recorded):"), self.reason)
 
         notes = [self.tr("The change, your user name, the time and the reason are recorded in the model card, and "
@@ -100,6 +104,22 @@ class OperatingPointDialog(QDialog):
     def note(self) -> str:
         return self.reason.text().strip()
 
+    def _update_measured(self) -> None:
+        threshold = self.threshold()
+        for i, (t, metrics, _) in enumerate(self._points):
+            if t == threshold:
+                self.documented.setCurrentIndex(i)
+                if metrics and "sensitivity" in metrics and "specificity" in metrics:
+                    self.measured.setText(self.tr("Measured at this threshold: validation sensitivity {0:.1%}, "
+                                                  "specificity {1:.1%}.").format(float(metrics["sensitivity"]),
+                                                                                  float(metrics["specificity"])))
+                    self.measured.setStyleSheet("")
+                    return
+        self.measured.setText(self.tr("Not measured at this threshold: its sensitivity and specificity are not "
+                                      "known."))
+        self.measured.setStyleSheet("color: #b71c1c;")
+
     def _update_ok(self) -> None:
+        self._update_measured()
         # A change needs a new value and a reason: the card must say why a clinic's operating point moved.
         self.ok_button.setEnabled(self.threshold() != self._current and bool(self.note()))

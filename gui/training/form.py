@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -22,7 +23,7 @@ from superqt import QCollapsible
 from core.nn.choices import VARIANT_HELP, VARIANTS
 
 from ..resources import icon
-from ..widgets import CompactDoubleSpinBox, VerticalScrollArea, is_language_change
+from ..widgets import CompactDoubleSpinBox, VerticalScrollArea, WheelScrollsForm, is_language_change
 from .fields import BY_NAME, CONTEXT, CV_ONLY, DEFAULTS, FIELDS, NOT_IN_CV, TWEAKS, Field
 
 # The engine's variant descriptions, marked here so lupdate offers them for translation. A test checks they
@@ -94,6 +95,10 @@ class TrainingForm(QWidget):
         self._gpu = True
         self._locked = False  # settings locked while a run goes
         self.widgets = {f.name: make_widget(f) for f in FIELDS}
+        self._wheel = WheelScrollsForm(self)
+        for w in self.widgets.values():
+            if isinstance(w, (QComboBox, QAbstractSpinBox)):
+                self._wheel.guard(w)
         self.labels: dict[str, QLabel] = {}
         self.tweak_boxes = {k: self.widgets[k] for k in TWEAKS}
         self.variant_help = QLabel()

@@ -248,6 +248,7 @@ class RunsTable(QTableView):
         self.sortByColumn(RunsModel.COLUMNS.index("created"), Qt.SortOrder.DescendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setTabKeyNavigation(False)  # one tab stop: Tab leaves the table, the arrow keys move between runs
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)

@@ -276,11 +276,16 @@ def test_the_operating_point_in_use_and_the_documented_ones_are_shown(qtbot, win
     from gui.diagnosis.model_picker import operating_points
 
     meta = {"threshold": 0.327, "threshold_rule": "highest threshold with validation sensitivity >= 0.97",
-            "metrics": {"sensitivity": 0.972, "specificity": 0.989},
+            "metrics": {"threshold": 0.327, "sensitivity": 0.972, "specificity": 0.989},
             "metrics_at_0_5": {"sensitivity": 0.94, "specificity": 0.995},
             "threshold_history": [{"from": 0.4, "to": 0.327}]}
     assert [t for t, _, _ in operating_points(meta)] == [0.327, 0.5, 0.4]
     assert operating_points({"threshold": 0.5, "metrics_at_0_5": {"sensitivity": 1.0}}) == [(0.5, None, "")]
+    # Changed since the card measured it: the metrics stay with the threshold they were measured at.
+    changed = {**meta, "threshold": 0.4, "threshold_rule": "set to 0.4000",
+               "provenance": [{"action": "set-threshold", "from": 0.327, "to": 0.4}]}
+    assert operating_points(changed) == [(0.4, None, "set to 0.4000"), (0.327, meta["metrics"], ""),
+                                         (0.5, meta["metrics_at_0_5"], "")]
     view = window.diagnosis_view
     assert view.select_model(save_test_model(tmp_path / "model", name="Op"))
     view.picker.add_folder(view.model_dir(), {**meta, "name": "Op"})

@@ -81,8 +81,12 @@ def test_a_documented_point_keeps_its_exact_value_and_results_are_announced(qtbo
     assert dialog.threshold() == 0.5
     dialog.value.setValue(32.7)
     assert dialog.threshold() == 0.3273  # the documented point, not its rounded display
+    assert dialog.measured.text() == "Measured at this threshold: validation sensitivity 97.2%, specificity 98.9%."
     dialog.value.setValue(33.0)
     assert dialog.threshold() == 0.33
+    assert dialog.measured.text().startswith("Not measured at this threshold")
+    dialog.value.setValue(50.0)
+    assert dialog.documented.currentIndex() == 1 and dialog.measured.text().endswith("specificity 99.5%.")
     labels = [w.text() for w in dialog.findChildren(QLabel)]
     assert any("The 3 results in the table were judged at the old threshold" in t for t in labels)
 

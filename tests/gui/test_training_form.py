@@ -91,3 +91,54 @@ def test_the_learning_rate_is_shown_compactly_and_read_as_typed(qtbot, window):
     QTest.keyClick(lr.lineEdit(), Qt.Key.Key_Return)
     assert lr.value() == 0.0002 and lr.text() == "0.0002"
     assert window.training_view.form.widgets["weight_decay"].text() == "0.0001"
+
+
+def wheel(widget, steps: int = -3) -> None:
+    """A mouse-wheel turn over ``widget`` (negative: towards the user, i.e. scrolling down)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    pos = QPointF(widget.rect().center())
+    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, 120 * steps),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_mouse_wheel_scrolls_the_form_and_changes_no_setting_it_passes_over(qtbot, window):
+    from gui.main_window import TRAINING
+
+    window.show_page(TRAINING)
+    form = window.training_view.form
+    form.advanced.expand(animate=False)  # colour jitter is an advanced setting
+    window.resize(1280, 600)  # short enough for the settings to scroll
+    bar = form.settings_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    jitter, mode = form.widgets["color_jitter"], form.widgets["mode"]
+    before = (jitter.value(), mode.currentIndex(), bar.value())
+    window.activateWindow()
+    form.widgets["epochs"].setFocus()
+    for w in (jitter, mode):
+        wheel(w)
+    assert (jitter.value(), mode.currentIndex()) == before[:2]  # nothing changed under the pointer
+    assert bar.value() > before[2]  # the form scrolled instead
+    jitter.setFocus()
+    qtbot.waitUntil(jitter.hasFocus)
+    wheel(jitter, 1)
+    assert jitter.value() != before[0]  # a focused field still takes the wheel
+
+
+def test_tab_leaves_the_runs_table(qtbot, library_model, window):
+    from PySide6.QtCore import Qt
+
+    from gui.main_window import TRAINING
+
+    window.show_page(TRAINING)
+    window.activateWindow()
+    table = window.training_view.runs_table
+    table.refresh()  # the library model made for this test
+    assert table.model().rowCount() >= 1
+    table.setCurrentIndex(table.model().index(0, 0))
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert not table.hasFocus()  # it used to keep Tab for moving between its cells: a keyboard trap
