@@ -285,103 +285,103 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DetailPanel</name>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="129" />
+        <location filename="../../gui/diagnosis/detail.py" line="130" />
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="130" />
+        <location filename="../../gui/diagnosis/detail.py" line="131" />
         <source>Overlay the Grad-CAM heatmap: the regions of the image that raised the PM score most ({0})</source>
         <translation>叠加 Grad-CAM 热力图：图像中使病理性近视评分升高最多的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="132" />
+        <location filename="../../gui/diagnosis/detail.py" line="133" />
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="133" />
+        <location filename="../../gui/diagnosis/detail.py" line="134" />
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="135" />
+        <location filename="../../gui/diagnosis/detail.py" line="136" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="136" />
+        <location filename="../../gui/diagnosis/detail.py" line="137" />
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="146" />
+        <location filename="../../gui/diagnosis/detail.py" line="147" />
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="158" />
+        <location filename="../../gui/diagnosis/detail.py" line="159" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="161" />
+        <location filename="../../gui/diagnosis/detail.py" line="162" />
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="164" />
+        <location filename="../../gui/diagnosis/detail.py" line="165" />
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="164" />
+        <location filename="../../gui/diagnosis/detail.py" line="165" />
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="165" />
+        <location filename="../../gui/diagnosis/detail.py" line="166" />
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="168" />
+        <location filename="../../gui/diagnosis/detail.py" line="169" />
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="189" />
-        <location filename="../../gui/diagnosis/detail.py" line="250" />
+        <location filename="../../gui/diagnosis/detail.py" line="190" />
+        <location filename="../../gui/diagnosis/detail.py" line="251" />
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="201" />
+        <location filename="../../gui/diagnosis/detail.py" line="202" />
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="202" />
+        <location filename="../../gui/diagnosis/detail.py" line="203" />
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="204" />
+        <location filename="../../gui/diagnosis/detail.py" line="205" />
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="212" />
+        <location filename="../../gui/diagnosis/detail.py" line="213" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="222" />
+        <location filename="../../gui/diagnosis/detail.py" line="223" />
         <source>Coloured: the regions that raised the PM score most. The score reached the threshold ({0:.1%}): judged PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域。评分达到阈值（{0:.1%}）：判定为病理性近视。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="224" />
+        <location filename="../../gui/diagnosis/detail.py" line="225" />
         <source>Coloured: the regions that raised the PM score most; the score stayed below the threshold ({0:.1%}), so they are not signs of PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域；评分仍低于阈值（{0:.1%}），因此它们不是病理性近视的征象。</translation>
     </message>
@@ -934,57 +934,57 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="61" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="73" />
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="62" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="74" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="63" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="75" />
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="64" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="76" />
         <source>Change the operating point of this model (recorded in its model card)</source>
         <translation>更改此模型的工作点（记录在模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="109" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="121" />
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="153" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="165" />
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="154" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="166" />
         <source>Operating point of this model (Change… or pmscreen set-threshold changes it, recorded in the model card):</source>
         <translation>此模型的工作点（可用“更改…”或 pmscreen set-threshold 更改，并记录在模型卡中）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="157" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="169" />
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="159" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="171" />
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="161" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="173" />
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="161" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="173" />
         <source>documented, not in use</source>
         <translation>已记录，未使用</translation>
     </message>
@@ -992,22 +992,22 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>NoModelBanner</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="187" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="199" />
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="188" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="200" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="193" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="205" />
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="196" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="208" />
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
@@ -1040,49 +1040,59 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>例如：本诊所的转诊政策，由……批准</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="59" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="62" />
         <source>Documented points:</source>
         <translation>已记录的工作点：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="60" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="63" />
         <source>PM when probability ≥</source>
         <translation>概率 ≥ 此值时判定为 PM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="61" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="65" />
         <source>Reason (recorded):</source>
         <translation>原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="63" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="67" />
         <source>The change, your user name, the time and the reason are recorded in the model card, and the model is sealed again.</source>
         <translation>此次更改、您的用户名、时间和原因将记录在模型卡中，模型将重新封印。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="66" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="70" />
         <source>The bundled model is part of the program and is not changed: a copy in your model library gets the new operating point and becomes the model in use.</source>
         <translation>内置模型是程序的一部分，不会被更改：将在您的模型库中创建一个副本，副本使用新的工作点并成为当前使用的模型。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="69" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="73" />
         <source>The result in the table was judged at the old threshold and is removed (it stays in the audit log).</source>
         <translation>表中的结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="71" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="75" />
         <source>The {0} results in the table were judged at the old threshold and are removed (they stay in the audit log).</source>
         <translation>表中的 {0} 个结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="78" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="82" />
         <source>Copy and change</source>
         <translation>复制并更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="78" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="82" />
         <source>Change</source>
         <translation>更改</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="113" />
+        <source>Measured at this threshold: validation sensitivity {0:.1%}, specificity {1:.1%}.</source>
+        <translation>在此阈值下测得：验证集灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="118" />
+        <source>Not measured at this threshold: its sensitivity and specificity are not known.</source>
+        <translation>此阈值未经测量：其灵敏度和特异度未知。</translation>
     </message>
 </context>
 <context>
@@ -1567,17 +1577,17 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="297" />
+        <location filename="../../gui/training/runs_table.py" line="298" />
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="300" />
+        <location filename="../../gui/training/runs_table.py" line="301" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="303" />
+        <location filename="../../gui/training/runs_table.py" line="304" />
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
@@ -1676,58 +1686,58 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingForm</name>
     <message>
-        <location filename="../../gui/training/form.py" line="156" />
+        <location filename="../../gui/training/form.py" line="161" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="157" />
+        <location filename="../../gui/training/form.py" line="162" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="158" />
+        <location filename="../../gui/training/form.py" line="163" />
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="159" />
+        <location filename="../../gui/training/form.py" line="164" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="176" />
+        <location filename="../../gui/training/form.py" line="181" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="177" />
+        <location filename="../../gui/training/form.py" line="182" />
         <source>Stop after the current batch; the best model so far is kept</source>
         <translation>在当前批次结束后停止；保留目前最好的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="204" />
+        <location filename="../../gui/training/form.py" line="209" />
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="217" />
+        <location filename="../../gui/training/form.py" line="222" />
         <source>Start cross-validation</source>
         <translation>开始交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="217" />
+        <location filename="../../gui/training/form.py" line="222" />
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="239" />
+        <location filename="../../gui/training/form.py" line="244" />
         <location filename="../../gui/training/fields.py" line="118" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="239" />
+        <location filename="../../gui/training/form.py" line="244" />
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
@@ -2334,22 +2344,22 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training/form.py" line="31" />
+        <location filename="../../gui/training/form.py" line="32" />
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="33" />
+        <location filename="../../gui/training/form.py" line="34" />
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="35" />
+        <location filename="../../gui/training/form.py" line="36" />
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="37" />
+        <location filename="../../gui/training/form.py" line="38" />
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>
