@@ -27,6 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .filekinds import file_kind
 from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_problem, tiff_tile
 
 # One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
@@ -272,12 +273,12 @@ def read_bytes(path: str | Path) -> bytes:
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError
         if not stat.S_ISREG(st.st_mode):
-            raise ImageError(path, f"not a regular file ({_kind_of(st.st_mode)}); not opened")
+            raise ImageError(path, f"not a regular file ({file_kind(st.st_mode)}); not opened")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         try:
             st = os.fstat(fd)  # the file may have been swapped since the stat above
             if not stat.S_ISREG(st.st_mode):
-                raise ImageError(path, f"not a regular file ({_kind_of(st.st_mode)})")
+                raise ImageError(path, f"not a regular file ({file_kind(st.st_mode)})")
             if st.st_size > MAX_FILE_BYTES:
                 raise ImageError(path, f"the file is too large ({st.st_size / (1 << 20):.0f} MB; the limit is "
                                        f"{MAX_FILE_BYTES >> 20} MB)")
@@ -295,16 +296,6 @@ def read_bytes(path: str | Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise ImageError(path, f"the file is too large (over {MAX_FILE_BYTES >> 20} MB)")
     return data
-
-
-def _kind_of(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a plain file"
 
 
 def list_images(folder: str | Path) -> list[Path]:

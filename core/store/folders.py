@@ -108,6 +108,8 @@ def read_small_text(path: str | Path, limit: int) -> str:
     sparse multi-gigabyte file is not read."""
     import stat
 
+    from ..images.filekinds import file_kind
+
     path = Path(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -120,7 +122,7 @@ def read_small_text(path: str | Path, limit: int) -> str:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
             raise SmallFileError(f"{path}: " + ("is a directory" if stat.S_ISDIR(st.st_mode)
-                                                else "not a regular file; not opened"))
+                                                else f"not a regular file ({file_kind(st.st_mode)}); not opened"))
         data = f.read(limit + 1)
     if len(data) > limit:
         raise SmallFileError(f"{path}: larger than the {limit // (1 << 20)} MB such a file may have; not read")

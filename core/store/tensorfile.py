@@ -23,6 +23,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from ..images.filekinds import file_kind
+
 MAX_HEADER_BYTES = 16 << 20  # a ResNet-152's header, with its training record, is about 100 KB
 MAX_WEIGHTS_BYTES = 1 << 30  # the largest network PM Screen builds (ResNet-152, float64) has about 480 MB
 CHUNK = 1 << 20
@@ -35,21 +37,11 @@ class TensorFileError(Exception):
     """A weights file that cannot be used; the message names the file and the problem in one line."""
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a plain file"
-
-
 def _regular(path: Path, st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise TensorFileError(f"{path}: is a directory, not a weights file")
     if not stat.S_ISREG(st.st_mode):
-        raise TensorFileError(f"{path}: is not a regular file ({_kind(st.st_mode)}); not opened")
+        raise TensorFileError(f"{path}: is not a regular file ({file_kind(st.st_mode)}); not opened")
 
 
 def regular_file(path: Path) -> Path:

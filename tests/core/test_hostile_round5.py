@@ -52,7 +52,7 @@ def test_float64_weights_beyond_the_float32_range_are_refused():
 
 def test_a_model_card_that_is_a_fifo_a_sparse_giant_or_not_utf8_stops_set_threshold_in_one_line(folder):
     card = folder / CARD
-    for make, message in ((lambda: os.mkfifo(card), "not a regular file; not opened"),
+    for make, message in ((lambda: os.mkfifo(card), r"not a regular file \(a FIFO\); not opened"),
                           (lambda: (card.touch(), os.truncate(card, 4 << 30)), "larger than the 4 MB"),
                           (lambda: card.write_bytes(b"caf\xe9\n"), "not UTF-8 text")):
         card.unlink(missing_ok=True)
@@ -78,7 +78,7 @@ def test_a_cv_json_that_is_a_fifo_or_claims_absurd_folds_is_refused_in_one_line(
     os.mkfifo(cv / "cv.json")
     assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err.strip()
-    assert "\n" not in err and "cv.json: not a regular file; not opened" in err
+    assert "\n" not in err and "cv.json: not a regular file (a FIFO); not opened" in err
 
 
 def test_the_library_copy_follows_no_link_out_of_the_model_folder(folder, tmp_path, data_dir):
