@@ -150,6 +150,27 @@ def tiff_tile(data: bytes) -> tuple[int, int] | None:
     return width, min(rows, height) if rows else height
 
 
+def tiff_pixel_bytes(data: bytes) -> int | None:
+    """Bytes a decoder holds per pixel of a TIFF's first picture (SamplesPerPixel x the widest BitsPerSample, at
+    least one byte a sample), or None when the header does not say. A 1.2 MB TIFF of float64 colour-plus-alpha
+    pixels made OpenCV hold 3 GB while decoding."""
+    try:
+        end = "<" if data[:2] == b"II" else ">"
+        (ifd,) = struct.unpack_from(end + "I", data, 4)
+        (count,) = struct.unpack_from(end + "H", data, ifd)
+        samples, bits = 1, 8
+        for k in range(min(count, _TIFF_MAX_ENTRIES)):
+            tag, kind, n, value = struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
+            if tag == 277:  # SamplesPerPixel
+                samples = struct.unpack_from(end + ("H" if kind == 3 else "I"), value)[0]
+            elif tag == 258 and kind == 3 and n:  # BitsPerSample, one SHORT a sample: inline up to two
+                where = (value, 0) if n <= 2 else (data, struct.unpack_from(end + "I", value)[0])
+                bits = max(struct.unpack_from(end + "H" * min(n, 64), where[0], where[1]))
+    except struct.error:
+        return None
+    return max(1, samples) * max(1, -(-bits // 8))
+
+
 def tiff_problem(data: bytes) -> str | None:
     """A TIFF whose size tags are listed twice is refused: decoders disagree on which one counts."""
     try:

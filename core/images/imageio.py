@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from .filekinds import file_kind
-from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_problem, tiff_tile
+from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_pixel_bytes, tiff_problem, tiff_tile
 
 # One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -42,6 +42,9 @@ MAX_PIXELS = 40_000_000  # pixels decoded per image (after JPEG reduction): 1.5x
 # picture's size: no more than a whole picture may have (a 200-byte 16x16 TIFF declaring 16000x16000 tiles made
 # OpenCV allocate 1 GB and take 2 s; tiles are 256 or 512 pixels square in practice, a strip at most the picture)
 MAX_TILE_PIXELS = MAX_PIXELS
+# bytes a TIFF's decoded picture may take (pixels x samples x bytes a sample): a 40-million-pixel picture of 16-bit
+# colour plus alpha; a float64 one may have a quarter of the pixels
+MAX_DECODED_BYTES = MAX_PIXELS * 4 * 2
 MAX_FILE_BYTES = 512 << 20  # bytes read per file
 MIN_SIDE = 8  # pixels: a smaller picture cannot be judged
 SUPPORTED = "JPEG, PNG, TIFF, BMP or DICOM expected"
@@ -179,6 +182,10 @@ def check_tile(data: bytes, name: str | Path) -> None:
     if tile and tile[0] * tile[1] > MAX_TILE_PIXELS:
         raise ImageError(name, f"not a readable image (its TIFF tiles of {tile[0]}x{tile[1]} pixels are too large; "
                                f"the limit is {MAX_TILE_PIXELS // 1_000_000} million pixels a tile)")
+    size, per_pixel = image_size(data), tiff_pixel_bytes(data)
+    if size and per_pixel and size[0] * size[1] * per_pixel > MAX_DECODED_BYTES:
+        raise ImageError(name, f"the image is too large to decode ({size[0]}x{size[1]} pixels of {per_pixel} bytes "
+                               f"take more than {MAX_DECODED_BYTES // 1_000_000} MB)")
 
 
 def _jpeg_factor(data: bytes, width: int, height: int, min_side: int | None, name) -> int:

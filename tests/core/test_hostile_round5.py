@@ -102,3 +102,47 @@ def test_the_library_copy_of_an_intact_model_is_a_sealed_model(folder, data_dir)
     assert copy.parent == data_dir / "models" and read_meta(copy)["threshold"] == 0.3
     assert read_meta(folder)["threshold"] == 0.5  # the original is untouched
     assert seal_folder(copy)[1] is False
+
+
+def float64_rgba_tiff_header(side: int) -> bytes:
+    """The header of a TIFF of ``side`` x ``side`` float64 colour-plus-alpha pixels (no pixel data: it must be
+    refused before decoding). BitsPerSample's four values stand after the directory."""
+    import struct
+
+    n_tags = 7
+    bits_at = 8 + 2 + 12 * n_tags + 4
+    entries = [(256, 4, 1, side), (257, 4, 1, side), (258, 3, 4, bits_at), (259, 3, 1, 1), (262, 3, 1, 2),
+               (277, 3, 1, 4), (339, 3, 1, 3)]
+    ifd = struct.pack("<H", n_tags) + b"".join(struct.pack("<HHII", *e) for e in entries) + b"\0\0\0\0"
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<4H", 64, 64, 64, 64)
+
+
+def test_a_tiff_of_float64_pixels_is_refused_by_the_bytes_it_would_take(tmp_path, monkeypatch):
+    import cv2
+
+    from core.images import headers
+    from core.images.imageio import MAX_DECODED_BYTES, MAX_PIXELS, ImageError
+    from core.images.reader import read_image
+
+    # 6300 x 6300 is under the pixel limit, but 32 bytes a pixel: the attacker's 1.2 MB file took 3 GB to decode
+    assert 6300 * 6300 <= MAX_PIXELS and 6300 * 6300 * 32 > MAX_DECODED_BYTES
+    bomb = float64_rgba_tiff_header(6300)
+    assert headers.tiff_pixel_bytes(bomb) == 32
+    path = tmp_path / "float.tif"
+    path.write_bytes(bomb)
+    monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: pytest.fail("decoded a file the header check refuses"))
+    with pytest.raises(ImageError, match=r"too large to decode \(6300x6300 pixels of 32 bytes take more than 320 MB"):
+        read_image(path)
+
+
+@pytest.mark.parametrize("dtype, per_pixel", [(np.uint8, 3), (np.uint16, 6)])
+def test_ordinary_tiffs_declare_their_bytes_a_pixel(tmp_path, dtype, per_pixel):
+    import cv2
+
+    from core.images import headers
+    from core.images.reader import read_image
+
+    ok, data = cv2.imencode(".tif", np.full((40, 50, 3), 100, dtype))
+    assert ok and headers.tiff_pixel_bytes(data.tobytes()) == per_pixel
+    (tmp_path / "x.tif").write_bytes(data.tobytes())
+    assert read_image(tmp_path / "x.tif") is not None
