@@ -542,7 +542,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     <message>
         <location filename="../../gui/diagnosis/view.py" line="315" />
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
-        <translation>{0} 现在从 {1:.1%} 起判定为 PM（已记录在其模型卡中）</translation>
+        <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis/view.py" line="320" />
@@ -1022,7 +1022,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     <message>
         <location filename="../../gui/diagnosis/operating_point.py" line="33" />
         <source>{0} says PM when the probability is at least {1:.1%}. The figures in its model card were measured at the thresholds listed below; at any other threshold its sensitivity and specificity are not known.</source>
-        <translation>{0} 在概率不低于 {1:.1%} 时判定为 PM。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
+        <translation>{0} 在概率不低于 {1:.1%} 时判定为病理性近视。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis/operating_point.py" line="41" />
@@ -1047,7 +1047,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     <message>
         <location filename="../../gui/diagnosis/operating_point.py" line="63" />
         <source>PM when probability ≥</source>
-        <translation>概率 ≥ 此值时判定为 PM</translation>
+        <translation>概率 ≥ 此值时判定为病理性近视</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis/operating_point.py" line="65" />
