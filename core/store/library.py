@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +76,6 @@ def copy_to_library(folder: str | Path) -> Path:
     model is part of the program and is never changed; its copy can be (e.g. given another operating point).
     Only the files the model is made of are copied (model.json, MODEL_CARD.md, each member's weights), each a
     regular file inside the folder: a link is never followed out of it, a FIFO never opened."""
-    import shutil
-
     from .folders import META, atomic_folder, read_small_text
     from .modelio import CARD, MAX_CARD_BYTES, MAX_META_BYTES, WEIGHTS, checked_meta, member_list, read_weights
     from .tensorfile import TensorFileError, file_inside
@@ -102,18 +101,15 @@ def copy_to_library(folder: str | Path) -> Path:
     return target
 
 
-def change_threshold(folder: str | Path, threshold: float, note: str, copy: bool) -> Path:
+def change_threshold(folder: str | Path, threshold: float, note: str, copy: bool) -> tuple[Path, dict]:
     """Give a model a new operating point (core.store.modelio.set_threshold: re-sealed, who/when/why recorded),
-    in a library copy when ``copy`` (the bundled model); returns the folder changed."""
+    in a library copy when ``copy`` (the bundled model); returns the folder changed and its new model.json."""
     from .modelio import set_threshold
 
     target = copy_to_library(folder) if copy else Path(folder)
     try:
-        set_threshold(target, threshold, note)
+        return target, set_threshold(target, threshold, note)
     except BaseException:
         if copy:  # no half-made copy left in the library
-            import shutil
-
             shutil.rmtree(target, ignore_errors=True)
         raise
-    return target

@@ -303,15 +303,14 @@ class DiagnosisView(QWidget):
                     returned=self._operating_point_changed, errored=self._operating_point_failed,
                     finished=self._operating_point_done)
 
-    def _operating_point_changed(self, folder: Path) -> None:
-        from core.store.modelio import read_meta
-
+    def _operating_point_changed(self, changed: tuple[Path, dict]) -> None:
+        folder, meta = changed
         self.clear()  # its verdicts were judged at the old threshold (the audit log keeps them)
         self._retire_engine()  # the engine holds the old threshold
         if self.picker.model_combo.findData(str(folder)) >= 0:
-            self.picker.add_folder(folder, read_meta(folder))  # a folder opened by hand is not re-read by refresh
+            self.picker.add_folder(folder, meta)  # a folder opened by hand is not re-read by refresh
         self.refresh_models(select=folder)
-        threshold = float(read_meta(folder)["threshold"])
+        threshold = float(meta["threshold"])
         self._status(lambda: self.tr("{0} now says PM from {1:.1%} (recorded in its model card)").format(
             self.model_name(), threshold))
 

@@ -98,7 +98,8 @@ def test_the_library_copy_follows_no_link_out_of_the_model_folder(folder, tmp_pa
 
 
 def test_the_library_copy_of_an_intact_model_is_a_sealed_model(folder, data_dir):
-    copy = change_threshold(folder, 0.3, "policy", copy=True)
+    copy, meta = change_threshold(folder, 0.3, "policy", copy=True)
+    assert meta == read_meta(copy)
     assert copy.parent == data_dir / "models" and read_meta(copy)["threshold"] == 0.3
     assert read_meta(folder)["threshold"] == 0.5  # the original is untouched
     assert seal_folder(copy)[1] is False
