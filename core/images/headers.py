@@ -110,14 +110,21 @@ def png_problem(data: bytes) -> str | None:
 _TIFF_TAGS = {256: "ImageWidth", 257: "ImageLength", 278: "RowsPerStrip", 322: "TileWidth", 323: "TileLength"}
 
 
-def _tiff_entries(data: bytes) -> dict[int, list[int]]:
-    """The values of the size tags (``_TIFF_TAGS``) in a TIFF's first directory, each in file order."""
+def _tiff_directory(data: bytes):
+    """(tag, type, count, 4 value bytes) of each entry of a TIFF's first directory, in file order (at most
+    ``_TIFF_MAX_ENTRIES``); a struct.error when the header is cut short."""
     end = "<" if data[:2] == b"II" else ">"
     (ifd,) = struct.unpack_from(end + "I", data, 4)
     (count,) = struct.unpack_from(end + "H", data, ifd)
-    dims: dict[int, list[int]] = {tag: [] for tag in _TIFF_TAGS}
     for k in range(min(count, _TIFF_MAX_ENTRIES)):
-        tag, kind, _, value = struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
+        yield struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
+
+
+def _tiff_entries(data: bytes) -> dict[int, list[int]]:
+    """The values of the size tags (``_TIFF_TAGS``) in a TIFF's first directory, each in file order."""
+    end = "<" if data[:2] == b"II" else ">"
+    dims: dict[int, list[int]] = {tag: [] for tag in _TIFF_TAGS}
+    for tag, kind, _, value in _tiff_directory(data):
         if tag in dims:
             dims[tag].append(struct.unpack_from(end + ("H" if kind == 3 else "I"), value)[0])
     return dims
@@ -154,13 +161,10 @@ def tiff_pixel_bytes(data: bytes) -> int | None:
     """Bytes a decoder holds per pixel of a TIFF's first picture (SamplesPerPixel x the widest BitsPerSample, at
     least one byte a sample), or None when the header does not say. A 1.2 MB TIFF of float64 colour-plus-alpha
     pixels made OpenCV hold 3 GB while decoding."""
+    end = "<" if data[:2] == b"II" else ">"
+    samples, bits = 1, 8
     try:
-        end = "<" if data[:2] == b"II" else ">"
-        (ifd,) = struct.unpack_from(end + "I", data, 4)
-        (count,) = struct.unpack_from(end + "H", data, ifd)
-        samples, bits = 1, 8
-        for k in range(min(count, _TIFF_MAX_ENTRIES)):
-            tag, kind, n, value = struct.unpack_from(end + "HHI4s", data, ifd + 2 + 12 * k)
+        for tag, kind, n, value in _tiff_directory(data):
             if tag == 277:  # SamplesPerPixel
                 samples = struct.unpack_from(end + ("H" if kind == 3 else "I"), value)[0]
             elif tag == 258 and kind == 3 and n:  # BitsPerSample, one SHORT a sample: inline up to two
