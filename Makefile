@@ -22,8 +22,11 @@ run: venv
 	$(BIN)/pmscreen
 
 # pytest exits 5 when it collected no test: that must fail loudly, never pass.
+# One pytest worker per core (pytest-xdist): most tests wait on one thread (Qt events, a child process), so two
+# workers finish the suite in about half the time; tests/conftest.py gives each worker its share of the cores.
+TEST_WORKERS ?= auto
 test: venv
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 # The `gpu` extra's Paddle line: paddlepaddle 2.6.2 (the CPU twin of paddlepaddle-gpu 2.6.2, same Python API) in

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.synthetic import make_palm_root
-
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    # pytest-xdist workers share the cores: each gets its share of Paddle's threads (set before core imports
+    # Paddle), since OpenMP threads of two workers on the same cores spin and slow each other down.
+    workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+
+from tests.synthetic import make_palm_root  # noqa: E402
 
 
 @pytest.fixture

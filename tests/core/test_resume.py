@@ -4,6 +4,7 @@ position and random streams, whatever the command line's defaults), may extend i
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from core.cli import main
 from core.cli.parser import build_parser
 from core.store.modelio import load_model, read_tensors
 from core.training.events import CheckpointSaved
+from tests.synthetic import make_palm_root
 
 
 def _argv(root, out, epochs=2):
@@ -66,6 +68,15 @@ def test_resume_may_extend_the_run_and_change_the_device(palm_tiny, tmp_path, ca
     assert [h["epoch"] for h in meta["history"]] == [1, 2, 3] and meta["training"]["epochs"] == 3
 
 
+@pytest.fixture(scope="module")
+def interrupted_run(tmp_path_factory):
+    """One run of ``_argv`` stopped after epoch 1, trained once for the refusal tests."""
+    base = tmp_path_factory.mktemp("interrupted")
+    root = make_palm_root(base / "palm")
+    _interrupted(root, base / "run")
+    return base / "run"
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--depth", "50"], "depth 50 (the run's is 18)"),
     (["--lr", "0.1", "--optimizer", "momentum"], "lr 0.1 (the run's is 0.002); optimizer momentum"),
@@ -74,9 +85,9 @@ def test_resume_may_extend_the_run_and_change_the_device(palm_tiny, tmp_path, ca
     (["--deep-stem"], "deep_stem True"),
     (["--data", "/somewhere/else"], "data /somewhere/else"),
 ])
-def test_resume_refuses_conflicting_flags_in_one_line(palm_tiny, tmp_path, capsys, extra, message):
+def test_resume_refuses_conflicting_flags_in_one_line(interrupted_run, tmp_path, capsys, extra, message):
     out = tmp_path / "run"
-    _interrupted(palm_tiny, out)
+    shutil.copytree(interrupted_run, out)  # each refusal gets its own copy: a refusal that ran would change it
     before = (out / "checkpoint" / "state.json").read_text()
     assert main(["train", "--out", str(out), "--resume", *extra]) == 2
     err = capsys.readouterr().err.strip()
