@@ -37,7 +37,7 @@ COMPAT_STAMP := $(COMPAT_VENV)/.installed-paddle26
 $(COMPAT_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(COMPAT_VENV)
 	$(COMPAT_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(COMPAT_VENV)/bin/python -m pip install --quiet -e ".[dicom]" "paddlepaddle==2.6.2" "pytest>=8"
+	$(COMPAT_VENV)/bin/python -m pip install --quiet -e ".[dicom]" "paddlepaddle==2.6.2" "pytest>=8" "pytest-xdist>=3.5"
 	touch $@
 
 compat-paddle26: $(COMPAT_STAMP)

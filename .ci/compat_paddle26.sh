@@ -13,7 +13,8 @@ export PMSCREEN_DATA_DIR="$work/userdata" QT_QPA_PLATFORM=offscreen
 # The API check runs on the synthetic images: the tests on the real PALM images (long trainings) already ran on
 # Paddle 3 in `make test`, and would double this job's time in CI.
 # shellcheck disable=SC2086
-env -u PALM_ROOT "$PY" -m pytest -q -p no:cacheprovider tests/core ${PYTEST_ARGS:-}
+env -u PALM_ROOT "$PY" -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-auto}" --dist worksteal tests/core \
+    ${PYTEST_ARGS:-}
 
 "$PY" -c 'import sys; from pathlib import Path; from tests.synthetic import make_palm_root
 make_palm_root(Path(sys.argv[1]), n_train=12, n_val=6, label_format="csv")' "$work/palm"

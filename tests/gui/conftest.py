@@ -30,6 +30,18 @@ def images(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(autouse=True)
+def engine_kind(request, monkeypatch) -> str:
+    """GUI tests run the model on a thread of the test process, where Paddle is already imported: a child process
+    would import it again for every test (about 4 s of a core each). Tests marked ``child_engine`` get the
+    product's default, the child process; tests/e2e start the program itself and always use it."""
+    if request.node.get_closest_marker("child_engine"):
+        monkeypatch.delenv("PMSCREEN_GUI_ENGINE", raising=False)
+        return "process"
+    monkeypatch.setenv("PMSCREEN_GUI_ENGINE", "thread")
+    return "thread"
+
+
+@pytest.fixture(autouse=True)
 def bundled_models(tmp_path, monkeypatch) -> Path:
     """Tests see an empty bundled-model folder (the real resources/models may hold a model): the icons and
     translations are the real ones."""

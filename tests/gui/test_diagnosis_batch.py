@@ -100,6 +100,7 @@ def test_ten_thousand_rows_arrive_in_chunks_sorted_and_filtered(qtbot, window, t
     assert category(view.proxy.row(0).pred) == "pm" and category(view.proxy.row(9_999).pred) == "error"
 
 
+@pytest.mark.child_engine
 def test_cancel_stops_a_batch_and_keeps_the_results(qtbot, library_model, window, tmp_path, images):
     """The batch runs in a child process (the UI thread never runs the network); Cancel ends it after the images
     under way, keeps the results, and the engine is free for the next batch, which gets only its own results.
@@ -269,6 +270,7 @@ def test_another_model_starts_a_new_table(qtbot, library_model, window, images, 
     assert window.model_status.text() == "Model: Elsewhere"
 
 
+@pytest.mark.child_engine
 def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(qtbot, library_model, window, tmp_path,
                                                                               images):
     view = window.diagnosis_view
@@ -288,6 +290,7 @@ def test_a_dead_engine_process_is_reported_and_the_next_batch_starts_a_new_one(q
     assert view.session.engine is engine and engine.alive  # a new child for the same model
 
 
+@pytest.mark.child_engine
 def test_without_a_child_process_the_batch_runs_on_a_thread(qtbot, library_model, window, images, monkeypatch):
     monkeypatch.setenv("PMSCREEN_GUI_ENGINE", "thread")
     view = window.diagnosis_view

@@ -4,6 +4,7 @@ reaches everything, the first screen leads to diagnosis, Clear asks first, reaso
 from pathlib import Path
 
 import numpy as np
+import pytest
 from gui_support import answer_question, save_test_model
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
@@ -184,6 +185,7 @@ def test_first_start_opens_on_diagnosis_and_the_status_bar_says_loading(qtbot, e
     w.close()
 
 
+@pytest.mark.child_engine
 def test_the_model_is_warmed_up_while_the_user_picks_files(qtbot, library_model, window, images):
     view = window.diagnosis_view
     window.show_page(0)

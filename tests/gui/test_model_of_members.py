@@ -4,12 +4,14 @@ model hash, and the runs table shows its members."""
 
 import json
 
+import pytest
 from gui_support import drop, wait_done
 
 from core.store.members import load_members, model_sha256
 from tests.synthetic import save_tiny_members
 
 
+@pytest.mark.child_engine
 def test_a_bundled_ensemble_is_picked_diagnosed_and_listed(qtbot, window, bundled_models, images, data_dir):
     folder = save_tiny_members(bundled_models / "pm-ensemble", name="PM ensemble")
     digest = model_sha256(load_members(folder)[1])
