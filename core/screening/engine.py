@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -165,19 +166,25 @@ def cache_key(meta: dict) -> str:
     return f"{hashlib.sha256(text.encode()).hexdigest()[:24]}-paddle{paddle.__version__}"
 
 
+# Paddle builds one static program at a time: two threads exporting at once (the Diagnosis view's engine on a
+# thread warming up a second model, or beside a training's validation) abort the interpreter in std::terminate.
+_EXPORT_LOCK = threading.Lock()
+
+
 def export(model, target: Path) -> Path:
     """Export ``model`` to ``target`` (a folder, replaced atomically); returns the file prefix."""
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        spec = [paddle.static.InputSpec([None, *IMAGE_SHAPE], "float32", "x")]
-        static = paddle.jit.to_static(model, input_spec=spec, full_graph=True)
-        paddle.jit.save(static, str(tmp / "model"))
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    finally:
+    with _EXPORT_LOCK:
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            spec = [paddle.static.InputSpec([None, *IMAGE_SHAPE], "float32", "x")]
+            static = paddle.jit.to_static(model, input_spec=spec, full_graph=True)
+            paddle.jit.save(static, str(tmp / "model"))
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return target / "model"
 
 

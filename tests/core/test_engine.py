@@ -117,3 +117,35 @@ def test_bf16_configuration_only_on_cpu():
     configure(cpu, "cpu", 2, "bf16")
     configure(gpu, "gpu:0", 2, "bf16")
     assert "enable_mkldnn_bfloat16" in cpu.calls and "enable_mkldnn_bfloat16" not in gpu.calls
+
+
+def test_two_threads_exporting_at_once_both_get_their_engine(tmp_path):
+    """The Diagnosis view's engine on a thread may export a model while another thread exports one too (a second
+    model warming up, a training's validation); Paddle builds one static program at a time, and without the
+    export lock the second thread failed ("The block obtained before and after calling the static API is
+    inconsistent") or the interpreter aborted. In a child process: a failure may be an abort."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys, threading
+        from pathlib import Path
+        import core.nn._paddle
+        from core.nn.models import build_resnet
+        from core.screening.engine import _clone, export
+        models, errors = [build_resnet(18, "D") for _ in range(2)], []
+        def work(i):
+            try:
+                for k in range(2):
+                    prefix = export(_clone(models[i]), Path(sys.argv[1]) / f"m{i}-{k}")
+                    assert prefix.with_suffix(".pdiparams").is_file()
+            except Exception as exc:
+                errors.append(repr(exc)[:300])
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(errors)
+        sys.exit(1 if errors else 0)
+    """
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
