@@ -1,6 +1,7 @@
 """GUI tests run offscreen on real widgets, with synthetic fundus-like images and a throw-away data folder."""
 
 import os
+import shutil
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 
@@ -39,6 +40,30 @@ def engine_kind(request, monkeypatch) -> str:
         return "process"
     monkeypatch.setenv("PMSCREEN_GUI_ENGINE", "thread")
     return "thread"
+
+
+@pytest.fixture(scope="session")
+def engine_exports(tmp_path_factory) -> Path:
+    """An engine cache holding the export of save_test_model's weights, made once per test process."""
+    from core.screening.engine import _clone, cache_key, export, write_manifest
+    from core.store.modelio import load_model
+
+    base = tmp_path_factory.mktemp("engine-exports")
+    model, meta = load_model(save_test_model(base / "model"))
+    target = base / "engine-cache" / cache_key(meta)
+    export(_clone(model), target)
+    write_manifest(target, meta)
+    return base / "engine-cache"
+
+
+@pytest.fixture(autouse=True)
+def engine_cache(engine_exports, data_dir) -> Path:
+    """Each test's user data folder starts with that export (linked, not copied), as after an earlier diagnosis:
+    its test models then load without exporting the same network again (about 2 s of a core each). The engine
+    still checks the export's manifest and its answers against the weights."""
+    cache = data_dir / "engine-cache"
+    shutil.copytree(engine_exports, cache, copy_function=os.link, dirs_exist_ok=True)
+    return cache
 
 
 @pytest.fixture(autouse=True)

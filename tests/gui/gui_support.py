@@ -35,13 +35,20 @@ def open_dataset(qtbot, window, root: Path) -> None:
     qtbot.waitUntil(lambda: window.dataset_view.dataset is not None and not window.dataset_view.busy, timeout=60000)
 
 
-def save_test_model(folder: Path, name: str = "ResNet-18-D") -> Path:
-    """A real (untrained) ResNet-18-D model folder, saved through the engine."""
-    import core.nn._paddle  # noqa: F401
+_NETWORKS: dict[int, object] = {}  # seed -> network: one per seed and test process
+
+
+def save_test_model(folder: Path, name: str = "ResNet-18-D", seed: int = 0) -> Path:
+    """A real (untrained) ResNet-18-D model folder, saved through the engine. Models of the same seed have the same
+    weights, so the session's one engine export of them (tests/gui/conftest.py) serves every test."""
+    from core.nn._paddle import paddle
     from core.nn.models import build_resnet
     from core.store.modelio import save_model
 
-    model = build_resnet(18, "D")
+    if seed not in _NETWORKS:
+        paddle.seed(seed)
+        _NETWORKS[seed] = build_resnet(18, "D")
+    model = _NETWORKS[seed]
     save_model(folder, model, {
         "name": name, "architecture": model.config.to_dict(), "variant": "D",
         "class_names": ["non-PM", "PM"], "positive_class": 1, "threshold": 0.5, "metrics": {}, "history": [],

@@ -244,7 +244,7 @@ def test_another_model_asks_before_the_table_is_cleared(qtbot, window, tmp_path)
     view = window.diagnosis_view
     window.show_page(DIAGNOSIS)
     first = save_test_model(tmp_path / "first", name="First")
-    other = save_test_model(tmp_path / "other", name="Other")
+    other = save_test_model(tmp_path / "other", name="Other", seed=1)
     assert view.select_model(first)  # an empty table: no question
     model = ModelInfo("First", 0.5, None, first)
     view.results.append([Row(i + 1, p, model, "2026-12-02T10:00:00")
