@@ -168,7 +168,8 @@ def cache_key(meta: dict) -> str:
 
 # Paddle builds one static program at a time: two threads exporting at once (the Diagnosis view's engine on a
 # thread warming up a second model, or beside a training's validation) abort the interpreter in std::terminate.
-_EXPORT_LOCK = threading.Lock()
+# Paddle 2.6 keeps the static/dygraph switch for the whole process: there the copy to export is made under it too.
+_EXPORT_LOCK = threading.RLock()
 
 
 def export(model, target: Path) -> Path:
@@ -239,26 +240,27 @@ def verified_static(make_layer, reference, target: Path, meta: dict, device: str
     """A StaticEngine over the export in ``target`` of ``make_layer()``, made when missing or when its manifest
     does not fit ``meta``, and used only when it answers like ``reference`` on the probe batch (else exported
     again once; a second mismatch raises)."""
-    fresh = False
-    if target.is_dir() and (why := cache_problem(target, meta)):
-        log.warning("engine cache %s not used (%s); exporting again", target.name, why)
-        shutil.rmtree(target, ignore_errors=True)
-    for attempt in range(2):
-        if not target.is_dir():
-            export(make_layer(), target)
-            write_manifest(target, meta)
-            fresh = True
-        engine = StaticEngine(target / "model", device, threads, precision)
-        diff = probe_difference(engine, reference)
-        if diff <= PROBE_TOLERANCE[engine.precision]:
-            engine.verified = diff
-            return engine
-        if fresh or attempt:
-            raise RuntimeError(f"the exported program answers differently from the weights (by {diff:.3g})")
-        log.warning("engine cache %s answers differently from the weights (by %.3g); exporting again",
-                    target.name, diff)
-        shutil.rmtree(target, ignore_errors=True)
-    raise AssertionError("unreachable")
+    with _EXPORT_LOCK:  # the copy, the export and its check against the dygraph answers: see _EXPORT_LOCK
+        fresh = False
+        if target.is_dir() and (why := cache_problem(target, meta)):
+            log.warning("engine cache %s not used (%s); exporting again", target.name, why)
+            shutil.rmtree(target, ignore_errors=True)
+        for attempt in range(2):
+            if not target.is_dir():
+                export(make_layer(), target)
+                write_manifest(target, meta)
+                fresh = True
+            engine = StaticEngine(target / "model", device, threads, precision)
+            diff = probe_difference(engine, reference)
+            if diff <= PROBE_TOLERANCE[engine.precision]:
+                engine.verified = diff
+                return engine
+            if fresh or attempt:
+                raise RuntimeError(f"the exported program answers differently from the weights (by {diff:.3g})")
+            log.warning("engine cache %s answers differently from the weights (by %.3g); exporting again",
+                        target.name, diff)
+            shutil.rmtree(target, ignore_errors=True)
+        raise AssertionError("unreachable")
 
 
 def create_engine(model, meta: dict, device: str = "cpu", kind: str = "auto", threads: int | None = None,
