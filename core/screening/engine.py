@@ -169,23 +169,23 @@ def cache_key(meta: dict) -> str:
 # Paddle builds one static program at a time: two threads exporting at once (the Diagnosis view's engine on a
 # thread warming up a second model, or beside a training's validation) abort the interpreter in std::terminate.
 # Paddle 2.6 keeps the static/dygraph switch for the whole process: there the copy to export is made under it too.
-_EXPORT_LOCK = threading.RLock()
+_EXPORT_LOCK = threading.Lock()
 
 
 def export(model, target: Path) -> Path:
-    """Export ``model`` to ``target`` (a folder, replaced atomically); returns the file prefix."""
-    with _EXPORT_LOCK:
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    """Export ``model`` to ``target`` (a folder, replaced atomically); returns the file prefix. One thread at a
+    time: verified_static holds _EXPORT_LOCK."""
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        spec = [paddle.static.InputSpec([None, *IMAGE_SHAPE], "float32", "x")]
+        static = paddle.jit.to_static(model, input_spec=spec, full_graph=True)
+        paddle.jit.save(static, str(tmp / "model"))
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        try:
-            spec = [paddle.static.InputSpec([None, *IMAGE_SHAPE], "float32", "x")]
-            static = paddle.jit.to_static(model, input_spec=spec, full_graph=True)
-            paddle.jit.save(static, str(tmp / "model"))
-            shutil.rmtree(target, ignore_errors=True)
-            os.replace(tmp, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return target / "model"
 
 
