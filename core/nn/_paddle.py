@@ -40,6 +40,18 @@ def _keep_dynamic_mode_for_all_threads():
 _IMPORT_GUARD = _keep_dynamic_mode_for_all_threads()
 
 
+def _init_numpy_bridge() -> None:
+    """The first tensor made from a NumPy array initialises pybind11's NumPy API once for the process. The frozen
+    program crashed there (SIGSEGV in TensorInit's call_once) when the trainer thread made its first tensor while
+    another thread could too; making one here, on the importing thread, leaves nothing for threads to race on."""
+    import numpy
+
+    paddle.to_tensor(numpy.zeros(1, numpy.float32))
+
+
+_init_numpy_bridge()
+
+
 def ensure_dynamic_mode() -> None:
     """Call at the start of work on any thread that runs Paddle: switches that thread to dynamic-graph mode if
     it is not in it (public API; a safety net beside the held guard above)."""
