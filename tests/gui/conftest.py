@@ -45,14 +45,14 @@ def engine_kind(request, monkeypatch) -> str:
 @pytest.fixture(scope="session")
 def engine_exports(tmp_path_factory) -> Path:
     """An engine cache holding the export of save_test_model's weights, made once per test process."""
-    from core.screening.engine import _clone, cache_key, export, write_manifest
+    from core.screening.engine import DygraphEngine, _clone, cache_key, verified_static
     from core.store.modelio import load_model
 
     base = tmp_path_factory.mktemp("engine-exports")
     model, meta = load_model(save_test_model(base / "model"))
-    target = base / "engine-cache" / cache_key(meta)
-    export(_clone(model), target)
-    write_manifest(target, meta)
+    # the engine's own path: export, manifest, and the check of its answers against the weights
+    verified_static(lambda: _clone(model), DygraphEngine(model), base / "engine-cache" / cache_key(meta), meta,
+                    "cpu", 1)
     return base / "engine-cache"
 
 
