@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("finalize", help="turn a trained run, or a finished cross-validation, into a calibrated "
                        "screening model",
                        description="Calibrate a trained run on labelled validation images (temperature scaling), "
-                       "choose the decision threshold for a minimum sensitivity, compute metrics with 95%% "
+                       "choose the decision threshold for a minimum sensitivity, compute metrics with 95% "
                        "bootstrap intervals and write a model folder (float16 weights by default) with a model "
                        "card. With --from-cv CV_OUT instead: a model whose members are the fold networks of a "
                        "finished pmscreen cv run (its probability is the mean of theirs), with temperature and "

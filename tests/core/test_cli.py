@@ -31,6 +31,18 @@ def test_help_texts_run_without_paddle():
     assert "--variant" in out.stdout and out.stdout.strip().endswith("False 0")
 
 
+def test_every_help_text_reads_as_printed():
+    """argparse formats %-escapes in an option's help but prints a description as written: "95%%" there shows."""
+    import argparse
+
+    from core.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name, sub in [("pmscreen", parser), *commands.items()]:
+        assert "%%" not in sub.format_help(), name
+
+
 def test_entry_point_help_and_version():
     for args in (["--help"], ["--version"]):
         proc = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True)
