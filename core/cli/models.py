@@ -59,7 +59,8 @@ def _finalize_from_cv(a, dtype: str) -> dict:
     def engine_for(model, member):
         return create_engine(model, member, device, kind="paddle-inference")
 
-    return finalize_from_cv(a.from_cv, a.out, engine_for, members, a.name, a.min_sensitivity, dtype)
+    runs = a.from_cv[0] if len(a.from_cv) == 1 else a.from_cv
+    return finalize_from_cv(runs, a.out, engine_for, members, a.name, a.min_sensitivity, dtype)
 
 
 def cmd_set_threshold(a, argv) -> int:

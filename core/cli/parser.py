@@ -116,13 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "finished pmscreen cv run (its probability is the mean of theirs), with temperature and "
                        "threshold fitted on the out-of-fold scores (each fold's network on its own held-out images, "
                        "re-scored with the shipped weights and the Paddle Inference engine), and the out-of-fold "
-                       "metrics with their intervals as the card's expected performance.")
+                       "metrics with their intervals as the card's expected performance. --from-cv given several "
+                       "times (runs of one recipe with different --seed): one network of each run, and every "
+                       "image's out-of-fold score is the mean of one network of each run that never saw it, so the "
+                       "operating point and the figures are those of the model itself.")
     f.add_argument("--model", help="trained run / model folder")
     f.add_argument("--images", help="folder of validation images")
     f.add_argument("--labels", help="label file (.xlsx or .csv with imgName, Label)")
-    f.add_argument("--from-cv", metavar="CV_OUT", help="a finished cross-validation folder (pmscreen cv --out) "
-                   "instead of --model, --images and --labels")
-    f.add_argument("--members", default="all", help="with --from-cv: all fold networks (default) or the first N")
+    f.add_argument("--from-cv", metavar="CV_OUT", action="append", help="a finished cross-validation folder "
+                   "(pmscreen cv --out) instead of --model, --images and --labels; repeat it for a model of one "
+                   "network of each of several runs")
+    f.add_argument("--members", default="all", help="with one --from-cv: all fold networks (default) or the first "
+                   "N")
     f.add_argument("--out", required=True, help="the new model folder (e.g. resources/models/NAME)")
     f.add_argument("--name", help="model name shown to users")
     f.add_argument("--min-sensitivity", type=float, default=0.97, help="screening sensitivity target (0.97)")

@@ -7,13 +7,26 @@ import numpy as np
 from .metrics import binary_metrics, log_softmax, threshold_for_sensitivity
 
 
+def model_log_probs(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Class log-probabilities of a model at ``temperature``: from the N x K logits of one network, or from the
+    R x N x K logits of R members whose probabilities the model averages (as core.screening.engine.MeanEngine
+    does), so a temperature and threshold fitted here are those of the model's own rule."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim == 2:
+        return log_softmax(logits / temperature)
+    logp = np.stack([log_softmax(z / temperature) for z in logits])
+    top = logp.max(axis=0)
+    return top + np.log(np.exp(logp - top).mean(axis=0))
+
+
 def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
-    logp = log_softmax(logits / temperature)
+    logp = model_log_probs(logits, temperature)
     return float(-logp[np.arange(len(labels)), labels].mean())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray, lo: float = 0.05, hi: float = 20.0) -> float:
-    """The temperature T minimising the negative log-likelihood of softmax(logits / T).
+    """The temperature T minimising the negative log-likelihood of softmax(logits / T) (of the members' mean
+    probability for R x N x K logits).
 
     The NLL is unimodal in log T, so a golden-section search over [lo, hi] finds it without extra packages.
     """
@@ -78,11 +91,12 @@ def fit_operating_point(logits: np.ndarray, classes: np.ndarray, positive: int, 
     """The operating point of a model from its logits on images it did not select on: the temperature fitted on
     them, the threshold keeping sensitivity >= ``min_sensitivity`` (halfway to the next lower score), the
     metrics there (with the temperature-scaled loss) and at 0.5, their bootstrap intervals, and the ECE before
-    and after scaling. ``y`` is 1 for the positive class."""
+    and after scaling. ``y`` is 1 for the positive class. ``logits`` are N x K, or R x N x K for a model whose
+    probability is the mean of R members' (model_log_probs)."""
     y = (classes == positive).astype(int)
     temperature = fit_temperature(logits, classes)
-    raw = np.exp(log_softmax(logits))[:, positive]
-    scaled = log_softmax(logits / temperature)
+    raw = np.exp(model_log_probs(logits))[:, positive]
+    scaled = model_log_probs(logits, temperature)
     cal = np.exp(scaled)[:, positive]
     threshold = threshold_for_sensitivity(y, cal, min_sensitivity)
     metrics = binary_metrics(y, cal, threshold)

@@ -1,5 +1,5 @@
-"""A screening model made from a finished cross-validation run: its fold networks as the members of one model
-folder (core.store.members), with an operating point fitted on out-of-fold (OOF) scores.
+"""A screening model made from finished cross-validation runs: fold networks as the members of one model folder
+(core.store.members), with an operating point fitted on out-of-fold (OOF) scores.
 
 Protocol: every fold network is stored in the shipped precision, then re-scores its own held-out images through
 the engine given by the caller (the command line passes the Paddle Inference engine that ``predict`` and
@@ -8,8 +8,12 @@ temperature is fitted (temperature scaling, all folds together), and the thresho
 OOF sensitivity at or above the target, placed halfway to the next lower score (never on a score). The model's
 probability is the mean of its members' temperature-scaled probabilities.
 
-The OOF figures are those of single members, each on images it never saw: the ensemble itself has no held-out
-images (each image helped train the other members), so the card says so.
+From one run the members are its fold networks, and the OOF figures are those of single members, each on images
+it never saw: that ensemble has no held-out images (each image helped train the other members), so the card says
+so. From several runs of one recipe with different seeds (so different folds and initialisations) the model
+takes one network of each, and every image's OOF score is the mean of one network of each run that never saw
+it: the model's own rule on images none of its kind saw, so the temperature, the threshold and the figures are
+the model's.
 
 cv.json and oof.json are checked before anything is done (core.training.cvplan). An image the cross-validation
 scored that cannot be read now is refused (the threshold would be fitted on an incomplete OOF set); one it could
@@ -28,7 +32,7 @@ import numpy as np
 
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
-from ..stats.calibration import fit_operating_point
+from ..stats.calibration import fit_operating_point, model_log_probs
 from ..store.folders import atomic_folder
 from ..store.members import load_members, write_members
 from ..store.modelio import WEIGHTS, checked_meta, read_tensors
@@ -45,40 +49,106 @@ from .finalize import (
 )
 
 DTYPES = ("float16", "float32")
+# settings that may differ between runs of one recipe: what each run is, not how it trains
+_RUN_KEYS = {"seed", "device", "data", "labels"}
 
 
-def finalize_from_cv(cv_dir: str | Path, out_dir: str | Path, engine_for: Callable, members: int | None = None,
+def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members: int | None = None,
                      name: str | None = None, min_sensitivity: float = 0.97, dtype: str = "float16") -> dict:
-    """Write the model folder ``out_dir`` from the finished CV run ``cv_dir``: its first ``members`` fold
-    networks (all when None) in ``dtype``, temperature and threshold fitted on the OOF scores of every fold,
-    each fold's network run by ``engine_for(network, member_entry)`` (a callable batch -> logits). Returns the
-    model.json written."""
-    cv_dir = Path(cv_dir)
-    plan = read_plan(cv_dir)
-    k = plan["folds"]
-    if not (cv_dir / OOF).is_file():
-        raise CVError(f"{cv_dir}: the cross-validation is not finished (no {OOF}); run pmscreen cv again on it")
-    count = k if members is None else members
-    if not 1 <= count <= k:
-        raise CVError(f"--members must be from 1 to the {k} folds of {cv_dir}, got {count}")
+    """Write the model folder ``out_dir`` from finished CV runs: ``cv_dirs`` is one CV folder (its first
+    ``members`` fold networks, all when None, become the members) or a list of several of the same recipe and
+    images with different seeds (one network of each: its fold-1 network). Temperature and threshold are fitted on
+    the OOF scores of every fold, each fold's network run by ``engine_for(network, member_entry)`` (a callable
+    batch -> logits), stored in ``dtype``. Returns the model.json written."""
+    dirs = [Path(cv_dirs)] if isinstance(cv_dirs, (str, Path)) else [Path(d) for d in cv_dirs]
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
-    oof_cv = read_oof(cv_dir, plan)
-    folds = [_fold_meta(cv_dir, f) for f in range(1, k + 1)]
-    caches, skipped = _held_out_images(cv_dir, plan, oof_cv)
+    runs = [_finished_run(d) for d in dirs]
+    k = runs[0]["plan"]["folds"]
+    if len(runs) > 1:
+        if members is not None:
+            raise CVError("--members goes with one --from-cv: from several cross-validations the model takes one "
+                          "network of each")
+        _check_same_recipe(runs)
+    count = k if members is None else members
+    if not 1 <= count <= k:
+        raise CVError(f"--members must be from 1 to the {k} folds of {dirs[0]}, got {count}")
+    positive = int(runs[0]["folds"][0].get("positive_class", 1))
     with tempfile.TemporaryDirectory(prefix="pmscreen-members-") as scratch:
-        staged = _stage(Path(scratch), cv_dir, folds, dtype)
-        nets, staged_meta = load_members(staged)
-        scores = {**_oof_scores(caches, nets, engine_for, int(folds[0].get("positive_class", 1))), "skipped": skipped}
-        meta = _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype)
+        scored, picks = [], []
+        for i, run in enumerate(runs):
+            staged = _stage(Path(scratch) / f"run-{i}", run["dir"], run["folds"], dtype)
+            nets, staged_meta = load_members(staged)
+            caches, skipped = _held_out_images(run["dir"], run["plan"], run["oof"])
+            scored.append({**_oof_scores(caches, nets, engine_for, positive), "skipped": skipped})
+            chosen = staged_meta["members"][:count] if len(runs) == 1 else staged_meta["members"][:1]
+            picks += [(staged, m, run) for m in chosen]
+        scores = _combined(scored, runs)
+        meta = _model_meta(runs, scores, count if len(runs) == 1 else len(runs), name, min_sensitivity, dtype)
         # the same tensors, written again with the fitted fields in their training record
-        states = [(read_tensors(staged / m["weights"]["file"]), {k: v for k, v in m.items() if k != "weights"})
-                  for m in staged_meta["members"][:count]]
-        shared = {k: staged_meta[k] for k in ("class_names", "positive_class", "preprocessing") if k in staged_meta}
+        states = [(read_tensors(staged / m["weights"]["file"]), _member_entry(m, run, len(runs)))
+                  for staged, m, run in picks]
+        first = runs[0]["folds"][0]
+        shared = {k: first[k] for k in ("class_names", "positive_class", "preprocessing") if k in first}
         with atomic_folder(out_dir) as tmp:
             meta = write_members(tmp, states, {**shared, **meta}, dtype)
             (tmp / "MODEL_CARD.md").write_text(model_card_markdown(meta), encoding="utf-8")
     return meta
+
+
+def _finished_run(cv_dir: Path) -> dict:
+    """A finished CV folder's checked plan, OOF probabilities and fold networks' model.json."""
+    plan = read_plan(cv_dir)
+    if not (cv_dir / OOF).is_file():
+        raise CVError(f"{cv_dir}: the cross-validation is not finished (no {OOF}); run pmscreen cv again on it")
+    return {"dir": cv_dir, "plan": plan, "oof": read_oof(cv_dir, plan),
+            "folds": [_fold_meta(cv_dir, f) for f in range(1, plan["folds"] + 1)]}
+
+
+def _check_same_recipe(runs: list[dict]) -> None:
+    """Runs averaged into one model must be of one recipe over the same labelled images, with different seeds
+    (the same seed repeats the same folds and networks: nothing to average)."""
+    first = runs[0]
+    images = {(str(Path(s["file"])), s["label"]) for s in first["plan"]["samples"]}
+    seeds = [r["plan"]["seed"] for r in runs]
+    for run in runs[1:]:
+        a, b = first["plan"]["config"], run["plan"]["config"]
+        differ = sorted(k for k in set(a) | set(b) if k not in _RUN_KEYS and a.get(k) != b.get(k))
+        if differ or run["plan"]["folds"] != first["plan"]["folds"]:
+            raise CVError(f"{first['dir']} and {run['dir']} are not runs of one recipe (they differ in "
+                          f"{', '.join(differ) or 'folds'}): their networks cannot be averaged as one model")
+        if {(str(Path(s["file"])), s["label"]) for s in run["plan"]["samples"]} != images:
+            raise CVError(f"{first['dir']} and {run['dir']} are not over the same labelled images")
+    if len(set(seeds)) < len(seeds):
+        raise CVError(f"the cross-validations share a seed ({', '.join(map(str, seeds))}): runs of one seed "
+                      "repeat the same folds and networks; run pmscreen cv again with another --seed")
+
+
+def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:
+    entry = {k: v for k, v in staged_entry.items() if k != "weights"}
+    if runs > 1:  # one network of each run: named by its run's seed
+        seed = run["plan"]["seed"]
+        entry["name"] = f"seed-{seed}-{staged_entry['name']}"
+        entry["source"] = {**entry["source"], "folder": f"{run['dir'].name}/{staged_entry['name']}"}
+    return entry
+
+
+def _combined(scored: list[dict], runs: list[dict]) -> dict:
+    """The runs' OOF logits on the images every run scored, stacked R x N x K (N x K for one run), with labels,
+    files, the images left out, and each run's largest difference from the probabilities its training recorded."""
+    files = [f for f in scored[0]["files"] if all(f in s["files"] for s in scored[1:])]
+    rows = [{f: i for i, f in enumerate(s["files"])} for s in scored]
+    logits = np.stack([s["logits"][[row[f] for f in files]] for s, row in zip(scored, rows)])
+    classes = scored[0]["classes"][[rows[0][f] for f in files]]
+    positive = scored[0]["positive"]
+    drift = float("nan")
+    for s, run in zip(scored, runs):
+        raw = np.exp(model_log_probs(s["logits"]))[:, positive]
+        seen = [abs(p - run["oof"][f]) for f, p in zip(s["files"], raw) if run["oof"].get(f) is not None]
+        drift = max([d for d in (drift, *seen) if d == d], default=float("nan"))
+    skipped = sorted({line for s in scored for line in s["skipped"]})
+    return {"logits": logits[0] if len(scored) == 1 else logits, "classes": classes, "files": files,
+            "positive": positive, "skipped": skipped, "drift": drift}
 
 
 def _fold_meta(cv_dir: Path, fold: int) -> dict:
@@ -141,47 +211,66 @@ def _oof_scores(caches: list[ImageCache], nets: list, engine_for: Callable, posi
             "positive": positive}
 
 
-def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivity, dtype) -> dict:
+def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivity: float, dtype: str) -> dict:
     fit = fit_operating_point(scores["logits"], scores["classes"], scores["positive"], min_sensitivity)
-    y, raw, temperature, threshold = fit["y"], fit["raw"], fit["temperature"], fit["threshold"]
+    y, temperature, threshold = fit["y"], fit["temperature"], fit["threshold"]
     metrics, intervals = fit["metrics"], fit["intervals"]
-    drift = max((abs(p - oof_cv[f]) for f, p in zip(scores["files"], raw) if oof_cv.get(f) is not None),
-                default=float("nan"))
-    config, k = plan["config"], plan["folds"]
-    first = folds[0]
+    plan, first = runs[0]["plan"], runs[0]["folds"][0]
+    config, k, several = plan["config"], plan["folds"], len(runs) > 1
+    seeds = [r["plan"]["seed"] for r in runs]
     data = {"root": config.get("data"), "n_train": len(y)}
     left_out = len(scores["skipped"])
-    protocol = (f"{k}-fold stratified cross-validation (seed {plan['seed']}) over {len(y)} labelled images of the "
-                f"{_data_name(data)} data set ({_POOLS.get(plan['pool'], plan['pool'])}"
+    pool = _POOLS.get(plan["pool"], plan["pool"])
+    trained_on = round(len(y) * (k - 1) / k)
+    if several:
+        done = (f"{len(runs)} runs of {k}-fold stratified cross-validation (seeds {_listed(seeds)}: different "
+                f"folds and initialisations)")
+        scoring = (f"every image scored by one network of each run, none of which saw it, and their probabilities "
+                   f"averaged as the model averages its members (out-of-fold, OOF)")
+        members = (f"{count} networks, one of each run (its fold-1 network, trained on about {trained_on} "
+                   f"images); the model's probability is the mean of the members' probabilities, each at "
+                   f"temperature {temperature:.3f}")
+        whose = (f"; these are figures of the model's own rule, the mean of {count} networks none of which saw the "
+                 "image")
+        limitations = [_data_limitation(data)] + LIMITATIONS[1:]
+    else:
+        done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
+        scoring = "every image scored once, by the network that never saw it (out-of-fold, OOF)"
+        members = (f"{count} of the {k} fold networks ({', '.join(f'fold-{i}' for i in range(1, count + 1))}); "
+                   f"the model's probability is the mean of the members' probabilities, each at temperature "
+                   f"{temperature:.3f}")
+        whose = ("; these are figures of single members, each on the images it never saw; the model is the mean of "
+                 f"{count} such members, whose own figures on unseen images are not measured here")
+        limitations = [_data_limitation(data), _ENSEMBLE_LIMITATION.format(count=count)] + LIMITATIONS[1:]
+    protocol = (f"{done} over {len(y)} labelled images of the {_data_name(data)} data set ({pool}"
                 + (f"; {left_out} more left out, unreadable as in the cross-validation" if left_out else "")
-                + "): each fold's network "
-                f"trained on the other {k - 1} folds and kept at its last epoch (nothing chosen on held-out "
-                f"images); every image scored once, by the network that never saw it (out-of-fold, OOF), with the "
-                f"shipped {dtype} weights through the inference engine that ships")
+                + f"): each fold's network trained on the other {k - 1} folds and kept at its last epoch (nothing "
+                f"chosen on held-out images); {scoring}, with the shipped {dtype} weights through the inference "
+                "engine that ships")
     card = {
         "intended_use": INTENDED_USE,
         "protocol": protocol,
-        "training_data": f"{len(y)} images of the {_data_name(data)} data set "
-                         f"({_POOLS.get(plan['pool'], plan['pool'])}); each member trained on about "
-                         f"{round(len(y) * (k - 1) / k)} of them",
-        "members": f"{count} of the {k} fold networks ({', '.join(f'fold-{i}' for i in range(1, count + 1))}); "
-                   f"the model's probability is the mean of the members' probabilities, each at temperature "
-                   f"{temperature:.3f}",
-        "recipe": _recipe(config),
+        "training_data": f"{len(y)} images of the {_data_name(data)} data set ({pool}); each member trained on "
+                         f"about {trained_on} of them",
+        "members": members,
+        "recipe": _recipe({**config, "seed": _listed(seeds)}),
         "metrics_title": "Expected performance (out-of-fold)",
-        "metrics": _metrics_line(metrics, intervals, "out-of-fold images") + "; these are figures of single "
-                   "members, each on the images it never saw; the model is the mean of "
-                   f"{count} such members, whose own figures on unseen images are not measured here",
-        "limitations": [_data_limitation(data), _ENSEMBLE_LIMITATION.format(count=count)] + LIMITATIONS[1:],
+        "metrics": _metrics_line(metrics, intervals, "out-of-fold images") + whose,
+        "limitations": limitations,
     }
+    record = {"folder": [str(r["dir"]) for r in runs] if several else str(runs[0]["dir"]),
+              "seed": seeds if several else seeds[0], "folds": k, "pool": plan["pool"],
+              "images": len(plan["samples"]), "scored": len(y), "skipped": scores["skipped"],
+              "engine_vs_training_max_abs_diff": scores["drift"]}
     return {
-        "name": name or f"PM ResNet-{config.get('depth')}-{config.get('variant')} × {count} ({k}-fold ensemble)",
+        "name": name or (f"PM ResNet-{config.get('depth')}-{config.get('variant')} × {count} "
+                         + (f"({len(runs)} × {k}-fold cross-validation)" if several else f"({k}-fold ensemble)")),
         "variant": first.get("variant"),
         "temperature": temperature,
         "threshold": threshold,
         "threshold_rule": f"highest cut with out-of-fold sensitivity >= {min_sensitivity}, placed halfway to the "
                           "next lower out-of-fold score, after temperature scaling fitted on the out-of-fold "
-                          "scores",
+                          "scores" + (" (of the members' mean)" if several else ""),
         "combine": "mean of the members' temperature-scaled probabilities",
         "metrics": metrics,
         "metrics_at_0_5": fit["metrics_at_0_5"],
@@ -191,12 +280,14 @@ def _model_meta(cv_dir, plan, folds, scores, oof_cv, count, name, min_sensitivit
                         "ece_after": fit["ece_after"], "ece_bins": 10},
         "training": config,
         "data": {"root": config.get("data"), "images": len(plan["samples"])},
-        "cross_validation": {"folder": str(cv_dir), "folds": k, "pool": plan["pool"], "seed": plan["seed"],
-                             "images": len(plan["samples"]), "scored": len(y), "skipped": scores["skipped"],
-                             "engine_vs_training_max_abs_diff": drift},
-        "source_run": str(cv_dir),
+        "cross_validation": record,
+        "source_run": record["folder"] if not several else ", ".join(record["folder"]),
         "card": card,
     }
+
+
+def _listed(values: list) -> str:
+    return ", ".join(map(str, values[:-1])) + (" and " if len(values) > 1 else "") + str(values[-1])
 
 
 _POOLS = {"all": "training and validation images pooled", "train": "its training images",

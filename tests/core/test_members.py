@@ -258,3 +258,84 @@ def test_finalize_from_cv_refuses_bad_requests_in_one_line(cv_run, tmp_path, cap
     shutil.copy(cv / "cv.json", tmp_path / "unfinished" / "cv.json")
     assert main(["finalize", "--from-cv", str(tmp_path / "unfinished"), "--out", str(tmp_path / "m")]) == 2
     assert "not finished" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- finalize from several CV runs (seeds)
+
+@pytest.fixture(scope="module")
+def cv_run_seed1(cv_run):
+    """The recipe of cv_run again with another seed: other folds, other initialisations."""
+    palm, first = cv_run
+    out = first.parent / "cv-seed1"
+    assert main(["cv", "--data", str(palm), "--out", str(out), "--folds", "2", "--depth", "18", "--epochs", "1",
+                 "--batch-size", "4", "--lr", "1e-3", "--device", "cpu", "--seed", "1"]) == 0
+    return out
+
+
+def test_the_fitted_rule_is_the_engines_mean_of_member_probabilities():
+    from core.screening.engine import MeanEngine
+    from core.stats.calibration import fit_operating_point, model_log_probs
+    from core.stats.metrics import log_softmax, softmax
+
+    rng = np.random.default_rng(3)
+    members = rng.normal(0, 2, (2, 40, 2))
+    classes = rng.integers(0, 2, 40)
+    members[:, classes == 1, 1] += 2.0  # informative, not perfect
+    assert np.allclose(model_log_probs(members[0], 1.3), log_softmax(members[0] / 1.3))
+    fit = fit_operating_point(members, classes, 1, 0.9)
+    t = fit["temperature"]
+    class Fixed:  # a member engine that answers with given logits
+        kind, precision = "fixed", "fp32"
+
+        def __init__(self, z):
+            self.z = z
+
+        def __call__(self, x):
+            return self.z
+
+    engine = MeanEngine([Fixed(z) for z in members], t)  # what predict runs for a model of members
+    shipped = softmax(engine(None) / t)[:, 1]
+    assert np.allclose(np.exp(model_log_probs(members, t))[:, 1], shipped)
+    mean = (softmax(members[0] / t) + softmax(members[1] / t)) / 2
+    assert np.allclose(shipped, mean[:, 1])
+    above, below = shipped[shipped >= fit["threshold"]], shipped[shipped < fit["threshold"]]
+    assert fit["threshold"] == pytest.approx((above.min() + below.max()) / 2)
+    assert fit["metrics"]["sensitivity"] >= 0.9
+
+
+def test_finalize_from_two_seeds_scores_the_models_own_rule_out_of_fold(cv_run, cv_run_seed1, tmp_path, capsys):
+    palm, cv = cv_run
+    capsys.readouterr()
+    out = tmp_path / "model"
+    assert main(["finalize", "--from-cv", str(cv), "--from-cv", str(cv_run_seed1), "--out", str(out), "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in meta["members"]] == ["seed-0-fold-1", "seed-1-fold-1"]
+    assert meta["members"][1]["source"]["folder"] == "cv-seed1/fold-1"
+    record = meta["cross_validation"]
+    assert record["seed"] == [0, 1] and record["folder"] == [str(cv), str(cv_run_seed1)]
+    assert meta["metrics"]["n"] == 20 and meta["metrics"]["sensitivity"] >= 0.97
+    assert record["engine_vs_training_max_abs_diff"] < 0.02
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "2 runs of 2-fold stratified cross-validation (seeds 0 and 1" in card
+    assert "the model's own rule" in card and "figures of single members" not in card
+    assert "seed 0 and 1" in card and "2 networks, one of each run" in card
+
+    images, labels = palm / "PALM-Validation400", palm / "PALM-Validation-GT" / "labels.xlsx"
+    assert main(["evaluate", "--model", str(out), "--images", str(images), "--labels", str(labels), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == pytest.approx(meta["threshold"])
+
+
+def test_finalize_refuses_runs_that_cannot_be_averaged(cv_run, cv_run_seed1, tmp_path, capsys):
+    _, cv = cv_run
+    other = tmp_path / "other-recipe"
+    shutil.copytree(cv_run_seed1, other)
+    plan = json.loads((other / "cv.json").read_text())
+    plan["config"]["lr"] = 0.5
+    (other / "cv.json").write_text(json.dumps(plan))
+    for runs, extra, message in (([cv, cv], [], "share a seed"), ([cv, other], [], "differ in lr"),
+                                 ([cv, cv_run_seed1], ["--members", "1"], "goes with one --from-cv")):
+        args = [x for run in runs for x in ("--from-cv", str(run))]
+        assert main(["finalize", *args, "--out", str(tmp_path / "m"), *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "m").exists()
