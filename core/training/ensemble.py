@@ -225,8 +225,8 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
     if several:
         done = (f"{len(runs)} runs of {k}-fold stratified cross-validation (seeds {_listed(seeds)}: different "
                 f"folds and initialisations)")
-        scoring = (f"every image scored by one network of each run, none of which saw it, and their probabilities "
-                   f"averaged as the model averages its members (out-of-fold, OOF)")
+        scoring = ("every image scored by one network of each run, none of which saw it, and their probabilities "
+                   "averaged as the model averages its members (out-of-fold, OOF)")
         members = (f"{count} networks, one of each run (its fold-1 network, trained on about {trained_on} "
                    f"images); the model's probability is the mean of the members' probabilities, each at "
                    f"temperature {temperature:.3f}")
