@@ -3,26 +3,33 @@
 # out-of-fold by 5-fold CV, one recipe for all networks (the study recipe of bench/study.sh, last epoch kept).
 # Each run resumes where it stopped when started again with the same arguments.
 #
-#   bench/cv.sh PALM_ROOT OUT [r18d r50o r50b r50c r50d ...]
+#   bench/cv.sh PALM_ROOT OUT [r18d r18d-s1 r50o r50b r50c r50d ...]     (NAME-sN: the same run with --seed N)
 #   .venv/bin/pmscreen cv --compare OUT/r50o OUT/r50d     (paired bootstrap of the OOF AUC difference)
+#   .venv/bin/python bench/cv_options.py OUT/r18d OUT/r18d-s1     (candidates for the default model)
 set -euo pipefail
 PALM=${1:?PALM root}
 OUT=${2:?output folder}
 shift 2
 PMSCREEN=${PMSCREEN:-.venv/bin/pmscreen}
 RECIPE="--folds 5 --epochs 12 --batch-size 16 --optimizer adamw --lr 1e-3 --weight-decay 0.05 --schedule cosine
- --warmup-epochs 2 --label-smoothing 0.1 --rotate 15 --scale 0.1 --shift 0.05 --color-jitter 0.2 --seed 0
+ --warmup-epochs 2 --label-smoothing 0.1 --rotate 15 --scale 0.1 --shift 0.05 --color-jitter 0.2
  --device cpu"
 mkdir -p "$OUT"
 for name in "${@:-r18d}"; do
-    case "$name" in
+    seed=0
+    [[ $name == *-s[0-9]* ]] && seed=${name##*-s}
+    base=${name%-s[0-9]*}
+    case "$base" in
         r18d) args="--depth 18 --variant D" ;;
         r34d) args="--depth 34 --variant D" ;;
-        r50o|r50b|r50c|r50d) args="--depth 50 --variant ${name: -1}" ;;
+        r50o) args="--depth 50 --variant O" ;;
+        r50b) args="--depth 50 --variant B" ;;
+        r50c) args="--depth 50 --variant C" ;;
+        r50d) args="--depth 50 --variant D" ;;
         *) echo "unknown run $name" >&2; exit 2 ;;
     esac
     echo "== $name: $(date -u +%FT%TZ)"
     # shellcheck disable=SC2086  # RECIPE and args are lists of words
-    $PMSCREEN cv --data "$PALM" --out "$OUT/$name" $RECIPE $args --json | tail -1 > "$OUT/$name.summary.json"
+    $PMSCREEN cv --data "$PALM" --out "$OUT/$name" $RECIPE $args --seed "$seed" --json | tail -1 > "$OUT/$name.summary.json"
     echo "== $name done: $(date -u +%FT%TZ)"
 done
