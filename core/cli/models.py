@@ -22,7 +22,7 @@ def cmd_finalize(a, argv) -> int:
 
         if not (a.model and a.images and a.labels):
             raise UsageError("--model, --images and --labels are required (or --from-cv CV_OUT)")
-        if a.members != "all":
+        if a.members is not None:
             raise UsageError("--members goes with --from-cv")
         meta = finalize(a.model, a.images, a.labels, a.out, a.name, a.min_sensitivity, dtype)
     from ..images.textsafe import shown
@@ -34,7 +34,7 @@ def cmd_finalize(a, argv) -> int:
         print(json.dumps(meta, default=_num))
     else:
         cal = meta["calibration"]
-        print(f"{meta['name']} written to {a.out}")
+        print(f"{shown(meta['name'])} written to {shown(a.out)}")
         print(f"  {meta['card']['metrics']}")
         if record.get("skipped"):
             print(f"  {len(record['skipped'])} image(s) left out (listed above and in model.json)")
@@ -48,7 +48,10 @@ def _finalize_from_cv(a, dtype: str) -> dict:
     from ..screening.engine import create_engine
     from ..training.ensemble import finalize_from_cv
 
-    if a.members == "all":
+    if a.members is not None and len(a.from_cv) > 1:
+        raise UsageError("--members goes with one --from-cv: from several cross-validations the model takes one "
+                         "network of each")
+    if a.members in (None, "all"):
         members = None
     elif a.members.isdigit() and int(a.members) >= 1:
         members = int(a.members)

@@ -126,8 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--from-cv", metavar="CV_OUT", action="append", help="a finished cross-validation folder "
                    "(pmscreen cv --out) instead of --model, --images and --labels; repeat it for a model of one "
                    "network of each of several runs")
-    f.add_argument("--members", default="all", help="with one --from-cv: all fold networks (default) or the first "
-                   "N")
+    f.add_argument("--members", help="with one --from-cv: all fold networks (the default) or the first N")
     f.add_argument("--out", required=True, help="the new model folder (e.g. resources/models/NAME)")
     f.add_argument("--name", help="model name shown to users")
     f.add_argument("--min-sensitivity", type=float, default=0.97, help="screening sensitivity target (0.97)")

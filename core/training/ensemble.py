@@ -23,6 +23,7 @@ the card.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -33,10 +34,11 @@ import numpy as np
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point, model_log_probs
-from ..store.folders import atomic_folder
+from ..store.folders import SmallFileError, atomic_folder, read_small_text
 from ..store.members import load_members, write_members
 from ..store.modelio import WEIGHTS, checked_meta, read_tensors
-from .cv import OOF, CVError
+from .cv import MAX_PLAN_BYTES, OOF, CVError
+from .cv import PLAN as PLAN_FILE
 from .cvplan import read_oof, read_plan
 from .finalize import (
     INTENDED_USE,
@@ -49,6 +51,9 @@ from .finalize import (
 )
 
 DTYPES = ("float16", "float32")
+# the largest difference between an image's OOF probability as re-scored (shipped precision, inference engine)
+# and as the cross-validation recorded it; float16 rounding and the engine give about 1e-3
+MAX_DRIFT = 0.05
 # settings that may differ between runs of one recipe: what each run is, not how it trains
 _RUN_KEYS = {"seed", "device", "data", "labels"}
 
@@ -63,6 +68,7 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
     dirs = [Path(cv_dirs)] if isinstance(cv_dirs, (str, Path)) else [Path(d) for d in cv_dirs]
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    _check_out(Path(out_dir), dirs)
     runs = [_finished_run(d) for d in dirs]
     k = runs[0]["plan"]["folds"]
     if len(runs) > 1:
@@ -96,32 +102,77 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
     return meta
 
 
+def _check_out(out_dir: Path, dirs: list[Path]) -> None:
+    """The model folder is written by replacing ``out_dir`` whole: never a CV folder, one inside it, or one
+    holding it (the CV's folds and out-of-fold scores would go)."""
+    out = out_dir.resolve()
+    for cv_dir in dirs:
+        cv = cv_dir.resolve()
+        if out == cv or cv in out.parents or out in cv.parents:
+            raise CVError(f"--out {out_dir} would replace the cross-validation {cv_dir} or part of it: choose a "
+                          "folder outside it")
+
+
 def _finished_run(cv_dir: Path) -> dict:
-    """A finished CV folder's checked plan, OOF probabilities and fold networks' model.json."""
+    """A finished CV folder's checked plan, OOF probabilities and fold networks' model.json, each fold checked
+    against the plan (the recipe it was trained with, the images it held out)."""
     plan = read_plan(cv_dir)
     if not (cv_dir / OOF).is_file():
         raise CVError(f"{cv_dir}: the cross-validation is not finished (no {OOF}); run pmscreen cv again on it")
-    return {"dir": cv_dir, "plan": plan, "oof": read_oof(cv_dir, plan),
-            "folds": [_fold_meta(cv_dir, f) for f in range(1, plan["folds"] + 1)]}
+    oof = read_oof(cv_dir, plan)
+    folds = [_fold_meta(cv_dir, f) for f in range(1, plan["folds"] + 1)]
+    for fold, meta in enumerate(folds, 1):
+        _check_fold(cv_dir, plan, oof, fold, meta)
+    return {"dir": cv_dir.resolve(), "given": cv_dir, "plan": plan, "oof": oof, "folds": folds}
+
+
+def _check_fold(cv_dir: Path, plan: dict, oof: dict, fold: int, meta: dict) -> None:
+    """A fold network is the plan's: trained with the plan's recipe and seed, holding out the plan's images of its
+    fold (its validation.json lists every one the CV scored, and no other). Another fold's or another run's
+    network put in its place would score images it was trained on, and the out-of-fold figures would be false."""
+    folder = cv_dir / f"fold-{fold}"
+    trained = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    differ = sorted(k for k in set(plan["config"]) | set(trained)
+                    if k not in ("device", "data", "labels") and plan["config"].get(k) != trained.get(k))
+    if differ:
+        raise CVError(f"{folder}: not this cross-validation's network (its {', '.join(differ[:4])} differ from "
+                      f"{PLAN_FILE}): re-run pmscreen cv on {cv_dir}")
+    held_out = [s["file"] for s in plan["samples"] if s["fold"] == fold - 1]
+    scored = {Path(f).name for f in held_out if oof.get(f) is not None}
+    try:
+        shown = json.loads(read_small_text(folder / "validation.json", MAX_PLAN_BYTES)).get("files")
+    except (SmallFileError, OSError, UnicodeDecodeError, ValueError, RecursionError, AttributeError):
+        shown = None
+    if not isinstance(shown, list) or not scored <= set(map(str, shown)) <= {Path(f).name for f in held_out}:
+        raise CVError(f"{folder}: its held-out images (validation.json) are not fold {fold}'s of {PLAN_FILE}: "
+                      f"not this cross-validation's network; re-run pmscreen cv on {cv_dir}")
 
 
 def _check_same_recipe(runs: list[dict]) -> None:
     """Runs averaged into one model must be of one recipe over the same labelled images, with different seeds
     (the same seed repeats the same folds and networks: nothing to average)."""
     first = runs[0]
+    folders = [r["dir"] for r in runs]
+    twice = next((r["given"] for n, r in enumerate(runs) if r["dir"] in folders[:n]), None)
+    if twice is not None:
+        raise CVError(f"{twice}: the same cross-validation given twice: give runs of different seeds")
     images = {(str(Path(s["file"])), s["label"]) for s in first["plan"]["samples"]}
     seeds = [r["plan"]["seed"] for r in runs]
     for run in runs[1:]:
         a, b = first["plan"]["config"], run["plan"]["config"]
         differ = sorted(k for k in set(a) | set(b) if k not in _RUN_KEYS and a.get(k) != b.get(k))
         if differ or run["plan"]["folds"] != first["plan"]["folds"]:
-            raise CVError(f"{first['dir']} and {run['dir']} are not runs of one recipe (they differ in "
+            raise CVError(f"{first['given']} and {run['given']} are not runs of one recipe (they differ in "
                           f"{', '.join(differ) or 'folds'}): their networks cannot be averaged as one model")
         if {(str(Path(s["file"])), s["label"]) for s in run["plan"]["samples"]} != images:
-            raise CVError(f"{first['dir']} and {run['dir']} are not over the same labelled images")
+            raise CVError(f"{first['given']} and {run['given']} are not over the same labelled images")
     if len(set(seeds)) < len(seeds):
         raise CVError(f"the cross-validations share a seed ({', '.join(map(str, seeds))}): runs of one seed "
                       "repeat the same folds and networks; run pmscreen cv again with another --seed")
+    weights = [m["weights"]["sha256"] for r in runs for m in r["folds"]]
+    if len(set(weights)) < len(weights):
+        raise CVError(f"{', '.join(str(r['given']) for r in runs)}: the same fold network appears twice (equal "
+                      "weights): these are not separate runs")
 
 
 def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:
@@ -129,7 +180,7 @@ def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:
     if runs > 1:  # one network of each run: named by its run's seed
         seed = run["plan"]["seed"]
         entry["name"] = f"seed-{seed}-{staged_entry['name']}"
-        entry["source"] = {**entry["source"], "folder": f"{run['dir'].name}/{staged_entry['name']}"}
+        entry["source"] = {**entry["source"], "folder": f"{run['given'].name}/{staged_entry['name']}"}
     return entry
 
 
@@ -144,8 +195,13 @@ def _combined(scored: list[dict], runs: list[dict]) -> dict:
     drift = float("nan")
     for s, run in zip(scored, runs):
         raw = np.exp(model_log_probs(s["logits"]))[:, positive]
-        seen = [abs(p - run["oof"][f]) for f, p in zip(s["files"], raw) if run["oof"].get(f) is not None]
-        drift = max([d for d in (drift, *seen) if d == d], default=float("nan"))
+        seen = [(abs(p - run["oof"][f]), f) for f, p in zip(s["files"], raw) if run["oof"].get(f) is not None]
+        worst, where = max(seen, default=(float("nan"), ""))
+        if worst > MAX_DRIFT:
+            raise CVError(f"{where}: scored {worst:.3f} away from the probability {run['given']} recorded for it "
+                          f"(at most {MAX_DRIFT} from float16 rounding and the engine): the image or the fold "
+                          "network changed since the cross-validation ran")
+        drift = max([d for d in (drift, worst) if d == d], default=float("nan"))
     skipped = sorted({line for s in scored for line in s["skipped"]})
     return {"logits": logits[0] if len(scored) == 1 else logits, "classes": classes, "files": files,
             "positive": positive, "skipped": skipped, "drift": drift}
@@ -258,7 +314,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         "metrics": _metrics_line(metrics, intervals, "out-of-fold images") + whose,
         "limitations": limitations,
     }
-    record = {"folder": [str(r["dir"]) for r in runs] if several else str(runs[0]["dir"]),
+    record = {"folder": [str(r["dir"]) for r in runs] if several else str(runs[0]["dir"]),  # absolute
               "seed": seeds if several else seeds[0], "folds": k, "pool": plan["pool"],
               "images": len(plan["samples"]), "scored": len(y), "skipped": scores["skipped"],
               "engine_vs_training_max_abs_diff": scores["drift"]}

@@ -191,6 +191,9 @@ def test_images_the_cv_could_not_score_either_are_left_out_and_said(cv, tmp_path
     broken.write_bytes(b"")
     _edit_json(cv / "cv.json", lambda p: p["samples"][7].update(file=str(broken)))
     _edit_json(cv / "oof.json", lambda o: o["oof"][7].update(file=str(broken), probability=None))
+    # as the CV would have it: the fold's network never scored the unreadable image
+    fold = cv / f"fold-{json.loads((cv / 'cv.json').read_text())['samples'][7]['fold'] + 1}"
+    _edit_json(fold / "validation.json", lambda v: v["files"].remove("P0007.jpg"))
     out = tmp_path / "model"
     assert main(["finalize", "--from-cv", str(cv), "--out", str(out)]) == 0
     err = capsys.readouterr().err

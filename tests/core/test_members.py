@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -327,15 +328,81 @@ def test_finalize_from_two_seeds_scores_the_models_own_rule_out_of_fold(cv_run, 
 
 def test_finalize_refuses_runs_that_cannot_be_averaged(cv_run, cv_run_seed1, tmp_path, capsys):
     _, cv = cv_run
-    other = tmp_path / "other-recipe"
-    shutil.copytree(cv_run_seed1, other)
-    plan = json.loads((other / "cv.json").read_text())
-    plan["config"]["lr"] = 0.5
-    (other / "cv.json").write_text(json.dumps(plan))
-    for runs, extra, message in (([cv, cv], [], "share a seed"), ([cv, other], [], "differ in lr"),
-                                 ([cv, cv_run_seed1], ["--members", "1"], "goes with one --from-cv")):
+    palm = cv_run[0]
+    other = tmp_path / "other-recipe"  # a real run of another learning rate
+    assert main(["cv", "--data", str(palm), "--out", str(other), "--folds", "2", "--depth", "18", "--epochs", "1",
+                 "--batch-size", "4", "--lr", "2e-3", "--device", "cpu", "--seed", "2"]) == 0
+    edited = tmp_path / "edited"  # the seed-1 run with its plan's learning rate edited: its folds say otherwise
+    shutil.copytree(cv_run_seed1, edited)
+    plan = json.loads((edited / "cv.json").read_text())
+    plan["config"]["lr"] = 2e-3
+    (edited / "cv.json").write_text(json.dumps(plan))
+    for runs, extra, message in (([cv, cv], [], "the same cross-validation given twice"),
+                                 ([cv, other], [], "differ in lr"),
+                                 ([cv, edited], [], "fold-1: not this cross-validation's network (its lr differ"),
+                                 ([cv, cv_run_seed1], ["--members", "1"], "goes with one --from-cv"),
+                                 ([cv, cv_run_seed1], ["--members", "all"], "goes with one --from-cv")):
         args = [x for run in runs for x in ("--from-cv", str(run))]
         assert main(["finalize", *args, "--out", str(tmp_path / "m"), *extra]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "m").exists()
+
+
+def test_finalize_never_writes_over_a_cross_validation(cv_run, cv_run_seed1, tmp_path, capsys):
+    _, cv = cv_run
+    before = sorted(p.relative_to(cv_run_seed1) for p in cv_run_seed1.rglob("*"))
+    for out in (cv_run_seed1, cv_run_seed1 / "fold-1", cv_run_seed1.parent):
+        assert main(["finalize", "--from-cv", str(cv), "--from-cv", str(cv_run_seed1), "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"--out {out} would replace the cross-validation" in err[0]
+    assert sorted(p.relative_to(cv_run_seed1) for p in cv_run_seed1.rglob("*")) == before
+
+
+def _copy_run(run, tmp_path, name):
+    copy = tmp_path / name
+    shutil.copytree(run, copy)
+    return copy
+
+
+def test_finalize_refuses_a_fold_network_that_is_not_the_plans(cv_run, cv_run_seed1, tmp_path, capsys):
+    _, cv = cv_run
+    swapped = _copy_run(cv_run_seed1, tmp_path, "swapped")  # fold-2's network, trained on fold-1's images
+    shutil.rmtree(swapped / "fold-1")
+    shutil.copytree(cv_run_seed1 / "fold-2", swapped / "fold-1")
+    foreign = _copy_run(cv_run_seed1, tmp_path, "foreign")  # another run's network (seed 0's)
+    shutil.rmtree(foreign / "fold-1")
+    shutil.copytree(cv / "fold-1", foreign / "fold-1")
+    relabelled = _copy_run(cv, tmp_path, "relabelled")  # the seed-0 run again, its seed edited to 5
+    for path in (relabelled / "cv.json", *(relabelled / f"fold-{f}" / "model.json" for f in (1, 2))):
+        data = json.loads(path.read_text())
+        target = data["training"] if "training" in data else data
+        target["seed"] = 5
+        if "config" in data:
+            data["config"]["seed"] = 5
+        path.write_text(json.dumps(data))
+    for run, message in ((swapped, "fold-1: its held-out images (validation.json) are not fold 1's of cv.json"),
+                         (foreign, "fold-1: not this cross-validation's network (its seed differ"),
+                         (relabelled, "the same fold network appears twice")):
+        assert main(["finalize", "--from-cv", str(cv), "--from-cv", str(run), "--out", str(tmp_path / "m")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "m").exists()
+
+
+def test_finalize_refuses_images_changed_since_the_cross_validation(cv_run, tmp_path, capsys):
+    _, cv = cv_run
+    plan = json.loads((cv / "cv.json").read_text())
+    pm = next(Path(s["file"]) for s in plan["samples"] if s["label"] == 1)
+    other = next(Path(s["file"]) for s in plan["samples"] if s["label"] == 0)
+    kept = pm.read_bytes(), other.read_bytes()
+    pm.write_bytes(kept[1])  # the two photographs swapped under their names
+    other.write_bytes(kept[0])
+    try:
+        code = main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "m")])
+        err = capsys.readouterr().err.strip().splitlines()
+    finally:
+        pm.write_bytes(kept[0])
+        other.write_bytes(kept[1])
+    assert code == 2 and len(err) == 1 and "changed since the cross-validation ran" in err[0]
+    assert str(pm) in err[0] or str(other) in err[0]
