@@ -29,7 +29,14 @@ from core.screening.engine import create_engine  # noqa: E402
 from core.stats.calibration import bootstrap_resamples, fit_operating_point, model_log_probs  # noqa: E402
 from core.stats.metrics import roc_auc  # noqa: E402
 from core.store.members import load_members  # noqa: E402
-from core.training.ensemble import _combined, _finished_run, _held_out_images, _oof_scores, _stage  # noqa: E402
+from core.training.ensemble import (  # noqa: E402
+    MAX_DRIFT,
+    _combined,
+    _finished_run,
+    _held_out_images,
+    _oof_scores,
+    _stage,
+)
 
 
 def run_scores(runs: list[dict], scratch: Path, flip: bool) -> dict:
@@ -46,7 +53,7 @@ def run_scores(runs: list[dict], scratch: Path, flip: bool) -> dict:
         nets, _ = load_members(staged)
         caches, skipped = _held_out_images(run["dir"], run["plan"], run["oof"])
         scored.append({**_oof_scores(caches, nets, engine_for, 1), "skipped": skipped})
-    combined = _combined(scored, runs)
+    combined = _combined(scored, runs, max_drift=float("inf") if flip else MAX_DRIFT)  # mirrored: other scores
     logits = combined["logits"]
     return {**combined, "logits": logits if logits.ndim == 3 else logits[None]}
 
@@ -103,10 +110,12 @@ def main():
                                                                          "accuracy")},
                      "cross_fitted_rule": cross_fitted(logits, classes, folds, a.target)})
     result = {"runs": [str(d) for d in a.runs], "images": len(y), "pm": int(y.sum()), "target": a.target,
+              "engine_vs_training_max_abs_diff": plain["drift"],
               "seconds": time.perf_counter() - started, "candidates": rows}
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=1))
-    print(f"{len(y)} images ({int(y.sum())} PM), out-of-fold; rule cross-fitted over the first run's folds")
+    print(f"{len(y)} images ({int(y.sum())} PM), out-of-fold; rule cross-fitted over the first run's folds; "
+          f"re-scored vs recorded probabilities: at most {plain['drift']:.2e} apart")
     print(f"{'candidate':40s} {'AUC':>6s} {'ΔAUC [95% CI]':>26s} {'sens':>6s} {'spec':>6s} {'acc':>6s}  missed")
     for r in rows:
         c, lo, hi = r["cross_fitted_rule"], *r["auc_difference_ci95"]

@@ -184,9 +184,10 @@ def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:
     return entry
 
 
-def _combined(scored: list[dict], runs: list[dict]) -> dict:
+def _combined(scored: list[dict], runs: list[dict], max_drift: float = MAX_DRIFT) -> dict:
     """The runs' OOF logits on the images every run scored, stacked R x N x K (N x K for one run), with labels,
-    files, the images left out, and each run's largest difference from the probabilities its training recorded."""
+    files, the images left out, and the largest difference from the probabilities the runs recorded (a CVError
+    beyond ``max_drift``)."""
     files = [f for f in scored[0]["files"] if all(f in s["files"] for s in scored[1:])]
     rows = [{f: i for i, f in enumerate(s["files"])} for s in scored]
     logits = np.stack([s["logits"][[row[f] for f in files]] for s, row in zip(scored, rows)])
@@ -197,9 +198,9 @@ def _combined(scored: list[dict], runs: list[dict]) -> dict:
         raw = np.exp(model_log_probs(s["logits"]))[:, positive]
         seen = [(abs(p - run["oof"][f]), f) for f, p in zip(s["files"], raw) if run["oof"].get(f) is not None]
         worst, where = max(seen, default=(float("nan"), ""))
-        if worst > MAX_DRIFT:
+        if worst > max_drift:
             raise CVError(f"{where}: scored {worst:.3f} away from the probability {run['given']} recorded for it "
-                          f"(at most {MAX_DRIFT} from float16 rounding and the engine): the image or the fold "
+                          f"(at most {max_drift} from float16 rounding and the engine): the image or the fold "
                           "network changed since the cross-validation ran")
         drift = max([d for d in (drift, worst) if d == d], default=float("nan"))
     skipped = sorted({line for s in scored for line in s["skipped"]})
