@@ -289,7 +289,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
                    f"temperature {temperature:.3f}")
         whose = (f"; these are figures of the model's own rule, the mean of {count} networks none of which saw the "
                  "image")
-        limitations = [_data_limitation(data)] + LIMITATIONS[1:]
+        limitations = [_data_limitation(data), _SEEN.format(n=len(y))] + LIMITATIONS[1:]
     else:
         done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
         scoring = "every image scored once, by the network that never saw it (out-of-fold, OOF)"
@@ -298,7 +298,8 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
                    f"{temperature:.3f}")
         whose = ("; these are figures of single members, each on the images it never saw; the model is the mean of "
                  f"{count} such members, whose own figures on unseen images are not measured here")
-        limitations = [_data_limitation(data), _ENSEMBLE_LIMITATION.format(count=count)] + LIMITATIONS[1:]
+        limitations = [_data_limitation(data), _ENSEMBLE_LIMITATION.format(count=count),
+                       _SEEN.format(n=len(y))] + LIMITATIONS[1:]
     protocol = (f"{done} over {len(y)} labelled images of the {_data_name(data)} data set ({pool}"
                 + (f"; {left_out} more left out, unreadable as in the cross-validation" if left_out else "")
                 + f"): each fold's network trained on the other {k - 1} folds and kept at its last epoch (nothing "
@@ -352,3 +353,6 @@ _POOLS = {"all": "training and validation images pooled", "train": "its training
 _ENSEMBLE_LIMITATION = ("The expected performance is that of single members on images they never saw; the mean "
                         "of {count} members has no held-out images of its own, and its threshold was fitted on "
                         "single members' scores: check its sensitivity at this threshold on new images.")
+_SEEN = ("The members were trained on these {n} images between them: evaluating the model on any of them (e.g. "
+         "PALM-Validation400) measures how well it fits them, not how it does on new patients; the out-of-fold "
+         "figures above are the estimate for new patients.")

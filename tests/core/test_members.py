@@ -320,6 +320,7 @@ def test_finalize_from_two_seeds_scores_the_models_own_rule_out_of_fold(cv_run, 
     assert "2 runs of 2-fold stratified cross-validation (seeds 0 and 1" in card
     assert "the model's own rule" in card and "figures of single members" not in card
     assert "seed 0 and 1" in card and "2 networks, one of each run" in card
+    assert "trained on these 20 images between them" in card  # evaluate on them measures fit, not performance
 
     images, labels = palm / "PALM-Validation400", palm / "PALM-Validation-GT" / "labels.xlsx"
     assert main(["evaluate", "--model", str(out), "--images", str(images), "--labels", str(labels), "--json"]) == 0
