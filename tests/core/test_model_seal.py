@@ -231,34 +231,36 @@ def test_an_old_folder_whose_seal_was_removed_is_not_resealed(folder, capsys):
 
 def test_a_laundered_copy_of_the_bundled_model_is_refused(tmp_path, capsys):
     from core.store.bundled import default_model_dir
+    from core.store.members import load_members
 
     copy = tmp_path / "bundled"
     shutil.copytree(default_model_dir(), copy)
     meta = json.loads((copy / META).read_text())
     for key in ("seal", "sealed", "provenance"):  # every trace of the earlier seal removed
         meta.pop(key, None)
-    meta["positive_class"] = 0
+    meta["temperature"] = 3.0
     (copy / META).write_text(json.dumps(meta))
     assert main(["seal", str(copy)]) == 2
-    assert "weights of a model PM Screen knows" in capsys.readouterr().err
-    write_meta(copy / META, meta)  # forged seal
-    with pytest.raises(ModelFileError, match="weights of a model PM Screen knows"):
-        load_model(copy)
+    assert "cannot be checked" in capsys.readouterr().err
+    write_meta(copy / META, meta)  # forged seal: the members' own training records still say otherwise
+    with pytest.raises(ModelFileError):
+        load_members(copy)
 
 
-def test_threshold_changes_recorded_by_an_earlier_version_still_count(tmp_path):
+def test_an_unrecorded_threshold_change_of_the_bundled_model_is_refused(tmp_path):
     from core.store.bundled import default_model_dir
+    from core.store.members import load_members
 
     copy = tmp_path / "bundled"
     shutil.copytree(default_model_dir(), copy)
     meta = read_meta(copy)
-    old = meta["threshold"]
     write_meta(copy / META, {**meta, "threshold": 0.4})  # an unrecorded change under a valid seal: refused
-    with pytest.raises(ModelFileError, match="weights of a model PM Screen knows, with other values"):
-        load_model(copy)
-    history = [{"from": old, "to": 0.4, "by": "dr-lee", "when": "2026-12-01T10:00:00+00:00", "note": ""}]
-    write_meta(copy / META, {**meta, "threshold": 0.4, "threshold_history": history})  # as set-threshold wrote it
-    assert load_model(copy)[1]["threshold"] == 0.4
+    with pytest.raises(ModelFileError):
+        load_members(copy)
+    shutil.rmtree(copy)
+    shutil.copytree(default_model_dir(), copy)
+    assert main(["set-threshold", str(copy), "--threshold", "0.4", "--note", "test"]) == 0  # the recorded way
+    assert load_members(copy)[1]["threshold"] == 0.4
 
 
 def test_new_weights_start_a_new_record(tmp_path):
@@ -276,15 +278,18 @@ def test_new_weights_start_a_new_record(tmp_path):
 
 def test_bundled_model_is_sealed_with_its_original_weights():
     from core.store.bundled import default_model_dir
+    from core.store.members import load_members
     from core.store.modelio import check_seal, sha256_file
 
     folder = default_model_dir()
     meta = read_meta(folder)
     check_seal(meta, folder)
-    # the weights trained for docs/results.md, unchanged by the re-seal
-    assert sha256_file(folder / WEIGHTS) == meta["weights"]["sha256"] == \
-        "76e29bfc040513403a4eae1b58e557a89675a77837801aed1ba00ce9535fe18e"
-    load_model(folder)
+    # the members finalized for docs/results.md (cross-validations r18d and r18d-s1), unchanged
+    assert [sha256_file(folder / m["weights"]["file"]) for m in meta["members"]] == \
+        [m["weights"]["sha256"] for m in meta["members"]] == \
+        ["862cedc9a8128821ab3960240e6b1126713235c8943ccdc1d12a49ca1b181ee2",
+         "029a57d35e4a7db88609ce394fad831046b43747dd1415413758e375d39964f5"]
+    load_members(folder)
 
 
 # ---------------------------------------------------------------- the engine cache
