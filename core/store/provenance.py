@@ -26,7 +26,7 @@ FIXED = ("architecture", "class_names", "positive_class", "preprocessing", "temp
 RECORD_KEY = "pmscreen.record"
 DEFAULTS = {"positive_class": 1, "temperature": 1.0, "threshold": 0.5, "class_names": []}  # as inference reads them
 # Weights without a record: SHA-256 of the weights -> SHA-256 of their record (canonical JSON, ``_digest``).
-KNOWN = {  # the bundled ResNet-18-D (resources/models/pm-resnet18d), as finalized for docs/results.md
+KNOWN = {  # the former bundled ResNet-18-D (pm-resnet18d, to session 7): library copies of it may still exist
     "76e29bfc040513403a4eae1b58e557a89675a77837801aed1ba00ce9535fe18e":
         "81a14b1eaee3c63281768cd495d3ef841c2c7053c332a35e524746c2b067c53e",
 }
