@@ -28,34 +28,25 @@ from core.nn.runtime import use_device  # noqa: E402
 from core.screening.engine import create_engine  # noqa: E402
 from core.stats.calibration import bootstrap_resamples, fit_operating_point, model_log_probs  # noqa: E402
 from core.stats.metrics import roc_auc  # noqa: E402
-from core.store.members import load_members  # noqa: E402
-from core.training.ensemble import (  # noqa: E402
-    MAX_DRIFT,
-    _combined,
-    _finished_run,
-    _held_out_images,
-    _oof_scores,
-    _stage,
-)
+from core.training.ensemble import finished_run, score_runs, stage_runs  # noqa: E402
 
 
-def run_scores(runs: list[dict], scratch: Path, flip: bool) -> dict:
-    """OOF logits (R x N x K) of the runs' fold networks, on the images as they are or mirrored left-right."""
+def run_scores(runs: list[dict], scratch: Path) -> tuple[dict, dict]:
+    """OOF logits (R x N x K) of the runs' fold networks stored in float16, on the images as they are and
+    mirrored left-right (the mirrored ones are other scores than the recorded: no drift check)."""
     device = use_device("auto")
+    staged = stage_runs(runs, scratch, "float16")
 
-    def engine_for(net, entry):
-        engine = create_engine(net, entry, device, kind="paddle-inference")
-        return (lambda x: engine(np.ascontiguousarray(x[..., ::-1]))) if flip else engine
+    def engine_for(flip):
+        def make(net, entry):
+            engine = create_engine(net, entry, device, kind="paddle-inference")
+            return (lambda x: engine(np.ascontiguousarray(x[..., ::-1]))) if flip else engine
+        return make
 
-    scored = []
-    for i, run in enumerate(runs):
-        staged = _stage(scratch / f"{'flip' if flip else 'plain'}-{i}", run["dir"], run["folds"], "float16")
-        nets, _ = load_members(staged)
-        caches, skipped = _held_out_images(run["dir"], run["plan"], run["oof"])
-        scored.append({**_oof_scores(caches, nets, engine_for, 1), "skipped": skipped})
-    combined = _combined(scored, runs, max_drift=float("inf") if flip else MAX_DRIFT)  # mirrored: other scores
-    logits = combined["logits"]
-    return {**combined, "logits": logits if logits.ndim == 3 else logits[None]}
+    plain = score_runs(runs, staged, engine_for(False))
+    flipped = score_runs(runs, staged, engine_for(True), max_drift=float("inf"))
+    return tuple({**c, "logits": c["logits"] if c["logits"].ndim == 3 else c["logits"][None]}
+                 for c in (plain, flipped))
 
 
 def cross_fitted(logits: np.ndarray, classes: np.ndarray, folds: np.ndarray, target: float) -> dict:
@@ -78,11 +69,10 @@ def main():
     p.add_argument("--target", type=float, default=0.97, help="screening sensitivity target (0.97)")
     p.add_argument("--out", type=Path, default=Path("bench/results/cv_options.json"))
     a = p.parse_args()
-    runs = [_finished_run(d) for d in a.runs]
+    runs = [finished_run(d) for d in a.runs]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pmscreen-options-") as scratch:
-        plain = run_scores(runs, Path(scratch), flip=False)
-        flipped = run_scores(runs, Path(scratch), flip=True)
+        plain, flipped = run_scores(runs, Path(scratch))
     assert plain["files"] == flipped["files"]
     classes, files = plain["classes"], plain["files"]
     fold_of = {str(Path(s["file"])): s["fold"] for s in runs[0]["plan"]["samples"]}

@@ -69,7 +69,7 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
     _check_out(Path(out_dir), dirs)
-    runs = [_finished_run(d) for d in dirs]
+    runs = [finished_run(d) for d in dirs]
     k = runs[0]["plan"]["folds"]
     if len(runs) > 1:
         if members is not None:
@@ -79,21 +79,15 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
     count = k if members is None else members
     if not 1 <= count <= k:
         raise CVError(f"--members must be from 1 to the {k} folds of {dirs[0]}, got {count}")
-    positive = int(runs[0]["folds"][0].get("positive_class", 1))
     with tempfile.TemporaryDirectory(prefix="pmscreen-members-") as scratch:
-        scored, picks = [], []
-        for i, run in enumerate(runs):
-            staged = _stage(Path(scratch) / f"run-{i}", run["dir"], run["folds"], dtype)
-            nets, staged_meta = load_members(staged)
-            caches, skipped = _held_out_images(run["dir"], run["plan"], run["oof"])
-            scored.append({**_oof_scores(caches, nets, engine_for, positive), "skipped": skipped})
-            chosen = staged_meta["members"][:count] if len(runs) == 1 else staged_meta["members"][:1]
-            picks += [(staged, m, run) for m in chosen]
-        scores = _combined(scored, runs)
+        staged = stage_runs(runs, Path(scratch), dtype)
+        scores = score_runs(runs, staged, engine_for)
+        picks = [(folder, m, run) for (folder, metas), run in zip(staged, runs)
+                 for m in (metas[:count] if len(runs) == 1 else metas[:1])]
         meta = _model_meta(runs, scores, count if len(runs) == 1 else len(runs), name, min_sensitivity, dtype)
         # the same tensors, written again with the fitted fields in their training record
-        states = [(read_tensors(staged / m["weights"]["file"]), _member_entry(m, run, len(runs)))
-                  for staged, m, run in picks]
+        states = [(read_tensors(folder / m["weights"]["file"]), _member_entry(m, run, len(runs)))
+                  for folder, m, run in picks]
         first = runs[0]["folds"][0]
         shared = {k: first[k] for k in ("class_names", "positive_class", "preprocessing") if k in first}
         with atomic_folder(out_dir) as tmp:
@@ -113,7 +107,26 @@ def _check_out(out_dir: Path, dirs: list[Path]) -> None:
                           "folder outside it")
 
 
-def _finished_run(cv_dir: Path) -> dict:
+def stage_runs(runs: list[dict], scratch: Path, dtype: str) -> list[tuple[Path, list[dict]]]:
+    """Each run's fold networks as the members of one model folder under ``scratch``, stored in ``dtype`` (what
+    ships is what gets scored): (folder, its members' entries) per run."""
+    return [_stage(scratch / f"run-{i}", run["dir"], run["folds"], dtype) for i, run in enumerate(runs)]
+
+
+def score_runs(runs: list[dict], staged: list[tuple[Path, list[dict]]], engine_for: Callable,
+               max_drift: float = MAX_DRIFT) -> dict:
+    """Every image's OOF logits, from each run's network of the fold that held the image out, run by
+    ``engine_for(network, member_entry)``; combined as ``_combined`` says (R x N x K for several runs)."""
+    positive = int(runs[0]["folds"][0].get("positive_class", 1))
+    scored = []
+    for (folder, _), run in zip(staged, runs):
+        nets, _ = load_members(folder)
+        caches, skipped = _held_out_images(run["dir"], run["plan"], run["oof"])
+        scored.append({**_oof_scores(caches, nets, engine_for, positive), "skipped": skipped})
+    return _combined(scored, runs, max_drift)
+
+
+def finished_run(cv_dir: Path) -> dict:
     """A finished CV folder's checked plan, OOF probabilities and fold networks' model.json, each fold checked
     against the plan (the recipe it was trained with, the images it held out)."""
     plan = read_plan(cv_dir)
@@ -220,9 +233,9 @@ def _fold_meta(cv_dir: Path, fold: int) -> dict:
     return meta
 
 
-def _stage(folder: Path, cv_dir: Path, folds: list[dict], dtype: str) -> Path:
+def _stage(folder: Path, cv_dir: Path, folds: list[dict], dtype: str) -> tuple[Path, list[dict]]:
     """Every fold network as a member of one model folder in ``folder``, weights rounded to ``dtype`` (the
-    scores below are of the weights that ship)."""
+    scores below are of the weights that ship): the folder and its members' entries."""
     from ..store.modelio import load_model, state_to_numpy
 
     states = []
@@ -232,9 +245,9 @@ def _stage(folder: Path, cv_dir: Path, folds: list[dict], dtype: str) -> Path:
                        {"name": f"fold-{fold}", "architecture": meta["architecture"],
                         "source": {"folder": f"fold-{fold}", "sha256": meta["weights"]["sha256"]}}))
     first = folds[0]
-    write_members(folder, states, {k: first[k] for k in ("class_names", "positive_class", "preprocessing")
-                                   if k in first}, dtype)
-    return folder
+    meta = write_members(folder, states, {k: first[k] for k in ("class_names", "positive_class", "preprocessing")
+                                          if k in first}, dtype)
+    return folder, meta["members"]
 
 
 def _held_out_images(cv_dir: Path, plan: dict, oof_cv: dict) -> tuple[list[ImageCache], list[str]]:
