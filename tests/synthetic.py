@@ -202,12 +202,14 @@ def tiny_networks(seeds):
     return nets
 
 
-def save_tiny_members(folder: Path, seeds=(1, 2), temperature=1.7, threshold=0.4, name="tiny ensemble") -> Path:
-    """A model folder of several members (core.store.members): one untrained ResNet-18-D per seed."""
+def save_tiny_members(folder: Path, seeds=(1, 2), temperature=1.7, threshold=0.4, name="tiny ensemble",
+                      card: dict | None = None) -> Path:
+    """A model folder of several members (core.store.members): one untrained ResNet-18-D per seed; ``card``: more
+    fields of its model.json (metrics, intervals, ...)."""
     from core.images.preprocess import PREPROCESSING
     from core.store.members import save_members
 
     meta = {"name": name, "class_names": ["non-PM", "PM"], "positive_class": 1,
-            "preprocessing": PREPROCESSING, "temperature": temperature, "threshold": threshold}
+            "preprocessing": PREPROCESSING, "temperature": temperature, "threshold": threshold, **(card or {})}
     save_members(folder, [(n, f"seed-{s}") for n, s in zip(tiny_networks(seeds), seeds)], meta)
     return folder

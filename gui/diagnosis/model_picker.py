@@ -38,6 +38,11 @@ def operating_points(meta: dict) -> list[tuple[float, dict | None, str]]:
     return points
 
 
+def out_of_fold(meta: dict) -> bool:
+    """The card's figures are out-of-fold estimates of a cross-validation, not a validation split's."""
+    return bool(meta.get("cross_validation"))
+
+
 class ModelPicker(QObject):
     """Label, combo box, Open model folder… and the operating point (widgets the view lays out in its top bar, so
     that they get their sizes with it); ``chosen`` when the user picks a model."""
@@ -154,7 +159,7 @@ class ModelPicker(QObject):
     # ---------------------------------------------------------------- the operating point
     def update_threshold(self) -> None:
         """The chosen model's threshold, and in the tooltip the operating points its model card documents (with
-        their validation sensitivity and specificity) and which one is in use."""
+        their validation or out-of-fold sensitivity and specificity) and which one is in use."""
         meta = self.meta()
         self.change_threshold_button.setVisible(bool(meta))
         if not meta:
@@ -168,8 +173,9 @@ class ModelPicker(QObject):
         for i, (threshold, metrics, rule) in enumerate(points):
             line = self.tr("≥ {0:.1%}").format(threshold)
             if metrics and "sensitivity" in metrics and "specificity" in metrics:
-                line += " — " + self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}").format(
-                    float(metrics["sensitivity"]), float(metrics["specificity"]))
+                figures = (self.tr("out-of-fold sensitivity {0:.1%}, specificity {1:.1%}") if out_of_fold(meta)
+                           else self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}"))
+                line += " — " + figures.format(float(metrics["sensitivity"]), float(metrics["specificity"]))
             line += " — " + (self.tr("in use") if i == 0 else self.tr("documented, not in use"))
             lines.append(line)
             if i == 0 and rule:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..widgets import plural
-from .model_picker import operating_points
+from .model_picker import operating_points, out_of_fold
 
 
 class OperatingPointDialog(QDialog):
@@ -28,6 +28,7 @@ class OperatingPointDialog(QDialog):
         self.setObjectName("operatingPointDialog")
         self.setWindowTitle(self.tr("Change the operating point"))
         self._points = operating_points(meta)
+        self._out_of_fold = out_of_fold(meta)
         self._current = self._points[0][0]
 
         intro = QLabel(self.tr("{0} says PM when the probability is at least {1:.1%}. The figures in its model "
@@ -40,8 +41,9 @@ class OperatingPointDialog(QDialog):
         for threshold, metrics, _ in self._points:
             text = self.tr("≥ {0:.1%}").format(threshold)
             if metrics and "sensitivity" in metrics and "specificity" in metrics:
-                text += " — " + self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}").format(
-                    float(metrics["sensitivity"]), float(metrics["specificity"]))
+                figures = (self.tr("out-of-fold sensitivity {0:.1%}, specificity {1:.1%}") if self._out_of_fold
+                           else self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}"))
+                text += " — " + figures.format(float(metrics["sensitivity"]), float(metrics["specificity"]))
             self.documented.addItem(text, threshold)
         self.value = QDoubleSpinBox()
         self.value.setObjectName("thresholdValue")
@@ -110,9 +112,12 @@ class OperatingPointDialog(QDialog):
             if t == threshold:
                 self.documented.setCurrentIndex(i)
                 if metrics and "sensitivity" in metrics and "specificity" in metrics:
-                    self.measured.setText(self.tr("Measured at this threshold: validation sensitivity {0:.1%}, "
-                                                  "specificity {1:.1%}.").format(float(metrics["sensitivity"]),
-                                                                                  float(metrics["specificity"])))
+                    measured = (self.tr("Estimated at this threshold by cross-validation: out-of-fold sensitivity "
+                                        "{0:.1%}, specificity {1:.1%}.") if self._out_of_fold
+                                else self.tr("Measured at this threshold: validation sensitivity {0:.1%}, "
+                                             "specificity {1:.1%}."))
+                    self.measured.setText(measured.format(float(metrics["sensitivity"]),
+                                                          float(metrics["specificity"])))
                     self.measured.setStyleSheet("")
                     return
         self.measured.setText(self.tr("Not measured at this threshold: its sensitivity and specificity are not "

@@ -64,7 +64,13 @@ class Run:
 
     @property
     def intervals(self) -> dict:
-        return self.meta.get("intervals") or {}
+        """95 % intervals of the metrics: a cross-validation's bootstrap, or those a model's card records."""
+        return (self.meta.get("intervals") if self.cv else self.meta.get("metrics_ci95")) or {}
+
+    @property
+    def out_of_fold(self) -> bool:
+        """Its metrics are out-of-fold estimates: a cross-validation, or a model finalized from one."""
+        return self.cv or bool(self.meta.get("cross_validation"))
 
     @property
     def seconds(self) -> float | None:
@@ -165,7 +171,7 @@ class RunsModel(QAbstractTableModel):
                 return f"{planned or '–'} × {len(run.meta['members'])}"
             return f"{v}/{planned}" if planned and planned != v else str(v)
         if col in ("accuracy", "sensitivity", "specificity", "auc"):
-            return self._metric_text(col, v, run.intervals.get(col) if run.cv else None)
+            return self._metric_text(col, v, run.intervals.get(col))
         if col == "time":
             return "–" if v is None else duration(v)
         return "–" if v is None else str(v)
@@ -195,6 +201,9 @@ class RunsModel(QAbstractTableModel):
             if run.cv:
                 return self.tr("{0}\nOut-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds "
                                "done").format(where, run.meta.get("folds_done"), run.meta.get("folds"))
+            if run.out_of_fold:
+                return self.tr("{0}\nOut-of-fold metrics of the cross-validation it was made from, at its "
+                               "threshold, with their 95 % bootstrap intervals").format(where)
             return where
         if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("name", "created"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

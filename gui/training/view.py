@@ -335,11 +335,11 @@ class TrainingView(QWidget):
         if run.cv and not m:
             return lambda: self.tr("{0}: {1} of {2} folds done").format(
                 run.path.name, run.meta.get("folds_done"), run.meta.get("folds"))
-        if run.cv:
-            ci = run.intervals
+        ci = run.intervals
+        if run.out_of_fold and "accuracy" in ci and "auc" in ci:
             return lambda: self.tr("{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})").format(
-                run.path.name, percent(m.get("accuracy")), percent(ci["accuracy"][0]), percent(ci["accuracy"][1]),
-                m.get("auc", math.nan), ci["auc"][0], ci["auc"][1])
+                run.path.name if run.cv else run.name, percent(m.get("accuracy")), percent(ci["accuracy"][0]),
+                percent(ci["accuracy"][1]), m.get("auc", math.nan), ci["auc"][0], ci["auc"][1])
         return lambda: self.tr("{0}: best accuracy {1}, AUC {2}").format(
             run.name, percent(m.get("accuracy")), f"{m.get('auc', math.nan):.4f}")
 

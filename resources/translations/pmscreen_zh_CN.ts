@@ -4,22 +4,22 @@
 <context>
     <name>DatasetSource</name>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="31" />
+        <location filename="../../gui/dataset/summary.py" line="31"/>
         <source>{0} labelled by {1}</source>
         <translation>{0}（标签来自 {1}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="33" />
+        <location filename="../../gui/dataset/summary.py" line="33"/>
         <source>stratified {0}% of {1} (seed {2})</source>
         <translation>从 {1} 中分层抽取的 {0}%（随机种子 {2}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="34" />
+        <location filename="../../gui/dataset/summary.py" line="34"/>
         <source>stratified {0}% (seed {1})</source>
         <translation>分层抽取的 {0}%（随机种子 {1}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="36" />
+        <location filename="../../gui/dataset/summary.py" line="36"/>
         <source>fold {0} of {1} of {2} pooled images</source>
         <translation>{2} 张合并图像中的第 {0}/{1} 折</translation>
     </message>
@@ -27,119 +27,119 @@
 <context>
     <name>DatasetSummary</name>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="83" />
+        <location filename="../../gui/dataset/summary.py" line="83"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="83" />
+        <location filename="../../gui/dataset/summary.py" line="83"/>
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="83" />
+        <location filename="../../gui/dataset/summary.py" line="83"/>
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="84" />
+        <location filename="../../gui/dataset/summary.py" line="84"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="84" />
+        <location filename="../../gui/dataset/summary.py" line="84"/>
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="88" />
+        <location filename="../../gui/dataset/summary.py" line="88"/>
         <source>pathologic myopia</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="88" />
+        <location filename="../../gui/dataset/summary.py" line="88"/>
         <source>high myopia</source>
         <translation>高度近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="88" />
+        <location filename="../../gui/dataset/summary.py" line="88"/>
         <source>normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="91" />
+        <location filename="../../gui/dataset/summary.py" line="91"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="91" />
+        <location filename="../../gui/dataset/summary.py" line="91"/>
         <source>non-PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="94" />
+        <location filename="../../gui/dataset/summary.py" line="94"/>
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="94" />
+        <location filename="../../gui/dataset/summary.py" line="94"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="110" />
+        <location filename="../../gui/dataset/summary.py" line="110"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="111" />
+        <location filename="../../gui/dataset/summary.py" line="111"/>
         <source>PALM (labels from file names and the label file)</source>
         <translation>PALM（标签来自文件名和标注文件）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="112" />
+        <location filename="../../gui/dataset/summary.py" line="112"/>
         <source>one folder per class</source>
         <translation>每个类别一个文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="113" />
+        <location filename="../../gui/dataset/summary.py" line="113"/>
         <source>Layout: {0}
 Validation: {1}</source>
         <translation>结构：{0}
 验证集：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="118" />
+        <location filename="../../gui/dataset/summary.py" line="118"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="121" />
+        <location filename="../../gui/dataset/summary.py" line="121"/>
         <source>Counts</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="142" />
+        <location filename="../../gui/dataset/summary.py" line="142"/>
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="149" />
+        <location filename="../../gui/dataset/summary.py" line="149"/>
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="151" />
+        <location filename="../../gui/dataset/summary.py" line="151"/>
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="153" />
+        <location filename="../../gui/dataset/summary.py" line="153"/>
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="155" />
+        <location filename="../../gui/dataset/summary.py" line="155"/>
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
@@ -147,22 +147,22 @@ Validation: {1}</source>
 <context>
     <name>DatasetView</name>
     <message>
-        <location filename="../../gui/dataset/view.py" line="162" />
+        <location filename="../../gui/dataset/view.py" line="162"/>
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="163" />
+        <location filename="../../gui/dataset/view.py" line="163"/>
         <source>Open a PALM folder (training + validation with a label file) or a folder with one sub-folder per class</source>
         <translation>打开 PALM 文件夹（训练集 + 带标注文件的验证集），或每个类别一个子文件夹的文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="165" />
+        <location filename="../../gui/dataset/view.py" line="165"/>
         <source>Open data set folder…</source>
         <translation>打开数据集文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="166" />
+        <location filename="../../gui/dataset/view.py" line="166"/>
         <source>No data set is open.
 
 Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label file) or a folder with one sub-folder per class — or drop the folder here.</source>
@@ -171,113 +171,113 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 请打开 PALM 格式的文件夹（PALM-Training400、PALM-Validation400 及其标注文件），或每个类别一个子文件夹的文件夹——也可以把文件夹拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="169" />
+        <location filename="../../gui/dataset/view.py" line="169"/>
         <source>Split:</source>
         <translation>划分：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="170" />
+        <location filename="../../gui/dataset/view.py" line="170"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="171" />
+        <location filename="../../gui/dataset/view.py" line="171"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="171" />
+        <location filename="../../gui/dataset/view.py" line="171"/>
         <source>Split</source>
         <translation>划分</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="171" />
+        <location filename="../../gui/dataset/view.py" line="171"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172" />
+        <location filename="../../gui/dataset/view.py" line="172"/>
         <source>Original size</source>
         <translation>原始尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172" />
+        <location filename="../../gui/dataset/view.py" line="172"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="264" />
+        <location filename="../../gui/dataset/view.py" line="264"/>
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="264" />
+        <location filename="../../gui/dataset/view.py" line="264"/>
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="177" />
-        <location filename="../../gui/dataset/view.py" line="209" />
+        <location filename="../../gui/dataset/view.py" line="177"/>
+        <location filename="../../gui/dataset/view.py" line="209"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="197" />
+        <location filename="../../gui/dataset/view.py" line="197"/>
         <source>Open data set folder</source>
         <translation>打开数据集文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="227" />
+        <location filename="../../gui/dataset/view.py" line="227"/>
         <source>Opened {0}: {1} training and {2} validation images</source>
         <translation>已打开 {0}：{1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="236" />
+        <location filename="../../gui/dataset/view.py" line="236"/>
         <source>Cannot open this data set: {0}</source>
         <translation>无法打开此数据集：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="238" />
+        <location filename="../../gui/dataset/view.py" line="238"/>
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="264" />
+        <location filename="../../gui/dataset/view.py" line="264"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="273" />
+        <location filename="../../gui/dataset/view.py" line="273"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="303" />
+        <location filename="../../gui/dataset/view.py" line="303"/>
         <source>{0} of {1} images</source>
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="368" />
+        <location filename="../../gui/dataset/view.py" line="368"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="390" />
+        <location filename="../../gui/dataset/view.py" line="390"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="391" />
+        <location filename="../../gui/dataset/view.py" line="391"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="392" />
+        <location filename="../../gui/dataset/view.py" line="392"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="393" />
+        <location filename="../../gui/dataset/view.py" line="393"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -285,103 +285,103 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DetailPanel</name>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="130" />
+        <location filename="../../gui/diagnosis/detail.py" line="130"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="131" />
+        <location filename="../../gui/diagnosis/detail.py" line="131"/>
         <source>Overlay the Grad-CAM heatmap: the regions of the image that raised the PM score most ({0})</source>
         <translation>叠加 Grad-CAM 热力图：图像中使病理性近视评分升高最多的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="133" />
+        <location filename="../../gui/diagnosis/detail.py" line="133"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="134" />
+        <location filename="../../gui/diagnosis/detail.py" line="134"/>
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="136" />
+        <location filename="../../gui/diagnosis/detail.py" line="136"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="137" />
+        <location filename="../../gui/diagnosis/detail.py" line="137"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="147" />
+        <location filename="../../gui/diagnosis/detail.py" line="147"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="159" />
+        <location filename="../../gui/diagnosis/detail.py" line="159"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="162" />
+        <location filename="../../gui/diagnosis/detail.py" line="162"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="165" />
+        <location filename="../../gui/diagnosis/detail.py" line="165"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="165" />
+        <location filename="../../gui/diagnosis/detail.py" line="165"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="166" />
+        <location filename="../../gui/diagnosis/detail.py" line="166"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="169" />
+        <location filename="../../gui/diagnosis/detail.py" line="169"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="190" />
-        <location filename="../../gui/diagnosis/detail.py" line="251" />
+        <location filename="../../gui/diagnosis/detail.py" line="190"/>
+        <location filename="../../gui/diagnosis/detail.py" line="251"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="202" />
+        <location filename="../../gui/diagnosis/detail.py" line="202"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="203" />
+        <location filename="../../gui/diagnosis/detail.py" line="203"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="205" />
+        <location filename="../../gui/diagnosis/detail.py" line="205"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="213" />
+        <location filename="../../gui/diagnosis/detail.py" line="213"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="223" />
+        <location filename="../../gui/diagnosis/detail.py" line="223"/>
         <source>Coloured: the regions that raised the PM score most. The score reached the threshold ({0:.1%}): judged PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域。评分达到阈值（{0:.1%}）：判定为病理性近视。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="225" />
+        <location filename="../../gui/diagnosis/detail.py" line="225"/>
         <source>Coloured: the regions that raised the PM score most; the score stayed below the threshold ({0:.1%}), so they are not signs of PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域；评分仍低于阈值（{0:.1%}），因此它们不是病理性近视的征象。</translation>
     </message>
@@ -389,203 +389,203 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="159" />
+        <location filename="../../gui/diagnosis/view.py" line="159"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="160" />
-        <location filename="../../gui/diagnosis/view.py" line="434" />
+        <location filename="../../gui/diagnosis/view.py" line="160"/>
+        <location filename="../../gui/diagnosis/view.py" line="433"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="163" />
+        <location filename="../../gui/diagnosis/view.py" line="163"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="230" />
+        <location filename="../../gui/diagnosis/view.py" line="230"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="238" />
+        <location filename="../../gui/diagnosis/view.py" line="238"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="338" />
+        <location filename="../../gui/diagnosis/view.py" line="337"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="339" />
+        <location filename="../../gui/diagnosis/view.py" line="338"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="341" />
+        <location filename="../../gui/diagnosis/view.py" line="340"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="363" />
+        <location filename="../../gui/diagnosis/view.py" line="362"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="381" />
+        <location filename="../../gui/diagnosis/view.py" line="380"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="383" />
+        <location filename="../../gui/diagnosis/view.py" line="382"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="168" />
+        <location filename="../../gui/diagnosis/view.py" line="168"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="256" />
+        <location filename="../../gui/diagnosis/view.py" line="256"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="340" />
+        <location filename="../../gui/diagnosis/view.py" line="339"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="370" />
+        <location filename="../../gui/diagnosis/view.py" line="369"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="386" />
+        <location filename="../../gui/diagnosis/view.py" line="385"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="161" />
+        <location filename="../../gui/diagnosis/view.py" line="161"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="164" />
+        <location filename="../../gui/diagnosis/view.py" line="164"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="167" />
+        <location filename="../../gui/diagnosis/view.py" line="167"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="169" />
+        <location filename="../../gui/diagnosis/view.py" line="169"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="170" />
+        <location filename="../../gui/diagnosis/view.py" line="170"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="171" />
+        <location filename="../../gui/diagnosis/view.py" line="171"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="172" />
+        <location filename="../../gui/diagnosis/view.py" line="172"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="173" />
+        <location filename="../../gui/diagnosis/view.py" line="173"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="223" />
+        <location filename="../../gui/diagnosis/view.py" line="223"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="248" />
+        <location filename="../../gui/diagnosis/view.py" line="248"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="249" />
+        <location filename="../../gui/diagnosis/view.py" line="249"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="251" />
+        <location filename="../../gui/diagnosis/view.py" line="251"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="252" />
+        <location filename="../../gui/diagnosis/view.py" line="252"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="301" />
+        <location filename="../../gui/diagnosis/view.py" line="301"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="315" />
+        <location filename="../../gui/diagnosis/view.py" line="314"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="320" />
+        <location filename="../../gui/diagnosis/view.py" line="319"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="388" />
+        <location filename="../../gui/diagnosis/view.py" line="387"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="389" />
+        <location filename="../../gui/diagnosis/view.py" line="388"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="389" />
+        <location filename="../../gui/diagnosis/view.py" line="388"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="430" />
+        <location filename="../../gui/diagnosis/view.py" line="429"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="431" />
+        <location filename="../../gui/diagnosis/view.py" line="430"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="433" />
+        <location filename="../../gui/diagnosis/view.py" line="432"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="483" />
+        <location filename="../../gui/diagnosis/view.py" line="482"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="486" />
+        <location filename="../../gui/diagnosis/view.py" line="485"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
@@ -593,97 +593,97 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DicomBox</name>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="43" />
+        <location filename="../../gui/diagnosis/dicom.py" line="43"/>
         <source>Reading the DICOM header…</source>
         <translation>正在读取 DICOM 文件头…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="57" />
+        <location filename="../../gui/diagnosis/dicom.py" line="57"/>
         <source>right eye (R)</source>
         <translation>右眼（R）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="57" />
+        <location filename="../../gui/diagnosis/dicom.py" line="57"/>
         <source>left eye (L)</source>
         <translation>左眼（L）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="57" />
+        <location filename="../../gui/diagnosis/dicom.py" line="57"/>
         <source>both eyes (B)</source>
         <translation>双眼（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="59" />
+        <location filename="../../gui/diagnosis/dicom.py" line="59"/>
         <source>Modality</source>
         <translation>模态</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="61" />
+        <location filename="../../gui/diagnosis/dicom.py" line="61"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="63" />
+        <location filename="../../gui/diagnosis/dicom.py" line="63"/>
         <source>Eye</source>
         <translation>眼别</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="65" />
+        <location filename="../../gui/diagnosis/dicom.py" line="65"/>
         <source>Acquired</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="67" />
+        <location filename="../../gui/diagnosis/dicom.py" line="67"/>
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="67" />
+        <location filename="../../gui/diagnosis/dicom.py" line="67"/>
         <source>{0} × {1} px</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="69" />
+        <location filename="../../gui/diagnosis/dicom.py" line="69"/>
         <source>Field of view</source>
         <translation>视野</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="71" />
+        <location filename="../../gui/diagnosis/dicom.py" line="71"/>
         <source>Frames</source>
         <translation>帧数</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="71" />
+        <location filename="../../gui/diagnosis/dicom.py" line="71"/>
         <source>{0} (the first is used)</source>
         <translation>{0}（使用第一帧）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="73" />
+        <location filename="../../gui/diagnosis/dicom.py" line="73"/>
         <source>, {0} bits</source>
         <translation>，{0} 位</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="74" />
+        <location filename="../../gui/diagnosis/dicom.py" line="74"/>
         <source>Pixels</source>
         <translation>像素格式</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="76" />
+        <location filename="../../gui/diagnosis/dicom.py" line="76"/>
         <source>Encoding</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="78" />
+        <location filename="../../gui/diagnosis/dicom.py" line="78"/>
         <source>Object</source>
         <translation>对象类型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="83" />
+        <location filename="../../gui/diagnosis/dicom.py" line="83"/>
         <source>DICOM</source>
         <translation>DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/dicom.py" line="83" />
+        <location filename="../../gui/diagnosis/dicom.py" line="83"/>
         <source>(no patient data is shown)</source>
         <translation>（不显示任何患者信息）</translation>
     </message>
@@ -691,59 +691,59 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>Exporter</name>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="162" />
+        <location filename="../../gui/diagnosis/export.py" line="162"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="162" />
-        <location filename="../../gui/diagnosis/export.py" line="216" />
+        <location filename="../../gui/diagnosis/export.py" line="162"/>
+        <location filename="../../gui/diagnosis/export.py" line="216"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="163" />
+        <location filename="../../gui/diagnosis/export.py" line="163"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="167" />
+        <location filename="../../gui/diagnosis/export.py" line="167"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="168" />
+        <location filename="../../gui/diagnosis/export.py" line="168"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="181" />
+        <location filename="../../gui/diagnosis/export.py" line="181"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="189" />
-        <location filename="../../gui/diagnosis/export.py" line="228" />
+        <location filename="../../gui/diagnosis/export.py" line="189"/>
+        <location filename="../../gui/diagnosis/export.py" line="228"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="201" />
+        <location filename="../../gui/diagnosis/export.py" line="201"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="203" />
+        <location filename="../../gui/diagnosis/export.py" line="203"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="215" />
+        <location filename="../../gui/diagnosis/export.py" line="215"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="226" />
+        <location filename="../../gui/diagnosis/export.py" line="226"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
@@ -751,182 +751,182 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="120" />
+        <location filename="../../gui/main_window.py" line="120"/>
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227" />
+        <location filename="../../gui/main_window.py" line="227"/>
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228" />
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228" />
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228" />
+        <location filename="../../gui/main_window.py" line="228"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232" />
+        <location filename="../../gui/main_window.py" line="232"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233" />
+        <location filename="../../gui/main_window.py" line="233"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234" />
+        <location filename="../../gui/main_window.py" line="234"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235" />
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="236" />
+        <location filename="../../gui/main_window.py" line="236"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="237" />
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238" />
+        <location filename="../../gui/main_window.py" line="238"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239" />
+        <location filename="../../gui/main_window.py" line="239"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240" />
+        <location filename="../../gui/main_window.py" line="240"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241" />
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242" />
+        <location filename="../../gui/main_window.py" line="242"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="243" />
+        <location filename="../../gui/main_window.py" line="243"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="244" />
+        <location filename="../../gui/main_window.py" line="244"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="245" />
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="246" />
+        <location filename="../../gui/main_window.py" line="246"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="247" />
+        <location filename="../../gui/main_window.py" line="247"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="248" />
+        <location filename="../../gui/main_window.py" line="248"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="249" />
+        <location filename="../../gui/main_window.py" line="249"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="299" />
+        <location filename="../../gui/main_window.py" line="299"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302" />
+        <location filename="../../gui/main_window.py" line="302"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302" />
+        <location filename="../../gui/main_window.py" line="302"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="303" />
+        <location filename="../../gui/main_window.py" line="303"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311" />
+        <location filename="../../gui/main_window.py" line="311"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="313" />
+        <location filename="../../gui/main_window.py" line="313"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="314" />
+        <location filename="../../gui/main_window.py" line="314"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="332" />
+        <location filename="../../gui/main_window.py" line="332"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="332" />
+        <location filename="../../gui/main_window.py" line="332"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="336" />
+        <location filename="../../gui/main_window.py" line="336"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="341" />
+        <location filename="../../gui/main_window.py" line="341"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="342" />
-        <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist's judgement.&lt;/p&gt;</source>
+        <location filename="../../gui/main_window.py" line="342"/>
+        <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="403" />
+        <location filename="../../gui/main_window.py" line="403"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -934,57 +934,62 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="73" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="78"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="74" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="79"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="75" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="80"/>
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="76" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="81"/>
         <source>Change the operating point of this model (recorded in its model card)</source>
         <translation>更改此模型的工作点（记录在模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="121" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="126"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="165" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="170"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="166" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="171"/>
         <source>Operating point of this model (Change… or pmscreen set-threshold changes it, recorded in the model card):</source>
         <translation>此模型的工作点（可用“更改…”或 pmscreen set-threshold 更改，并记录在模型卡中）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="169" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="174"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="171" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="176"/>
+        <source>out-of-fold sensitivity {0:.1%}, specificity {1:.1%}</source>
+        <translation>折外灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="177"/>
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="173" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="179"/>
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="173" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="179"/>
         <source>documented, not in use</source>
         <translation>已记录，未使用</translation>
     </message>
@@ -992,22 +997,22 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>NoModelBanner</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="199" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="205"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="200" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="206"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="205" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="211"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="208" />
+        <location filename="../../gui/diagnosis/model_picker.py" line="214"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
@@ -1015,82 +1020,92 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>OperatingPointDialog</name>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="29" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="29"/>
         <source>Change the operating point</source>
         <translation>更改工作点</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="33" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="34"/>
         <source>{0} says PM when the probability is at least {1:.1%}. The figures in its model card were measured at the thresholds listed below; at any other threshold its sensitivity and specificity are not known.</source>
         <translation>{0} 在概率不低于 {1:.1%} 时判定为病理性近视。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="41" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="42"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="43" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="44"/>
+        <source>out-of-fold sensitivity {0:.1%}, specificity {1:.1%}</source>
+        <translation>折外灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="55" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="57"/>
         <source>e.g. referral policy of the clinic, approved by …</source>
         <translation>例如：本诊所的转诊政策，由……批准</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="62" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="64"/>
         <source>Documented points:</source>
         <translation>已记录的工作点：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="63" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="65"/>
         <source>PM when probability ≥</source>
         <translation>概率 ≥ 此值时判定为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="65" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="67"/>
         <source>Reason (recorded):</source>
         <translation>原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="67" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="69"/>
         <source>The change, your user name, the time and the reason are recorded in the model card, and the model is sealed again.</source>
         <translation>此次更改、您的用户名、时间和原因将记录在模型卡中，模型将重新封印。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="70" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="72"/>
         <source>The bundled model is part of the program and is not changed: a copy in your model library gets the new operating point and becomes the model in use.</source>
         <translation>内置模型是程序的一部分，不会被更改：将在您的模型库中创建一个副本，副本使用新的工作点并成为当前使用的模型。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="73" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="75"/>
         <source>The result in the table was judged at the old threshold and is removed (it stays in the audit log).</source>
         <translation>表中的结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="75" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="77"/>
         <source>The {0} results in the table were judged at the old threshold and are removed (they stay in the audit log).</source>
         <translation>表中的 {0} 个结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="82" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="84"/>
         <source>Copy and change</source>
         <translation>复制并更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="82" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="84"/>
         <source>Change</source>
         <translation>更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="113" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="115"/>
+        <source>Estimated at this threshold by cross-validation: out-of-fold sensitivity {0:.1%}, specificity {1:.1%}.</source>
+        <translation>交叉验证在此阈值下的估计：折外灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="117"/>
         <source>Measured at this threshold: validation sensitivity {0:.1%}, specificity {1:.1%}.</source>
         <translation>在此阈值下测得：验证集灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="118" />
+        <location filename="../../gui/diagnosis/operating_point.py" line="123"/>
         <source>Not measured at this threshold: its sensitivity and specificity are not known.</source>
         <translation>此阈值未经测量：其灵敏度和特异度未知。</translation>
     </message>
@@ -1098,94 +1113,94 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ProgressStrip</name>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="34" />
+        <location filename="../../gui/diagnosis/progress.py" line="34"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="35" />
+        <location filename="../../gui/diagnosis/progress.py" line="35"/>
         <source>Stop after the images being processed (Esc)</source>
         <translation>处理完当前图像后停止（Esc）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="37" />
-        <location filename="../../gui/diagnosis/progress.py" line="61" />
+        <location filename="../../gui/diagnosis/progress.py" line="37"/>
+        <location filename="../../gui/diagnosis/progress.py" line="61"/>
         <source>{0} · {1:.1f} images/s · about {2} left</source>
         <translation>{0} · 每秒 {1:.1f} 张 · 约剩 {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="38" />
-        <location filename="../../gui/diagnosis/progress.py" line="58" />
+        <location filename="../../gui/diagnosis/progress.py" line="38"/>
+        <location filename="../../gui/diagnosis/progress.py" line="58"/>
         <source>{0} of {1} images</source>
         <translation>{0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="45" />
+        <location filename="../../gui/diagnosis/progress.py" line="45"/>
         <source>Writing {0}: {1} of {2} rows</source>
         <translation>正在写入 {0}：{1} / {2} 行</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="54" />
+        <location filename="../../gui/diagnosis/progress.py" line="54"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="56" />
+        <location filename="../../gui/diagnosis/progress.py" line="56"/>
         <source>Loading the model: {0}</source>
         <translation>正在加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="64" />
+        <location filename="../../gui/diagnosis/progress.py" line="64"/>
         <source>{0} judged, {1} ungradable, {2}</source>
         <translation>{0} 张已判定，{1} 张无法分级，{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="65" />
+        <location filename="../../gui/diagnosis/progress.py" line="65"/>
         <source>1 error</source>
         <translation>1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="65" />
+        <location filename="../../gui/diagnosis/progress.py" line="65"/>
         <source>{0} errors</source>
         <translation>{0} 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="67" />
+        <location filename="../../gui/diagnosis/progress.py" line="67"/>
         <source>The model is ready</source>
         <translation>模型已就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="69" />
+        <location filename="../../gui/diagnosis/progress.py" line="69"/>
         <source>Preparing the model: {0}</source>
         <translation>正在准备模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="76" />
+        <location filename="../../gui/diagnosis/progress.py" line="76"/>
         <source>starting the engine process…</source>
         <translation>正在启动推理进程…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="77" />
+        <location filename="../../gui/diagnosis/progress.py" line="77"/>
         <source>loading PaddlePaddle…</source>
         <translation>正在加载 PaddlePaddle…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="78" />
+        <location filename="../../gui/diagnosis/progress.py" line="78"/>
         <source>loading the model and its inference engine (prepared once, then cached)…</source>
         <translation>正在加载模型及其推理引擎（首次准备后缓存）…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="79" />
+        <location filename="../../gui/diagnosis/progress.py" line="79"/>
         <source>warming up…</source>
         <translation>正在预热…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="80" />
+        <location filename="../../gui/diagnosis/progress.py" line="80"/>
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/progress.py" line="80" />
+        <location filename="../../gui/diagnosis/progress.py" line="80"/>
         <source>starting…</source>
         <translation>正在启动…</translation>
     </message>
@@ -1193,217 +1208,217 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../gui/reasons.py" line="14" />
+        <location filename="../../gui/reasons.py" line="14"/>
         <source>the file is empty (0 bytes)</source>
         <translation>文件为空（0 字节）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="15" />
+        <location filename="../../gui/reasons.py" line="15"/>
         <source>the file is truncated (incomplete image data)</source>
         <translation>文件被截断（图像数据不完整）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="16" />
+        <location filename="../../gui/reasons.py" line="16"/>
         <source>not a readable image ({detail})</source>
         <translation>无法读取的图像（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="17" />
+        <location filename="../../gui/reasons.py" line="17"/>
         <source>corrupt PNG data ({detail})</source>
         <translation>PNG 数据损坏（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="18" />
+        <location filename="../../gui/reasons.py" line="18"/>
         <source>file not found</source>
         <translation>找不到文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="19" />
+        <location filename="../../gui/reasons.py" line="19"/>
         <source>a link to a missing file</source>
         <translation>指向不存在文件的链接</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="20" />
+        <location filename="../../gui/reasons.py" line="20"/>
         <source>is a folder, not an image file</source>
         <translation>是文件夹，不是图像文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="21" />
+        <location filename="../../gui/reasons.py" line="21"/>
         <source>not a regular file ({detail})</source>
         <translation>不是普通文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="22" />
+        <location filename="../../gui/reasons.py" line="22"/>
         <source>not a regular file ({detail}); not opened</source>
         <translation>不是普通文件（{detail}）；未打开</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="23" />
+        <location filename="../../gui/reasons.py" line="23"/>
         <source>cannot be read ({detail})</source>
         <translation>无法读取（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="24" />
+        <location filename="../../gui/reasons.py" line="24"/>
         <source>the image is too small to judge ({detail})</source>
         <translation>图像太小，无法判断（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="25" />
+        <location filename="../../gui/reasons.py" line="25"/>
         <source>the file is too large ({detail})</source>
         <translation>文件太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="26" />
+        <location filename="../../gui/reasons.py" line="26"/>
         <source>{what} is too large ({detail})</source>
         <translation>{what}太大（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="27" />
+        <location filename="../../gui/reasons.py" line="27"/>
         <source>folder holds no JPEG, PNG, TIFF, BMP or DICOM images</source>
         <translation>文件夹中没有 JPEG、PNG、TIFF、BMP 或 DICOM 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="28" />
+        <location filename="../../gui/reasons.py" line="28"/>
         <source>cannot be used ({detail})</source>
         <translation>无法使用（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="29" />
-        <source>DICOM support is not installed (install the extra: pip install 'pmscreen[dicom]', i.e. pydicom)</source>
-        <translation>未安装 DICOM 支持（请安装附加组件：pip install 'pmscreen[dicom]'，即 pydicom）</translation>
+        <location filename="../../gui/reasons.py" line="29"/>
+        <source>DICOM support is not installed (install the extra: pip install &apos;pmscreen[dicom]&apos;, i.e. pydicom)</source>
+        <translation>未安装 DICOM 支持（请安装附加组件：pip install &apos;pmscreen[dicom]&apos;，即 pydicom）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="31" />
+        <location filename="../../gui/reasons.py" line="31"/>
         <source>not a readable DICOM file ({detail})</source>
         <translation>无法读取的 DICOM 文件（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="32" />
+        <location filename="../../gui/reasons.py" line="32"/>
         <source>DICOM file without pixel data (not an image)</source>
         <translation>DICOM 文件没有像素数据（不是图像）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="33" />
+        <location filename="../../gui/reasons.py" line="33"/>
         <source>DICOM pixel data cannot be read ({detail})</source>
         <translation>无法读取 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="34" />
+        <location filename="../../gui/reasons.py" line="34"/>
         <source>DICOM pixel data cannot be decoded ({detail})</source>
         <translation>无法解码 DICOM 像素数据（{detail}）</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="35" />
+        <location filename="../../gui/reasons.py" line="35"/>
         <source>DICOM pixel data is not a 2-D image</source>
         <translation>DICOM 像素数据不是二维图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="39" />
+        <location filename="../../gui/reasons.py" line="39"/>
         <source>unknown format or corrupt data</source>
         <translation>未知格式或数据损坏</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="40" />
+        <location filename="../../gui/reasons.py" line="40"/>
         <source>unknown format: JPEG, PNG, TIFF, BMP or DICOM expected</source>
         <translation>未知格式：应为 JPEG、PNG、TIFF、BMP 或 DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="42" />
+        <location filename="../../gui/reasons.py" line="42"/>
         <source>no picture size in its header</source>
         <translation>文件头中没有图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="46" />
+        <location filename="../../gui/reasons.py" line="46"/>
         <source>too dark</source>
         <translation>过暗</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="47" />
+        <location filename="../../gui/reasons.py" line="47"/>
         <source>over-exposed</source>
         <translation>过曝</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="48" />
+        <location filename="../../gui/reasons.py" line="48"/>
         <source>not a colour photograph</source>
         <translation>不是彩色照片</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="49" />
+        <location filename="../../gui/reasons.py" line="49"/>
         <source>no circular field of view on a dark background</source>
         <translation>没有深色背景上的圆形视野</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="50" />
+        <location filename="../../gui/reasons.py" line="50"/>
         <source>blurred</source>
         <translation>模糊</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="54" />
+        <location filename="../../gui/reasons.py" line="54"/>
         <source>mean brightness {value} &lt; {limit}</source>
         <translation>平均亮度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="55" />
+        <location filename="../../gui/reasons.py" line="55"/>
         <source>mean brightness {value} &gt; {limit}</source>
         <translation>平均亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="56" />
+        <location filename="../../gui/reasons.py" line="56"/>
         <source>{value} of the field is white</source>
         <translation>视野中 {value} 为白色</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="57" />
+        <location filename="../../gui/reasons.py" line="57"/>
         <source>colour saturation {value} &lt; {limit}</source>
         <translation>色彩饱和度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="58" />
+        <location filename="../../gui/reasons.py" line="58"/>
         <source>background level {value} &gt; {limit}</source>
         <translation>背景亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="59" />
+        <location filename="../../gui/reasons.py" line="59"/>
         <source>bright area {value} of the image &lt; {limit}</source>
         <translation>明亮区域占图像 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="60" />
+        <location filename="../../gui/reasons.py" line="60"/>
         <source>no dark surround</source>
         <translation>没有深色外围</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="61" />
+        <location filename="../../gui/reasons.py" line="61"/>
         <source>outline not round: coverage {coverage}, deviation {deviation}</source>
         <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="62" />
+        <location filename="../../gui/reasons.py" line="62"/>
         <source>rim blur {value} px &gt; {limit} px</source>
         <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="63" />
+        <location filename="../../gui/reasons.py" line="63"/>
         <source>fine detail {value} &lt; {limit}</source>
         <translation>细节 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="71" />
+        <location filename="../../gui/reasons.py" line="71"/>
         <source>the image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="72" />
+        <location filename="../../gui/reasons.py" line="72"/>
         <source>the file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="81" />
+        <location filename="../../gui/reasons.py" line="81"/>
         <source>the image at 1/{0} size</source>
         <translation>以 1/{0} 尺寸解码的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="112" />
+        <location filename="../../gui/reasons.py" line="112"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>
@@ -1411,47 +1426,47 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="78" />
+        <location filename="../../gui/diagnosis/results.py" line="78"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="78" />
+        <location filename="../../gui/diagnosis/results.py" line="78"/>
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="78" />
+        <location filename="../../gui/diagnosis/results.py" line="78"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="80" />
+        <location filename="../../gui/diagnosis/results.py" line="80"/>
         <source>Order in which the images were given</source>
         <translation>图像输入的顺序</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="81" />
+        <location filename="../../gui/diagnosis/results.py" line="81"/>
         <source>Probability of pathologic myopia</source>
         <translation>病理性近视的概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="86" />
+        <location filename="../../gui/diagnosis/results.py" line="86"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="88" />
+        <location filename="../../gui/diagnosis/results.py" line="88"/>
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="89" />
+        <location filename="../../gui/diagnosis/results.py" line="89"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="89" />
+        <location filename="../../gui/diagnosis/results.py" line="89"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>
@@ -1459,37 +1474,37 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsPane</name>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="90" />
+        <location filename="../../gui/diagnosis/table.py" line="90"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="126" />
+        <location filename="../../gui/diagnosis/table.py" line="126"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="127" />
+        <location filename="../../gui/diagnosis/table.py" line="127"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="128" />
+        <location filename="../../gui/diagnosis/table.py" line="128"/>
         <source>Not PM only ({0})</source>
         <translation>仅非病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="129" />
+        <location filename="../../gui/diagnosis/table.py" line="129"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="130" />
+        <location filename="../../gui/diagnosis/table.py" line="130"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="134" />
+        <location filename="../../gui/diagnosis/table.py" line="134"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
@@ -1497,97 +1512,104 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="123" />
+        <location filename="../../gui/training/runs_table.py" line="129"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="123" />
+        <location filename="../../gui/training/runs_table.py" line="129"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="123" />
+        <location filename="../../gui/training/runs_table.py" line="129"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="123" />
+        <location filename="../../gui/training/runs_table.py" line="129"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="123" />
+        <location filename="../../gui/training/runs_table.py" line="129"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="124" />
+        <location filename="../../gui/training/runs_table.py" line="130"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="124" />
+        <location filename="../../gui/training/runs_table.py" line="130"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="124" />
+        <location filename="../../gui/training/runs_table.py" line="130"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="124" />
+        <location filename="../../gui/training/runs_table.py" line="130"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="124" />
+        <location filename="../../gui/training/runs_table.py" line="130"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="156" />
+        <location filename="../../gui/training/runs_table.py" line="162"/>
         <source>{0} · {1}-fold cross-validation</source>
         <translation>{0} · {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="157" />
+        <location filename="../../gui/training/runs_table.py" line="163"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="161" />
+        <location filename="../../gui/training/runs_table.py" line="167"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="162" />
+        <location filename="../../gui/training/runs_table.py" line="168"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="196" />
+        <location filename="../../gui/training/runs_table.py" line="202"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="205"/>
+        <source>{0}
+Out-of-fold metrics of the cross-validation it was made from, at its threshold, with their 95 % bootstrap intervals</source>
+        <translation>{0}
+生成该模型的交叉验证的折外指标（在其阈值下），附 95 % 自助法区间</translation>
+    </message>
 </context>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="298" />
+        <location filename="../../gui/training/runs_table.py" line="307"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="301" />
+        <location filename="../../gui/training/runs_table.py" line="310"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="304" />
+        <location filename="../../gui/training/runs_table.py" line="313"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
@@ -1595,12 +1617,12 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>ThumbnailModel</name>
     <message>
-        <location filename="../../gui/dataset/grid.py" line="94" />
+        <location filename="../../gui/dataset/grid.py" line="94"/>
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/grid.py" line="94" />
+        <location filename="../../gui/dataset/grid.py" line="94"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
@@ -1608,77 +1630,77 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingDashboard</name>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="83" />
+        <location filename="../../gui/training/dashboard.py" line="83"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="84" />
+        <location filename="../../gui/training/dashboard.py" line="84"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="85" />
+        <location filename="../../gui/training/dashboard.py" line="85"/>
         <source>Show the current run</source>
         <translation>显示当前训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="86" />
+        <location filename="../../gui/training/dashboard.py" line="86"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="87" />
+        <location filename="../../gui/training/dashboard.py" line="87"/>
         <source>Continue the selected run, or cross-validation, where it stopped</source>
         <translation>从停止处继续所选的训练或交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="88" />
+        <location filename="../../gui/training/dashboard.py" line="88"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="90" />
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="90" />
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>Validation accuracy and AUC</source>
         <translation>验证集准确率与 AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="90" />
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="91" />
+        <location filename="../../gui/training/dashboard.py" line="91"/>
         <source>fold {0} of {1}</source>
         <translation>第 {0}/{1} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92" />
+        <location filename="../../gui/training/dashboard.py" line="92"/>
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92" />
+        <location filename="../../gui/training/dashboard.py" line="92"/>
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="93" />
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="93" />
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="93" />
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
@@ -1686,363 +1708,363 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingForm</name>
     <message>
-        <location filename="../../gui/training/form.py" line="161" />
+        <location filename="../../gui/training/form.py" line="161"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="162" />
+        <location filename="../../gui/training/form.py" line="162"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="163" />
+        <location filename="../../gui/training/form.py" line="163"/>
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="164" />
+        <location filename="../../gui/training/form.py" line="164"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="181" />
+        <location filename="../../gui/training/form.py" line="181"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="182" />
+        <location filename="../../gui/training/form.py" line="182"/>
         <source>Stop after the current batch; the best model so far is kept</source>
         <translation>在当前批次结束后停止；保留目前最好的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="209" />
+        <location filename="../../gui/training/form.py" line="209"/>
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="222" />
+        <location filename="../../gui/training/form.py" line="222"/>
         <source>Start cross-validation</source>
         <translation>开始交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="222" />
+        <location filename="../../gui/training/form.py" line="222"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="244" />
-        <location filename="../../gui/training/fields.py" line="118" />
+        <location filename="../../gui/training/form.py" line="244"/>
+        <location filename="../../gui/training/fields.py" line="118"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="244" />
+        <location filename="../../gui/training/form.py" line="244"/>
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="34" />
+        <location filename="../../gui/training/fields.py" line="34"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="35" />
+        <location filename="../../gui/training/fields.py" line="35"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="36" />
+        <location filename="../../gui/training/fields.py" line="36"/>
         <source>F1 score</source>
         <translation>F1 分数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="37" />
+        <location filename="../../gui/training/fields.py" line="37"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="38" />
+        <location filename="../../gui/training/fields.py" line="38"/>
         <source>sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="39" />
+        <location filename="../../gui/training/fields.py" line="39"/>
         <source>specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="46" />
+        <location filename="../../gui/training/fields.py" line="46"/>
         <source>Run:</source>
         <translation>运行方式：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="47" />
-        <source>One run on the data set's training and validation images, or K-fold cross-validation: every labelled image scored once by a model that never saw it</source>
+        <location filename="../../gui/training/fields.py" line="47"/>
+        <source>One run on the data set&apos;s training and validation images, or K-fold cross-validation: every labelled image scored once by a model that never saw it</source>
         <translation>在数据集的训练图像和验证图像上训练一次，或进行 K 折交叉验证：每张有标签的图像都由一个从未见过它的模型评分一次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="50" />
+        <location filename="../../gui/training/fields.py" line="50"/>
         <source>one training run</source>
         <translation>单次训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="51" />
+        <location filename="../../gui/training/fields.py" line="51"/>
         <source>K-fold cross-validation</source>
         <translation>K 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="53" />
+        <location filename="../../gui/training/fields.py" line="53"/>
         <source>Folds (K):</source>
         <translation>折数（K）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="54" />
+        <location filename="../../gui/training/fields.py" line="54"/>
         <source>Each fold trains on the other K − 1 folds and scores its own images</source>
         <translation>每一折在其余 K − 1 折上训练，并为本折的图像评分</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="57" />
+        <location filename="../../gui/training/fields.py" line="57"/>
         <source>Images:</source>
         <translation>图像：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="58" />
+        <location filename="../../gui/training/fields.py" line="58"/>
         <source>Which labelled images the folds are drawn from</source>
         <translation>从哪些有标签的图像中划分各折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="59" />
+        <location filename="../../gui/training/fields.py" line="59"/>
         <source>training and validation pooled</source>
         <translation>训练集与验证集合并</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="60" />
+        <location filename="../../gui/training/fields.py" line="60"/>
         <source>training images only</source>
         <translation>仅训练图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="61" />
+        <location filename="../../gui/training/fields.py" line="61"/>
         <source>validation images only</source>
         <translation>仅验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="63" />
+        <location filename="../../gui/training/fields.py" line="63"/>
         <source>Depth:</source>
         <translation>深度：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="64" />
+        <location filename="../../gui/training/fields.py" line="64"/>
         <source>Number of layers: 18 and 34 use basic blocks, 50, 101 and 152 bottleneck blocks. Deeper networks are slower, especially on a CPU.</source>
         <translation>网络层数：18 和 34 使用基本块，50、101 和 152 使用瓶颈块。网络越深越慢，在 CPU 上尤其明显。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="68" />
+        <location filename="../../gui/training/fields.py" line="68"/>
         <source>Variant:</source>
         <translation>变体：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="69" />
+        <location filename="../../gui/training/fields.py" line="69"/>
         <source>O — original</source>
         <translation>O — 原始结构</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="70" />
+        <location filename="../../gui/training/fields.py" line="70"/>
         <source>B — stride in 3×3</source>
         <translation>B — 在 3×3 卷积下采样</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="71" />
+        <location filename="../../gui/training/fields.py" line="71"/>
         <source>C — deep stem</source>
         <translation>C — 深层输入干</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="72" />
+        <location filename="../../gui/training/fields.py" line="72"/>
         <source>D — average-pool shortcut</source>
         <translation>D — 平均池化捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="74" />
+        <location filename="../../gui/training/fields.py" line="74"/>
         <source>Stride in the 3×3 conv (B)</source>
         <translation>在 3×3 卷积下采样（B）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="75" />
+        <location filename="../../gui/training/fields.py" line="75"/>
         <source>Down-sampling blocks stride in their 3×3 conv, not the first 1×1</source>
         <translation>下采样块在 3×3 卷积而不是第一个 1×1 卷积上使用步幅 2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="78" />
+        <location filename="../../gui/training/fields.py" line="78"/>
         <source>Deep stem (C)</source>
         <translation>深层输入干（C）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="79" />
+        <location filename="../../gui/training/fields.py" line="79"/>
         <source>Three 3×3 convs replace the 7×7 conv of the stem</source>
         <translation>输入干中用三个 3×3 卷积取代 7×7 卷积</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="81" />
+        <location filename="../../gui/training/fields.py" line="81"/>
         <source>Average-pool shortcut (D)</source>
         <translation>平均池化捷径（D）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="82" />
+        <location filename="../../gui/training/fields.py" line="82"/>
         <source>2×2 average pooling before the 1×1 projection shortcut</source>
         <translation>在 1×1 投影捷径前加 2×2 平均池化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="85" />
+        <location filename="../../gui/training/fields.py" line="85"/>
         <source>Zero-init last BN γ</source>
         <translation>末层 BN γ 零初始化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="86" />
+        <location filename="../../gui/training/fields.py" line="86"/>
         <source>Zero-initialise the last BatchNorm γ of each residual block</source>
         <translation>将每个残差块最后一个 BatchNorm 的 γ 初始化为零</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="88" />
+        <location filename="../../gui/training/fields.py" line="88"/>
         <source>Weight decay:</source>
         <translation>权重衰减：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="90" />
+        <location filename="../../gui/training/fields.py" line="90"/>
         <source>Warm-up epochs:</source>
         <translation>预热轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="92" />
+        <location filename="../../gui/training/fields.py" line="92"/>
         <source>Keep the epoch with the best:</source>
         <translation>保留该指标最佳的轮次：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="95" />
+        <location filename="../../gui/training/fields.py" line="95"/>
         <source>Use at most (images):</source>
         <translation>最多使用（张图像）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="96" />
+        <location filename="../../gui/training/fields.py" line="96"/>
         <source>Train on a stratified subset of this many training images (0 = all), for quick experiments</source>
         <translation>只用这么多张训练图像的分层子集进行训练（0 = 全部），用于快速实验</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="98" />
+        <location filename="../../gui/training/fields.py" line="98"/>
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="100" />
+        <location filename="../../gui/training/fields.py" line="100"/>
         <source>Random seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="102" />
+        <location filename="../../gui/training/fields.py" line="102"/>
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="104" />
+        <location filename="../../gui/training/fields.py" line="104"/>
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="106" />
+        <location filename="../../gui/training/fields.py" line="106"/>
         <source>Learning rate:</source>
         <translation>学习率：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="108" />
+        <location filename="../../gui/training/fields.py" line="108"/>
         <source>Optimiser:</source>
         <translation>优化器：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="109" />
+        <location filename="../../gui/training/fields.py" line="109"/>
         <source>SGD + momentum</source>
         <translation>SGD + 动量</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="111" />
+        <location filename="../../gui/training/fields.py" line="111"/>
         <source>Schedule:</source>
         <translation>学习率策略：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="112" />
+        <location filename="../../gui/training/fields.py" line="112"/>
         <source>constant</source>
         <translation>恒定</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="113" />
+        <location filename="../../gui/training/fields.py" line="113"/>
         <source>cosine</source>
         <translation>余弦退火</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="115" />
+        <location filename="../../gui/training/fields.py" line="115"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="116" />
+        <location filename="../../gui/training/fields.py" line="116"/>
         <source>automatic (GPU when available)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="117" />
+        <location filename="../../gui/training/fields.py" line="117"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="120" />
+        <location filename="../../gui/training/fields.py" line="120"/>
         <source>Random horizontal flips</source>
         <translation>随机水平翻转</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="122" />
+        <location filename="../../gui/training/fields.py" line="122"/>
         <source>Random rotation (°):</source>
         <translation>随机旋转（°）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="124" />
+        <location filename="../../gui/training/fields.py" line="124"/>
         <source>Random zoom (±):</source>
         <translation>随机缩放（±）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="125" />
+        <location filename="../../gui/training/fields.py" line="125"/>
         <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
         <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="129" />
+        <location filename="../../gui/training/fields.py" line="129"/>
         <source>Random shift:</source>
         <translation>随机平移：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="130" />
+        <location filename="../../gui/training/fields.py" line="130"/>
         <source>Move each training image by up to this fraction of its size (0 = off)</source>
         <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="133" />
+        <location filename="../../gui/training/fields.py" line="133"/>
         <source>Colour jitter:</source>
         <translation>颜色抖动：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="135" />
+        <location filename="../../gui/training/fields.py" line="135"/>
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="136" />
+        <location filename="../../gui/training/fields.py" line="136"/>
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="139" />
+        <location filename="../../gui/training/fields.py" line="139"/>
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="140" />
+        <location filename="../../gui/training/fields.py" line="140"/>
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
@@ -2050,133 +2072,133 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingLog</name>
     <message>
-        <location filename="../../gui/training/log.py" line="76" />
+        <location filename="../../gui/training/log.py" line="76"/>
         <source>WARNING: {0}</source>
         <translation>警告：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="76" />
-        <location filename="../../gui/training/log.py" line="104" />
+        <location filename="../../gui/training/log.py" line="76"/>
+        <location filename="../../gui/training/log.py" line="104"/>
         <source>ERROR: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="81" />
+        <location filename="../../gui/training/log.py" line="81"/>
         <source>data: {0} training images ({1}), {2} validation images</source>
         <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="84" />
+        <location filename="../../gui/training/log.py" line="84"/>
         <source>; skipped {0} unusable file(s):</source>
         <translation>；跳过 {0} 个无法使用的文件：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="92" />
+        <location filename="../../gui/training/log.py" line="92"/>
         <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
         <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="96" />
+        <location filename="../../gui/training/log.py" line="96"/>
         <source>*best*</source>
         <translation>*最佳*</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="99" />
+        <location filename="../../gui/training/log.py" line="99"/>
         <source>saved the best model and a checkpoint to {0}</source>
         <translation>已将最佳模型和检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="100" />
+        <location filename="../../gui/training/log.py" line="100"/>
         <source>saved a checkpoint to {0}</source>
         <translation>已将检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="124" />
+        <location filename="../../gui/training/log.py" line="124"/>
         <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="112" />
+        <location filename="../../gui/training/log.py" line="112"/>
         <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="113" />
+        <location filename="../../gui/training/log.py" line="113"/>
         <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
         <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="122" />
+        <location filename="../../gui/training/log.py" line="122"/>
         <source>stopped after {0:.0f} s in epoch {1}, which is not kept; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后在第 {1} 轮中途停止，该轮未保留；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="126" />
+        <location filename="../../gui/training/log.py" line="126"/>
         <source>stopped after {0:.0f} s in epoch {1}, which is not kept; kept: epoch {2}, the last completed, and best epoch {3}: accuracy {4}, AUC {5:.4f}; model in {6}</source>
         <translation>{0:.0f} 秒后在第 {1} 轮中途停止，该轮未保留；已保留：最后完成的第 {2} 轮，以及最佳轮次 {3}：准确率 {4}，AUC {5:.4f}；模型位于 {6}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="129" />
+        <location filename="../../gui/training/log.py" line="129"/>
         <source>stopped after {0:.0f} s at the end of epoch {1}; best epoch {2}: accuracy {3}, AUC {4:.4f}; model in {5}</source>
         <translation>{0:.0f} 秒后在第 {1} 轮结束时停止；最佳轮次 {2}：准确率 {3}，AUC {4:.4f}；模型位于 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="135" />
+        <location filename="../../gui/training/log.py" line="135"/>
         <source>fold {0} of {1} (resumed): {2} training images, {3} held out</source>
         <translation>第 {0}/{1} 折（继续）：{2} 张训练图像，{3} 张留出</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="136" />
+        <location filename="../../gui/training/log.py" line="136"/>
         <source>fold {0} of {1}: {2} training images, {3} held out</source>
         <translation>第 {0}/{1} 折：{2} 张训练图像，{3} 张留出</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="142" />
+        <location filename="../../gui/training/log.py" line="142"/>
         <source>fold {0} of {1} done earlier</source>
         <translation>第 {0}/{1} 折此前已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="143" />
+        <location filename="../../gui/training/log.py" line="143"/>
         <source>fold {0} of {1} done in {2:.0f} s</source>
         <translation>第 {0}/{1} 折用时 {2:.0f} 秒完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="145" />
+        <location filename="../../gui/training/log.py" line="145"/>
         <source>: held-out accuracy {0}, AUC {1:.4f}</source>
         <translation>：留出图像准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="150" />
+        <location filename="../../gui/training/log.py" line="150"/>
         <source>cross-validation stopped after {0:.0f} s with {1} of {2} folds done; resume it from the runs table</source>
         <translation>交叉验证在 {0:.0f} 秒后停止，已完成 {1}/{2} 折；可在训练记录表中继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="153" />
+        <location filename="../../gui/training/log.py" line="153"/>
         <source>cross-validation finished in {0:.0f} s: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f}); summary in {7}</source>
         <translation>交叉验证用时 {0:.0f} 秒完成：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）；汇总见 {7}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="163" />
+        <location filename="../../gui/training/log.py" line="163"/>
         <source>device {0}</source>
         <translation>设备 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="165" />
+        <location filename="../../gui/training/log.py" line="165"/>
         <source> with mixed precision</source>
         <translation>，混合精度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="167" />
+        <location filename="../../gui/training/log.py" line="167"/>
         <source>, process {0} of {1}</source>
         <translation>，进程 {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="173" />
+        <location filename="../../gui/training/log.py" line="173"/>
         <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
         <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="177" />
+        <location filename="../../gui/training/log.py" line="177"/>
         <source>resumed {0} after epoch {1}</source>
         <translation>已在第 {1} 轮之后继续 {0}</translation>
     </message>
@@ -2184,159 +2206,159 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training/view.py" line="127" />
+        <location filename="../../gui/training/view.py" line="127"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="129" />
+        <location filename="../../gui/training/view.py" line="129"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="187" />
+        <location filename="../../gui/training/view.py" line="187"/>
         <source>Resuming {0}</source>
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="209" />
+        <location filename="../../gui/training/view.py" line="209"/>
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="210" />
+        <location filename="../../gui/training/view.py" line="210"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="265" />
+        <location filename="../../gui/training/view.py" line="265"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="269" />
+        <location filename="../../gui/training/view.py" line="269"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="270" />
+        <location filename="../../gui/training/view.py" line="270"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="274" />
+        <location filename="../../gui/training/view.py" line="274"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="336" />
+        <location filename="../../gui/training/view.py" line="336"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="340" />
+        <location filename="../../gui/training/view.py" line="340"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="265" />
+        <location filename="../../gui/training/view.py" line="265"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/training/view.py" line="168" />
+        <location filename="../../gui/training/view.py" line="168"/>
         <source>%n epoch(s)</source>
         <translation>
             <numerusform>%n 轮</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="171" />
+        <location filename="../../gui/training/view.py" line="171"/>
         <source>Cross-validation {0}: {1}, {2} folds, {3} each, batch size {4}, learning rate {5:g}</source>
         <translation>交叉验证 {0}：{1}，{2} 折，每折 {3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="174" />
+        <location filename="../../gui/training/view.py" line="174"/>
         <source>Run {0}: ResNet-{1}-{2}, {3}, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="279" />
+        <location filename="../../gui/training/view.py" line="279"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="281" />
+        <location filename="../../gui/training/view.py" line="281"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="284" />
+        <location filename="../../gui/training/view.py" line="284"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="293" />
+        <location filename="../../gui/training/view.py" line="293"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="295" />
+        <location filename="../../gui/training/view.py" line="295"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="297" />
+        <location filename="../../gui/training/view.py" line="297"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="300" />
+        <location filename="../../gui/training/view.py" line="300"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="303" />
+        <location filename="../../gui/training/view.py" line="303"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="305" />
+        <location filename="../../gui/training/view.py" line="305"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="305" />
+        <location filename="../../gui/training/view.py" line="305"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="306" />
+        <location filename="../../gui/training/view.py" line="306"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="306" />
+        <location filename="../../gui/training/view.py" line="306"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="312" />
+        <location filename="../../gui/training/view.py" line="312"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="312" />
+        <location filename="../../gui/training/view.py" line="312"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="314" />
+        <location filename="../../gui/training/view.py" line="314"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="343" />
+        <location filename="../../gui/training/view.py" line="343"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
@@ -2344,22 +2366,22 @@ Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training/form.py" line="32" />
+        <location filename="../../gui/training/form.py" line="32"/>
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="34" />
+        <location filename="../../gui/training/form.py" line="34"/>
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="36" />
+        <location filename="../../gui/training/form.py" line="36"/>
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="38" />
+        <location filename="../../gui/training/form.py" line="38"/>
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>

@@ -5,6 +5,7 @@ model hash, and the runs table shows its members."""
 import json
 
 import pytest
+from PySide6.QtCore import Qt
 from gui_support import drop, wait_done
 
 from core.store.members import load_members, model_sha256
@@ -34,3 +35,36 @@ def test_a_bundled_ensemble_is_picked_diagnosed_and_listed(qtbot, window, bundle
     (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM ensemble (bundled)"]
     assert model.index(r, 3).data() == "– × 2"  # epochs of each member (unknown here) × members
     assert table.select_path(folder)
+
+
+def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qtbot, window, bundled_models):
+    """Its card's figures are out-of-fold estimates with intervals: the runs table shows the intervals, and the
+    operating point's tooltip and dialog call the figures out-of-fold, not validation."""
+    from gui.diagnosis.operating_point import OperatingPointDialog
+
+    card = {"metrics": {"threshold": 0.4, "accuracy": 0.965, "auc": 0.9952, "sensitivity": 0.972,
+                        "specificity": 0.957},
+            "metrics_ci95": {"accuracy": [0.950, 0.980], "auc": [0.9916, 0.9980], "sensitivity": [0.953, 0.990],
+                             "specificity": [0.933, 0.979]},
+            "cross_validation": {"folds": 5, "pool": "all", "images": 601, "scored": 601, "seed": [0, 1]}}
+    folder = save_tiny_members(bundled_models / "pm-cv", name="PM CV", card=card)
+    table = window.training_view.runs_table
+    table.refresh()
+    model = table.model()
+    (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM CV (bundled)"]
+    columns = {model.headerData(c, Qt.Orientation.Horizontal): model.index(r, c).data()
+               for c in range(model.columnCount())}
+    assert columns["AUC"] == "0.9952 (0.9916–0.9980)"
+    assert columns["Sensitivity"] == "97.2 % (95.3–99.0)"
+    assert "Out-of-fold metrics" in model.index(r, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+    view = window.diagnosis_view
+    view.refresh_models()
+    assert view.model_dir() == folder
+    tip = view.threshold_label.toolTip()
+    assert "out-of-fold sensitivity 97.2%, specificity 95.7%" in tip and "validation sensitivity" not in tip
+    dialog = OperatingPointDialog(view.picker.meta(), bundled=True, results=0, parent=window)
+    qtbot.addWidget(dialog)
+    assert dialog.documented.itemText(0) == "≥ 40.0% — out-of-fold sensitivity 97.2%, specificity 95.7%"
+    assert dialog.measured.text() == ("Estimated at this threshold by cross-validation: out-of-fold sensitivity "
+                                      "97.2%, specificity 95.7%.")
