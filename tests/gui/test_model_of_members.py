@@ -5,8 +5,8 @@ model hash, and the runs table shows its members."""
 import json
 
 import pytest
-from PySide6.QtCore import Qt
 from gui_support import drop, wait_done
+from PySide6.QtCore import Qt
 
 from core.store.members import load_members, model_sha256
 from tests.synthetic import save_tiny_members
