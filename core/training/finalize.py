@@ -116,6 +116,43 @@ def _metrics_line(m: dict, ci: dict, images: str = "validation images") -> str:
         f" at threshold {m['threshold']:.3f} on {m['n']} {images}"
 
 
+def model_card_shown(meta: dict) -> str:
+    """The card of a (checked, sealed) model.json as Markdown, for reading in the application: its model card
+    with the recorded threshold changes after it; for a model that was never finalized, what model.json says of
+    it. Written from model.json, not MODEL_CARD.md (which the seal does not cover)."""
+    from ..store.provenance import threshold_changes
+
+    try:
+        text = model_card_markdown(meta)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # no card: a trained, unfinalized model
+        text = _plain_card(meta)
+    for change in threshold_changes(meta):
+        try:
+            text += (f"\n**Decision threshold changed** on {change.get('when', '?')} by {change.get('by', '?')}: "
+                     f"{float(change['from']):.4f} -> {float(change['to']):.4f}"
+                     + (f" ({change['note']})" if change.get("note") else "") + ".\n")
+        except (KeyError, TypeError, ValueError):
+            continue
+    return text
+
+
+def _plain_card(meta: dict) -> str:
+    arch = meta.get("architecture") or {}
+    m = meta.get("metrics") or {}
+    lines = [f"# {meta.get('name', 'Model')}", "",
+             "This model has no model card: it was not made by `pmscreen finalize`, so its intended use, "
+             "protocol and limitations are not recorded.", ""]
+    if arch.get("depth"):
+        lines += [f"**Network.** ResNet-{arch['depth']}-{meta.get('variant') or 'custom'}.", ""]
+    shown = [f"{k} {m[k]:.3f}" for k in ("accuracy", "auc", "sensitivity", "specificity")
+             if isinstance(m.get(k), (int, float))]
+    if shown:
+        lines += [f"**Best validation metrics** (chosen on the same validation images, so optimistic). "
+                  f"{'; '.join(shown)}.", ""]
+    lines += [f"**Decision threshold.** {float(meta.get('threshold', 0.5)):.4f}.", ""]
+    return "\n".join(lines)
+
+
 def model_card_markdown(meta: dict) -> str:
     card = meta["card"]
     cal = meta["calibration"]

@@ -50,6 +50,7 @@ class ModelPicker(QObject):
     chosen = Signal()
     openRequested = Signal()
     changeThresholdRequested = Signal()
+    cardRequested = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -68,16 +69,22 @@ class ModelPicker(QObject):
         self.change_threshold_button = QToolButton()
         self.change_threshold_button.setObjectName("changeOperatingPoint")
         self.change_threshold_button.clicked.connect(self.changeThresholdRequested)
+        self.card_button = QToolButton()
+        self.card_button.setObjectName("modelCard")
+        self.card_button.clicked.connect(self.cardRequested)
 
     def add_to(self, layout: QHBoxLayout) -> None:
-        for w in (self.model_label, self.model_combo, self.open_model_button, self.threshold_label,
-                  self.change_threshold_button):
+        for w in (self.model_label, self.model_combo, self.card_button, self.open_model_button,
+                  self.threshold_label, self.change_threshold_button):
             layout.addWidget(w)
 
     def retranslate(self) -> None:
         self.model_label.setText(self.tr("Model:"))
         self.open_model_button.setText(self.tr("Open model folder…"))
         self.change_threshold_button.setText(self.tr("Change…"))
+        self.card_button.setText(self.tr("Model card"))
+        self.card_button.setToolTip(self.tr("What this model is for, how it was made and measured, its expected "
+                                            "sensitivity and specificity, and its limitations"))
         self.change_threshold_button.setToolTip(self.tr("Change the operating point of this model (recorded in its "
                                                         "model card)"))
         self.label_models()
@@ -155,6 +162,7 @@ class ModelPicker(QObject):
         self.model_combo.setEnabled(self.model_combo.count() > 0 and enabled)
         self.open_model_button.setEnabled(enabled)
         self.change_threshold_button.setEnabled(enabled and self.meta() is not None)
+        self.card_button.setEnabled(self.meta() is not None)  # reading the card never disturbs a batch
 
     # ---------------------------------------------------------------- the operating point
     def update_threshold(self) -> None:
@@ -162,6 +170,7 @@ class ModelPicker(QObject):
         their validation or out-of-fold sensitivity and specificity) and which one is in use."""
         meta = self.meta()
         self.change_threshold_button.setVisible(bool(meta))
+        self.card_button.setVisible(bool(meta))
         if not meta:
             self.threshold_label.setText("")
             self.threshold_label.setToolTip("")

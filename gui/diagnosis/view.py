@@ -34,6 +34,7 @@ from ..widgets import is_language_change, local_paths, plural
 from .batch import BatchRunner
 from .detail import DetailPanel
 from .export import Exporter
+from .model_card import ModelCardDialog
 from .model_picker import ModelPicker, NoModelBanner
 from .operating_point import OperatingPointDialog
 from .progress import ProgressStrip
@@ -74,6 +75,7 @@ class DiagnosisView(QWidget):
         self.picker.chosen.connect(self._model_selected)
         self.picker.openRequested.connect(self.choose_model_folder)
         self.picker.changeThresholdRequested.connect(self.change_operating_point)
+        self.picker.cardRequested.connect(self.show_model_card)
         self._changing_threshold = False
         self.open_button = QPushButton(icon("open-images"), "")
         self.open_button.clicked.connect(self.choose_images)
@@ -280,6 +282,16 @@ class DiagnosisView(QWidget):
         if d is None or self.exporting or self._model_error:
             return None
         return self.batch.warm_up(d)
+
+    def show_model_card(self) -> ModelCardDialog | None:
+        """The chosen model's card, in a dialog that does not block the window (a batch may go on)."""
+        d, meta = self.model_dir(), self.picker.meta()
+        if d is None or meta is None:
+            return None
+        dialog = ModelCardDialog(d, meta, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.show()
+        return dialog
 
     def change_operating_point(self) -> OperatingPointDialog | None:
         """Open the operating point dialog for the chosen model (not while a batch or an export runs); the change

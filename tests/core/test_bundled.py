@@ -30,6 +30,18 @@ def test_bundled_model_is_float16_small_and_has_a_card(bundled):
     assert (bundled / "MODEL_CARD.md").is_file()
 
 
+def test_the_card_the_application_shows_is_the_card_shipped(bundled):
+    """The application writes the card it shows from the sealed model.json: for the bundled model (no threshold
+    changed) that is MODEL_CARD.md, word for word."""
+    from core.store.modelio import checked_meta
+    from core.training.finalize import model_card_shown
+
+    _, meta = checked_meta(bundled)
+    shown = model_card_shown(meta)
+    assert shown == (bundled / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Expected performance (out-of-fold)" in shown
+
+
 def test_evaluate_without_model_uses_the_bundled_one_and_meets_targets(bundled, palm_root, capsys):
     code = main(["evaluate", "--images", str(palm_root / "PALM-Validation400"),
                  "--labels", str(palm_root / "PALM-Validation-GT" / "PM_Label_and_Fovea_Location.xlsx"), "--json"])

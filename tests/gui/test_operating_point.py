@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gui_support import save_test_model, wait_done
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser
 
 from core.store.library import library_dir
 from core.store.modelio import checked_meta, read_meta
@@ -45,6 +45,14 @@ def test_a_library_model_gets_a_new_operating_point_used_by_the_next_diagnosis(q
     assert view.threshold_label.text() == "PM when probability ≥ 25.0%"
     assert view.results.rowCount() == 0  # judged at the old threshold
     assert window.statusBar().currentMessage() == "ResNet-18-D now says PM from 25.0% (recorded in its model card)"
+
+    # the model card the user opens shows the change (written from the sealed model.json)
+    view.picker.card_button.click()
+    (card,) = [d for d in view.findChildren(QDialog, "modelCardDialog") if d.isVisible()]
+    text = card.findChild(QTextBrowser, "modelCardText").toPlainText()
+    assert "has no model card" in text  # an untrained test model, never finalized
+    assert "0.5000 -> 0.2500 (referral policy of the clinic)" in text
+    card.close()
 
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, 1)

@@ -1,5 +1,5 @@
-"""A clinician: opens the Diagnosis view, drops fundus photographs (and a broken file) on it, reads the
-verdicts, turns the heatmap on for the first image and exports the results as a PDF report.
+"""A clinician: opens the Diagnosis view, reads the model's card, drops fundus photographs (and a broken file) on
+it, reads the verdicts, turns the heatmap on for the first image and exports the results as a PDF report.
 
 Runs inside the program (gui/driver.py); arguments come as JSON in E2E_ARGS: images, pdf.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFileDialog, QLineEdit, QTextBrowser
 
 from gui.driver import Wait, click, drop, keys, later, report
 
@@ -25,6 +25,14 @@ def walk(window):
     yield Wait("a model is selected", lambda: bool(view.model_name()), 120)
     report("model", view.model_name())
     report("title", window.windowTitle())
+    click(view.picker.card_button)  # what the bundled model promises, before trusting its verdicts
+    yield Wait("the model card opens", lambda: any(
+        d.isVisible() for d in window.findChildren(QDialog, "modelCardDialog")))
+    (card,) = [d for d in window.findChildren(QDialog, "modelCardDialog") if d.isVisible()]
+    report("model_card", card.findChild(QTextBrowser, "modelCardText").toPlainText())
+    card.close()
+    window.activateWindow()  # as the window manager does when a dialog closes (offscreen has none)
+    yield Wait("the main window is active again", lambda: QApplication.activeWindow() is window)
     drop(view, args["images"])
     n = len(args["images"])
     yield Wait(f"{n} results, the batch done", lambda: view.results.rowCount() == n and not view.busy, 600)
