@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate",
         help="score a model on labelled images",
         description="Score a model on a folder of images labelled by an xlsx/csv file "
-        "(columns imgName, Label). Unreadable images are skipped with a warning.",
+        "(columns imgName, Label). Unreadable images are skipped with a warning. Images the model was trained "
+        "on (the same file contents, as its model.json records them) are counted and warned about: on them the "
+        "figures measure fit, not performance on new patients.",
     )
     _model_args(e)
     e.add_argument("--images", required=True, help="folder of images")

@@ -29,6 +29,7 @@ def _num(x):
 
 
 def cmd_evaluate(a, argv) -> int:
+    from ..data.contents import seen_in_training
     from ..data.datasets import labelled_folder
     from ..data.loader import ImageCache
     from ..screening.inference import Predictor
@@ -49,14 +50,20 @@ def cmd_evaluate(a, argv) -> int:
         raise UsageError(f"{a.images}: none of the labelled images could be read")
     threshold = predictor.threshold if a.threshold is None else a.threshold
     m = validate(None, cache, a.batch_size, threshold, positive=predictor.positive, forward=predictor.logits)
+    seen = seen_in_training(predictor.meta, [s.path for s in cache.samples])
     seconds = time.perf_counter() - t0
     out = {
         "model": predictor.name,
         "model_dir": str(predictor.model_dir),
         **summary(m),
         "skipped": [shown(p) for p in problems],
+        "seen_in_training": None if seen is None else len(seen),
         "seconds": round(seconds, 3),
     }
+    if seen:
+        print(f"warning: {len(seen)} of the {m['n']} images were used to train this model (same file contents, "
+              f"e.g. {shown(seen[0])}): on them these figures measure how well it fits them, not how it does on "
+              "new patients", file=sys.stderr)
     if a.json:
         print(json.dumps({k: _num(v) for k, v in out.items()}))
         return EXIT_OK
@@ -68,6 +75,8 @@ def cmd_evaluate(a, argv) -> int:
     print(f"confusion    true non-PM: {cm[0][0]} called non-PM, {cm[0][1]} called PM")
     print(f"             true PM:     {cm[1][0]} called non-PM, {cm[1][1]} called PM")
     print(f"time         {seconds:.1f}s ({m['n'] / seconds:.1f} images/s)")
+    if seen:
+        print(f"trained on   {len(seen)} of these {m['n']} images: the figures measure fit, not new patients")
     return EXIT_OK
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.contents import trained_on
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point, model_log_probs
@@ -85,6 +86,7 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
         picks = [(folder, m, run) for (folder, metas), run in zip(staged, runs)
                  for m in (metas[:count] if len(runs) == 1 else metas[:1])]
         meta = _model_meta(runs, scores, count if len(runs) == 1 else len(runs), name, min_sensitivity, dtype)
+        meta["trained_on"] = trained_on(f for _, m, run in picks for f in _training_files(run, m))
         # the same tensors, written again with the fitted fields in their training record
         states = [(read_tensors(folder / m["weights"]["file"]), _member_entry(m, run, len(runs)))
                   for folder, m, run in picks]
@@ -190,6 +192,13 @@ def _check_same_recipe(runs: list[dict]) -> None:
 def _differences(a: dict, b: dict, ignored: set) -> list[str]:
     """The recipe settings two configurations disagree on, ``ignored`` aside."""
     return sorted(k for k in set(a) | set(b) if k not in ignored and a.get(k) != b.get(k))
+
+
+def _training_files(run: dict, staged_entry: dict) -> list[str]:
+    """The images the fold network behind ``staged_entry`` (named fold-K by _stage) was trained on: the plan's
+    images outside fold K."""
+    held_out = int(staged_entry["name"].removeprefix("fold-")) - 1
+    return [s["file"] for s in run["plan"]["samples"] if s["fold"] != held_out]
 
 
 def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:

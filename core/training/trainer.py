@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.contents import trained_on
 from ..data.datasets import Dataset, open_dataset, stratified_subset
 from ..data.loader import Augment, ImageCache
 from ..images.preprocess import PREPROCESSING
@@ -206,6 +207,7 @@ class Trainer:
         self.result: Finished | Failed | None = None
         self._best_epoch, self._best = 0, {}  # the best epoch so far and its validation summary
         self._last_epoch = 0  # the last epoch completed and saved
+        self._trained_on_record: dict | None = None
         self._under_way = 0  # an epoch with batches trained but not yet completed (what a stop would lose)
 
     # -------------------------------------------------------------- control
@@ -390,8 +392,15 @@ class Trainer:
             "training": cfg.to_dict(),
             "data": {"root": str(ds.root), "fingerprint": ds.fingerprint(), "validation": ds.val_source,
                      "n_train": self._n[0], "n_val": self._n[1]},
+            "trained_on": self._trained_on(),
             "history": history,
         }
+
+    def _trained_on(self) -> dict:
+        """The training images by content (core.data.contents), hashed once per run."""
+        if self._trained_on_record is None:
+            self._trained_on_record = trained_on(s.path for s in self.dataset.train)
+        return self._trained_on_record
 
     def _save(self, model, opt, epoch: int, history: list, best_val: dict | None) -> None:
         meta = self._meta(history, model)

@@ -58,6 +58,33 @@ def test_evaluate_json(trained, capsys):
     assert out["n"] == 6
     for key in ("accuracy", "auc", "sensitivity", "specificity", "loss", "precision", "f1", "confusion"):
         assert key in out
+    assert out["seen_in_training"] == 0  # validation images: the model never learnt from them
+
+
+def test_evaluate_notices_training_images_under_other_names(trained, tmp_path, capsys):
+    """Two training photographs copied under new names among the validation images: counted and warned about
+    (evaluating on them measures fit, not performance on new patients)."""
+    import csv
+
+    root, model = trained
+    images = tmp_path / "mixed"
+    images.mkdir()
+    rows = []
+    for f in sorted((root / "PALM-Validation400").iterdir())[:3]:
+        (images / f.name).write_bytes(f.read_bytes())
+    for i, f in enumerate(sorted((root / "PALM-Training400").iterdir())[:2]):
+        (images / f"clinic-{i}.jpg").write_bytes(f.read_bytes())
+        rows.append((f"clinic-{i}.jpg", int(f.name.startswith("P"))))
+    labels = tmp_path / "labels.csv"
+    with open(labels, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["imgName", "Label"])
+        w.writerows([(f.name, 0) for f in sorted(images.iterdir()) if not f.name.startswith("clinic")] + rows)
+    assert main(["evaluate", "--model", str(model), "--images", str(images), "--labels", str(labels), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["seen_in_training"] == 2
+    assert "warning: 2 of the 5 images were used to train this model" in captured.err
+    assert "clinic-0.jpg" in captured.err
 
 
 def test_evaluate_skips_bad_images_with_a_warning(trained, tmp_path, capsys):

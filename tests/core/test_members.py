@@ -215,12 +215,18 @@ def test_finalize_from_cv_makes_a_model_of_the_fold_networks(cv_run, tmp_path, c
 
     images, labels = palm / "PALM-Validation400", palm / "PALM-Validation-GT" / "labels.xlsx"
     assert main(["evaluate", "--model", str(out), "--images", str(images), "--labels", str(labels), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["threshold"] == pytest.approx(meta["threshold"])
+    captured = capsys.readouterr()
+    evaluated = json.loads(captured.out)
+    assert evaluated["threshold"] == pytest.approx(meta["threshold"])
+    # the two folds' networks learnt every pooled image between them: the validation images too, and evaluate says so
+    assert evaluated["seen_in_training"] == evaluated["n"] == 8
+    assert "warning: 8 of the 8 images were used to train this model" in captured.err
     assert main(["predict", "--model", str(out), "--no-audit", "--json", str(images)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 8
 
 
 def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_path, capsys):
+    from core.data.contents import trained_on
     from core.nn.runtime import use_device
     from core.screening.engine import create_engine
     from core.stats.metrics import softmax
@@ -240,6 +246,10 @@ def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_
 
     meta = ens.finalize_from_cv(cv, tmp_path / "one", engine_for, members=1, dtype="float32")
     assert len(meta["members"]) == 1 and meta["members"][0]["weights"]["dtype"] == "float32"
+    # its one member, fold 1's network, learnt the images of fold 2 only: those are the ones recorded
+    plan = json.loads((cv / "cv.json").read_text())
+    assert meta["trained_on"] == trained_on(s["file"] for s in plan["samples"] if s["fold"] == 1)
+    assert len(meta["trained_on"]["images"]) == len([s for s in plan["samples"] if s["fold"] == 1]) > 0
     scores = softmax(np.concatenate([np.concatenate(v) for v in seen.values()]) / meta["temperature"])[:, 1]
     assert sorted(seen) == ["fold-1", "fold-2"]  # every fold scores its own held-out images
     below, above = scores[scores < meta["threshold"]], scores[scores >= meta["threshold"]]

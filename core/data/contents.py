@@ -1,0 +1,42 @@
+"""Which photographs a model learnt from, by content: the first 16 hex digits of the SHA-256 of each file's bytes,
+recorded in model.json (``trained_on``, under the seal). Evaluating a model on images it was trained on measures
+how well it fits them, not how it does on new patients; comparing contents notices that whatever the files are
+called or wherever they lie. (A re-encoded or resized copy has other bytes and is not noticed.)"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+DIGEST_HEX = 16  # 64 bits: no chance collision among a data set's images, a tenth of the size of a full hash
+HASH = "sha256 of the file's bytes, first 16 hex digits"
+
+
+def content_digest(path: str | Path) -> str | None:
+    """The file's digest, None when it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()[:DIGEST_HEX]
+
+
+def trained_on(paths: Iterable[str | Path]) -> dict:
+    """The ``trained_on`` record of model.json for the training images ``paths`` (sorted; unreadable ones left
+    out: they were not learnt from)."""
+    digests = {d for d in map(content_digest, paths) if d}
+    return {"hash": HASH, "images": sorted(digests)}
+
+
+def seen_in_training(meta: dict, paths: Iterable[str | Path]) -> list[Path] | None:
+    """The ``paths`` whose contents the model was trained on; None when its model.json records no training
+    images (a model made before PM Screen recorded them, or by another tool)."""
+    record = meta.get("trained_on")
+    if not isinstance(record, dict) or record.get("hash") != HASH or not isinstance(record.get("images"), list):
+        return None
+    known = {d for d in record["images"] if isinstance(d, str)}
+    return [Path(p) for p in paths if content_digest(p) in known]
