@@ -80,9 +80,12 @@ class TrainingPlots(QSplitter):
             p.addLegend(offset=corner)  # loss: top right; metrics (rising towards 1): bottom right
             p.setMinimumHeight(180)
         self.metric_plot.setYRange(0, 1.06, padding=0)  # room above 100 % for whole markers
+        # the loss range follows the data: room above and below it, so a lone validation marker that is the
+        # highest (or lowest) value is drawn whole (pyqtgraph's 2 % cut it in half)
+        self.loss_plot.getViewBox().setDefaultPadding(0.08)
         marker = dict(symbolSize=7, symbolPen=None, connect="finite")
         self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=1.5), connect="finite",
-                                               name=" ")
+                                               name=" ", symbolSize=5, symbolPen=None, symbolBrush=TRAIN_COLOR)
         self.val_curve = self.loss_plot.plot([], [], pen=pg.mkPen(VAL_COLOR, width=2), symbol="o",
                                              symbolBrush=VAL_COLOR, name=" ", **marker)
         self.acc_curve = self.metric_plot.plot([], [], pen=pg.mkPen(ACC_COLOR, width=2), symbol="o",
@@ -141,8 +144,10 @@ class TrainingPlots(QSplitter):
         s = self.series
         self._dirty = False
         if self.per_batch:
+            self.train_curve.setSymbol(None)
             self.train_curve.setData(s.batch_x.values, s.batch_loss.values)
-        else:  # a saved run keeps one training loss per epoch
+        else:  # a saved run keeps one training loss per epoch: marked, or a run of one epoch shows none
+            self.train_curve.setSymbol("s")
             self.train_curve.setData(s.epochs.values, s.train_loss.values)
         x = s.epochs.values
         self.val_curve.setData(x, s.val_loss.values)

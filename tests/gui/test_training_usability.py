@@ -1,6 +1,7 @@
 """Training view, from issue 11's walkthrough: validation progress instead of a full bar, whole markers at the
 last epoch, the Advanced arrow, Start always in view, the log in the GUI's language."""
 
+import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -44,6 +45,23 @@ def test_the_last_epoch_s_markers_are_not_clipped(qtbot, window):
         assert x0 <= 0 and x1 >= 3.2  # room right of epoch 3 for its marker
     (_, _), (y0, y1) = view.plots.metric_plot.getViewBox().viewRange()
     assert y1 >= 1.04  # and above 100 %
+
+
+def test_a_saved_run_of_one_epoch_shows_its_training_loss(qtbot, window):
+    """A saved run keeps one training loss per epoch: with one epoch that is a single point, which a line alone
+    does not show; it gets a marker (the live per-batch curve has none: too many points)."""
+    from gui.training.plots import Series
+
+    plots = window.training_view.plots
+    saved = Series.from_history([{"epoch": 1, "train_loss": 0.69, "loss": 0.95, "accuracy": 0.5, "auc": 0.5}])
+    plots.show_series(saved, per_batch=False, epochs=1)
+    scatter = plots.train_curve.scatter
+    assert scatter.isVisible() and [p.pos().y() for p in scatter.points()] == [pytest.approx(0.69)]
+    live = Series()
+    for i in range(3):
+        live.add_batch((i + 1) / 3, 0.7 - 0.01 * i)
+    plots.show_series(live, per_batch=True, epochs=1)
+    assert not scatter.isVisible()
 
 
 def test_the_advanced_arrow_points_the_usual_way_and_start_stays_in_view(qtbot, window):
