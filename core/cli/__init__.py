@@ -2,12 +2,14 @@
 gui.launch, hands it the desktop application to start when run without a command).
 
 Exit codes: 0 success, 1 a training run failed, 2 bad usage or unreadable input (one line on stderr),
-130 interrupted.
+130 interrupted (Ctrl+C, or SIGTERM: the same clean stop).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 from .models import cmd_finalize, cmd_seal, cmd_selftest, cmd_set_threshold
 from .parser import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None, app=None) -> int:
     from ..images.imageio import ImageError
     from ..store.modelio import ModelFileError
 
+    previous = _stop_cleanly_on_sigterm()
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
                     "selftest": cmd_selftest, "cv": cmd_cv, "set-threshold": cmd_set_threshold, "seal": cmd_seal}
@@ -58,3 +61,20 @@ def main(argv: list[str] | None = None, app=None) -> int:
     except KeyboardInterrupt:
         print(f"pmscreen {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # the path of Ctrl+C: a training stops after its batch, temporary folders go
+
+
+def _stop_cleanly_on_sigterm():
+    """SIGTERM (``kill``, a scheduler, a closing terminal session) stops a command as Ctrl+C does, instead of
+    ending the process where it stands with its temporary folders left behind. core.nn._paddle keeps this
+    handler when Paddle's import installs its own (which prints a fatal-error report and aborts). Returns the
+    handler to restore (None off the main thread, where Python cannot set one)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _terminated)

@@ -6,6 +6,7 @@ about a missing ccache that only matters for compiling C++ extensions.
 
 import contextlib
 import io
+import signal
 import threading
 import warnings
 
@@ -15,9 +16,14 @@ configure_threads()
 # sys.stderr is process-wide: swapping it from a worker thread (the GUI imports Paddle on one) would swallow
 # what the UI thread prints meanwhile, so off the main thread the notice is left to print.
 _quiet = threading.current_thread() is threading.main_thread()
+# Paddle's import replaces the SIGTERM handler with its own, which prints a fatal-error report and aborts; a
+# handler set in Python before (the command line's clean stop: core.cli) is put back.
+_sigterm = signal.getsignal(signal.SIGTERM) if _quiet else None
 with contextlib.redirect_stderr(io.StringIO()) if _quiet else contextlib.nullcontext():
     warnings.filterwarnings("ignore", message="No ccache found")  # also raised by later lazy imports
     import paddle  # noqa: F401
+if callable(_sigterm):
+    signal.signal(signal.SIGTERM, _sigterm)
 
 # Paddle warns on every BatchNorm call under DataParallel that it tracks global statistics: expected here.
 warnings.filterwarnings("ignore", message="When training, we now always track")

@@ -417,3 +417,34 @@ def test_finalize_refuses_images_changed_since_the_cross_validation(cv_run, tmp_
         other.write_bytes(kept[1])
     assert code == 2 and len(err) == 1 and "changed since the cross-validation ran" in err[0]
     assert str(pm) in err[0] or str(other) in err[0]
+
+
+def test_a_terminated_finalize_leaves_the_previous_model_and_no_staging_behind(cv_run, tmp_path):
+    """SIGTERM (kill, a scheduler) while finalize scores the folds: it stops as Ctrl+C does, its staging folder
+    is removed, and the model folder it was replacing is still the previous model, sealed and whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _, cv = cv_run
+    out = tmp_path / "model"
+    save_tiny_members(out, name="previous")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, "-m", "core", "finalize", "--from-cv", str(cv), "--out", str(out)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600  # a hang guard, not a speed limit
+    while not any(scratch.glob("pmscreen-members-*/run-0/*.safetensors")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "finalize never staged its members"
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()  # still working: the staging folder is in use
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 130, err
+    assert "pmscreen finalize: interrupted" in err and "FatalError" not in err
+    assert list(scratch.iterdir()) == []
+    _, meta = load_members(out)  # sealed and whole
+    assert meta["name"] == "previous"
