@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..store.folders import check_folder_name
 from .parser import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, build_parser
 
 
@@ -133,6 +134,7 @@ def cmd_train(a, argv) -> int:
             if isinstance(ev, Finished) and distributed.world_size() > 1:
                 print(f"rank 0: weights digest {ev.digest}", flush=True)
 
+    check_folder_name(a.out)  # now, not at the first epoch's save
     trainer = Trainer(config, a.out, show, resume=a.resume)
     trainer.start()
     try:

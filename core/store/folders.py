@@ -58,6 +58,22 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
+def check_folder_name(target: str | Path) -> None:
+    """Refuse, before any work, a folder name too long to write atomically: ``atomic_folder`` writes beside it
+    under a longer name (".NAME.tmp-PID", ".NAME.previous"), which the file system must also allow."""
+    target = Path(target)
+    parent = next((p for p in target.absolute().parents if p.is_dir()), Path("/"))
+    try:
+        limit = os.pathconf(parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # not on this system or file system: the common limit
+        limit = 255
+    longest = len(os.fsencode(f".{target.name}.tmp-{2 ** 22}"))  # the longest pid Linux gives
+    if longest > limit:
+        raise ValueError(f"{target}: the folder name is too long: its working copy's name would be {longest} "
+                         f"bytes, {limit} at most here; choose a name of at most "
+                         f"{len(os.fsencode(target.name)) - (longest - limit)} bytes")
+
+
 @contextlib.contextmanager
 def atomic_folder(target: str | Path):
     """Yield an empty temporary folder; when the block succeeds it replaces ``target`` atomically."""

@@ -448,3 +448,18 @@ def test_a_terminated_finalize_leaves_the_previous_model_and_no_staging_behind(c
     assert list(scratch.iterdir()) == []
     _, meta = load_members(out)  # sealed and whole
     assert meta["name"] == "previous"
+
+
+def test_an_out_name_too_long_to_write_is_refused_before_any_work(cv_run, tmp_path, capsys):
+    """The model folder is written beside its name under a longer one (.NAME.tmp-PID): a name the file system
+    allows but that one not is refused at once, naming the limit, not after every image was scored."""
+    palm, cv = cv_run
+    long_out = tmp_path / ("m" * 245)  # 245 bytes: a legal name; ".NAME.tmp-4194304" is 258
+    capsys.readouterr()
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(long_out)]) == 2
+    err = capsys.readouterr().err
+    assert "the folder name is too long" in err and "at most 242 bytes" in err
+    assert not long_out.exists() and list(tmp_path.iterdir()) == []
+    assert main(["train", "--data", str(palm), "--out", str(long_out), "--epochs", "1"]) == 2
+    assert "the folder name is too long" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
