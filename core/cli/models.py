@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 
-from ..store.folders import check_folder_name
 from .parser import EXIT_OK, UsageError
 from .screen import _num
 
@@ -14,7 +13,6 @@ def cmd_finalize(a, argv) -> int:
     if not 0 < a.min_sensitivity <= 1:
         raise UsageError("--min-sensitivity must be in (0, 1]")
     dtype = {"fp16": "float16", "fp32": "float32"}[a.precision]
-    check_folder_name(a.out)  # now, not after scoring every image
     if a.from_cv:
         if a.model or a.images or a.labels:
             raise UsageError("--from-cv replaces --model, --images and --labels")

@@ -14,15 +14,14 @@ HASH = "sha256 of the file's bytes, first 16 hex digits"
 
 
 def content_digest(path: str | Path) -> str | None:
-    """The file's digest, None when it cannot be read."""
-    h = hashlib.sha256()
+    """The file's digest; None when it is no image file PM Screen reads (not a regular file, over the size limit,
+    unreadable: core.images.imageio.read_bytes, which never opens a FIFO or device)."""
+    from ..images.imageio import ImageError, read_bytes
+
     try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    except OSError:
+        return hashlib.sha256(read_bytes(path)).hexdigest()[:DIGEST_HEX]
+    except (ImageError, OSError):
         return None
-    return h.hexdigest()[:DIGEST_HEX]
 
 
 def trained_on(paths: Iterable[str | Path]) -> dict:
@@ -32,11 +31,19 @@ def trained_on(paths: Iterable[str | Path]) -> dict:
     return {"hash": HASH, "images": sorted(digests)}
 
 
-def seen_in_training(meta: dict, paths: Iterable[str | Path]) -> list[Path] | None:
-    """The ``paths`` whose contents the model was trained on; None when its model.json records no training
-    images (a model made before PM Screen recorded them, or by another tool)."""
+def recorded(meta: dict) -> set[str] | None:
+    """The digests a model.json's ``trained_on`` holds; None when it records none (a model made before PM Screen
+    recorded them, or by another tool)."""
     record = meta.get("trained_on")
     if not isinstance(record, dict) or record.get("hash") != HASH or not isinstance(record.get("images"), list):
         return None
-    known = {d for d in record["images"] if isinstance(d, str)}
+    return {d for d in record["images"] if isinstance(d, str)}
+
+
+def seen_in_training(meta: dict, paths: Iterable[str | Path]) -> list[Path] | None:
+    """The ``paths`` whose contents the model was trained on; None when its model.json records no training
+    images."""
+    known = recorded(meta)
+    if known is None:
+        return None
     return [Path(p) for p in paths if content_digest(p) in known]

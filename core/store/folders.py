@@ -59,10 +59,20 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def check_folder_name(target: str | Path) -> None:
-    """Refuse, before any work, a folder name too long to write atomically: ``atomic_folder`` writes beside it
-    under a longer name (".NAME.tmp-PID", ".NAME.previous"), which the file system must also allow."""
+    """Refuse, before any work, a model folder ``atomic_folder`` could not write or must not replace: an existing
+    file, or a folder that holds something and is no model folder (replacing it would delete the user's files);
+    a place that cannot be written; a name too long for the working copy written beside it under a longer name
+    (".NAME.tmp-PID", ".NAME.previous")."""
     target = Path(target)
+    if target.is_dir():
+        if any(target.iterdir()) and not (target / "model.json").is_file():
+            raise ValueError(f"{target}: the folder holds files and is no model folder; it would be replaced "
+                             "whole: choose a new or empty folder")
+    elif os.path.lexists(target):
+        raise ValueError(f"{target}: is a file, not a folder")
     parent = next((p for p in target.absolute().parents if p.is_dir()), Path("/"))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{target}: cannot be written here ({parent} is read-only or not yours)")
     try:
         limit = os.pathconf(parent, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):  # not on this system or file system: the common limit

@@ -20,6 +20,7 @@ core.store.members.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -125,8 +126,8 @@ def seal_digest(meta: dict) -> str:
     """SHA-256 over the canonical JSON of the sealed fields (absent ones as null), and of the member list when
     there is one (each member's architecture and weights file, dtype and SHA-256)."""
     payload = {k: meta.get(k) for k in SEALED}
-    if "members" in meta:  # only then: the seals of single-network folders stay as they were
-        payload["members"] = meta["members"]
+    for key in _sealed_if_present(meta):  # only then: the seals of folders without them stay as they were
+        payload[key] = meta[key]
     try:
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -134,10 +135,17 @@ def seal_digest(meta: dict) -> str:
     return hashlib.sha256(f"{SEAL_VERSION}\n{text}".encode()).hexdigest()
 
 
+def _sealed_if_present(meta: dict) -> tuple[str, ...]:
+    """Sealed fields newer than the seal itself: the member list, and the images the model was trained on
+    (core.data.contents; which ``evaluate`` trusts to say whether figures measure fit)."""
+    return tuple(k for k in ("members", "trained_on") if k in meta)
+
+
 def write_meta(path: Path, meta: dict) -> dict:
     """Write ``meta`` as model.json with a fresh seal over its decision fields; returns what was written."""
     meta = {k: v for k, v in meta.items() if k != "seal"}
-    meta["seal"] = {"version": SEAL_VERSION, "fields": list(SEALED), "sha256": seal_digest(meta)}
+    meta["seal"] = {"version": SEAL_VERSION, "fields": [*SEALED, *_sealed_if_present(meta)],
+                    "sha256": seal_digest(meta)}
     write_json(path, meta)
     return meta
 
@@ -259,7 +267,7 @@ def check_seal(meta: dict, folder: Path) -> None:
         raise ModelFileError(f"{path}: not sealed (written by an older PM Screen, or edited); after checking it, "
                              f"seal it with: pmscreen seal {folder}")
     if seal.get("version") != SEAL_VERSION or seal.get("sha256") != seal_digest(meta):
-        fields = SEALED[1:] + (("members",) if "members" in meta else ())
+        fields = SEALED[1:] + _sealed_if_present(meta)
         raise ModelFileError(f"{path}: its decision fields ({', '.join(fields)}) were changed outside PM "
                              f"Screen (the seal differs); refused. A threshold is changed with pmscreen "
                              f"set-threshold")
@@ -349,7 +357,12 @@ def build_member(folder: Path, member: dict, verify_hash: bool = True):
 
     ensure_dynamic_mode()  # set_state_dict fails in static mode (a thread's mode is its own: core.nn._paddle)
     try:
-        model = build_from_config(member["architecture"])
+        # no random initialisation of weights about to be replaced: ~1 s less per ResNet-18 to start up. The file
+        # must hold every parameter and buffer (fits() below), so none is left uninitialised. Paddle 2.6's
+        # set_state_dict leaves lazy parameters empty: there they are initialised as built.
+        lazy = not paddle.__version__.startswith("2.")
+        with paddle.LazyGuard() if lazy else contextlib.nullcontext():
+            model = build_from_config(member["architecture"])
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ModelFileError(f"{folder / META}: bad architecture ({exc})") from None
     own = {k: list(v.shape) for k, v in model.state_dict().items()}

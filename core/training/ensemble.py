@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.contents import trained_on
+from ..data.contents import recorded, trained_on
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point, model_log_probs
-from ..store.folders import SmallFileError, atomic_folder, read_small_text
+from ..store.folders import SmallFileError, atomic_folder, check_folder_name, read_small_text
 from ..store.members import load_members, write_members
 from ..store.modelio import WEIGHTS, checked_meta, read_tensors
 from .cv import MAX_PLAN_BYTES, OOF, CVError
@@ -70,6 +70,7 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
     _check_out(Path(out_dir), dirs)
+    check_folder_name(out_dir)  # now, not after scoring every image
     runs = [finished_run(d) for d in dirs]
     k = runs[0]["plan"]["folds"]
     if len(runs) > 1:
@@ -86,7 +87,7 @@ def finalize_from_cv(cv_dirs, out_dir: str | Path, engine_for: Callable, members
         picks = [(folder, m, run) for (folder, metas), run in zip(staged, runs)
                  for m in (metas[:count] if len(runs) == 1 else metas[:1])]
         meta = _model_meta(runs, scores, count if len(runs) == 1 else len(runs), name, min_sensitivity, dtype)
-        meta["trained_on"] = trained_on(f for _, m, run in picks for f in _training_files(run, m))
+        meta["trained_on"] = _members_trained_on(picks)
         # the same tensors, written again with the fitted fields in their training record
         states = [(read_tensors(folder / m["weights"]["file"]), _member_entry(m, run, len(runs)))
                   for folder, m, run in picks]
@@ -194,11 +195,18 @@ def _differences(a: dict, b: dict, ignored: set) -> list[str]:
     return sorted(k for k in set(a) | set(b) if k not in ignored and a.get(k) != b.get(k))
 
 
-def _training_files(run: dict, staged_entry: dict) -> list[str]:
-    """The images the fold network behind ``staged_entry`` (named fold-K by _stage) was trained on: the plan's
-    images outside fold K."""
-    held_out = int(staged_entry["name"].removeprefix("fold-")) - 1
-    return [s["file"] for s in run["plan"]["samples"] if s["fold"] != held_out]
+def _members_trained_on(picks: list) -> dict:
+    """The images the members learnt, by content: each fold network's own sealed record, made as it trained (an
+    image changed since cannot drop out of it); for a fold trained before PM Screen recorded them, the plan's
+    images outside its fold, hashed now."""
+    digests: set[str] = set()
+    for _, entry, run in picks:
+        fold = int(entry["name"].removeprefix("fold-"))  # named by _stage
+        own = recorded(run["folds"][fold - 1])
+        if own is None:
+            own = set(trained_on(s["file"] for s in run["plan"]["samples"] if s["fold"] != fold - 1)["images"])
+        digests |= own
+    return {**trained_on([]), "images": sorted(digests)}
 
 
 def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:

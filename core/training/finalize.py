@@ -10,6 +10,7 @@ import numpy as np
 from ..data.datasets import labelled_folder
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point
+from ..store.folders import check_folder_name
 from ..store.modelio import load_model, save_model
 from .validate import dygraph_forward
 
@@ -34,6 +35,7 @@ def _rounded_to(model, dtype: str) -> None:
 
 def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_dir: str | Path,
              name: str | None = None, min_sensitivity: float = 0.97, dtype: str = "float16") -> dict:
+    check_folder_name(out_dir)  # now, not after scoring every image
     model, meta = load_model(run_dir)
     _rounded_to(model, dtype)
     samples, problems = labelled_folder(images, labels)

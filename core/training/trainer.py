@@ -207,7 +207,7 @@ class Trainer:
         self.result: Finished | Failed | None = None
         self._best_epoch, self._best = 0, {}  # the best epoch so far and its validation summary
         self._last_epoch = 0  # the last epoch completed and saved
-        self._trained_on_record: dict | None = None
+        self._trained_on: dict | None = None  # the images trained on, by content (core.data.contents)
         self._under_way = 0  # an epoch with batches trained but not yet completed (what a stop would lose)
 
     # -------------------------------------------------------------- control
@@ -371,6 +371,7 @@ class Trainer:
         if len(set(train_cache.labels.tolist())) < 2:
             raise ValueError("the training images hold only one class")
         self._n = (len(train_cache), len(val_cache))
+        self._trained_on = trained_on(s.path for s in train_cache.samples)  # what was decoded: what is learnt
         return train_cache, val_cache
 
     # -------------------------------------------------------------- saving and resuming
@@ -392,15 +393,9 @@ class Trainer:
             "training": cfg.to_dict(),
             "data": {"root": str(ds.root), "fingerprint": ds.fingerprint(), "validation": ds.val_source,
                      "n_train": self._n[0], "n_val": self._n[1]},
-            "trained_on": self._trained_on(),
+            "trained_on": self._trained_on,
             "history": history,
         }
-
-    def _trained_on(self) -> dict:
-        """The training images by content (core.data.contents), hashed once per run."""
-        if self._trained_on_record is None:
-            self._trained_on_record = trained_on(s.path for s in self.dataset.train)
-        return self._trained_on_record
 
     def _save(self, model, opt, epoch: int, history: list, best_val: dict | None) -> None:
         meta = self._meta(history, model)

@@ -16,6 +16,7 @@ class ModelCardDialog(QDialog):
         from core.training.finalize import model_card_shown
 
         super().__init__(parent)
+        self.meta = meta
         self.setObjectName("modelCardDialog")
         self.setWindowTitle(self.tr("Model card — {0}").format(meta.get("name", folder.name)))
         self.text = QTextBrowser()

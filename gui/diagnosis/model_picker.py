@@ -24,15 +24,17 @@ def operating_points(meta: dict) -> list[tuple[float, dict | None, str]]:
     metrics = meta.get("metrics") or None
     measured = next((t for t in ((metrics or {}).get("threshold"), changes[0].get("from") if changes else None)
                      if isinstance(t, (int, float)) and not isinstance(t, bool)), threshold)
-    points = [(threshold, metrics if abs(measured - threshold) < 1e-9 else None, str(meta.get("threshold_rule") or ""))]
+    documented = [(measured, metrics)] + ([(0.5, meta["metrics_at_0_5"])] if meta.get("metrics_at_0_5") else [])
+    # the point in use keeps its figures when it is one the card measured (e.g. moved to the card's 0.5)
+    in_use = next((m for t, m in documented if abs(t - threshold) < 1e-9), None)
+    points = [(threshold, in_use, str(meta.get("threshold_rule") or ""))]
 
     def add(t, m=None):
         if isinstance(t, (int, float)) and not isinstance(t, bool) and all(abs(t - p) > 1e-9 for p, _, _ in points):
             points.append((float(t), m, ""))
 
-    add(measured, metrics)
-    if meta.get("metrics_at_0_5"):
-        add(0.5, meta["metrics_at_0_5"])
+    for t, m in documented:
+        add(t, m)
     for change in changes:
         add(change.get("from"))
     return points

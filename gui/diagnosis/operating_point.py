@@ -38,6 +38,7 @@ class OperatingPointDialog(QDialog):
         intro.setWordWrap(True)
         self.documented = QComboBox()
         self.documented.setObjectName("documentedPoints")
+        self.documented.setPlaceholderText(self.tr("another value (not documented)"))
         for threshold, metrics, _ in self._points:
             text = self.tr("≥ {0:.1%}").format(threshold)
             if metrics and "sensitivity" in metrics and "specificity" in metrics:
@@ -120,6 +121,7 @@ class OperatingPointDialog(QDialog):
                                                           float(metrics["specificity"])))
                     self.measured.setStyleSheet("")
                     return
+        self.documented.setCurrentIndex(-1)  # the value typed is none of them: the list must not say otherwise
         self.measured.setText(self.tr("Not measured at this threshold: its sensitivity and specificity are not "
                                       "known."))
         self.measured.setStyleSheet("color: #b71c1c;")

@@ -76,6 +76,7 @@ class DiagnosisView(QWidget):
         self.picker.openRequested.connect(self.choose_model_folder)
         self.picker.changeThresholdRequested.connect(self.change_operating_point)
         self.picker.cardRequested.connect(self.show_model_card)
+        self._card: ModelCardDialog | None = None
         self._changing_threshold = False
         self.open_button = QPushButton(icon("open-images"), "")
         self.open_button.clicked.connect(self.choose_images)
@@ -288,8 +289,16 @@ class DiagnosisView(QWidget):
         d, meta = self.model_dir(), self.picker.meta()
         if d is None or meta is None:
             return None
-        dialog = ModelCardDialog(d, meta, self)
+        shown = self._card
+        if shown is not None and shown.isVisible() and shown.meta == meta:  # one card per model: brought forward
+            shown.raise_()
+            shown.activateWindow()
+            return shown
+        if shown is not None:
+            shown.close()
+        self._card = dialog = ModelCardDialog(d, meta, self)
         dialog.finished.connect(dialog.deleteLater)
+        dialog.destroyed.connect(lambda *_: setattr(self, "_card", None) if self._card is dialog else None)
         dialog.show()
         return dialog
 

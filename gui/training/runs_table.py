@@ -174,16 +174,19 @@ class RunsModel(QAbstractTableModel):
             return self._metric_text(col, v, run.intervals.get(col))
         if col == "time":
             return "–" if v is None else duration(v)
+        if col == "created":  # the day; the minute in its tooltip (the name needs the room more)
+            return v.split(" ")[0] if v else "–"
         return "–" if v is None else str(v)
 
     @staticmethod
     def _metric_text(col: str, v, interval) -> str:
-        """A metric, and its 95 % interval when it has one: "97.0 % (95.1–98.3)", "0.9930 (0.9851–0.9984)"."""
+        """A metric, and under it its 95 % interval when it has one: "97.0 %\n95.1–98.3", "0.9930\n0.9851–0.9984"
+        (two lines: one line each made the figures so wide that the model's name had no room left)."""
         if col == "auc":
             text = "–" if v is None or v != v else f"{v:.4f}"
-            return f"{text} ({interval[0]:.4f}–{interval[1]:.4f})" if interval else text
+            return f"{text}\n{interval[0]:.4f}–{interval[1]:.4f}" if interval else text
         text = percent(v)
-        return f"{text} ({100 * interval[0]:.1f}–{100 * interval[1]:.1f})" if interval else text
+        return f"{text}\n{100 * interval[0]:.1f}–{100 * interval[1]:.1f}" if interval else text
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -198,12 +201,15 @@ class RunsModel(QAbstractTableModel):
             return str(run.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"{self.text(run, col)}\n{run.path}" if col == "name" else str(run.path)  # a name may be elided
+            if col == "created":
+                where = f"{run.created}\n{where}"
             if run.cv:
                 return self.tr("{0}\nOut-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds "
                                "done").format(where, run.meta.get("folds_done"), run.meta.get("folds"))
             if run.out_of_fold:
-                return self.tr("{0}\nOut-of-fold metrics of the cross-validation it was made from, at its "
-                               "threshold, with their 95 % bootstrap intervals").format(where)
+                return self.tr("{0}\nOut-of-fold metrics of the cross-validation it was made from, at threshold "
+                               "{1}, with their 95 % bootstrap intervals").format(
+                    where, percent(run.metrics.get("threshold")))
             return where
         if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("name", "created"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -260,7 +266,7 @@ class RunsTable(QTableView):
         self.setTabKeyNavigation(False)  # one tab stop: Tab leaves the table, the arrow keys move between runs
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.verticalHeader().setDefaultSectionSize(2 * self.fontMetrics().height() + 8)  # a figure and its interval
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long model name keeps its start and its end
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)

@@ -389,203 +389,203 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="159"/>
+        <location filename="../../gui/diagnosis/view.py" line="162"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="160"/>
-        <location filename="../../gui/diagnosis/view.py" line="433"/>
+        <location filename="../../gui/diagnosis/view.py" line="163"/>
+        <location filename="../../gui/diagnosis/view.py" line="454"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="163"/>
+        <location filename="../../gui/diagnosis/view.py" line="166"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="230"/>
+        <location filename="../../gui/diagnosis/view.py" line="233"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="238"/>
+        <location filename="../../gui/diagnosis/view.py" line="241"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="337"/>
+        <location filename="../../gui/diagnosis/view.py" line="358"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="338"/>
+        <location filename="../../gui/diagnosis/view.py" line="359"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="340"/>
+        <location filename="../../gui/diagnosis/view.py" line="361"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="362"/>
+        <location filename="../../gui/diagnosis/view.py" line="383"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="380"/>
+        <location filename="../../gui/diagnosis/view.py" line="401"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="382"/>
+        <location filename="../../gui/diagnosis/view.py" line="403"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="168"/>
+        <location filename="../../gui/diagnosis/view.py" line="171"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="256"/>
+        <location filename="../../gui/diagnosis/view.py" line="259"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="339"/>
+        <location filename="../../gui/diagnosis/view.py" line="360"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="369"/>
+        <location filename="../../gui/diagnosis/view.py" line="390"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="385"/>
+        <location filename="../../gui/diagnosis/view.py" line="406"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="161"/>
+        <location filename="../../gui/diagnosis/view.py" line="164"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="164"/>
+        <location filename="../../gui/diagnosis/view.py" line="167"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="167"/>
+        <location filename="../../gui/diagnosis/view.py" line="170"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="169"/>
+        <location filename="../../gui/diagnosis/view.py" line="172"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="170"/>
+        <location filename="../../gui/diagnosis/view.py" line="173"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="171"/>
+        <location filename="../../gui/diagnosis/view.py" line="174"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="172"/>
+        <location filename="../../gui/diagnosis/view.py" line="175"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="173"/>
+        <location filename="../../gui/diagnosis/view.py" line="176"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="223"/>
+        <location filename="../../gui/diagnosis/view.py" line="226"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="248"/>
+        <location filename="../../gui/diagnosis/view.py" line="251"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="249"/>
+        <location filename="../../gui/diagnosis/view.py" line="252"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="251"/>
+        <location filename="../../gui/diagnosis/view.py" line="254"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="252"/>
+        <location filename="../../gui/diagnosis/view.py" line="255"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="301"/>
+        <location filename="../../gui/diagnosis/view.py" line="322"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="314"/>
+        <location filename="../../gui/diagnosis/view.py" line="335"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="319"/>
+        <location filename="../../gui/diagnosis/view.py" line="340"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="387"/>
+        <location filename="../../gui/diagnosis/view.py" line="408"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="388"/>
+        <location filename="../../gui/diagnosis/view.py" line="409"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="388"/>
+        <location filename="../../gui/diagnosis/view.py" line="409"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="429"/>
+        <location filename="../../gui/diagnosis/view.py" line="450"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="430"/>
+        <location filename="../../gui/diagnosis/view.py" line="451"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="432"/>
+        <location filename="../../gui/diagnosis/view.py" line="453"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="482"/>
+        <location filename="../../gui/diagnosis/view.py" line="503"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="485"/>
+        <location filename="../../gui/diagnosis/view.py" line="506"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
@@ -932,64 +932,87 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
 </context>
 <context>
+    <name>ModelCardDialog</name>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="21"/>
+        <source>Model card — {0}</source>
+        <translation>模型卡 — {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="28"/>
+        <source>Open model folder</source>
+        <translation>打开模型文件夹</translation>
+    </message>
+</context>
+<context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="78"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="84"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="79"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="85"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="80"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="86"/>
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="81"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="87"/>
+        <source>Model card</source>
+        <translation>模型卡</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="88"/>
+        <source>What this model is for, how it was made and measured, its expected sensitivity and specificity, and its limitations</source>
+        <translation>该模型的用途、训练与评估方式、预期灵敏度和特异度，以及其局限</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="90"/>
         <source>Change the operating point of this model (recorded in its model card)</source>
         <translation>更改此模型的工作点（记录在模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="126"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="135"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="170"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="181"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="171"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="182"/>
         <source>Operating point of this model (Change… or pmscreen set-threshold changes it, recorded in the model card):</source>
         <translation>此模型的工作点（可用“更改…”或 pmscreen set-threshold 更改，并记录在模型卡中）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="174"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="185"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="176"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="187"/>
         <source>out-of-fold sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>折外灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="177"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="188"/>
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="179"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="190"/>
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="179"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="190"/>
         <source>documented, not in use</source>
         <translation>已记录，未使用</translation>
     </message>
@@ -997,22 +1020,22 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>NoModelBanner</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="205"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="216"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="206"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="217"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="211"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="222"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="214"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="225"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
@@ -1030,82 +1053,87 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>{0} 在概率不低于 {1:.1%} 时判定为病理性近视。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="42"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="41"/>
+        <source>another value (not documented)</source>
+        <translation>其他值（未记录）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/operating_point.py" line="43"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="44"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
         <source>out-of-fold sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>折外灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="46"/>
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="57"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="58"/>
         <source>e.g. referral policy of the clinic, approved by …</source>
         <translation>例如：本诊所的转诊政策，由……批准</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="64"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="65"/>
         <source>Documented points:</source>
         <translation>已记录的工作点：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="65"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="66"/>
         <source>PM when probability ≥</source>
         <translation>概率 ≥ 此值时判定为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="67"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="68"/>
         <source>Reason (recorded):</source>
         <translation>原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="69"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="70"/>
         <source>The change, your user name, the time and the reason are recorded in the model card, and the model is sealed again.</source>
         <translation>此次更改、您的用户名、时间和原因将记录在模型卡中，模型将重新封印。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="72"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="73"/>
         <source>The bundled model is part of the program and is not changed: a copy in your model library gets the new operating point and becomes the model in use.</source>
         <translation>内置模型是程序的一部分，不会被更改：将在您的模型库中创建一个副本，副本使用新的工作点并成为当前使用的模型。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="75"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="76"/>
         <source>The result in the table was judged at the old threshold and is removed (it stays in the audit log).</source>
         <translation>表中的结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="77"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="78"/>
         <source>The {0} results in the table were judged at the old threshold and are removed (they stay in the audit log).</source>
         <translation>表中的 {0} 个结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="84"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="85"/>
         <source>Copy and change</source>
         <translation>复制并更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="84"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="85"/>
         <source>Change</source>
         <translation>更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="115"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="116"/>
         <source>Estimated at this threshold by cross-validation: out-of-fold sensitivity {0:.1%}, specificity {1:.1%}.</source>
         <translation>交叉验证在此阈值下的估计：折外灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="117"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="118"/>
         <source>Measured at this threshold: validation sensitivity {0:.1%}, specificity {1:.1%}.</source>
         <translation>在此阈值下测得：验证集灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="123"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="125"/>
         <source>Not measured at this threshold: its sensitivity and specificity are not known.</source>
         <translation>此阈值未经测量：其灵敏度和特异度未知。</translation>
     </message>
@@ -1582,34 +1610,34 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="202"/>
+        <location filename="../../gui/training/runs_table.py" line="207"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="205"/>
+        <location filename="../../gui/training/runs_table.py" line="210"/>
         <source>{0}
-Out-of-fold metrics of the cross-validation it was made from, at its threshold, with their 95 % bootstrap intervals</source>
+Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
-生成该模型的交叉验证的折外指标（在其阈值下），附 95 % 自助法区间</translation>
+生成该模型的交叉验证的折外指标（阈值 {1}），附 95 % 自助法区间</translation>
     </message>
 </context>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="307"/>
+        <location filename="../../gui/training/runs_table.py" line="313"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="310"/>
+        <location filename="../../gui/training/runs_table.py" line="316"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="313"/>
+        <location filename="../../gui/training/runs_table.py" line="319"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>

@@ -61,6 +61,17 @@ def test_evaluate_json(trained, capsys):
     assert out["seen_in_training"] == 0  # validation images: the model never learnt from them
 
 
+def test_a_limited_training_records_the_images_it_learnt_and_no_others(trained, tmp_path):
+    from core.data.contents import content_digest
+
+    root, _ = trained
+    assert _train(root, tmp_path / "small", "--limit", "4") == 0
+    meta = json.loads((tmp_path / "small" / "model.json").read_text())
+    every = {content_digest(f) for f in (root / "PALM-Training400").iterdir()}
+    assert meta["data"]["n_train"] == len(meta["trained_on"]["images"]) == 4
+    assert set(meta["trained_on"]["images"]) < every
+
+
 def test_evaluate_notices_training_images_under_other_names(trained, tmp_path, capsys):
     """Two training photographs copied under new names among the validation images: counted and warned about
     (evaluating on them measures fit, not performance on new patients)."""

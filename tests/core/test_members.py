@@ -463,3 +463,27 @@ def test_an_out_name_too_long_to_write_is_refused_before_any_work(cv_run, tmp_pa
     assert main(["train", "--data", str(palm), "--out", str(long_out), "--epochs", "1"]) == 2
     assert "the folder name is too long" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_finalize_never_replaces_a_folder_of_other_files(cv_run, tmp_path, capsys):
+    """--out names a folder the user keeps other things in (a data set, notes): refused before any work, the
+    folder untouched. A model folder is replaced (that is how a model is made again), an empty folder used."""
+    palm, cv = cv_run
+    mine = tmp_path / "mine"
+    (mine / "sub").mkdir(parents=True)
+    (mine / "notes.txt").write_text("precious")
+    capsys.readouterr()
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(mine)]) == 2
+    assert "holds files and is no model folder" in capsys.readouterr().err
+    assert (mine / "notes.txt").read_text() == "precious" and (mine / "sub").is_dir()
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(a_file)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err and a_file.read_text() == "x"
+    model = tmp_path / "model"
+    save_tiny_members(model, name="old")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for out in (model, empty):
+        assert main(["finalize", "--from-cv", str(cv), "--out", str(out), "--members", "1"]) == 0
+        assert load_members(out)[1]["name"] != "old"

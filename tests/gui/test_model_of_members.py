@@ -54,9 +54,10 @@ def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qt
     (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM CV (bundled)"]
     columns = {model.headerData(c, Qt.Orientation.Horizontal): model.index(r, c).data()
                for c in range(model.columnCount())}
-    assert columns["AUC"] == "0.9952 (0.9916–0.9980)"
-    assert columns["Sensitivity"] == "97.2 % (95.3–99.0)"
-    assert "Out-of-fold metrics" in model.index(r, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert columns["AUC"] == "0.9952\n0.9916–0.9980"
+    assert columns["Sensitivity"] == "97.2 %\n95.3–99.0"
+    assert "Out-of-fold metrics of the cross-validation it was made from, at threshold 40.0 %" in model.index(
+        r, 0).data(Qt.ItemDataRole.ToolTipRole)
 
     view = window.diagnosis_view
     view.refresh_models()

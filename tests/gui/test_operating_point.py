@@ -93,6 +93,8 @@ def test_a_documented_point_keeps_its_exact_value_and_results_are_announced(qtbo
     dialog.value.setValue(33.0)
     assert dialog.threshold() == 0.33
     assert dialog.measured.text().startswith("Not measured at this threshold")
+    assert dialog.documented.currentIndex() == -1  # the list names no documented point for a typed value
+    assert dialog.documented.currentText() == ""
     dialog.value.setValue(50.0)
     assert dialog.documented.currentIndex() == 1 and dialog.measured.text().endswith("specificity 99.5%.")
     labels = [w.text() for w in dialog.findChildren(QLabel)]
@@ -110,3 +112,20 @@ def test_a_folder_edited_by_hand_is_not_changed_and_the_user_is_told(qtbot, wind
     assert message.startswith("The operating point was not changed: ") and "model.json" in message
     assert '"threshold": 0.1' in meta_file.read_text()  # nothing rewritten
     assert view.picker.change_threshold_button.isEnabled()
+
+
+def test_a_model_moved_to_a_documented_point_keeps_its_figures(qtbot, window):
+    """A copy changed to the card's 0.5 point: that point's figures stay with it (the dialog, the tooltip)."""
+    from gui.diagnosis.model_picker import operating_points
+    from gui.diagnosis.operating_point import OperatingPointDialog
+
+    meta = {"name": "Op", "threshold": 0.5, "metrics": {"threshold": 0.2848, "sensitivity": 0.972,
+                                                          "specificity": 0.957},
+            "metrics_at_0_5": {"sensitivity": 0.947, "specificity": 0.975}, "cross_validation": {"folds": 5},
+            "provenance": [{"action": "set-threshold", "from": 0.2848, "to": 0.5, "note": "policy"}]}
+    points = operating_points(meta)
+    assert [(t, m and m["sensitivity"]) for t, m, _ in points] == [(0.5, 0.947), (0.2848, 0.972)]
+    dialog = OperatingPointDialog(meta, bundled=False, results=0, parent=window)
+    qtbot.addWidget(dialog)
+    assert dialog.measured.text() == ("Estimated at this threshold by cross-validation: out-of-fold sensitivity "
+                                      "94.7%, specificity 97.5%.")

@@ -62,8 +62,8 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     texts = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
     lo, hi = oof["intervals"]["auc"]
     assert texts[3] == "2 folds × 1"
-    assert texts[5] == f"{oof['metrics']['auc']:.4f} ({lo:.4f}–{hi:.4f})"
+    assert texts[5] == f"{oof['metrics']['auc']:.4f}\n{lo:.4f}–{hi:.4f}"
     lo, hi = oof["intervals"]["accuracy"]
-    assert texts[4].endswith(f" ({100 * lo:.1f}–{100 * hi:.1f})")
+    assert texts[4].endswith(f"\n{100 * lo:.1f}–{100 * hi:.1f}")
     # a CV run is not a screening model: the Diagnosis view's model picker does not offer it
     assert window.diagnosis_view.model_combo.findData(str(run.path)) < 0

@@ -1,0 +1,44 @@
+"""Which images a model learnt from, by content (core.data.contents): digests of regular files only, a record
+under the model's seal."""
+
+import json
+import os
+
+import pytest
+
+from core.data.contents import content_digest, recorded, seen_in_training, trained_on
+from core.store.modelio import ModelFileError, checked_meta
+from tests.synthetic import fundus_image, save_tiny_members, write_rgb
+
+
+def test_only_regular_files_are_hashed_and_nothing_blocks(tmp_path):
+    image = write_rgb(tmp_path / "a.jpg", fundus_image(True, 1, size=64))
+    assert len(content_digest(image)) == 16
+    fifo = tmp_path / "fifo.jpg"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    zero = tmp_path / "zero.jpg"
+    zero.symlink_to("/dev/zero")  # reading it would never end
+    (tmp_path / "folder.jpg").mkdir()
+    for path in (fifo, zero, tmp_path / "folder.jpg", tmp_path / "missing.jpg"):
+        assert content_digest(path) is None
+    assert trained_on([image, fifo, zero]) == {"hash": trained_on([])["hash"], "images": [content_digest(image)]}
+
+
+def test_the_record_is_sealed_with_the_model(tmp_path):
+    seen = write_rgb(tmp_path / "seen.jpg", fundus_image(True, 1, size=64))
+    new = write_rgb(tmp_path / "new.jpg", fundus_image(False, 2, size=64))
+    model = save_tiny_members(tmp_path / "model", card={"trained_on": trained_on([seen])})
+    _, meta = checked_meta(model)
+    assert recorded(meta) == {content_digest(seen)}
+    assert seen_in_training(meta, [new, seen]) == [seen]
+    path = model / "model.json"
+    original = json.loads(path.read_text())
+    for edit in ({"images": []}, None):  # emptied, or removed: evaluate would stop warning
+        changed = dict(original)
+        if edit is None:
+            del changed["trained_on"]
+        else:
+            changed["trained_on"] = {**original["trained_on"], **edit}
+        path.write_text(json.dumps(changed))
+        with pytest.raises(ModelFileError, match="the seal differs"):
+            checked_meta(model)
