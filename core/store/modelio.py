@@ -72,7 +72,7 @@ def sha256_file(path: Path) -> str:
 
 def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None = None,
                   metadata: dict[str, str] | None = None) -> None:
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save
 
     out = {}
     for k, v in tensors.items():
@@ -80,7 +80,10 @@ def write_tensors(path: Path, tensors: dict[str, np.ndarray], dtype: str | None 
         if dtype and v.dtype.kind == "f":
             v = v.astype(dtype)
         out[k] = v
-    save_file(out, str(path), metadata=metadata)
+    # written by Python, not safetensors' save_file, which makes the file 0600: a model another account of the
+    # machine (a clinic's shared model library) could not read, beside a readable model.json
+    with open(path, "wb") as f:
+        f.write(save(out, metadata=metadata))
 
 
 def read_tensors(path: Path) -> dict[str, np.ndarray]:

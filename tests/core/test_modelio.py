@@ -148,3 +148,18 @@ def test_kill_mid_save_in_a_real_process(tmp_path, saved):
     load_model(folder)
     save_model(folder, model, _meta(model))  # the next writer clears them
     assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_weights_files_follow_the_umask_like_model_json(tmp_path):
+    """safetensors' own writer made weights files 0600 beside a 0644 model.json: another account of the machine
+    could read the card but not load the model."""
+    from tests.synthetic import save_tiny_members
+
+    old = os.umask(0o022)
+    try:
+        folder = save_tiny_members(tmp_path / "model")
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert modes["model.json"] == 0o644
+    assert {m for name, m in modes.items() if name.endswith(".safetensors")} == {0o644}
