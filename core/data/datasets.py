@@ -155,10 +155,28 @@ def labelled_folder(images: str | Path, labels: str | Path) -> tuple[list[Sample
         else:
             problems.append(Problem(str(path), f"no label in {labels.name}"))
     for name in sorted(set(table) - set(files)):
-        problems.append(Problem(str(images / name), f"listed in {labels.name} but the file does not exist"))
+        problems.append(Problem(str(images / name), f"listed in {labels.name} but {_not_listed(images / name)}"))
     if not samples:
         raise DatasetError(f"{images}: no image in this folder has a label in {labels}")
     return samples, problems
+
+
+def _not_listed(path: Path) -> str:
+    """Why a labelled name is no image of the folder: it is missing, or something else than an image file."""
+    import os
+    import stat
+
+    from ..images.filekinds import file_kind
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "the file does not exist"
+    if stat.S_ISDIR(mode):
+        return "it is a folder, not an image file"
+    if not stat.S_ISREG(mode):
+        return f"it is not a regular file ({file_kind(mode)}); not opened"
+    return "it is not an image file PM Screen reads"
 
 
 # ---------------------------------------------------------------- layouts

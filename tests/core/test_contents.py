@@ -42,3 +42,27 @@ def test_the_record_is_sealed_with_the_model(tmp_path):
         path.write_text(json.dumps(changed))
         with pytest.raises(ModelFileError, match="the seal differs"):
             checked_meta(model)
+
+
+def test_a_labelled_name_that_is_no_image_file_is_named_for_what_it_is(tmp_path):
+    """A labelled name (evaluate, training on a label file) that is a FIFO, a folder or missing: each named for
+    what it is (all were "the file does not exist"), and the other images are still taken."""
+    import csv
+
+    from core.data.datasets import labelled_folder
+
+    folder = tmp_path / "images"
+    write_rgb(folder / "a.jpg", fundus_image(True, 1, size=64))
+    write_rgb(folder / "b.jpg", fundus_image(False, 2, size=64))
+    os.mkfifo(folder / "fifo.jpg")
+    (folder / "dir.jpg").mkdir()
+    labels = tmp_path / "labels.csv"
+    with open(labels, "w", newline="") as f:
+        csv.writer(f).writerows([("imgName", "Label"), ("a.jpg", 1), ("b.jpg", 0), ("fifo.jpg", 1), ("dir.jpg", 0),
+                                 ("gone.jpg", 1)])
+    samples, problems = labelled_folder(folder, labels)
+    assert sorted(s.path.name for s in samples) == ["a.jpg", "b.jpg"]
+    said = {os.path.basename(p.path): p.problem for p in problems}
+    assert "not a regular file (a FIFO)" in said["fifo.jpg"]
+    assert "is a folder" in said["dir.jpg"]
+    assert "does not exist" in said["gone.jpg"]
