@@ -229,6 +229,11 @@ def _combined(scored: list[dict], runs: list[dict], max_drift: float = MAX_DRIFT
     positive = scored[0]["positive"]
     drift = float("nan")
     for s, run in zip(scored, runs):
+        unscored = [f for f in s["files"] if run["oof"].get(f, 0.0) is None]
+        if unscored:  # it could not be read when the cross-validation ran, and can now: not the same file
+            raise CVError(f"{unscored[0]}: {run['given']} recorded no probability for it (unreadable then), but it "
+                          f"reads now ({len(unscored)} such image(s)): the image changed since the cross-validation "
+                          "ran; run the cross-validation again")
         raw = np.exp(model_log_probs(s["logits"]))[:, positive]
         seen = [(abs(p - run["oof"][f]), f) for f, p in zip(s["files"], raw) if run["oof"].get(f) is not None]
         worst, where = max(seen, default=(float("nan"), ""))

@@ -419,6 +419,21 @@ def test_finalize_refuses_images_changed_since_the_cross_validation(cv_run, tmp_
     assert str(pm) in err[0] or str(other) in err[0]
 
 
+def test_finalize_refuses_images_the_cross_validation_could_not_score_that_read_now(cv_run, tmp_path, capsys):
+    """oof.json with no probability for an image (unreadable when the CV ran) that reads now: the file is not the
+    one the CV had, and nothing could check it (every probability emptied skipped the drift check)."""
+    _, cv = cv_run
+    copy = _copy_run(cv, tmp_path, "cv-emptied")
+    oof = json.loads((copy / "oof.json").read_text())
+    for row in oof["oof"]:
+        row["probability"] = None
+    (copy / "oof.json").write_text(json.dumps(oof))
+    capsys.readouterr()
+    assert main(["finalize", "--from-cv", str(copy), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "recorded no probability for it" in err[0] and "(20 such image(s))" in err[0]
+
+
 def test_a_terminated_finalize_leaves_the_previous_model_and_no_staging_behind(cv_run, tmp_path):
     """SIGTERM (kill, a scheduler) while finalize scores the folds: it stops as Ctrl+C does, its staging folder
     is removed, and the model folder it was replacing is still the previous model, sealed and whole."""
