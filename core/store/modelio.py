@@ -447,9 +447,15 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
     meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when}" + (
         f" ({note})" if note else "")
     meta["provenance"] = [*meta.get("provenance", []), change]
-    card = (f"**Decision threshold changed** on {when} by {user}: {old:.4f} -> {threshold:.4f}"
-            + (f" ({note})" if note else "") + f". Metrics above were measured at {old:.4f}.")
-    return _rewrite(folder, meta, card)
+    return _rewrite(folder, meta, threshold_change_note(change))
+
+
+def threshold_change_note(change: dict) -> str:
+    """The paragraph a threshold change appends to MODEL_CARD.md, and to the card the application shows."""
+    old, note = float(change["from"]), change.get("note")
+    return (f"**Decision threshold changed** on {change.get('when', '?')} by {change.get('by', '?')}: {old:.4f} -> "
+            f"{float(change['to']):.4f}" + (f" ({note})" if note else "") + f". Metrics above were measured at "
+            f"{old:.4f}.")
 
 
 def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool]:

@@ -122,6 +122,7 @@ def model_card_shown(meta: dict) -> str:
     """The card of a (checked, sealed) model.json as Markdown, for reading in the application: its model card
     with the recorded threshold changes after it; for a model that was never finalized, what model.json says of
     it. Written from model.json, not MODEL_CARD.md (which the seal does not cover)."""
+    from ..store.modelio import threshold_change_note
     from ..store.provenance import threshold_changes
 
     try:
@@ -130,9 +131,7 @@ def model_card_shown(meta: dict) -> str:
         text = _plain_card(meta)
     for change in threshold_changes(meta):
         try:
-            text += (f"\n**Decision threshold changed** on {change.get('when', '?')} by {change.get('by', '?')}: "
-                     f"{float(change['from']):.4f} -> {float(change['to']):.4f}"
-                     + (f" ({change['note']})" if change.get("note") else "") + ".\n")
+            text += "\n" + threshold_change_note(change) + "\n"  # as set-threshold appends it to MODEL_CARD.md
         except (KeyError, TypeError, ValueError):
             continue
     return text

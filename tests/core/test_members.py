@@ -500,3 +500,22 @@ def test_finalize_never_replaces_a_folder_of_other_files(cv_run, tmp_path, capsy
     for out in (model, empty):
         assert main(["finalize", "--from-cv", str(cv), "--out", str(out), "--members", "1"]) == 0
         assert load_members(out)[1]["name"] != "old"
+
+
+def test_the_card_shown_after_a_threshold_change_says_what_the_card_file_says_of_it(cv_run, tmp_path, capsys):
+    """The application writes the card from the sealed model.json: its decision threshold is the one in use, and
+    the change's paragraph is the one set-threshold appended to MODEL_CARD.md."""
+    from core.store.modelio import checked_meta
+    from core.training.finalize import model_card_shown
+
+    _, cv = cv_run
+    out = tmp_path / "model"
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(out), "--members", "1"]) == 0
+    assert main(["set-threshold", str(out), "--threshold", "0.4", "--note", "clinic policy"]) == 0
+    capsys.readouterr()
+    _, meta = checked_meta(out)
+    shown, written = model_card_shown(meta), (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    paragraph = written.rstrip("\n").rsplit("\n", 1)[-1]
+    assert "-> 0.4000 (clinic policy). Metrics above were measured at" in paragraph
+    assert shown.endswith("\n" + paragraph + "\n")
+    assert "**Decision threshold.** 0.4000 (set to 0.4000 by" in shown
