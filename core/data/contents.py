@@ -27,8 +27,12 @@ def content_digest(path: str | Path) -> str | None:
 def trained_on(paths: Iterable[str | Path]) -> dict:
     """The ``trained_on`` record of model.json for the training images ``paths`` (sorted; unreadable ones left
     out: they were not learnt from)."""
-    digests = {d for d in map(content_digest, paths) if d}
-    return {"hash": HASH, "images": sorted(digests)}
+    return as_record(d for d in map(content_digest, paths) if d)
+
+
+def as_record(digests: Iterable[str]) -> dict:
+    """The ``trained_on`` record of these digests."""
+    return {"hash": HASH, "images": sorted(set(digests))}
 
 
 def recorded(meta: dict) -> set[str] | None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.contents import recorded, trained_on
+from ..data.contents import as_record, recorded, trained_on
 from ..data.datasets import Sample
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point, model_log_probs
@@ -206,7 +206,7 @@ def _members_trained_on(picks: list) -> dict:
         if own is None:
             own = set(trained_on(s["file"] for s in run["plan"]["samples"] if s["fold"] != fold - 1)["images"])
         digests |= own
-    return {**trained_on([]), "images": sorted(digests)}
+    return as_record(digests)
 
 
 def _member_entry(staged_entry: dict, run: dict, runs: int) -> dict:

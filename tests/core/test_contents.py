@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.data.contents import content_digest, recorded, seen_in_training, trained_on
+from core.data.contents import as_record, content_digest, recorded, seen_in_training, trained_on
 from core.store.modelio import ModelFileError, checked_meta
 from tests.synthetic import fundus_image, save_tiny_members, write_rgb
 
@@ -21,7 +21,7 @@ def test_only_regular_files_are_hashed_and_nothing_blocks(tmp_path):
     (tmp_path / "folder.jpg").mkdir()
     for path in (fifo, zero, tmp_path / "folder.jpg", tmp_path / "missing.jpg"):
         assert content_digest(path) is None
-    assert trained_on([image, fifo, zero]) == {"hash": trained_on([])["hash"], "images": [content_digest(image)]}
+    assert trained_on([image, fifo, zero]) == as_record([content_digest(image)])
 
 
 def test_the_record_is_sealed_with_the_model(tmp_path):
