@@ -163,20 +163,12 @@ def labelled_folder(images: str | Path, labels: str | Path) -> tuple[list[Sample
 
 def _not_listed(path: Path) -> str:
     """Why a labelled name is no image of the folder: it is missing, or something else than an image file."""
-    import os
-    import stat
-
-    from ..images.filekinds import file_kind
+    from ..images.imageio import entry_problem
 
     try:
-        mode = os.stat(path).st_mode
+        return entry_problem(path) or "it is not an image file PM Screen reads"
     except OSError:
         return "the file does not exist"
-    if stat.S_ISDIR(mode):
-        return "it is a folder, not an image file"
-    if not stat.S_ISREG(mode):
-        return f"it is not a regular file ({file_kind(mode)}); not opened"
-    return "it is not an image file PM Screen reads"
 
 
 # ---------------------------------------------------------------- layouts

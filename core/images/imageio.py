@@ -270,17 +270,27 @@ def _first_line(exc: Exception) -> str:
     return text.rsplit("error: ", 1)[-1].splitlines()[0][:200] if text else type(exc).__name__
 
 
+def entry_problem(path: str | Path) -> str | None:
+    """Why an existing file system entry cannot be read as an image file (a folder; not a regular file, which is
+    never opened: a FIFO would block the reader), None for a regular file; OSError (FileNotFoundError) when there
+    is none."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        return "is a folder, not an image file"
+    if not stat.S_ISREG(mode):
+        return f"not a regular file ({file_kind(mode)}); not opened"
+    return None
+
+
 def read_bytes(path: str | Path) -> bytes:
     """The file's bytes, or an ImageError naming the file and why it cannot be read. Only a regular file is
     opened (never a FIFO, device or socket, which could block or have side effects), and only up to
     MAX_FILE_BYTES."""
     path = Path(path)
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(st.st_mode):
-            raise ImageError(path, f"not a regular file ({file_kind(st.st_mode)}); not opened")
+        problem = entry_problem(path)
+        if problem:
+            raise ImageError(path, problem)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         try:
             st = os.fstat(fd)  # the file may have been swapped since the stat above
