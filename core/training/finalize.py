@@ -118,6 +118,11 @@ def _metrics_line(m: dict, ci: dict, images: str = "validation images") -> str:
         f" at threshold {m['threshold']:.3f} on {m['n']} {images}"
 
 
+def out_of_fold(meta: dict) -> bool:
+    """The card's figures are out-of-fold estimates of a cross-validation, not a validation split's."""
+    return bool(meta.get("cross_validation"))
+
+
 def model_card_shown(meta: dict) -> str:
     """The card of a (checked, sealed) model.json as Markdown, for reading in the application: its model card
     with the recorded threshold changes after it; for a model that was never finalized, what model.json says of

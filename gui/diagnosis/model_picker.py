@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from ..resources import icon
@@ -40,9 +40,15 @@ def operating_points(meta: dict) -> list[tuple[float, dict | None, str]]:
     return points
 
 
-def out_of_fold(meta: dict) -> bool:
-    """The card's figures are out-of-fold estimates of a cross-validation, not a validation split's."""
-    return bool(meta.get("cross_validation"))
+def point_figures(meta: dict, metrics: dict) -> str:
+    """"out-of-fold sensitivity 97.2%, specificity 95.7%" (or "validation …") of a documented point, in the
+    current language: the tooltip and the operating point dialog say it alike."""
+    from core.training.finalize import out_of_fold
+
+    text = (QCoreApplication.translate("ModelPicker", "out-of-fold sensitivity {0:.1%}, specificity {1:.1%}")
+            if out_of_fold(meta)
+            else QCoreApplication.translate("ModelPicker", "validation sensitivity {0:.1%}, specificity {1:.1%}"))
+    return text.format(float(metrics["sensitivity"]), float(metrics["specificity"]))
 
 
 class ModelPicker(QObject):
@@ -184,9 +190,7 @@ class ModelPicker(QObject):
         for i, (threshold, metrics, rule) in enumerate(points):
             line = self.tr("≥ {0:.1%}").format(threshold)
             if metrics and "sensitivity" in metrics and "specificity" in metrics:
-                figures = (self.tr("out-of-fold sensitivity {0:.1%}, specificity {1:.1%}") if out_of_fold(meta)
-                           else self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}"))
-                line += " — " + figures.format(float(metrics["sensitivity"]), float(metrics["specificity"]))
+                line += " — " + point_figures(meta, metrics)
             line += " — " + (self.tr("in use") if i == 0 else self.tr("documented, not in use"))
             lines.append(line)
             if i == 0 and rule:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..widgets import plural
-from .model_picker import operating_points, out_of_fold
+from .model_picker import operating_points, point_figures
 
 
 class OperatingPointDialog(QDialog):
@@ -28,6 +28,8 @@ class OperatingPointDialog(QDialog):
         self.setObjectName("operatingPointDialog")
         self.setWindowTitle(self.tr("Change the operating point"))
         self._points = operating_points(meta)
+        from core.training.finalize import out_of_fold
+
         self._out_of_fold = out_of_fold(meta)
         self._current = self._points[0][0]
 
@@ -42,9 +44,7 @@ class OperatingPointDialog(QDialog):
         for threshold, metrics, _ in self._points:
             text = self.tr("≥ {0:.1%}").format(threshold)
             if metrics and "sensitivity" in metrics and "specificity" in metrics:
-                figures = (self.tr("out-of-fold sensitivity {0:.1%}, specificity {1:.1%}") if self._out_of_fold
-                           else self.tr("validation sensitivity {0:.1%}, specificity {1:.1%}"))
-                text += " — " + figures.format(float(metrics["sensitivity"]), float(metrics["specificity"]))
+                text += " — " + point_figures(meta, metrics)
             self.documented.addItem(text, threshold)
         self.value = QDoubleSpinBox()
         self.value.setObjectName("thresholdValue")

@@ -70,7 +70,9 @@ class Run:
     @property
     def out_of_fold(self) -> bool:
         """Its metrics are out-of-fold estimates: a cross-validation, or a model finalized from one."""
-        return self.cv or bool(self.meta.get("cross_validation"))
+        from core.training.finalize import out_of_fold
+
+        return self.cv or out_of_fold(self.meta)
 
     @property
     def seconds(self) -> float | None:

@@ -947,72 +947,72 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="84"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="90"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="85"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="91"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="86"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="92"/>
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="87"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="93"/>
         <source>Model card</source>
         <translation>模型卡</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="88"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="94"/>
         <source>What this model is for, how it was made and measured, its expected sensitivity and specificity, and its limitations</source>
         <translation>该模型的用途、训练与评估方式、预期灵敏度和特异度，以及其局限</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="90"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="96"/>
         <source>Change the operating point of this model (recorded in its model card)</source>
         <translation>更改此模型的工作点（记录在模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="135"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="141"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="181"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="187"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="182"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="188"/>
         <source>Operating point of this model (Change… or pmscreen set-threshold changes it, recorded in the model card):</source>
         <translation>此模型的工作点（可用“更改…”或 pmscreen set-threshold 更改，并记录在模型卡中）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="185"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="191"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="187"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="48"/>
         <source>out-of-fold sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>折外灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="188"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="50"/>
         <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="190"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="194"/>
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="190"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="194"/>
         <source>documented, not in use</source>
         <translation>已记录，未使用</translation>
     </message>
@@ -1020,22 +1020,22 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>NoModelBanner</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="216"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="220"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="217"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="221"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="222"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="226"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="225"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="229"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
@@ -1048,29 +1048,19 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>更改工作点</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="34"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="36"/>
         <source>{0} says PM when the probability is at least {1:.1%}. The figures in its model card were measured at the thresholds listed below; at any other threshold its sensitivity and specificity are not known.</source>
         <translation>{0} 在概率不低于 {1:.1%} 时判定为病理性近视。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="41"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="43"/>
         <source>another value (not documented)</source>
         <translation>其他值（未记录）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="43"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
-        <source>out-of-fold sensitivity {0:.1%}, specificity {1:.1%}</source>
-        <translation>折外灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="46"/>
-        <source>validation sensitivity {0:.1%}, specificity {1:.1%}</source>
-        <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis/operating_point.py" line="58"/>
@@ -1540,84 +1530,84 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="129"/>
+        <location filename="../../gui/training/runs_table.py" line="131"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="129"/>
+        <location filename="../../gui/training/runs_table.py" line="131"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="129"/>
+        <location filename="../../gui/training/runs_table.py" line="131"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="129"/>
+        <location filename="../../gui/training/runs_table.py" line="131"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="129"/>
+        <location filename="../../gui/training/runs_table.py" line="131"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="130"/>
+        <location filename="../../gui/training/runs_table.py" line="132"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="130"/>
+        <location filename="../../gui/training/runs_table.py" line="132"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="130"/>
+        <location filename="../../gui/training/runs_table.py" line="132"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="130"/>
+        <location filename="../../gui/training/runs_table.py" line="132"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="130"/>
+        <location filename="../../gui/training/runs_table.py" line="132"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="162"/>
+        <location filename="../../gui/training/runs_table.py" line="164"/>
         <source>{0} · {1}-fold cross-validation</source>
         <translation>{0} · {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="163"/>
+        <location filename="../../gui/training/runs_table.py" line="165"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="167"/>
+        <location filename="../../gui/training/runs_table.py" line="169"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="168"/>
+        <location filename="../../gui/training/runs_table.py" line="170"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="207"/>
+        <location filename="../../gui/training/runs_table.py" line="209"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="210"/>
+        <location filename="../../gui/training/runs_table.py" line="212"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
@@ -1627,17 +1617,17 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, 
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="313"/>
+        <location filename="../../gui/training/runs_table.py" line="315"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="316"/>
+        <location filename="../../gui/training/runs_table.py" line="318"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="319"/>
+        <location filename="../../gui/training/runs_table.py" line="321"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
