@@ -29,7 +29,7 @@ def _num(x):
 
 
 def cmd_evaluate(a, argv) -> int:
-    from ..data.contents import seen_in_training
+    from ..data.contents import digests, identical_copies, seen_in_training
     from ..data.datasets import labelled_folder
     from ..data.loader import ImageCache
     from ..screening.inference import Predictor
@@ -50,7 +50,11 @@ def cmd_evaluate(a, argv) -> int:
         raise UsageError(f"{a.images}: none of the labelled images could be read")
     threshold = predictor.threshold if a.threshold is None else a.threshold
     m = validate(None, cache, a.batch_size, threshold, positive=predictor.positive, forward=predictor.logits)
-    seen = seen_in_training(predictor.meta, [s.path for s in cache.samples])
+    paths = [s.path for s in cache.samples]
+    found = digests(paths)  # each file read once more, for both checks
+    seen = seen_in_training(predictor.meta, paths, found)
+    copies = identical_copies(found)
+    extra = sum(len(g) - 1 for g in copies)  # images counted although an identical one was counted already
     seconds = time.perf_counter() - t0
     out = {
         "model": predictor.name,
@@ -58,12 +62,17 @@ def cmd_evaluate(a, argv) -> int:
         **summary(m),
         "skipped": [shown(p) for p in problems],
         "seen_in_training": None if seen is None else len(seen),
+        "identical_copies": extra,
         "seconds": round(seconds, 3),
     }
     if seen:
         print(f"warning: {len(seen)} of the {m['n']} images were used to train this model (same file contents, "
               f"e.g. {shown(seen[0])}): on them these figures measure how well it fits them, not how it does on "
               "new patients", file=sys.stderr)
+    if copies:
+        example = " = ".join(shown(paths[i].name) for i in copies[0])
+        print(f"warning: {extra} of the {m['n']} images are identical copies of others among them (the same bytes, "
+              f"e.g. {example}): each copy is counted again", file=sys.stderr)
     if a.json:
         print(json.dumps({k: _num(v) for k, v in out.items()}))
         return EXIT_OK
@@ -77,6 +86,8 @@ def cmd_evaluate(a, argv) -> int:
     print(f"time         {seconds:.1f}s ({m['n'] / seconds:.1f} images/s)")
     if seen:
         print(f"trained on   {len(seen)} of these {m['n']} images: the figures measure fit, not new patients")
+    if copies:
+        print(f"copies       {extra} of these {m['n']} images repeat another one byte for byte and are counted again")
     return EXIT_OK
 
 

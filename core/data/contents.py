@@ -44,10 +44,29 @@ def recorded(meta: dict) -> set[str] | None:
     return {d for d in record["images"] if isinstance(d, str)}
 
 
-def seen_in_training(meta: dict, paths: Iterable[str | Path]) -> list[Path] | None:
+def digests(paths: Iterable[str | Path]) -> list[str | None]:
+    """Each path's digest (None for a file that cannot be read), in order; each file read once."""
+    return [content_digest(p) for p in paths]
+
+
+def identical_copies(digest_list: list[str | None]) -> list[list[int]]:
+    """Groups (indexes into ``digest_list``, in order) of two or more files with the same bytes. PALM itself has
+    three such pairs under different names: counted twice by an evaluation, or split over two folds of a
+    cross-validation, a copy measures recall, not generalisation."""
+    groups: dict[str, list[int]] = {}
+    for i, d in enumerate(digest_list):
+        if d is not None:
+            groups.setdefault(d, []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def seen_in_training(meta: dict, paths: Iterable[str | Path], digest_list: list[str | None] | None = None
+                     ) -> list[Path] | None:
     """The ``paths`` whose contents the model was trained on; None when its model.json records no training
-    images."""
+    images. ``digest_list``: the paths' digests when the caller has them already."""
     known = recorded(meta)
     if known is None:
         return None
-    return [Path(p) for p in paths if content_digest(p) in known]
+    paths = [Path(p) for p in paths]
+    found = digests(paths) if digest_list is None else digest_list
+    return [p for p, d in zip(paths, found) if d in known]

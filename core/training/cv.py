@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.contents import digests, identical_copies
 from ..data.datasets import Dataset, Sample, open_dataset
+from ..images.textsafe import shown
 from ..store.folders import SmallFileError, read_small_text
-from .events import CVFinished, Failed, FoldFinished, FoldStarted
+from .events import CVFinished, Failed, FoldFinished, FoldStarted, Log
 
 PLAN, OOF = "cv.json", "oof.json"
 POOLS = ("all", "train", "val")  # which labelled images take part: both splits pooled, or one of them
@@ -45,9 +47,11 @@ def pooled_samples(ds: Dataset, pool: str) -> list[Sample]:
     return samples
 
 
-def assign_folds(samples: list[Sample], k: int, seed: int) -> list[int]:
+def assign_folds(samples: list[Sample], k: int, seed: int, together: list[list[int]] = ()) -> list[int]:
     """Fold (0..k-1) of each sample: shuffled within each finer class (P, H, N, or class folder) and dealt out in
-    turn, so every fold has the classes, and high myopia, in the proportions of the whole."""
+    turn, so every fold has the classes, and high myopia, in the proportions of the whole. Each group of
+    ``together`` (identical copies) then joins the fold of its first member: a copy on the training side of its
+    twin's fold would let the held-out score recall it."""
     if k < 2:
         raise CVError(f"cross-validation needs at least 2 folds, got {k}")
     by_tag: dict[str, list[int]] = defaultdict(list)
@@ -63,6 +67,9 @@ def assign_folds(samples: list[Sample], k: int, seed: int) -> list[int]:
         for i in rng.permutation(by_tag[tag]):
             folds[int(i)] = turn % k
             turn += 1
+    for group in together:
+        for i in group[1:]:
+            folds[i] = folds[group[0]]
     return folds
 
 
@@ -73,10 +80,14 @@ def fold_dataset(ds: Dataset, samples: list[Sample], folds: list[int], fold: int
                    val_source=f"fold {fold + 1} of {k} of {len(samples)} pooled images")
 
 
-def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str) -> dict:
-    return {"folds": k, "pool": pool, "seed": config.seed, "config": config.to_dict(),
+def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str,
+          together: list[list[int]] | None) -> dict:
+    plan = {"folds": k, "pool": pool, "seed": config.seed, "config": config.to_dict(),
             "samples": [{"file": str(s.path), "label": s.label, "tag": s.tag, "fold": f}
                         for s, f in zip(samples, folds)]}
+    if together is not None:  # absent from plans made before copies were kept together (resumed as they were made)
+        plan["identical"] = [[str(samples[i].path) for i in group] for group in together]
+    return plan
 
 
 def _read(path: Path, what: str) -> dict:
@@ -119,6 +130,7 @@ class CrossValidation:
         self.callback = callback or (lambda ev: None)
         self.trainer = None
         self.result: CVFinished | None = None
+        self.identical: list[list[str]] = []  # groups of identical images, from the plan
         self._stopped = False
 
     @classmethod
@@ -146,11 +158,15 @@ class CrossValidation:
         cfg = self.config
         ds = open_dataset(cfg.data, cfg.labels, cfg.val_fraction, cfg.seed)
         samples = pooled_samples(ds, self.pool)
-        folds = assign_folds(samples, self.k, cfg.seed)
-        plan = _plan(cfg, samples, folds, self.k, self.pool)
         path = self.out_dir / PLAN
-        if path.is_file():
-            saved = _read(path, "cross-validation plan")
+        saved = _read(path, "cross-validation plan") if path.is_file() else None
+        together = None
+        if saved is None or "identical" in saved:
+            together = identical_copies(digests(s.path for s in samples))
+        folds = assign_folds(samples, self.k, cfg.seed, together or [])
+        plan = _plan(cfg, samples, folds, self.k, self.pool, together)
+        self.identical = plan.get("identical", [])
+        if saved is not None:
             if saved != json.loads(json.dumps(plan)):
                 differs = [key for key in plan if json.loads(json.dumps(plan[key])) != saved.get(key)]
                 raise CVError(f"{self.out_dir} holds another cross-validation ({', '.join(differs)} differ): "
@@ -166,6 +182,10 @@ class CrossValidation:
         """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""
         t0 = time.perf_counter()
         ds, samples, folds = self.prepare()
+        if self.identical:
+            names = " = ".join(shown(Path(f).name) for f in self.identical[0])
+            self.callback(Log(f"{len(self.identical)} group(s) of identical images (the same bytes under other names, "
+                              f"e.g. {names}): each group is kept in one fold", "warning"))
         done = 0
         for fold in range(self.k):
             folder = self.out_dir / f"fold-{fold + 1}"

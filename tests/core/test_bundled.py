@@ -52,4 +52,6 @@ def test_evaluate_without_model_uses_the_bundled_one_and_meets_targets(bundled, 
     # evaluate counts them and says these figures measure fit; the card's out-of-fold figures are the estimate
     assert 150 <= out["seen_in_training"] < 201, out["seen_in_training"]
     assert f"warning: {out['seen_in_training']} of the 201 images were used to train this model" in captured.err
+    # PALM-Validation400 holds two pairs of byte-identical images (V0107 = V0160, V0268 = V0320)
+    assert out["identical_copies"] == 2 and "V0107.jpg = V0160.jpg" in captured.err
     assert out["accuracy"] >= 0.97 and out["auc"] >= 0.99 and out["sensitivity"] >= 0.97

@@ -83,6 +83,8 @@ def test_evaluate_notices_training_images_under_other_names(trained, tmp_path, c
     rows = []
     for f in sorted((root / "PALM-Validation400").iterdir())[:3]:
         (images / f.name).write_bytes(f.read_bytes())
+    twin = f.name
+    (images / "again.jpg").write_bytes(f.read_bytes())  # the last one twice: counted twice, and said
     for i, f in enumerate(sorted((root / "PALM-Training400").iterdir())[:2]):
         (images / f"clinic-{i}.jpg").write_bytes(f.read_bytes())
         rows.append((f"clinic-{i}.jpg", int(f.name.startswith("P"))))
@@ -93,9 +95,12 @@ def test_evaluate_notices_training_images_under_other_names(trained, tmp_path, c
         w.writerows([(f.name, 0) for f in sorted(images.iterdir()) if not f.name.startswith("clinic")] + rows)
     assert main(["evaluate", "--model", str(model), "--images", str(images), "--labels", str(labels), "--json"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["seen_in_training"] == 2
-    assert "warning: 2 of the 5 images were used to train this model" in captured.err
+    out = json.loads(captured.out)
+    assert out["seen_in_training"] == 2 and out["identical_copies"] == 1 and out["n"] == 6
+    assert "warning: 2 of the 6 images were used to train this model" in captured.err
     assert "clinic-0.jpg" in captured.err
+    assert f"warning: 1 of the 6 images are identical copies of others among them (the same bytes, e.g. {twin} = " \
+           "again.jpg)" in captured.err
 
 
 def test_evaluate_skips_bad_images_with_a_warning(trained, tmp_path, capsys):

@@ -6,7 +6,15 @@ import os
 
 import pytest
 
-from core.data.contents import as_record, content_digest, recorded, seen_in_training, trained_on
+from core.data.contents import (
+    as_record,
+    content_digest,
+    digests,
+    identical_copies,
+    recorded,
+    seen_in_training,
+    trained_on,
+)
 from core.store.modelio import ModelFileError, checked_meta
 from tests.synthetic import fundus_image, save_tiny_members, write_rgb
 
@@ -22,6 +30,20 @@ def test_only_regular_files_are_hashed_and_nothing_blocks(tmp_path):
     for path in (fifo, zero, tmp_path / "folder.jpg", tmp_path / "missing.jpg"):
         assert content_digest(path) is None
     assert trained_on([image, fifo, zero]) == as_record([content_digest(image)])
+
+
+def test_identical_copies_are_grouped_by_content_not_name(tmp_path):
+    a = write_rgb(tmp_path / "a.jpg", fundus_image(True, 1, size=64))
+    b = write_rgb(tmp_path / "b.jpg", fundus_image(True, 2, size=64))
+    (tmp_path / "a-copy.jpg").write_bytes(a.read_bytes())
+    (tmp_path / "b2.jpg").write_bytes(b.read_bytes())
+    (tmp_path / "b3.jpg").write_bytes(b.read_bytes())
+    (tmp_path / "empty-1.jpg").touch()
+    order = ["a.jpg", "b.jpg", "a-copy.jpg", "missing.jpg", "b2.jpg", "b3.jpg", "empty-1.jpg"]
+    found = digests(tmp_path / n for n in order)
+    assert found[3] is None  # unreadable: never a copy of anything
+    assert identical_copies(found) == [[0, 2], [1, 4, 5]]
+    assert identical_copies(digests([a, b])) == []
 
 
 def test_the_record_is_sealed_with_the_model(tmp_path):

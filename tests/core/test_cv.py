@@ -159,3 +159,54 @@ def test_a_cv_reports_each_fold_as_events_and_continues_after_a_stop(tmp_path):
     shown = describe(out)
     assert shown["folds_done"] == 2 and shown["metrics"] == summary["metrics"]
     assert [len(h) for h in shown["histories"]] == [1, 1] and shown["seconds"] > 0
+
+
+def test_identical_images_are_kept_in_one_fold(tmp_path):
+    """PALM holds three pairs of byte-identical images under different names: a copy on the training side of its
+    twin's fold would let the held-out score recall it. New plans keep each group in one fold and list it."""
+    from core.training.cv import CrossValidation, _plan
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    train = palm / "PALM-Training400"
+    (train / "P0004.jpg").write_bytes((train / "P0000.jpg").read_bytes())
+    split = []
+    for seed in range(6):
+        config = TrainConfig(data=str(palm), depth=18, epochs=1, seed=seed)
+        cv = CrossValidation(config, tmp_path / f"cv-{seed}", k=3)
+        _, samples, folds = cv.prepare()
+        fold_of = {s.path.name: f for s, f in zip(samples, folds)}
+        assert fold_of["P0000.jpg"] == fold_of["P0004.jpg"]
+        plan = json.loads((tmp_path / f"cv-{seed}" / "cv.json").read_text())
+        assert [[Path(f).name for f in g] for g in plan["identical"]] == [["P0000.jpg", "P0004.jpg"]]
+        dealt = {s.path.name: f for s, f in zip(samples, assign_folds(samples, 3, seed))}
+        split.append(dealt["P0000.jpg"] != dealt["P0004.jpg"])
+    assert any(split)  # dealt alone, the pair lands in two folds for some seed: the grouping is what keeps it
+
+    # a plan written before copies were grouped (no "identical") is continued as it was made
+    seed = split.index(True)
+    config = TrainConfig(data=str(palm), depth=18, epochs=1, seed=seed)
+    old = tmp_path / "old"
+    old.mkdir()
+    cv = CrossValidation(config, old, k=3)
+    samples = pooled_samples(open_dataset(str(palm)), "all")
+    folds = assign_folds(samples, 3, seed)
+    (old / "cv.json").write_text(json.dumps(_plan(cv.config, samples, folds, 3, "all", None)))
+    assert cv.prepare()[2] == folds and cv.identical == []
+
+
+def test_a_cv_run_says_which_images_are_copies(tmp_path):
+    from core.training.cv import CrossValidation
+    from core.training.events import Log
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    val = palm / "PALM-Validation400"
+    (val / "V0002.jpg").write_bytes((val / "V0000.jpg").read_bytes())
+    said = []
+    cv = CrossValidation(TrainConfig(data=str(palm), depth=18, epochs=1), tmp_path / "cv", k=2, callback=said.append)
+    cv.stop()  # the plan and what it found, then no training
+    assert cv.run() is None
+    logs = [ev.message for ev in said if isinstance(ev, Log)]
+    assert logs == ["1 group(s) of identical images (the same bytes under other names, e.g. V0000.jpg = V0002.jpg): "
+                    "each group is kept in one fold"]
