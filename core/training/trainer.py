@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.contents import trained_on
+from ..data.contents import seen_in_training, trained_on
 from ..data.datasets import Dataset, open_dataset, stratified_subset
 from ..data.loader import Augment, ImageCache
 from ..images.preprocess import PREPROCESSING
+from ..images.textsafe import shown
 from ..nn._paddle import paddle
 from ..nn.choices import BEST_METRICS as CHOOSABLE_METRICS
 from ..nn.models import build_resnet, resnet_config, variant_of
@@ -372,7 +373,17 @@ class Trainer:
             raise ValueError("the training images hold only one class")
         self._n = (len(train_cache), len(val_cache))
         self._trained_on = trained_on(s.path for s in train_cache.samples)  # what was decoded: what is learnt
+        self._warn_of_copies([s.path for s in val_cache.samples])
         return train_cache, val_cache
+
+    def _warn_of_copies(self, val_paths: list) -> None:
+        """Validation images that are byte-identical copies of training images (PALM has such pairs under other
+        names) are recalled, not predicted: said, since they flatter the figures and the best-epoch choice."""
+        copies = seen_in_training({"trained_on": self._trained_on}, val_paths)
+        if copies:
+            self._emit(Log(f"{len(copies)} of the {len(val_paths)} validation images are identical copies of training "
+                           f"images (e.g. {shown(copies[0].name)}): on them the validation figures measure recall, "
+                           "not new patients", "warning"))
 
     # -------------------------------------------------------------- saving and resuming
     def _meta(self, history: list, model) -> dict:

@@ -161,3 +161,30 @@ def test_config_validation():
         TrainConfig(best_metric="speed").validated()
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0).validated()
+
+
+def _data_only(config, out) -> list:
+    """The events of a run stopped as soon as its data is read (no epoch is needed to check the data)."""
+    events = []
+
+    def on_event(ev):
+        events.append(ev)
+        if isinstance(ev, DataReady):
+            trainer.stop()
+
+    trainer = Trainer(config, out, on_event)
+    trainer.run()
+    assert any(isinstance(e, DataReady) for e in events)
+    return events
+
+
+def test_validation_images_copied_from_training_images_are_named(tmp_path):
+    """A validation image with the bytes of a training image (another name) is recalled, not predicted: said."""
+    root = make_palm_root(tmp_path / "palm")
+    (root / "PALM-Validation400" / "V0002.jpg").write_bytes((root / "PALM-Training400" / "P0000.jpg").read_bytes())
+    events = _data_only(tiny_config(root), tmp_path / "run")
+    warned = [e.message for e in events if isinstance(e, Log) and e.level == "warning"]
+    assert warned == ["1 of the 6 validation images are identical copies of training images (e.g. V0002.jpg): on "
+                      "them the validation figures measure recall, not new patients"]
+    events = _data_only(tiny_config(make_palm_root(tmp_path / "clean")), tmp_path / "run2")
+    assert not [e for e in events if isinstance(e, Log) and e.level == "warning"]
