@@ -1,0 +1,42 @@
+"""bench/cv_folds.py: a study still under way is compared on the folds every run has finished, paired."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run_folder(path: Path, labels: list[int], folds: list[int], done: dict[int, list[float]], seed: int = 0):
+    samples = [{"file": f"/data/img{i}.jpg", "label": y, "tag": "P" if y else "N", "fold": f}
+               for i, (y, f) in enumerate(zip(labels, folds))]
+    path.mkdir()
+    (path / "cv.json").write_text(json.dumps({"folds": 2, "pool": "all", "seed": seed, "config": {"epochs": 3},
+                                              "samples": samples}))
+    for fold, probs in done.items():
+        folder = path / f"fold-{fold}"
+        (folder / "checkpoint").mkdir(parents=True)
+        (folder / "checkpoint" / "state.json").write_text(json.dumps({"epoch": 3}))
+        files = [f"img{i}.jpg" for i, f in enumerate(folds) if f == fold - 1]
+        (folder / "validation.json").write_text(json.dumps({"files": files, "probabilities": probs}))
+    return path
+
+
+def test_only_the_folds_every_run_finished_are_compared(tmp_path):
+    labels = [1, 0, 1, 0, 1, 0, 1, 0]
+    folds = [0, 0, 0, 0, 1, 1, 1, 1]
+    a = _run_folder(tmp_path / "a", labels, folds, {1: [0.9, 0.1, 0.4, 0.6], 2: [0.8, 0.2, 0.7, 0.3]})
+    b = _run_folder(tmp_path / "b", labels, folds, {1: [0.9, 0.1, 0.8, 0.2]})  # fold 2 still training
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "cv_folds.py"), str(a), str(b)], capture_output=True,
+                         text=True, check=True).stdout
+    assert "| 1 | 4 | 0.7500 / 50.0% | 1.0000 / 100.0% |" in out
+    assert "| 2 |" not in out and "folds 1 pooled | 4 |" in out
+    assert "b - a: AUC +0.2500" in out
+
+    other = _run_folder(tmp_path / "other", labels, [1, 0, 0, 0, 1, 1, 1, 0], {1: [0.5] * 4}, seed=1)
+    refused = subprocess.run([sys.executable, str(ROOT / "bench" / "cv_folds.py"), str(a), str(other)],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "not the folds of" in refused.stderr
