@@ -33,6 +33,7 @@ ERRORS = {
     "dicom_pixels_unreadable": QT_TRANSLATE_NOOP("Reasons", "DICOM pixel data cannot be read ({detail})"),
     "dicom_undecodable": QT_TRANSLATE_NOOP("Reasons", "DICOM pixel data cannot be decoded ({detail})"),
     "dicom_not_2d": QT_TRANSLATE_NOOP("Reasons", "DICOM pixel data is not a 2-D image"),
+    "copy": QT_TRANSLATE_NOOP("Reasons", "the same image as {name} (identical bytes)"),
 }
 
 DETAILS = {

@@ -38,6 +38,7 @@ ERRORS = {
     "dicom_pixels_unreadable": "DICOM pixel data cannot be read ({detail})",
     "dicom_undecodable": "DICOM pixel data cannot be decoded ({detail})",
     "dicom_not_2d": "DICOM pixel data is not a 2-D image",
+    "copy": "the same image as {name} (identical bytes)",  # core.data.checks: readable, but a copy
 }
 
 # What often stands in the brackets of the reasons above (translated by a user interface when it knows them).

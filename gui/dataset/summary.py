@@ -141,12 +141,16 @@ class DatasetSummary(QTabWidget):
             self.problems.addTopLevelItem(item)
         self.setTabText(1, self.tr("Problems ({0})").format(self.problems.topLevelItemCount()))
 
-    def show_check(self, has_dataset: bool, checking: bool, done: int, total: int, unreadable: int) -> None:
-        """How far the check for unreadable images has come."""
+    def show_check(self, has_dataset: bool, checking: bool, done: int, total: int, unreadable: int,
+                   copies: int = 0) -> None:
+        """How far the check for unreadable images (and identical copies) has come."""
         if not has_dataset:
             text = ""
         elif checking:
             text = self.tr("Checking that every image can be read: {0} of {1}…").format(done, total)
+        elif done >= total and copies:
+            text = self.tr("All {0} images decoded: {1} unreadable, {2} identical copies of other images (see "
+                           "Problems).").format(total, unreadable, copies)
         elif done >= total:
             text = self.tr("All {0} images decoded: {1} unreadable.").format(total, unreadable)
         else:

@@ -49,7 +49,7 @@ class DatasetView(QWidget):
         self._check = None  # superqt worker checking every image
         self._check_cancel = threading.Event()
         self._checked = (0, 0)  # images decoded, of
-        self._unreadable: list = []  # core.data.datasets.Problem of files that do not decode
+        self._unreadable: list = []  # core.data.datasets.Problem of files that do not decode or copy others
         self.setAcceptDrops(True)
 
         self.loader = ThumbnailLoader(size=THUMB, threads=2, parent=self)
@@ -354,8 +354,12 @@ class DatasetView(QWidget):
             self._update_check_label()
 
     def _update_check_label(self) -> None:
+        from core.data.checks import is_copy
+
         done, total = self._checked
-        self.summary.show_check(self.dataset is not None, self.checking, done, total, len(self._unreadable))
+        copies = sum(map(is_copy, self._unreadable))
+        self.summary.show_check(self.dataset is not None, self.checking, done, total, len(self._unreadable) - copies,
+                                copies)
 
     # ---------------------------------------------------------------- preview
     def current_path(self) -> str | None:

@@ -124,22 +124,27 @@ Validation: {1}</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="149"/>
+        <location filename="../../gui/dataset/summary.py" line="150"/>
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="151"/>
+        <location filename="../../gui/dataset/summary.py" line="152"/>
+        <source>All {0} images decoded: {1} unreadable, {2} identical copies of other images (see Problems).</source>
+        <translation>已解码全部 {0} 张图像：{1} 张无法读取，{2} 张与其他图像完全相同（见“问题”）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dataset/summary.py" line="155"/>
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="153"/>
+        <location filename="../../gui/dataset/summary.py" line="157"/>
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="155"/>
+        <location filename="../../gui/dataset/summary.py" line="159"/>
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
@@ -257,27 +262,27 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="368"/>
+        <location filename="../../gui/dataset/view.py" line="372"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="390"/>
+        <location filename="../../gui/dataset/view.py" line="394"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="391"/>
+        <location filename="../../gui/dataset/view.py" line="395"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="392"/>
+        <location filename="../../gui/dataset/view.py" line="396"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="393"/>
+        <location filename="../../gui/dataset/view.py" line="397"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -1331,112 +1336,117 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>DICOM 像素数据不是二维图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="39"/>
+        <location filename="../../gui/reasons.py" line="36"/>
+        <source>the same image as {name} (identical bytes)</source>
+        <translation>与 {name} 是同一张图像（字节完全相同）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="40"/>
         <source>unknown format or corrupt data</source>
         <translation>未知格式或数据损坏</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="40"/>
+        <location filename="../../gui/reasons.py" line="41"/>
         <source>unknown format: JPEG, PNG, TIFF, BMP or DICOM expected</source>
         <translation>未知格式：应为 JPEG、PNG、TIFF、BMP 或 DICOM</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="42"/>
+        <location filename="../../gui/reasons.py" line="43"/>
         <source>no picture size in its header</source>
         <translation>文件头中没有图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="46"/>
+        <location filename="../../gui/reasons.py" line="47"/>
         <source>too dark</source>
         <translation>过暗</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="47"/>
+        <location filename="../../gui/reasons.py" line="48"/>
         <source>over-exposed</source>
         <translation>过曝</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="48"/>
+        <location filename="../../gui/reasons.py" line="49"/>
         <source>not a colour photograph</source>
         <translation>不是彩色照片</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="49"/>
+        <location filename="../../gui/reasons.py" line="50"/>
         <source>no circular field of view on a dark background</source>
         <translation>没有深色背景上的圆形视野</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="50"/>
+        <location filename="../../gui/reasons.py" line="51"/>
         <source>blurred</source>
         <translation>模糊</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="54"/>
+        <location filename="../../gui/reasons.py" line="55"/>
         <source>mean brightness {value} &lt; {limit}</source>
         <translation>平均亮度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="55"/>
+        <location filename="../../gui/reasons.py" line="56"/>
         <source>mean brightness {value} &gt; {limit}</source>
         <translation>平均亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="56"/>
+        <location filename="../../gui/reasons.py" line="57"/>
         <source>{value} of the field is white</source>
         <translation>视野中 {value} 为白色</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="57"/>
+        <location filename="../../gui/reasons.py" line="58"/>
         <source>colour saturation {value} &lt; {limit}</source>
         <translation>色彩饱和度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="58"/>
+        <location filename="../../gui/reasons.py" line="59"/>
         <source>background level {value} &gt; {limit}</source>
         <translation>背景亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="59"/>
+        <location filename="../../gui/reasons.py" line="60"/>
         <source>bright area {value} of the image &lt; {limit}</source>
         <translation>明亮区域占图像 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="60"/>
+        <location filename="../../gui/reasons.py" line="61"/>
         <source>no dark surround</source>
         <translation>没有深色外围</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="61"/>
+        <location filename="../../gui/reasons.py" line="62"/>
         <source>outline not round: coverage {coverage}, deviation {deviation}</source>
         <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="62"/>
+        <location filename="../../gui/reasons.py" line="63"/>
         <source>rim blur {value} px &gt; {limit} px</source>
         <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="63"/>
+        <location filename="../../gui/reasons.py" line="64"/>
         <source>fine detail {value} &lt; {limit}</source>
         <translation>细节 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="71"/>
+        <location filename="../../gui/reasons.py" line="72"/>
         <source>the image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="72"/>
+        <location filename="../../gui/reasons.py" line="73"/>
         <source>the file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="81"/>
+        <location filename="../../gui/reasons.py" line="82"/>
         <source>the image at 1/{0} size</source>
         <translation>以 1/{0} 尺寸解码的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="112"/>
+        <location filename="../../gui/reasons.py" line="113"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>

@@ -146,15 +146,18 @@ def test_unreadable_images_are_found_and_listed_as_problems(qtbot, window, tmp_p
     good = (train / "P0001.jpg").read_bytes()
     (train / "P0009.jpg").write_bytes(good[: len(good) // 2])  # truncated
     (train / "N0009.jpg").write_bytes(b"")  # empty
+    (train / "P0042.jpg").write_bytes(good)  # readable, but P0001.jpg again (PALM itself has three such pairs)
     view = window.dataset_view
     open_dataset(qtbot, window, root)
-    assert view.model.rowCount() == 14  # both still carry a label from their names
+    assert view.model.rowCount() == 15  # all still carry a label from their names
     qtbot.waitUntil(lambda: not view.checking, timeout=60000)
     problems = {view.problems.topLevelItem(i).text(0): view.problems.topLevelItem(i).text(1)
                 for i in range(view.problems.topLevelItemCount())}
     assert "truncated" in problems["P0009.jpg"] and "empty" in problems["N0009.jpg"]
-    assert view.tabs.tabText(1) == "Problems (2)"
-    assert view.check_label.text() == "All 14 images decoded: 2 unreadable."
+    assert problems["P0042.jpg"] == "the same image as P0001.jpg (identical bytes)"
+    assert view.tabs.tabText(1) == "Problems (3)"
+    assert view.check_label.text() == ("All 15 images decoded: 2 unreadable, 1 identical copies of other images (see "
+                                       "Problems).")
     view.set_filters("train", ("tag", "P"))
     view.grid.setCurrentIndex(view.model.index(4))  # P0009.jpg
     qtbot.waitUntil(lambda: "Cannot read this image" in view.preview.text(), timeout=60000)
