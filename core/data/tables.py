@@ -24,6 +24,7 @@ MAX_ROWS = 200_000  # a label file lists one image per row; PALM has 400 per spl
 MAX_COLUMNS = 64  # the imgName and Label columns are among the first few
 END_GAP = 10_000  # empty rows in a row after which the data has ended
 MAX_XLSX_PART_BYTES = 256 << 20
+MAX_LINE_BYTES = 1 << 20  # a CSV line is read in pieces of this size at most (csv's own field limit is 128 KB)
 
 
 class TableError(Exception):
@@ -86,8 +87,20 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
 
 
 def _csv_rows(path: Path) -> Iterator[list]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        yield from csv.reader(f)
+    yield from csv.reader(_utf8_lines(path))
+
+
+def _utf8_lines(path: Path) -> Iterator[str]:
+    """The file's lines as text; a line that is not UTF-8 (a CSV saved in a legacy code page) is a TableError
+    naming it, so the user knows where to look. Lines are read in pieces of at most MAX_LINE_BYTES."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES), b""), start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TableError(f"{path}: line {n} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                                 f"{exc.start + 1}); save the table as CSV UTF-8") from None
+            yield line.removeprefix("\ufeff") if n == 1 else line
 
 
 def read_rows(path: str | Path) -> list[list]:

@@ -126,3 +126,17 @@ def test_find_label_file_walks_past_bombs_and_broken_files(tmp_path):
     assert done.stdout.strip() == str(tmp_path / "a-bomb.xlsx")  # the bomb's real rows are a good label table
     (tmp_path / "a-bomb.xlsx").unlink()
     assert find_label_file(tmp_path) == good
+
+
+def test_a_csv_in_a_legacy_code_page_names_the_line(tmp_path):
+    """Excel in a Chinese or Western locale saves "CSV" as GBK or Windows-1252: the line that is not UTF-8 is named
+    (a UTF-8 file with or without its byte-order mark reads as before)."""
+    good = "imgName,Label\nV0001.jpg,1\n病人-2.jpg,0\n"
+    for name, data in (("plain.csv", good.encode()), ("bom.csv", b"\xef\xbb\xbf" + good.encode())):
+        (tmp_path / name).write_bytes(data)
+        assert read_label_file(tmp_path / name) == ({"V0001.jpg": 1, "病人-2.jpg": 0}, [])
+    (tmp_path / "gbk.csv").write_bytes(good.encode("gbk"))
+    with pytest.raises(DatasetError) as exc:
+        read_label_file(tmp_path / "gbk.csv")
+    assert str(exc.value) == (f"{tmp_path / 'gbk.csv'}: line 3 is not UTF-8 text (byte 0xb2 at column 1); save the "
+                              "table as CSV UTF-8")
