@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a training run failed, 2 bad usage or unreadable input 
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None, app=None) -> int:
     from ..store.modelio import ModelFileError
 
     previous = _stop_cleanly_on_sigterm()
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "finalize": cmd_finalize,
                     "selftest": cmd_selftest, "cv": cmd_cv, "set-threshold": cmd_set_threshold, "seal": cmd_seal}
@@ -62,8 +65,45 @@ def main(argv: list[str] | None = None, app=None) -> int:
         print(f"pmscreen {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        sys.stdout, sys.stderr = streams
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+class _ReaderMayLeave:
+    """A standard stream whose reader may go away (`| head`, `less` quit, a closed terminal): the output ends
+    there, not the command. Hours of training, or a batch's report and audit log, never die of a progress line."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.reader_left = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_left:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_left:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._left()
+
+    def _left(self) -> None:
+        self.reader_left = True
+        try:  # what is still buffered, and the interpreter's last flush, go nowhere instead of failing
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _terminated(signum, frame):

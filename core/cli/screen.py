@@ -29,7 +29,7 @@ def _num(x):
 
 
 def cmd_evaluate(a, argv) -> int:
-    from ..data.contents import digests, identical_copies, seen_in_training
+    from ..data.contents import differently_labelled, digests, identical_copies, same_as, seen_in_training
     from ..data.datasets import labelled_folder
     from ..data.loader import ImageCache
     from ..screening.inference import Predictor
@@ -70,9 +70,14 @@ def cmd_evaluate(a, argv) -> int:
               f"e.g. {shown(seen[0])}): on them these figures measure how well it fits them, not how it does on "
               "new patients", file=sys.stderr)
     if copies:
-        example = " = ".join(shown(paths[i].name) for i in copies[0])
         print(f"warning: {extra} of the {m['n']} images are identical copies of others among them (the same bytes, "
-              f"e.g. {example}): each copy is counted again", file=sys.stderr)
+              f"e.g. {same_as([paths[i] for i in copies[0]])}): each copy is counted again", file=sys.stderr)
+        label_of = {s.path: s.label for s in cache.samples}
+        for g in copies:
+            group = [paths[i] for i in g]
+            if len({label_of[p] for p in group}) > 1:
+                print(f"warning: {differently_labelled(group, label_of, predictor.meta['class_names'])}",
+                      file=sys.stderr)
     if a.json:
         print(json.dumps({k: _num(v) for k, v in out.items()}))
         return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -150,7 +151,7 @@ def cmd_train(a, argv) -> int:
 
 def cmd_cv(a, argv) -> int:
     from ..training.cv import CrossValidation, compare
-    from ..training.events import EpochEnd, Failed, FoldFinished, FoldStarted, Log, format_event
+    from ..training.events import DataReady, EpochEnd, Failed, FoldFinished, FoldStarted, Log, format_event
 
     if a.compare:
         result = compare(*a.compare)
@@ -167,8 +168,13 @@ def cmd_cv(a, argv) -> int:
     if not Path(a.data).is_dir():
         raise UsageError(f"{a.data}: data folder not found")
 
+    told: set[str] = set()  # files skipped, said once (each fold reads the same images)
+
     def show(ev):  # one line per fold and epoch; batches are too many for a log
-        if isinstance(ev, (FoldStarted, FoldFinished, EpochEnd, Failed, Log)):
+        if isinstance(ev, DataReady):
+            ev = dataclasses.replace(ev, skipped=[x for x in ev.skipped if x not in told])
+            told.update(ev.skipped)
+        if isinstance(ev, (FoldStarted, FoldFinished, DataReady, EpochEnd, Failed, Log)):
             print(format_event(ev), file=sys.stderr if isinstance(ev, Failed) else sys.stdout, flush=True)
 
     cv = CrossValidation(_config_from_args(a), a.out, a.folds, a.pool, show)

@@ -15,13 +15,14 @@ HASH = "sha256 of the file's bytes, first 16 hex digits"
 
 def content_digest(path: str | Path) -> str | None:
     """The file's digest; None when it is no image file PM Screen reads (not a regular file, over the size limit,
-    unreadable: core.images.imageio.read_bytes, which never opens a FIFO or device)."""
+    unreadable: core.images.imageio.read_bytes, which never opens a FIFO or device; empty)."""
     from ..images.imageio import ImageError, read_bytes
 
     try:
-        return hashlib.sha256(read_bytes(path)).hexdigest()[:DIGEST_HEX]
+        data = read_bytes(path)
     except (ImageError, OSError):
         return None
+    return hashlib.sha256(data).hexdigest()[:DIGEST_HEX] if data else None  # empty files are no image at all
 
 
 def trained_on(paths: Iterable[str | Path]) -> dict:
@@ -58,6 +59,23 @@ def identical_copies(digest_list: list[str | None]) -> list[list[int]]:
         if d is not None:
             groups.setdefault(d, []).append(i)
     return [g for g in groups.values() if len(g) > 1]
+
+
+def same_as(files: list) -> str:
+    """'a.jpg = b.jpg' for a group of identical files, at most three names (a group can have thousands)."""
+    from ..images.textsafe import shown
+
+    names = " = ".join(shown(Path(f).name) for f in files[:3])
+    return names + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+
+
+def differently_labelled(files: list, label_of: dict, class_names) -> str:
+    """The warning for a group of identical files whose labels differ (the same photograph cannot be both)."""
+    from ..images.textsafe import shown
+
+    named = ", ".join(f"{shown(Path(f).name)} {class_names[label_of[f]]}" for f in files[:4])
+    more = f" and {len(files) - 4} more" if len(files) > 4 else ""
+    return f"identical images with different labels: {named}{more}; one of the labels is wrong"
 
 
 def seen_in_training(meta: dict, paths: Iterable[str | Path], digest_list: list[str | None] | None = None

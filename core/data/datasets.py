@@ -168,13 +168,20 @@ def _not_listed(path: Path) -> str:
     try:
         return entry_problem(path) or "it is not an image file PM Screen reads"
     except OSError:
-        return "the file does not exist"
+        return "a link to a missing file (or a loop of links)" if path.is_symlink() else "the file does not exist"
+
+
+def _unusable_entries(folder: Path) -> list[Problem]:
+    """Entries named like images that are no regular file (a FIFO, a link to a device or to nothing): never
+    opened, but listed, so that training says what it leaves out as predict does."""
+    return [Problem(str(p), _not_listed(p)) for p in sorted(folder.iterdir())
+            if is_image_file(p) and not p.is_file() and not p.is_dir()]
 
 
 # ---------------------------------------------------------------- layouts
 
 def _palm_folder(folder: Path) -> tuple[list[Sample], list[Problem]]:
-    samples, problems = [], []
+    samples, problems = [], _unusable_entries(folder)
     for p in list_images(folder):
         got = palm_label(p.name)
         if got is None:
@@ -274,6 +281,8 @@ def _open_class_folders(root: Path, val_fraction: float, seed: int) -> Dataset:
         val_names = {d.name for d in _class_folders(val_dir)}
         problems = [Problem(str(val_dir / n), "class folder not in the training folder; ignored")
                     for n in sorted(val_names - set(names))]
+        problems += [q for d in (train_dir, val_dir) for n in names if (d / n).is_dir()
+                     for q in _unusable_entries(d / n)]
         train = _folder_samples(train_dir, names)
         val = _folder_samples(val_dir, tuple(n for n in names if n in val_names))
         val = [Sample(s.path, names.index(s.tag), s.tag) for s in val]
@@ -285,7 +294,8 @@ def _open_class_folders(root: Path, val_fraction: float, seed: int) -> Dataset:
         raise DatasetError(f"{root}: {why} (expected a PALM folder or one sub-folder per class)")
     names = tuple(d.name for d in classes)
     train, val = stratified_split(_folder_samples(root, names), val_fraction, seed)
-    return Dataset(root, names, train, val, "folders", f"stratified {val_fraction:.0%} (seed {seed})")
+    return Dataset(root, names, train, val, "folders", f"stratified {val_fraction:.0%} (seed {seed})",
+                   [q for d in classes for q in _unusable_entries(d)])
 
 
 def _find_dir_with_classes(root: Path, word: str) -> Path | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.contents import digests, identical_copies
+from ..data.contents import differently_labelled, digests, identical_copies, same_as
 from ..data.datasets import Dataset, Sample, open_dataset
 from ..images.textsafe import shown
 from ..store.folders import SmallFileError, read_small_text
@@ -70,7 +70,35 @@ def assign_folds(samples: list[Sample], k: int, seed: int, together: list[list[i
     for group in together:
         for i in group[1:]:
             folds[i] = folds[group[0]]
+    if together:
+        _check_grouped_folds(samples, folds, k, together)
     return folds
+
+
+def _check_grouped_folds(samples: list[Sample], folds: list[int], k: int, together: list[list[int]]) -> None:
+    """Copies kept together can leave a fold without images, or its training side without a class (a data set
+    made mostly of one image's copies): refused while planning, before any training, naming the largest group."""
+    labels = {s.label for s in samples}
+    for fold in range(k):
+        held = [s for s, f in zip(samples, folds) if f == fold]
+        trained = {s.label for s, f in zip(samples, folds) if f != fold}
+        if held and trained == labels:
+            continue
+        big = max(together, key=len)
+        what = "without images" if not held else "without an image of every class to train on"
+        raise CVError(f"{k} folds cannot be made: identical images must share a fold, and the {len(big)} copies of "
+                      f"{shown(samples[big[0]].path.name)} ({len(together)} group(s) in all) leave fold {fold + 1} "
+                      f"{what}; remove the copies or use fewer folds")
+
+
+def identical_warnings(groups: list[list[str]], label_of: dict[str, int], class_names) -> list[str]:
+    """What a CV says of the plan's groups of identical images: how many are kept together, and each group whose
+    copies carry different labels (the same photograph cannot be both)."""
+    if not groups:
+        return []
+    return [f"{len(groups)} group(s) of identical images (the same bytes under other names, e.g. "
+            f"{same_as(groups[0])}): each group is kept in one fold",
+            *(differently_labelled(g, label_of, class_names) for g in groups if len({label_of[f] for f in g}) > 1)]
 
 
 def fold_dataset(ds: Dataset, samples: list[Sample], folds: list[int], fold: int, k: int) -> Dataset:
@@ -169,6 +197,10 @@ class CrossValidation:
         if saved is not None:
             if saved != json.loads(json.dumps(plan)):
                 differs = [key for key in plan if json.loads(json.dumps(plan[key])) != saved.get(key)]
+                if differs == ["identical"] or set(differs) == {"identical", "samples"}:
+                    raise CVError(f"{path}: the identical copies among the images are not those it lists (an image "
+                                  "was replaced, or the file edited): this cross-validation cannot be continued on "
+                                  "these images; choose a new --out")
                 raise CVError(f"{self.out_dir} holds another cross-validation ({', '.join(differs)} differ): "
                               "choose a new --out, or the same settings to continue it")
         else:
@@ -182,10 +214,8 @@ class CrossValidation:
         """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""
         t0 = time.perf_counter()
         ds, samples, folds = self.prepare()
-        if self.identical:
-            names = " = ".join(shown(Path(f).name) for f in self.identical[0])
-            self.callback(Log(f"{len(self.identical)} group(s) of identical images (the same bytes under other names, "
-                              f"e.g. {names}): each group is kept in one fold", "warning"))
+        for line in identical_warnings(self.identical, {str(s.path): s.label for s in samples}, ds.class_names):
+            self.callback(Log(line, "warning"))
         done = 0
         for fold in range(self.k):
             folder = self.out_dir / f"fold-{fold + 1}"

@@ -359,7 +359,7 @@ class Trainer:
                        f"({ds.layout} layout; validation: {ds.val_source})"))
         train_cache = ImageCache(train, progress=self._check_stop)
         val_cache = ImageCache(ds.val, progress=self._check_stop)
-        skipped = [str(p) for p in ds.problems + train_cache.problems + val_cache.problems]
+        skipped = [shown(str(p)) for p in ds.problems + train_cache.problems + val_cache.problems]  # names: escaped
         counts: dict = {}
         for s in train_cache.samples:
             # PALM's P/H/N where the file name tells; the class name where only a label file does (its tag is the

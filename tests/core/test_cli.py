@@ -224,3 +224,30 @@ def test_precision_option(trained, capsys):
                      "--precision", precision]) == 0
     fp32, bf16 = (json.loads(line) for line in capsys.readouterr().out.strip().splitlines())
     assert fp32["n"] == bf16["n"] and abs(fp32["auc"] - bf16["auc"]) < 0.1
+
+
+def test_a_reader_that_goes_away_ends_the_output_not_the_work(trained, tmp_path):
+    """`pmscreen train … | head -1`, or a `less` quit half-way: the pipe closes, the training and a batch's report
+    go on (they used to die of BrokenPipeError on the next progress line, losing the model)."""
+    root, model = trained
+
+    def closed_pipe(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.Popen([sys.executable, "-m", "core", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        proc.stdout.close()  # the reader is gone before the first line
+        err = proc.stderr.read()
+        return subprocess.CompletedProcess(proc.args, proc.wait(timeout=600), "", err)
+
+    run = closed_pipe("train", "--data", str(root), "--depth", "18", "--epochs", "1", "--batch-size", "4",
+                      "--out", str(tmp_path / "run"))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Broken pipe" not in run.stderr and "Traceback" not in run.stderr
+    from core.store.modelio import load_model
+
+    load_model(tmp_path / "run")
+
+    report = tmp_path / "report.csv"
+    run = closed_pipe("predict", "--model", str(model), "--report", str(report), "--no-audit",
+                      str(root / "PALM-Validation400"))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(report.read_text().splitlines()) == 1 + 6  # the header and every image

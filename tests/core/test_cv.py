@@ -210,3 +210,34 @@ def test_a_cv_run_says_which_images_are_copies(tmp_path):
     logs = [ev.message for ev in said if isinstance(ev, Log)]
     assert logs == ["1 group(s) of identical images (the same bytes under other names, e.g. V0000.jpg = V0002.jpg): "
                     "each group is kept in one fold"]
+
+
+def test_copies_that_make_folds_impossible_are_refused_while_planning(tmp_path):
+    """Most of a class made of one photograph's copies: kept together they would leave a fold without images or
+    without that class to train on. Refused in one line before any training (it used to fail in fold 2)."""
+    samples = _samples("P" * 12 + "N" * 10)
+    together = [list(range(0, 12))]  # the twelve PM images are one photograph
+    with pytest.raises(CVError, match=r"2 folds cannot be made: .* the 12 copies of P0000.jpg \(1 group\(s\) in all\) "
+                                      r"leave fold \d without an image of every class to train on"):
+        assign_folds(samples, 2, seed=0, together=together)
+    assert len(set(assign_folds(samples, 2, seed=0, together=[[0, 1], [2, 3, 4]]))) == 2  # small groups are fine
+
+
+def test_copies_with_different_labels_are_named_and_empty_files_are_no_copies(tmp_path):
+    from core.training.cv import CrossValidation
+    from core.training.events import Log
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    train = palm / "PALM-Training400"
+    (train / "N0001.jpg").write_bytes((train / "P0000.jpg").read_bytes())  # one photograph, PM and not PM
+    (train / "N0097.jpg").write_bytes(b"")
+    (train / "H0098.jpg").write_bytes(b"")  # two empty files: unreadable, not identical images
+    said = []
+    cv = CrossValidation(TrainConfig(data=str(palm), depth=18, epochs=1), tmp_path / "cv", k=2, callback=said.append)
+    cv.stop()
+    cv.run()
+    assert [ev.message for ev in said if isinstance(ev, Log)] == [
+        "1 group(s) of identical images (the same bytes under other names, e.g. N0001.jpg = P0000.jpg): each group "
+        "is kept in one fold",
+        "identical images with different labels: N0001.jpg non-PM, P0000.jpg PM; one of the labels is wrong"]
