@@ -81,6 +81,13 @@ class RunProgress:
             return 1.0
         return min(1.0, (self.fold - 1 + self._fold_fraction()) / self.folds)
 
+    def kept_fraction(self) -> float:
+        """0 to 1: the work a stopped run keeps: the folds finished and the whole epochs of the fold under way (an
+        epoch stopped part-way is not kept; before its first batch a resumed run's earlier epochs are not known)."""
+        b = self.last_batch
+        epochs = max(self.epochs_done, b.epoch - 1 if b else 0)
+        return min(1.0, (self.fold - 1 + epochs / self.epochs) / self.folds)
+
     def _fold_fraction(self) -> float:
         b = self.last_batch
         if b is None:

@@ -252,6 +252,8 @@ class TrainingView(QWidget):
         if self.last_status == "finished":
             self.tracker.finished = True
             self.progress.setValue(1000)
+        elif stopped:  # the bar shows what is kept, not how far the lost part of an epoch had come
+            self.progress.setValue(round(1000 * self.tracker.kept_fraction()))
         if self.last_status != "failed" and self._showing == "live":
             self.runs_table.select_path(result.out_dir, emit=False)
         self.statusMessage.emit(self._done_message(result, cv))

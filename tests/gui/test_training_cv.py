@@ -33,6 +33,7 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     assert titles == ["Loss · fold 1 of 2", "Loss · fold 2 of 2"]
     assert isinstance(view.run.job.result, CVFinished) and view.run.job.result.stopped
     assert view.last_status == "stopped" and view.progress_label.text() == "Stopped"
+    assert view.progress.value() == 500  # what is kept: fold 1 of 2, nothing of fold 2
     log = view.log.toPlainText()
     assert "fold 1 of 2: " in log and "fold 1 of 2 done in" in log and "1 of 2 folds done" in log
 

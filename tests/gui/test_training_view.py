@@ -104,6 +104,7 @@ def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept
     assert window.statusBar().currentMessage() == ("Training stopped in epoch 2, which is not kept; kept: the last "
                                                    "completed epoch 1 and the best, epoch 1")
     assert view.runs_table.selected_run().resumable  # Resume continues with epoch 2
+    assert view.progress.value() == 333  # the bar shows what is kept (epoch 1 of 3), not epoch 2's lost batches
     result = view.run.trainer.result
     assert result.stopped and (result.interrupted, result.last_epoch, result.best_epoch) == (2, 1, 1)
 
