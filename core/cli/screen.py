@@ -99,6 +99,7 @@ def cmd_evaluate(a, argv) -> int:
 def cmd_predict(a, argv) -> int:
     from collections import Counter
 
+    from ..images.textsafe import shown
     from ..screening.inference import Predictor
 
     if not 0.0 <= a.opacity <= 1.0:
@@ -149,6 +150,7 @@ def cmd_predict(a, argv) -> int:
     t0 = time.perf_counter()
     if not a.json:
         print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.3f}")
+    complete = False
     try:
         for pred in predictor.predict_files(a.inputs, heatmaps=want_heat):
             counts[pred.verdict] += 1
@@ -166,9 +168,13 @@ def cmd_predict(a, argv) -> int:
                 print(f"{pred.shown_path}\t–\t{pred.verdict}\t{pred.quality_text}", flush=True)
             else:
                 print(f"{pred.shown_path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
-    finally:  # an interrupted run still leaves a report of what was done, and a closed log
+        complete = True
+    finally:  # an interrupted run still leaves a report of what was done (beside the previous one), a closed log
         if report is not None:
-            report.close()
+            kept = report.close(complete)
+            if not complete:
+                print(f"pmscreen predict: the report of the {report.rows} images done is {shown(kept)}; "
+                      f"{shown(report_path)} was left as it was", file=sys.stderr)
         if audit is not None:
             audit.close()
     seconds = time.perf_counter() - t0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import itertools
 import os
 import shutil
 import tempfile
@@ -59,7 +60,7 @@ def check_writable(path: str | Path) -> Path:
         raise ValueError(f"{path}: is a folder, not a report file")
     if path.exists() and not path.is_file():
         raise ValueError(f"{path}: not a plain file (a report is not written there)")
-    probe = parent / f".{path.name}.pmscreen-probe-{os.getpid()}"
+    probe = _beside(path, "probe")  # a short name: the report's own may be near the length limit
     try:
         with open(probe, "x"):
             pass
@@ -70,6 +71,50 @@ def check_writable(path: str | Path) -> Path:
     finally:
         probe.unlink(missing_ok=True)
     return path
+
+
+_staged = itertools.count()
+
+
+def _beside(path: Path, what: str) -> Path:
+    """A hidden temporary name in the report's folder (same file system: the rename is atomic)."""
+    return path.parent / f".pmscreen-{what}-{os.getpid()}-{next(_staged)}{path.suffix.lower()}"
+
+
+def interrupted_name(path: Path) -> Path:
+    """Where the report of an interrupted batch is kept: NAME.interrupted.EXT beside the one it did not replace."""
+    return path.with_name(f"{path.stem}.interrupted{path.suffix}")
+
+
+class _Staged:
+    """A report is written under a temporary name beside its place and takes that place only when complete:
+    an interrupted batch never empties or replaces the previous report of that name; what it did is kept as
+    NAME.interrupted.EXT (``close(complete=False)``), and ``discard`` drops it."""
+
+    def _stage(self, path: Path) -> None:
+        self.path = path
+        self.partial = _beside(path, "report")
+
+    def _publish(self, complete: bool) -> Path:
+        target = self.path if complete else interrupted_name(self.path)
+        os.replace(self.partial, target)
+        self.path = target
+        return target
+
+    def discard(self) -> None:
+        """Drop an unfinished report (its temporary file); the previous one of its name stays as it was."""
+        self._closed = True
+        self._drop()
+        self.partial.unlink(missing_ok=True)
+
+    def _drop(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *exc):
+        self.close(complete=kind is None)
 
 
 def row_for(pred, model: str, threshold: float, when: str | None = None) -> dict:
@@ -106,11 +151,12 @@ class Summary:
         return sum(self.counts.values())
 
 
-class _TableWriter:
+class _TableWriter(_Staged):
     def __init__(self, path: Path, model: str, threshold: float, model_sha256: str | None = None):
-        self.path = path
+        self._stage(path)
         self.summary = Summary(model, threshold, model_sha256)
         self.rows = 0
+        self._closed = False
 
     def add(self, pred, when: str | None = None) -> None:
         row = row_for(pred, self.summary.model, self.summary.threshold, when)
@@ -118,17 +164,12 @@ class _TableWriter:
         self._write(row)
         self.rows += 1
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
 
 class CsvReport(_TableWriter):
     def __init__(self, path, model, threshold, model_sha256=None):
         super().__init__(Path(path), model, threshold, model_sha256)
-        self._file = open(self.path, "w", newline="", encoding="utf-8")
+        # with a byte-order mark: Excel on Windows reads a CSV without one in the locale's code page (mojibake)
+        self._file = open(self.partial, "w", newline="", encoding="utf-8-sig")
         self._csv = csv.DictWriter(self._file, fieldnames=COLUMNS)
         self._csv.writeheader()
 
@@ -138,10 +179,15 @@ class CsvReport(_TableWriter):
         self._csv.writerow({k: "" if v is None else cell_text(v) for k, v in row.items()})
         self._file.flush()
 
-    def close(self) -> Path:
-        if not self._file.closed:
-            self._file.close()
-        return self.path
+    def close(self, complete: bool = True) -> Path:
+        if self._closed:
+            return self.path
+        self._closed = True
+        self._file.close()
+        return self._publish(complete)
+
+    def _drop(self) -> None:
+        self._file.close()
 
 
 class XlsxReport(_TableWriter):
@@ -180,7 +226,7 @@ class XlsxReport(_TableWriter):
             cells.append(cell)
         self._ws.append(cells)
 
-    def close(self) -> Path:
+    def close(self, complete: bool = True) -> Path:
         if self._closed:
             return self.path
         self._closed = True
@@ -190,8 +236,8 @@ class XlsxReport(_TableWriter):
 
         for item in _summary_lines(self.summary):
             s.append([cell_text(v) for v in item])
-        self._wb.save(self.path)
-        return self.path
+        self._wb.save(self.partial)
+        return self._publish(complete)
 
 
 def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
@@ -250,14 +296,14 @@ class PdfEntry:
     heat: str | None
 
 
-class PdfReport:
+class PdfReport(_Staged):
     """Summary page, then one page per image: thumbnail, Grad-CAM overlay, probability, verdict, quality."""
 
     def __init__(self, path, model: str, threshold: float, model_sha256: str | None = None,
                  opacity: float | None = None):
         from .gradcam import DEFAULT_OPACITY
 
-        self.path = Path(path)
+        self._stage(Path(path))
         if not self.path.parent.is_dir():
             raise FileNotFoundError(f"{self.path.parent}: folder not found")
         self.summary = Summary(model, threshold, model_sha256)
@@ -294,21 +340,18 @@ class PdfReport:
         self._entries.append(PdfEntry(row["file"], row["probability"], row["verdict"], row["quality"],
                                        row["error"], row["time"], photo, heat))
 
-    def close(self) -> Path:
+    def close(self, complete: bool = True) -> Path:
         if self._closed:
             return self.path
         self._closed = True
         try:
-            _pdf_renderer()(self.path, self.summary, self._entries)
+            _pdf_renderer()(self.partial, self.summary, self._entries)
         finally:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-        return self.path
+            self._drop()
+        return self._publish(complete)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def _drop(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)  # its pictures
 
 
 def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,

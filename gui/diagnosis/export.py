@@ -79,7 +79,8 @@ def export_rows(path: str | Path, rows: list, heatmaps: HeatmapService, opacity:
                 cancel: threading.Event | None = None) -> Iterator[tuple[int, int]]:
     """Write ``rows`` (core.screening.session.Row, all of one model) to ``path`` (.xlsx, .csv or .pdf), yielding
     (done, total). Returns the number of rows written, or -1 when ``cancel`` was set (the partial file is
-    removed). ``engine``: a core.screening.engine_process engine of the rows' model, for the PDF's heatmaps."""
+    removed; a file it would have replaced stays as it was). ``engine``: a core.screening.engine_process engine
+    of the rows' model, for the PDF's heatmaps."""
     from core.screening.report import needs_heatmaps, open_report
 
     from .. import pdf_report
@@ -107,29 +108,13 @@ def export_rows(path: str | Path, rows: list, heatmaps: HeatmapService, opacity:
             done += len(chunk)
             yield done, total
     except BaseException:
-        _discard(report, path)
+        report.discard()
         raise
     if cancel.is_set():
-        _discard(report, path)
+        report.discard()
         return -1
     report.close()
     return done
-
-
-def _discard(report, path: Path) -> None:
-    """Drop an unfinished report: no PDF pages are laid out, no partial table is left."""
-    import shutil
-
-    from core.screening.report import PdfReport
-
-    if isinstance(report, PdfReport):
-        shutil.rmtree(getattr(report, "_tmp", ""), ignore_errors=True)  # its pictures; the PDF is not written yet
-    else:
-        try:
-            report.close()
-        except Exception:  # noqa: BLE001  (only cleaning up)
-            pass
-    path.unlink(missing_ok=True)
 
 
 def export_audit(dest: str | Path) -> int:

@@ -52,7 +52,7 @@ def test_predict_report_csv_heatmaps_and_audit(model_dir, folder, tmp_path, caps
     assert by["dark.jpg"]["quality"].startswith("too dark")
     assert by["broken.jpg"]["verdict"] == "error"
     assert "4 images" in err and "1 ungradable" in err and "1 unreadable" in err and "images/s" in err
-    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    rows = list(csv.DictReader(report.open(encoding="utf-8-sig")))
     assert [r["verdict"] for r in rows] == [x["verdict"] for x in lines]
     assert rows[0]["model"] == "ResNet-18-D" and rows[0]["threshold"] == "0.5" and rows[0]["time"]
     assert sorted(p.name for p in heat.iterdir()) == ["eye1.heatmap.png", "eye2.heatmap.png"]

@@ -263,7 +263,7 @@ def test_predict_csv_report_and_text_output(model_dir, hostile, tmp_path, capfd)
     assert code == 2 and "Traceback" not in err
     lines = out.splitlines()[1:]
     assert len(lines) == len(GOOD) + len(BAD) and all(line.count("\t") >= 2 for line in lines)
-    with open(report, newline="", encoding="utf-8") as f:
+    with open(report, newline="", encoding="utf-8-sig") as f:
         table = list(csv.DictReader(f))
     assert len(table) == len(GOOD) + len(BAD)
     files = [r["file"] for r in table]
@@ -283,7 +283,7 @@ def test_a_formula_name_given_alone_is_text(tmp_path, suffix):
         for name in ("=1+2.jpg", "-3+4.jpg", "plain.jpg", "a\x01b.jpg"):
             r.add(Prediction(name, error="e"))
     if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
         files, model = [r["file"] for r in rows], rows[0]["model"]
     else:

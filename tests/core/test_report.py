@@ -31,7 +31,7 @@ def test_csv_report(tmp_path):
     with open_report(path, "ResNet-18-D", 0.5, "ab" * 32) as r:
         for p in _preds():
             r.add(p, when="2026-01-01T10:00:00+01:00")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert list(rows[0]) == list(COLUMNS) and len(rows) == 4
     assert rows[0]["file"] == "/eyes/a.jpg" and float(rows[0]["probability"]) == 0.91 and rows[0]["verdict"] == "PM"
     assert rows[0]["quality"] == "ok" and rows[0]["model"] == "ResNet-18-D" and rows[0]["threshold"] == "0.5"
@@ -166,3 +166,43 @@ def test_pdf_summary_lists_unreadable_files_keeps_text_in_the_margin_and_frames_
             assert advance <= rect.width() + 1, s  # one-line text fits its box: nothing runs past the margin
     frames = [d[1] for d in drawn if d[0] == "rect"]
     assert len([f for f in frames if f.width() > 200]) >= 2  # the white photograph's page and the dark one's
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_interrupted_batch_leaves_the_previous_report_and_keeps_its_own_beside(tmp_path, suffix):
+    """A report is written under a temporary name and takes its place only when complete: Ctrl+C in a batch had
+    emptied the previous report of that name (CSV) or replaced it with a partial one that did not say so."""
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    path = tmp_path / f"r{suffix}"
+    with open_report(path, "M", 0.5) as r:
+        r.add(_preds()[0])
+    before = path.read_bytes()
+    with pytest.raises(KeyboardInterrupt):
+        with open_report(path, "M", 0.5) as r:
+            r.add(_preds()[1])
+            assert path.read_bytes() == before  # while the batch runs too
+            raise KeyboardInterrupt
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, f"r.interrupted{suffix}"])  # no temp
+    assert r.path == tmp_path / f"r.interrupted{suffix}" and r.rows == 1
+
+    r = open_report(path, "M", 0.5)
+    r.add(_preds()[2])
+    r.discard()  # the GUI's Cancel
+    assert path.read_bytes() == before and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_csv_report_opens_in_excel_as_utf8(tmp_path):
+    path = tmp_path / "r.csv"
+    with open_report(path, "ResNet-18-D × 2 — test", 0.5) as r:
+        r.add(_preds()[0])
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads a CSV without it in the locale's code page
+    assert "ResNet-18-D × 2 — test" in path.read_text(encoding="utf-8-sig")
+
+
+def test_a_report_name_near_the_length_limit_can_be_written(tmp_path):
+    path = tmp_path / ("a" * (250 - len(".csv")) + ".csv")  # the probe and temporary names are short
+    with open_report(path, "M", 0.5) as r:
+        r.add(_preds()[0])
+    assert path.is_file()

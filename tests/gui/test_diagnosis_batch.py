@@ -163,7 +163,7 @@ def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, w
     assert [r[2] for r in table[1:]][0] == "error" and table[1][0].endswith("broken.jpg")
     assert all(r[4] == "ResNet-18-D" and r[5] == 0.5 for r in table[1:])
 
-    rows = list(csv.DictReader(outs[".csv"].open(encoding="utf-8")))
+    rows = list(csv.DictReader(outs[".csv"].open(encoding="utf-8-sig")))
     assert len(rows) == 4 and rows[2]["verdict"] == "ungradable — retake" and rows[2]["quality"]
     assert {r["verdict"] for r in (rows[1], rows[3])} <= {"PM", "not PM"}
 
@@ -175,7 +175,7 @@ def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, w
     view.set_filter("error")  # only the rows shown are exported
     out = tmp_path / "errors.csv"
     wait_export(qtbot, view, view.export(out))
-    assert [r["verdict"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["error"]
+    assert [r["verdict"] for r in csv.DictReader(out.open(encoding="utf-8-sig"))] == ["error"]
 
 
 def test_pdf_heatmaps_computed_in_this_process_are_those_of_the_diagnosed_input(qtbot, library_model, window, mixed,
@@ -219,7 +219,7 @@ def test_the_export_dialog_chooses_the_format_by_extension_or_filter(qtbot, libr
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV file (*.csv)"))
     view.choose_export()
     qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
-    assert len(list(csv.DictReader((tmp_path / "chosen.csv").open(encoding="utf-8")))) == 1
+    assert len(list(csv.DictReader((tmp_path / "chosen.csv").open(encoding="utf-8-sig")))) == 1
 
 
 def test_every_result_is_in_the_audit_log_which_the_menu_exports(qtbot, library_model, window, images, tmp_path,
@@ -232,7 +232,7 @@ def test_every_result_is_in_the_audit_log_which_the_menu_exports(qtbot, library_
     window.act_export_audit.trigger()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Saved 2 audit log entries"),
                     timeout=60000)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [r["file"] for r in rows] == ["eye.jpg", "broken.jpg"]
     assert rows[0]["sha256"] == hashlib.sha256(images["good"].read_bytes()).hexdigest()
     assert rows[0]["model"] == "ResNet-18-D" and rows[0]["verdict"] in ("PM", "not PM")
