@@ -123,6 +123,11 @@ def out_of_fold(meta: dict) -> bool:
     return bool(meta.get("cross_validation"))
 
 
+def has_model_card(meta: dict) -> bool:
+    """Made by ``pmscreen finalize`` (a card: intended use, protocol, calibration); a trained run has none."""
+    return isinstance(meta.get("card"), dict)
+
+
 def model_card_shown(meta: dict) -> str:
     """The card of a (checked, sealed) model.json as Markdown, for reading in the application: its model card
     with the recorded threshold changes after it; for a model that was never finalized, what model.json says of
@@ -130,10 +135,12 @@ def model_card_shown(meta: dict) -> str:
     from ..store.modelio import threshold_change_note
     from ..store.provenance import threshold_changes
 
-    try:
-        text = model_card_markdown(meta)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # no card: a trained, unfinalized model
-        text = _plain_card(meta)
+    text = _plain_card(meta)  # a trained, unfinalized model (or a card that cannot be read)
+    if has_model_card(meta):
+        try:
+            text = model_card_markdown(meta)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            pass
     for change in threshold_changes(meta):
         try:
             text += "\n" + threshold_change_note(change) + "\n"  # as set-threshold appends it to MODEL_CARD.md

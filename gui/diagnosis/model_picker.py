@@ -231,3 +231,27 @@ class NoModelBanner(QWidget):
             self.show()
         else:
             self.hide()
+
+
+class ResearchModelNote(QLabel):
+    """Said above the results while the chosen model was never finalized: a research run's threshold and figures
+    come from its own validation images and nothing records what it is fit for, yet its verdicts look like any
+    other's (a one-epoch run called every image PM in bold red)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("researchModel")
+        self.setWordWrap(True)
+        self.setStyleSheet("#researchModel { background: #fff8e1; border: 1px solid #ffcc80; border-radius: 4px; "
+                           "color: #5d4037; padding: 6px; }")
+        self.hide()
+
+    def retranslate(self) -> None:
+        self.setText(self.tr("Research model: it was not finalized (no model card), so its threshold and figures "
+                             "come from its own training run and nothing records what it is fit for. Use its "
+                             "verdicts for research, not for patients."))
+
+    def show_for(self, meta: dict | None) -> None:
+        from core.training.finalize import has_model_card
+
+        self.setVisible(meta is not None and not has_model_card(meta))

@@ -35,7 +35,7 @@ from .batch import BatchRunner
 from .detail import DetailPanel
 from .export import Exporter
 from .model_card import ModelCardDialog
-from .model_picker import ModelPicker, NoModelBanner
+from .model_picker import ModelPicker, NoModelBanner, ResearchModelNote
 from .operating_point import OperatingPointDialog
 from .progress import ProgressStrip
 from .table import ResultsPane
@@ -92,6 +92,7 @@ class DiagnosisView(QWidget):
         self.no_model = NoModelBanner()
         self.no_model.train_button.clicked.connect(self.trainRequested)
         self.no_model.open_button.clicked.connect(self.choose_model_folder)
+        self.research_note = ResearchModelNote()
 
         self.pages = ResultsPane()
         self.pages.rowChanged.connect(self._row_changed)
@@ -118,6 +119,7 @@ class DiagnosisView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.no_model)
+        lay.addWidget(self.research_note)
         lay.addWidget(self.splitter, 1)
         lay.addLayout(bottom)
         self.refresh_models()
@@ -159,6 +161,7 @@ class DiagnosisView(QWidget):
     def retranslate(self) -> None:
         self.picker.retranslate()
         self.no_model.retranslate()
+        self.research_note.retranslate()
         self.open_button.setText(self.tr("Open images…"))
         self.clear_button.setText(self.tr("Clear"))
         self.clear_button.setToolTip(self.tr("Remove all results from the table ({0})").format(
@@ -272,6 +275,7 @@ class DiagnosisView(QWidget):
 
     def _update_no_model(self) -> None:
         self.no_model.show_state(self.model_dir(), self._model_error)
+        self.research_note.show_for(None if self._model_error else self.picker.meta())
 
     def _retire_engine(self) -> None:
         self.batch.retire_engine()

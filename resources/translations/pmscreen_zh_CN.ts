@@ -394,203 +394,203 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="162"/>
+        <location filename="../../gui/diagnosis/view.py" line="165"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="163"/>
-        <location filename="../../gui/diagnosis/view.py" line="454"/>
+        <location filename="../../gui/diagnosis/view.py" line="166"/>
+        <location filename="../../gui/diagnosis/view.py" line="458"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="166"/>
+        <location filename="../../gui/diagnosis/view.py" line="169"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="233"/>
+        <location filename="../../gui/diagnosis/view.py" line="236"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="241"/>
+        <location filename="../../gui/diagnosis/view.py" line="244"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="358"/>
+        <location filename="../../gui/diagnosis/view.py" line="362"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="359"/>
+        <location filename="../../gui/diagnosis/view.py" line="363"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="361"/>
+        <location filename="../../gui/diagnosis/view.py" line="365"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="383"/>
+        <location filename="../../gui/diagnosis/view.py" line="387"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="401"/>
+        <location filename="../../gui/diagnosis/view.py" line="405"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="403"/>
+        <location filename="../../gui/diagnosis/view.py" line="407"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="171"/>
+        <location filename="../../gui/diagnosis/view.py" line="174"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="259"/>
+        <location filename="../../gui/diagnosis/view.py" line="262"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="360"/>
+        <location filename="../../gui/diagnosis/view.py" line="364"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="390"/>
+        <location filename="../../gui/diagnosis/view.py" line="394"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="406"/>
+        <location filename="../../gui/diagnosis/view.py" line="410"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="164"/>
+        <location filename="../../gui/diagnosis/view.py" line="167"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="167"/>
+        <location filename="../../gui/diagnosis/view.py" line="170"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="170"/>
+        <location filename="../../gui/diagnosis/view.py" line="173"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="172"/>
+        <location filename="../../gui/diagnosis/view.py" line="175"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="173"/>
+        <location filename="../../gui/diagnosis/view.py" line="176"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="174"/>
+        <location filename="../../gui/diagnosis/view.py" line="177"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="175"/>
+        <location filename="../../gui/diagnosis/view.py" line="178"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="176"/>
+        <location filename="../../gui/diagnosis/view.py" line="179"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="226"/>
+        <location filename="../../gui/diagnosis/view.py" line="229"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="251"/>
+        <location filename="../../gui/diagnosis/view.py" line="254"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="252"/>
+        <location filename="../../gui/diagnosis/view.py" line="255"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="254"/>
+        <location filename="../../gui/diagnosis/view.py" line="257"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="255"/>
+        <location filename="../../gui/diagnosis/view.py" line="258"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="322"/>
+        <location filename="../../gui/diagnosis/view.py" line="326"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="335"/>
+        <location filename="../../gui/diagnosis/view.py" line="339"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="340"/>
+        <location filename="../../gui/diagnosis/view.py" line="344"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="408"/>
+        <location filename="../../gui/diagnosis/view.py" line="412"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="409"/>
+        <location filename="../../gui/diagnosis/view.py" line="413"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="409"/>
+        <location filename="../../gui/diagnosis/view.py" line="413"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="450"/>
+        <location filename="../../gui/diagnosis/view.py" line="454"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="451"/>
+        <location filename="../../gui/diagnosis/view.py" line="455"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="453"/>
+        <location filename="../../gui/diagnosis/view.py" line="457"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="503"/>
+        <location filename="../../gui/diagnosis/view.py" line="507"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="506"/>
+        <location filename="../../gui/diagnosis/view.py" line="510"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
@@ -696,59 +696,59 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>Exporter</name>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="162"/>
+        <location filename="../../gui/diagnosis/export.py" line="147"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="162"/>
-        <location filename="../../gui/diagnosis/export.py" line="216"/>
+        <location filename="../../gui/diagnosis/export.py" line="147"/>
+        <location filename="../../gui/diagnosis/export.py" line="201"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="163"/>
+        <location filename="../../gui/diagnosis/export.py" line="148"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="167"/>
+        <location filename="../../gui/diagnosis/export.py" line="152"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="168"/>
+        <location filename="../../gui/diagnosis/export.py" line="153"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="181"/>
+        <location filename="../../gui/diagnosis/export.py" line="166"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="189"/>
-        <location filename="../../gui/diagnosis/export.py" line="228"/>
+        <location filename="../../gui/diagnosis/export.py" line="174"/>
+        <location filename="../../gui/diagnosis/export.py" line="213"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="201"/>
+        <location filename="../../gui/diagnosis/export.py" line="186"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="203"/>
+        <location filename="../../gui/diagnosis/export.py" line="188"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="215"/>
+        <location filename="../../gui/diagnosis/export.py" line="200"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="226"/>
+        <location filename="../../gui/diagnosis/export.py" line="211"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
@@ -1449,6 +1449,14 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <location filename="../../gui/reasons.py" line="113"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
+    </message>
+</context>
+<context>
+    <name>ResearchModelNote</name>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="250"/>
+        <source>Research model: it was not finalized (no model card), so its threshold and figures come from its own training run and nothing records what it is fit for. Use its verdicts for research, not for patients.</source>
+        <translation>研究模型：未经定型（没有模型卡），其阈值和指标来自它自己的训练运行，也没有记录它适用于什么。其判定仅供研究，不可用于患者。</translation>
     </message>
 </context>
 <context>
@@ -2259,37 +2267,37 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, 
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="265"/>
+        <location filename="../../gui/training/view.py" line="267"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="269"/>
+        <location filename="../../gui/training/view.py" line="271"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="270"/>
+        <location filename="../../gui/training/view.py" line="272"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="274"/>
+        <location filename="../../gui/training/view.py" line="276"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="336"/>
+        <location filename="../../gui/training/view.py" line="338"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="340"/>
+        <location filename="../../gui/training/view.py" line="342"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="265"/>
+        <location filename="../../gui/training/view.py" line="267"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
@@ -2311,82 +2319,82 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, 
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="279"/>
+        <location filename="../../gui/training/view.py" line="281"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="281"/>
+        <location filename="../../gui/training/view.py" line="283"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="284"/>
+        <location filename="../../gui/training/view.py" line="286"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="293"/>
+        <location filename="../../gui/training/view.py" line="295"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="295"/>
+        <location filename="../../gui/training/view.py" line="297"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="297"/>
+        <location filename="../../gui/training/view.py" line="299"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="300"/>
+        <location filename="../../gui/training/view.py" line="302"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="303"/>
+        <location filename="../../gui/training/view.py" line="305"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="305"/>
+        <location filename="../../gui/training/view.py" line="307"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="305"/>
+        <location filename="../../gui/training/view.py" line="307"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="306"/>
+        <location filename="../../gui/training/view.py" line="308"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="306"/>
+        <location filename="../../gui/training/view.py" line="308"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="312"/>
+        <location filename="../../gui/training/view.py" line="314"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="312"/>
+        <location filename="../../gui/training/view.py" line="314"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="314"/>
+        <location filename="../../gui/training/view.py" line="316"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="343"/>
+        <location filename="../../gui/training/view.py" line="345"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>

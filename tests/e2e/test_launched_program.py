@@ -52,6 +52,7 @@ def test_a_clinician_diagnoses_dropped_images_with_a_heatmap_and_a_pdf(launch, t
     facts = outcome.facts
     assert facts["model"]  # the bundled model, ready without the user choosing it
     assert "Expected performance (out-of-fold)" in facts["model_card"], facts["model_card"][:300]
+    assert facts["research_note"] is False  # finalized: no "research model" warning above its verdicts
     verdicts = facts["verdicts"]
     assert {verdicts[p.name][0] for p in images} <= {"PM", "not PM"}, verdicts
     assert verdicts["broken.jpg"][1], verdicts  # one error row names the problem; the others are diagnosed

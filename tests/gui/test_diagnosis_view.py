@@ -82,6 +82,9 @@ def test_opening_a_model_folder_outside_the_library(qtbot, window, library_model
     assert "not a model folder" in view.no_model_label.text() and view.no_model.isVisible()
     assert view.select_model(library_model)
     assert view.model_dir() == library_model and not view.no_model.isVisible()
+    # a trained run that was never finalized: its verdicts look like any model's, so the view says what it is
+    assert view.research_note.isVisible() and view.research_note.text().startswith("Research model: it was not "
+                                                                                  "finalized (no model card)")
 
 
 def test_an_image_the_quality_gate_turns_away_is_ungradable_not_a_verdict(qtbot, library_model, window, tmp_path):

@@ -24,6 +24,7 @@ def walk(window):
     view = window.diagnosis_view
     yield Wait("a model is selected", lambda: bool(view.model_name()), 120)
     report("model", view.model_name())
+    report("research_note", view.research_note.isVisible())  # the bundled model is finalized: no such note
     report("title", window.windowTitle())
     click(view.picker.card_button)  # what the bundled model promises, before trusting its verdicts
     yield Wait("the model card opens", lambda: any(
