@@ -447,15 +447,23 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
     meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when}" + (
         f" ({note})" if note else "")
     meta["provenance"] = [*meta.get("provenance", []), change]
-    return _rewrite(folder, meta, threshold_change_note(change))
+    return _rewrite(folder, meta, threshold_change_note(change, meta))
 
 
-def threshold_change_note(change: dict) -> str:
-    """The paragraph a threshold change appends to MODEL_CARD.md, and to the card the application shows."""
-    old, note = float(change["from"]), change.get("note")
-    return (f"**Decision threshold changed** on {change.get('when', '?')} by {change.get('by', '?')}: {old:.4f} -> "
-            f"{float(change['to']):.4f}" + (f" ({note})" if note else "") + f". Metrics above were measured at "
-            f"{old:.4f}.")
+def threshold_change_note(change: dict, meta: dict | None = None) -> str:
+    """The paragraph a threshold change appends to MODEL_CARD.md, and to the card the application shows; with
+    the figures the card recorded at the new threshold when it measured them there (its 0.5 point)."""
+    old, new, note = float(change["from"]), float(change["to"]), change.get("note")
+    text = (f"**Decision threshold changed** on {change.get('when', '?')} by {change.get('by', '?')}: {old:.4f} -> "
+            f"{new:.4f}" + (f" ({note})" if note else "") + f". Metrics above were measured at {old:.4f}.")
+    at = (meta or {}).get("metrics_at_0_5")
+    if isinstance(at, dict) and abs(new - 0.5) < 1e-9:
+        try:
+            text += (" At 0.5000 the card records accuracy {:.3f}, sensitivity {:.3f}, specificity {:.3f}.".format(
+                float(at["accuracy"]), float(at["sensitivity"]), float(at["specificity"])))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return text
 
 
 def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool]:

@@ -143,7 +143,7 @@ def model_card_shown(meta: dict) -> str:
             pass
     for change in threshold_changes(meta):
         try:
-            text += "\n" + threshold_change_note(change) + "\n"  # as set-threshold appends it to MODEL_CARD.md
+            text += "\n" + threshold_change_note(change, meta) + "\n"  # as set-threshold appends it to MODEL_CARD.md
         except (KeyError, TypeError, ValueError):
             continue
     return text

@@ -59,13 +59,23 @@ class Run:
 
     @property
     def metrics(self) -> dict:
-        """Best validation metrics (of a cross-validation: out-of-fold, once every fold is done)."""
-        return self.meta.get("metrics") or {}
+        """Best validation metrics (of a cross-validation: out-of-fold, once every fold is done); of a model whose
+        threshold was moved to another point its card measured (0.5), that point's: the figures of the model as it
+        now decides."""
+        m = self.meta.get("metrics") or {}
+        if self.cv or not m:
+            return m
+        from ..diagnosis.model_picker import operating_points
+
+        return operating_points(self.meta)[0][1] or m
 
     @property
     def intervals(self) -> dict:
-        """95 % intervals of the metrics: a cross-validation's bootstrap, or those a model's card records."""
-        return (self.meta.get("intervals") if self.cv else self.meta.get("metrics_ci95")) or {}
+        """95 % intervals of the metrics: a cross-validation's bootstrap, or those a model's card records (for the
+        card's own threshold only)."""
+        if self.cv:
+            return self.meta.get("intervals") or {}
+        return (self.meta.get("metrics_ci95") or {}) if self.metrics is self.meta.get("metrics") else {}
 
     @property
     def out_of_fold(self) -> bool:
@@ -208,10 +218,13 @@ class RunsModel(QAbstractTableModel):
             if run.cv:
                 return self.tr("{0}\nOut-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds "
                                "done").format(where, run.meta.get("folds_done"), run.meta.get("folds"))
-            if run.out_of_fold:
+            if run.out_of_fold and run.intervals:
                 return self.tr("{0}\nOut-of-fold metrics of the cross-validation it was made from, at threshold "
                                "{1}, with their 95 % bootstrap intervals").format(
                     where, percent(run.metrics.get("threshold")))
+            if run.out_of_fold:
+                return self.tr("{0}\nOut-of-fold metrics of the cross-validation it was made from, at threshold "
+                               "{1}").format(where, percent(run.metrics.get("threshold")))
             return where
         if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("name", "created"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -1548,104 +1548,111 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="131"/>
+        <location filename="../../gui/training/runs_table.py" line="141"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="131"/>
+        <location filename="../../gui/training/runs_table.py" line="141"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="131"/>
+        <location filename="../../gui/training/runs_table.py" line="141"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="131"/>
+        <location filename="../../gui/training/runs_table.py" line="141"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="131"/>
+        <location filename="../../gui/training/runs_table.py" line="141"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="132"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="132"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="132"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="132"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="132"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="164"/>
+        <location filename="../../gui/training/runs_table.py" line="174"/>
         <source>{0} · {1}-fold cross-validation</source>
         <translation>{0} · {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="165"/>
+        <location filename="../../gui/training/runs_table.py" line="175"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="169"/>
+        <location filename="../../gui/training/runs_table.py" line="179"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="170"/>
+        <location filename="../../gui/training/runs_table.py" line="180"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="209"/>
+        <location filename="../../gui/training/runs_table.py" line="219"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="212"/>
+        <location filename="../../gui/training/runs_table.py" line="222"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
 生成该模型的交叉验证的折外指标（阈值 {1}），附 95 % 自助法区间</translation>
     </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="226"/>
+        <source>{0}
+Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</source>
+        <translation>{0}
+生成该模型的交叉验证的折外指标（阈值 {1}）</translation>
+    </message>
 </context>
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="315"/>
+        <location filename="../../gui/training/runs_table.py" line="328"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="318"/>
+        <location filename="../../gui/training/runs_table.py" line="331"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="321"/>
+        <location filename="../../gui/training/runs_table.py" line="334"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>

@@ -519,3 +519,12 @@ def test_the_card_shown_after_a_threshold_change_says_what_the_card_file_says_of
     assert "-> 0.4000 (clinic policy). Metrics above were measured at" in paragraph
     assert shown.endswith("\n" + paragraph + "\n")
     assert "**Decision threshold.** 0.4000 (set to 0.4000 by" in shown
+
+    # moved to the card's own 0.5 point: the paragraph gives the figures the card recorded there
+    assert main(["set-threshold", str(out), "--threshold", "0.5", "--note", "the card's 0.5"]) == 0
+    _, meta = checked_meta(out)
+    at = meta["metrics_at_0_5"]
+    last = (out / "MODEL_CARD.md").read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[-1]
+    assert last.endswith(f"At 0.5000 the card records accuracy {at['accuracy']:.3f}, sensitivity "
+                         f"{at['sensitivity']:.3f}, specificity {at['specificity']:.3f}.")
+    assert model_card_shown(meta).endswith("\n" + last + "\n")

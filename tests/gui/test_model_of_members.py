@@ -44,6 +44,8 @@ def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qt
 
     card = {"metrics": {"threshold": 0.4, "accuracy": 0.965, "auc": 0.9952, "sensitivity": 0.972,
                         "specificity": 0.957},
+            "metrics_at_0_5": {"threshold": 0.5, "accuracy": 0.960, "auc": 0.9952, "sensitivity": 0.947,
+                               "specificity": 0.975},
             "metrics_ci95": {"accuracy": [0.950, 0.980], "auc": [0.9916, 0.9980], "sensitivity": [0.953, 0.990],
                              "specificity": [0.933, 0.979]},
             "cross_validation": {"folds": 5, "pool": "all", "images": 601, "scored": 601, "seed": [0, 1]}}
@@ -69,3 +71,13 @@ def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qt
     assert dialog.documented.itemText(0) == "≥ 40.0% — out-of-fold sensitivity 97.2%, specificity 95.7%"
     assert dialog.measured.text() == ("Estimated at this threshold by cross-validation: out-of-fold sensitivity "
                                       "97.2%, specificity 95.7%.")
+
+    # moved to the card's 0.5 point: the runs table shows the figures of that point (no intervals were measured)
+    from core.store.modelio import set_threshold
+
+    set_threshold(folder, 0.5, "the card's 0.5")
+    table.refresh()
+    columns = {model.headerData(c, Qt.Orientation.Horizontal): model.index(r, c).data()
+               for c in range(model.columnCount())}
+    assert columns["Sensitivity"] == "94.7 %" and columns["Specificity"] == "97.5 %"
+    assert "at threshold 50.0 %" in model.index(r, 0).data(Qt.ItemDataRole.ToolTipRole)
