@@ -63,6 +63,7 @@ def cmd_evaluate(a, argv) -> int:
         "skipped": [shown(p) for p in problems],
         "seen_in_training": None if seen is None else len(seen),
         "identical_copies": extra,
+        "identical": [[shown(paths[i]) for i in g] for g in copies],  # every group, the warning names one
         "seconds": round(seconds, 3),
     }
     if seen:

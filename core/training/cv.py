@@ -97,7 +97,7 @@ def identical_warnings(groups: list[list[str]], label_of: dict[str, int], class_
     if not groups:
         return []
     return [f"{len(groups)} group(s) of identical images (the same bytes under other names, e.g. "
-            f"{same_as(groups[0])}): each group is kept in one fold",
+            f"{same_as(groups[0])}): each group is kept in one fold (all are listed in cv.json, \"identical\")",
             *(differently_labelled(g, label_of, class_names) for g in groups if len({label_of[f] for f in g}) > 1)]
 
 

@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,7 @@ def test_evaluate_notices_training_images_under_other_names(trained, tmp_path, c
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     assert out["seen_in_training"] == 2 and out["identical_copies"] == 1 and out["n"] == 6
+    assert [[Path(f).name for f in g] for g in out["identical"]] == [[twin, "again.jpg"]]
     assert "warning: 2 of the 6 images were used to train this model" in captured.err
     assert "clinic-0.jpg" in captured.err
     assert f"warning: 1 of the 6 images are identical copies of others among them (the same bytes, e.g. {twin} = " \

@@ -209,7 +209,7 @@ def test_a_cv_run_says_which_images_are_copies(tmp_path):
     assert cv.run() is None
     logs = [ev.message for ev in said if isinstance(ev, Log)]
     assert logs == ["1 group(s) of identical images (the same bytes under other names, e.g. V0000.jpg = V0002.jpg): "
-                    "each group is kept in one fold"]
+                    "each group is kept in one fold (all are listed in cv.json, \"identical\")"]
 
 
 def test_copies_that_make_folds_impossible_are_refused_while_planning(tmp_path):
@@ -239,5 +239,5 @@ def test_copies_with_different_labels_are_named_and_empty_files_are_no_copies(tm
     cv.run()
     assert [ev.message for ev in said if isinstance(ev, Log)] == [
         "1 group(s) of identical images (the same bytes under other names, e.g. N0001.jpg = P0000.jpg): each group "
-        "is kept in one fold",
+        "is kept in one fold (all are listed in cv.json, \"identical\")",
         "identical images with different labels: N0001.jpg non-PM, P0000.jpg PM; one of the labels is wrong"]
