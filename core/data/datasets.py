@@ -89,7 +89,9 @@ def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
     then left out), never exceptions."""
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"{path}: label file not found")
+        why = ("label file not found" if not path.exists() and not path.is_symlink() else
+               "is a folder, not a label file" if path.is_dir() else f"not a label file ({_not_listed(path)})")
+        raise DatasetError(f"{path}: {why}")
     if path.suffix.lower() not in LABEL_SUFFIXES:
         raise DatasetError(f"{path}: label file must be .xlsx or .csv")
     rows = [r for r in _rows(path) if any(c not in (None, "") for c in r)]

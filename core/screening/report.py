@@ -58,6 +58,8 @@ def check_writable(path: str | Path) -> Path:
         raise ValueError(f"{parent}: folder not found")
     if path.is_dir():
         raise ValueError(f"{path}: is a folder, not a report file")
+    if path.is_symlink() and not path.exists():
+        raise ValueError(f"{path}: a link to a missing file (or a loop of links); the report is not written there")
     if path.exists() and not path.is_file():
         raise ValueError(f"{path}: not a plain file (a report is not written there)")
     probe = _beside(path, "probe")  # a short name: the report's own may be near the length limit

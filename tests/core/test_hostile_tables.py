@@ -6,6 +6,7 @@ process with a memory limit, so that a regression fails the test instead of the 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -140,3 +141,16 @@ def test_a_csv_in_a_legacy_code_page_names_the_line(tmp_path):
         read_label_file(tmp_path / "gbk.csv")
     assert str(exc.value) == (f"{tmp_path / 'gbk.csv'}: line 3 is not UTF-8 text (byte 0xb2 at column 1); save the "
                               "table as CSV UTF-8")
+
+
+def test_a_label_path_that_is_no_file_says_what_it_is(tmp_path):
+    os.mkfifo(tmp_path / "fifo.csv")  # opening it would wait for a writer forever
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    (tmp_path / "folder.csv").mkdir()
+    expected = {"missing.csv": "label file not found", "fifo.csv": "not a label file (not a regular file",
+                "loop.csv": "not a label file (a link to a missing file (or a loop of links))",
+                "folder.csv": "is a folder, not a label file"}
+    for name, message in expected.items():
+        with pytest.raises(DatasetError) as exc:
+            read_label_file(tmp_path / name)
+        assert str(exc.value).startswith(f"{tmp_path / name}: {message}"), str(exc.value)

@@ -206,3 +206,12 @@ def test_a_report_name_near_the_length_limit_can_be_written(tmp_path):
     with open_report(path, "M", 0.5) as r:
         r.add(_preds()[0])
     assert path.is_file()
+
+
+def test_a_report_path_that_is_a_dangling_link_is_refused_in_words(tmp_path):
+    from core.screening.report import check_writable
+
+    link = tmp_path / "dangling.csv"
+    link.symlink_to(tmp_path / "nowhere" / "r.csv")
+    with pytest.raises(ValueError, match="dangling.csv: a link to a missing file"):
+        check_writable(link)
