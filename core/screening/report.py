@@ -241,6 +241,9 @@ class XlsxReport(_TableWriter):
         self._wb.save(self.partial)
         return self._publish(complete)
 
+    def _drop(self) -> None:
+        self._ws.close()  # ends the write-only sheet's writer (else it fails when collected)
+
 
 def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
     from core import __version__
