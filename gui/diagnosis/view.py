@@ -324,11 +324,12 @@ class DiagnosisView(QWidget):
         self._changing_threshold = True
         self._update_buttons()
         self._status(lambda: self.tr("Changing the operating point of {0}…").format(folder.name))
-        tasks.start(change_threshold, folder, threshold, note, self.picker.is_bundled(),
-                    returned=self._operating_point_changed, errored=self._operating_point_failed,
-                    finished=self._operating_point_done)
+        copy = self.picker.is_bundled()
+        tasks.start(change_threshold, folder, threshold, note, copy,
+                    returned=lambda changed: self._operating_point_changed(changed, copy),
+                    errored=self._operating_point_failed, finished=self._operating_point_done)
 
-    def _operating_point_changed(self, changed: tuple[Path, dict]) -> None:
+    def _operating_point_changed(self, changed: tuple[Path, dict], copy: bool = False) -> None:
         folder, meta = changed
         self.clear()  # its verdicts were judged at the old threshold (the audit log keeps them)
         self._retire_engine()  # the engine holds the old threshold
@@ -336,6 +337,11 @@ class DiagnosisView(QWidget):
             self.picker.add_folder(folder, meta)  # a folder opened by hand is not re-read by refresh
         self.refresh_models(select=folder)
         threshold = float(meta["threshold"])
+        if copy:  # the copy has the bundled model's name: say which one changed
+            self._status(lambda: self.tr("A copy of {0} in your model library ({1}) now says PM from {2:.1%} "
+                                         "(recorded in its model card); the bundled model is unchanged").format(
+                self.model_name(), folder.name, threshold))
+            return
         self._status(lambda: self.tr("{0} now says PM from {1:.1%} (recorded in its model card)").format(
             self.model_name(), threshold))
 

@@ -400,7 +400,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/diagnosis/view.py" line="166"/>
-        <location filename="../../gui/diagnosis/view.py" line="458"/>
+        <location filename="../../gui/diagnosis/view.py" line="464"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
@@ -420,32 +420,32 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="362"/>
+        <location filename="../../gui/diagnosis/view.py" line="368"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="363"/>
+        <location filename="../../gui/diagnosis/view.py" line="369"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="365"/>
+        <location filename="../../gui/diagnosis/view.py" line="371"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="387"/>
+        <location filename="../../gui/diagnosis/view.py" line="393"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="405"/>
+        <location filename="../../gui/diagnosis/view.py" line="411"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="407"/>
+        <location filename="../../gui/diagnosis/view.py" line="413"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
@@ -460,17 +460,17 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="364"/>
+        <location filename="../../gui/diagnosis/view.py" line="370"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="394"/>
+        <location filename="../../gui/diagnosis/view.py" line="400"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="410"/>
+        <location filename="../../gui/diagnosis/view.py" line="416"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
@@ -545,52 +545,57 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="339"/>
+        <location filename="../../gui/diagnosis/view.py" line="341"/>
+        <source>A copy of {0} in your model library ({1}) now says PM from {2:.1%} (recorded in its model card); the bundled model is unchanged</source>
+        <translation>模型库中的 {0} 副本（{1}）现在从 {2:.1%} 起判为 PM（已记入其模型卡）；内置模型未改变</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="345"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="344"/>
+        <location filename="../../gui/diagnosis/view.py" line="350"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="412"/>
+        <location filename="../../gui/diagnosis/view.py" line="418"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="413"/>
+        <location filename="../../gui/diagnosis/view.py" line="419"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="413"/>
+        <location filename="../../gui/diagnosis/view.py" line="419"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="454"/>
+        <location filename="../../gui/diagnosis/view.py" line="460"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="455"/>
+        <location filename="../../gui/diagnosis/view.py" line="461"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="457"/>
+        <location filename="../../gui/diagnosis/view.py" line="463"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="507"/>
+        <location filename="../../gui/diagnosis/view.py" line="513"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="510"/>
+        <location filename="../../gui/diagnosis/view.py" line="516"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>

@@ -75,6 +75,9 @@ def test_the_bundled_model_is_copied_into_the_library_and_left_unchanged(qtbot, 
     assert read_meta(copy)["threshold"] == 0.4 and checked_meta(copy)
     assert view.threshold_label.text() == "PM when probability ≥ 40.0%"
     assert view.model_combo.findData(str(bundled)) >= 0  # the bundled one stays available
+    assert window.statusBar().currentMessage() == (f"A copy of Bundled in your model library ({copy.name}) now says "
+                                                   "PM from 40.0% (recorded in its model card); the bundled model "
+                                                   "is unchanged")
 
 
 def test_a_documented_point_keeps_its_exact_value_and_results_are_announced(qtbot, window, tmp_path):
