@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
         self.act_open_dataset = action("open-folder", self._choose_dataset, QKeySequence.StandardKey.Open)
         self.act_open_images = action("open-images", lambda: self._with_view(DIAGNOSIS, "choose_images"),
                                       QKeySequence("Ctrl+I"))
+        self.act_open_image_folder = action("open-folder", lambda: self._with_view(DIAGNOSIS, "choose_image_folder"),
+                                            QKeySequence("Ctrl+Shift+I"))
         self.act_open_model = action("model", lambda: self._with_view(DIAGNOSIS, "choose_model_folder"),
                                      QKeySequence("Ctrl+M"))
         self.act_export = action("export", lambda: self._with_view(DIAGNOSIS, "choose_export"), QKeySequence("Ctrl+E"))
@@ -199,8 +201,8 @@ class MainWindow(QMainWindow):
         self.act_about = action("app", self.about)
 
         self.menu_file = self.menuBar().addMenu("")
-        for a in (self.act_open_dataset, self.act_open_images, self.act_open_model, None, self.act_export,
-                  self.act_export_runs, self.act_export_audit, None, self.act_quit):
+        for a in (self.act_open_dataset, self.act_open_images, self.act_open_image_folder, self.act_open_model, None,
+                  self.act_export, self.act_export_runs, self.act_export_audit, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_view = self.menuBar().addMenu("")
         for a in self.act_views:
@@ -237,6 +239,7 @@ class MainWindow(QMainWindow):
         self.menu_help.setTitle(self.tr("&Help"))
         self.act_open_dataset.setText(self.tr("Open &data set…"))
         self.act_open_images.setText(self.tr("Open &images for diagnosis…"))
+        self.act_open_image_folder.setText(self.tr("Open a f&older of images for diagnosis…"))
         self.act_open_model.setText(self.tr("Open &model folder…"))
         self.act_export.setText(self.tr("&Export diagnosis results…"))
         self.act_export_runs.setText(self.tr("Export &runs table…"))

@@ -373,6 +373,15 @@ class DiagnosisView(QWidget):
             settings.remember_folder("images", files[0])
             self.diagnose(files)
 
+    def choose_image_folder(self) -> None:
+        """A whole folder of photographs (as a clinic's export is), like a folder dropped on the table."""
+        self.warm_up()
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a folder of fundus images"),
+                                                  settings.last_folder("images"))
+        if folder:
+            settings.remember_folder("images", folder)
+            self.diagnose([folder])
+
     @property
     def busy(self) -> bool:
         """True while images are being diagnosed (until the worker thread has ended and every result has reached

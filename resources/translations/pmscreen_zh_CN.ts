@@ -400,7 +400,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/diagnosis/view.py" line="166"/>
-        <location filename="../../gui/diagnosis/view.py" line="464"/>
+        <location filename="../../gui/diagnosis/view.py" line="473"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
@@ -435,17 +435,17 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="393"/>
+        <location filename="../../gui/diagnosis/view.py" line="402"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="411"/>
+        <location filename="../../gui/diagnosis/view.py" line="420"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="413"/>
+        <location filename="../../gui/diagnosis/view.py" line="422"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
@@ -465,12 +465,12 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="400"/>
+        <location filename="../../gui/diagnosis/view.py" line="409"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="416"/>
+        <location filename="../../gui/diagnosis/view.py" line="425"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
@@ -560,42 +560,47 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="418"/>
+        <location filename="../../gui/diagnosis/view.py" line="379"/>
+        <source>Open a folder of fundus images</source>
+        <translation>打开眼底图像文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="427"/>
         <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
         <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="419"/>
+        <location filename="../../gui/diagnosis/view.py" line="428"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="419"/>
+        <location filename="../../gui/diagnosis/view.py" line="428"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="460"/>
+        <location filename="../../gui/diagnosis/view.py" line="469"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="461"/>
+        <location filename="../../gui/diagnosis/view.py" line="470"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="463"/>
+        <location filename="../../gui/diagnosis/view.py" line="472"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="513"/>
+        <location filename="../../gui/diagnosis/view.py" line="522"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="516"/>
+        <location filename="../../gui/diagnosis/view.py" line="525"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
@@ -766,177 +771,182 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="227"/>
+        <location filename="../../gui/main_window.py" line="229"/>
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="230"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="230"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="228"/>
+        <location filename="../../gui/main_window.py" line="230"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232"/>
+        <location filename="../../gui/main_window.py" line="234"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234"/>
+        <location filename="../../gui/main_window.py" line="236"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="236"/>
+        <location filename="../../gui/main_window.py" line="238"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="237"/>
+        <location filename="../../gui/main_window.py" line="239"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238"/>
+        <location filename="../../gui/main_window.py" line="240"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240"/>
+        <location filename="../../gui/main_window.py" line="242"/>
+        <source>Open a f&amp;older of images for diagnosis…</source>
+        <translation>打开待诊断图像文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="243"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241"/>
+        <location filename="../../gui/main_window.py" line="244"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242"/>
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="243"/>
+        <location filename="../../gui/main_window.py" line="246"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="244"/>
+        <location filename="../../gui/main_window.py" line="247"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="245"/>
+        <location filename="../../gui/main_window.py" line="248"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="246"/>
+        <location filename="../../gui/main_window.py" line="249"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="247"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="248"/>
+        <location filename="../../gui/main_window.py" line="251"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="249"/>
+        <location filename="../../gui/main_window.py" line="252"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="299"/>
+        <location filename="../../gui/main_window.py" line="302"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302"/>
+        <location filename="../../gui/main_window.py" line="305"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302"/>
+        <location filename="../../gui/main_window.py" line="305"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="303"/>
+        <location filename="../../gui/main_window.py" line="306"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="314"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="313"/>
+        <location filename="../../gui/main_window.py" line="316"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="314"/>
+        <location filename="../../gui/main_window.py" line="317"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="332"/>
+        <location filename="../../gui/main_window.py" line="335"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="332"/>
+        <location filename="../../gui/main_window.py" line="335"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="336"/>
+        <location filename="../../gui/main_window.py" line="339"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="341"/>
+        <location filename="../../gui/main_window.py" line="344"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="342"/>
+        <location filename="../../gui/main_window.py" line="345"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="403"/>
+        <location filename="../../gui/main_window.py" line="406"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>

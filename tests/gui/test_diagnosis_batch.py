@@ -50,6 +50,18 @@ def test_a_bad_file_in_a_folder_is_one_error_row_and_the_rest_go_on(qtbot, libra
     assert window.statusBar().currentMessage() == "Diagnosed 6 images (0 ungradable, 3 could not be read)"
 
 
+def test_a_folder_chosen_from_the_file_menu_is_diagnosed_whole(qtbot, library_model, window, tmp_path, monkeypatch):
+    """File > Open a folder of images: "Open images…" took files only, and typing a folder's path entered it."""
+    folder = batch_folder(tmp_path / "clinic export", 3)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    assert window.act_open_image_folder.shortcut().toString() == "Ctrl+Shift+I"
+    window.act_open_image_folder.trigger()
+    view = window.diagnosis_view
+    assert window.stack.currentIndex() == 2
+    wait_done(qtbot, view, 3)
+    assert sorted(r.pred.path.rsplit("/", 1)[-1] for r in view.results.rows) == [f"img0000{i}.jpg" for i in range(3)]
+
+
 def test_the_filter_shows_only_pm_ungradable_or_error_rows(qtbot, library_model, window, mixed):
     view = window.diagnosis_view
     assert view.diagnose(mixed)
