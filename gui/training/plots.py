@@ -105,9 +105,14 @@ class TrainingPlots(QSplitter):
         self._timer.timeout.connect(self._tick)
 
     # ---------------------------------------------------------------- live
-    def start_live(self) -> None:
-        """A new live series (a new run, or the next fold), redrawn on the timer while it is shown."""
+    def start_live(self, history: list[dict] | None = None) -> None:
+        """A new live series (a new run, or the next fold), redrawn on the timer while it is shown; a resumed run's
+        earlier epochs (``history``) are drawn first, their training loss as one point at each epoch's end."""
         self.live = Series()
+        for h in history or []:
+            if isinstance(h, dict) and isinstance(h.get("epoch"), int):
+                self.live.add_epoch(h["epoch"], h.get("train_loss", math.nan), h)
+                self.live.add_batch(h["epoch"], h.get("train_loss", math.nan))
         self._timer.start()
 
     def changed(self) -> None:

@@ -184,21 +184,21 @@ class TrainingView(QWidget):
         except (OSError, ValueError) as exc:  # a damaged checkpoint or plan: said in one line
             self._refuse(str(exc))
             return False
-        self._began(lambda: self.tr("Resuming {0}").format(run.path.name))
+        self._began(lambda: self.tr("Resuming {0}").format(run.path.name), [] if run.cv else run.history)
         return True
 
     def _refuse(self, text: str) -> None:
         self.form.error_label.setText(text)
         self.form.error_label.show()
 
-    def _began(self, intro) -> None:
+    def _began(self, intro, history: list[dict] | None = None) -> None:
         job = self.run.job
         self.tracker = RunProgress(job.config.epochs, job.config.batch_size, job.k if self.run.is_cv else 1)
         self.last_status = ""
         self.log.reset()
         self.progress.setValue(0)
         self._live_fold = None
-        self.plots.start_live()
+        self.plots.start_live(history)  # a resumed run's earlier epochs stay on the plots
         self.show_live()
         self.tabs.setCurrentIndex(LOG_TAB)
         self.log.add(intro)
@@ -231,7 +231,7 @@ class TrainingView(QWidget):
             live.add_epoch(ev.epoch, ev.train_loss, ev.val)
         elif isinstance(ev, FoldStarted):  # each fold's curves start afresh, titled with the fold
             self._live_fold = (ev.fold, ev.folds)
-            self.plots.start_live()
+            self.plots.start_live(_saved_history(self.run.out_dir / f"fold-{ev.fold}") if ev.resumed else None)
             if self._showing == "live":
                 self.show_live()
         elif isinstance(ev, (CheckpointSaved, FoldFinished)):
@@ -366,3 +366,14 @@ class TrainingView(QWidget):
             self._update_progress_label()
             return self.run.wait(timeout)
         return True
+
+
+def _saved_history(folder) -> list[dict]:
+    """The epochs a resumed fold had saved (its model.json), for the plots; none when it cannot be read."""
+    from core.store.modelio import ModelFileError, read_meta
+
+    try:
+        history = read_meta(folder).get("history")
+    except (ModelFileError, OSError, ValueError):
+        return []
+    return history if isinstance(history, list) else []

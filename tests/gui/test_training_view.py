@@ -105,8 +105,17 @@ def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept
                                                    "completed epoch 1 and the best, epoch 1")
     assert view.runs_table.selected_run().resumable  # Resume continues with epoch 2
     assert view.progress.value() == 333  # the bar shows what is kept (epoch 1 of 3), not epoch 2's lost batches
+
     result = view.run.trainer.result
     assert result.stopped and (result.interrupted, result.last_epoch, result.best_epoch) == (2, 1, 1)
+
+    monkeypatch.setattr(Trainer, "_emit", original)
+    qtbot.mouseClick(view.dashboard.resume_button, Qt.MouseButton.LeftButton)
+    assert view.running
+    assert list(view.plots.live.epochs) == [1]  # the kept epoch stays on the plots while the run goes on
+    with qtbot.waitSignal(view.runFinished, timeout=300000):
+        pass
+    assert list(view.plots.live.epochs) == [1, 2, 3] and view.last_status == "finished"
 
 
 def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, window, tiny_palm):
