@@ -150,6 +150,10 @@ class RunsModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers()[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole \
+                and self.COLUMNS[section] == "time":  # the log's "finished in" is one session's wall time
+            return self.tr("Training time: the sum of the run's epochs (of every fold), over all the sessions it "
+                           "was trained in")
         return None
 
     def value(self, run: Run, col: str):

@@ -1613,41 +1613,46 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="174"/>
+        <location filename="../../gui/training/runs_table.py" line="155"/>
+        <source>Training time: the sum of the run&apos;s epochs (of every fold), over all the sessions it was trained in</source>
+        <translation>训练时间：该运行（所有折）各轮次用时之和，包括其所有训练会话</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="178"/>
         <source>{0} · {1}-fold cross-validation</source>
         <translation>{0} · {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="175"/>
+        <location filename="../../gui/training/runs_table.py" line="179"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="179"/>
+        <location filename="../../gui/training/runs_table.py" line="183"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="180"/>
+        <location filename="../../gui/training/runs_table.py" line="184"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="219"/>
+        <location filename="../../gui/training/runs_table.py" line="223"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="222"/>
+        <location filename="../../gui/training/runs_table.py" line="226"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
 生成该模型的交叉验证的折外指标（阈值 {1}），附 95 % 自助法区间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="226"/>
+        <location filename="../../gui/training/runs_table.py" line="230"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</source>
         <translation>{0}
@@ -1657,17 +1662,17 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="328"/>
+        <location filename="../../gui/training/runs_table.py" line="332"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="331"/>
+        <location filename="../../gui/training/runs_table.py" line="335"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="334"/>
+        <location filename="../../gui/training/runs_table.py" line="338"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>

@@ -57,6 +57,9 @@ def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qt
     columns = {model.headerData(c, Qt.Orientation.Horizontal): model.index(r, c).data()
                for c in range(model.columnCount())}
     assert columns["AUC"] == "0.9952\n0.9916–0.9980"
+    time_column = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())].index("Time")
+    assert model.headerData(time_column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole).startswith(
+        "Training time: the sum of the run's epochs")
     assert columns["Sensitivity"] == "97.2 %\n95.3–99.0"
     assert "Out-of-fold metrics of the cross-validation it was made from, at threshold 40.0 %" in model.index(
         r, 0).data(Qt.ItemDataRole.ToolTipRole)
