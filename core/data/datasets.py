@@ -96,7 +96,8 @@ def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
         raise DatasetError(f"{path}: label file must be .xlsx or .csv")
     rows = [r for r in _rows(path) if any(c not in (None, "") for c in r)]
     if not rows:
-        raise DatasetError(f"{path}: the label file is empty")
+        raise DatasetError(f"{path}: the first sheet of the workbook is empty (labels are read from the first sheet)"
+                           if path.suffix.lower() == ".xlsx" else f"{path}: the label file is empty")
     header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
     missing = [c for c in ("imgName", "Label") if c.lower() not in header]
     if missing:
@@ -157,6 +158,10 @@ def labelled_folder(images: str | Path, labels: str | Path) -> tuple[list[Sample
         else:
             problems.append(Problem(str(path), f"no label in {labels.name}"))
     for name in sorted(set(table) - set(files)):
+        if Path(name).name != name or name in (".", ".."):  # "../x.jpg", "/abs/x.jpg": never looked for elsewhere
+            problems.append(Problem(str(images), f"{labels.name} lists {name!r}, a path, not the name of a file in "
+                                                 "this folder; not used"))
+            continue
         problems.append(Problem(str(images / name), f"listed in {labels.name} but {_not_listed(images / name)}"))
     if not samples:
         raise DatasetError(f"{images}: no image in this folder has a label in {labels}")

@@ -154,3 +154,25 @@ def test_a_label_path_that_is_no_file_says_what_it_is(tmp_path):
         with pytest.raises(DatasetError) as exc:
             read_label_file(tmp_path / name)
         assert str(exc.value).startswith(f"{tmp_path / name}: {message}"), str(exc.value)
+
+
+def test_label_rows_naming_paths_and_a_workbook_without_a_first_sheet_say_so(tmp_path):
+    import openpyxl
+
+    from core.data.datasets import labelled_folder
+    from tests.synthetic import fundus_image, write_rgb
+
+    images = tmp_path / "images"
+    write_rgb(images / "a.jpg", fundus_image(True, 1, size=64))
+    write_rgb(tmp_path / "outside.jpg", fundus_image(True, 2, size=64))
+    labels = write_label_file(tmp_path / "labels.csv", [(1, "a.jpg", 1), (2, "../outside.jpg", 0)])
+    samples, problems = labelled_folder(images, labels)
+    assert [s.path.name for s in samples] == ["a.jpg"]
+    assert [p.problem for p in problems] == ["labels.csv lists '../outside.jpg', a path, not the name of a file in "
+                                             "this folder; not used"]
+
+    wb = openpyxl.Workbook()
+    wb.create_sheet("labels").append(["imgName", "Label"])  # the labels on the second sheet
+    wb.save(tmp_path / "second.xlsx")
+    with pytest.raises(DatasetError, match="the first sheet of the workbook is empty"):
+        read_label_file(tmp_path / "second.xlsx")
