@@ -29,7 +29,7 @@ def _num(x):
 
 
 def cmd_evaluate(a, argv) -> int:
-    from ..data.contents import differently_labelled, digests, identical_copies, same_as, seen_in_training
+    from ..data.contents import differently_labelled, identical_copies, same_as, seen_in_training
     from ..data.datasets import labelled_folder
     from ..data.loader import ImageCache
     from ..screening.inference import Predictor
@@ -51,9 +51,8 @@ def cmd_evaluate(a, argv) -> int:
     threshold = predictor.threshold if a.threshold is None else a.threshold
     m = validate(None, cache, a.batch_size, threshold, positive=predictor.positive, forward=predictor.logits)
     paths = [s.path for s in cache.samples]
-    found = digests(paths)  # each file read once more, for both checks
-    seen = seen_in_training(predictor.meta, paths, found)
-    copies = identical_copies(found)
+    seen = seen_in_training(predictor.meta, paths, cache.digests)
+    copies = identical_copies(cache.digests)
     extra = sum(len(g) - 1 for g in copies)  # images counted although an identical one was counted already
     seconds = time.perf_counter() - t0
     out = {

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .contents import bytes_digest
 from .datasets import Problem
 
 REPORT_EVERY = 25  # images between progress reports when nothing is found
@@ -26,8 +27,6 @@ def check_images(paths: list[Path], cancel: threading.Event | None = None,
     each bad file, every REPORT_EVERY images and at the end. A readable image with the bytes of an earlier one in
     ``paths`` is a problem too (``is_copy``): counted twice, and a leak when the two fall on both sides of a
     split. Stops early when ``cancel`` is set."""
-    import hashlib
-
     from ..images.imageio import ImageError, read_bytes
     from ..images.reader import decode_file
     from ..images.reasons import ERRORS
@@ -44,7 +43,7 @@ def check_images(paths: list[Path], cancel: threading.Event | None = None,
             decode_file(data, path)
         except ImageError as exc:
             return Problem(str(path), exc.problem)
-        return hashlib.sha256(data).hexdigest()
+        return bytes_digest(data)
 
     found: list[Problem] = []
     first: dict[str, Path] = {}  # digest -> the first image with those bytes

@@ -19,10 +19,14 @@ def content_digest(path: str | Path) -> str | None:
     from ..images.imageio import ImageError, read_bytes
 
     try:
-        data = read_bytes(path)
+        return bytes_digest(read_bytes(path))
     except (ImageError, OSError):
         return None
-    return hashlib.sha256(data).hexdigest()[:DIGEST_HEX] if data else None  # empty files are no image at all
+
+
+def bytes_digest(data: bytes) -> str | None:
+    """The digest of a file's bytes already read (None for an empty file: no image at all)."""
+    return hashlib.sha256(data).hexdigest()[:DIGEST_HEX] if data else None
 
 
 def trained_on(paths: Iterable[str | Path]) -> dict:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..images.imageio import ImageError, usable
+from ..images.imageio import ImageError, read_bytes, usable
 from ..images.preprocess import IMAGE_SIZE, resize, to_input
-from ..images.reader import read_image
+from ..images.reader import decode_file
+from .contents import bytes_digest
 from .datasets import Problem, Sample
 
 
@@ -63,16 +64,24 @@ NO_AUGMENT = Augment(flip=False, rotate_deg=0.0, scale=0.0, shift=0.0, color_jit
 
 
 def load_pixels(path) -> np.ndarray:
-    return resize(usable(read_image(path), path), IMAGE_SIZE)
+    return _pixels_and_digest(path)[0]
+
+
+def _pixels_and_digest(path) -> tuple[np.ndarray, str | None]:
+    """The resized pixels and the content digest (core.data.contents) of one read of the file."""
+    data = read_bytes(path)
+    return resize(usable(decode_file(data, path), path), IMAGE_SIZE), bytes_digest(data)
 
 
 class ImageCache:
-    """Resized uint8 pixels of a fixed list of samples; bad files are dropped and reported as problems."""
+    """Resized uint8 pixels of a fixed list of samples; bad files are dropped and reported as problems. ``digests``:
+    each kept sample's content digest (core.data.contents), from the same read of the file."""
 
     def __init__(self, samples: Sequence[Sample], threads: int | None = None,
                  progress: Callable[[int, int], None] | None = None):
         self.samples: list[Sample] = []
         self.problems: list[Problem] = []
+        self.digests: list[str | None] = []
         pixels = []
         threads = threads or min(8, os.cpu_count() or 1)
         with ThreadPoolExecutor(threads) as pool:
@@ -81,7 +90,8 @@ class ImageCache:
                     self.problems.append(Problem(result.path, result.problem))
                 else:
                     self.samples.append(sample)
-                    pixels.append(result)
+                    pixels.append(result[0])
+                    self.digests.append(result[1])
                 if progress:
                     progress(i + 1, len(samples))
         self.pixels = np.stack(pixels) if pixels else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
@@ -124,7 +134,7 @@ def bounded_map(pool: ThreadPoolExecutor, fn: Callable, items: Iterable, ahead: 
 
 def _try_load(sample: Sample):
     try:
-        return load_pixels(sample.path)
+        return _pixels_and_digest(sample.path)
     except ImageError as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 - one file never stops a data set: anything else is its problem

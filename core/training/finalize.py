@@ -135,12 +135,10 @@ def model_card_shown(meta: dict) -> str:
     from ..store.modelio import threshold_change_note
     from ..store.provenance import threshold_changes
 
-    text = _plain_card(meta)  # a trained, unfinalized model (or a card that cannot be read)
-    if has_model_card(meta):
-        try:
-            text = model_card_markdown(meta)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            pass
+    try:
+        text = model_card_markdown(meta)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # no card: a trained, unfinalized model
+        text = _plain_card(meta)
     for change in threshold_changes(meta):
         try:
             text += "\n" + threshold_change_note(change, meta) + "\n"  # as set-threshold appends it to MODEL_CARD.md

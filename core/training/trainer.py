@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.contents import seen_in_training, trained_on
+from ..data.contents import as_record, seen_in_training
 from ..data.datasets import Dataset, open_dataset, stratified_subset
 from ..data.loader import Augment, ImageCache
 from ..images.preprocess import PREPROCESSING
@@ -372,16 +372,17 @@ class Trainer:
         if len(set(train_cache.labels.tolist())) < 2:
             raise ValueError("the training images hold only one class")
         self._n = (len(train_cache), len(val_cache))
-        self._trained_on = trained_on(s.path for s in train_cache.samples)  # what was decoded: what is learnt
-        self._warn_of_copies([s.path for s in val_cache.samples])
+        self._trained_on = as_record(d for d in train_cache.digests if d)  # what was decoded: what is learnt
+        self._warn_of_copies(val_cache)
         return train_cache, val_cache
 
-    def _warn_of_copies(self, val_paths: list) -> None:
+    def _warn_of_copies(self, val_cache: ImageCache) -> None:
         """Validation images that are byte-identical copies of training images (PALM has such pairs under other
         names) are recalled, not predicted: said, since they flatter the figures and the best-epoch choice."""
-        copies = seen_in_training({"trained_on": self._trained_on}, val_paths)
+        paths = [s.path for s in val_cache.samples]
+        copies = seen_in_training({"trained_on": self._trained_on}, paths, val_cache.digests)
         if copies:
-            self._emit(Log(f"{len(copies)} of the {len(val_paths)} validation images are identical copies of training "
+            self._emit(Log(f"{len(copies)} of the {len(paths)} validation images are identical copies of training "
                            f"images (e.g. {shown(copies[0].name)}): on them the validation figures measure recall, "
                            "not new patients", "warning"))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
@@ -57,7 +58,7 @@ class Run:
     def planned_epochs(self) -> int | None:
         return self._config.get("epochs")
 
-    @property
+    @cached_property  # read for every cell the table paints
     def metrics(self) -> dict:
         """Best validation metrics (of a cross-validation: out-of-fold, once every fold is done); of a model whose
         threshold was moved to another point its card measured (0.5), that point's: the figures of the model as it
