@@ -13,11 +13,14 @@ def _samples(tmp_path, n=6):
 
 
 def test_cache_decodes_each_image_once(tmp_path, monkeypatch):
+    from core.data.contents import content_digest
+
     calls = []
-    real = loader.read_image
-    monkeypatch.setattr(loader, "read_image", lambda p: calls.append(p) or real(p))
+    real = loader.decode_file
+    monkeypatch.setattr(loader, "decode_file", lambda data, p: calls.append(p) or real(data, p))
     cache = ImageCache(_samples(tmp_path))
     assert len(calls) == 6
+    assert cache.digests == [content_digest(s.path) for s in cache.samples]  # from the same read
     for _ in range(3):  # three epochs
         for _ in cache.batches(4, rng=np.random.default_rng(0), augment=Augment()):
             pass
