@@ -18,12 +18,19 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core.stats.calibration import bootstrap_resamples  # noqa: E402
 from core.stats.metrics import binary_metrics, roc_auc  # noqa: E402
-from core.training.cv import _fold_done, _fold_state  # noqa: E402
-from core.training.cvplan import read_plan  # noqa: E402
+from core.training.cv import OOF, _fold_done, _fold_state  # noqa: E402
+from core.training.cvplan import read_oof, read_plan  # noqa: E402
 
 
 def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
-    """fold (1-based) -> file name -> held-out probability, for the folds whose last epoch is done."""
+    """fold (1-based) -> file name -> held-out probability, for the folds whose last epoch is done: from oof.json
+    once the run has finished (a finished run may be kept without its fold folders, as bench/results/cv/ keeps
+    them), else from each finished fold's validation.json."""
+    if (run / OOF).is_file():
+        probs = read_oof(run, plan)
+        return {fold: {Path(s["file"]).name: probs[s["file"]] for s in plan["samples"]
+                       if s["fold"] == fold - 1 and probs[s["file"]] is not None}
+                for fold in range(1, plan["folds"] + 1)}
     out = {}
     for fold in range(1, plan["folds"] + 1):
         folder = run / f"fold-{fold}"

@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--folds", type=_positive_int, default=5, help="number of folds (default 5)")
     c.add_argument("--pool", default="all", choices=["all", "train", "val"],
                    help="which labelled images: both splits pooled (default), or only one")
+    c.add_argument("--same-folds-as", metavar="CV_OUT", help="hold out each image in the fold it had in another "
+                   "cross-validation (its folder or cv.json; the same images and number of folds), for a paired "
+                   "comparison with it whatever seed or PM Screen version planned it")
     _recipe_args(c)
     c.add_argument("--threshold", type=float, default=0.5, help="PM decision threshold for the metrics")
     c.add_argument("--device", default="auto", help="auto (GPU when available), cpu or gpu[:N]")

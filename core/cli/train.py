@@ -177,7 +177,7 @@ def cmd_cv(a, argv) -> int:
         if isinstance(ev, (FoldStarted, FoldFinished, DataReady, EpochEnd, Failed, Log)):
             print(format_event(ev), file=sys.stderr if isinstance(ev, Failed) else sys.stdout, flush=True)
 
-    cv = CrossValidation(_config_from_args(a), a.out, a.folds, a.pool, show)
+    cv = CrossValidation(_config_from_args(a), a.out, a.folds, a.pool, show, a.same_folds_as)
     try:
         summary = cv.run()
     except KeyboardInterrupt:

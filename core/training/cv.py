@@ -101,6 +101,33 @@ def identical_warnings(groups: list[list[str]], label_of: dict[str, int], class_
             *(differently_labelled(g, label_of, class_names) for g in groups if len({label_of[f] for f in g}) > 1)]
 
 
+def folds_of(reference: dict, samples: list[Sample], k: int, where: Path) -> list[int]:
+    """Each sample's fold in another CV's plan (``reference``, from ``where``), matched by file name: a paired
+    comparison needs every image held out in the same fold, whatever seed or planning rules made that plan. The
+    same images with the same labels and the same number of folds, or a CVError naming the first difference."""
+    if reference["folds"] != k:
+        raise CVError(f"{where}: {reference['folds']} folds, not {k}: use --folds {reference['folds']}")
+    theirs = {Path(r["file"]).name: r for r in reference["samples"]}
+    ours = {s.path.name for s in samples}
+    missing, extra = sorted(ours - set(theirs)), sorted(set(theirs) - ours)
+    if missing or extra:
+        first = f"{shown(missing[0])} is not in it" if missing else f"{shown(extra[0])} is not among these images"
+        raise CVError(f"{where}: not a plan of these images ({len(missing)} missing, {len(extra)} more: {first})")
+    for s in samples:
+        if theirs[s.path.name]["label"] != s.label:
+            raise CVError(f"{where}: {shown(s.path.name)} is labelled {theirs[s.path.name]['label']} there, "
+                          f"{s.label} here")
+    return [theirs[s.path.name]["fold"] for s in samples]
+
+
+def split_copies(samples: list[Sample], folds: list[int], together: list[list[int]] | None) -> list[str]:
+    """A warning for each group of identical images that a reused plan puts in different folds: the held-out
+    copy's score may recall its twin seen in training (plans made before copies were kept together)."""
+    return [f"{same_as([str(samples[i].path) for i in group])}: identical images in different folds of the plan "
+            f"reused (--same-folds-as), so the held-out one may be recalled rather than judged"
+            for group in together or [] if len({folds[i] for i in group}) > 1]
+
+
 def fold_dataset(ds: Dataset, samples: list[Sample], folds: list[int], fold: int, k: int) -> Dataset:
     return Dataset(root=ds.root, class_names=ds.class_names, layout=ds.layout,
                    train=[s for s, f in zip(samples, folds) if f != fold],
@@ -151,10 +178,13 @@ class CrossValidation:
     where it stopped."""
 
     def __init__(self, config, out_dir: str | Path, k: int = 5, pool: str = "all",
-                 callback: Callable | None = None):
+                 callback: Callable | None = None, same_folds_as: str | Path | None = None):
         self.config = dataclasses.replace(config, best_metric=LAST, limit=None).validated()
         self.out_dir = Path(out_dir)
         self.k, self.pool = k, pool
+        self.same_folds_as = Path(same_folds_as) if same_folds_as else None
+        if self.same_folds_as is not None and self.same_folds_as.name == PLAN and self.same_folds_as.is_file():
+            self.same_folds_as = self.same_folds_as.parent  # the plan file itself was named
         self.callback = callback or (lambda ev: None)
         self.trainer = None
         self.result: CVFinished | None = None
@@ -188,13 +218,22 @@ class CrossValidation:
         samples = pooled_samples(ds, self.pool)
         path = self.out_dir / PLAN
         saved = _read(path, "cross-validation plan") if path.is_file() else None
-        together = None
-        if saved is None or "identical" in saved:
-            together = identical_copies(digests(s.path for s in samples))
-        folds = assign_folds(samples, self.k, cfg.seed, together or [])
+        reference = self._reference(saved)
+        made_by = reference or saved  # a plan made before copies were kept together has no "identical"
+        groups = None
+        if made_by is None or "identical" in made_by or reference is not None:
+            groups = identical_copies(digests(s.path for s in samples))
+        together = groups if made_by is None or "identical" in made_by else None
+        if reference is not None:
+            folds = folds_of(reference, samples, self.k, self.same_folds_as or path)
+            for line in split_copies(samples, folds, groups):
+                self.callback(Log(line, "warning"))
+        else:
+            folds = assign_folds(samples, self.k, cfg.seed, together or [])
         plan = _plan(cfg, samples, folds, self.k, self.pool, together)
         self.identical = plan.get("identical", [])
         if saved is not None:
+            saved.pop("same_folds_as", None)  # where the folds came from is not compared: that folder may move
             if saved != json.loads(json.dumps(plan)):
                 differs = [key for key in plan if json.loads(json.dumps(plan[key])) != saved.get(key)]
                 if differs == ["identical"] or set(differs) == {"identical", "samples"}:
@@ -204,11 +243,22 @@ class CrossValidation:
                 raise CVError(f"{self.out_dir} holds another cross-validation ({', '.join(differs)} differ): "
                               "choose a new --out, or the same settings to continue it")
         else:
+            if reference is not None:
+                plan["same_folds_as"] = str(self.same_folds_as)
             self.out_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(plan, indent=1) + "\n")
             tmp.replace(path)
         return ds, samples, folds
+
+    def _reference(self, saved: dict | None) -> dict | None:
+        """The plan whose folds this run takes (--same-folds-as; when resuming, the run's own plan if it was
+        made so), or None when the folds are dealt from the seed."""
+        from .cvplan import read_plan
+
+        if self.same_folds_as is not None:
+            return read_plan(self.same_folds_as)
+        return saved if saved is not None and "same_folds_as" in saved else None
 
     def run(self) -> dict | None:
         """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""

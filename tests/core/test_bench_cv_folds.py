@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,21 @@ def test_only_the_folds_every_run_finished_are_compared(tmp_path):
     refused = subprocess.run([sys.executable, str(ROOT / "bench" / "cv_folds.py"), str(a), str(other)],
                              capture_output=True, text=True)
     assert refused.returncode != 0 and "not the folds of" in refused.stderr
+
+
+def test_a_finished_run_kept_without_its_fold_folders_is_read_from_oof_json(tmp_path):
+    labels = [1, 0, 1, 0, 1, 0, 1, 0]
+    folds = [0, 0, 0, 0, 1, 1, 1, 1]
+    a = _run_folder(tmp_path / "a", labels, folds, {1: [0.9, 0.1, 0.4, 0.6], 2: [0.8, 0.2, 0.7, 0.3]})
+    kept = tmp_path / "kept"  # as bench/results/cv/ keeps a finished run: cv.json and oof.json only
+    kept.mkdir()
+    shutil.copy(a / "cv.json", kept)
+    plan = json.loads((a / "cv.json").read_text())
+    probs = [0.9, 0.1, 0.4, 0.6, 0.8, 0.2, 0.7, 0.3]
+    (kept / "oof.json").write_text(json.dumps({"oof": [{**s, "probability": p}
+                                                       for s, p in zip(plan["samples"], probs)]}))
+    b = _run_folder(tmp_path / "b", labels, folds, {2: [0.8, 0.2, 0.7, 0.3]})
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "cv_folds.py"), str(kept), str(b)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "| 1 |" not in out and "| 2 | 4 | 1.0000 / 100.0% | 1.0000 / 100.0% |" in out
+    assert "b - kept: AUC +0.0000" in out

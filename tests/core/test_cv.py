@@ -13,7 +13,7 @@ import pytest
 from core.cli import main
 from core.data.datasets import Sample, open_dataset
 from core.training.cv import CVError, assign_folds, compare, pooled_samples
-from tests.synthetic import make_palm_root
+from tests.synthetic import make_palm_root, write_label_file
 
 
 def _samples(tags: str) -> list[Sample]:
@@ -241,3 +241,48 @@ def test_copies_with_different_labels_are_named_and_empty_files_are_no_copies(tm
         "1 group(s) of identical images (the same bytes under other names, e.g. N0001.jpg = P0000.jpg): each group "
         "is kept in one fold (all are listed in cv.json, \"identical\")",
         "identical images with different labels: N0001.jpg non-PM, P0000.jpg PM; one of the labels is wrong"]
+
+
+def test_a_cv_can_take_the_folds_of_another_for_a_paired_comparison(tmp_path, capsys):
+    """--same-folds-as: each image held out in the fold it had in another CV (another seed, or a plan made by an
+    older PM Screen that split identical copies), so two recipes are compared on the same held-out images; the
+    run resumes on its own plan, and a plan of other images or another number of folds is refused in one line."""
+    from core.training.cv import CrossValidation, _plan
+    from core.training.events import Log
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    train = palm / "PALM-Training400"
+    (train / "P0004.jpg").write_bytes((train / "P0000.jpg").read_bytes())
+    samples = pooled_samples(open_dataset(str(palm)), "all")
+    seed = next(s for s in range(20) if len({f for x, f in zip(samples, assign_folds(samples, 3, s))
+                                             if x.path.name in ("P0000.jpg", "P0004.jpg")}) == 2)
+    old = tmp_path / "old"  # an older plan: the pair of copies in two folds, no "identical"
+    old.mkdir()
+    folds = assign_folds(samples, 3, seed)
+    config = TrainConfig(data=str(palm), depth=18, epochs=1, seed=seed)
+    (old / "cv.json").write_text(json.dumps(_plan(config, samples, folds, 3, "all", None)))
+
+    said = []
+    deeper = TrainConfig(data=str(palm), depth=34, epochs=1, seed=seed + 1)
+    cv = CrossValidation(deeper, tmp_path / "new", k=3, callback=said.append, same_folds_as=old / "cv.json")
+    assert cv.prepare()[2] == folds and cv.identical == []
+    assert [ev.message for ev in said if isinstance(ev, Log)] == [
+        "P0000.jpg = P0004.jpg: identical images in different folds of the plan reused (--same-folds-as), so the "
+        "held-out one may be recalled rather than judged"]
+    plan = json.loads((tmp_path / "new" / "cv.json").read_text())
+    assert plan["same_folds_as"] == str(old) and plan["seed"] == seed + 1 and "identical" not in plan
+    assert CrossValidation(deeper, tmp_path / "new", k=3).prepare()[2] == folds  # resumed without the option
+    assert CrossValidation(deeper, tmp_path / "new", k=3, same_folds_as=old).prepare()[2] == folds
+
+    assert main(["cv", "--data", str(palm), "--out", str(tmp_path / "five"), "--folds", "5", "--depth", "18",
+                 "--same-folds-as", str(old)]) == 2
+    assert f"{old}: 3 folds, not 5: use --folds 3" in capsys.readouterr().err
+    (train / "N0001.jpg").unlink()
+    with pytest.raises(CVError, match=r"not a plan of these images \(0 missing, 1 more: N0001.jpg is not among"):
+        CrossValidation(deeper, tmp_path / "fewer", k=3, same_folds_as=old).prepare()
+    (train / "N0001.jpg").write_bytes((train / "N0005.jpg").read_bytes())
+    write_label_file(palm / "PALM-Validation-GT" / "labels.xlsx", [(1, "V0000.jpg", 0)] +
+                     [(i + 1, f"V{i:04d}.jpg", int(i % 2 == 0)) for i in range(1, 6)])
+    with pytest.raises(CVError, match="V0000.jpg is labelled 1 there, 0 here"):
+        CrossValidation(deeper, tmp_path / "relabelled", k=3, same_folds_as=old).prepare()
