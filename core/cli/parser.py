@@ -234,7 +234,8 @@ def _model_args(p):
     from ..nn.choices import PRECISIONS
 
     p.add_argument("--model", help="model folder (default: the bundled screening model)")
-    p.add_argument("--batch-size", type=_positive_int, default=50)
+    p.add_argument("--batch-size", type=_positive_int, default=16,
+                   help="images per engine run (default 16; larger batches ran slower on two CPU cores)")
     p.add_argument("--device", default="auto", help="auto, cpu or gpu[:N]")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS,
                    help="CPU inference precision: fp32 (default; the trained model's exact probabilities) or bf16 "
