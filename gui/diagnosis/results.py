@@ -41,6 +41,21 @@ def shown_name(pred) -> str:
     return Path(pred.shown_path).name
 
 
+def distinct_labels(paths: set[str]) -> dict[str, str]:
+    """For files of one name in different folders: each path's shortest ending that no other has ("left/a.jpg",
+    "right/a.jpg"), so two rows never look alike; the whole path where one ends another."""
+    parts = {p: Path(p).parts for p in paths}
+    labels = {}
+    for p, mine in parts.items():
+        for k in range(2, len(mine) + 1):
+            if all(theirs[-k:] != mine[-k:] for q, theirs in parts.items() if q != p):
+                labels[p] = str(Path(*mine[-k:]))
+                break
+        else:
+            labels[p] = p
+    return labels
+
+
 class ResultsModel(QAbstractTableModel):
     """One row per diagnosed file: number, file name, PM probability, verdict (or why there is none)."""
 
@@ -48,11 +63,14 @@ class ResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[Row] = []
         self.counts: Counter = Counter()  # category -> rows
+        self._folders: dict[str, set[str]] = {}  # file name -> the shown paths that have it
+        self._labels: dict[str, str] = {}  # shown path -> its label, for names found in several folders
 
     def clear(self) -> None:
         self.beginResetModel()
         self.rows = []
         self.counts = Counter()
+        self._folders, self._labels = {}, {}
         self.endResetModel()
 
     def append(self, rows: list[Row]) -> None:
@@ -62,7 +80,28 @@ class ResultsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
         self.rows += rows
         self.counts.update(category(r.pred) for r in rows)
+        relabel = self._note_paths(rows)
         self.endInsertRows()
+        if relabel and n:  # earlier rows of a name now found elsewhere too show their folders from now on
+            self.dataChanged.emit(self.index(0, COL_FILE), self.index(n - 1, COL_FILE))
+
+    def _note_paths(self, rows: list[Row]) -> bool:
+        """Record the new rows' paths; True when a name is now in more folders than before."""
+        grown = set()
+        for r in rows:
+            path = r.pred.shown_path
+            paths = self._folders.setdefault(shown_name(r.pred), set())
+            if path not in paths:
+                paths.add(path)
+                if len(paths) > 1:
+                    grown.add(shown_name(r.pred))
+        for name in grown:
+            self._labels.update(distinct_labels(self._folders[name]))
+        return bool(grown)
+
+    def file_label(self, pred) -> str:
+        """The file's name, with as much of its folder as tells it from another file of that name."""
+        return self._labels.get(pred.shown_path) or shown_name(pred)
 
     def predictions(self) -> list:
         return [r.pred for r in self.rows]
@@ -97,7 +136,7 @@ class ResultsModel(QAbstractTableModel):
             if col == COL_INDEX:
                 return row.number
             if col == COL_FILE:
-                return shown_name(pred)
+                return self.file_label(pred)
             if col == COL_PROBABILITY:
                 return "–" if pred.probability is None else probability_text(pred.probability)
             return self.verdict_text(pred)
@@ -105,7 +144,7 @@ class ResultsModel(QAbstractTableModel):
             if col == COL_INDEX:
                 return row.number
             if col == COL_FILE:
-                return shown_name(pred).lower()
+                return self.file_label(pred).lower()
             if col == COL_PROBABILITY:
                 return -1.0 if pred.probability is None else float(pred.probability)
             # verdict: PM (most probable first when descending), not PM, ungradable, error

@@ -1,6 +1,8 @@
 """Diagnosis view: drops and opened files are diagnosed on a worker thread with a model of the library; files that
 cannot be read become error rows; without a model the view says how to get one."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 from gui_support import drop, save_test_model, wait_done
@@ -112,3 +114,21 @@ def test_the_bundled_model_is_the_default(qtbot, bundled_models, library_model, 
     assert view.model_dir() == bundled
     assert view.model_combo.currentText() == "PM Screen bundled (bundled)"
     assert window.model_status.text() == "Model: PM Screen bundled"
+
+
+def test_files_of_one_name_from_two_folders_show_their_folders(qtbot, library_model, window, images, tmp_path):
+    """Two clinics' exports both hold img1.jpg: the File column must tell the two rows apart (it showed the bare
+    name twice), and a name found in one folder only stays short, also in rows diagnosed before the second."""
+    view = window.diagnosis_view
+    for clinic in ("clinic-a", "clinic-b"):
+        (tmp_path / clinic / "day1").mkdir(parents=True)
+        (tmp_path / clinic / "day1" / "img1.jpg").write_bytes(images["good"].read_bytes())
+    drop(view, [tmp_path / "clinic-a" / "day1" / "img1.jpg", images["good"]])
+    wait_done(qtbot, view, 2)
+    m = view.results
+    assert [m.index(r, 1).data() for r in range(2)] == ["img1.jpg", "eye.jpg"]
+    drop(view, [tmp_path / "clinic-b"])
+    wait_done(qtbot, view, 3)
+    assert [m.index(r, 1).data() for r in range(3)] == [
+        str(Path("clinic-a", "day1", "img1.jpg")), "eye.jpg", str(Path("clinic-b", "day1", "img1.jpg"))]
+    assert m.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == str(tmp_path / "clinic-a" / "day1" / "img1.jpg")
