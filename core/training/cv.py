@@ -340,12 +340,20 @@ def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: i
     a, b = (_read(Path(d) / OOF, "out-of-fold summary") for d in (a_dir, b_dir))
     if not all(isinstance(x.get("oof"), list) for x in (a, b)):
         raise CVError(f"{a_dir} or {b_dir}: the out-of-fold summary has no per-image list")
-    key = [(r["file"], r["fold"]) for r in a["oof"]]
-    if key != [(r["file"], r["fold"]) for r in b["oof"]]:
-        raise CVError(f"{a_dir} and {b_dir} are not over the same images and folds: no paired comparison")
-    both = [(ra["label"], ra["probability"], rb["probability"]) for ra, rb in zip(a["oof"], b["oof"])
-            if ra["probability"] is not None and rb["probability"] is not None]
+    try:  # paired by file name (unique in a plan): the two runs may have read the images from other folders
+        of_b = {Path(r["file"]).name: r for r in b["oof"]}
+        pairs = [(ra, of_b.get(Path(ra["file"]).name)) for ra in a["oof"]]
+        if len(of_b) != len(pairs) or any(rb is None or rb["fold"] != ra["fold"] for ra, rb in pairs):
+            raise CVError(f"{a_dir} and {b_dir} are not over the same images and folds: no paired comparison "
+                          "(a cross-validation started with --same-folds-as the other one is)")
+        both = [(ra["label"], ra["probability"], rb["probability"]) for ra, rb in pairs
+                if ra["probability"] is not None and rb["probability"] is not None]
+    except (KeyError, TypeError) as exc:
+        raise CVError(f"{a_dir} or {b_dir}: {OOF} lists an image without its file, fold, label or probability "
+                      f"({type(exc).__name__}: {exc})") from None
     labels = np.array([x[0] for x in both])
+    if len(set(labels.tolist())) < 2:
+        raise CVError(f"{a_dir} and {b_dir}: no AUC to compare (the images both scored are of one class)")
     pa, pb = np.array([x[1] for x in both]), np.array([x[2] for x in both])
     diffs = [roc_auc(labels[i], pb[i]) - roc_auc(labels[i], pa[i])
              for i in bootstrap_resamples(labels, resamples, seed)]

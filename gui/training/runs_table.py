@@ -270,6 +270,7 @@ class RunsTable(QTableView):
     runSelected = Signal(object)
     useForDiagnosis = Signal(str)
     resumeRun = Signal(object)  # a Run stopped before its end
+    compareRuns = Signal(object, object)  # two finished cross-validations: A, then B
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -340,7 +341,23 @@ class RunsTable(QTableView):
         show.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path))))
         for action in (use, resume, show):
             menu.addAction(action)
+        if run.cv:
+            self._compare_menu(menu, run)
         menu.exec(self.viewport().mapToGlobal(pos))
+
+    def finished_cvs(self) -> list[Run]:
+        return [r for r in self.runs.runs if r.cv and r.metrics]
+
+    def _compare_menu(self, menu: QMenu, run: Run) -> None:
+        """"Compare with": the other finished cross-validations, for a paired comparison of out-of-fold AUCs."""
+        sub = menu.addMenu(self.tr("Compare with"))
+        others = [r for r in self.finished_cvs() if r.path != run.path] if run.metrics else []
+        sub.setEnabled(bool(others))
+        sub.setToolTip(self.tr("Paired bootstrap of the out-of-fold AUC difference, on the same images and folds")
+                       if others else self.tr("Needs two finished cross-validations"))
+        for other in others:
+            action = sub.addAction(f"{other.name} — {other.path.name}")
+            action.triggered.connect(lambda _=False, o=other: self.compareRuns.emit(run, o))
 
     def retranslate(self) -> None:
         self.runs.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(RunsModel.COLUMNS) - 1)

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from core.training.events import (
     BatchEnd,
@@ -22,7 +22,7 @@ from core.training.events import (
     ValidationProgress,
 )
 
-from .. import settings
+from .. import settings, tasks
 from ..widgets import duration, is_language_change, numerus, percent
 from .dashboard import LOG_TAB, TrainingDashboard
 from .fields import DEFAULTS
@@ -61,6 +61,8 @@ class TrainingView(QWidget):
         self.runs_table.runSelected.connect(self.show_run)
         self.runs_table.useForDiagnosis.connect(self.useForDiagnosis)
         self.runs_table.resumeRun.connect(self.resume)
+        self.runs_table.compareRuns.connect(self.compare_runs)
+        self.comparison_box: QMessageBox | None = None  # the last comparison's answer, while it is shown
         d.show_live_button.clicked.connect(self.show_live)
         d.use_button.clicked.connect(self._use_selected)
         d.resume_button.clicked.connect(lambda: self.resume(self.runs_table.selected_run()))
@@ -351,6 +353,38 @@ class TrainingView(QWidget):
         self.plots.show_series(self.plots.live, per_batch=True, epochs=self.tracker.epochs if self.tracker else
                                len(self.plots.live.epochs))
         self._update_run_label()
+
+    # ---------------------------------------------------------------- paired comparison
+    def compare_runs(self, a: Run, b: Run) -> None:
+        """The paired bootstrap of two finished cross-validations' out-of-fold AUCs (core.training.cv.compare, off
+        the UI thread): its answer in a window and in the log."""
+        from core.training.cv import compare
+
+        self.statusMessage.emit(lambda: self.tr("Comparing {0} with {1}…").format(a.path.name, b.path.name))
+        self._comparison = tasks.start(compare, a.path, b.path, returned=lambda r: self._compared(a, b, r),
+                                       errored=lambda exc: self._compared(a, b, None, exc))
+
+    def _compared(self, a: Run, b: Run, result: dict | None, error: Exception | None = None) -> None:
+        names = (f"{a.name} ({a.path.name})", f"{b.name} ({b.path.name})")
+        if result is None:
+            text = self.tr("{0} and {1} cannot be compared: {2}").format(*names, error)
+        else:
+            lo, hi = result["interval"]
+            verdict = (self.tr("measurably different") if result["measurably_different"]
+                       else self.tr("not measurably different"))
+            text = self.tr("Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. "
+                           "B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.").format(
+                result["images"], names[0], result["auc_a"], names[1], result["auc_b"], result["difference"], lo,
+                hi, verdict)
+        self.log.add(text, error=result is None)
+        self.statusMessage.emit(text)
+        box = QMessageBox(QMessageBox.Icon.Information if result else QMessageBox.Icon.Warning,
+                          self.tr("Paired comparison"), text, QMessageBox.StandardButton.Close, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda *_: setattr(self, "comparison_box", None))
+        box.setWindowModality(Qt.WindowModality.NonModal)  # stays readable beside the table
+        self.comparison_box = box
+        box.show()
 
     def _use_selected(self) -> None:
         run = self.runs_table.selected_run()

@@ -1477,47 +1477,47 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="78"/>
+        <location filename="../../gui/diagnosis/results.py" line="117"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="78"/>
+        <location filename="../../gui/diagnosis/results.py" line="117"/>
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="78"/>
+        <location filename="../../gui/diagnosis/results.py" line="117"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="80"/>
+        <location filename="../../gui/diagnosis/results.py" line="119"/>
         <source>Order in which the images were given</source>
         <translation>图像输入的顺序</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="81"/>
+        <location filename="../../gui/diagnosis/results.py" line="120"/>
         <source>Probability of pathologic myopia</source>
         <translation>病理性近视的概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="86"/>
+        <location filename="../../gui/diagnosis/results.py" line="125"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="88"/>
+        <location filename="../../gui/diagnosis/results.py" line="127"/>
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="89"/>
+        <location filename="../../gui/diagnosis/results.py" line="128"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="89"/>
+        <location filename="../../gui/diagnosis/results.py" line="128"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>
@@ -1563,96 +1563,96 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="141"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="141"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="141"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="141"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="141"/>
+        <location filename="../../gui/training/runs_table.py" line="142"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="143"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="143"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="143"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="143"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="143"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="155"/>
+        <location filename="../../gui/training/runs_table.py" line="156"/>
         <source>Training time: the sum of the run&apos;s epochs (of every fold), over all the sessions it was trained in</source>
         <translation>训练时间：该运行（所有折）各轮次用时之和，包括其所有训练会话</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="178"/>
+        <location filename="../../gui/training/runs_table.py" line="179"/>
         <source>{0} · {1}-fold cross-validation</source>
         <translation>{0} · {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="179"/>
+        <location filename="../../gui/training/runs_table.py" line="180"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="183"/>
+        <location filename="../../gui/training/runs_table.py" line="184"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="184"/>
+        <location filename="../../gui/training/runs_table.py" line="185"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="223"/>
+        <location filename="../../gui/training/runs_table.py" line="224"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="226"/>
+        <location filename="../../gui/training/runs_table.py" line="227"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
 生成该模型的交叉验证的折外指标（阈值 {1}），附 95 % 自助法区间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="230"/>
+        <location filename="../../gui/training/runs_table.py" line="231"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</source>
         <translation>{0}
@@ -1662,19 +1662,34 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="332"/>
+        <location filename="../../gui/training/runs_table.py" line="334"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="335"/>
+        <location filename="../../gui/training/runs_table.py" line="337"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="338"/>
+        <location filename="../../gui/training/runs_table.py" line="340"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="353"/>
+        <source>Compare with</source>
+        <translation>与……比较</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="356"/>
+        <source>Paired bootstrap of the out-of-fold AUC difference, on the same images and folds</source>
+        <translation>在相同图像和相同折上，对折外 AUC 之差做配对自助法检验</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="357"/>
+        <source>Needs two finished cross-validations</source>
+        <translation>需要两个已完成的交叉验证</translation>
     </message>
 </context>
 <context>
@@ -2269,161 +2284,191 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training/view.py" line="127"/>
+        <location filename="../../gui/training/view.py" line="129"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="129"/>
+        <location filename="../../gui/training/view.py" line="131"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="187"/>
+        <location filename="../../gui/training/view.py" line="189"/>
         <source>Resuming {0}</source>
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="209"/>
+        <location filename="../../gui/training/view.py" line="211"/>
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="210"/>
+        <location filename="../../gui/training/view.py" line="212"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="267"/>
+        <location filename="../../gui/training/view.py" line="269"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="271"/>
+        <location filename="../../gui/training/view.py" line="273"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="272"/>
+        <location filename="../../gui/training/view.py" line="274"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="276"/>
+        <location filename="../../gui/training/view.py" line="278"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="338"/>
+        <location filename="../../gui/training/view.py" line="340"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="342"/>
+        <location filename="../../gui/training/view.py" line="344"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="267"/>
+        <location filename="../../gui/training/view.py" line="269"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/training/view.py" line="168"/>
+        <location filename="../../gui/training/view.py" line="170"/>
         <source>%n epoch(s)</source>
         <translation>
             <numerusform>%n 轮</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="171"/>
+        <location filename="../../gui/training/view.py" line="173"/>
         <source>Cross-validation {0}: {1}, {2} folds, {3} each, batch size {4}, learning rate {5:g}</source>
         <translation>交叉验证 {0}：{1}，{2} 折，每折 {3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="174"/>
+        <location filename="../../gui/training/view.py" line="176"/>
         <source>Run {0}: ResNet-{1}-{2}, {3}, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="281"/>
+        <location filename="../../gui/training/view.py" line="283"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="283"/>
+        <location filename="../../gui/training/view.py" line="285"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="286"/>
+        <location filename="../../gui/training/view.py" line="288"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="295"/>
+        <location filename="../../gui/training/view.py" line="297"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="297"/>
+        <location filename="../../gui/training/view.py" line="299"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="299"/>
+        <location filename="../../gui/training/view.py" line="301"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="302"/>
+        <location filename="../../gui/training/view.py" line="304"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="305"/>
+        <location filename="../../gui/training/view.py" line="307"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="307"/>
+        <location filename="../../gui/training/view.py" line="309"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="307"/>
+        <location filename="../../gui/training/view.py" line="309"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="308"/>
+        <location filename="../../gui/training/view.py" line="310"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="308"/>
+        <location filename="../../gui/training/view.py" line="310"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="314"/>
+        <location filename="../../gui/training/view.py" line="316"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="314"/>
+        <location filename="../../gui/training/view.py" line="316"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="316"/>
+        <location filename="../../gui/training/view.py" line="318"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="345"/>
+        <location filename="../../gui/training/view.py" line="347"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="363"/>
+        <source>Comparing {0} with {1}…</source>
+        <translation>正在比较 {0} 与 {1}…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="370"/>
+        <source>{0} and {1} cannot be compared: {2}</source>
+        <translation>{0} 与 {1} 无法比较：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="373"/>
+        <source>measurably different</source>
+        <translation>有可测差异</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="374"/>
+        <source>not measurably different</source>
+        <translation>无可测差异</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="375"/>
+        <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
+        <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="382"/>
+        <source>Paired comparison</source>
+        <translation>配对比较</translation>
     </message>
 </context>
 <context>

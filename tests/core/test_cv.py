@@ -286,3 +286,32 @@ def test_a_cv_can_take_the_folds_of_another_for_a_paired_comparison(tmp_path, ca
                      [(i + 1, f"V{i:04d}.jpg", int(i % 2 == 0)) for i in range(1, 6)])
     with pytest.raises(CVError, match="V0000.jpg is labelled 1 there, 0 here"):
         CrossValidation(deeper, tmp_path / "relabelled", k=3, same_folds_as=old).prepare()
+
+
+def test_two_runs_are_paired_by_file_name_wherever_their_images_were_read(tmp_path):
+    """A run kept from another machine lists its images under that machine's folder: paired by name and fold,
+    with the same answer as two runs of one folder; other folds or images are refused in one line."""
+    from core.training.cv import OOF
+
+    rows = [{"file": f"/data/palm/img{i}.jpg", "label": i % 2, "fold": i % 2, "probability": p}
+            for i, p in enumerate([0.2, 0.7, 0.4, 0.9, 0.1, 0.6, 0.55, 0.35])]
+
+    def run(name: str, rows_) -> Path:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / OOF).write_text(json.dumps({"oof": rows_}))
+        return tmp_path / name
+
+    a = run("a", rows)
+    b = run("b", [{**r, "file": r["file"].replace("/data/palm", "../shared/palm"),
+                   "probability": 1 - r["probability"] if i == 7 else r["probability"]}
+                  for i, r in enumerate(rows)][::-1])
+    same_place = run("same", [{**r, "probability": 1 - r["probability"] if i == 7 else r["probability"]}
+                              for i, r in enumerate(rows)])
+    result = compare(a, b)
+    assert result == compare(a, same_place) and result["images"] == 8 and result["difference"] > 0
+    other = run("other", [{**r, "fold": 1 - r["fold"] if i == 0 else r["fold"]} for i, r in enumerate(rows)])
+    with pytest.raises(CVError, match="not over the same images and folds"):
+        compare(a, other)
+    broken = run("broken", [{k: v for k, v in r.items() if k != "fold"} for r in rows])
+    with pytest.raises(CVError, match="lists an image without its file, fold, label or probability"):
+        compare(a, broken)

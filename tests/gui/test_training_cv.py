@@ -68,3 +68,60 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     assert texts[4].endswith(f"\n{100 * lo:.1f}–{100 * hi:.1f}")
     # a CV run is not a screening model: the Diagnosis view's model picker does not offer it
     assert window.diagnosis_view.model_combo.findData(str(run.path)) < 0
+
+
+def test_two_finished_cross_validations_are_compared_from_the_runs_table(qtbot, window):
+    """A researcher right-clicks a finished CV, picks "Compare with" another: the paired bootstrap's answer shows
+    in a window and the log; runs over other folds get a one-line refusal; an unfinished CV offers nothing."""
+    import shutil
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QMenu
+
+    from core.store.library import library_dir
+    from core.training.cv import compare
+
+    kept = Path(__file__).resolve().parents[2] / "bench" / "results" / "cv"
+    lib = library_dir()
+    for name in ("r18d", "r18d-s1"):  # the bundled model's two runs (other seeds: other folds)
+        shutil.copytree(kept / name, lib / f"cv-{name}")
+    shutil.copytree(kept / "r18d", lib / "cv-squared")
+    oof = json.loads((lib / "cv-squared" / "oof.json").read_text())
+    oof["oof"] = [{**r, "probability": r["probability"] ** 2} for r in oof["oof"]]  # same folds, other scores
+    (lib / "cv-squared" / "oof.json").write_text(json.dumps(oof))
+    (lib / "cv-unfinished").mkdir()
+    shutil.copy(kept / "r18d" / "cv.json", lib / "cv-unfinished")
+    view, table = window.training_view, window.training_view.runs_table
+    table.refresh()
+
+    def compare_from_menu(a: str, b: str):
+        run = table.runs.run_at(table.runs.row_of(lib / a))
+        menu = QMenu(table)
+        table._compare_menu(menu, run)
+        sub = next(act.menu() for act in menu.actions() if act.text() == "Compare with")
+        action = next(act for act in sub.actions() if act.text().endswith(f" — {b}"))
+        action.trigger()
+        qtbot.waitUntil(lambda: view.comparison_box is not None, timeout=60000)
+        text = view.comparison_box.text()
+        view.comparison_box.close()
+        qtbot.waitUntil(lambda: view.comparison_box is None)
+        return text, sub
+
+    text, sub = compare_from_menu("cv-r18d", "cv-squared")
+    assert sorted(a.text() for a in sub.actions()) == [f"ResNet-18-D — cv-{n}" for n in ("r18d-s1", "squared")]
+    r = compare(lib / "cv-r18d", lib / "cv-squared")
+    lo, hi = r["interval"]
+    assert text == (f"Out-of-fold AUC over the same 601 images and folds: ResNet-18-D (cv-r18d) (A) {r['auc_a']:.4f}, "
+                    f"ResNet-18-D (cv-squared) (B) {r['auc_b']:.4f}. B − A = {r['difference']:+.4f}, 95 % paired "
+                    f"bootstrap interval {lo:+.4f} to {hi:+.4f}: "
+                    f"{'measurably' if r['measurably_different'] else 'not measurably'} different.")
+    assert text in view.log.toPlainText()
+
+    text, _ = compare_from_menu("cv-r18d", "cv-r18d-s1")
+    assert text.startswith("ResNet-18-D (cv-r18d) and ResNet-18-D (cv-r18d-s1) cannot be compared: ")
+    assert "not over the same images and folds" in text and "--same-folds-as" in text
+
+    unfinished = table.runs.run_at(table.runs.row_of(lib / "cv-unfinished"))
+    menu = QMenu(table)
+    table._compare_menu(menu, unfinished)
+    assert not next(a for a in menu.actions() if a.text() == "Compare with").isEnabled()
