@@ -409,6 +409,8 @@ def describe(out_dir: str | Path) -> dict:
         histories.append(state.get("history") or [])
         done += _fold_done(state, config.get("epochs", 0)) if state else 0
     oof = _read(out_dir / OOF, "out-of-fold summary") if (out_dir / OOF).is_file() else {}
+    if oof.get("metrics"):  # written once every fold was done (a run kept elsewhere may not have kept its folds)
+        done = k
     created = _dt.datetime.fromtimestamp((out_dir / PLAN).stat().st_mtime).astimezone().isoformat()
     return {"folds": k, "pool": plan.get("pool"), "config": config, "folds_done": done, "histories": histories,
             "seconds": sum(float(h.get("seconds", 0.0)) for hs in histories for h in hs), "created": created,

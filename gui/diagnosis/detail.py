@@ -41,6 +41,7 @@ class DetailPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.row: Row | None = None
+        self.file_label = shown_name  # the results table's label of a file (with its folder where names repeat)
         self._heat_base: tuple | None = None  # (key, base float32, coloured heat float32) of the picture shown
         self.image_loader = ThumbnailLoader(size=560, threads=1, capacity=30, parent=self)
         self.image_loader.loaded.connect(self._image_loaded)
@@ -152,7 +153,7 @@ class DetailPanel(QWidget):
             self.detail_file.setText("")
             return
         pred = row.pred
-        self.detail_file.setText(shown_name(pred))
+        self.detail_file.setText(self.file_label(pred))
         self.detail_file.setToolTip(pred.shown_path)
         self.verdict.setStyleSheet(f"color: {verdict_color(pred).name()};")
         if pred.error:

@@ -97,6 +97,7 @@ class DiagnosisView(QWidget):
         self.pages = ResultsPane()
         self.pages.rowChanged.connect(self._row_changed)
         self.detail = DetailPanel()
+        self.detail.file_label = self.pages.results.file_label
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.pages)
         self.splitter.addWidget(self.detail)

@@ -107,6 +107,8 @@ def test_two_finished_cross_validations_are_compared_from_the_runs_table(qtbot, 
         qtbot.waitUntil(lambda: view.comparison_box is None)
         return text, sub
 
+    kept_run = table.runs.run_at(table.runs.row_of(lib / "cv-r18d"))  # its folds' folders were not kept
+    assert not kept_run.resumable and table.runs.text(kept_run, "epochs") == "5 folds × 12"
     text, sub = compare_from_menu("cv-r18d", "cv-squared")
     assert sorted(a.text() for a in sub.actions()) == [f"ResNet-18-D — cv-{n}" for n in ("r18d-s1", "squared")]
     r = compare(lib / "cv-r18d", lib / "cv-squared")
