@@ -7,7 +7,7 @@ under way (a ResNet-50 CV takes many hours here); `pmscreen cv --compare` is the
 """
 
 import argparse
-import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -18,14 +18,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core.stats.calibration import bootstrap_resamples  # noqa: E402
 from core.stats.metrics import binary_metrics, roc_auc  # noqa: E402
-from core.training.cv import OOF, _fold_done, _fold_state  # noqa: E402
+from core.training.cv import OOF, CVError, _fold_done, _fold_state, _read  # noqa: E402
 from core.training.cvplan import read_oof, read_plan  # noqa: E402
 
 
 def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
     """fold (1-based) -> file name -> held-out probability, for the folds whose last epoch is done: from oof.json
     once the run has finished (a finished run may be kept without its fold folders, as bench/results/cv/ keeps
-    them), else from each finished fold's validation.json."""
+    them), else from each finished fold's validation.json. Images without a probability are left out."""
     if (run / OOF).is_file():
         probs = read_oof(run, plan)
         return {fold: {Path(s["file"]).name: probs[s["file"]] for s in plan["samples"]
@@ -35,9 +35,20 @@ def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
     for fold in range(1, plan["folds"] + 1):
         folder = run / f"fold-{fold}"
         if _fold_done(_fold_state(folder), plan["config"]["epochs"]):
-            val = json.loads((folder / "validation.json").read_text())
-            out[fold] = dict(zip(val["files"], val["probabilities"]))
+            out[fold] = held_out(folder / "validation.json")
     return out
+
+
+def held_out(path: Path) -> dict[str, float]:
+    """file name -> probability of a fold's validation.json, checked (a CVError naming the file)."""
+    val = _read(path, "fold's validation record")
+    files, probs = val.get("files"), val.get("probabilities")
+    if not (isinstance(files, list) and isinstance(probs, list) and len(files) == len(probs)
+            and all(isinstance(f, str) for f in files)
+            and all(p is None or (isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p)
+                                  and 0 <= p <= 1) for p in probs)):
+        raise CVError(f"{path}: must list the held-out files and a probability from 0 to 1 for each")
+    return {f: p for f, p in zip(files, probs) if p is not None}
 
 
 def main(argv=None) -> int:
@@ -45,23 +56,32 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--resamples", type=int, default=2000)
     a = ap.parse_args(argv)
-    plans = [read_plan(r) for r in a.runs]
-    key = [(Path(s["file"]).name, s["fold"]) for s in plans[0]["samples"]]
-    for run, plan in zip(a.runs[1:], plans[1:]):
-        if [(Path(s["file"]).name, s["fold"]) for s in plan["samples"]] != key:
-            sys.exit(f"{run}: not the folds of {a.runs[0]}: no paired comparison")
+    try:
+        return compare_folds(a.runs, a.resamples)
+    except CVError as exc:
+        sys.exit(f"cv_folds.py: {exc}")
+
+
+def compare_folds(runs: list[Path], resamples: int) -> int:
+    plans = [read_plan(r) for r in runs]
+    key = {(Path(s["file"]).name, s["fold"]) for s in plans[0]["samples"]}
+    for run, plan in zip(runs[1:], plans[1:]):
+        if {(Path(s["file"]).name, s["fold"]) for s in plan["samples"]} != key:
+            sys.exit(f"{run}: not the folds of {runs[0]}: no paired comparison")
     labels = {Path(s["file"]).name: s["label"] for s in plans[0]["samples"]}
-    done = [finished_folds(r, p) for r, p in zip(a.runs, plans)]
+    done = [finished_folds(r, p) for r, p in zip(runs, plans)]
     common = sorted(set.intersection(*(set(d) for d in done)))
     if not common:
         sys.exit("no fold is finished in every run")
-    names = [r.name for r in a.runs]
+    names = [r.name for r in runs]
+    if len(set(names)) < len(names):  # OUT1/r18d and OUT2/r18d
+        names = [str(r) for r in runs]
     print("| fold | images | " + " | ".join(f"{n} AUC / accuracy" for n in names) + " |")
     print("|---" * (2 + len(names)) + "|")
     pooled = {n: [] for n in names}
     files = []
     for fold in common:
-        fold_files = sorted(done[0][fold])
+        fold_files = sorted(set.intersection(*(set(d[fold]) for d in done)))  # scored in every run
         files += fold_files
         y = np.array([labels[f] for f in fold_files])
         cells = []
@@ -80,7 +100,7 @@ def main(argv=None) -> int:
     base = probs[names[0]]
     for n in names[1:]:
         diffs = np.array([roc_auc(y[i], probs[n][i]) - roc_auc(y[i], base[i])
-                          for i in bootstrap_resamples(y, a.resamples, 0)])
+                          for i in bootstrap_resamples(y, resamples, 0)])
         lo, hi = np.percentile(diffs[diffs == diffs], [2.5, 97.5])
         print(f"{n} - {names[0]}: AUC {roc_auc(y, probs[n]) - roc_auc(y, base):+.4f}, 95% interval "
               f"[{lo:+.4f}, {hi:+.4f}] over {len(files)} held-out images of {len(common)} folds")

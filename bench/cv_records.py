@@ -7,59 +7,102 @@ without the run folders).
 
 ``save`` copies the plan (cv.json), oof.json once the run has finished, and for each finished fold its records:
 validation.json (the held-out probabilities), model.json, train.log and checkpoint/state.json (the epoch the
-fold reached and its history). ``restore`` puts them into an empty or missing run folder; ``pmscreen cv`` then
-counts those folds as done (their state says the last epoch was reached) and trains only the others. A restored
-fold has no weights: ``finalize --from-cv`` needs a run whose folds all kept theirs, a study does not.
+fold reached and its history). ``restore`` puts them into a new (or empty) run folder; ``pmscreen cv`` then counts
+those folds as done (their state says the last epoch was reached) and trains only the others. A restored fold
+has no weights: ``finalize --from-cv`` needs a run whose folds all kept theirs, a study does not.
+
+Both write a complete folder or nothing (a temporary folder beside it, renamed at the end), copy regular files
+only (never what a symbolic link points to), and refuse a plan that ``pmscreen cv`` would refuse.
 """
 
 import argparse
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
-PLAN, OOF = "cv.json", "oof.json"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.training.cv import OOF, PLAN, CVError, _fold_done, _fold_state  # noqa: E402
+from core.training.cvplan import read_plan  # noqa: E402
+
 FOLD_RECORDS = ("validation.json", "model.json", "train.log", "checkpoint/state.json")
+NEEDED = ("validation.json", "checkpoint/state.json")  # without them a fold kept as done could not be used
 
 
-def _finished(run: Path) -> list[Path]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from core.training.cv import _fold_done, _fold_state
-    from core.training.cvplan import read_plan
+def _regular(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
+
+def _scored(folder: Path) -> bool:
+    """The fold's validation.json lists its held-out files with a probability each."""
+    try:
+        val = json.loads((folder / "validation.json").read_text())
+        return len(val["files"]) == len(val["probabilities"]) > 0
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _records(run: Path) -> tuple[list[str], list[str]]:
+    """The files of ``run`` worth keeping (relative names), and a note for each finished-looking fold left out."""
     plan = read_plan(run)
-    folders = (run / f"fold-{k}" for k in range(1, plan["folds"] + 1))
-    return [f for f in folders if _fold_done(_fold_state(f), plan["config"]["epochs"])]
+    names = [n for n in (PLAN, OOF) if _regular(run / n)]
+    notes = []
+    for k in range(1, plan["folds"] + 1):
+        folder = run / f"fold-{k}"
+        try:
+            done = _fold_done(_fold_state(folder), plan["config"].get("epochs", 0))
+        except CVError as exc:
+            notes.append(f"fold-{k} not kept: {exc}")
+            continue
+        if not done:
+            continue
+        if not all(_regular(folder / n) for n in NEEDED) or not _scored(folder):
+            notes.append(f"fold-{k} not kept: its validation.json or checkpoint/state.json is missing or damaged")
+            continue
+        names += [f"fold-{k}/{n}" for n in FOLD_RECORDS if _regular(folder / n)]
+    return names, notes
 
 
-def save(run: Path, dest: Path) -> list[str]:
-    """Copy ``run``'s plan and its finished folds' records into ``dest``; the names copied."""
-    copied = []
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in (PLAN, OOF):
-        if (run / name).is_file():
-            shutil.copy2(run / name, dest / name)
-            copied.append(name)
-    for folder in _finished(run):
-        for name in FOLD_RECORDS:
-            if (folder / name).is_file():
-                target = dest / folder.name / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(folder / name, target)
-                copied.append(f"{folder.name}/{name}")
-    return copied
+def _write_whole(target: Path, source: Path, names: list[str]) -> None:
+    """Copy ``names`` from ``source`` into a temporary folder beside ``target``, then put it in ``target``'s place."""
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for name in names:
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, tmp / name, follow_symlinks=False)
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def restore(kept: Path, run: Path) -> list[str]:
-    """Copy the records in ``kept`` into ``run``, which must not hold a cross-validation yet; the names copied."""
-    if (run / PLAN).exists():
-        raise SystemExit(f"{run} already holds a cross-validation: nothing restored (it goes on from its own files)")
-    copied = []
-    for path in sorted(p for p in kept.rglob("*") if p.is_file()):
-        target = run / path.relative_to(kept)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-        copied.append(str(path.relative_to(kept)))
-    return copied
+def save(run: Path, dest: Path) -> tuple[list[str], list[str]]:
+    """Keep ``run``'s plan and finished folds' records in ``dest`` (replaced whole); the names kept and notes."""
+    if dest.resolve() == run.resolve() or dest.resolve().is_relative_to(run.resolve()):
+        raise CVError(f"{dest}: inside the run it would keep; choose a folder elsewhere")
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise CVError(f"{dest}: not a folder")
+    names, notes = _records(run)
+    _write_whole(dest, run, names)
+    return names, notes
+
+
+def restore(kept: Path, run: Path) -> tuple[list[str], list[str]]:
+    """Put the records kept in ``kept`` into ``run``, which must be new or an empty folder; the names copied."""
+    if run.is_symlink() or (run.exists() and (not run.is_dir() or any(run.iterdir()))):
+        raise CVError(f"{run}: not a new or empty folder: nothing restored (a run goes on from its own files)")
+    links = [p for p in kept.rglob("*") if p.is_symlink()]
+    if links:
+        raise CVError(f"{links[0]}: a symbolic link among the kept records; nothing restored")
+    names, notes = _records(kept)
+    _write_whole(run, kept, names)
+    return names, notes
 
 
 def main(argv=None) -> int:
@@ -68,11 +111,14 @@ def main(argv=None) -> int:
     ap.add_argument("source", type=Path)
     ap.add_argument("dest", type=Path)
     a = ap.parse_args(argv)
-    if not (a.source / PLAN).is_file():
-        raise SystemExit(f"{a.source}: no {PLAN} (not a cross-validation)")
-    copied = save(a.source, a.dest) if a.action == "save" else restore(a.source, a.dest)
-    folds = sorted({c.split("/")[0] for c in copied if c.startswith("fold-")})
-    print(f"{a.action}d {len(copied)} files of {a.source} into {a.dest}: "
+    try:
+        names, notes = (save if a.action == "save" else restore)(a.source, a.dest)
+    except (CVError, OSError) as exc:
+        sys.exit(f"cv_records.py {a.action}: {exc}")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    folds = sorted({n.split("/")[0] for n in names if n.startswith("fold-")})
+    print(f"{a.action}d {len(names)} files of {a.source} into {a.dest}: "
           f"{', '.join(folds) if folds else 'no finished fold'}")
     return 0
 

@@ -101,6 +101,38 @@ def identical_warnings(groups: list[list[str]], label_of: dict[str, int], class_
             *(differently_labelled(g, label_of, class_names) for g in groups if len({label_of[f] for f in g}) > 1)]
 
 
+def _comparable(plan: dict) -> dict:
+    """What must agree for a run to continue its plan: the images by file name, their labels and folds, the
+    recipe, the copies kept together; not the folder the images are read from, which another machine (a study
+    kept in the repository) or another spelling of the same folder changes."""
+    p = json.loads(json.dumps(plan))
+    p.pop("same_folds_as", None)
+    if isinstance(p.get("config"), dict):
+        for key in ("data", "labels"):
+            p["config"].pop(key, None)
+    try:
+        p["samples"] = [{**s, "file": Path(s["file"]).name} for s in p["samples"]]
+        if "identical" in p:
+            p["identical"] = [[Path(f).name for f in group] for group in p["identical"]]
+    except (KeyError, TypeError, AttributeError):  # a damaged plan: compared as it is, and so refused
+        pass
+    return p
+
+
+def _check_continues(saved: dict, plan: dict, path: Path) -> None:
+    """A CVError unless the folder's plan (``saved``) is the ``plan`` these settings and images make."""
+    a, b = _comparable(saved), _comparable(plan)
+    if a == b:
+        return
+    differs = sorted(key for key in set(a) | set(b) if a.get(key) != b.get(key))
+    if "identical" in differs and set(differs) <= {"identical", "samples"}:
+        raise CVError(f"{path}: the identical copies among the images are not those it lists (an image was "
+                      "replaced, or the file edited): this cross-validation cannot be continued on these images; "
+                      "choose a new --out")
+    raise CVError(f"{path.parent} holds another cross-validation ({', '.join(differs)} differ): choose a new --out, "
+                  "or the same settings to continue it")
+
+
 def folds_of(reference: dict, samples: list[Sample], k: int, where: Path) -> list[int]:
     """Each sample's fold in another CV's plan (``reference``, from ``where``), matched by file name: a paired
     comparison needs every image held out in the same fold, whatever seed or planning rules made that plan. The
@@ -117,7 +149,14 @@ def folds_of(reference: dict, samples: list[Sample], k: int, where: Path) -> lis
         if theirs[s.path.name]["label"] != s.label:
             raise CVError(f"{where}: {shown(s.path.name)} is labelled {theirs[s.path.name]['label']} there, "
                           f"{s.label} here")
-    return [theirs[s.path.name]["fold"] for s in samples]
+    folds = [theirs[s.path.name]["fold"] for s in samples]
+    labels = {s.label for s in samples}
+    for fold in range(k):  # a plan edited by hand can leave a fold that cannot be trained or scored
+        held = [s for s, f in zip(samples, folds) if f == fold]
+        if not held or {s.label for s, f in zip(samples, folds) if f != fold} != labels:
+            what = "no image" if not held else "not every class on its training side"
+            raise CVError(f"{where}: fold {fold + 1} has {what}; no cross-validation can be trained on these folds")
+    return folds
 
 
 def split_copies(samples: list[Sample], folds: list[int], together: list[list[int]] | None) -> list[str]:
@@ -182,9 +221,14 @@ class CrossValidation:
         self.config = dataclasses.replace(config, best_metric=LAST, limit=None).validated()
         self.out_dir = Path(out_dir)
         self.k, self.pool = k, pool
-        self.same_folds_as = Path(same_folds_as) if same_folds_as else None
-        if self.same_folds_as is not None and self.same_folds_as.name == PLAN and self.same_folds_as.is_file():
-            self.same_folds_as = self.same_folds_as.parent  # the plan file itself was named
+        self.same_folds_as = Path(same_folds_as) if same_folds_as is not None else None
+        if self.same_folds_as is not None:
+            if not str(same_folds_as).strip():
+                raise CVError("--same-folds-as: an empty path (the cross-validation whose folds to take)")
+            if self.same_folds_as.name == PLAN and self.same_folds_as.is_file():
+                self.same_folds_as = self.same_folds_as.parent  # the plan file itself was named
+            elif self.same_folds_as.exists() and not self.same_folds_as.is_dir():
+                raise CVError(f"{shown(str(self.same_folds_as))}: not a cross-validation folder or its {PLAN}")
         self.callback = callback or (lambda ev: None)
         self.trainer = None
         self.result: CVFinished | None = None
@@ -218,47 +262,49 @@ class CrossValidation:
         samples = pooled_samples(ds, self.pool)
         path = self.out_dir / PLAN
         saved = _read(path, "cross-validation plan") if path.is_file() else None
-        reference = self._reference(saved)
+        reference, where = self._reference(saved)
         made_by = reference or saved  # a plan made before copies were kept together has no "identical"
         groups = None
         if made_by is None or "identical" in made_by or reference is not None:
             groups = identical_copies(digests(s.path for s in samples))
         together = groups if made_by is None or "identical" in made_by else None
         if reference is not None:
-            folds = folds_of(reference, samples, self.k, self.same_folds_as or path)
-            for line in split_copies(samples, folds, groups):
+            folds = folds_of(reference, samples, self.k, where)
+            split = split_copies(samples, folds, groups)
+            for line in split:
                 self.callback(Log(line, "warning"))
+            if split:  # the plan does not claim to keep the copies together
+                together = None
         else:
             folds = assign_folds(samples, self.k, cfg.seed, together or [])
         plan = _plan(cfg, samples, folds, self.k, self.pool, together)
         self.identical = plan.get("identical", [])
         if saved is not None:
-            saved.pop("same_folds_as", None)  # where the folds came from is not compared: that folder may move
-            if saved != json.loads(json.dumps(plan)):
-                differs = [key for key in plan if json.loads(json.dumps(plan[key])) != saved.get(key)]
-                if differs == ["identical"] or set(differs) == {"identical", "samples"}:
-                    raise CVError(f"{path}: the identical copies among the images are not those it lists (an image "
-                                  "was replaced, or the file edited): this cross-validation cannot be continued on "
-                                  "these images; choose a new --out")
-                raise CVError(f"{self.out_dir} holds another cross-validation ({', '.join(differs)} differ): "
-                              "choose a new --out, or the same settings to continue it")
+            _check_continues(saved, plan, path)
         else:
             if reference is not None:
-                plan["same_folds_as"] = str(self.same_folds_as)
+                plan["same_folds_as"] = str(where)
             self.out_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(plan, indent=1) + "\n")
             tmp.replace(path)
         return ds, samples, folds
 
-    def _reference(self, saved: dict | None) -> dict | None:
-        """The plan whose folds this run takes (--same-folds-as; when resuming, the run's own plan if it was
-        made so), or None when the folds are dealt from the seed."""
+    def _reference(self, saved: dict | None) -> tuple[dict | None, Path | None]:
+        """The plan whose folds this run takes and where it is: a run planned with --same-folds-as continues on
+        its own plan, which holds the folds it took (the other run may since have moved, changed or gone);
+        else the --same-folds-as given; else none (the folds are dealt from the seed)."""
         from .cvplan import read_plan
 
+        if saved is not None and "same_folds_as" in saved:
+            if self.same_folds_as is not None and str(self.same_folds_as) != str(saved["same_folds_as"]):
+                given, planned = (shown(str(x)) for x in (self.same_folds_as, saved["same_folds_as"]))
+                self.callback(Log(f"{self.out_dir} took its folds from {planned} when it was planned and continues "
+                                  f"on them (--same-folds-as {given} is not read)", "warning"))
+            return read_plan(self.out_dir), self.out_dir / PLAN
         if self.same_folds_as is not None:
-            return read_plan(self.same_folds_as)
-        return saved if saved is not None and "same_folds_as" in saved else None
+            return read_plan(self.same_folds_as), self.same_folds_as
+        return None, None
 
     def run(self) -> dict | None:
         """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""

@@ -59,3 +59,30 @@ def test_a_finished_run_kept_without_its_fold_folders_is_read_from_oof_json(tmp_
                          capture_output=True, text=True, check=True).stdout
     assert "| 1 |" not in out and "| 2 | 4 | 1.0000 / 100.0% | 1.0000 / 100.0% |" in out
     assert "b - kept: AUC +0.0000" in out
+
+
+def test_damaged_records_are_refused_in_one_line_and_unscored_images_left_out_of_both(tmp_path):
+    """Hostile-input round: NaN or out-of-range probabilities were used silently, a null crashed one argument
+    order and was dropped in the other, and two runs of one folder name crashed."""
+    labels = [1, 0, 1, 0, 1, 0, 1, 0]
+    folds = [0, 0, 0, 0, 1, 1, 1, 1]
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    a = _run_folder(tmp_path / "x" / "r18d", labels, folds, {1: [0.9, 0.1, 0.4, 0.6]})
+    b = _run_folder(tmp_path / "y" / "r18d", labels, folds, {1: [0.9, None, 0.8, 0.2]})
+
+    def run(*paths):
+        return subprocess.run([sys.executable, str(ROOT / "bench" / "cv_folds.py"), *map(str, paths)],
+                              capture_output=True, text=True)
+
+    ab, ba = run(a, b), run(b, a)
+    assert ab.returncode == 0 and ba.returncode == 0, ab.stderr + ba.stderr
+    assert "| 1 | 3 |" in ab.stdout and "| 1 | 3 |" in ba.stdout  # img1 has no score in b: out of both
+    assert f"{b} - {a}: AUC" in ab.stdout  # two folders called r18d: named by their paths
+    val = a / "fold-1" / "validation.json"
+    for probs in ([0.9, float("nan"), 0.4, 0.6], [0.9, 7.5, 0.4, 0.6], [0.9, 0.1]):
+        val.write_text(json.dumps({"files": ["img0.jpg", "img1.jpg", "img2.jpg", "img3.jpg"],
+                                   "probabilities": probs}))
+        refused = run(a, b)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert "must list the held-out files and a probability from 0 to 1 for each" in refused.stderr

@@ -315,3 +315,46 @@ def test_two_runs_are_paired_by_file_name_wherever_their_images_were_read(tmp_pa
     broken = run("broken", [{k: v for k, v in r.items() if k != "fold"} for r in rows])
     with pytest.raises(CVError, match="lists an image without its file, fold, label or probability"):
         compare(a, broken)
+
+
+def test_a_reused_plan_is_checked_and_a_continued_one_need_not_name_its_images_alike(tmp_path, capsys):
+    """Hostile-input round: a run planned with --same-folds-as continues on its own plan, checked like any other
+    (a fold edited out of range is refused, not trained); folds that leave a class untrained are refused while
+    planning; and a run continues when its data folder is spelled otherwise (a study moved to another machine)."""
+    from core.training.cv import CrossValidation, _plan
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    samples = pooled_samples(open_dataset(str(palm)), "all")
+    config = TrainConfig(data=str(palm), depth=18, epochs=1)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "cv.json").write_text(json.dumps(_plan(config, samples, assign_folds(samples, 2, 0), 2, "all", None)))
+    run = tmp_path / "run"
+    CrossValidation(config, run, k=2, same_folds_as=other).prepare()
+    plan = json.loads((run / "cv.json").read_text())
+    plan["samples"][0]["fold"] = 5
+    (run / "cv.json").write_text(json.dumps(plan))
+    with pytest.raises(CVError, match=r"cv.json: samples\[1\].*fold"):
+        CrossValidation(config, run, k=2).prepare()
+
+    pm_only_in_fold_1 = [0 if s.label == 1 else n % 2 for n, s in enumerate(samples)]
+    (other / "cv.json").write_text(json.dumps(_plan(config, samples, pm_only_in_fold_1, 2, "all", None)))
+    with pytest.raises(CVError, match="fold 1 has not every class on its training side"):
+        CrossValidation(config, tmp_path / "untrainable", k=2, same_folds_as=other).prepare()
+    assert not (tmp_path / "untrainable").exists()
+
+    moved = tmp_path / "moved"
+    CrossValidation(config, moved, k=2).prepare()
+    (tmp_path / "sub").mkdir()
+    elsewhere = TrainConfig(data=str(tmp_path / "sub" / ".." / "palm"), depth=18, epochs=1)
+    assert CrossValidation(elsewhere, moved, k=2).prepare()[2] == assign_folds(samples, 2, 0, [])
+
+    seed_1 = CrossValidation(TrainConfig(data=str(palm), depth=18, epochs=1, seed=1), moved, k=2)
+    with pytest.raises(CVError, match=r"holds another cross-validation \(config, samples, seed differ\)"):
+        seed_1.prepare()
+    assert main(["cv", "--data", str(palm), "--out", str(tmp_path / "x"), "--folds", "2", "--same-folds-as", ""]) == 2
+    assert "--same-folds-as: an empty path" in capsys.readouterr().err
+    assert main(["cv", "--data", str(palm), "--out", str(tmp_path / "x"), "--folds", "2", "--same-folds-as",
+                 str(palm / "PALM-Validation-GT" / "labels.xlsx")]) == 2
+    assert "labels.xlsx: not a cross-validation folder or its cv.json" in capsys.readouterr().err
