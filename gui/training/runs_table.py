@@ -256,6 +256,8 @@ class RunsHeader(QHeaderView):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSectionsClickable(True)  # a new QHeaderView is not: a click would not sort
+        self.setHighlightSections(True)
 
     def sectionSizeFromContents(self, logical: int):
         size = super().sectionSizeFromContents(logical)

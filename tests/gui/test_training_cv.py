@@ -4,7 +4,7 @@ runs table, which then shows the out-of-fold metrics with their bootstrap interv
 import json
 
 from gui_support import open_dataset
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from core.training.events import CVFinished, FoldStarted
 
@@ -127,3 +127,43 @@ def test_two_finished_cross_validations_are_compared_from_the_runs_table(qtbot, 
     menu = QMenu(table)
     table._compare_menu(menu, unfinished)
     assert not next(a for a in menu.actions() if a.text() == "Compare with").isEnabled()
+
+
+def test_a_click_on_a_runs_table_header_sorts_it(qtbot, window):
+    """GUI round: the runs table's own header (sized to its texts) was not clickable, so no column sorted."""
+    import shutil
+    from pathlib import Path
+
+    from core.store.library import library_dir
+
+    kept = Path(__file__).resolve().parents[2] / "bench" / "results" / "cv"
+    for name in ("r18d", "r18d-s1"):
+        shutil.copytree(kept / name, library_dir() / f"cv-{name}")
+    worse = library_dir() / "cv-worse"
+    shutil.copytree(kept / "r18d", worse)
+    oof = json.loads((worse / "oof.json").read_text())
+    oof["metrics"]["auc"] = 0.9
+    (worse / "oof.json").write_text(json.dumps(oof))
+    table = window.training_view.runs_table
+    table.refresh()
+    header = table.horizontalHeader()
+    auc = table.runs.COLUMNS.index("auc")
+
+    def aucs():
+        return [table.model().index(r, auc).data().split("\n")[0] for r in range(table.model().rowCount())]
+
+    assert header.sectionsClickable() and len(aucs()) >= 3
+    for _ in range(2):
+        x = header.sectionViewportPosition(auc) + header.sectionSize(auc) // 2
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+        assert header.sortIndicatorSection() == auc
+        shown = aucs()
+        descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        assert shown == sorted(shown, reverse=descending)
+    assert shown != sorted(shown, reverse=not descending)  # the second click turned the order round
+
+    created = table.runs.COLUMNS.index("created")
+    table.sortByColumn(created, Qt.SortOrder.DescendingOrder)
+    stamps = [table.runs.run_at(table.proxy.mapToSource(table.model().index(r, 0)).row()).created
+              for r in range(table.model().rowCount())]
+    assert stamps == sorted(stamps, reverse=True)
