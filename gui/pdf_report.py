@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.screening.names import file_labels
 from core.screening.report import DISCLAIMER, PdfEntry, Summary, percent, register_pdf_renderer
 
 from .palette import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
@@ -122,6 +123,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
         text(560, y, 120, 32, share, 11, colour="#616161")
         y += 36
     y += 24
+    named = file_labels([e.path for e in entries])  # as the Diagnosis table names them
     flagged = [e for e in entries if e.verdict == "PM"]
     flagged.sort(key=lambda e: -(e.probability or 0))
     retake = [e for e in entries if e.verdict == UNGRADABLE]
@@ -139,7 +141,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
         room -= 1
         shown = items[:max(0, room - 1)] if len(items) > room else items
         for e in shown:  # one line each, shortened to its column (the image's page has the whole text)
-            text(20, y, width * 0.55 - 30, line_h, fit(Path(e.path).name, width * 0.55 - 30, 8.5,
+            text(20, y, width * 0.55 - 30, line_h, fit(named[e.path], width * 0.55 - 30, 8.5,
                                                         Qt.TextElideMode.ElideMiddle), 8.5,
                  flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             text(width * 0.55, y, width * 0.45, line_h, fit(show(e) or "", width * 0.45, 8.5), 8.5,
@@ -159,8 +161,8 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
     half = (width - 40) / 2
     for page, e in enumerate(entries, start=2):
         writer.newPage()
-        name = Path(e.path).name
-        text(0, 0, width, 44, name, 15, True, flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        title = fit(named[e.path], width, 15, Qt.TextElideMode.ElideLeft)  # the file name stays whole
+        text(0, 0, width, 44, title, 15, True, flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         anywhere = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWrapAnywhere
         text(0, 46, width, 50, e.path, 7.5, colour="#757575", flags=anywhere)  # a long path wraps in the margin
         y = 110

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
+from core.screening.names import distinct_labels
 from core.screening.report import percent as probability_text  # "> 99.9 %" rather than a flat 100 %, as in reports
 from core.screening.session import Row
 from core.screening.verdicts import CATEGORIES, category, judged, ungradable
@@ -39,21 +40,6 @@ def why_ungradable(pred) -> str:
 def shown_name(pred) -> str:
     """The file's name as shown to the user (core.images.textsafe.shown)."""
     return Path(pred.shown_path).name
-
-
-def distinct_labels(paths: set[str]) -> dict[str, str]:
-    """For files of one name in different folders: each path's shortest ending that no other has ("left/a.jpg",
-    "right/a.jpg"), so two rows never look alike; the whole path where one ends another."""
-    parts = {p: Path(p).parts for p in paths}
-    labels = {}
-    for p, mine in parts.items():
-        for k in range(2, len(mine) + 1):
-            if all(theirs[-k:] != mine[-k:] for q, theirs in parts.items() if q != p):
-                labels[p] = str(Path(*mine[-k:]))
-                break
-        else:
-            labels[p] = p
-    return labels
 
 
 class ResultsModel(QAbstractTableModel):
@@ -143,8 +129,8 @@ class ResultsModel(QAbstractTableModel):
         if role == SortRole:
             if col == COL_INDEX:
                 return row.number
-            if col == COL_FILE:
-                return self.file_label(pred).lower()
+            if col == COL_FILE:  # by name; files of one name together, in the order of their folders
+                return f"{shown_name(pred).lower()}\0{self.file_label(pred).lower()}"
             if col == COL_PROBABILITY:
                 return -1.0 if pred.probability is None else float(pred.probability)
             # verdict: PM (most probable first when descending), not PM, ungradable, error

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStackedWidget,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,6 +24,14 @@ from .results import COL_FILE, COL_INDEX, COL_PROBABILITY, COL_VERDICT, FILTERS,
 DROP_HINT_STYLE = ("QLabel {{ border: 2px dashed {border}; border-radius: 8px; color: {color}; background: {bg};"
                    " font-size: 15px; padding: 24px; }}")
 COLUMN_WIDTHS = {COL_INDEX: 54, COL_FILE: 170, COL_PROBABILITY: 105}
+
+
+class _KeepEnd(QStyledItemDelegate):
+    """A file's label shortened at its start ("…a/day1/img1.jpg"): the file name is what must stay readable."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideLeft
 
 
 class ResultsPane(QStackedWidget):
@@ -82,6 +91,7 @@ class ResultsPane(QStackedWidget):
             hh.resizeSection(col, width)
         # the verdict takes the rest: an error's or an ungradable image's reason is long (whole in its tooltip)
         hh.setSectionResizeMode(COL_VERDICT, QHeaderView.ResizeMode.Stretch)
+        table.setItemDelegateForColumn(COL_FILE, _KeepEnd(table))
         table.selectionModel().currentRowChanged.connect(lambda *_: self.rowChanged.emit())
         return table
 

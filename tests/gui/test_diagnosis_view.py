@@ -134,3 +134,6 @@ def test_files_of_one_name_from_two_folders_show_their_folders(qtbot, library_mo
     assert m.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == str(tmp_path / "clinic-a" / "day1" / "img1.jpg")
     view.table.selectRow(2)
     assert view.detail_file.text() == str(Path("clinic-b", "day1", "img1.jpg"))  # the detail panel names it alike
+    view.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # by name: the two img1.jpg side by side
+    assert [view.table.model().index(r, 1).data() for r in range(3)] == [
+        "eye.jpg", str(Path("clinic-a", "day1", "img1.jpg")), str(Path("clinic-b", "day1", "img1.jpg"))]
