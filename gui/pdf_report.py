@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from core.screening.names import file_labels
-from core.screening.report import DISCLAIMER, PdfEntry, Summary, percent, register_pdf_renderer
+from core.screening.report import DISCLAIMER, RESEARCH_NOTE, PdfEntry, Summary, percent, register_pdf_renderer
 
 from .palette import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
 from .qimages import to_qimage
@@ -103,6 +103,9 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
     text(0, 0, width, 70, "PM Screen — screening report", 20, True)
     text(0, 70, width, 40, "Pathologic myopia screening of colour fundus photographs", 11, colour="#616161")
     y = 140
+    if summary.research:
+        text(0, y, width, 70, RESEARCH_NOTE, 10, True, VERDICT_COLOURS["error"])
+        y += 80
     info = [("Created", summary.started), ("Program", f"pmscreen {__version__}"), ("Model", summary.model),
             ("Weights SHA-256", summary.model_sha256 or "–"),
             ("Decision threshold", f"PM when probability ≥ {threshold_text}")]

@@ -143,13 +143,19 @@ def cmd_predict(a, argv) -> int:
     if report_path is not None:
         from ..screening.report import open_report
 
-        report = open_report(report_path, predictor.name, predictor.threshold, predictor.weights_sha256, a.opacity)
+        report = open_report(report_path, predictor.name, predictor.threshold, predictor.weights_sha256, a.opacity,
+                             predictor.research)
     want_heat = heat_dir is not None or report_path is not None and report_path.suffix.lower() == ".pdf"
     counts: Counter = Counter()
     used_names: set[str] = set()
     t0 = time.perf_counter()
     if not a.json:
         print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.3f}")
+    if predictor.research:
+        from ..screening.report import RESEARCH_NOTE
+
+        print(f"pmscreen predict: warning: {predictor.name}: {RESEARCH_NOTE[0].lower()}{RESEARCH_NOTE[1:]}",
+              file=sys.stderr)
     complete = False
     try:
         for pred in predictor.predict_files(a.inputs, heatmaps=want_heat):

@@ -25,7 +25,7 @@ from ..images.reader import decode_file, read_image
 from ..images.textsafe import shown
 from ..stats.metrics import softmax
 from ..store.members import load_members, model_sha256
-from ..store.modelio import ModelFileError
+from ..store.modelio import ModelFileError, has_model_card
 
 PM_WORDS = {True: "PM", False: "not PM"}
 UNGRADABLE = "ungradable — retake"
@@ -148,6 +148,7 @@ class Predictor:
         self.batch_size = batch_size
         self.name = self.meta.get("name", self.model_dir.name)
         self.weights_sha256 = model_sha256(self.meta)  # one hash over every member (audit log, reports)
+        self.research = not has_model_card(self.meta)  # never finalized: verdicts for research, not patients
         # Without the gate, ungradable images are judged too (quality is still measured and reported).
         self.quality_gate = quality_gate
 

@@ -19,10 +19,12 @@ class ModelInfo:
     threshold: float
     weights_sha256: str | None
     model_dir: Path
+    research: bool = False  # never finalized (no model card): its verdicts are for research, not for patients
 
     @classmethod
     def of(cls, predictor) -> ModelInfo:
-        return cls(predictor.name, predictor.threshold, predictor.weights_sha256, Path(predictor.model_dir))
+        return cls(predictor.name, predictor.threshold, predictor.weights_sha256, Path(predictor.model_dir),
+                   predictor.research)
 
 
 @dataclass(frozen=True)

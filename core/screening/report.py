@@ -32,6 +32,10 @@ FORMATS = (".xlsx", ".csv", ".pdf")
 THUMBNAIL_SIDE = 480  # long side (px) of the pictures kept for the PDF
 DISCLAIMER = ("PM Screen is a screening aid, not a diagnosis: every result needs a clinician's review. "
               "Ungradable images should be retaken.")
+RESEARCH_MODEL = "research model: never finalized, not for patients"  # beside such a model's name in reports
+RESEARCH_NOTE = ("Research model: it was never finalized (no model card), so its threshold and figures come from its "
+                 "own training run and nothing records what it is fit for. These verdicts are for research, not for "
+                 "patients.")
 
 
 def percent(p: float) -> str:
@@ -141,6 +145,7 @@ class Summary:
     model_sha256: str | None = None
     started: str = ""
     counts: Counter = field(default_factory=Counter)  # images per verdict
+    research: bool = False  # the model was never finalized (RESEARCH_NOTE)
 
     def __post_init__(self):
         self.started = self.started or local_time()
@@ -360,16 +365,20 @@ class PdfReport(_Staged):
 
 
 def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,
-                opacity: float | None = None):
-    """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf; ``opacity``: of the PDF's heatmaps)."""
+                opacity: float | None = None, research: bool = False):
+    """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf; ``opacity``: of the PDF's heatmaps).
+    ``research``: the model was never finalized; every row names it so, and the PDF says what that means."""
     path = check_writable(path)
     kinds = {".xlsx": XlsxReport, ".csv": CsvReport, ".pdf": PdfReport}
     if kinds[path.suffix.lower()] is PdfReport:
         _pdf_renderer()  # no painter: said before the batch, not after it
     kind = kinds[path.suffix.lower()]
-    if kind is PdfReport:
-        return PdfReport(path, model, threshold, model_sha256, opacity)
-    return kind(path, model, threshold, model_sha256)
+    if research:
+        model = f"{model} ({RESEARCH_MODEL})"
+    report = (PdfReport(path, model, threshold, model_sha256, opacity) if kind is PdfReport
+              else kind(path, model, threshold, model_sha256))
+    report.summary.research = research
+    return report
 
 
 def needs_heatmaps(path: str | Path) -> bool:

@@ -183,6 +183,12 @@ def read_meta(folder: str | Path) -> dict:
     return meta
 
 
+def has_model_card(meta: dict) -> bool:
+    """Made by ``pmscreen finalize`` (a card: intended use, protocol, calibration); a trained run has none, and its
+    verdicts are for research, not for patients (said in the Diagnosis view, by predict and in every report)."""
+    return isinstance(meta.get("card"), dict)
+
+
 def member_list(meta: dict) -> list[dict]:
     """The networks a model is made of, each as the model.json of that network alone: the model's own fields
     with the member's ``name``, ``architecture`` and ``weights`` (file, SHA-256, dtype). A single-network

@@ -11,7 +11,7 @@ from ..data.datasets import labelled_folder
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point
 from ..store.folders import check_folder_name
-from ..store.modelio import load_model, save_model
+from ..store.modelio import has_model_card, load_model, save_model  # noqa: F401 (has_model_card: re-exported)
 from .validate import dygraph_forward
 
 INTENDED_USE = ("Screening aid that flags colour fundus photographs suggestive of pathologic myopia for review by "
@@ -121,11 +121,6 @@ def _metrics_line(m: dict, ci: dict, images: str = "validation images") -> str:
 def out_of_fold(meta: dict) -> bool:
     """The card's figures are out-of-fold estimates of a cross-validation, not a validation split's."""
     return bool(meta.get("cross_validation"))
-
-
-def has_model_card(meta: dict) -> bool:
-    """Made by ``pmscreen finalize`` (a card: intended use, protocol, calibration); a trained run has none."""
-    return isinstance(meta.get("card"), dict)
 
 
 def model_card_shown(meta: dict) -> str:

@@ -90,7 +90,7 @@ def export_rows(path: str | Path, rows: list, heatmaps: HeatmapService, opacity:
     path = Path(path)
     first = rows[0].model
     pdf = needs_heatmaps(path)
-    report = open_report(path, first.name, first.threshold, first.weights_sha256, opacity)
+    report = open_report(path, first.name, first.threshold, first.weights_sha256, opacity, first.research)
     total, done = len(rows), 0
     yield 0, total
     step = BATCH if pdf else 256

@@ -55,3 +55,17 @@ def test_evaluate_without_model_uses_the_bundled_one_and_meets_targets(bundled, 
     # PALM-Validation400 holds two pairs of byte-identical images (V0107 = V0160, V0268 = V0320)
     assert out["identical_copies"] == 2 and "V0107.jpg = V0160.jpg" in captured.err
     assert out["accuracy"] >= 0.97 and out["auc"] >= 0.99 and out["sensitivity"] >= 0.97
+
+
+def test_the_bundled_model_screens_without_a_research_warning(bundled, tmp_path, capsys):
+    """It was finalized (a model card): its verdicts are not marked as research-only, unlike a trained run's."""
+    import csv
+
+    from tests.synthetic import fundus_image, write_rgb
+
+    image = write_rgb(tmp_path / "eye.jpg", fundus_image(True, 3))
+    report = tmp_path / "r.csv"
+    assert main(["predict", str(image), "--report", str(report), "--no-audit"]) == 0
+    assert "research" not in capsys.readouterr().err
+    [row] = list(csv.DictReader(report.open(encoding="utf-8-sig")))
+    assert row["model"] == json.loads((bundled / "model.json").read_text())["name"]

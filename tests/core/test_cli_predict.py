@@ -54,7 +54,10 @@ def test_predict_report_csv_heatmaps_and_audit(model_dir, folder, tmp_path, caps
     assert "4 images" in err and "1 ungradable" in err and "1 unreadable" in err and "images/s" in err
     rows = list(csv.DictReader(report.open(encoding="utf-8-sig")))
     assert [r["verdict"] for r in rows] == [x["verdict"] for x in lines]
-    assert rows[0]["model"] == "ResNet-18-D" and rows[0]["threshold"] == "0.5" and rows[0]["time"]
+    # a trained run that was never finalized: every row, and the terminal, say its verdicts are for research
+    assert rows[0]["model"] == "ResNet-18-D (research model: never finalized, not for patients)"
+    assert rows[0]["threshold"] == "0.5" and rows[0]["time"]
+    assert "warning: ResNet-18-D: research model: it was never finalized (no model card)" in err
     assert sorted(p.name for p in heat.iterdir()) == ["eye1.heatmap.png", "eye2.heatmap.png"]
     png = cv2.imread(str(heat / "eye1.heatmap.png"))
     assert png.shape == (224, 224, 3)

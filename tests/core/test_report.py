@@ -2,6 +2,7 @@ import csv
 import re
 import shutil
 import subprocess
+import unicodedata
 
 import numpy as np
 import pytest
@@ -215,3 +216,25 @@ def test_a_report_path_that_is_a_dangling_link_is_refused_in_words(tmp_path):
     link.symlink_to(tmp_path / "nowhere" / "r.csv")
     with pytest.raises(ValueError, match="dangling.csv: a link to a missing file"):
         check_writable(link)
+
+
+def test_a_research_models_reports_say_so(tmp_path):
+    """GUI round: a PDF from a model never finalized looked like one from the validated model."""
+    texts = {}
+    for research in (False, True):
+        path = tmp_path / f"r-{research}.pdf"
+        with open_report(path, "ResNet-18-D", 0.5, "ab" * 32, research=research) as r:
+            for p in _preds():
+                r.add(p)
+        with open_report(tmp_path / f"r-{research}.csv", "ResNet-18-D", 0.5, research=research) as r:
+            r.add(_preds()[0])
+        row = next(csv.DictReader((tmp_path / f"r-{research}.csv").open(encoding="utf-8-sig")))
+        assert row["model"] == ("ResNet-18-D (research model: never finalized, not for patients)" if research
+                                else "ResNet-18-D")
+        if shutil.which("pdftotext") is None:
+            pytest.skip("pdftotext (poppler-utils) is not installed: page contents not checked")
+        text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        texts[research] = " ".join(unicodedata.normalize("NFKC", text).split())  # the font's "ﬁ" ligature
+    assert "Research model: it was never finalized" in texts[True]
+    assert "never finalized" not in texts[False]

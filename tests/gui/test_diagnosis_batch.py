@@ -173,7 +173,8 @@ def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, w
     table = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert table[0] == list(COLUMNS) and len(table) == 5
     assert [r[2] for r in table[1:]][0] == "error" and table[1][0].endswith("broken.jpg")
-    assert all(r[4] == "ResNet-18-D" and r[5] == 0.5 for r in table[1:])
+    assert all(r[4] == "ResNet-18-D (research model: never finalized, not for patients)" and r[5] == 0.5
+               for r in table[1:])  # a trained run never finalized: every row says its verdicts are for research
 
     rows = list(csv.DictReader(outs[".csv"].open(encoding="utf-8-sig")))
     assert len(rows) == 4 and rows[2]["verdict"] == "ungradable — retake" and rows[2]["quality"]
