@@ -10,6 +10,7 @@ throughput and ETA. Cancel stops the batch within one network call.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from core.images.imageio import IMAGE_SUFFIXES
 from core.screening.engine_process import ModelLoadError
 from core.screening.session import Row
+from core.screening.verdicts import category
 
 from .. import settings, tasks
 from ..resources import icon
@@ -415,7 +417,7 @@ class DiagnosisView(QWidget):
         self._update_buttons()
 
     def _batch_ended(self, outcome) -> None:
-        n, bad, poor = self.results.rowCount(), self.results.errors(), self.results.ungradable()
+        n = self.results.rowCount()
         done, total, failure = outcome.done, outcome.total, outcome.failure
         if isinstance(failure, ModelLoadError):
             self._status(lambda: self.tr("Diagnosis failed: {0}").format(failure))
@@ -424,9 +426,12 @@ class DiagnosisView(QWidget):
                                                                                                 failure))
         elif outcome.cancelled:
             self._status(lambda: self.tr("Diagnosis cancelled after {0} of {1} images").format(done, total))
-        else:
-            self._status(lambda: self.tr("Diagnosed {0} ({1} ungradable, {2} could not be read)").format(
-                plural(n - bad - poor, self.tr("1 image"), self.tr("{0} images")), poor, bad))
+        else:  # this batch's files (the table may hold earlier batches' too)
+            kinds = Counter(category(r.pred) for r in self.results.rows[n - done:n]) if done else Counter()
+            judged = kinds["pm"] + kinds["not_pm"]
+            self._status(lambda: self.tr("Diagnosed {0}: {1} judged, {2} ungradable, {3} could not be read").format(
+                plural(done, self.tr("1 image"), self.tr("{0} images")), judged, kinds["ungradable"],
+                kinds["error"]))
         if n == 0:
             self.pages.show_results(False)
 

@@ -290,103 +290,103 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DetailPanel</name>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="130"/>
+        <location filename="../../gui/diagnosis/detail.py" line="131"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="131"/>
+        <location filename="../../gui/diagnosis/detail.py" line="132"/>
         <source>Overlay the Grad-CAM heatmap: the regions of the image that raised the PM score most ({0})</source>
         <translation>叠加 Grad-CAM 热力图：图像中使病理性近视评分升高最多的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="133"/>
+        <location filename="../../gui/diagnosis/detail.py" line="134"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="134"/>
+        <location filename="../../gui/diagnosis/detail.py" line="135"/>
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="136"/>
+        <location filename="../../gui/diagnosis/detail.py" line="137"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="137"/>
+        <location filename="../../gui/diagnosis/detail.py" line="138"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="147"/>
+        <location filename="../../gui/diagnosis/detail.py" line="148"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="159"/>
+        <location filename="../../gui/diagnosis/detail.py" line="160"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="162"/>
+        <location filename="../../gui/diagnosis/detail.py" line="163"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="165"/>
+        <location filename="../../gui/diagnosis/detail.py" line="166"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="165"/>
+        <location filename="../../gui/diagnosis/detail.py" line="166"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="166"/>
+        <location filename="../../gui/diagnosis/detail.py" line="167"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="169"/>
+        <location filename="../../gui/diagnosis/detail.py" line="170"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="190"/>
-        <location filename="../../gui/diagnosis/detail.py" line="251"/>
+        <location filename="../../gui/diagnosis/detail.py" line="191"/>
+        <location filename="../../gui/diagnosis/detail.py" line="252"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="202"/>
+        <location filename="../../gui/diagnosis/detail.py" line="203"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="203"/>
+        <location filename="../../gui/diagnosis/detail.py" line="204"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="205"/>
+        <location filename="../../gui/diagnosis/detail.py" line="206"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="213"/>
+        <location filename="../../gui/diagnosis/detail.py" line="214"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="223"/>
+        <location filename="../../gui/diagnosis/detail.py" line="224"/>
         <source>Coloured: the regions that raised the PM score most. The score reached the threshold ({0:.1%}): judged PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域。评分达到阈值（{0:.1%}）：判定为病理性近视。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="225"/>
+        <location filename="../../gui/diagnosis/detail.py" line="226"/>
         <source>Coloured: the regions that raised the PM score most; the score stayed below the threshold ({0:.1%}), so they are not signs of PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域；评分仍低于阈值（{0:.1%}），因此它们不是病理性近视的征象。</translation>
     </message>
@@ -394,213 +394,213 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="165"/>
+        <location filename="../../gui/diagnosis/view.py" line="168"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="166"/>
-        <location filename="../../gui/diagnosis/view.py" line="473"/>
+        <location filename="../../gui/diagnosis/view.py" line="169"/>
+        <location filename="../../gui/diagnosis/view.py" line="479"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="169"/>
+        <location filename="../../gui/diagnosis/view.py" line="172"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="236"/>
+        <location filename="../../gui/diagnosis/view.py" line="239"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="244"/>
+        <location filename="../../gui/diagnosis/view.py" line="247"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="368"/>
+        <location filename="../../gui/diagnosis/view.py" line="371"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="369"/>
+        <location filename="../../gui/diagnosis/view.py" line="372"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="371"/>
+        <location filename="../../gui/diagnosis/view.py" line="374"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="402"/>
+        <location filename="../../gui/diagnosis/view.py" line="405"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="420"/>
+        <location filename="../../gui/diagnosis/view.py" line="423"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="422"/>
+        <location filename="../../gui/diagnosis/view.py" line="425"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="174"/>
+        <location filename="../../gui/diagnosis/view.py" line="177"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="262"/>
+        <location filename="../../gui/diagnosis/view.py" line="265"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="370"/>
+        <location filename="../../gui/diagnosis/view.py" line="373"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="409"/>
+        <location filename="../../gui/diagnosis/view.py" line="412"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="425"/>
+        <location filename="../../gui/diagnosis/view.py" line="428"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="167"/>
+        <location filename="../../gui/diagnosis/view.py" line="170"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="170"/>
+        <location filename="../../gui/diagnosis/view.py" line="173"/>
         <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="173"/>
+        <location filename="../../gui/diagnosis/view.py" line="176"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="175"/>
+        <location filename="../../gui/diagnosis/view.py" line="178"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="176"/>
+        <location filename="../../gui/diagnosis/view.py" line="179"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="177"/>
+        <location filename="../../gui/diagnosis/view.py" line="180"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="178"/>
+        <location filename="../../gui/diagnosis/view.py" line="181"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="179"/>
+        <location filename="../../gui/diagnosis/view.py" line="182"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="229"/>
+        <location filename="../../gui/diagnosis/view.py" line="232"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="254"/>
+        <location filename="../../gui/diagnosis/view.py" line="257"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="255"/>
+        <location filename="../../gui/diagnosis/view.py" line="258"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="257"/>
+        <location filename="../../gui/diagnosis/view.py" line="260"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="258"/>
+        <location filename="../../gui/diagnosis/view.py" line="261"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="326"/>
+        <location filename="../../gui/diagnosis/view.py" line="329"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="341"/>
+        <location filename="../../gui/diagnosis/view.py" line="344"/>
         <source>A copy of {0} in your model library ({1}) now says PM from {2:.1%} (recorded in its model card); the bundled model is unchanged</source>
         <translation>模型库中的 {0} 副本（{1}）现在从 {2:.1%} 起判为 PM（已记入其模型卡）；内置模型未改变</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="345"/>
+        <location filename="../../gui/diagnosis/view.py" line="348"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="350"/>
+        <location filename="../../gui/diagnosis/view.py" line="353"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="379"/>
+        <location filename="../../gui/diagnosis/view.py" line="382"/>
         <source>Open a folder of fundus images</source>
         <translation>打开眼底图像文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="427"/>
-        <source>Diagnosed {0} ({1} ungradable, {2} could not be read)</source>
-        <translation>已诊断 {0}（{1} 张无法分级，{2} 张无法读取）</translation>
+        <location filename="../../gui/diagnosis/view.py" line="432"/>
+        <source>Diagnosed {0}: {1} judged, {2} ungradable, {3} could not be read</source>
+        <translation>已诊断 {0}：{1} 张已判读，{2} 张无法分级，{3} 张无法读取</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="428"/>
+        <location filename="../../gui/diagnosis/view.py" line="433"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="428"/>
+        <location filename="../../gui/diagnosis/view.py" line="433"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="469"/>
+        <location filename="../../gui/diagnosis/view.py" line="475"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="470"/>
+        <location filename="../../gui/diagnosis/view.py" line="476"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="472"/>
+        <location filename="../../gui/diagnosis/view.py" line="478"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="522"/>
+        <location filename="../../gui/diagnosis/view.py" line="528"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="525"/>
+        <location filename="../../gui/diagnosis/view.py" line="531"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
@@ -1477,47 +1477,47 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="117"/>
+        <location filename="../../gui/diagnosis/results.py" line="103"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="117"/>
+        <location filename="../../gui/diagnosis/results.py" line="103"/>
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="117"/>
+        <location filename="../../gui/diagnosis/results.py" line="103"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="119"/>
+        <location filename="../../gui/diagnosis/results.py" line="105"/>
         <source>Order in which the images were given</source>
         <translation>图像输入的顺序</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="120"/>
+        <location filename="../../gui/diagnosis/results.py" line="106"/>
         <source>Probability of pathologic myopia</source>
         <translation>病理性近视的概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="125"/>
+        <location filename="../../gui/diagnosis/results.py" line="111"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="127"/>
+        <location filename="../../gui/diagnosis/results.py" line="113"/>
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="128"/>
+        <location filename="../../gui/diagnosis/results.py" line="114"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="128"/>
+        <location filename="../../gui/diagnosis/results.py" line="114"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>
@@ -1525,37 +1525,37 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsPane</name>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="90"/>
+        <location filename="../../gui/diagnosis/table.py" line="100"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="126"/>
+        <location filename="../../gui/diagnosis/table.py" line="136"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="127"/>
+        <location filename="../../gui/diagnosis/table.py" line="137"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="128"/>
+        <location filename="../../gui/diagnosis/table.py" line="138"/>
         <source>Not PM only ({0})</source>
         <translation>仅非病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="129"/>
+        <location filename="../../gui/diagnosis/table.py" line="139"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="130"/>
+        <location filename="../../gui/diagnosis/table.py" line="140"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="134"/>
+        <location filename="../../gui/diagnosis/table.py" line="144"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
@@ -1662,32 +1662,32 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="334"/>
+        <location filename="../../gui/training/runs_table.py" line="336"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="337"/>
+        <location filename="../../gui/training/runs_table.py" line="339"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="340"/>
+        <location filename="../../gui/training/runs_table.py" line="342"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="353"/>
+        <location filename="../../gui/training/runs_table.py" line="355"/>
         <source>Compare with</source>
         <translation>与……比较</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="356"/>
+        <location filename="../../gui/training/runs_table.py" line="358"/>
         <source>Paired bootstrap of the out-of-fold AUC difference, on the same images and folds</source>
         <translation>在相同图像和相同折上，对折外 AUC 之差做配对自助法检验</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="357"/>
+        <location filename="../../gui/training/runs_table.py" line="359"/>
         <source>Needs two finished cross-validations</source>
         <translation>需要两个已完成的交叉验证</translation>
     </message>

@@ -47,7 +47,10 @@ def test_a_bad_file_in_a_folder_is_one_error_row_and_the_rest_go_on(qtbot, libra
     assert sorted(p.path.rsplit("/", 1)[-1] for p in errors) == ["img00002b.jpg", "img00003b.jpg", "notes.png"]
     assert all(r.pred.probability is not None for r in view.results.rows if not r.pred.error)
     assert view.progress_label.text() == "6 judged, 0 ungradable, 3 errors"
-    assert window.statusBar().currentMessage() == "Diagnosed 6 images (0 ungradable, 3 could not be read)"
+    assert window.statusBar().currentMessage() == "Diagnosed 9 images: 6 judged, 0 ungradable, 3 could not be read"
+    assert view.diagnose([tmp_path / "batch" / "notes.png"])  # a second batch: its own files are counted
+    wait_done(qtbot, view, 10)
+    assert window.statusBar().currentMessage() == "Diagnosed 1 image: 0 judged, 0 ungradable, 1 could not be read"
 
 
 def test_a_folder_chosen_from_the_file_menu_is_diagnosed_whole(qtbot, library_model, window, tmp_path, monkeypatch):
@@ -256,14 +259,14 @@ def test_status_messages_follow_the_language(qtbot, library_model, window, image
     view = window.diagnosis_view
     assert view.diagnose([images["good"]])
     wait_done(qtbot, view, 1)
-    assert window.statusBar().currentMessage() == "Diagnosed 1 image (0 ungradable, 0 could not be read)"
+    assert window.statusBar().currentMessage() == "Diagnosed 1 image: 1 judged, 0 ungradable, 0 could not be read"
     window.set_language("zh_CN")
     try:
-        assert window.statusBar().currentMessage() == "已诊断 1 张图像（0 张无法分级，0 张无法读取）"
+        assert window.statusBar().currentMessage() == "已诊断 1 张图像：1 张已判读，0 张无法分级，0 张无法读取"
         assert view.filter_combo.itemText(0) == "全部结果（1）"
     finally:
         window.set_language("en")
-    assert window.statusBar().currentMessage().startswith("Diagnosed 1 image (")
+    assert window.statusBar().currentMessage().startswith("Diagnosed 1 image: ")
 
 
 def test_another_model_starts_a_new_table(qtbot, library_model, window, images, tmp_path):
