@@ -63,6 +63,8 @@ class TrainingView(QWidget):
         self.runs_table.resumeRun.connect(self.resume)
         self.runs_table.compareRuns.connect(self.compare_runs)
         self.comparison_box: QMessageBox | None = None  # the last comparison's answer, while it is shown
+        self.stop_question: QMessageBox | None = None
+        self._resumed = False  # the run under way was resumed (it keeps what it had)
         d.show_live_button.clicked.connect(self.show_live)
         d.use_button.clicked.connect(self._use_selected)
         d.resume_button.clicked.connect(lambda: self.resume(self.runs_table.selected_run()))
@@ -162,6 +164,7 @@ class TrainingView(QWidget):
             out = new_run_dir(name)
             self.run.start(config, out, dataset=self.dataset)
         self._began(self._intro(out, config, name, cv))
+        self._resumed = False
         return True
 
     def _intro(self, out: Path, config, name: str, cv: dict):
@@ -187,6 +190,7 @@ class TrainingView(QWidget):
             self._refuse(str(exc))
             return False
         self._began(lambda: self.tr("Resuming {0}").format(run.path.name), [] if run.cv else run.history)
+        self._resumed = True  # what it kept before stays kept, whenever it is stopped
         return True
 
     def _refuse(self, text: str) -> None:
@@ -204,6 +208,8 @@ class TrainingView(QWidget):
         self.show_live()
         self.tabs.setCurrentIndex(LOG_TAB)
         self.log.add(intro)
+        for event in _earlier_epochs(history, job.config.epochs):  # a resumed run's log keeps its epochs
+            self.log.add_event(event)
         self._update_buttons()
         self._update_run_label()
         self._update_progress_label()
@@ -212,10 +218,29 @@ class TrainingView(QWidget):
                                 else (lambda: self.tr("Training started")))
 
     def stop(self) -> None:
-        if self.running:
-            self.run.stop()
-            self._update_buttons()
-            self._update_progress_label()
+        if not self.running:
+            return
+        if self._keeps_nothing() and not self._confirm_discarding():
+            return
+        self.run.stop()
+        self._update_buttons()
+        self._update_progress_label()
+
+    def _keeps_nothing(self) -> bool:
+        """Stopped now, the run would leave nothing (only whole epochs are kept): no model, nothing to resume."""
+        return not self._resumed and self.tracker is not None and self.tracker.kept_fraction() == 0.0
+
+    def _confirm_discarding(self) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Stop training"),
+                          self.tr("No epoch has finished yet: stopping now keeps nothing of this run (no model, "
+                                  "nothing to resume). Only whole epochs are kept."), parent=self)
+        discard = box.addButton(self.tr("Stop and discard"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Keep training"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        self.stop_question = box  # while it is asked (tests answer it)
+        box.exec()
+        self.stop_question = None
+        return box.clickedButton() is discard and self.running
 
     def _update_buttons(self) -> None:
         running = self.running
@@ -400,6 +425,23 @@ class TrainingView(QWidget):
             self._update_progress_label()
             return self.run.wait(timeout)
         return True
+
+
+EPOCH_FIGURES = ("loss", "accuracy", "auc", "sensitivity", "specificity")  # what an epoch's log line shows
+
+
+def _earlier_epochs(history: list[dict] | None, epochs: int) -> list[EpochEnd]:
+    """The log's epoch lines of a resumed run's saved epochs (a damaged entry is left out)."""
+    events = []
+    for h in history or []:
+        if not isinstance(h, dict) or not all(isinstance(h.get(k), (int, float)) for k in EPOCH_FIGURES):
+            continue
+        try:
+            events.append(EpochEnd(int(h["epoch"]), epochs, float(h["train_loss"]), h, float(h.get("seconds", 0)),
+                                   False, 0))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return events
 
 
 def _saved_history(folder) -> list[dict]:

@@ -50,6 +50,25 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_p
     assert window.diagnosis_view.model_combo.findData(str(run.path)) >= 0
 
 
+def answer_stop_question(view, button: str) -> list[str]:
+    """Click ``button`` of the question Stop asks when it would discard the whole run; the question's text is in
+    the list returned once it was asked (the list stays empty when Stop asked nothing)."""
+    from PySide6.QtCore import QTimer
+
+    asked = []
+
+    def answer():
+        box = view.stop_question
+        if box is None:
+            QTimer.singleShot(20, answer)
+            return
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(0, answer)
+    return asked
+
+
 def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm, monkeypatch):
     """Stop: the trainer finishes at most what is under way (tests/core/test_trainer.py's AFTER_STOP), then ends
     with a stopped Finished that reaches the UI. (How soon: bench/gui_bench.py.)"""
@@ -64,7 +83,12 @@ def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm
     quick_settings(view, epochs=50, batch_size=2)
     assert view.start()
     qtbot.waitUntil(lambda: view.last_batch is not None, timeout=300000)
+    asked = answer_stop_question(view, "Keep training")  # in epoch 1, Stop would keep nothing: it asks first
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
+    assert asked and view.running and view.stop_button.isEnabled() and not view.run.stopping
+    asked = answer_stop_question(view, "Stop and discard")
+    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
+    assert asked and "keeps nothing of this run" in asked[0]
     assert not view.stop_button.isEnabled()
     assert view.progress_label.text() == "Stopping after this batch…"
     with qtbot.waitSignal(view.runFinished, timeout=300000):  # generous for a loaded machine, not a speed claim
@@ -113,6 +137,8 @@ def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept
     qtbot.mouseClick(view.dashboard.resume_button, Qt.MouseButton.LeftButton)
     assert view.running
     assert list(view.plots.live.epochs) == [1]  # the kept epoch stays on the plots while the run goes on
+    resumed_log = view.log.toPlainText().splitlines()
+    assert resumed_log[0].startswith("Resuming ") and resumed_log[1].startswith("epoch 1/3  train loss ")  # and in the log
     with qtbot.waitSignal(view.runFinished, timeout=300000):
         pass
     assert list(view.plots.live.epochs) == [1, 2, 3] and view.last_status == "finished"
