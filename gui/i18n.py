@@ -6,7 +6,7 @@ Every widget sets its texts in a ``retranslate()`` method that runs at construct
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
 from . import settings
 from .resources import translations_dir
@@ -16,6 +16,10 @@ LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 SYSTEM = ""  # setting value meaning "follow the system locale"
 
 _installed: list[QTranslator] = []
+
+# Qt 6's own file dialog asks for "&Look in:" and "Files of &type:", which qtbase's Chinese catalogue holds only
+# without the "&" (it showed them in English): our catalogue translates them, and Qt falls back to it.
+QT_FILE_DIALOG = (QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"), QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"))
 
 
 def system_language() -> str:

@@ -1244,6 +1244,19 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="../../gui/i18n.py" line="22"/>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/i18n.py" line="22"/>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>Reasons</name>
     <message>
         <location filename="../../gui/reasons.py" line="14"/>

@@ -138,7 +138,8 @@ def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept
     assert view.running
     assert list(view.plots.live.epochs) == [1]  # the kept epoch stays on the plots while the run goes on
     resumed_log = view.log.toPlainText().splitlines()
-    assert resumed_log[0].startswith("Resuming ") and resumed_log[1].startswith("epoch 1/3  train loss ")  # and in the log
+    assert resumed_log[0].startswith("Resuming ")
+    assert resumed_log[1].startswith("epoch 1/3  train loss ")  # and its line in the log
     with qtbot.waitSignal(view.runFinished, timeout=300000):
         pass
     assert list(view.plots.live.epochs) == [1, 2, 3] and view.last_status == "finished"

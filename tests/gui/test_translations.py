@@ -72,3 +72,20 @@ def test_every_text_of_the_gui_is_in_the_chinese_catalogue(tmp_path):
     texts = ET.parse(catalogue).getroot().iter("message")
     missing = [m.findtext("source") for m in texts if m.find("translation").get("type") == "unfinished"]
     assert missing == []
+
+
+def test_qt_s_own_file_dialog_is_chinese_too(qtbot, window):
+    """GUI round: Qt 6's file dialog showed "&Look in:" and "Files of &type:" in English beside Chinese labels
+    (qtbase's catalogue has them only without the "&"); ours fills the gap."""
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    window.set_language("zh_CN")
+    try:
+        dialog = QFileDialog(window)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        labels = [label.text() for label in dialog.findChildren(QLabel)]
+        assert "查找范围(&L)：" in labels and "文件类型(&T)：" in labels, labels
+        assert not any(text.isascii() and text.strip() for text in labels), labels
+        dialog.deleteLater()
+    finally:
+        window.set_language("en")
