@@ -176,7 +176,7 @@ class RunsModel(QAbstractTableModel):
         v = self.value(run, col)
         if col == "name":
             if run.cv:
-                return self.tr("{0} · {1}-fold cross-validation").format(v, run.meta.get("folds"))
+                return self.tr("{0} · {1}-fold CV").format(v, run.meta.get("folds"))  # room for the name
             return self.tr("{0} (bundled)").format(v) if run.bundled else v
         if col == "epochs":
             if run.cv:
