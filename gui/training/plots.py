@@ -67,6 +67,10 @@ class Series:
         return s
 
 
+LEGEND_BAND = 0.45  # room above the highest loss, as a fraction of the data's span: the legend's two lines
+LOSS_PAD_BELOW = 0.08  # and below the lowest, so its marker is whole
+
+
 class TrainingPlots(QSplitter):
     """Loss (training and validation) beside validation accuracy and AUC, by epoch."""
 
@@ -80,9 +84,7 @@ class TrainingPlots(QSplitter):
             p.addLegend(offset=corner)  # loss: top right; metrics (rising towards 1): bottom right
             p.setMinimumHeight(180)
         self.metric_plot.setYRange(0, 1.06, padding=0)  # room above 100 % for whole markers
-        # the loss range follows the data: room above and below it, so a lone validation marker that is the
-        # highest (or lowest) value is drawn whole (pyqtgraph's 2 % cut it in half)
-        self.loss_plot.getViewBox().setDefaultPadding(0.08)
+        # the loss range follows the data (_fit_loss_range): room below it, and a band above it for the legend
         marker = dict(symbolSize=7, symbolPen=None, connect="finite")
         self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=1.5), connect="finite",
                                                name=" ", symbolSize=5, symbolPen=None, symbolBrush=TRAIN_COLOR)
@@ -160,6 +162,18 @@ class TrainingPlots(QSplitter):
         self.auc_curve.setData(x, s.auc.values)
         if len(x) and x[-1] > self.epochs:  # a series longer than planned (a saved run extended)
             self._set_epochs(int(x[-1]))
+        self._fit_loss_range()
+
+    def _fit_loss_range(self) -> None:
+        """The loss axis spans the data with a free band above it for the legend (top right), so no marker lies
+        under the legend (an epoch-1 validation loss above the rest did)."""
+        ys = [c.getData()[1] for c in (self.train_curve, self.val_curve)]
+        values = np.concatenate([y for y in ys if y is not None and len(y)] or [np.zeros(0)])
+        values = values[np.isfinite(values)]
+        if values.size:
+            lo, hi = float(values.min()), float(values.max())
+            span = max(hi - lo, 0.05 * max(abs(hi), 1e-3))
+            self.loss_plot.setYRange(lo - LOSS_PAD_BELOW * span, hi + LEGEND_BAND * span, padding=0)
 
     def set_fold(self, fold: int | None, folds: int = 0) -> None:
         """Mark the curves as those of one fold of a cross-validation (None: a single run)."""

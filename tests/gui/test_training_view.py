@@ -310,3 +310,29 @@ def test_a_run_that_fails_is_reported_in_the_log_and_the_view_recovers(qtbot, wi
     assert view.progress_label.text() == "Failed"
     assert view.start_button.isEnabled() and not view.stop_button.isEnabled()
     assert view.runs_table.model().rowCount() == 0
+
+
+def test_no_loss_marker_lies_under_the_legend(qtbot, window):
+    """GUI round: an epoch-1 validation loss above the rest was drawn under the legend (top right)."""
+    from gui.training.plots import Series
+
+    history = [dict(epoch=1, train_loss=0.70, loss=1.04, accuracy=0.4, auc=0.04, sensitivity=0.01, specificity=0.8),
+               dict(epoch=2, train_loss=0.65, loss=0.69, accuracy=0.5, auc=0.55, sensitivity=0.9, specificity=0.0)]
+    view = window.training_view
+    window.show_page(1)
+    window.resize(1280, 800)
+    plots = view.plots
+    plots.show_series(Series.from_history(history), per_batch=False, epochs=2)
+    qtbot.waitUntil(lambda: plots.loss_plot.isVisible())
+    item = plots.loss_plot.getPlotItem()
+    legend = item.legend.sceneBoundingRect()
+    for curve in (plots.train_curve, plots.val_curve):
+        for x, y in zip(*curve.getData()):
+            point = item.getViewBox().mapViewToScene(pg_point(x, y))
+            assert not legend.contains(point), (x, y)
+
+
+def pg_point(x, y):  # a view position
+    from PySide6.QtCore import QPointF
+
+    return QPointF(float(x), float(y))
