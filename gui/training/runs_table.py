@@ -176,8 +176,8 @@ class RunsModel(QAbstractTableModel):
         v = self.value(run, col)
         if col == "name":
             if run.cv:
-                return self.tr("{0} · {1}-fold CV").format(v, run.meta.get("folds"))  # room for the name
-            return self.tr("{0} (bundled)").format(v) if run.bundled else v
+                return self.tr("{0}\n{1}-fold CV").format(v, run.meta.get("folds"))
+            return self.tr("{0}\n(bundled)").format(v) if run.bundled else v  # the rows have two lines: room
         if col == "epochs":
             if run.cv:
                 k, done = run.meta.get("folds"), run.meta.get("folds_done")

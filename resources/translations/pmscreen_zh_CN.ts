@@ -1632,13 +1632,17 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/training/runs_table.py" line="179"/>
-        <source>{0} · {1}-fold CV</source>
-        <translation>{0} · {1} 折交叉验证</translation>
+        <source>{0}
+{1}-fold CV</source>
+        <translation>{0}
+{1} 折交叉验证</translation>
     </message>
     <message>
         <location filename="../../gui/training/runs_table.py" line="180"/>
-        <source>{0} (bundled)</source>
-        <translation>{0}（内置）</translation>
+        <source>{0}
+(bundled)</source>
+        <translation>{0}
+（内置）</translation>
     </message>
     <message>
         <location filename="../../gui/training/runs_table.py" line="184"/>

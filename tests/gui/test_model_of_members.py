@@ -32,7 +32,7 @@ def test_a_bundled_ensemble_is_picked_diagnosed_and_listed(qtbot, window, bundle
     table = window.training_view.runs_table
     table.refresh()
     model = table.model()
-    (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM ensemble (bundled)"]
+    (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM ensemble\n(bundled)"]
     assert model.index(r, 3).data() == "– × 2"  # epochs of each member (unknown here) × members
     assert table.select_path(folder)
 
@@ -53,7 +53,7 @@ def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qt
     table = window.training_view.runs_table
     table.refresh()
     model = table.model()
-    (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM CV (bundled)"]
+    (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM CV\n(bundled)"]
     columns = {model.headerData(c, Qt.Orientation.Horizontal): model.index(r, c).data()
                for c in range(model.columnCount())}
     assert columns["AUC"] == "0.9952\n0.9916–0.9980"

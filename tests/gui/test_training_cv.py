@@ -42,7 +42,7 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     run = table.runs.run_at(0)
     assert run.cv and run.resumable and run.path == view.run.out_dir
     texts = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
-    assert texts[0] == "ResNet-18-D · 2-fold CV" and texts[3] == "1/2 folds × 1" and texts[4] == "–"
+    assert texts[0] == "ResNet-18-D\n2-fold CV" and texts[3] == "1/2 folds × 1" and texts[4] == "–"
     assert table.select_path(run.path)
     assert view.dashboard.resume_button.isEnabled() and not view.dashboard.use_button.isEnabled()
 
