@@ -23,17 +23,12 @@ import numpy as np
 from ..data.contents import differently_labelled, digests, identical_copies, same_as
 from ..data.datasets import Dataset, Sample, open_dataset
 from ..images.textsafe import shown
-from ..store.folders import SmallFileError, read_small_text
+from .cvplan import MAX_PLAN_BYTES, OOF, PLAN, POOLS, CVError, _read, read_plan  # noqa: F401 (re-exported)
 from .events import CVFinished, Failed, FoldFinished, FoldStarted, Log
 
-PLAN, OOF = "cv.json", "oof.json"
-POOLS = ("all", "train", "val")  # which labelled images take part: both splits pooled, or one of them
-MAX_PLAN_BYTES = 64 << 20  # cv.json / oof.json: about 150 bytes an image
 LAST = "last"  # the trainer's best_metric that keeps the last epoch
 
 
-class CVError(ValueError):
-    pass
 
 
 def pooled_samples(ds: Dataset, pool: str) -> list[Sample]:
@@ -184,19 +179,6 @@ def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str,
     return plan
 
 
-def _read(path: Path, what: str) -> dict:
-    """A JSON object of a CV folder, or a one-line CVError naming the file (damaged or edited by hand)."""
-    try:
-        value = json.loads(read_small_text(path, MAX_PLAN_BYTES))
-    except SmallFileError as exc:
-        raise CVError(f"{exc} (the {what})") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise CVError(f"{path}: unreadable {what} ({type(exc).__name__})") from None
-    if not isinstance(value, dict):
-        raise CVError(f"{path}: not a {what} (a JSON object was expected)")
-    return value
-
-
 def _fold_state(folder: Path) -> dict:
     state = folder / "checkpoint" / "state.json"
     return _read(state, "training state") if state.is_file() else {}
@@ -294,8 +276,6 @@ class CrossValidation:
         """The plan whose folds this run takes and where it is: a run planned with --same-folds-as continues on
         its own plan, which holds the folds it took (the other run may since have moved, changed or gone);
         else the --same-folds-as given; else none (the folds are dealt from the seed)."""
-        from .cvplan import read_plan
-
         if saved is not None and "same_folds_as" in saved:
             if self.same_folds_as is not None and str(self.same_folds_as) != str(saved["same_folds_as"]):
                 given, planned = (shown(str(x)) for x in (self.same_folds_as, saved["same_folds_as"]))

@@ -1,4 +1,5 @@
-"""The files of a finished cross-validation as ``finalize --from-cv`` reads them: cv.json (the plan) and oof.json
+"""The files of a cross-validation (their names, reading them, ``CVError``), and the checks ``finalize --from-cv``,
+a continued or reused plan (``--same-folds-as``) and the study tools rely on: cv.json (the plan) and oof.json
 (the out-of-fold scores), checked field by field first. Both are plain JSON that anyone can edit; a wrong type,
 a missing key, a label that is no class or that differs from the rest of its finer class (a flipped label), a
 fold outside the plan, or an oof.json that no longer fits its cv.json is a CVError naming the file and the
@@ -11,10 +12,32 @@ fold and label in the plan's order: a label changed by hand shows in one of the 
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
-from .cv import OOF, PLAN, POOLS, CVError, _read
+from ..store.folders import SmallFileError, read_small_text
+
+PLAN, OOF = "cv.json", "oof.json"
+POOLS = ("all", "train", "val")  # which labelled images take part: both splits pooled, or one of them
+MAX_PLAN_BYTES = 64 << 20  # cv.json / oof.json: about 150 bytes an image
+
+
+class CVError(ValueError):
+    pass
+
+
+def _read(path: Path, what: str) -> dict:
+    """A JSON object of a CV folder, or a one-line CVError naming the file (damaged or edited by hand)."""
+    try:
+        value = json.loads(read_small_text(path, MAX_PLAN_BYTES))
+    except SmallFileError as exc:
+        raise CVError(f"{exc} (the {what})") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise CVError(f"{path}: unreadable {what} ({type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        raise CVError(f"{path}: not a {what} (a JSON object was expected)")
+    return value
 
 
 def _whole(value) -> bool:

@@ -244,7 +244,9 @@ def test_predict_one_row_per_file_json_audit_and_xlsx(model_dir, hostile, tmp_pa
     rows = [json.loads(line) for line in out.splitlines()]
     assert rows[-1]["file"].endswith("pipe.jpg") and "FIFO" in rows[-1]["error"]
     _check_rows(rows[:-1])
-    assert "Traceback" not in err and len(err.splitlines()) == 2, err  # the summary and the failure count only
+    said = err.splitlines()
+    assert "Traceback" not in err and len(said) == 3, err  # the model's research warning, the summary, the failures
+    assert "research model" in said[0] and "could not be read" in said[-1]
     audit = list(read_entries())
     assert len(audit) == len(rows) and {e["file"] for e in audit} >= {"caf\\xe9.jpg", "line\\x0abreak\\x1b.jpg"}
 
