@@ -144,11 +144,12 @@ def read_small_text(path: str | Path, limit: int) -> str:
                              ) from None
     except OSError as exc:
         raise SmallFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    st = os.fstat(fd)  # before fdopen, which refuses a directory with its own IsADirectoryError
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise SmallFileError(f"{path}: " + ("is a directory" if stat.S_ISDIR(st.st_mode)
+                                            else f"not a regular file ({file_kind(st.st_mode)}); not opened"))
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise SmallFileError(f"{path}: " + ("is a directory" if stat.S_ISDIR(st.st_mode)
-                                                else f"not a regular file ({file_kind(st.st_mode)}); not opened"))
         data = f.read(limit + 1)
     if len(data) > limit:
         raise SmallFileError(f"{path}: larger than the {limit // (1 << 20)} MB such a file may have; not read")

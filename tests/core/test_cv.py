@@ -358,3 +358,12 @@ def test_a_reused_plan_is_checked_and_a_continued_one_need_not_name_its_images_a
     assert main(["cv", "--data", str(palm), "--out", str(tmp_path / "x"), "--folds", "2", "--same-folds-as",
                  str(palm / "PALM-Validation-GT" / "labels.xlsx")]) == 2
     assert "labels.xlsx: not a cross-validation folder or its cv.json" in capsys.readouterr().err
+
+
+def test_a_folder_named_cv_json_is_said_to_be_one(tmp_path):
+    """Hostile-input round: a folder in cv.json's place was reported as "IsADirectoryError"."""
+    from core.training.cvplan import read_plan
+
+    (tmp_path / "run" / "cv.json").mkdir(parents=True)
+    with pytest.raises(CVError, match=r"cv.json: is a directory \(the cross-validation plan\)"):
+        read_plan(tmp_path / "run")
