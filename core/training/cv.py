@@ -29,8 +29,6 @@ from .events import CVFinished, Failed, FoldFinished, FoldStarted, Log
 LAST = "last"  # the trainer's best_metric that keeps the last epoch
 
 
-
-
 def pooled_samples(ds: Dataset, pool: str) -> list[Sample]:
     if pool not in POOLS:
         raise CVError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
@@ -70,20 +68,28 @@ def assign_folds(samples: list[Sample], k: int, seed: int, together: list[list[i
     return folds
 
 
-def _check_grouped_folds(samples: list[Sample], folds: list[int], k: int, together: list[list[int]]) -> None:
-    """Copies kept together can leave a fold without images, or its training side without a class (a data set
-    made mostly of one image's copies): refused while planning, before any training, naming the largest group."""
+def untrainable_fold(samples: list[Sample], folds: list[int], k: int) -> tuple[int, str] | None:
+    """The first fold (1-based) that cannot be trained and scored, and what it is "without": no held-out image,
+    or no image of some class on its training side; None when every fold can be."""
     labels = {s.label for s in samples}
     for fold in range(k):
         held = [s for s, f in zip(samples, folds) if f == fold]
-        trained = {s.label for s, f in zip(samples, folds) if f != fold}
-        if held and trained == labels:
-            continue
+        if not held:
+            return fold + 1, "without images"
+        if {s.label for s, f in zip(samples, folds) if f != fold} != labels:
+            return fold + 1, "without an image of every class to train on"
+    return None
+
+
+def _check_grouped_folds(samples: list[Sample], folds: list[int], k: int, together: list[list[int]]) -> None:
+    """Copies kept together can leave a fold without images, or its training side without a class (a data set
+    made mostly of one image's copies): refused while planning, before any training, naming the largest group."""
+    bad = untrainable_fold(samples, folds, k)
+    if bad is not None:
         big = max(together, key=len)
-        what = "without images" if not held else "without an image of every class to train on"
         raise CVError(f"{k} folds cannot be made: identical images must share a fold, and the {len(big)} copies of "
-                      f"{shown(samples[big[0]].path.name)} ({len(together)} group(s) in all) leave fold {fold + 1} "
-                      f"{what}; remove the copies or use fewer folds")
+                      f"{shown(samples[big[0]].path.name)} ({len(together)} group(s) in all) leave fold {bad[0]} "
+                      f"{bad[1]}; remove the copies or use fewer folds")
 
 
 def identical_warnings(groups: list[list[str]], label_of: dict[str, int], class_names) -> list[str]:
@@ -145,12 +151,9 @@ def folds_of(reference: dict, samples: list[Sample], k: int, where: Path) -> lis
             raise CVError(f"{where}: {shown(s.path.name)} is labelled {theirs[s.path.name]['label']} there, "
                           f"{s.label} here")
     folds = [theirs[s.path.name]["fold"] for s in samples]
-    labels = {s.label for s in samples}
-    for fold in range(k):  # a plan edited by hand can leave a fold that cannot be trained or scored
-        held = [s for s, f in zip(samples, folds) if f == fold]
-        if not held or {s.label for s, f in zip(samples, folds) if f != fold} != labels:
-            what = "no image" if not held else "not every class on its training side"
-            raise CVError(f"{where}: fold {fold + 1} has {what}; no cross-validation can be trained on these folds")
+    bad = untrainable_fold(samples, folds, k)  # a plan edited by hand can leave such a fold
+    if bad is not None:
+        raise CVError(f"{where}: fold {bad[0]} is {bad[1]}; no cross-validation can be trained on these folds")
     return folds
 
 

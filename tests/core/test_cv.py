@@ -340,7 +340,7 @@ def test_a_reused_plan_is_checked_and_a_continued_one_need_not_name_its_images_a
 
     pm_only_in_fold_1 = [0 if s.label == 1 else n % 2 for n, s in enumerate(samples)]
     (other / "cv.json").write_text(json.dumps(_plan(config, samples, pm_only_in_fold_1, 2, "all", None)))
-    with pytest.raises(CVError, match="fold 1 has not every class on its training side"):
+    with pytest.raises(CVError, match="fold 1 is without an image of every class to train on"):
         CrossValidation(config, tmp_path / "untrainable", k=2, same_folds_as=other).prepare()
     assert not (tmp_path / "untrainable").exists()
 
