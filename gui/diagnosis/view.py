@@ -487,6 +487,7 @@ class DiagnosisView(QWidget):
             return
         self.batch.drop()  # a running batch is cancelled; its last results are dropped
         self.results.clear()
+        self.pages.set_filter("all")  # a fresh table: a filter left on would hide most of the next batch
         self.detail.forget()
         self.pages.show_results(False)
         self.pages.update_filter_texts()

@@ -96,6 +96,17 @@ def test_clear_asks_first(qtbot, window):
     assert view.confirm_clear()  # nothing left to lose: no question
 
 
+def test_clear_turns_the_filter_off(qtbot, window):
+    """GUI round: after Clear, "PM only" stayed on and hid most of the next batch."""
+    view = window.diagnosis_view
+    show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/b.jpg", 0.1, False)])
+    view.set_filter("pm")
+    assert view.proxy.rowCount() == 1
+    view.clear()
+    show_rows(view, [Prediction("/c.jpg", 0.9, True), Prediction("/d.jpg", 0.1, False)])
+    assert view.proxy.rowCount() == 2 and view.filter_combo.currentData() == "all"
+
+
 def test_the_filter_shows_not_pm_only(qtbot, window):
     view = window.diagnosis_view
     show_rows(view, [Prediction("/a.jpg", 0.9, True), Prediction("/b.jpg", 0.1, False),
