@@ -7,7 +7,6 @@ under way (a ResNet-50 CV takes many hours here); `pmscreen cv --compare` is the
 """
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
@@ -18,8 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core.stats.calibration import bootstrap_resamples  # noqa: E402
 from core.stats.metrics import binary_metrics, roc_auc  # noqa: E402
-from core.training.cv import OOF, CVError, _fold_done, _fold_state, _read  # noqa: E402
-from core.training.cvplan import read_oof, read_plan  # noqa: E402
+from core.training.cv import OOF, CVError, _fold_done, _fold_state  # noqa: E402
+from core.training.cvplan import read_held_out, read_oof, read_plan  # noqa: E402
 
 
 def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
@@ -35,20 +34,8 @@ def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
     for fold in range(1, plan["folds"] + 1):
         folder = run / f"fold-{fold}"
         if _fold_done(_fold_state(folder), plan["config"]["epochs"]):
-            out[fold] = held_out(folder / "validation.json")
+            out[fold] = read_held_out(folder / "validation.json")
     return out
-
-
-def held_out(path: Path) -> dict[str, float]:
-    """file name -> probability of a fold's validation.json, checked (a CVError naming the file)."""
-    val = _read(path, "fold's validation record")
-    files, probs = val.get("files"), val.get("probabilities")
-    if not (isinstance(files, list) and isinstance(probs, list) and len(files) == len(probs)
-            and all(isinstance(f, str) for f in files)
-            and all(p is None or (isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p)
-                                  and 0 <= p <= 1) for p in probs)):
-        raise CVError(f"{path}: must list the held-out files and a probability from 0 to 1 for each")
-    return {f: p for f, p in zip(files, probs) if p is not None}
 
 
 def main(argv=None) -> int:

@@ -16,7 +16,6 @@ only (never what a symbolic link points to), and refuse a plan that ``pmscreen c
 """
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.training.cv import OOF, PLAN, CVError, _fold_done, _fold_state  # noqa: E402
-from core.training.cvplan import read_plan  # noqa: E402
+from core.training.cvplan import read_held_out, read_plan  # noqa: E402
 
 FOLD_RECORDS = ("validation.json", "model.json", "train.log", "checkpoint/state.json")
 NEEDED = ("validation.json", "checkpoint/state.json")  # without them a fold kept as done could not be used
@@ -38,9 +37,8 @@ def _regular(path: Path) -> bool:
 def _scored(folder: Path) -> bool:
     """The fold's validation.json lists its held-out files with a probability each."""
     try:
-        val = json.loads((folder / "validation.json").read_text())
-        return len(val["files"]) == len(val["probabilities"]) > 0
-    except (OSError, ValueError, KeyError, TypeError):
+        return bool(read_held_out(folder / "validation.json"))
+    except CVError:
         return False
 
 

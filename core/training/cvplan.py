@@ -107,6 +107,21 @@ def _check_samples(samples: list, k: int, classes: int, bad) -> None:
         bad(f"no image is labelled {missing[0]}")
 
 
+def is_probability(p) -> bool:
+    return isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) and 0 <= p <= 1
+
+
+def read_held_out(path: Path) -> dict[str, float]:
+    """file name -> probability of a fold's validation.json, checked (a CVError naming the file); images
+    without a probability are left out."""
+    val = _read(path, "fold's validation record")
+    files, probs = val.get("files"), val.get("probabilities")
+    if not (isinstance(files, list) and isinstance(probs, list) and len(files) == len(probs)
+            and all(isinstance(f, str) for f in files) and all(p is None or is_probability(p) for p in probs)):
+        raise CVError(f"{path}: must list the held-out files and a probability from 0 to 1 for each")
+    return {f: p for f, p in zip(files, probs) if p is not None}
+
+
 def read_oof(cv_dir: Path, plan: dict) -> dict[str, float | None]:
     """file -> out-of-fold probability (None: not scored) from oof.json of ``cv_dir``, which must list the files,
     folds and labels of ``plan`` in its order."""
@@ -123,8 +138,7 @@ def read_oof(cv_dir: Path, plan: dict) -> dict[str, float | None]:
             raise CVError(f"{path}: oof[{n}] is {_shown(got)} but {PLAN} lists "
                           f"{_shown({key: s[key] for key in ('file', 'fold', 'label')})}: one of them was changed")
         p = row.get("probability")
-        if p is not None and not (isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p)
-                                  and 0 <= p <= 1):
+        if p is not None and not is_probability(p):
             raise CVError(f"{path}: oof[{n}].probability must be a number from 0 to 1 or null, got {_shown(p)}")
         out[s["file"]] = p
     return out
