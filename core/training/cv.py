@@ -23,7 +23,7 @@ import numpy as np
 from ..data.contents import differently_labelled, digests, identical_copies, same_as
 from ..data.datasets import Dataset, Sample, open_dataset
 from ..images.textsafe import shown
-from .cvplan import MAX_PLAN_BYTES, OOF, PLAN, POOLS, CVError, _read, read_plan  # noqa: F401 (re-exported)
+from .cvplan import MAX_PLAN_BYTES, OOF, PLAN, POOLS, CVError, _read, read_held_out, read_plan  # noqa: F401 (re-exported)
 from .events import CVFinished, Failed, FoldFinished, FoldStarted, Log
 
 LAST = "last"  # the trainer's best_metric that keeps the last epoch
@@ -346,12 +346,10 @@ def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 20
     from ..stats.metrics import binary_metrics
 
     out_dir = Path(out_dir)
-    plan = _read(out_dir / PLAN, "cross-validation plan")
-    probs: dict[str, float] = {}
-    for fold in range(plan["folds"]):
-        val = _read(out_dir / f"fold-{fold + 1}" / "validation.json", "fold's validation record")
-        probs.update(zip(val["files"], val["probabilities"]))
-    rows = [{**s, "probability": probs.get(Path(s["file"]).name)} for s in plan["samples"]]
+    plan = read_plan(out_dir)
+    held_out = [read_held_out(out_dir / f"fold-{fold + 1}" / "validation.json") for fold in range(plan["folds"])]
+    # an image's probability comes from the fold that held it out, never from another fold's record
+    rows = [{**s, "probability": held_out[s["fold"]].get(Path(s["file"]).name)} for s in plan["samples"]]
     scored = [r for r in rows if r["probability"] is not None]  # an unreadable image has no OOF probability
     labels = np.array([r["label"] for r in scored])
     p = np.array([r["probability"] for r in scored])

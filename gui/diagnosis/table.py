@@ -26,6 +26,13 @@ DROP_HINT_STYLE = ("QLabel {{ border: 2px dashed {border}; border-radius: 8px; c
 COLUMN_WIDTHS = {COL_INDEX: 54, COL_FILE: 170, COL_PROBABILITY: 105}
 
 
+def _fit_headers(hh: QHeaderView) -> None:
+    """Give each fixed column its width, or more when its title (in the language shown, with room for the sort
+    arrow) needs it: a cut "PM probability" header lost a letter once its arrow showed."""
+    for col, width in COLUMN_WIDTHS.items():
+        hh.resizeSection(col, max(width, hh.sectionSizeHint(col)))
+
+
 class _KeepEnd(QStyledItemDelegate):
     """A file's label shortened at its start ("…a/day1/img1.jpg"): the file name is what must stay readable."""
 
@@ -85,10 +92,10 @@ class ResultsPane(QStackedWidget):
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # input order until a header is clicked
         table.setSortingEnabled(True)
         hh.setSectionResizeMode(COL_INDEX, QHeaderView.ResizeMode.Fixed)
-        for col, width in COLUMN_WIDTHS.items():
+        for col in COLUMN_WIDTHS:
             if col != COL_INDEX:
                 hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            hh.resizeSection(col, width)
+        _fit_headers(hh)
         # the verdict takes the rest: an error's or an ungradable image's reason is long (whole in its tooltip)
         hh.setSectionResizeMode(COL_VERDICT, QHeaderView.ResizeMode.Stretch)
         table.setItemDelegateForColumn(COL_FILE, _KeepEnd(table))
@@ -100,6 +107,7 @@ class ResultsPane(QStackedWidget):
         self.filter_label.setText(self.tr("Show:"))
         self.update_filter_texts()
         self.results.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)
+        _fit_headers(self.table.horizontalHeader())
         if self.results.rowCount():
             self.results.dataChanged.emit(self.results.index(0, 0), self.results.index(self.results.rowCount() - 1, 3))
 

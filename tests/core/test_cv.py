@@ -367,3 +367,30 @@ def test_a_folder_named_cv_json_is_said_to_be_one(tmp_path):
     (tmp_path / "run" / "cv.json").mkdir(parents=True)
     with pytest.raises(CVError, match=r"cv.json: is a directory \(the cross-validation plan\)"):
         read_plan(tmp_path / "run")
+
+
+def test_out_of_fold_takes_each_probability_from_the_fold_that_held_the_image_out(tmp_path):
+    from core.training.cv import out_of_fold
+
+    names = [f"{c}{i:04d}.jpg" for c in "PN" for i in range(4)]
+    plan = {"folds": 2, "pool": "all", "seed": 0, "config": {},
+            "samples": [{"file": f"/d/{n}", "label": int(n[0] == "P"), "tag": n[0], "fold": i % 2}
+                        for i, n in enumerate(names)]}
+    (tmp_path / "cv.json").write_text(json.dumps(plan))
+    held = {f: [n for i, n in enumerate(names) if i % 2 == f] for f in (0, 1)}
+    for f in (0, 1):
+        files = held[f] + held[1 - f][:1]  # a stray line about an image of the other fold
+        probs = [0.9 if n[0] == "P" else 0.1 for n in held[f]] + [0.5]
+        (tmp_path / f"fold-{f + 1}").mkdir()
+        (tmp_path / f"fold-{f + 1}" / "validation.json").write_text(json.dumps({"files": files, "probabilities": probs}))
+    summary = out_of_fold(tmp_path, resamples=50)
+    assert [r["probability"] for r in summary["oof"]] == [0.9] * 4 + [0.1] * 4
+    assert summary["metrics"]["accuracy"] == 1.0
+
+    record = tmp_path / "fold-2" / "validation.json"
+    record.write_text(record.read_text().replace("0.9", "NaN", 1))
+    with pytest.raises(CVError, match="fold-2/validation.json: must list the held-out files and a probability"):
+        out_of_fold(tmp_path)
+    (tmp_path / "cv.json").write_text(json.dumps({**plan, "folds": 3}))
+    with pytest.raises(CVError, match="fold 3 of 3 holds no images"):
+        out_of_fold(tmp_path)

@@ -89,3 +89,22 @@ def test_qt_s_own_file_dialog_is_chinese_too(qtbot, window):
         dialog.deleteLater()
     finally:
         window.set_language("en")
+
+
+def test_the_results_table_s_column_titles_are_whole_with_their_sort_arrow_in_each_language(qtbot, window):
+    """GUI round: "PM probability" lost a letter once its sort arrow showed (the column had a fixed width)."""
+    from PySide6.QtCore import Qt
+
+    from gui.diagnosis.table import COLUMN_WIDTHS, COL_PROBABILITY
+
+    table = window.diagnosis_view.pages.table
+    hh = table.horizontalHeader()
+    hh.setSortIndicator(COL_PROBABILITY, Qt.SortOrder.DescendingOrder)
+    try:
+        for language in ("zh_CN", "en"):
+            window.set_language(language)
+            for col in COLUMN_WIDTHS:
+                assert hh.sectionSize(col) >= hh.sectionSizeHint(col), (language, col)
+        assert hh.sectionSize(COL_PROBABILITY) > COLUMN_WIDTHS[COL_PROBABILITY]  # the English title needs more
+    finally:
+        window.set_language("en")
