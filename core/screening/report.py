@@ -123,16 +123,22 @@ class _Staged:
         self.close(complete=kind is None)
 
 
+def _six(x: float) -> float:
+    """A probability or threshold as every table shows it: CSV wrote the threshold's 17 digits, XLSX showed 9
+    (rounding is monotone, so a rounded probability never falls on the other side of the rounded threshold)."""
+    return round(float(x), 6)
+
+
 def row_for(pred, model: str, threshold: float, when: str | None = None) -> dict:
     from ..images.textsafe import shown
 
     return {
         "file": shown(pred.path),
-        "probability": None if pred.probability is None else round(float(pred.probability), 6),
+        "probability": None if pred.probability is None else _six(pred.probability),
         "verdict": pred.verdict,
         "quality": getattr(pred, "quality_text", ""),
         "model": model,
-        "threshold": threshold,
+        "threshold": _six(threshold),
         "time": when or local_time(),
         "error": pred.error or "",
     }
@@ -262,7 +268,7 @@ def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
         ("program", f"pmscreen {__version__}"),
         ("model", summary.model),
         ("model SHA-256", summary.model_sha256 or ""),  # one network: its weights; several: core.store.members
-        ("threshold", summary.threshold),
+        ("threshold", _six(summary.threshold)),
         ("images", summary.total),
         ("PM", c["PM"]),
         ("not PM", c["not PM"]),

@@ -238,3 +238,22 @@ def test_a_research_models_reports_say_so(tmp_path):
         texts[research] = " ".join(unicodedata.normalize("NFKC", text).split())  # the font's "ﬁ" ligature
     assert "Research model: it was never finalized" in texts[True]
     assert "never finalized" not in texts[False]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_both_tables_give_the_threshold_as_they_give_probabilities(tmp_path, kind):
+    """GUI round: the CSV wrote a fitted threshold's 17 digits (0.28475550667740884), the XLSX showed 9."""
+    import openpyxl
+
+    path = tmp_path / f"r.{kind}"
+    with open_report(path, "ResNet-18-D", 0.28475550667740884) as r:
+        r.add(Prediction("/eyes/a.jpg", 0.2847556, True, quality=OK))
+    if kind == "csv":
+        row = next(csv.DictReader(path.open(encoding="utf-8-sig")))
+        cells = row["probability"], row["threshold"]
+        assert cells == ("0.284756", "0.284756")
+    else:
+        wb = openpyxl.load_workbook(path)
+        row = dict(zip(COLUMNS, next(wb["Results"].iter_rows(min_row=2, values_only=True))))
+        assert (row["probability"], row["threshold"]) == (0.284756, 0.284756)
+        assert dict(wb["Summary"].iter_rows(values_only=True))["threshold"] == 0.284756
