@@ -23,6 +23,7 @@ _TIFF_MAX_ENTRIES = 4096
 _SCALABLE_SOF = (0xC0, 0xC1, 0xC2)
 _OTHER_SOF = (0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF)
 _PROGRESSIVE_SOF = (0xC2, 0xC6, 0xCA, 0xCE)
+_SEQUENTIAL_HUFFMAN_SOF = (0xC0, 0xC1)
 _FILL = re.compile(rb"\xff+")
 
 
@@ -35,6 +36,7 @@ class JpegLayout:
     buffered: bool = False  # libjpeg holds the whole picture's coefficients at full size (progressive, multi-scan)
     sos: int | None = None  # offset of the first start-of-scan
     problem: str | None = None  # the walk's bound was passed
+    least_data: int = 0  # bytes from the first start-of-scan that the frame's blocks need at the least
 
 
 def jpeg_layout(data: bytes) -> JpegLayout:
@@ -48,7 +50,7 @@ def jpeg_layout(data: bytes) -> JpegLayout:
         return JpegLayout()
     i, n, segments = 2, len(data), 0
     frame = largest = None
-    progressive, components = False, 0
+    progressive, sequential, components = False, False, 0
     while i + 4 <= n:
         if data[i] != 0xFF:
             break
@@ -67,7 +69,9 @@ def jpeg_layout(data: bytes) -> JpegLayout:
             break
         if marker == 0xDA:
             scan_components = data[i + 4] if i + 4 < n else 0
-            return JpegLayout(frame, largest, progressive or 0 < scan_components < components, i)
+            buffered = progressive or 0 < scan_components < components
+            least = _least_scan_bytes(frame) if sequential and not buffered else 0
+            return JpegLayout(frame, largest, buffered, i, least_data=least)
         if marker in _SCALABLE_SOF or marker in _OTHER_SOF:
             if i + 10 > n:
                 break
@@ -77,9 +81,21 @@ def jpeg_layout(data: bytes) -> JpegLayout:
             if frame is None and width and height:
                 frame = (width, height, marker in _SCALABLE_SOF)
                 components = data[i + 9]
+                sequential = marker in _SEQUENTIAL_HUFFMAN_SOF
             progressive = progressive or marker in _PROGRESSIVE_SOF
         i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
     return JpegLayout(frame, largest, progressive)
+
+
+def _least_scan_bytes(frame: tuple[int, int, bool] | None) -> int:
+    """The fewest bytes a Huffman-coded sequential scan of all components can take: each 8x8 block of the fullest
+    component costs at least two bits (a DC code and an end-of-block code, each at least one bit). libjpeg
+    fills a scan that ends early with grey without an error, so a small file declaring a large frame decoded as a
+    grey picture ("not a colour photograph") rather than being called truncated."""
+    if frame is None:
+        return 0
+    width, height, _ = frame
+    return (-(-width // 8)) * (-(-height // 8)) // 4
 
 
 def jpeg_header(data: bytes) -> tuple[int, int, bool] | None:

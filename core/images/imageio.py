@@ -175,6 +175,13 @@ def _structure_problem(data: bytes, kind: str) -> str | None:
     return None
 
 
+def _scan_too_short(data: bytes) -> bool:
+    """A JPEG whose image data is shorter than its frame's blocks need (headers.JpegLayout.least_data): libjpeg
+    would fill the missing part grey without an error."""
+    layout = jpeg_layout(data)
+    return layout.sos is not None and len(data) - layout.sos < layout.least_data
+
+
 def check_tile(data: bytes, name: str | Path) -> None:
     """Refuse a TIFF whose tiles (or strips) are too large to decode (more than MAX_TILE_PIXELS), before decoding
     it; after ``check_size``, which says first when the picture itself is too large."""
@@ -229,6 +236,8 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
         check_size(width, height, name)
     if kind == "tiff":
         check_tile(data, name)
+    if kind == "jpeg" and _scan_too_short(data):  # after the size limits, which say more about a huge claim
+        raise ImageError(name, TRUNCATED)
     try:
         with quiet_stderr():
             img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)

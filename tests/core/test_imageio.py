@@ -61,6 +61,27 @@ def test_truncated_jpeg_and_png(tmp_path):
             read_image(cut)
 
 
+def test_a_jpeg_whose_data_is_too_short_for_its_declared_size_is_called_truncated(tmp_path):
+    """Hostile round: a 64x64 JPEG whose frame header claims 6000x6000 decoded (libjpeg fills the rest grey,
+    warning only) and was called "not a colour photograph"; it is a cut-off file. A genuine picture whose scan is
+    as short as Huffman coding allows (black, optimised tables: two bits a block) is still read."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(fundus_image(True, 3, size=64), cv2.COLOR_RGB2BGR))
+    data = bytearray(buf.tobytes())
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5:sof + 9] = (6000).to_bytes(2, "big") * 2
+    claims = tmp_path / "claims-6000.jpg"
+    claims.write_bytes(bytes(data))
+    with pytest.raises(ImageError, match="truncated"):
+        read_image(claims, min_side=224)
+
+    ok, buf = cv2.imencode(".jpg", np.zeros((2000, 2000), np.uint8),
+                           [cv2.IMWRITE_JPEG_QUALITY, 1, cv2.IMWRITE_JPEG_OPTIMIZE, 1])
+    tight = tmp_path / "black.jpg"
+    tight.write_bytes(buf.tobytes())
+    assert len(buf) - buf.tobytes().find(b"\xff\xda") < 250 * 250 // 4 + 64  # at the bound, give or take headers
+    assert read_image(tight, min_side=224).shape == (250, 250, 3)
+
+
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(ImageError, match="not found"):
         read_image(tmp_path / "nope.jpg")
