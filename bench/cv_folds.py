@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from core.stats.calibration import bootstrap_resamples  # noqa: E402
 from core.stats.metrics import binary_metrics, roc_auc  # noqa: E402
 from core.training.cv import OOF, CVError, _fold_done, _fold_state  # noqa: E402
-from core.training.cvplan import read_held_out, read_oof, read_plan  # noqa: E402
+from core.training.cvplan import held_out_names, read_held_out, read_oof, read_plan  # noqa: E402
 
 
 def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
@@ -34,7 +34,7 @@ def finished_folds(run: Path, plan: dict) -> dict[int, dict[str, float]]:
     for fold in range(1, plan["folds"] + 1):
         folder = run / f"fold-{fold}"
         if _fold_done(_fold_state(folder), plan["config"]["epochs"]):
-            out[fold] = read_held_out(folder / "validation.json")
+            out[fold] = read_held_out(folder / "validation.json", held_out_names(plan, fold - 1))
     return out
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.training.cv import OOF, PLAN, CVError, _fold_done, _fold_state  # noqa: E402
-from core.training.cvplan import read_held_out, read_plan  # noqa: E402
+from core.training.cvplan import held_out_names, read_held_out, read_plan  # noqa: E402
 
 FOLD_RECORDS = ("validation.json", "model.json", "train.log", "checkpoint/state.json")
 NEEDED = ("validation.json", "checkpoint/state.json")  # without them a fold kept as done could not be used
@@ -34,10 +34,10 @@ def _regular(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def _scored(folder: Path) -> bool:
-    """The fold's validation.json lists its held-out files with a probability each."""
+def _scored(folder: Path, plan: dict, fold: int) -> bool:
+    """The fold's validation.json lists the plan's held-out files of ``fold`` (0-based) with a probability each."""
     try:
-        return bool(read_held_out(folder / "validation.json"))
+        return bool(read_held_out(folder / "validation.json", held_out_names(plan, fold)))
     except CVError:
         return False
 
@@ -50,13 +50,13 @@ def _records(run: Path) -> tuple[list[str], list[str]]:
     for k in range(1, plan["folds"] + 1):
         folder = run / f"fold-{k}"
         try:
-            done = _fold_done(_fold_state(folder), plan["config"].get("epochs", 0))
+            done = _fold_done(_fold_state(folder), plan["config"]["epochs"])
         except CVError as exc:
             notes.append(f"fold-{k} not kept: {exc}")
             continue
         if not done:
             continue
-        if not all(_regular(folder / n) for n in NEEDED) or not _scored(folder):
+        if not all(_regular(folder / n) for n in NEEDED) or not _scored(folder, plan, k - 1):
             notes.append(f"fold-{k} not kept: its validation.json or checkpoint/state.json is missing or damaged")
             continue
         names += [f"fold-{k}/{n}" for n in FOLD_RECORDS if _regular(folder / n)]

@@ -50,7 +50,7 @@ def jpeg_layout(data: bytes) -> JpegLayout:
         return JpegLayout()
     i, n, segments = 2, len(data), 0
     frame = largest = None
-    progressive, sequential, components = False, False, 0
+    progressive, sequential, components, sampling = False, False, 0, []
     while i + 4 <= n:
         if data[i] != 0xFF:
             break
@@ -70,7 +70,7 @@ def jpeg_layout(data: bytes) -> JpegLayout:
         if marker == 0xDA:
             scan_components = data[i + 4] if i + 4 < n else 0
             buffered = progressive or 0 < scan_components < components
-            least = _least_scan_bytes(frame) if sequential and not buffered else 0
+            least = _least_scan_bytes(frame, sampling) if sequential and not buffered else 0
             return JpegLayout(frame, largest, buffered, i, least_data=least)
         if marker in _SCALABLE_SOF or marker in _OTHER_SOF:
             if i + 10 > n:
@@ -82,20 +82,30 @@ def jpeg_layout(data: bytes) -> JpegLayout:
                 frame = (width, height, marker in _SCALABLE_SOF)
                 components = data[i + 9]
                 sequential = marker in _SEQUENTIAL_HUFFMAN_SOF
+                sampling = [(data[j] >> 4, data[j] & 15) for j in range(i + 11, min(n, i + 11 + 3 * components), 3)]
             progressive = progressive or marker in _PROGRESSIVE_SOF
         i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
     return JpegLayout(frame, largest, progressive)
 
 
-def _least_scan_bytes(frame: tuple[int, int, bool] | None) -> int:
-    """The fewest bytes a Huffman-coded sequential scan of all components can take: each 8x8 block of the fullest
-    component costs at least two bits (a DC code and an end-of-block code, each at least one bit). libjpeg
-    fills a scan that ends early with grey without an error, so a small file declaring a large frame decoded as a
-    grey picture ("not a colour photograph") rather than being called truncated."""
-    if frame is None:
-        return 0
+def _least_scan_bytes(frame: tuple[int, int, bool] | None, sampling: list[tuple[int, int]]) -> int:
+    """The fewest bytes a Huffman-coded sequential scan of all components can take: each 8x8 block of each
+    component costs at least two bits (a DC code and an end-of-block code, each at least one bit). A component
+    sampled h of hmax across and v of vmax down has ceil(ceil(W*h/hmax)/8) x ceil(ceil(H*v/vmax)/8) blocks (no
+    component need be full size both ways: 4x1,1x4,1x1 sampling holds 9/16 of a full component's blocks in all).
+    libjpeg fills a scan that ends early with grey without an error, so a small file declaring a large frame
+    decoded as a grey picture ("not a colour photograph") rather than being called truncated."""
+    factors = [(h, v) for h, v in sampling if 1 <= h <= 4 and 1 <= v <= 4]
+    if frame is None or not factors or len(factors) != len(sampling):
+        return 0  # no frame, or sampling libjpeg refuses with its own error
     width, height, _ = frame
-    return (-(-width // 8)) * (-(-height // 8)) // 4
+    hmax, vmax = max(h for h, _ in factors), max(v for _, v in factors)
+    blocks = sum(_ceil(_ceil(width * h, hmax), 8) * _ceil(_ceil(height * v, vmax), 8) for h, v in factors)
+    return blocks // 4
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
 
 
 def jpeg_header(data: bytes) -> tuple[int, int, bool] | None:

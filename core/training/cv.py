@@ -23,7 +23,18 @@ import numpy as np
 from ..data.contents import differently_labelled, digests, identical_copies, same_as
 from ..data.datasets import Dataset, Sample, open_dataset
 from ..images.textsafe import shown
-from .cvplan import MAX_PLAN_BYTES, OOF, PLAN, POOLS, CVError, _read, read_held_out, read_plan  # noqa: F401 (re-exported)
+from .cvplan import (  # noqa: F401 (some re-exported)
+    MAX_PLAN_BYTES,
+    OOF,
+    PLAN,
+    POOLS,
+    CVError,
+    _read,
+    held_out_names,
+    read_held_out,
+    read_oof,
+    read_plan,
+)
 from .events import CVFinished, Failed, FoldFinished, FoldStarted, Log
 
 LAST = "last"  # the trainer's best_metric that keeps the last epoch
@@ -347,10 +358,12 @@ def out_of_fold(out_dir: str | Path, threshold: float = 0.5, resamples: int = 20
 
     out_dir = Path(out_dir)
     plan = read_plan(out_dir)
-    held_out = [read_held_out(out_dir / f"fold-{fold + 1}" / "validation.json") for fold in range(plan["folds"])]
-    # an image's probability comes from the fold that held it out, never from another fold's record
+    held_out = [read_held_out(out_dir / f"fold-{fold + 1}" / "validation.json", held_out_names(plan, fold))
+                for fold in range(plan["folds"])]
     rows = [{**s, "probability": held_out[s["fold"]].get(Path(s["file"]).name)} for s in plan["samples"]]
     scored = [r for r in rows if r["probability"] is not None]  # an unreadable image has no OOF probability
+    if not scored:
+        raise CVError(f"{out_dir}: no fold's validation.json holds a probability: nothing to score")
     labels = np.array([r["label"] for r in scored])
     p = np.array([r["probability"] for r in scored])
     metrics = {k: v for k, v in binary_metrics(labels, p, threshold).items()}
@@ -364,20 +377,16 @@ def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: i
     from ..stats.calibration import bootstrap_resamples
     from ..stats.metrics import roc_auc
 
-    a, b = (_read(Path(d) / OOF, "out-of-fold summary") for d in (a_dir, b_dir))
-    if not all(isinstance(x.get("oof"), list) for x in (a, b)):
-        raise CVError(f"{a_dir} or {b_dir}: the out-of-fold summary has no per-image list")
-    try:  # paired by file name (unique in a plan): the two runs may have read the images from other folders
-        of_b = {Path(r["file"]).name: r for r in b["oof"]}
-        pairs = [(ra, of_b.get(Path(ra["file"]).name)) for ra in a["oof"]]
-        if len(of_b) != len(pairs) or any(rb is None or rb["fold"] != ra["fold"] for ra, rb in pairs):
-            raise CVError(f"{a_dir} and {b_dir} are not over the same images and folds: no paired comparison "
-                          "(a cross-validation started with --same-folds-as the other one is)")
-        both = [(ra["label"], ra["probability"], rb["probability"]) for ra, rb in pairs
-                if ra["probability"] is not None and rb["probability"] is not None]
-    except (KeyError, TypeError) as exc:
-        raise CVError(f"{a_dir} or {b_dir}: {OOF} lists an image without its file, fold, label or probability "
-                      f"({type(exc).__name__}: {exc})") from None
+    a, b = (_scored_out_of_fold(Path(d)) for d in (a_dir, b_dir))
+    # paired by file name (unique in a plan) and fold: the two runs may have read the images from other folders
+    if set(a) != set(b):
+        raise CVError(f"{a_dir} and {b_dir} are not over the same images and folds: no paired comparison "
+                      "(a cross-validation started with --same-folds-as the other one is)")
+    for key, (label, _) in a.items():
+        if b[key][0] != label:
+            raise CVError(f"{a_dir} and {b_dir} label {shown(key[0])} differently ({label} and {b[key][0]}): "
+                          "no paired comparison")
+    both = [(label, p, b[key][1]) for key, (label, p) in a.items() if p is not None and b[key][1] is not None]
     labels = np.array([x[0] for x in both])
     if len(set(labels.tolist())) < 2:
         raise CVError(f"{a_dir} and {b_dir}: no AUC to compare (the images both scored are of one class)")
@@ -389,6 +398,14 @@ def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: i
     return {"auc_a": roc_auc(labels, pa), "auc_b": roc_auc(labels, pb), "difference": roc_auc(labels, pb) -
             roc_auc(labels, pa), "interval": [float(lo), float(hi)], "images": len(both),
             "measurably_different": bool(lo > 0 or hi < 0)}
+
+
+def _scored_out_of_fold(cv_dir: Path) -> dict[tuple[str, int], tuple[int, float | None]]:
+    """(file name, fold) -> (label, OOF probability or None) of a finished CV, in its plan's order; cv.json and
+    oof.json checked (cvplan.read_plan, read_oof), so an edited probability or label is refused, not compared."""
+    plan = read_plan(cv_dir)
+    probs = read_oof(cv_dir, plan)
+    return {(Path(s["file"]).name, s["fold"]): (s["label"], probs[s["file"]]) for s in plan["samples"]}
 
 
 def operating_point(summary: dict, min_sensitivity: float = 0.97, resamples: int = 2000) -> dict:

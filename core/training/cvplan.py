@@ -66,6 +66,9 @@ def read_plan(cv_dir: Path, classes: int = 2) -> dict:
         bad(f"seed must be a whole number, got {_shown(plan.get('seed'))}")
     if not isinstance(plan.get("config"), dict):
         bad("config must be an object (the training recipe)")
+    epochs = plan["config"].get("epochs")
+    if not _whole(epochs) or epochs < 1:
+        bad(f"config.epochs must be a whole number of at least 1, got {_shown(epochs)}")
     samples = plan.get("samples")
     if not isinstance(samples, list) or not samples:
         bad("samples must be a list of the images and their folds")
@@ -111,14 +114,28 @@ def is_probability(p) -> bool:
     return isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) and 0 <= p <= 1
 
 
-def read_held_out(path: Path) -> dict[str, float]:
-    """file name -> probability of a fold's validation.json, checked (a CVError naming the file); images
-    without a probability are left out."""
+def held_out_names(plan: dict, fold: int) -> set[str]:
+    """The file names ``plan`` holds out in ``fold`` (0-based)."""
+    return {Path(s["file"]).name for s in plan["samples"] if s["fold"] == fold}
+
+
+def read_held_out(path: Path, held_out: set[str]) -> dict[str, float]:
+    """file name -> probability of a fold's validation.json, checked (a CVError naming the file) against
+    ``held_out``, the names its plan holds out in that fold: the record may leave out an image that could not be
+    read, but lists no other image and none twice (another fold's or run's record would pass as this fold's)."""
     val = _read(path, "fold's validation record")
     files, probs = val.get("files"), val.get("probabilities")
     if not (isinstance(files, list) and isinstance(probs, list) and len(files) == len(probs)
             and all(isinstance(f, str) for f in files) and all(p is None or is_probability(p) for p in probs)):
         raise CVError(f"{path}: must list the held-out files and a probability from 0 to 1 for each")
+    seen: set[str] = set()
+    for f in files:
+        if f in seen:
+            raise CVError(f"{path}: lists {_shown(f)} twice")
+        if f not in held_out:
+            raise CVError(f"{path}: lists {_shown(f)}, which {PLAN} does not hold out in this fold: the record "
+                          f"belongs to another fold or cross-validation")
+        seen.add(f)
     return {f: p for f, p in zip(files, probs) if p is not None}
 
 

@@ -4,6 +4,7 @@ fold by fold, refused on a folder of another plan, and paired comparison of two 
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -77,6 +78,22 @@ def test_a_cv_run_scores_every_image_once_resumes_and_compares(tmp_path, capsys)
     assert main(["cv", "--compare", str(out), str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["measurably_different"] is False
 
+    # hostile round: --compare took oof.json as it found it (a probability of 1e300 made a "measurable" difference)
+    edited = tmp_path / "edited"
+    shutil.copytree(out, edited)
+    plan, oof = (json.loads((edited / name).read_text()) for name in ("cv.json", "oof.json"))
+    oof["oof"][0]["probability"] = 1e300
+    (edited / "oof.json").write_text(json.dumps(oof))
+    with pytest.raises(CVError, match=r"edited/oof.json: oof\[1\].probability must be a number from 0 to 1"):
+        compare(out, edited)
+    oof["oof"][0]["probability"] = 0.5
+    for record in (plan["samples"][0], oof["oof"][0]):  # relabelled consistently within the edited run
+        record["label"], record["tag"] = 1 - record["label"], "X"
+    (edited / "oof.json").write_text(json.dumps(oof))
+    (edited / "cv.json").write_text(json.dumps(plan))
+    with pytest.raises(CVError, match=f"label {files[0]} differently"):
+        compare(out, edited)
+
 
 def test_the_operating_point_comes_from_out_of_fold_probabilities(tmp_path):
     from core.training.cv import operating_point
@@ -107,7 +124,7 @@ def test_damaged_cv_files_are_refused_in_one_line(tmp_path, capsys):
     assert "cv.json: not a cross-validation plan" in err and "\n" not in err
     (out / "oof.json").write_text("{}")
     assert main(["cv", "--compare", str(out), str(out)]) == 2
-    assert "no per-image list" in capsys.readouterr().err
+    assert "cv.json: not a cross-validation plan" in capsys.readouterr().err
 
 
 def test_a_cv_reports_each_fold_as_events_and_continues_after_a_stop(tmp_path):
@@ -296,8 +313,11 @@ def test_two_runs_are_paired_by_file_name_wherever_their_images_were_read(tmp_pa
     rows = [{"file": f"/data/palm/img{i}.jpg", "label": i % 2, "fold": i % 2, "probability": p}
             for i, p in enumerate([0.2, 0.7, 0.4, 0.9, 0.1, 0.6, 0.55, 0.35])]
 
-    def run(name: str, rows_) -> Path:
+    def run(name: str, rows_, plan_rows=None) -> Path:
         (tmp_path / name).mkdir()
+        samples = [{"file": r["file"], "label": r["label"], "tag": "", "fold": r["fold"]} for r in plan_rows or rows_]
+        plan = {"folds": 2, "pool": "all", "seed": 0, "config": {"epochs": 1}, "samples": samples}
+        (tmp_path / name / "cv.json").write_text(json.dumps(plan))
         (tmp_path / name / OOF).write_text(json.dumps({"oof": rows_}))
         return tmp_path / name
 
@@ -312,8 +332,8 @@ def test_two_runs_are_paired_by_file_name_wherever_their_images_were_read(tmp_pa
     other = run("other", [{**r, "fold": 1 - r["fold"] if i == 0 else r["fold"]} for i, r in enumerate(rows)])
     with pytest.raises(CVError, match="not over the same images and folds"):
         compare(a, other)
-    broken = run("broken", [{k: v for k, v in r.items() if k != "fold"} for r in rows])
-    with pytest.raises(CVError, match="lists an image without its file, fold, label or probability"):
+    broken = run("broken", [{k: v for k, v in r.items() if k != "fold"} for r in rows], rows)
+    with pytest.raises(CVError, match=r"broken/oof.json: oof\[1\] is .* but cv.json lists"):
         compare(a, broken)
 
 
@@ -369,28 +389,45 @@ def test_a_folder_named_cv_json_is_said_to_be_one(tmp_path):
         read_plan(tmp_path / "run")
 
 
-def test_out_of_fold_takes_each_probability_from_the_fold_that_held_the_image_out(tmp_path):
+def test_out_of_fold_reads_each_fold_s_own_record_and_refuses_any_other(tmp_path):
+    """Hostile rounds: out_of_fold read cv.json and the folds' validation.json unchecked, so another fold's or
+    run's record, a file listed twice, NaN, or a record without probabilities passed (or crashed)."""
     from core.training.cv import out_of_fold
 
     names = [f"{c}{i:04d}.jpg" for c in "PN" for i in range(4)]
-    plan = {"folds": 2, "pool": "all", "seed": 0, "config": {},
+    plan = {"folds": 2, "pool": "all", "seed": 0, "config": {"epochs": 1},
             "samples": [{"file": f"/d/{n}", "label": int(n[0] == "P"), "tag": n[0], "fold": i % 2}
                         for i, n in enumerate(names)]}
     (tmp_path / "cv.json").write_text(json.dumps(plan))
     held = {f: [n for i, n in enumerate(names) if i % 2 == f] for f in (0, 1)}
-    for f in (0, 1):
-        files = held[f] + held[1 - f][:1]  # a stray line about an image of the other fold
-        probs = [0.9 if n[0] == "P" else 0.1 for n in held[f]] + [0.5]
-        (tmp_path / f"fold-{f + 1}").mkdir()
-        (tmp_path / f"fold-{f + 1}" / "validation.json").write_text(json.dumps({"files": files, "probabilities": probs}))
-    summary = out_of_fold(tmp_path, resamples=50)
-    assert [r["probability"] for r in summary["oof"]] == [0.9] * 4 + [0.1] * 4
-    assert summary["metrics"]["accuracy"] == 1.0
+    records = {f: tmp_path / f"fold-{f + 1}" / "validation.json" for f in (0, 1)}
 
-    record = tmp_path / "fold-2" / "validation.json"
-    record.write_text(record.read_text().replace("0.9", "NaN", 1))
-    with pytest.raises(CVError, match="fold-2/validation.json: must list the held-out files and a probability"):
+    def record(fold, files, probs):
+        records[fold].parent.mkdir(exist_ok=True)
+        records[fold].write_text(json.dumps({"files": files, "probabilities": probs}))
+
+    for f in (0, 1):
+        record(f, held[f], [0.9 if n[0] == "P" else 0.1 for n in held[f]])
+    record(1, held[1][:-1], [0.9, 0.9, 0.1])  # an image that could not be read is left out of its record
+    summary = out_of_fold(tmp_path, resamples=50)
+    assert [r["probability"] for r in summary["oof"]] == [0.9] * 4 + [0.1] * 3 + [None]
+    assert summary["scored"] == 7 and summary["metrics"]["accuracy"] == 1.0
+
+    for files, probs, problem in [
+        (held[1] + held[0][:1], [0.9, 0.9, 0.1, 0.1, 0.5], "lists 'P0000.jpg', which cv.json does not hold out in"),
+        (held[1][:1] * 2, [0.9, 0.9], "lists 'P0001.jpg' twice"),
+        (held[1], [float("nan"), 0.9, 0.1, 0.1], "must list the held-out files and a probability"),
+    ]:
+        record(1, files, probs)
+        with pytest.raises(CVError, match=problem) as err:
+            out_of_fold(tmp_path)
+        assert "fold-2/validation.json" in str(err.value)
+    for f in (0, 1):
+        record(f, held[f], [None] * len(held[f]))
+    with pytest.raises(CVError, match="no fold's validation.json holds a probability"):
         out_of_fold(tmp_path)
-    (tmp_path / "cv.json").write_text(json.dumps({**plan, "folds": 3}))
-    with pytest.raises(CVError, match="fold 3 of 3 holds no images"):
-        out_of_fold(tmp_path)
+    for config, problem in [({"epochs": 1}, None), ({}, "config.epochs must be a whole number"),
+                            ({"epochs": "1"}, "config.epochs must be a whole number")]:
+        (tmp_path / "cv.json").write_text(json.dumps({**plan, "folds": 3 if problem is None else 2, "config": config}))
+        with pytest.raises(CVError, match=problem or "fold 3 of 3 holds no images"):
+            out_of_fold(tmp_path)

@@ -82,6 +82,29 @@ def test_a_jpeg_whose_data_is_too_short_for_its_declared_size_is_called_truncate
     assert read_image(tight, min_side=224).shape == (250, 250, 3)
 
 
+def _jpeg_header(width: int, height: int, sampling: list[tuple[int, int]], data_bytes: int) -> bytes:
+    """SOI, a baseline frame with these sampling factors, a scan of all components, ``data_bytes`` of data, EOI."""
+    n = len(sampling)
+    sof = bytes([8]) + height.to_bytes(2, "big") + width.to_bytes(2, "big") + bytes([n])
+    sof += b"".join(bytes([c + 1, h << 4 | v, 0]) for c, (h, v) in enumerate(sampling))
+    sos = bytes([n]) + b"".join(bytes([c + 1, 0]) for c in range(n)) + bytes([0, 63, 0])
+    return (b"\xff\xd8\xff\xc0" + (len(sof) + 2).to_bytes(2, "big") + sof
+            + b"\xff\xda" + (len(sos) + 2).to_bytes(2, "big") + sos + b"\x00" * data_bytes + b"\xff\xd9")
+
+
+@pytest.mark.parametrize(("sampling", "blocks"), [
+    ([(1, 1)], 500 * 500),  # grey
+    ([(2, 2), (1, 1), (1, 1)], 500 * 500 + 2 * 250 * 250),  # 4:2:0
+    ([(4, 1), (1, 4), (1, 1)], 125 * 500 + 500 * 125 + 125 * 125),  # no component full size both ways
+])
+def test_the_least_image_data_counts_every_component_s_blocks(sampling, blocks):
+    """Hostile round: a 4000x4000 JPEG sampled 4x1,1x4,1x1 (libjpeg decodes it whole) was called truncated: the
+    least data was counted as if one component were full size both ways."""
+    from core.images.headers import jpeg_layout
+
+    assert jpeg_layout(_jpeg_header(4000, 4000, sampling, 10)).least_data == blocks // 4
+
+
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(ImageError, match="not found"):
         read_image(tmp_path / "nope.jpg")

@@ -95,7 +95,7 @@ def test_the_results_table_s_column_titles_are_whole_with_their_sort_arrow_in_ea
     """GUI round: "PM probability" lost a letter once its sort arrow showed (the column had a fixed width)."""
     from PySide6.QtCore import Qt
 
-    from gui.diagnosis.table import COLUMN_WIDTHS, COL_PROBABILITY
+    from gui.diagnosis.table import COL_PROBABILITY, COLUMN_WIDTHS
 
     table = window.diagnosis_view.pages.table
     hh = table.horizontalHeader()
