@@ -16,6 +16,7 @@ LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 SYSTEM = ""  # setting value meaning "follow the system locale"
 
 _installed: list[QTranslator] = []
+_chosen = None  # the code last applied (SYSTEM or one of LANGUAGES): --lang's for this session, else the setting's
 
 # Qt 6's own file dialog asks for "&Look in:" and "Files of &type:", which qtbase's Chinese catalogue holds only
 # without the "&" (it showed them in English): our catalogue translates them, and Qt falls back to it.
@@ -39,9 +40,17 @@ def preferred_language() -> str:
     return code if code in LANGUAGES else SYSTEM
 
 
+def chosen_language() -> str:
+    """The choice the language menu ticks: the code last applied (``pmscreen gui --lang en`` ticks English
+    whatever the setting says), else the setting."""
+    return _chosen if _chosen is not None else preferred_language()
+
+
 def apply_language(code: str = SYSTEM, remember: bool = False) -> str:
     """Install the translators for ``code`` (SYSTEM: follow the locale); returns the language now shown."""
+    global _chosen
     app = QCoreApplication.instance()
+    _chosen = code if code in LANGUAGES else SYSTEM
     if remember:
         settings.set_value("language", code)
     lang = code if code in LANGUAGES else system_language()

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             self.menu_language.addAction(a)
             self.language_actions[code] = a
-        self.language_actions[i18n.preferred_language()].setChecked(True)
+        self.language_actions[i18n.chosen_language()].setChecked(True)
         self.menu_help = self.menuBar().addMenu("")
         self.menu_help.addAction(self.act_about)
 

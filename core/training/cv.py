@@ -400,6 +400,17 @@ def compare(a_dir: str | Path, b_dir: str | Path, resamples: int = 2000, seed: i
             "measurably_different": bool(lo > 0 or hi < 0)}
 
 
+def paired(a_dir: str | Path, b_dir: str | Path) -> bool:
+    """Whether two CV folders hold out the same images (by file name, with the same labels) in the same folds, so
+    ``compare`` can pair them; False when either plan is missing or damaged."""
+    try:
+        a, b = (read_plan(Path(d)) for d in (a_dir, b_dir))
+    except CVError:
+        return False
+    return ({(Path(s["file"]).name, s["fold"], s["label"]) for s in a["samples"]}
+            == {(Path(s["file"]).name, s["fold"], s["label"]) for s in b["samples"]})
+
+
 def _scored_out_of_fold(cv_dir: Path) -> dict[tuple[str, int], tuple[int, float | None]]:
     """(file name, fold) -> (label, OOF probability or None) of a finished CV, in its plan's order; cv.json and
     oof.json checked (cvplan.read_plan, read_oof), so an edited probability or label is refused, not compared."""

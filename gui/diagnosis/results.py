@@ -9,6 +9,7 @@ overrides escaped): a name cannot pass for another.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cmp_to_key
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
@@ -201,6 +202,17 @@ class ResultsFilter(QSortFilterProxyModel):
         """The rows the table shows, in the order it shows them."""
         rows = self.sourceModel().rows
         return [rows[self.mapToSource(self.index(i, 0)).row()] for i in range(self.rowCount())]
+
+    def all_rows(self) -> list[Row]:
+        """Every row, shown by the filter or not, in the order the table sorts them (input order when unsorted)."""
+        source, col = self.sourceModel(), self.sortColumn()
+        order = list(range(len(source.rows)))
+        if col >= 0:
+            cells = [source.index(i, col) for i in order]
+            order.sort(key=cmp_to_key(lambda a, b: -1 if self.lessThan(cells[a], cells[b])
+                                      else int(self.lessThan(cells[b], cells[a]))),
+                       reverse=self.sortOrder() == Qt.SortOrder.DescendingOrder)
+        return [source.rows[i] for i in order]
 
     def proxy_row_of(self, source_row: int) -> int:
         return self.mapFromSource(self.sourceModel().index(source_row, 0)).row()

@@ -99,8 +99,17 @@ class ResultsPane(QStackedWidget):
         # the verdict takes the rest: an error's or an ungradable image's reason is long (whole in its tooltip)
         hh.setSectionResizeMode(COL_VERDICT, QHeaderView.ResizeMode.Stretch)
         table.setItemDelegateForColumn(COL_FILE, _KeepEnd(table))
+        self._newly_sorted = False
+        hh.sectionPressed.connect(lambda section: setattr(self, "_newly_sorted", section != hh.sortIndicatorSection()))
+        hh.sectionClicked.connect(self._clicked)
         table.selectionModel().currentRowChanged.connect(lambda *_: self.rowChanged.emit())
         return table
+
+    def _clicked(self, section: int) -> None:
+        """A first click on "PM probability" puts the most probable first, as a screener reads them (and as the
+        PDF lists them); later clicks turn the order as usual."""
+        if self._newly_sorted and section == COL_PROBABILITY:
+            self.table.horizontalHeader().setSortIndicator(section, Qt.SortOrder.DescendingOrder)
 
     def retranslate(self, drop_text: str) -> None:
         self.drop_hint.setText(drop_text)

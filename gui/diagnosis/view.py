@@ -170,7 +170,7 @@ class DiagnosisView(QWidget):
         self.clear_button.setToolTip(self.tr("Remove all results from the table ({0})").format(
             key_text(SHORTCUTS["clear"])))
         self.export_button.setText(self.tr("Export…"))
-        self.export_button.setToolTip(self.tr("Save the rows shown as an Excel workbook (.xlsx), a CSV file or a "
+        self.export_button.setToolTip(self.tr("Save the results as an Excel workbook (.xlsx), a CSV file or a "
                                               "PDF report with each image and its heatmap ({0})").format(
             key_text("Ctrl+E")))
         self.open_button.setToolTip(self.tr("Choose fundus photographs to diagnose ({0})").format(key_text("Ctrl+I")))
@@ -446,7 +446,7 @@ class DiagnosisView(QWidget):
     def _update_buttons(self) -> None:
         active = self.busy or self.exporting
         self.strip.show_buttons(active, self.session.cancelling)
-        self.export_button.setEnabled(not active and self.proxy.rowCount() > 0)
+        self.export_button.setEnabled(not active and self.results.rowCount() > 0)
         self.clear_button.setEnabled(not self.exporting)
         self.picker.set_enabled(not active and not self._changing_threshold)
 
@@ -528,17 +528,44 @@ class DiagnosisView(QWidget):
         if self.busy or self.exporting:
             self._status(lambda: self.tr("Wait for the diagnosis to finish, or cancel it, before exporting"))
             return
-        if not self.proxy.rowCount():
+        shown, total = self.proxy.rowCount(), self.results.rowCount()
+        if not total:
             self._status(lambda: self.tr("Nothing to export yet"))
             return
-        path = self.exporter.choose(self.proxy.rowCount(), self.results.rowCount())
+        only_shown = False
+        if shown != total:  # a filter hides rows: a clinician exporting "the batch" expects all of it
+            scope = self._ask_export_scope(shown, total)
+            if scope is None:
+                return
+            only_shown = scope == "shown"
+        path = self.exporter.choose(shown if only_shown else total, total)
         if path is not None:
-            self.export(path)
+            self.export(path, only_shown)
 
-    def export(self, path: str | Path):
-        """Write the rows the table shows (in its order) as XLSX, CSV or PDF, chosen by ``path``'s suffix, on a
-        worker thread; the status bar says when it is done. The worker, or None when there is nothing to write."""
-        rows = self.proxy.shown_rows()
+    def _ask_export_scope(self, shown: int, total: int) -> str | None:
+        """"all", "shown" or None (cancelled): what to export while the filter shows ``shown`` of ``total`` rows."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Export results"),
+                          self.tr("The table shows {0} of the {1} results (Show: {2}).").format(
+                              shown, total, self.pages.filter_combo.currentText()), parent=self)
+        every = box.addButton(self.tr("Export all {0}").format(total), QMessageBox.ButtonRole.AcceptRole)
+        only = box.addButton(self.tr("Export the {0} shown").format(shown), QMessageBox.ButtonRole.AcceptRole)
+        only.setEnabled(shown > 0)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(every)
+        box.setObjectName("exportScope")
+        self._confirm_box = box  # while it is asked (tests answer it)
+        try:
+            box.exec()
+            return {every: "all", only: "shown"}.get(box.clickedButton())
+        finally:
+            self._confirm_box = None
+            box.deleteLater()
+
+    def export(self, path: str | Path, only_shown: bool = False):
+        """Write every result, or with ``only_shown`` the rows the filter shows, in the table's order, as XLSX,
+        CSV or PDF (chosen by ``path``'s suffix) on a worker thread; the status bar says when it is done. The
+        worker, or None when there is nothing to write."""
+        rows = self.proxy.shown_rows() if only_shown else self.proxy.all_rows()
         if not rows or self.busy or self.exporting:
             return None
         engine = self.session.engine

@@ -357,9 +357,17 @@ class RunsTable(QTableView):
         sub.setEnabled(bool(others))
         sub.setToolTip(self.tr("Paired bootstrap of the out-of-fold AUC difference, on the same images and folds")
                        if others else self.tr("Needs two finished cross-validations"))
+        from core.training.cv import paired
+
+        sub.setToolTipsVisible(True)
         for other in others:
             action = sub.addAction(f"{other.name} — {other.path.name}")
-            action.triggered.connect(lambda _=False, o=other: self.compareRuns.emit(run, o))
+            if paired(run.path, other.path):  # two small cv.json files: read here, as the menu opens
+                action.triggered.connect(lambda _=False, o=other: self.compareRuns.emit(run, o))
+            else:  # GUI round: offered, then refused in a sentence naming a command-line option
+                action.setEnabled(False)
+                action.setToolTip(self.tr("Held out other images or folds: a paired comparison needs the same "
+                                          "folds (the same data set and seed give them)"))
 
     def retranslate(self) -> None:
         self.runs.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(RunsModel.COLUMNS) - 1)

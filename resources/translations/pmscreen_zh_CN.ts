@@ -410,6 +410,11 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>导出…</translation>
     </message>
     <message>
+        <location filename="../../gui/diagnosis/view.py" line="173"/>
+        <source>Save the results as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
+        <translation>将结果保存为 Excel 工作簿（.xlsx）、CSV 文件或含每张图像及其热力图的 PDF 报告（{0}）</translation>
+    </message>
+    <message>
         <location filename="../../gui/diagnosis/view.py" line="239"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
@@ -478,11 +483,6 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <location filename="../../gui/diagnosis/view.py" line="170"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/diagnosis/view.py" line="173"/>
-        <source>Save the rows shown as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
-        <translation>将显示的行保存为 Excel 工作簿（.xlsx）、CSV 文件或包含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
         <location filename="../../gui/diagnosis/view.py" line="176"/>
@@ -595,14 +595,34 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="528"/>
+        <location filename="../../gui/diagnosis/view.py" line="529"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="531"/>
+        <location filename="../../gui/diagnosis/view.py" line="533"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="547"/>
+        <source>Export results</source>
+        <translation>导出结果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="548"/>
+        <source>The table shows {0} of the {1} results (Show: {2}).</source>
+        <translation>表格显示了 {1} 个结果中的 {0} 个（显示：{2}）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="550"/>
+        <source>Export all {0}</source>
+        <translation>导出全部 {0} 个</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/view.py" line="551"/>
+        <source>Export the {0} shown</source>
+        <translation>仅导出显示的 {0} 个</translation>
     </message>
 </context>
 <context>
@@ -1246,12 +1266,12 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>QFileDialog</name>
     <message>
-        <location filename="../../gui/i18n.py" line="22"/>
+        <location filename="../../gui/i18n.py" line="23"/>
         <source>&amp;Look in:</source>
         <translation>查找范围(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../gui/i18n.py" line="22"/>
+        <location filename="../../gui/i18n.py" line="23"/>
         <source>Files of &amp;type:</source>
         <translation>文件类型(&amp;T)：</translation>
     </message>
@@ -1490,47 +1510,47 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="103"/>
+        <location filename="../../gui/diagnosis/results.py" line="104"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="103"/>
+        <location filename="../../gui/diagnosis/results.py" line="104"/>
         <source>PM probability</source>
         <translation>病理性近视概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="103"/>
+        <location filename="../../gui/diagnosis/results.py" line="104"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="105"/>
+        <location filename="../../gui/diagnosis/results.py" line="106"/>
         <source>Order in which the images were given</source>
         <translation>图像输入的顺序</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="106"/>
+        <location filename="../../gui/diagnosis/results.py" line="107"/>
         <source>Probability of pathologic myopia</source>
         <translation>病理性近视的概率</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="111"/>
+        <location filename="../../gui/diagnosis/results.py" line="112"/>
         <source>Error: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="113"/>
+        <location filename="../../gui/diagnosis/results.py" line="114"/>
         <source>Ungradable — retake: {0}</source>
         <translation>无法分级 — 请重拍：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="114"/>
+        <location filename="../../gui/diagnosis/results.py" line="115"/>
         <source>PM</source>
         <translation>病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/results.py" line="114"/>
+        <location filename="../../gui/diagnosis/results.py" line="115"/>
         <source>not PM</source>
         <translation>非病理性近视</translation>
     </message>
@@ -1538,37 +1558,37 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResultsPane</name>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="100"/>
+        <location filename="../../gui/diagnosis/table.py" line="116"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="136"/>
+        <location filename="../../gui/diagnosis/table.py" line="153"/>
         <source>All results ({0})</source>
         <translation>全部结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="137"/>
+        <location filename="../../gui/diagnosis/table.py" line="154"/>
         <source>PM only ({0})</source>
         <translation>仅病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="138"/>
+        <location filename="../../gui/diagnosis/table.py" line="155"/>
         <source>Not PM only ({0})</source>
         <translation>仅非病理性近视（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="139"/>
+        <location filename="../../gui/diagnosis/table.py" line="156"/>
         <source>Ungradable only ({0})</source>
         <translation>仅无法分级（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="140"/>
+        <location filename="../../gui/diagnosis/table.py" line="157"/>
         <source>Errors only ({0})</source>
         <translation>仅错误（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/table.py" line="144"/>
+        <location filename="../../gui/diagnosis/table.py" line="161"/>
         <source>{0} of {1} rows shown</source>
         <translation>显示 {0} / {1} 行</translation>
     </message>
@@ -1707,6 +1727,11 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <location filename="../../gui/training/runs_table.py" line="359"/>
         <source>Needs two finished cross-validations</source>
         <translation>需要两个已完成的交叉验证</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs_table.py" line="369"/>
+        <source>Held out other images or folds: a paired comparison needs the same folds (the same data set and seed give them)</source>
+        <translation>留出的图像或折不同：配对比较需要相同的折（相同的数据集和随机种子会得到相同的折）</translation>
     </message>
 </context>
 <context>

@@ -188,10 +188,50 @@ def test_export_writes_readable_xlsx_csv_and_pdf_reports(qtbot, library_model, w
     judged = [r for r in view.results.rows if r.pred.pm is not None]
     assert all(view.heatmaps.cached(r.model.model_dir, r.pred.path) is not None for r in judged)  # computed for the PDF
 
-    view.set_filter("error")  # only the rows shown are exported
+    view.set_filter("error")
     out = tmp_path / "errors.csv"
-    wait_export(qtbot, view, view.export(out))
+    wait_export(qtbot, view, view.export(out, only_shown=True))
     assert [r["verdict"] for r in csv.DictReader(out.open(encoding="utf-8-sig"))] == ["error"]
+
+
+def test_export_with_a_filter_on_asks_whether_to_save_every_result(qtbot, library_model, window, mixed, tmp_path,
+                                                                    monkeypatch):
+    """GUI round: with "Show: errors only" Export saved the one error row of a batch of 4 and said nothing (the
+    dialog's title was the only hint). It now asks: all of them (the default), or only the rows shown."""
+    from PySide6.QtCore import QTimer
+
+    view = window.diagnosis_view
+    assert view.diagnose(mixed)
+    wait_done(qtbot, view, 4)
+    view.set_filter("error")
+    asked, chosen = [], []
+    # the file dialog is the platform's; the question and the export are the view's own
+    monkeypatch.setattr(view.exporter, "choose", lambda shown, total: chosen.append((shown, total)) or out)
+
+    def answer(button):
+        box = view._confirm_box
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, lambda: answer(button))
+            return
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    for button, verdicts, scope in [("Export all 4", 4, (4, 4)), ("Export the 1 shown", 1, (1, 4)),
+                                    ("Cancel", None, None)]:
+        out = tmp_path / f"{button}.csv"
+        QTimer.singleShot(0, lambda b=button: answer(b))
+        view.choose_export()
+        qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
+        assert asked.pop() == "The table shows 1 of the 4 results (Show: Errors only (1))."
+        if verdicts is None:
+            assert not out.exists() and len(chosen) == 2
+            continue
+        assert chosen[-1] == scope
+        rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+        assert len(rows) == verdicts and ("error" in [r["verdict"] for r in rows])
+    view.set_filter("not_pm" if any(r.pred.pm for r in view.results.rows) else "pm")
+    if not view.proxy.rowCount():  # a filter showing nothing left Export greyed out with 4 results to save
+        assert view.export_button.isEnabled()
 
 
 def test_pdf_heatmaps_computed_in_this_process_are_those_of_the_diagnosed_input(qtbot, library_model, window, mixed,

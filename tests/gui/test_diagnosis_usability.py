@@ -117,6 +117,29 @@ def test_the_filter_shows_not_pm_only(qtbot, window):
     assert {view.proxy.row(i).pred.path for i in range(2)} == {"/b.jpg", "/c.jpg"}
 
 
+def test_a_first_click_on_the_probability_header_puts_the_most_probable_first(qtbot, window):
+    """GUI round: the first click sorted lowest risk first; a screener reads (and the PDF lists) highest first."""
+    from PySide6.QtTest import QTest
+
+    from gui.diagnosis.table import COL_FILE, COL_PROBABILITY
+
+    view = window.diagnosis_view
+    show_rows(view, [Prediction("/a.jpg", 0.2, False), Prediction("/b.jpg", 0.9, True),
+                     Prediction("/c.jpg", 0.5, True)])
+    header = view.table.horizontalHeader()
+
+    def click(section):
+        x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+        QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(x, header.height() // 2))
+        return [view.proxy.row(i).pred.path for i in range(3)]
+
+    assert click(COL_PROBABILITY) == ["/b.jpg", "/c.jpg", "/a.jpg"]
+    assert click(COL_PROBABILITY) == ["/a.jpg", "/c.jpg", "/b.jpg"]  # then it turns, as every header does
+    assert click(COL_FILE) == ["/a.jpg", "/b.jpg", "/c.jpg"]  # other columns start in ascending order
+    assert click(COL_PROBABILITY)[0] == "/b.jpg"
+
+
 def test_verdict_reasons_have_room_and_a_tooltip(qtbot, window):
     view = window.diagnosis_view
     window.show_page(DIAGNOSIS)

@@ -94,6 +94,9 @@ def test_the_language_follows_the_system_locale_unless_overridden(qtbot, window,
 
     from gui import i18n
 
+    # the window was made after English was applied for the session (as by pmscreen gui --lang en): the menu
+    # ticks English, not the setting (GUI round: it ticked "System default")
+    assert i18n.preferred_language() == i18n.SYSTEM and window.language_actions["en"].isChecked()
     monkeypatch.setattr(i18n.QLocale, "system", staticmethod(lambda: QLocale("zh_CN")))
     assert i18n.system_language() == "zh_CN"
     assert window.set_language(i18n.SYSTEM) == "zh_CN"  # "System default" in the Language menu

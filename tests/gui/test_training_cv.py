@@ -72,7 +72,8 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
 
 def test_two_finished_cross_validations_are_compared_from_the_runs_table(qtbot, window):
     """A researcher right-clicks a finished CV, picks "Compare with" another: the paired bootstrap's answer shows
-    in a window and the log; runs over other folds get a one-line refusal; an unfinished CV offers nothing."""
+    in a window and the log; runs over other folds are offered greyed out with the reason; an unfinished CV offers
+    nothing."""
     import shutil
     from pathlib import Path
 
@@ -119,9 +120,14 @@ def test_two_finished_cross_validations_are_compared_from_the_runs_table(qtbot, 
                     f"{'measurably' if r['measurably_different'] else 'not measurably'} different.")
     assert text in view.log.toPlainText()
 
-    text, _ = compare_from_menu("cv-r18d", "cv-r18d-s1")
-    assert text.startswith("ResNet-18-D (cv-r18d) and ResNet-18-D (cv-r18d-s1) cannot be compared: ")
-    assert "not over the same images and folds" in text and "--same-folds-as" in text
+    # other folds: offered greyed out, with the reason (GUI round: offered, then refused naming a CLI option)
+    other = next(a for a in sub.actions() if a.text().endswith(" — cv-r18d-s1"))
+    assert not other.isEnabled() and "the same data set and seed" in other.toolTip() and sub.toolTipsVisible()
+    view._compared(kept_run, table.runs.run_at(table.runs.row_of(lib / "cv-r18d-s1")), None,
+                   Exception("a damaged file"))  # a refusal still reaches the window and the log
+    assert view.comparison_box.text() == ("ResNet-18-D (cv-r18d) and ResNet-18-D (cv-r18d-s1) cannot be compared: "
+                                          "a damaged file")
+    view.comparison_box.close()
 
     unfinished = table.runs.run_at(table.runs.row_of(lib / "cv-unfinished"))
     menu = QMenu(table)
