@@ -91,23 +91,30 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in _files_below(p) if is_image_file(f) or sniffed_image_file(f)
-                           or unsniffable_entry(f))
+            found = sorted((f for f in _files_below(p) if isinstance(f, Prediction) or is_image_file(f)
+                            or sniffed_image_file(f) or unsniffable_entry(f)), key=_entry_path)
             out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF, BMP or DICOM images")]
         else:
             out.append(p)
     return out
 
 
-def _files_below(folder: Path) -> Iterator[Path]:
+def _entry_path(entry: Path | Prediction) -> str:
+    return str(entry.path if isinstance(entry, Prediction) else entry)
+
+
+def _files_below(folder: Path) -> Iterator[Path | Prediction]:
     """Every non-folder entry below ``folder``, any depth, with a stack instead of recursion (Path.rglob and
     Python 3.11's os.walk recurse once per level: a folder 1,000 levels deep ended the batch with
-    RecursionError); links to folders are not followed (no loops)."""
+    RecursionError); links to folders are not followed (no loops). A folder that cannot be listed is an error
+    row: its images would otherwise vanish from the batch without a word (the rest are still listed)."""
     stack = [folder]
     while stack:
+        here = stack.pop()
         try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:  # unreadable sub-folder: its files cannot be listed (the rest still are)
+            entries = list(os.scandir(here))
+        except OSError as exc:
+            yield Prediction(str(here), error=f"folder cannot be read ({exc.strerror or type(exc).__name__})")
             continue
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):

@@ -117,3 +117,29 @@ def test_streaming_reads_only_a_few_batches_ahead(predictor, tmp_path, monkeypat
     assert len(loads) <= 2 * predictor.batch_size + predictor.batch_size + 1  # not all 15
     rest = list(it)
     assert [p.path for p in rest] == [str(p) for p in paths[1:]]
+
+
+def test_a_sub_folder_that_cannot_be_listed_is_an_error_row_not_a_silent_gap(tmp_path, monkeypatch):
+    """Hostile round: a sub-folder without read permission (root ignores permissions, so the refusal is
+    simulated) dropped its images from the batch without a word, and the batch ended with exit code 0."""
+    import errno
+    import os
+
+    from core.screening.inference import expand_inputs
+
+    write_rgb(tmp_path / "a.jpg", fundus_image(True, 1, size=64))
+    (tmp_path / "locked").mkdir()
+    write_rgb(tmp_path / "locked" / "b.jpg", fundus_image(False, 2, size=64))
+    write_rgb(tmp_path / "z.jpg", fundus_image(False, 3, size=64))
+    real = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    entries = expand_inputs([tmp_path])
+    shown = [(str(e.path), e.error) if hasattr(e, "error") else str(e) for e in entries]
+    assert shown == [str(tmp_path / "a.jpg"), (str(tmp_path / "locked"), "folder cannot be read (Permission denied)"),
+                     str(tmp_path / "z.jpg")]
