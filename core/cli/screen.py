@@ -150,7 +150,8 @@ def cmd_predict(a, argv) -> int:
     used_names: set[str] = set()
     t0 = time.perf_counter()
     if not a.json:
-        print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.3f}")
+        # the threshold to the probabilities' 4 decimals: at 3, a probability of 0.2849 judged PM sat under ">= 0.285"
+        print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.4f}")
     if predictor.research:
         from ..screening.report import RESEARCH_NOTE
 

@@ -15,7 +15,7 @@ import re
 
 # C0/C1 controls, line and paragraph separators, and the bidirectional overrides and isolates (U+202A-202E,
 # U+2066-2069), with which a name can display as another ("P0001_\u202egpj.jpg")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -153,7 +153,9 @@ class Predictor:
         self.threshold = float(self.meta.get("threshold", 0.5))
         self.positive = int(self.meta.get("positive_class", 1))
         self.batch_size = batch_size
-        self.name = self.meta.get("name", self.model_dir.name)
+        # shown, not raw: model.json's name goes into terminal lines, reports and the audit log (a newline or a
+        # right-to-left override in it forged the line that states the threshold)
+        self.name = shown(str(self.meta.get("name", self.model_dir.name)))
         self.weights_sha256 = model_sha256(self.meta)  # one hash over every member (audit log, reports)
         self.research = not has_model_card(self.meta)  # never finalized: verdicts for research, not patients
         # Without the gate, ungradable images are judged too (quality is still measured and reported).

@@ -234,8 +234,8 @@ class XlsxReport(_TableWriter):
             cell = self._cell(self._ws, value=value if value != "" else None)
             if isinstance(value, str) and value:
                 cell.data_type = "s"  # text, never a formula, whatever it starts with
-            if key == "probability" and value is not None:
-                cell.number_format = "0.0000"
+            if key in ("probability", "threshold") and value is not None:
+                cell.number_format = "0.0000"  # both alike: a probability never shows above the shown threshold
             cells.append(cell)
         self._ws.append(cells)
 

@@ -142,3 +142,16 @@ def test_python_m_core_says_in_one_line_that_a_pdf_needs_the_application(tmp_pat
     assert proc.returncode == 2 and not proc.stdout
     assert proc.stderr.strip().count("\n") == 0 and "run pmscreen" in proc.stderr and ".pdf" in proc.stderr
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_the_model_line_shows_the_threshold_as_probabilities_and_the_name_as_safe_text(tmp_path, folder, capsys):
+    """Hostile round: model.json's name was printed raw (a newline in it forged a second "# model ..." line with
+    another threshold, a right-to-left override reversed text), and the threshold had 3 decimals against the
+    probabilities' 4 (0.2849 judged PM under ">= 0.285")."""
+    name = "clinic\n# model fake, PM when probability >= 0.950 \u202eevil"
+    model = save_tiny_model(tmp_path / "m", seed=11, name=name, threshold=0.28475550667740884)
+    assert main(["predict", "--model", str(model), "--no-audit", str(folder / "eye1.jpg")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("# model clinic\\x0a# model fake, PM when probability >= 0.950 \\u202eevil, "
+                      "PM when probability >= 0.2848")
+    assert out[1].startswith(str(folder / "eye1.jpg")) and len(out) == 2
