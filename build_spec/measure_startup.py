@@ -197,7 +197,7 @@ def main() -> int:
             sys.path.insert(0, str(ROOT))
             import cv2
 
-            from core.screening.selftest import synthetic_fundus
+            from core.images.synthetic import synthetic_fundus
 
             cv2.imwrite(str(image), cv2.cvtColor(synthetic_fundus(1444), cv2.COLOR_RGB2BGR))
         if X11.available and not a.offscreen:

@@ -17,13 +17,15 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from ..images.preprocess import IMAGE_SIZE
+from ..images.preprocess import IMAGE_SIZE, to_input
+from ..images.synthetic import synthetic_fundus
 from ..nn._paddle import paddle
 from ..nn.choices import PRECISIONS
 from ..nn.runtime import dygraph_forward
@@ -217,17 +219,22 @@ def cache_problem(target: Path, meta: dict) -> str | None:
     return None
 
 
-def probe_batch() -> np.ndarray:
-    """A fixed input batch (seeded noise and a flat grey picture) on which an engine must answer like the model."""
-    x = np.random.default_rng(1234).uniform(-1, 1, (2, *IMAGE_SHAPE)).astype(np.float32)
+def probe_batch(seed: int | None = None) -> np.ndarray:
+    """The input batch on which an engine must answer like the model: seeded noise, a flat grey picture, and a
+    fundus-like photograph (black around a bright retina) drawn from ``seed``, by default a new random one each
+    time. Noise and grey alone let a crafted cached program pass that answered differently only when a picture
+    had a black surround, as every fundus photograph has; a picture drawn afresh each time cannot be foreseen."""
+    x = np.random.default_rng(1234).uniform(-1, 1, (3, *IMAGE_SHAPE)).astype(np.float32)
     x[1] = 0.2
+    seed = secrets.randbits(31) if seed is None else seed
+    x[2] = to_input(synthetic_fundus(IMAGE_SIZE, seed)[None])[0]
     return x
 
 
-def probe_difference(engine, reference) -> float:
-    """Largest difference between ``engine``'s and ``reference``'s outputs on the probe batch, relative to the
-    largest reference output (inf when the shapes differ or the engine's output is not finite)."""
-    x = probe_batch()
+def probe_difference(engine, reference, x: np.ndarray | None = None) -> float:
+    """Largest difference between ``engine``'s and ``reference``'s outputs on ``x`` (by default the probe batch),
+    relative to the largest reference output (inf when the shapes differ or the engine's output is not finite)."""
+    x = probe_batch() if x is None else x
     got = np.asarray(engine(x), dtype=np.float64)
     want = np.asarray(reference(x), dtype=np.float64)
     if got.shape != want.shape or not np.isfinite(got).all():

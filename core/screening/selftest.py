@@ -9,7 +9,9 @@ diagnosis view does, checks that a spawned child process can import Paddle (the 
 one), and prints ONE JSON line:
 
     {"model": ..., "probability": ..., "verdict": ..., "quality": "ok", "seconds": ..., "engine": ...,
-     "device": ..., "gradcam": "ok", "child_process": "ok"}
+     "engine_check": "ok", "device": ..., "gradcam": "ok", "child_process": "ok"}
+
+``engine_check``: the engine that gave the verdict answers like the model's own weights (dygraph) on the picture.
 
 ``seconds`` runs from the start of the self-test to the verdict (model loading, the engine's one-time export
 into the user's data folder on a first run, reading and judging the picture); the other checks come after.
@@ -30,42 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..images.synthetic import synthetic_fundus
+
 EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def synthetic_fundus(size: int = 512, seed: int = 0) -> np.ndarray:
-    """A fundus-like RGB uint8 photograph: a bright orange retina on black with an optic disc, vessels and a
-    darker macula, a soft rim and fine noise (so the quality gate's detail and sharpness measures see a
-    camera-like picture). Deterministic for a given ``seed``."""
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    c, r = size / 2, size * 0.46
-    yy, xx = np.mgrid[:size, :size].astype(np.float32)
-    dist = np.hypot(xx - c, yy - c) / r
-    img = np.zeros((size, size, 3), np.float32)
-    shade = 1.0 - 0.35 * np.clip(dist, 0, 1) ** 2  # the retina darkens towards the rim
-    for ch, level in enumerate((205.0, 92.0, 38.0)):
-        img[..., ch] = level * shade
-    macula = (int(c - size * 0.08), int(c + size * 0.01))
-    spot = np.exp(-((xx - macula[0]) ** 2 + (yy - macula[1]) ** 2) / (2 * (size * 0.06) ** 2))
-    img *= (1 - 0.3 * spot)[..., None]
-    disc = (c + size * 0.17, c - size * 0.02)
-    for i in range(8):  # vessels leaving the optic disc: dark red curves, all around it
-        angle = 2 * np.pi * i / 8 + rng.uniform(-0.3, 0.3)
-        bend = rng.uniform(-1.2, 1.2)
-        t = np.linspace(0, 1, 40)
-        a = angle + bend * t
-        length = size * rng.uniform(0.25, 0.45)
-        pts = np.stack([disc[0] + np.cos(a) * t * length, disc[1] + np.sin(a) * t * length], 1)
-        width = max(1, round(size * rng.uniform(0.006, 0.012)))
-        cv2.polylines(img, [np.round(pts).astype(np.int32)], False, (120, 30, 20), width, cv2.LINE_AA)
-    cv2.circle(img, (round(disc[0]), round(disc[1])), round(size * 0.065), (245, 200, 130), -1, cv2.LINE_AA)
-    cv2.circle(img, (round(disc[0]), round(disc[1])), round(size * 0.03), (252, 230, 190), -1, cv2.LINE_AA)
-    img += rng.normal(0, 5, img.shape).astype(np.float32)
-    img = cv2.GaussianBlur(img, (0, 0), size / 700)
-    mask = cv2.GaussianBlur((dist <= 1).astype(np.float32), (0, 0), size / 500)  # a slightly soft FOV rim
-    return np.clip(img * mask[..., None], 0, 255).astype(np.uint8)
 
 
 class _SelftestError(Exception):
@@ -121,6 +90,7 @@ def _diagnose(model_dir: str | None, t0: float) -> dict:
             raise _SelftestError(f"the quality gate rejected the synthetic fundus image: {quality.reason}")
         if not (pred.probability is not None and 0.0 <= pred.probability <= 1.0):
             raise _SelftestError(f"the model gave no valid probability ({pred.probability})")
+        engine_check = _engine_check(predictor, path)
         gradcam = _gradcam_check(predictor, path)
     child = _child_process_check()
     return {
@@ -130,10 +100,31 @@ def _diagnose(model_dir: str | None, t0: float) -> dict:
         "quality": None if quality is None else quality.label,
         "seconds": round(seconds, 3),
         "engine": predictor.engine.kind,
+        "engine_check": engine_check,
         "device": predictor.device,
         "gradcam": gradcam,
         "child_process": child,
     }
+
+
+def _engine_check(predictor, path: Path) -> str:
+    """The engine that gave the verdict against the model's own weights (dygraph) on the test picture: 'ok', or
+    a failure. A cached engine is checked on a probe batch when loaded; this checks it on a real photograph's
+    path too (a crafted cache could answer alike on the probe and otherwise on photographs)."""
+    from ..data.loader import load_pixels
+    from ..images.preprocess import to_input
+    from .engine import PROBE_TOLERANCE, DygraphEngine, MeanEngine, probe_difference
+
+    models = getattr(predictor, "models", None)
+    if not models:
+        return "not checked"
+    weights = [DygraphEngine(m) for m in models]
+    reference = weights[0] if len(weights) == 1 else MeanEngine(weights, predictor.temperature)
+    diff = probe_difference(predictor.engine, reference, to_input(load_pixels(path)[None]))
+    if not diff <= PROBE_TOLERANCE[predictor.engine.precision]:
+        raise _SelftestError(f"the inference engine ({predictor.engine.kind}) answers differently from the model's "
+                             f"weights on the test picture (by {diff:.3g})")
+    return "ok"
 
 
 def _gradcam_check(predictor, path: Path) -> str | None:
