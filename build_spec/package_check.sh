@@ -52,6 +52,7 @@ case "$out" in *'"verdict": "PM"'* | *'"verdict": "not PM"'*) ;; *) fail "no ver
 case "$out" in *'"engine": "paddle-inference"'*) ;; *) fail "fell back from Paddle Inference: $out" ;; esac
 case "$out" in *'"gradcam": "ok"'*) ;; *) fail "no Grad-CAM heatmap in: $out" ;; esac
 case "$out" in *'"child_process": "ok"'*) ;; *) fail "no spawned child process in: $out" ;; esac
+case "$out" in *'"engine_check": "ok"'*) ;; *) fail "the engine was not checked against the weights in: $out" ;; esac
 
 # ---- 2. GUI, offscreen, closing itself
 t0=$(now)
