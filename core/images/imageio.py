@@ -21,6 +21,7 @@ import contextlib
 import os
 import stat
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -239,24 +240,42 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
     if kind == "jpeg" and _scan_too_short(data):  # after the size limits, which say more about a huge claim
         raise ImageError(name, TRUNCATED)
     try:
-        with quiet_stderr():
+        with quiet_stderr() as said:
             img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as exc:
         raise ImageError(name, f"not a readable image ({_first_line(exc)})") from None
     if img is None or img.size == 0:
         raise ImageError(name, "not a readable image (unknown format or corrupt data)")
+    if kind == "jpeg" and (problem := _jpeg_warning_problem(said)):
+        raise ImageError(name, problem)
     return to_rgb8(img)
+
+
+def _jpeg_warning_problem(said: list[str]) -> str | None:
+    """What libjpeg's warnings during a decode say is wrong with the picture, or None. It decodes a file whose
+    image data ends early (cut off, an end marker appended, zeroed on disk) without an error, filling the rest
+    grey, and only warns: such a picture got a verdict, or "not a colour photograph". Other warnings (extraneous
+    bytes before a marker, as some cameras write) leave the picture whole and are ignored."""
+    text = "".join(said).lower()
+    if "premature end of" in text:  # "...of data segment" (JWRN_HIT_MARKER), "...of JPEG file" (JWRN_JPEG_EOF)
+        return TRUNCATED
+    if "bad huffman code" in text:
+        return "not a readable image (corrupt JPEG data: bad Huffman code)"
+    return None
 
 
 @contextlib.contextmanager
 def quiet_stderr():
-    """Send file descriptor 2 to the null device for the block: libpng and libjpeg print their complaints
+    """Catch what is written to file descriptor 2 during the block: libpng and libjpeg print their complaints
     ("libpng error: bad adaptive filter value", "Corrupt JPEG data: ...") straight to it, and PM Screen's promise
-    is one line per bad file, its own. Decodes are serialised by a lock while it lasts (decoding is a small share
-    of a diagnosis; docs/security.md); what other threads write to stderr meanwhile is lost, so the main thread's
-    messages are written outside decoding. PMSCREEN_DECODER_STDERR=1 keeps the libraries' messages."""
+    is one line per bad file, its own. Yields a list that holds the text afterwards (the first 64 kB): libjpeg's
+    warnings are how a cut-off picture shows (``_jpeg_warning_problem``). Decodes are serialised by a lock while
+    it lasts (decoding is a small share of a diagnosis; docs/security.md); what other threads write to stderr
+    meanwhile is lost, so the main thread's messages are written outside decoding. PMSCREEN_DECODER_STDERR=1
+    keeps the libraries' messages on stderr (and catches none)."""
+    said: list[str] = []
     if os.environ.get("PMSCREEN_DECODER_STDERR") == "1":
-        yield
+        yield said
         return
     with _STDERR_LOCK:
         try:
@@ -264,14 +283,15 @@ def quiet_stderr():
         except (AttributeError, OSError, ValueError):
             pass
         saved = os.dup(2)
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 2)
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(null)
+        with tempfile.TemporaryFile() as sink:
+            try:
+                os.dup2(sink.fileno(), 2)
+                yield said
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                sink.seek(0)
+                said.append(sink.read(1 << 16).decode("utf-8", "replace"))
 
 
 def _first_line(exc: Exception) -> str:

@@ -82,6 +82,23 @@ def test_a_jpeg_whose_data_is_too_short_for_its_declared_size_is_called_truncate
     assert read_image(tight, min_side=224).shape == (250, 250, 3)
 
 
+def test_a_jpeg_whose_image_data_ends_early_is_called_truncated_even_with_an_end_marker(tmp_path):
+    """Hostile round: a photograph cut to 95 % (or with a run of zeroed bytes) and an end-of-image marker put back
+    decoded without an error, its rest grey, and got a verdict; libjpeg only warned. A warning that leaves the
+    picture whole (bytes before the end marker, as some cameras write) still reads."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(fundus_image(True, 4, size=512), cv2.COLOR_RGB2BGR))
+    data = buf.tobytes()
+    body = data[:-2]
+    cases = {"cut.jpg": body[: int(len(body) * 0.95)] + b"\xff\xd9",
+             "zeroed.jpg": body[: len(body) // 2] + bytes(4096) + body[len(body) // 2 + 4096:] + b"\xff\xd9"}
+    for name, damaged in cases.items():
+        (tmp_path / name).write_bytes(damaged)
+        with pytest.raises(ImageError, match="truncated|corrupt JPEG data"):
+            read_image(tmp_path / name, min_side=224)
+    (tmp_path / "extra.jpg").write_bytes(body + b"\x00" * 7 + b"\xff\xd9")  # "7 extraneous bytes before marker"
+    assert read_image(tmp_path / "extra.jpg", min_side=224).shape == (256, 256, 3)  # read at half size
+
+
 def _jpeg_header(width: int, height: int, sampling: list[tuple[int, int]], data_bytes: int) -> bytes:
     """SOI, a baseline frame with these sampling factors, a scan of all components, ``data_bytes`` of data, EOI."""
     n = len(sampling)
