@@ -52,6 +52,10 @@ MAX_CARD_BYTES = 4 << 20
 SEALED = ("format", "architecture", "class_names", "positive_class", "temperature", "threshold", "preprocessing",
           "weights")
 SEAL_VERSION = "pmscreen-seal/1"
+# What a finalized model tells a clinician (its card and expected performance): sealed when present as the seal is
+# written, and named in its field list; a seal made before lists none of them and stays valid, but then its card
+# counts as no card (has_model_card). A card added to a research model by hand made its verdicts look validated.
+CLAIMS = ("card", "metrics", "metrics_ci95", "metrics_at_0_5", "calibration", "threshold_rule")
 MAX_CLASSES = 1000
 MAX_MEMBERS = 64
 
@@ -125,12 +129,14 @@ def write_model_files(folder: Path, state: dict[str, np.ndarray], meta: dict, dt
     return write_meta(folder / META, meta)
 
 
-def seal_digest(meta: dict) -> str:
+def seal_digest(meta: dict, claims: tuple[str, ...] = ()) -> str:
     """SHA-256 over the canonical JSON of the sealed fields (absent ones as null), and of the member list when
-    there is one (each member's architecture and weights file, dtype and SHA-256)."""
+    there is one (each member's architecture and weights file, dtype and SHA-256), and of ``claims`` (of CLAIMS)."""
     payload = {k: meta.get(k) for k in SEALED}
     for key in _sealed_if_present(meta):  # only then: the seals of folders without them stay as they were
         payload[key] = meta[key]
+    for key in claims:
+        payload[key] = meta.get(key)
     try:
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -147,8 +153,9 @@ def _sealed_if_present(meta: dict) -> tuple[str, ...]:
 def write_meta(path: Path, meta: dict) -> dict:
     """Write ``meta`` as model.json with a fresh seal over its decision fields; returns what was written."""
     meta = {k: v for k, v in meta.items() if k != "seal"}
-    meta["seal"] = {"version": SEAL_VERSION, "fields": [*SEALED, *_sealed_if_present(meta)],
-                    "sha256": seal_digest(meta)}
+    claims = tuple(k for k in CLAIMS if k in meta)
+    meta["seal"] = {"version": SEAL_VERSION, "fields": [*SEALED, *_sealed_if_present(meta), *claims],
+                    "sha256": seal_digest(meta, claims)}
     write_json(path, meta)
     return meta
 
@@ -183,10 +190,17 @@ def read_meta(folder: str | Path) -> dict:
     return meta
 
 
+def sealed_claims(meta: dict) -> tuple[str, ...]:
+    """The CLAIMS the seal of ``meta`` names (a seal made before claims were sealed names none)."""
+    fields = (meta.get("seal") or {}).get("fields") if isinstance(meta.get("seal"), dict) else None
+    return tuple(k for k in CLAIMS if isinstance(fields, list) and k in fields)
+
+
 def has_model_card(meta: dict) -> bool:
-    """Made by ``pmscreen finalize`` (a card: intended use, protocol, calibration); a trained run has none, and its
-    verdicts are for research, not for patients (said in the Diagnosis view, by predict and in every report)."""
-    return isinstance(meta.get("card"), dict)
+    """Made by ``pmscreen finalize`` (a card: intended use, protocol, calibration) and sealed with it; a trained
+    run has none, and its verdicts are for research, not for patients (said in the Diagnosis view, by predict and
+    in every report). A card the seal does not cover was added by hand, or sealed before cards were: no card."""
+    return isinstance(meta.get("card"), dict) and "card" in sealed_claims(meta)
 
 
 def member_list(meta: dict) -> list[dict]:
@@ -275,8 +289,9 @@ def check_seal(meta: dict, folder: Path) -> None:
     if not isinstance(seal, dict) or "sha256" not in seal:
         raise ModelFileError(f"{path}: not sealed (written by an older PM Screen, or edited); after checking it, "
                              f"seal it with: pmscreen seal {folder}")
-    if seal.get("version") != SEAL_VERSION or seal.get("sha256") != seal_digest(meta):
-        fields = SEALED[1:] + _sealed_if_present(meta)
+    claims = sealed_claims(meta)
+    if seal.get("version") != SEAL_VERSION or seal.get("sha256") != seal_digest(meta, claims):
+        fields = SEALED[1:] + _sealed_if_present(meta) + claims
         raise ModelFileError(f"{path}: its decision fields ({', '.join(fields)}) were changed outside PM "
                              f"Screen (the seal differs); refused. A threshold is changed with pmscreen "
                              f"set-threshold")
@@ -485,7 +500,13 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
         for member in member_list(meta):
             read_weights(folder, member)
         check_seal(meta, folder)
-        return meta, False
+        unsealed = [k for k in CLAIMS if k in meta and k not in sealed_claims(meta)]
+        if not unsealed:
+            return meta, False
+        # a card and figures written before PM Screen sealed them: sealed now at the user's word, on the record
+        entry = {"action": "seal", "by": user or _user(), "when": _utc_now(), "sealed": ", ".join(unsealed),
+                 "note": f"{', '.join(unsealed)} sealed by pmscreen seal (written before PM Screen sealed them)"}
+        return _rewrite(folder, {**meta, "provenance": [*meta.get("provenance", []), entry]}), True
     if meta.get("format") == FORMAT_MEMBERS:
         # Every PM Screen that writes several members seals them, and a member's training record cannot tell
         # whether a member was dropped or added: an unsealed list of members is never trusted.

@@ -23,7 +23,7 @@ from .results import COL_FILE, COL_INDEX, COL_PROBABILITY, COL_VERDICT, FILTERS,
 
 DROP_HINT_STYLE = ("QLabel {{ border: 2px dashed {border}; border-radius: 8px; color: {color}; background: {bg};"
                    " font-size: 15px; padding: 24px; }}")
-COLUMN_WIDTHS = {COL_INDEX: 54, COL_FILE: 170, COL_PROBABILITY: 105}
+COLUMN_WIDTHS = {COL_INDEX: 54, COL_FILE: 150, COL_PROBABILITY: 105}  # the verdict takes the rest
 
 
 def _fit_headers(hh: QHeaderView) -> None:

@@ -176,6 +176,57 @@ def test_seal_command_for_folders_of_older_versions(folder, capsys):
     assert "checksum differs" in capsys.readouterr().err
 
 
+CARD = {"intended_use": "Screening aid", "metrics": "accuracy 0.965 on 601 out-of-fold images"}
+
+
+def test_a_card_added_or_edited_by_hand_does_not_pass_for_a_finalized_model(folder, capsys):
+    """Hostile round: the card was outside the seal, so adding "card": {} to a research model's model.json took
+    the "research model: not for patients" mark off predict and every report, and a card's figures could be
+    rewritten. A card counts only under the seal; editing a sealed card or figure is refused."""
+    from core.store.modelio import has_model_card
+
+    write_rgb(folder.parent / "eye.jpg", fundus_image(True, 1))
+    _edit(folder, card={})  # by hand: the seal does not name it
+    meta = read_meta(folder)
+    assert not has_model_card(meta)
+    load_model(folder)  # still loads, as the research model it is
+    assert main(["predict", "--model", str(folder), "--no-audit", str(folder.parent / "eye.jpg")]) == 0
+    assert "research model" in capsys.readouterr().err
+    meta["seal"]["fields"].append("card")  # naming it in the seal by hand: the seal no longer fits
+    (folder / META).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="card.* were changed outside PM Screen"):
+        load_model(folder)
+
+    meta.pop("card")
+    meta["seal"]["fields"].remove("card")
+    write_meta(folder / META, {**meta, "card": CARD, "metrics": {"accuracy": 0.965}})  # as finalize seals it
+    assert has_model_card(read_meta(folder))
+    for changes in ({"card": {**CARD, "metrics": "accuracy 0.999"}}, {"metrics": {"accuracy": 0.999}}, {"card": None}):
+        kept = (folder / META).read_text()
+        _edit(folder, **changes)
+        with pytest.raises(ModelFileError, match="changed outside PM Screen"):
+            load_model(folder)
+        (folder / META).write_text(kept)
+
+
+def test_a_card_sealed_before_cards_were_is_sealed_by_the_seal_command(folder, capsys):
+    """A finalized folder sealed before the card was: it loads, counts as a research model, and ``pmscreen seal``
+    seals its card on the user's word, with a record of who and when."""
+    from core.store.modelio import SEALED, has_model_card, seal_digest
+
+    meta = read_meta(folder)
+    meta["card"] = CARD
+    meta["seal"] = {"version": meta["seal"]["version"], "fields": list(SEALED), "sha256": seal_digest(meta)}
+    (folder / META).write_text(json.dumps(meta))
+    load_model(folder)
+    assert not has_model_card(read_meta(folder))
+    assert main(["seal", str(folder)]) == 0
+    assert capsys.readouterr().out.strip().endswith("checked and sealed: card")
+    meta = read_meta(folder)
+    assert has_model_card(meta) and "card sealed by pmscreen seal" in meta["provenance"][-1]["note"]
+    load_model(folder)
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"positive_class": 0}, "positive_class is 0 but the weights were made with 1"),
     ({"class_names": ["PM", "non-PM"]}, 'class_names is \\["PM", "non-PM"\\] but the weights were made with'),
