@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("seal", help="seal a model folder written by an older PM Screen",
                         description="Check a model folder written before PM Screen sealed its decision fields "
                         "(range checks, the weights against their SHA-256) and seal it, recording user and time. "
-                        "A sealed, intact folder is left as it is; one whose seal differs is refused.")
+                        "A sealed, intact folder is left as it is, except that a model card (and its figures) "
+                        "written before cards were sealed is sealed now, on your word (until then the model counts "
+                        "as a research model); one whose seal differs is refused.")
     se.add_argument("model", metavar="MODEL", help="model folder")
 
     c = sub.add_parser(
