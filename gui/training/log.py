@@ -175,4 +175,16 @@ class TrainingLog(QPlainTextEdit):
         m = re.fullmatch(r"resumed (.*) after epoch (\d+)", message, re.DOTALL)
         if m:
             return self.tr("resumed {0} after epoch {1}").format(*m.groups())
+        # identical copies (core.training.cv.identical_warnings, Trainer._warn_of_copies): stayed English in zh_CN
+        m = re.fullmatch(r"(\d+) group\(s\) of identical images \(the same bytes under other names, e\.g\. (.*)\): "
+                         r"each group is kept in one fold \(all are listed in cv\.json, \"identical\"\)", message,
+                         re.DOTALL)
+        if m:
+            return self.tr("{0} group(s) of identical images (the same bytes under other names, e.g. {1}): each group "
+                           "is kept in one fold (all are listed in cv.json, \"identical\")").format(*m.groups())
+        m = re.fullmatch(r"(\d+) of the (\d+) validation images are identical copies of training images \(e\.g\. "
+                         r"(.*)\): on them the validation figures measure recall, not new patients", message, re.DOTALL)
+        if m:
+            return self.tr("{0} of the {1} validation images are identical copies of training images (e.g. {2}): on "
+                           "them the validation figures measure recall, not new patients").format(*m.groups())
         return message

@@ -2322,6 +2322,16 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <source>resumed {0} after epoch {1}</source>
         <translation>已在第 {1} 轮之后继续 {0}</translation>
     </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="183"/>
+        <source>{0} group(s) of identical images (the same bytes under other names, e.g. {1}): each group is kept in one fold (all are listed in cv.json, &quot;identical&quot;)</source>
+        <translation>{0} 组完全相同的图像（同一文件内容、不同文件名，例如 {1}）：每组都放在同一折中（全部列在 cv.json 的 "identical" 中）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="188"/>
+        <source>{0} of the {1} validation images are identical copies of training images (e.g. {2}): on them the validation figures measure recall, not new patients</source>
+        <translation>{1} 张验证图像中有 {0} 张与训练图像完全相同（例如 {2}）：在这些图像上，验证结果衡量的是记忆，而不是对新患者的判断</translation>
+    </message>
 </context>
 <context>
     <name>TrainingView</name>

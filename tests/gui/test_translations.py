@@ -51,6 +51,16 @@ def test_names_from_the_engine_are_shown_through_translation(qtbot, window, tiny
         line = window.training_view.log._log_message(
             "decoding 8 training and 4 validation images (palm layout; validation: V labelled by gt.csv)")
         assert "«V labelled by gt.csv»" in line
+        from core.training.cv import identical_warnings
+
+        log = window.training_view.log  # the core's own warnings, as the trainer and a CV send them
+        for message in (identical_warnings([["/d/P0014.jpg", "/d/P0072.jpg"]], {"/d/P0014.jpg": 1, "/d/P0072.jpg": 1},
+                                           ["non-PM", "PM"])[0],
+                        "1 of the 120 validation images are identical copies of training images (e.g. V0160.jpg): "
+                        "on them the validation figures measure recall, not new patients"):
+            line = log._log_message(message)
+            assert line.startswith("«") and line.endswith("»") and ("P0014.jpg = P0072.jpg" in line
+                                                                    or "V0160.jpg" in line), line
     assert "PALM-Validation400 labelled by labels.csv" in window.dataset_view.source_label.text()
     assert metric.itemText(0) == "accuracy"
 
