@@ -94,6 +94,11 @@ class DetailPanel(QWidget):
                   self.detail_file, self.dicom_box):
             # a long text wraps (or, for the file name, is elided) inside the panel instead of widening the window
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for w in (self.legend, self.heat_caption):
+            # their room is kept while they are hidden: the picture moved up 27 px when the heatmap came on
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
         lay = QVBoxLayout(self)
         lay.addLayout(controls)
         lay.addWidget(self.image, 1)
@@ -208,7 +213,7 @@ class DetailPanel(QWidget):
             self.heat_note.setText("")
         self.legend.setVisible(cam is not None)
         self.heat_caption.setVisible(cam is not None)
-        if cam is not None:
+        if judged(pred):  # set while hidden too, so that the room kept for it is the room it takes
             self.heat_caption.setText(self.heat_caption_text(pred, row.model.threshold))
         if base is None:
             self.image.set_image(None, self.tr("Loading…"))

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from gui_support import GUI_SIZE, wait_done
+from PySide6.QtWidgets import QApplication
 
 from gui import settings
 from tests.synthetic import PATIENT, fundus_image, write_op_dicom, write_rgb
@@ -47,8 +48,12 @@ def test_heatmap_toggle_and_opacity_change_the_picture(qtbot, library_model, win
     view.opacity.setValue(60)
     view.heatmap_check.setChecked(False)
     assert view.image.image() == plain and not view.heatmap_shown()
+    QApplication.processEvents()
+    before = view.image.geometry()
     view.heatmap_check.setChecked(True)  # cached: shown at once, not computed again
     assert view.heatmap_shown() and len(threads) == 1
+    QApplication.processEvents()
+    assert view.image.geometry() == before  # GUI round: the picture moved up 27 px when the legend appeared
     assert view.image.pixmap() is not None and not view.image.pixmap().isNull()
 
 
