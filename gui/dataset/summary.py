@@ -114,11 +114,19 @@ class DatasetSummary(QTabWidget):
                 layout, validation_source(ds.val_source)))
         else:
             self.source_label.setText("")
+        self._fit_counts()
         self.problems.clear()
         self.setTabText(1, self.tr("Problems"))
         if ds:
             self.add_problems(ds.problems + unreadable)
         self.setTabText(0, self.tr("Counts"))
+
+    def _fit_counts(self) -> None:
+        """The counts table is as tall as its rows: the preview above gives way (GUI round: in Chinese the notes
+        below wrap to more lines, and the table scrolled with its Total row cut)."""
+        t = self.counts
+        rows = sum(t.rowHeight(r) for r in range(t.rowCount()))
+        t.setMinimumHeight(t.horizontalHeader().sizeHint().height() + rows + 2 * t.frameWidth())
 
     def _set_row(self, r: int, text: str, tr: int | None, va: int | None, bold: bool) -> None:
         for c, val in enumerate((text, *("–" if n is None else str(n) for n in (tr, va)))):
