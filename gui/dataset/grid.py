@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
@@ -107,9 +107,13 @@ class ThumbnailModel(QAbstractListModel):
 
 
 def badge_text(item: Item) -> str:
-    """The finer class (P, H, N) when there is one, else the class name."""
+    """The finer class (P, H, N) when there is one, else the class name (PM and non-PM in the current language,
+    as the counts table names them: they stayed English in Chinese)."""
     tag = item.sample.tag
-    return item.class_name if tag == str(item.sample.label) else tag
+    if tag != str(item.sample.label):
+        return tag
+    name = item.class_name
+    return QCoreApplication.translate("DatasetSummary", name) if name in ("PM", "non-PM") else name
 
 
 class ThumbnailDelegate(QStyledItemDelegate):

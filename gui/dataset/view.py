@@ -168,6 +168,7 @@ class DatasetView(QWidget):
                                          "per class — or drop the folder here."))
         self.split_label.setText(self.tr("Split:"))
         self.class_label.setText(self.tr("Class:"))
+        self.grid.viewport().update()  # the thumbnails' class badges are painted in the language shown
         names = {"file": self.tr("File"), "split": self.tr("Split"), "label": self.tr("Label"),
                  "size": self.tr("Original size"), "folder": self.tr("Folder")}
         for k, w in self.info_names.items():

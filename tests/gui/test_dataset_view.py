@@ -27,6 +27,13 @@ def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, tiny_palm
              for r in range(view.counts.rowCount())}
     assert table["PM"] == ("4", "2") and table["Total"] == ("8", "4")
     assert table["H (high myopia)"] == ("2", "–")  # not 0
+    from gui.dataset.grid import badge_text
+
+    items = [view.model.item(r) for r in range(view.model.rowCount())]
+    assert {badge_text(it) for it in items} == {"P", "H", "N", "PM", "non-PM"}  # validation images: by label only
+    window.set_language("zh_CN")  # GUI round: the badges stayed English in Chinese
+    assert {badge_text(it) for it in items} == {"P", "H", "N", "病理性近视", "非病理性近视"}
+    window.set_language("en")
     window.show_page(0)
     window.resize(1280, 640)  # GUI round: at 1280x800 in Chinese (longer notes) the table scrolled, Total cut
     for language in ("zh_CN", "en"):
