@@ -135,10 +135,11 @@ def seal_digest(meta: dict, claims: tuple[str, ...] = ()) -> str:
     payload = {k: meta.get(k) for k in SEALED}
     for key in _sealed_if_present(meta):  # only then: the seals of folders without them stay as they were
         payload[key] = meta[key]
-    for key in claims:
-        payload[key] = meta.get(key)
     try:
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+        json.dumps(payload, allow_nan=False)  # decision fields: finite numbers only
+        # a claim may hold NaN (the AUC of a validation set of one class): written as NaN, as model.json has it
+        payload.update({key: meta.get(key) for key in claims})
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{META}: decision fields cannot be sealed ({exc})") from None
     return hashlib.sha256(f"{SEAL_VERSION}\n{text}".encode()).hexdigest()

@@ -209,6 +209,18 @@ def test_a_card_added_or_edited_by_hand_does_not_pass_for_a_finalized_model(fold
         (folder / META).write_text(kept)
 
 
+def test_figures_that_are_nan_are_sealed_and_load(folder):
+    """A run whose validation set held one class has AUC NaN in its metrics: sealing the figures failed ("Out of
+    range float values are not JSON compliant") and the run could not be saved (full CI run, 2026-12-03)."""
+    meta = read_meta(folder)
+    write_meta(folder / META, {**meta, "metrics": {"auc": float("nan"), "accuracy": 0.5}})
+    assert "metrics" in read_meta(folder)["seal"]["fields"]
+    load_model(folder)
+    _edit(folder, **{"metrics.accuracy": 0.9})
+    with pytest.raises(ModelFileError, match="changed outside PM Screen"):
+        load_model(folder)
+
+
 def test_a_card_sealed_before_cards_were_is_sealed_by_the_seal_command(folder, capsys):
     """A finalized folder sealed before the card was: it loads, counts as a research model, and ``pmscreen seal``
     seals its card on the user's word, with a record of who and when."""
