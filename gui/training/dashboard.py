@@ -90,7 +90,8 @@ class TrainingDashboard(QWidget):
             "loss": self.tr("Loss"), "metrics": self.tr("Validation accuracy and AUC"), "epoch": self.tr("epoch"),
             "fold": self.tr("fold {0} of {1}"),
             "train_batch": self.tr("training loss (per batch)"), "train_epoch": self.tr("training loss (per epoch)"),
-            "val_loss": self.tr("validation loss"), "accuracy": self.tr("accuracy"), "auc": self.tr("AUC")})
+            "val_loss": self.tr("validation loss"), "accuracy": self.tr("accuracy"), "auc": self.tr("AUC"),
+            "no_curves": self.tr("No training curves were saved with this run")})
         self.runs_table.retranslate()
 
     def changeEvent(self, event) -> None:

@@ -94,6 +94,11 @@ class TrainingPlots(QSplitter):
                                                symbolBrush=ACC_COLOR, name=" ", **marker)
         self.auc_curve = self.metric_plot.plot([], [], pen=pg.mkPen(AUC_COLOR, width=2), symbol="t",
                                                symbolBrush=AUC_COLOR, name=" ", **{**marker, "symbolSize": 8})
+        # a saved run without curves (the bundled model, a CV kept without its folds): said, not blank axes that
+        # kept the previous run's range
+        self.empty_note = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
+        self.empty_note.setZValue(10)
+        self.loss_plot.addItem(self.empty_note, ignoreBounds=True)
         self.addWidget(self.loss_plot)
         self.addWidget(self.metric_plot)
         self.live = self.series = Series()  # the series being grown, and the one shown
@@ -163,6 +168,16 @@ class TrainingPlots(QSplitter):
         if len(x) and x[-1] > self.epochs:  # a series longer than planned (a saved run extended)
             self._set_epochs(int(x[-1]))
         self._fit_loss_range()
+        self._note_if_empty()
+
+    def _note_if_empty(self) -> None:
+        empty = not self.per_batch and not len(self.series.epochs)
+        self.empty_note.setVisible(empty)
+        if empty:
+            self.loss_plot.setYRange(0, 1, padding=0)
+            (x0, x1), _ = self.loss_plot.viewRange()
+            self.empty_note.setPos((x0 + x1) / 2, 0.5)
+            self.empty_note.setText(self._texts.get("no_curves", ""))
 
     def _fit_loss_range(self) -> None:
         """The loss axis spans the data with a free band above it for the legend (top right), so no marker lies
@@ -186,6 +201,7 @@ class TrainingPlots(QSplitter):
         self._texts = texts
         if not texts:
             return
+        self.empty_note.setText(texts.get("no_curves", ""))
         fold = f" · {texts['fold'].format(*self.fold)}" if self.fold else ""
         self.loss_plot.setTitle(texts["loss"] + fold)
         self.metric_plot.setTitle(texts["metrics"] + fold)

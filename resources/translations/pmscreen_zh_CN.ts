@@ -109,42 +109,42 @@ Validation: {1}</source>
 验证集：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="118"/>
+        <location filename="../../gui/dataset/summary.py" line="119"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="121"/>
+        <location filename="../../gui/dataset/summary.py" line="122"/>
         <source>Counts</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="142"/>
+        <location filename="../../gui/dataset/summary.py" line="150"/>
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="150"/>
+        <location filename="../../gui/dataset/summary.py" line="158"/>
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="152"/>
+        <location filename="../../gui/dataset/summary.py" line="160"/>
         <source>All {0} images decoded: {1} unreadable, {2} identical copies of other images (see Problems).</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取，{2} 张与其他图像完全相同（见“问题”）。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="155"/>
+        <location filename="../../gui/dataset/summary.py" line="163"/>
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="157"/>
+        <location filename="../../gui/dataset/summary.py" line="165"/>
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="159"/>
+        <location filename="../../gui/dataset/summary.py" line="167"/>
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
@@ -186,103 +186,103 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="171"/>
+        <location filename="../../gui/dataset/view.py" line="172"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="171"/>
+        <location filename="../../gui/dataset/view.py" line="172"/>
         <source>Split</source>
         <translation>划分</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="171"/>
+        <location filename="../../gui/dataset/view.py" line="172"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172"/>
+        <location filename="../../gui/dataset/view.py" line="173"/>
         <source>Original size</source>
         <translation>原始尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172"/>
+        <location filename="../../gui/dataset/view.py" line="173"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="264"/>
+        <location filename="../../gui/dataset/view.py" line="265"/>
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="264"/>
+        <location filename="../../gui/dataset/view.py" line="265"/>
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="177"/>
-        <location filename="../../gui/dataset/view.py" line="209"/>
+        <location filename="../../gui/dataset/view.py" line="178"/>
+        <location filename="../../gui/dataset/view.py" line="210"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="197"/>
+        <location filename="../../gui/dataset/view.py" line="198"/>
         <source>Open data set folder</source>
         <translation>打开数据集文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="227"/>
+        <location filename="../../gui/dataset/view.py" line="228"/>
         <source>Opened {0}: {1} training and {2} validation images</source>
         <translation>已打开 {0}：{1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="236"/>
+        <location filename="../../gui/dataset/view.py" line="237"/>
         <source>Cannot open this data set: {0}</source>
         <translation>无法打开此数据集：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="238"/>
+        <location filename="../../gui/dataset/view.py" line="239"/>
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="264"/>
+        <location filename="../../gui/dataset/view.py" line="265"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="273"/>
+        <location filename="../../gui/dataset/view.py" line="274"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="303"/>
+        <location filename="../../gui/dataset/view.py" line="304"/>
         <source>{0} of {1} images</source>
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="372"/>
+        <location filename="../../gui/dataset/view.py" line="373"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="394"/>
+        <location filename="../../gui/dataset/view.py" line="395"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="395"/>
+        <location filename="../../gui/dataset/view.py" line="396"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="396"/>
+        <location filename="../../gui/dataset/view.py" line="397"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="397"/>
+        <location filename="../../gui/dataset/view.py" line="398"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -290,103 +290,103 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DetailPanel</name>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="131"/>
+        <location filename="../../gui/diagnosis/detail.py" line="136"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="132"/>
+        <location filename="../../gui/diagnosis/detail.py" line="137"/>
         <source>Overlay the Grad-CAM heatmap: the regions of the image that raised the PM score most ({0})</source>
         <translation>叠加 Grad-CAM 热力图：图像中使病理性近视评分升高最多的区域（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="134"/>
+        <location filename="../../gui/diagnosis/detail.py" line="139"/>
         <source>Opacity:</source>
         <translation>不透明度：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="135"/>
+        <location filename="../../gui/diagnosis/detail.py" line="140"/>
         <source>Opacity of the heatmap over the photograph ({0} more, {1} less)</source>
         <translation>热力图在照片上的不透明度（{0} 提高，{1} 降低）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="137"/>
+        <location filename="../../gui/diagnosis/detail.py" line="142"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="138"/>
+        <location filename="../../gui/diagnosis/detail.py" line="143"/>
         <source>strongest</source>
         <translation>最强</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="148"/>
+        <location filename="../../gui/diagnosis/detail.py" line="153"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="160"/>
+        <location filename="../../gui/diagnosis/detail.py" line="165"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="163"/>
+        <location filename="../../gui/diagnosis/detail.py" line="168"/>
         <source>Ungradable — retake</source>
         <translation>无法分级 — 请重拍</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="166"/>
+        <location filename="../../gui/diagnosis/detail.py" line="171"/>
         <source>PM — pathologic myopia</source>
         <translation>病理性近视（PM）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="166"/>
+        <location filename="../../gui/diagnosis/detail.py" line="171"/>
         <source>Not PM</source>
         <translation>非病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="167"/>
+        <location filename="../../gui/diagnosis/detail.py" line="172"/>
         <source>PM probability: {0}</source>
         <translation>病理性近视概率：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="170"/>
+        <location filename="../../gui/diagnosis/detail.py" line="175"/>
         <source>Model: {0} (PM when probability ≥ {1:.1%})</source>
         <translation>模型：{0}（概率 ≥ {1:.1%} 时判为病理性近视）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="191"/>
-        <location filename="../../gui/diagnosis/detail.py" line="252"/>
+        <location filename="../../gui/diagnosis/detail.py" line="196"/>
+        <location filename="../../gui/diagnosis/detail.py" line="257"/>
         <source>Cannot read this file</source>
         <translation>无法读取此文件</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="203"/>
+        <location filename="../../gui/diagnosis/detail.py" line="208"/>
         <source>No heatmap: {0}</source>
         <translation>无热力图：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="204"/>
+        <location filename="../../gui/diagnosis/detail.py" line="209"/>
         <source>Computing the heatmap…</source>
         <translation>正在计算热力图…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="206"/>
+        <location filename="../../gui/diagnosis/detail.py" line="211"/>
         <source>No heatmap: the network gave no verdict for this image</source>
         <translation>无热力图：网络未对此图像给出结论</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="214"/>
+        <location filename="../../gui/diagnosis/detail.py" line="219"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="224"/>
+        <location filename="../../gui/diagnosis/detail.py" line="229"/>
         <source>Coloured: the regions that raised the PM score most. The score reached the threshold ({0:.1%}): judged PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域。评分达到阈值（{0:.1%}）：判定为病理性近视。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/detail.py" line="226"/>
+        <location filename="../../gui/diagnosis/detail.py" line="231"/>
         <source>Coloured: the regions that raised the PM score most; the score stayed below the threshold ({0:.1%}), so they are not signs of PM.</source>
         <translation>着色区域：使病理性近视评分升高最多的区域；评分仍低于阈值（{0:.1%}），因此它们不是病理性近视的征象。</translation>
     </message>
@@ -1824,6 +1824,11 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
+    <message>
+        <location filename="../../gui/training/dashboard.py" line="94"/>
+        <source>No training curves were saved with this run</source>
+        <translation>此运行没有保存训练曲线</translation>
+    </message>
 </context>
 <context>
     <name>TrainingForm</name>
@@ -2325,7 +2330,7 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
     <message>
         <location filename="../../gui/training/log.py" line="183"/>
         <source>{0} group(s) of identical images (the same bytes under other names, e.g. {1}): each group is kept in one fold (all are listed in cv.json, &quot;identical&quot;)</source>
-        <translation>{0} 组完全相同的图像（同一文件内容、不同文件名，例如 {1}）：每组都放在同一折中（全部列在 cv.json 的 "identical" 中）</translation>
+        <translation>{0} 组完全相同的图像（同一文件内容、不同文件名，例如 {1}）：每组都放在同一折中（全部列在 cv.json 的 &quot;identical&quot; 中）</translation>
     </message>
     <message>
         <location filename="../../gui/training/log.py" line="188"/>

@@ -227,6 +227,16 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     assert b.name in view.run_label.text()
     view.runs_table.select_path(d)
     assert len(view.plots.auc_curve.getData()[0]) == 4
+    assert not view.plots.empty_note.isVisible()
+    from core.store.modelio import META, read_meta, write_meta
+
+    bare = _saved_run("C", _history(2, 0.6))  # kept without its curves (GUI round: blank axes, the last range)
+    write_meta(bare / META, {**read_meta(bare), "history": []})
+    view.runs_table.refresh()
+    assert view.runs_table.select_path(bare)
+    assert view.plots.empty_note.isVisible()
+    assert view.plots.empty_note.textItem.toPlainText() == "No training curves were saved with this run"
+    assert view.plots.loss_plot.viewRange()[1] == [0, 1]
 
 
 def test_the_runs_table_shows_every_column_at_1280_by_800(qtbot, window, data_dir):
