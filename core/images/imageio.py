@@ -282,16 +282,21 @@ def quiet_stderr():
             sys.stderr.flush()
         except (AttributeError, OSError, ValueError):
             pass
+        try:
+            sink = tempfile.TemporaryFile()
+        except OSError:  # no writable temporary folder: the messages go to the null device, uncaught
+            sink = open(os.devnull, "wb")  # noqa: SIM115 (closed below)
         saved = os.dup(2)
-        with tempfile.TemporaryFile() as sink:
+        with sink:
             try:
                 os.dup2(sink.fileno(), 2)
                 yield said
             finally:
                 os.dup2(saved, 2)
                 os.close(saved)
-                sink.seek(0)
-                said.append(sink.read(1 << 16).decode("utf-8", "replace"))
+                if sink.name != os.devnull:
+                    sink.seek(0)
+                    said.append(sink.read(1 << 16).decode("utf-8", "replace"))
 
 
 def _first_line(exc: Exception) -> str:

@@ -183,3 +183,15 @@ def test_reduced_decoding_keeps_the_error_messages(tmp_path):
     header_only.write_bytes(good.read_bytes()[:400] + b"\xff\xd9")
     with pytest.raises(ImageError, match="not a readable image"):
         read_image(header_only, min_side=224)
+
+
+def test_decoding_works_without_a_writable_temporary_folder(tmp_path, monkeypatch):
+    """The decoders' messages are caught in a temporary file; where none can be made, images are still read."""
+    import tempfile
+
+    def no_tmp(*a, **k):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_tmp)
+    rgb = fundus_image(True, 1, size=64)
+    assert read_image(write_rgb(tmp_path / "a.jpg", rgb)).shape == (64, 64, 3)
