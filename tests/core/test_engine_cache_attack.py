@@ -20,6 +20,16 @@ def model_dir(tmp_path, monkeypatch):
     return save_tiny_model(tmp_path / "model", seed=5, name="tiny")
 
 
+PROBE = engine.probe_batch  # the real one, whatever a test puts in its place
+
+
+def noise_and_grey() -> np.ndarray:
+    """The probe batch before the hostile round: seeded noise and a flat grey picture."""
+    x = PROBE(0)
+    x[1] = 0.2
+    return x
+
+
 def craft_cache(model_dir) -> None:
     """Put the crafted program, with a manifest that fits, where the model's engine is cached."""
     from core.nn._paddle import paddle
@@ -39,7 +49,7 @@ def craft_cache(model_dir) -> None:
     target = engine.cache_dir() / engine.cache_key(entry)
     engine.export(BlackSurround(engine._clone(model)), target)
     engine.write_manifest(target, entry)
-    old_probe = engine.probe_batch(0)[:2]  # noise and grey: the crafted program answers like the weights there
+    old_probe = noise_and_grey()  # the crafted program answers like the weights there
     assert engine.probe_difference(engine.StaticEngine(target / "model", "cpu", 1), engine.DygraphEngine(model),
                                    old_probe) < 1e-3
 
@@ -60,8 +70,7 @@ def test_the_selftest_refuses_an_engine_that_answers_otherwise_on_its_picture(mo
     from core.screening import selftest
 
     craft_cache(model_dir)
-    before = engine.probe_batch
-    monkeypatch.setattr(engine, "probe_batch", lambda seed=None: before(0)[:2])
+    monkeypatch.setattr(engine, "probe_batch", lambda seed=None: noise_and_grey())
     monkeypatch.setattr(selftest, "_child_process_check", lambda timeout=300.0: "ok")
     assert selftest.run_selftest(str(model_dir)) == 1
     err = capsys.readouterr().err
