@@ -121,6 +121,19 @@ class DatasetSummary(QTabWidget):
             self.add_problems(ds.problems + unreadable)
         self.setTabText(0, self.tr("Counts"))
 
+    def needed_height(self) -> int:
+        """The height the Counts tab needs at its current width: the whole table, the notes wrapped, the check
+        row, and the tab bar."""
+        box = self.widget(0)
+        lay = box.layout()
+        m = lay.contentsMargins()
+        width = max(1, box.width() - m.left() - m.right())
+        button = self.check_button.sizeHint()
+        check = max(self.check_label.heightForWidth(max(1, width - button.width() - lay.spacing())), button.height())
+        frame = self.style().pixelMetric(self.style().PixelMetric.PM_DefaultFrameWidth)
+        return (self.tabBar().sizeHint().height() + 2 * frame + m.top() + m.bottom() + self.counts.minimumHeight()
+                + 2 * lay.spacing() + self.source_label.heightForWidth(width) + check)
+
     def _fit_counts(self) -> None:
         """The counts table is as tall as its rows: the preview above gives way (GUI round: in Chinese the notes
         below wrap to more lines, and the table scrolled with its Total row cut)."""

@@ -135,7 +135,7 @@ class DatasetView(QWidget):
         self.counts, self.problems = self.summary.counts, self.summary.problems
         self.source_label, self.check_label = self.summary.source_label, self.summary.check_label
 
-        right = QSplitter(Qt.Orientation.Vertical)
+        self.right = right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(preview_box)
         right.addWidget(self.tabs)
         right.setStretchFactor(0, 1)
@@ -361,6 +361,16 @@ class DatasetView(QWidget):
         copies = sum(map(is_copy, self._unreadable))
         self.summary.show_check(self.dataset is not None, self.checking, done, total, len(self._unreadable) - copies,
                                 copies)
+        self._fit_summary()
+
+    def _fit_summary(self) -> None:
+        """Give the counts and notes the room they need, from the preview (never less than it had: the user may
+        have dragged the divider): in Chinese the wrapped notes pushed the table's Total row out of sight, and a
+        table sized to its rows pushed the notes out instead."""
+        sizes = self.right.sizes()
+        need = self.summary.needed_height()
+        if len(sizes) == 2 and sizes[1] < need:
+            self.right.setSizes([sum(sizes) - need, need])
 
     # ---------------------------------------------------------------- preview
     def current_path(self) -> str | None:

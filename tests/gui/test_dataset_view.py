@@ -41,6 +41,10 @@ def test_opening_a_folder_fills_the_grid_and_the_counts(qtbot, window, tiny_palm
         QApplication.processEvents()
         last = view.counts.visualItemRect(view.counts.item(view.counts.rowCount() - 1, 0))
         assert view.counts.viewport().rect().contains(last), language
+        box = view.tabs.widget(0)  # and the notes below it are whole too (the first fix pushed them out instead)
+        for label in (view.source_label, view.check_label):
+            bottom = label.mapTo(box, label.rect().bottomLeft()).y()
+            assert label.height() >= label.heightForWidth(label.width()) and bottom <= box.height(), language
     # the problem found while reading: an unknown file-name prefix
     assert view.tabs.tabText(1) == "Problems (1)"
     assert view.problems.topLevelItem(0).text(0) == "X0001.jpg"
