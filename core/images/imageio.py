@@ -29,7 +29,16 @@ import cv2
 import numpy as np
 
 from .filekinds import file_kind
-from .headers import image_format, image_size, jpeg_layout, png_problem, tiff_pixel_bytes, tiff_problem, tiff_tile
+from .headers import (
+    JpegLayout,
+    image_format,
+    image_size,
+    jpeg_layout,
+    png_problem,
+    tiff_pixel_bytes,
+    tiff_problem,
+    tiff_tile,
+)
 
 # One-line reasons are ours: OpenCV's own log lines ("[ERROR:0@0.1] imdecode_ ... can't read header") stay off.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -158,12 +167,11 @@ def reduction_for(width: int, height: int, min_side: int) -> int:
     return 1
 
 
-def _structure_problem(data: bytes, kind: str) -> str | None:
-    """Why a JPEG, PNG or TIFF cannot be handed to the decoder (core.images.headers; bounded walks), or None.
-    libjpeg decodes a cut-off JPEG silently, filling the rest grey: a complete one has an end marker after its
-    first scan (bytes after it, as cameras and PACS exports append, are fine)."""
-    if kind == "jpeg":
-        layout = jpeg_layout(data)
+def _structure_problem(data: bytes, kind: str, layout: JpegLayout | None) -> str | None:
+    """Why a JPEG (its ``layout``), PNG or TIFF cannot be handed to the decoder (core.images.headers; bounded
+    walks), or None. libjpeg decodes a cut-off JPEG silently, filling the rest grey: a complete one has an end
+    marker after its first scan (bytes after it, as cameras and PACS exports append, are fine)."""
+    if layout is not None:
         if layout.problem:
             return f"not a readable image ({layout.problem})"
         if layout.sos is not None and data.rfind(b"\xff\xd9") < layout.sos:
@@ -176,10 +184,9 @@ def _structure_problem(data: bytes, kind: str) -> str | None:
     return None
 
 
-def _scan_too_short(data: bytes) -> bool:
+def _scan_too_short(data: bytes, layout: JpegLayout) -> bool:
     """A JPEG whose image data is shorter than its frame's blocks need (headers.JpegLayout.least_data): libjpeg
     would fill the missing part grey without an error."""
-    layout = jpeg_layout(data)
     return layout.sos is not None and len(data) - layout.sos < layout.least_data
 
 
@@ -196,11 +203,10 @@ def check_tile(data: bytes, name: str | Path) -> None:
                                f"take more than {MAX_DECODED_BYTES // 1_000_000} MB)")
 
 
-def _jpeg_factor(data: bytes, width: int, height: int, min_side: int | None, name) -> int:
-    """The libjpeg reduction (1, 2, 4 or 8) to decode a JPEG at, after checking the sizes its frame headers
-    declare: the largest one at that reduction, and for a progressive or multi-scan file (whose coefficients
-    libjpeg keeps at full size whatever the reduction) at full size, all before anything is decoded."""
-    layout = jpeg_layout(data)
+def _jpeg_factor(layout: JpegLayout, width: int, height: int, min_side: int | None, name) -> int:
+    """The libjpeg reduction (1, 2, 4 or 8) to decode a JPEG (its ``layout``) at, after checking the sizes its
+    frame headers declare: the largest one at that reduction, and for a progressive or multi-scan file (whose
+    coefficients libjpeg keeps at full size whatever the reduction) at full size, all before anything is decoded."""
     if layout.buffered:
         check_size(*(layout.largest or (width, height)), name)
     if not (layout.frame and layout.frame[2]):
@@ -224,20 +230,21 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
     kind = image_format(data)
     if kind is None or kind == "dicom":
         raise ImageError(name, f"not a readable image (unknown format: {SUPPORTED})")
-    if problem := _structure_problem(data, kind):
+    layout = jpeg_layout(data) if kind == "jpeg" else None  # one bounded walk over its segments serves each check
+    if problem := _structure_problem(data, kind, layout):
         raise ImageError(name, problem)
     size = image_size(data)
     if size is None:
         raise ImageError(name, "not a readable image (no picture size in its header)")
     width, height = size
-    factor = _jpeg_factor(data, width, height, min_side, name) if kind == "jpeg" else 1
+    factor = _jpeg_factor(layout, width, height, min_side, name) if layout is not None else 1
     # IMREAD_UNCHANGED ignores the EXIF orientation; so does the reduced decoding, to give the same picture.
     flags = _REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION if factor > 1 else cv2.IMREAD_UNCHANGED
     if factor == 1:
         check_size(width, height, name)
     if kind == "tiff":
         check_tile(data, name)
-    if kind == "jpeg" and _scan_too_short(data):  # after the size limits, which say more about a huge claim
+    if layout is not None and _scan_too_short(data, layout):  # after the size limits, which say more of a huge claim
         raise ImageError(name, TRUNCATED)
     try:
         with quiet_stderr() as said:
