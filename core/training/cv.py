@@ -407,8 +407,12 @@ def paired(a_dir: str | Path, b_dir: str | Path) -> bool:
         a, b = (read_plan(Path(d)) for d in (a_dir, b_dir))
     except CVError:
         return False
-    return ({(Path(s["file"]).name, s["fold"], s["label"]) for s in a["samples"]}
-            == {(Path(s["file"]).name, s["fold"], s["label"]) for s in b["samples"]})
+    return _pairing(a) == _pairing(b)
+
+
+def _pairing(plan: dict) -> dict[tuple[str, int], int]:
+    """(file name, fold) -> label of a plan's images: what two runs must share to be compared pair by pair."""
+    return {(Path(s["file"]).name, s["fold"]): s["label"] for s in plan["samples"]}
 
 
 def _scored_out_of_fold(cv_dir: Path) -> dict[tuple[str, int], tuple[int, float | None]]:
@@ -416,7 +420,8 @@ def _scored_out_of_fold(cv_dir: Path) -> dict[tuple[str, int], tuple[int, float 
     oof.json checked (cvplan.read_plan, read_oof), so an edited probability or label is refused, not compared."""
     plan = read_plan(cv_dir)
     probs = read_oof(cv_dir, plan)
-    return {(Path(s["file"]).name, s["fold"]): (s["label"], probs[s["file"]]) for s in plan["samples"]}
+    files = [s["file"] for s in plan["samples"]]
+    return {key: (label, probs[f]) for (key, label), f in zip(_pairing(plan).items(), files)}
 
 
 def operating_point(summary: dict, min_sensitivity: float = 0.97, resamples: int = 2000) -> dict:
