@@ -142,7 +142,8 @@ def cmd_train(a, argv) -> int:
         while not trainer.join(0.2):
             pass
     except KeyboardInterrupt:
-        print("\nstopping after this batch (the best model so far is kept)…", file=sys.stderr)
+        print("\nstopping after this batch, or once an epoch being validated is saved (the best model so far is "
+              "kept)…", file=sys.stderr)
         trainer.stop()
         trainer.join()
         return EXIT_INTERRUPTED

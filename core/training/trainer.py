@@ -220,7 +220,8 @@ class Trainer:
         return self._thread
 
     def stop(self) -> None:
-        """Ask the run to end; it stops at the next batch boundary and keeps the best model saved so far."""
+        """Ask the run to end; it stops at the next batch boundary and keeps the best model saved so far. An epoch
+        whose batches are all trained is validated and saved first."""
         self._stop.set()
 
     @property
@@ -319,10 +320,10 @@ class Trainer:
                 self._emit(BatchEnd(epoch, step, steps, (epoch - 1) * steps + step, losses[-1], lr,
                                     seen * world / (time.perf_counter() - tb)))
             dist.sync_buffers(model)
-            self._check_stop()
-            val = validate(model, val_cache, cfg.val_batch_size, cfg.threshold, amp, should_stop=self._stop.is_set,
+            # Its training done, the epoch is validated and saved even when a stop was asked meanwhile: that takes
+            # seconds, and stopping here would throw away a whole epoch's training (the last one's too)
+            val = validate(model, val_cache, cfg.val_batch_size, cfg.threshold, amp,
                            progress=lambda done, total, e=epoch: self._emit(ValidationProgress(e, done, total)))
-            self._check_stop()
             rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"),
                    "seconds": time.perf_counter() - te, "lr": lr if losses else cfg.lr, **summary(val)}
             history.append(rec)

@@ -36,6 +36,7 @@ class RunProgress:
         self.fold_started = self.epoch_started = now  # epoch_started: when the epoch under way began
         self.epoch_seconds: list[float] = []  # wall time of each whole epoch of this fold and session
         self.epochs_done = 0  # the last epoch finished (a resumed run starts past 0)
+        self.epoch_saved = 0  # the last epoch saved in this session
         self.batches = 0  # seen in this fold
         self.first_batch_at = self.last_batch_at = 0.0
         self.last_batch: BatchEnd | None = None
@@ -60,6 +61,7 @@ class RunProgress:
             self.epochs_done = ev.epoch
             self.epoch_started = now
         elif isinstance(ev, CheckpointSaved):  # saving is part of the epoch: the next one starts after it
+            self.epoch_saved = ev.epoch
             if self.epoch_seconds:
                 self.epoch_seconds[-1] += now - self.epoch_started
             self.epoch_started = now
@@ -74,6 +76,12 @@ class RunProgress:
                 self.fold_seconds.append(now - self.fold_started)
             self.fold = ev.fold + 1
             self._start_fold()
+
+    def validating(self) -> int:
+        """The epoch whose batches are all trained and which is being validated (0: none); a stop lets it end."""
+        b = self.last_batch
+        epoch = self.last_val.epoch if self.last_val is not None else b.epoch if b and b.step == b.steps else 0
+        return epoch if epoch > self.epoch_saved else 0
 
     def fraction(self) -> float:
         """0 to 1: the whole run (every fold)."""

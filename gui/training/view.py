@@ -227,8 +227,10 @@ class TrainingView(QWidget):
         self._update_progress_label()
 
     def _keeps_nothing(self) -> bool:
-        """Stopped now, the run would leave nothing (only whole epochs are kept): no model, nothing to resume."""
-        return not self._resumed and self.tracker is not None and self.tracker.kept_fraction() == 0.0
+        """Stopped now, the run would leave nothing (only whole epochs are kept, and one being validated will be):
+        no model, nothing to resume."""
+        t = self.tracker
+        return not self._resumed and t is not None and t.kept_fraction() == 0.0 and not t.validating()
 
     def _confirm_discarding(self) -> bool:
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Stop training"),
@@ -318,7 +320,9 @@ class TrainingView(QWidget):
         if self.running and t is not None:
             b, v, eta = t.last_batch, t.last_val, t.eta_seconds()
             left = duration(eta) if eta is not None else "?"
-            if self.run.stopping:
+            if self.run.stopping and t.validating():
+                text = self.tr("Stopping once epoch {0} is validated and saved…").format(t.validating())
+            elif self.run.stopping:
                 text = self.tr("Stopping after this batch…")
             elif b is None:
                 text = self.tr("Reading images and building the network…")

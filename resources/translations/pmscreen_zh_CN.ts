@@ -119,32 +119,32 @@ Validation: {1}</source>
         <translation>数量统计</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="150"/>
+        <location filename="../../gui/dataset/summary.py" line="163"/>
         <source>Problems ({0})</source>
         <translation>问题（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="158"/>
+        <location filename="../../gui/dataset/summary.py" line="171"/>
         <source>Checking that every image can be read: {0} of {1}…</source>
         <translation>正在检查每张图像能否读取：{0} / {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="160"/>
+        <location filename="../../gui/dataset/summary.py" line="173"/>
         <source>All {0} images decoded: {1} unreadable, {2} identical copies of other images (see Problems).</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取，{2} 张与其他图像完全相同（见“问题”）。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="163"/>
+        <location filename="../../gui/dataset/summary.py" line="176"/>
         <source>All {0} images decoded: {1} unreadable.</source>
         <translation>已解码全部 {0} 张图像：{1} 张无法读取。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="165"/>
+        <location filename="../../gui/dataset/summary.py" line="178"/>
         <source>Images are checked when shown; check all {0} to find unreadable files.</source>
         <translation>图像在显示时才检查；检查全部 {0} 张可找出无法读取的文件。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/summary.py" line="167"/>
+        <location filename="../../gui/dataset/summary.py" line="180"/>
         <source>Check all images</source>
         <translation>检查全部图像</translation>
     </message>
@@ -262,27 +262,27 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="373"/>
+        <location filename="../../gui/dataset/view.py" line="383"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="395"/>
+        <location filename="../../gui/dataset/view.py" line="405"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="396"/>
+        <location filename="../../gui/dataset/view.py" line="406"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="397"/>
+        <location filename="../../gui/dataset/view.py" line="407"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="398"/>
+        <location filename="../../gui/dataset/view.py" line="408"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -2366,37 +2366,37 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="294"/>
+        <location filename="../../gui/training/view.py" line="296"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="298"/>
+        <location filename="../../gui/training/view.py" line="300"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="299"/>
+        <location filename="../../gui/training/view.py" line="301"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="303"/>
+        <location filename="../../gui/training/view.py" line="305"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="365"/>
+        <location filename="../../gui/training/view.py" line="369"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="369"/>
+        <location filename="../../gui/training/view.py" line="373"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="294"/>
+        <location filename="../../gui/training/view.py" line="296"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
@@ -2418,132 +2418,137 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="234"/>
+        <location filename="../../gui/training/view.py" line="236"/>
         <source>Stop training</source>
         <translation>停止训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="235"/>
+        <location filename="../../gui/training/view.py" line="237"/>
         <source>No epoch has finished yet: stopping now keeps nothing of this run (no model, nothing to resume). Only whole epochs are kept.</source>
         <translation>还没有完成任何一轮：现在停止将不保留本次训练的任何内容（没有模型，也无法继续）。只有完整的轮次会被保留。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="237"/>
+        <location filename="../../gui/training/view.py" line="239"/>
         <source>Stop and discard</source>
         <translation>停止并丢弃</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="238"/>
+        <location filename="../../gui/training/view.py" line="240"/>
         <source>Keep training</source>
         <translation>继续训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="308"/>
+        <location filename="../../gui/training/view.py" line="310"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="310"/>
+        <location filename="../../gui/training/view.py" line="312"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="313"/>
+        <location filename="../../gui/training/view.py" line="315"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="322"/>
+        <location filename="../../gui/training/view.py" line="324"/>
+        <source>Stopping once epoch {0} is validated and saved…</source>
+        <translation>第 {0} 轮验证并保存后停止…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="326"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="324"/>
+        <location filename="../../gui/training/view.py" line="328"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="326"/>
+        <location filename="../../gui/training/view.py" line="330"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="329"/>
+        <location filename="../../gui/training/view.py" line="333"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="332"/>
+        <location filename="../../gui/training/view.py" line="336"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="334"/>
+        <location filename="../../gui/training/view.py" line="338"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="334"/>
+        <location filename="../../gui/training/view.py" line="338"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="335"/>
+        <location filename="../../gui/training/view.py" line="339"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="335"/>
+        <location filename="../../gui/training/view.py" line="339"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="341"/>
+        <location filename="../../gui/training/view.py" line="345"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="341"/>
+        <location filename="../../gui/training/view.py" line="345"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="343"/>
+        <location filename="../../gui/training/view.py" line="347"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="372"/>
+        <location filename="../../gui/training/view.py" line="376"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="388"/>
+        <location filename="../../gui/training/view.py" line="392"/>
         <source>Comparing {0} with {1}…</source>
         <translation>正在比较 {0} 与 {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="395"/>
+        <location filename="../../gui/training/view.py" line="399"/>
         <source>{0} and {1} cannot be compared: {2}</source>
         <translation>{0} 与 {1} 无法比较：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="398"/>
+        <location filename="../../gui/training/view.py" line="402"/>
         <source>measurably different</source>
         <translation>有可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="399"/>
+        <location filename="../../gui/training/view.py" line="403"/>
         <source>not measurably different</source>
         <translation>无可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="400"/>
+        <location filename="../../gui/training/view.py" line="404"/>
         <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
         <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="407"/>
+        <location filename="../../gui/training/view.py" line="411"/>
         <source>Paired comparison</source>
         <translation>配对比较</translation>
     </message>

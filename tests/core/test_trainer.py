@@ -1,5 +1,6 @@
 import json
 import math
+import re
 import threading
 
 import pytest
@@ -69,7 +70,14 @@ def test_resume_without_checkpoint_fails_clearly(palm_tiny, tmp_path):
     assert isinstance(result, Failed) and "nothing to resume" in result.error
 
 
-AFTER_STOP = ([], ["BatchEnd"], ["ValidationProgress"], ["EpochEnd", "CheckpointSaved"], ["CheckpointSaved"])
+# What may still happen after stop(): the training step under way ends; an epoch whose batches are all trained
+# is validated and saved. Nothing new starts.
+AFTER_STOP = re.compile(r"(BatchEnd )?(ValidationProgress )*(EpochEnd CheckpointSaved |CheckpointSaved )?")
+
+
+def ends_only_what_was_under_way(after: list[str]) -> bool:
+    """``after``: the names of the events reported after stop(), the final Finished left out."""
+    return AFTER_STOP.fullmatch("".join(f"{name} " for name in after)) is not None
 
 
 def test_stop_ends_the_run_at_the_next_batch_boundary(palm_tiny, tmp_path):
@@ -88,11 +96,35 @@ def test_stop_ends_the_run_at_the_next_batch_boundary(palm_tiny, tmp_path):
     t.stop()
     assert t.join(timeout=600)  # a generous bound for a loaded machine, not a speed claim
     assert isinstance(t.result, Finished) and t.result.stopped
-    after = [type(ev).__name__ for ev, stopping in seen if stopping]
-    # what was under way may end and report (a training step, a validation batch, or the epoch's end and save);
-    # no step, validation batch or epoch starts after it
-    assert after[-1] == "Finished" and after[:-1] in AFTER_STOP, after
+    after = [ev for ev, stopping in seen if stopping]
+    names = [type(ev).__name__ for ev in after]
+    assert names[-1] == "Finished" and ends_only_what_was_under_way(names[:-1]), names
+    batches = [ev for ev in after if isinstance(ev, BatchEnd)]
+    if batches and len(after) > 2:  # validation followed the step under way: it was the epoch's last
+        assert batches[0].step == batches[0].steps, batches
+    assert len({ev.epoch for ev in after[:-1] if hasattr(ev, "epoch")}) <= 1, after  # one epoch at most
     assert sum(isinstance(ev, BatchEnd) for ev, _ in seen) < 50 * 3  # far from the 50 epochs asked for
+
+
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_a_stop_during_validation_keeps_the_epoch_being_validated(palm_tiny, tmp_path, epochs):
+    """Stop while epoch 1 is validated: its training is done, so it is validated and saved before the run ends
+    (it was thrown away, the last epoch's too). A run whose last epoch that is has finished, not stopped."""
+    from core.training.events import ValidationProgress
+
+    def observe(ev):
+        if isinstance(ev, ValidationProgress) and ev.epoch == 1:
+            t.stop()  # as a click on Stop during the validation
+
+    events = []
+    t = Trainer(tiny_config(palm_tiny, epochs=epochs), tmp_path / "run", lambda ev: (observe(ev), events.append(ev)))
+    result = t.run()
+    assert isinstance(result, Finished) and result.stopped == (epochs > 1), result
+    assert (result.last_epoch, result.interrupted) == (1, 0)
+    assert [e.epoch for e in events if isinstance(e, CheckpointSaved)] == [1]
+    assert not any(isinstance(e, BatchEnd) and e.epoch == 2 for e in events)  # nothing of epoch 2 was trained
+    _, meta = load_model(tmp_path / "run")
+    assert [h["epoch"] for h in meta["history"]] == [1] and meta["best_epoch"] == 1
 
 
 def test_bad_training_images_are_skipped_and_listed(tmp_path):

@@ -34,6 +34,28 @@ def test_the_final_validation_shows_its_own_progress(qtbot, window, monkeypatch)
     monkeypatch.undo()  # (before the window fixture looks for a run to stop)
 
 
+def test_stop_asks_first_only_while_it_would_keep_nothing(qtbot, window, monkeypatch):
+    """In epoch 1 a stop keeps nothing, and asks first; once epoch 1's batches are all trained it is validated
+    and saved whatever happens, so a stop keeps it and need not ask."""
+    view = window.training_view
+    view.tracker = RunProgress(epochs=2, batch_size=4)
+    view._on_event(DataReady(8, 200, {"P": 4, "H": 2, "N": 2}))
+    view._on_event(BatchEnd(1, 1, 2, 1, 0.5, 0.001, 10.0))
+    assert view._keeps_nothing() and view.tracker.validating() == 0
+    view._on_event(BatchEnd(1, 2, 2, 2, 0.5, 0.001, 10.0))  # epoch 1's last batch: its validation follows
+    assert not view._keeps_nothing() and view.tracker.validating() == 1
+    view._on_event(ValidationProgress(1, 100, 200))
+    assert view.tracker.validating() == 1
+    view._on_event(EpochEnd(1, 2, 0.5, METRICS, 5.0, True, 1))
+    view._on_event(CheckpointSaved("/runs/r", 1, True))
+    assert view.tracker.validating() == 0 and not view._keeps_nothing()  # saved: kept
+    monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
+    monkeypatch.setattr(TrainingRun, "stopping", property(lambda self: True))
+    view._on_event(BatchEnd(2, 2, 2, 4, 0.5, 0.001, 10.0))
+    assert view.progress_label.text() == "Stopping once epoch 2 is validated and saved…"
+    monkeypatch.undo()  # (before the window fixture looks for a run to stop)
+
+
 def test_the_last_epoch_s_markers_are_not_clipped(qtbot, window):
     view = window.training_view
     view.tracker = RunProgress(epochs=3, batch_size=4)

@@ -9,7 +9,7 @@ from gui_support import GUI_SIZE, open_dataset
 from PySide6.QtCore import Qt
 
 from gui.training import VARIANT_HELP_SOURCE
-from tests.core.test_trainer import AFTER_STOP
+from tests.core.test_trainer import ends_only_what_was_under_way
 from tests.synthetic import fundus_image, write_rgb
 
 
@@ -70,7 +70,7 @@ def answer_stop_question(view, button: str) -> list[str]:
 
 
 def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm, monkeypatch):
-    """Stop: the trainer finishes at most what is under way (tests/core/test_trainer.py's AFTER_STOP), then ends
+    """Stop: the trainer finishes at most what is under way (tests/core/test_trainer.py's ends_only_what_was_under_way), then ends
     with a stopped Finished that reaches the UI. (How soon: bench/gui_bench.py.)"""
     from core.training.trainer import Trainer
 
@@ -95,24 +95,25 @@ def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm
         pass
     assert not view.run.running and view.run.trainer.result.stopped
     after = [kind.__name__ for kind, stopping in emitted if stopping]
-    assert after[-1] == "Finished" and after[:-1] in AFTER_STOP, after  # what was under way may end, nothing new
+    assert after[-1] == "Finished" and ends_only_what_was_under_way(after[:-1]), after  # nothing new starts
     assert sum(kind.__name__ == "BatchEnd" for kind, _ in emitted) < 50 * 4  # far from the 50 epochs asked for
     assert "stopped after" in view.log.toPlainText()
     assert view.start_button.isEnabled()
 
 
-def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept(qtbot, window, tiny_palm,
-                                                                                monkeypatch):
-    """Stop during the last batch of epoch 2: that epoch is trained but neither validated nor saved. The log and the
-    status line had said only "stopped" and the best epoch; they now name the epoch lost and what was kept."""
+def test_stop_in_an_epoch_s_training_says_which_epoch_is_lost_and_what_is_kept(qtbot, window, tiny_palm,
+                                                                              monkeypatch):
+    """Stop with a batch of epoch 2 still to train: that epoch is trained in part, neither validated nor saved. The
+    log and the status line had said only "stopped" and the best epoch; they now name the epoch lost and what was
+    kept."""
     from core.training.events import BatchEnd
     from core.training.trainer import Trainer
 
     original = Trainer._emit
 
     def emit(self, ev):
-        if isinstance(ev, BatchEnd) and ev.epoch == 2 and ev.step == ev.steps:
-            self.stop()  # as a click on Stop while the epoch's last batch is under way
+        if isinstance(ev, BatchEnd) and ev.epoch == 2 and ev.step == ev.steps - 1:
+            self.stop()  # as a click on Stop before the epoch's last batch
         return original(self, ev)
 
     monkeypatch.setattr(Trainer, "_emit", emit)
@@ -143,6 +144,38 @@ def test_stop_in_an_epoch_s_last_batch_says_which_epoch_is_lost_and_what_is_kept
     with qtbot.waitSignal(view.runFinished, timeout=300000):
         pass
     assert list(view.plots.live.epochs) == [1, 2, 3] and view.last_status == "finished"
+
+
+def test_stop_during_an_epoch_s_validation_keeps_that_epoch(qtbot, window, tiny_palm, monkeypatch):
+    """Stop while epoch 2 is validated: its training is done, so it is validated and saved first (it was thrown
+    away, without a word), and the status line says so while it happens."""
+    from core.training.events import ValidationProgress
+    from core.training.trainer import Trainer
+
+    original, clicked = Trainer._emit, threading.Event()
+
+    def emit(self, ev):
+        original(self, ev)
+        if isinstance(ev, ValidationProgress) and ev.epoch == 2 and not clicked.is_set():
+            clicked.wait(120)  # the validation waits for the click on Stop (a timeout fails the test below)
+
+    monkeypatch.setattr(Trainer, "_emit", emit)
+    view = window.training_view
+    open_dataset(qtbot, window, tiny_palm)
+    quick_settings(view, epochs=3, batch_size=4)
+    assert view.start()
+    qtbot.waitUntil(lambda: view.tracker.last_val is not None and view.tracker.last_val.epoch == 2, timeout=300000)
+    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
+    assert view.stop_question is None and view.run.stopping  # epoch 1 is kept: nothing to ask
+    assert view.progress_label.text() == "Stopping once epoch 2 is validated and saved…"
+    clicked.set()
+    with qtbot.waitSignal(view.runFinished, timeout=300000):
+        pass
+    result = view.run.trainer.result
+    assert result.stopped and (result.last_epoch, result.interrupted) == (2, 0)
+    assert window.statusBar().currentMessage().startswith("Training stopped after epoch 2; the best is epoch ")
+    assert list(view.plots.live.epochs) == [1, 2]
+    assert view.runs_table.selected_run().resumable  # Resume continues with epoch 3
 
 
 def test_closing_the_window_during_training_stops_the_worker_cleanly(qtbot, window, tiny_palm):
