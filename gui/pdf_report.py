@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from core.screening.names import file_labels
-from core.screening.report import DISCLAIMER, RESEARCH_NOTE, PdfEntry, Summary, percent, register_pdf_renderer
+from core.screening.report import DISCLAIMER, PdfEntry, Summary, percent, register_pdf_renderer, research_note
 
 from .palette import ERROR_COLOR, NON_PM_COLOR, PM_COLOR, UNGRADABLE_COLOR
 from .qimages import to_qimage
@@ -83,6 +83,11 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
                                                  Qt.TextFlag.TextWordWrap)
         painter.drawText(QRectF(x, y, w, h), int(align), s)
 
+    def wrapped(s: str, w: float, pt: float, bold: bool = False) -> float:
+        """The height ``s`` takes, word-wrapped to ``w`` device pixels at ``pt`` points."""
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        return QFontMetricsF(font(pt, bold), writer).boundingRect(QRectF(0, 0, w, 10 * height), int(flags), s).height()
+
     def fit(s: str, w: float, pt: float, mode=Qt.TextElideMode.ElideRight) -> str:
         """``s`` shortened with "…" to fit ``w`` device pixels at ``pt`` points (one line, inside the margin)."""
         return QFontMetricsF(font(pt), writer).elidedText(s, mode, w)
@@ -103,16 +108,20 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
     text(0, 0, width, 70, "PM Screen — screening report", 20, True)
     text(0, 70, width, 40, "Pathologic myopia screening of colour fundus photographs", 11, colour="#616161")
     y = 140
-    if summary.research:
-        text(0, y, width, 70, RESEARCH_NOTE, 10, True, VERDICT_COLOURS["error"])
-        y += 80
+    if summary.research:  # as tall as its words need (a fixed box cut the longer note's last line)
+        note = research_note(summary.research)
+        h = wrapped(note, width, 10, True)
+        text(0, y, width, h, note, 10, True, VERDICT_COLOURS["error"])
+        y += h + 14
     info = [("Created", summary.started), ("Program", f"pmscreen {__version__}"), ("Model", summary.model),
             ("Weights SHA-256", summary.model_sha256 or "–"),
             ("Decision threshold", f"PM when probability ≥ {threshold_text}")]
     for k, v in info:
+        pt = 8 if k.startswith("Weights") else 10  # 64 hex digits fit at 8 pt
+        h = max(30.0, wrapped(v, width - 300, pt))  # a research model's name takes two lines
         text(0, y, 300, 30, k, 10, True)
-        text(300, y, width - 300, 30, v, 8 if k.startswith("Weights") else 10)  # 64 hex digits fit at 8 pt
-        y += 34
+        text(300, y, width - 300, h, v, pt)
+        y += h + 4
     y += 20
     text(0, y, width, 36, "Results", 14, True)
     y += 44

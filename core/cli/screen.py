@@ -153,9 +153,10 @@ def cmd_predict(a, argv) -> int:
         # the threshold to the probabilities' 4 decimals: at 3, a probability of 0.2849 judged PM sat under ">= 0.285"
         print(f"# model {predictor.name}, PM when probability >= {predictor.threshold:.4f}")
     if predictor.research:
-        from ..screening.report import RESEARCH_NOTE
+        from ..screening.report import research_note
 
-        print(f"pmscreen predict: warning: {predictor.name}: {RESEARCH_NOTE[0].lower()}{RESEARCH_NOTE[1:]}",
+        note = research_note(predictor.research)
+        print(f"pmscreen predict: warning: {predictor.name}: {note[0].lower()}{note[1:]}",
               file=sys.stderr)
     complete = False
     try:

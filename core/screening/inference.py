@@ -25,7 +25,7 @@ from ..images.reader import decode_file, read_image
 from ..images.textsafe import shown
 from ..stats.metrics import softmax
 from ..store.members import load_members, model_sha256
-from ..store.modelio import ModelFileError, has_model_card
+from ..store.modelio import ModelFileError, research_reason
 
 PM_WORDS = {True: "PM", False: "not PM"}
 UNGRADABLE = "ungradable — retake"
@@ -157,7 +157,7 @@ class Predictor:
         # right-to-left override in it forged the line that states the threshold)
         self.name = shown(str(self.meta.get("name", self.model_dir.name)))
         self.weights_sha256 = model_sha256(self.meta)  # one hash over every member (audit log, reports)
-        self.research = not has_model_card(self.meta)  # never finalized: verdicts for research, not patients
+        self.research = research_reason(self.meta)  # "" for a model with a (sealed) card: for patients
         # Without the gate, ungradable images are judged too (quality is still measured and reported).
         self.quality_gate = quality_gate
 

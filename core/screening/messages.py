@@ -19,7 +19,7 @@ class ModelInfo:
     threshold: float
     weights_sha256: str | None
     model_dir: Path
-    research: bool = False  # never finalized (no model card): its verdicts are for research, not for patients
+    research: str = ""  # why its verdicts are for research, not for patients ("" for a model with a card)
 
     @classmethod
     def of(cls, predictor) -> ModelInfo:

@@ -27,15 +27,31 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..store.modelio import CARD_NOT_SEALED
+
 COLUMNS = ("file", "probability", "verdict", "quality", "model", "threshold", "time", "error")
 FORMATS = (".xlsx", ".csv", ".pdf")
 THUMBNAIL_SIDE = 480  # long side (px) of the pictures kept for the PDF
 DISCLAIMER = ("PM Screen is a screening aid, not a diagnosis: every result needs a clinician's review. "
               "Ungradable images should be retaken.")
-RESEARCH_MODEL = "research model: never finalized, not for patients"  # beside such a model's name in reports
-RESEARCH_NOTE = ("Research model: it was never finalized (no model card), so its threshold and figures come from its "
-                 "own training run and nothing records what it is fit for. These verdicts are for research, not for "
-                 "patients.")
+RESEARCH_NOTES = {  # by core.store.modelio.research_reason
+    "never finalized": "Research model: it was never finalized (no model card), so its threshold and figures come "
+                       "from its own training run and nothing records what it is fit for. These verdicts are for "
+                       "research, not for patients.",
+    CARD_NOT_SEALED: "Research model: its model card is not covered by its seal (added or changed by hand, or "
+                     "written before PM Screen sealed cards; after checking it, pmscreen seal seals it), so nothing "
+                     "vouches for its threshold and figures. These verdicts are for research, not for patients.",
+}
+
+
+def research_mark(reason: str) -> str:
+    """Beside a research model's name in every row of a report."""
+    return f"research model: {reason}, not for patients"
+
+
+def research_note(reason: str) -> str:
+    """What a research model is, said once (the PDF's first page, predict's warning)."""
+    return RESEARCH_NOTES.get(reason, f"Research model: {reason}. These verdicts are for research, not for patients.")
 
 
 def percent(p: float) -> str:
@@ -151,7 +167,7 @@ class Summary:
     model_sha256: str | None = None
     started: str = ""
     counts: Counter = field(default_factory=Counter)  # images per verdict
-    research: bool = False  # the model was never finalized (RESEARCH_NOTE)
+    research: str = ""  # why the model's verdicts are for research (core.store.modelio.research_reason)
 
     def __post_init__(self):
         self.started = self.started or local_time()
@@ -371,16 +387,17 @@ class PdfReport(_Staged):
 
 
 def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,
-                opacity: float | None = None, research: bool = False):
+                opacity: float | None = None, research: str = ""):
     """A report writer chosen by the file's suffix (.xlsx, .csv or .pdf; ``opacity``: of the PDF's heatmaps).
-    ``research``: the model was never finalized; every row names it so, and the PDF says what that means."""
+    ``research``: why the model's verdicts are for research, not patients (never finalized, or its card is not
+    sealed); every row names it so, and the PDF says what that means."""
     path = check_writable(path)
     kinds = {".xlsx": XlsxReport, ".csv": CsvReport, ".pdf": PdfReport}
     if kinds[path.suffix.lower()] is PdfReport:
         _pdf_renderer()  # no painter: said before the batch, not after it
     kind = kinds[path.suffix.lower()]
     if research:
-        model = f"{model} ({RESEARCH_MODEL})"
+        model = f"{model} ({research_mark(research)})"
     report = (PdfReport(path, model, threshold, model_sha256, opacity) if kind is PdfReport
               else kind(path, model, threshold, model_sha256))
     report.summary.research = research

@@ -204,6 +204,17 @@ def has_model_card(meta: dict) -> bool:
     return isinstance(meta.get("card"), dict) and "card" in sealed_claims(meta)
 
 
+CARD_NOT_SEALED = "its model card is not sealed"  # research_reason: a card the seal does not cover
+
+
+def research_reason(meta: dict) -> str:
+    """Why a model's verdicts are for research, not for patients ("" when it has a model card): it was never
+    finalized, or its card is one the seal does not cover (added by hand, or written before cards were sealed)."""
+    if has_model_card(meta):
+        return ""
+    return CARD_NOT_SEALED if "card" in meta else "never finalized"
+
+
 def member_list(meta: dict) -> list[dict]:
     """The networks a model is made of, each as the model.json of that network alone: the model's own fields
     with the member's ``name``, ``architecture`` and ``weights`` (file, SHA-256, dtype). A single-network

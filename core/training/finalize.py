@@ -130,10 +130,12 @@ def model_card_shown(meta: dict) -> str:
     from ..store.modelio import threshold_change_note
     from ..store.provenance import threshold_changes
 
-    try:
-        text = model_card_markdown(meta)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # no card: a trained, unfinalized model
-        text = _plain_card(meta)
+    text = _plain_card(meta)  # a trained, unfinalized model; or a card the seal does not cover, not shown as one
+    if has_model_card(meta):
+        try:
+            text = model_card_markdown(meta)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            pass
     for change in threshold_changes(meta):
         try:
             text += "\n" + threshold_change_note(change, meta) + "\n"  # as set-threshold appends it to MODEL_CARD.md
@@ -146,6 +148,9 @@ def _plain_card(meta: dict) -> str:
     arch = meta.get("architecture") or {}
     m = meta.get("metrics") or {}
     lines = [f"# {meta.get('name', 'Model')}", "",
+             "This model's card is not covered by its seal (added or changed by hand, or written before PM Screen "
+             "sealed cards; after checking it, `pmscreen seal` seals it), so it is not shown: nothing vouches for "
+             "its intended use, protocol, figures and limitations." if "card" in meta else
              "This model has no model card: it was not made by `pmscreen finalize`, so its intended use, "
              "protocol and limitations are not recorded.", ""]
     if arch.get("depth"):

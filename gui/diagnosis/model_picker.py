@@ -234,9 +234,9 @@ class NoModelBanner(QWidget):
 
 
 class ResearchModelNote(QLabel):
-    """Said above the results while the chosen model was never finalized: a research run's threshold and figures
-    come from its own validation images and nothing records what it is fit for, yet its verdicts look like any
-    other's (a one-epoch run called every image PM in bold red)."""
+    """Said above the results while the chosen model has no model card the seal covers: a research run's
+    threshold and figures come from its own validation images and nothing records what it is fit for, yet its
+    verdicts look like any other's (a one-epoch run called every image PM in bold red)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -244,14 +244,24 @@ class ResearchModelNote(QLabel):
         self.setWordWrap(True)
         self.setStyleSheet("#researchModel { background: #fff8e1; border: 1px solid #ffcc80; border-radius: 4px; "
                            "color: #5d4037; padding: 6px; }")
+        self.reason = ""  # core.store.modelio.research_reason of the chosen model
         self.hide()
 
     def retranslate(self) -> None:
-        self.setText(self.tr("Research model: it was not finalized (no model card), so its threshold and figures "
-                             "come from its own training run and nothing records what it is fit for. Use its "
-                             "verdicts for research, not for patients."))
+        from core.store.modelio import CARD_NOT_SEALED
+
+        if self.reason == CARD_NOT_SEALED:
+            self.setText(self.tr("Research model: its model card is not covered by its seal (added or changed by "
+                                 "hand, or written before PM Screen sealed cards), so nothing vouches for its "
+                                 "threshold and figures. Use its verdicts for research, not for patients."))
+        else:
+            self.setText(self.tr("Research model: it was not finalized (no model card), so its threshold and "
+                                 "figures come from its own training run and nothing records what it is fit for. "
+                                 "Use its verdicts for research, not for patients."))
 
     def show_for(self, meta: dict | None) -> None:
-        from core.training.finalize import has_model_card
+        from core.store.modelio import research_reason
 
-        self.setVisible(meta is not None and not has_model_card(meta))
+        self.reason = research_reason(meta) if meta is not None else ""
+        self.retranslate()
+        self.setVisible(bool(self.reason))

@@ -1502,7 +1502,12 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResearchModelNote</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="250"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="254"/>
+        <source>Research model: its model card is not covered by its seal (added or changed by hand, or written before PM Screen sealed cards), so nothing vouches for its threshold and figures. Use its verdicts for research, not for patients.</source>
+        <translation>研究模型：其模型卡不在封印保护范围内（被手工添加或修改，或写于 PM Screen 封印模型卡之前），因此其阈值和指标没有任何保证。其判定仅供研究，不可用于患者。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="258"/>
         <source>Research model: it was not finalized (no model card), so its threshold and figures come from its own training run and nothing records what it is fit for. Use its verdicts for research, not for patients.</source>
         <translation>研究模型：未经定型（没有模型卡），其阈值和指标来自它自己的训练运行，也没有记录它适用于什么。其判定仅供研究，不可用于患者。</translation>
     </message>

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from core.cli import main
+from core.store.bundled import default_model_dir
 from core.store.modelio import META, WEIGHTS, ModelFileError, load_model, read_meta, write_meta, write_tensors
 from tests.synthetic import fundus_image, save_tiny_model, write_rgb
 
@@ -184,14 +185,19 @@ def test_a_card_added_or_edited_by_hand_does_not_pass_for_a_finalized_model(fold
     the "research model: not for patients" mark off predict and every report, and a card's figures could be
     rewritten. A card counts only under the seal; editing a sealed card or figure is refused."""
     from core.store.modelio import has_model_card
+    from core.training.finalize import model_card_shown
 
     write_rgb(folder.parent / "eye.jpg", fundus_image(True, 1))
-    _edit(folder, card={})  # by hand: the seal does not name it
+    bundled = read_meta(default_model_dir())  # a whole card, as finalize writes one
+    _edit(folder, card={**bundled["card"], "metrics": "accuracy 0.999"}, calibration=bundled["calibration"],
+          threshold_rule=bundled["threshold_rule"])  # by hand: the seal does not name them
     meta = read_meta(folder)
     assert not has_model_card(meta)
-    load_model(folder)  # still loads, as the research model it is
+    load_model(folder)  # still loads, as the research model it is, and says why (it said "never finalized")
     assert main(["predict", "--model", str(folder), "--no-audit", str(folder.parent / "eye.jpg")]) == 0
-    assert "research model" in capsys.readouterr().err
+    assert "research model: its model card is not covered by its seal" in capsys.readouterr().err
+    shown = model_card_shown(meta)  # the application's card view showed the hand-made card as the model's
+    assert "accuracy 0.999" not in shown and "not covered by its seal" in shown
     meta["seal"]["fields"].append("card")  # naming it in the seal by hand: the seal no longer fits
     (folder / META).write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="card.* were changed outside PM Screen"):

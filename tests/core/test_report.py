@@ -218,26 +218,31 @@ def test_a_report_path_that_is_a_dangling_link_is_refused_in_words(tmp_path):
         check_writable(link)
 
 
-def test_a_research_models_reports_say_so(tmp_path):
-    """GUI round: a PDF from a model never finalized looked like one from the validated model."""
+@pytest.mark.parametrize("reason, note", [
+    ("never finalized", "Research model: it was never finalized (no model card)"),
+    ("its model card is not sealed", "Research model: its model card is not covered by its seal"),
+])
+def test_a_research_models_reports_say_so(tmp_path, reason, note):
+    """GUI round: a PDF from a model never finalized looked like one from the validated model. A model whose card
+    the seal does not cover is a research model too, and its reports say why."""
     texts = {}
-    for research in (False, True):
-        path = tmp_path / f"r-{research}.pdf"
+    for research in ("", reason):
+        path = tmp_path / f"r-{bool(research)}.pdf"
         with open_report(path, "ResNet-18-D", 0.5, "ab" * 32, research=research) as r:
             for p in _preds():
                 r.add(p)
-        with open_report(tmp_path / f"r-{research}.csv", "ResNet-18-D", 0.5, research=research) as r:
+        with open_report(tmp_path / f"r-{bool(research)}.csv", "ResNet-18-D", 0.5, research=research) as r:
             r.add(_preds()[0])
-        row = next(csv.DictReader((tmp_path / f"r-{research}.csv").open(encoding="utf-8-sig")))
-        assert row["model"] == ("ResNet-18-D (research model: never finalized, not for patients)" if research
+        row = next(csv.DictReader((tmp_path / f"r-{bool(research)}.csv").open(encoding="utf-8-sig")))
+        assert row["model"] == (f"ResNet-18-D (research model: {reason}, not for patients)" if research
                                 else "ResNet-18-D")
         if shutil.which("pdftotext") is None:
             pytest.skip("pdftotext (poppler-utils) is not installed: page contents not checked")
         text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True,
                               check=True).stdout
         texts[research] = " ".join(unicodedata.normalize("NFKC", text).split())  # the font's "ﬁ" ligature
-    assert "Research model: it was never finalized" in texts[True]
-    assert "never finalized" not in texts[False]
+    assert note in texts[reason]
+    assert "Research model" not in texts[""]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

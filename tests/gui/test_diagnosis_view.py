@@ -1,6 +1,8 @@
 """Diagnosis view: drops and opened files are diagnosed on a worker thread with a model of the library; files that
 cannot be read become error rows; without a model the view says how to get one."""
 
+import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -87,6 +89,13 @@ def test_opening_a_model_folder_outside_the_library(qtbot, window, library_model
     # a trained run that was never finalized: its verdicts look like any model's, so the view says what it is
     assert view.research_note.isVisible() and view.research_note.text().startswith("Research model: it was not "
                                                                                   "finalized (no model card)")
+    copy = tmp_path / "carded"
+    shutil.copytree(library_model, copy)
+    meta = json.loads((copy / "model.json").read_text())
+    (copy / "model.json").write_text(json.dumps({**meta, "card": {"intended_use": "Screening"}}))  # not sealed
+    assert view.select_model(copy)  # a card added by hand: still a research model, and the note says why
+    assert view.research_note.isVisible() and view.research_note.text().startswith(
+        "Research model: its model card is not covered by its seal")
 
 
 def test_an_image_the_quality_gate_turns_away_is_ungradable_not_a_verdict(qtbot, library_model, window, tmp_path):
