@@ -15,8 +15,18 @@ class Log:
 class DataReady:
     n_train: int
     n_val: int
-    class_counts: dict
+    class_counts: dict  # training images by class name
     skipped: list = field(default_factory=list)  # "file: problem" lines of images left out
+    tag_counts: dict = field(default_factory=dict)  # training images by a file name's finer tag (PALM's P, H, N)
+
+
+def data_counts(ev: DataReady, by_name: str = "by file name") -> str:
+    """"non-PM 161, PM 159; by file name: H 21, N 140, P 159": classes first, then PALM's finer tags (a pooled
+    cross-validation mixes images named P/H/N with images labelled by a file, which have no such tag)."""
+    text = ", ".join(f"{k} {v}" for k, v in ev.class_counts.items())
+    if ev.tag_counts:
+        text += f"; {by_name}: " + ", ".join(f"{k} {v}" for k, v in ev.tag_counts.items())
+    return text
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,7 @@ def format_event(ev) -> str | None:
     if isinstance(ev, Log):
         return ev.message if ev.level == "info" else f"{ev.level.upper()}: {ev.message}"
     if isinstance(ev, DataReady):
-        counts = ", ".join(f"{k} {v}" for k, v in ev.class_counts.items())
-        line = f"data: {ev.n_train} training images ({counts}), {ev.n_val} validation images"
+        line = f"data: {ev.n_train} training images ({data_counts(ev)}), {ev.n_val} validation images"
         if ev.skipped:
             line += f"; skipped {len(ev.skipped)} unusable file(s):\n  " + "\n  ".join(ev.skipped)
         return line

@@ -362,12 +362,15 @@ class Trainer:
         val_cache = ImageCache(ds.val, progress=self._check_stop)
         skipped = [shown(str(p)) for p in ds.problems + train_cache.problems + val_cache.problems]  # names: escaped
         counts: dict = {}
+        tags: dict = {}
         for s in train_cache.samples:
-            # PALM's P/H/N where the file name tells; the class name where only a label file does (its tag is the
-            # bare label, "0" or "1", which says nothing to a reader of the log)
-            key = ds.class_names[s.label] if s.tag == str(s.label) else s.tag
-            counts[key] = counts.get(key, 0) + 1
-        self._emit(DataReady(len(train_cache), len(val_cache), dict(sorted(counts.items())), skipped))
+            name = ds.class_names[s.label]
+            counts[name] = counts.get(name, 0) + 1
+            if s.tag != str(s.label) and s.tag != name:  # PALM's P/H/N where the file name tells
+                tags[s.tag] = tags.get(s.tag, 0) + 1
+        counts = {name: counts[name] for name in ds.class_names if name in counts}  # the classes' own order
+        self._emit(DataReady(len(train_cache), len(val_cache), counts, skipped,
+                             dict(sorted(tags.items()))))
         if len(train_cache) < 2 or len(val_cache) < 1:
             raise ValueError(f"too few usable images ({len(train_cache)} training, {len(val_cache)} validation)")
         if len(set(train_cache.labels.tolist())) < 2:

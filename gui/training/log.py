@@ -18,6 +18,7 @@ from core.training.events import (
     FoldFinished,
     FoldStarted,
     Log,
+    data_counts,
 )
 
 from ..dataset.summary import validation_source
@@ -77,7 +78,7 @@ class TrainingLog(QPlainTextEdit):
                 self._log_message(ev.message))
         if isinstance(ev, DataReady):
             def data_line():
-                counts = ", ".join(f"{k} {v}" for k, v in ev.class_counts.items())
+                counts = data_counts(ev, self.tr("by file name"))
                 line = self.tr("data: {0} training images ({1}), {2} validation images").format(
                     ev.n_train, counts, ev.n_val)
                 if ev.skipped:

@@ -2202,143 +2202,148 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingLog</name>
     <message>
-        <location filename="../../gui/training/log.py" line="76"/>
+        <location filename="../../gui/training/log.py" line="77"/>
         <source>WARNING: {0}</source>
         <translation>警告：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="76"/>
-        <location filename="../../gui/training/log.py" line="104"/>
+        <location filename="../../gui/training/log.py" line="77"/>
+        <location filename="../../gui/training/log.py" line="105"/>
         <source>ERROR: {0}</source>
         <translation>错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="81"/>
+        <location filename="../../gui/training/log.py" line="82"/>
         <source>data: {0} training images ({1}), {2} validation images</source>
         <translation>数据：{0} 张训练图像（{1}），{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="84"/>
+        <location filename="../../gui/training/log.py" line="85"/>
         <source>; skipped {0} unusable file(s):</source>
         <translation>；跳过 {0} 个无法使用的文件：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="92"/>
+        <location filename="../../gui/training/log.py" line="93"/>
         <source>epoch {0}/{1}  train loss {2:.4f}  val loss {3:.4f}  acc {4}  auc {5:.4f}  sens {6}  spec {7}  {8:.0f} s</source>
         <translation>第 {0}/{1} 轮  训练损失 {2:.4f}  验证损失 {3:.4f}  准确率 {4}  AUC {5:.4f}  灵敏度 {6}  特异度 {7}  {8:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="96"/>
+        <location filename="../../gui/training/log.py" line="97"/>
         <source>*best*</source>
         <translation>*最佳*</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="99"/>
+        <location filename="../../gui/training/log.py" line="100"/>
         <source>saved the best model and a checkpoint to {0}</source>
         <translation>已将最佳模型和检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="100"/>
+        <location filename="../../gui/training/log.py" line="101"/>
         <source>saved a checkpoint to {0}</source>
         <translation>已将检查点保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="124"/>
+        <location filename="../../gui/training/log.py" line="125"/>
         <source>stopped after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后已停止；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="112"/>
+        <location filename="../../gui/training/log.py" line="113"/>
         <source>finished after {0:.0f} s; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后结束；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="113"/>
+        <location filename="../../gui/training/log.py" line="81"/>
+        <source>by file name</source>
+        <translation>按文件名</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log.py" line="114"/>
         <source>finished in {0:.0f} s; best epoch {1}: accuracy {2}, AUC {3:.4f}; model in {4}</source>
         <translation>用时 {0:.0f} 秒完成；最佳轮次 {1}：准确率 {2}，AUC {3:.4f}；模型位于 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="122"/>
+        <location filename="../../gui/training/log.py" line="123"/>
         <source>stopped after {0:.0f} s in epoch {1}, which is not kept; no epoch completed, no model saved</source>
         <translation>{0:.0f} 秒后在第 {1} 轮中途停止，该轮未保留；没有完成任何一轮，未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="126"/>
+        <location filename="../../gui/training/log.py" line="127"/>
         <source>stopped after {0:.0f} s in epoch {1}, which is not kept; kept: epoch {2}, the last completed, and best epoch {3}: accuracy {4}, AUC {5:.4f}; model in {6}</source>
         <translation>{0:.0f} 秒后在第 {1} 轮中途停止，该轮未保留；已保留：最后完成的第 {2} 轮，以及最佳轮次 {3}：准确率 {4}，AUC {5:.4f}；模型位于 {6}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="129"/>
+        <location filename="../../gui/training/log.py" line="130"/>
         <source>stopped after {0:.0f} s at the end of epoch {1}; best epoch {2}: accuracy {3}, AUC {4:.4f}; model in {5}</source>
         <translation>{0:.0f} 秒后在第 {1} 轮结束时停止；最佳轮次 {2}：准确率 {3}，AUC {4:.4f}；模型位于 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="135"/>
+        <location filename="../../gui/training/log.py" line="136"/>
         <source>fold {0} of {1} (resumed): {2} training images, {3} held out</source>
         <translation>第 {0}/{1} 折（继续）：{2} 张训练图像，{3} 张留出</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="136"/>
+        <location filename="../../gui/training/log.py" line="137"/>
         <source>fold {0} of {1}: {2} training images, {3} held out</source>
         <translation>第 {0}/{1} 折：{2} 张训练图像，{3} 张留出</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="142"/>
+        <location filename="../../gui/training/log.py" line="143"/>
         <source>fold {0} of {1} done earlier</source>
         <translation>第 {0}/{1} 折此前已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="143"/>
+        <location filename="../../gui/training/log.py" line="144"/>
         <source>fold {0} of {1} done in {2:.0f} s</source>
         <translation>第 {0}/{1} 折用时 {2:.0f} 秒完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="145"/>
+        <location filename="../../gui/training/log.py" line="146"/>
         <source>: held-out accuracy {0}, AUC {1:.4f}</source>
         <translation>：留出图像准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="150"/>
+        <location filename="../../gui/training/log.py" line="151"/>
         <source>cross-validation stopped after {0:.0f} s with {1} of {2} folds done; resume it from the runs table</source>
         <translation>交叉验证在 {0:.0f} 秒后停止，已完成 {1}/{2} 折；可在训练记录表中继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="153"/>
+        <location filename="../../gui/training/log.py" line="154"/>
         <source>cross-validation finished in {0:.0f} s: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f}); summary in {7}</source>
         <translation>交叉验证用时 {0:.0f} 秒完成：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）；汇总见 {7}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="163"/>
+        <location filename="../../gui/training/log.py" line="164"/>
         <source>device {0}</source>
         <translation>设备 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="165"/>
+        <location filename="../../gui/training/log.py" line="166"/>
         <source> with mixed precision</source>
         <translation>，混合精度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="167"/>
+        <location filename="../../gui/training/log.py" line="168"/>
         <source>, process {0} of {1}</source>
         <translation>，进程 {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="173"/>
+        <location filename="../../gui/training/log.py" line="174"/>
         <source>decoding {0} training and {1} validation images ({2} layout; validation: {3})</source>
         <translation>正在解码 {0} 张训练图像和 {1} 张验证图像（{2} 布局；验证集：{3}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="177"/>
+        <location filename="../../gui/training/log.py" line="178"/>
         <source>resumed {0} after epoch {1}</source>
         <translation>已在第 {1} 轮之后继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="183"/>
+        <location filename="../../gui/training/log.py" line="184"/>
         <source>{0} group(s) of identical images (the same bytes under other names, e.g. {1}): each group is kept in one fold (all are listed in cv.json, &quot;identical&quot;)</source>
         <translation>{0} 组完全相同的图像（同一文件内容、不同文件名，例如 {1}）：每组都放在同一折中（全部列在 cv.json 的 &quot;identical&quot; 中）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/log.py" line="188"/>
+        <location filename="../../gui/training/log.py" line="189"/>
         <source>{0} of the {1} validation images are identical copies of training images (e.g. {2}): on them the validation figures measure recall, not new patients</source>
         <translation>{1} 张验证图像中有 {0} 张与训练图像完全相同（例如 {2}）：在这些图像上，验证结果衡量的是记忆，而不是对新患者的判断</translation>
     </message>

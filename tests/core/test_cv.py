@@ -151,8 +151,10 @@ def test_a_cv_reports_each_fold_as_events_and_continues_after_a_stop(tmp_path):
                                                            ("FoldStarted", 2)]
     assert folds[0].n_train + folds[0].n_val == 18 and not folds[0].resumed
     ready = next(e for e in events if isinstance(e, DataReady))  # pooled: P/H/N from names, 0/1 from the label file
-    assert sum(ready.class_counts.values()) == ready.n_train and not {"0", "1"} & set(ready.class_counts)
-    assert {"non-PM", "PM"} & set(ready.class_counts) and {"H", "N", "P"} & set(ready.class_counts)
+    assert sum(ready.class_counts.values()) == ready.n_train and set(ready.class_counts) == {"non-PM", "PM"}
+    assert set(ready.tag_counts) == {"H", "N", "P"} and sum(ready.tag_counts.values()) < ready.n_train
+    line = format_event(ready)  # classes, then the finer tags: they were mixed ("H 3, N 4, P 5, PM 2, non-PM 1")
+    assert line.startswith(f"data: {ready.n_train} training images (non-PM ") and "; by file name: H " in line
     assert folds[1].metrics["auc"] == folds[1].metrics["auc"] and not folds[1].earlier
     finished = [e for e in events if isinstance(e, Finished)]
     assert [f.stopped for f in finished] == [False, True]  # each fold is a trainer run

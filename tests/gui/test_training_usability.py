@@ -20,7 +20,7 @@ def test_the_final_validation_shows_its_own_progress(qtbot, window, monkeypatch)
     view = window.training_view
     monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
     view.tracker = RunProgress(epochs=2, batch_size=4)
-    view._on_event(DataReady(8, 200, {"P": 4, "H": 2, "N": 2}))
+    view._on_event(DataReady(8, 200, {"non-PM": 4, "PM": 4}))
     view._on_event(BatchEnd(2, 2, 2, 4, 0.5, 0.001, 10.0))  # the last batch of the last epoch
     at_last_batch = view.progress.value()
     assert at_last_batch < view.progress.maximum()  # validation is still to come
@@ -39,7 +39,7 @@ def test_stop_asks_first_only_while_it_would_keep_nothing(qtbot, window, monkeyp
     and saved whatever happens, so a stop keeps it and need not ask."""
     view = window.training_view
     view.tracker = RunProgress(epochs=2, batch_size=4)
-    view._on_event(DataReady(8, 200, {"P": 4, "H": 2, "N": 2}))
+    view._on_event(DataReady(8, 200, {"non-PM": 4, "PM": 4}))
     view._on_event(BatchEnd(1, 1, 2, 1, 0.5, 0.001, 10.0))
     assert view._keeps_nothing() and view.tracker.validating() == 0
     view._on_event(BatchEnd(1, 2, 2, 2, 0.5, 0.001, 10.0))  # epoch 1's last batch: its validation follows
@@ -111,13 +111,14 @@ def test_the_advanced_arrow_points_the_usual_way_and_start_stays_in_view(qtbot, 
 
 def test_the_log_is_written_in_the_gui_s_language(qtbot, window):
     view = window.training_view
-    events = [Log("device cpu"), DataReady(8, 4, {"H": 2, "N": 2, "P": 4}),
+    events = [Log("device cpu"), DataReady(8, 4, {"non-PM": 4, "PM": 4}, [], {"H": 2, "N": 2, "P": 4}),
               EpochEnd(1, 1, 0.69, METRICS, 12.0, True, 1), CheckpointSaved("/runs/r1", 1, True),
               Finished("/runs/r1", 1, METRICS, False, 20.0)]
     for ev in events:
         view.log.add_event(ev)
     log = view.log.toPlainText()
-    assert "device cpu" in log and "data: 8 training images (H 2, N 2, P 4), 4 validation images" in log
+    assert "device cpu" in log and \
+        "data: 8 training images (non-PM 4, PM 4; by file name: H 2, N 2, P 4), 4 validation images" in log
     assert "epoch 1/1  train loss 0.6900  val loss 0.4100  acc 87.5 %" in log and "*best*" in log
     assert "finished in 20 s; best epoch 1: accuracy 87.5 %, AUC 0.9375" in log
     window.set_language("zh_CN")
@@ -210,7 +211,7 @@ def test_time_left_counts_validation_and_then_measured_epochs(qtbot, window, mon
         return view.progress_label.text()
 
     try:
-        at(0.0, DataReady(40, 120, {"P": 20, "N": 20}))  # 10 batches of 4; 120 validation images
+        at(0.0, DataReady(40, 120, {"non-PM": 20, "PM": 20}))  # 10 batches of 4; 120 validation images
         for step in range(1, 6):  # a batch a second
             text = at(float(step), BatchEnd(1, step, 10, step, 0.7, 0.001, 4.0))
         # 5 s of training left, validation about 120 images x 1/3 of a training image's 0.25 s = 10 s, then 2 x 20 s
