@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -125,6 +126,9 @@ def cmd_predict(a, argv) -> int:
             heat_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"{heat_dir}: folder for --heatmaps cannot be made ({exc.strerror or exc})") from None
+        if not os.access(heat_dir, os.W_OK | os.X_OK):  # said now, not as each image's heatmap fails
+            raise UsageError(f"{heat_dir}: folder for --heatmaps is not writable")
+    heat_failed = 0
     report = audit = None
     if a.audit:
         from ..screening.audit import AuditError, AuditLog
@@ -167,7 +171,10 @@ def cmd_predict(a, argv) -> int:
             if report is not None:
                 report.add(pred)
             if heat_dir is not None and pred.heatmap is not None:
-                _write_overlay(heat_dir, pred, a.opacity, used_names)
+                problem = _write_overlay(heat_dir, pred, a.opacity, used_names)
+                if problem:  # the verdict stands; one picture that cannot be written never stops the batch
+                    heat_failed += 1
+                    print(f"pmscreen predict: warning: {problem}", file=sys.stderr, flush=True)
             if a.json:
                 print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
             elif pred.error:
@@ -195,23 +202,35 @@ def cmd_predict(a, argv) -> int:
     failed = counts["error"]
     if failed:
         print(f"pmscreen predict: {failed} file(s) could not be read", file=sys.stderr)
-    return EXIT_USAGE if failed else EXIT_OK
+    if heat_failed:
+        print(f"pmscreen predict: {heat_failed} heatmap(s) could not be written", file=sys.stderr)
+    return EXIT_USAGE if failed or heat_failed else EXIT_OK
 
 
-def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> Path:
+HEATMAP_SUFFIX = ".heatmap.png"
+NAME_BYTES = 255  # the longest file name most file systems take
+
+
+def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> str | None:
+    """Write ``pred``'s heatmap over its picture into ``folder``; the problem when it cannot be, else None."""
     import cv2
 
     from ..images.textsafe import shown
     from ..screening.gradcam import overlay
 
-    stem, n = shown(Path(pred.path).stem).replace("\\", "_"), 1
-    name = f"{stem}.heatmap.png"
+    # a legal 250-byte image name plus the suffix is longer than a file name may be: the stem is shortened
+    room = NAME_BYTES - len(HEATMAP_SUFFIX) - 8  # 8: room for "-NNN" of a repeated name
+    stem = shown(Path(pred.path).stem).replace("\\", "_").encode()[:room].decode(errors="ignore")
+    name, n = f"{stem}{HEATMAP_SUFFIX}", 1
     while name in used:  # same file name in different folders
         n += 1
-        name = f"{stem}-{n}.heatmap.png"
+        name = f"{stem}-{n}{HEATMAP_SUFFIX}"
     used.add(name)
     out = folder / name
     rgb = overlay(pred.preview, pred.heatmap, opacity)
-    if not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-        raise UsageError(f"{out}: cannot write the heatmap")
-    return out
+    try:
+        if out.is_dir() or not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+            return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path}"
+    except (cv2.error, OSError) as exc:
+        return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path} ({exc})"
+    return None

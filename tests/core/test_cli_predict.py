@@ -67,6 +67,26 @@ def test_predict_report_csv_heatmaps_and_audit(model_dir, folder, tmp_path, caps
     assert entries[3]["verdict"] == "ungradable — retake" and entries[3]["quality"].startswith("too dark")
 
 
+def test_a_heatmap_that_cannot_be_written_does_not_stop_the_batch(model_dir, tmp_path, capsys):
+    """Hostile round: a legal 250-byte image name plus ".heatmap.png" is too long a file name, and a folder named
+    like a heatmap cannot be written over; either stopped the batch at that image with no verdict for the rest."""
+    d = tmp_path / "in"
+    long_name = "A" + "x" * 245 + ".jpg"
+    for i, name in enumerate([long_name, "b.jpg", "c.jpg"]):
+        write_rgb(d / name, fundus_image(i % 2 == 0, i))
+    heat = tmp_path / "heat"
+    (heat / "b.heatmap.png").mkdir(parents=True)  # a folder where b's heatmap goes
+    code = main(["predict", "--model", str(model_dir), str(d), "--heatmaps", str(heat), "--no-audit"])
+    out, err = capsys.readouterr()
+    rows = [line.split("\t") for line in out.splitlines() if not line.startswith("#")]
+    assert [r[0].rsplit("/", 1)[-1] for r in rows] == [long_name, "b.jpg", "c.jpg"]  # every image has its verdict
+    assert all(r[2] in ("PM", "not PM") for r in rows)
+    assert code == 2 and "1 heatmap(s) could not be written" in err
+    assert re.search(r"b\.heatmap\.png: cannot write the heatmap of .*b\.jpg", err), err
+    written = sorted(p.name for p in heat.iterdir() if p.is_file())
+    assert written[0].startswith("Axxx") and len(written[0].encode()) <= 255 and written[1] == "c.heatmap.png"
+
+
 def test_predict_pdf_report_and_no_audit(model_dir, folder, tmp_path, capsys):
     report = tmp_path / "r.pdf"
     code = main(["predict", "--model", str(model_dir), str(folder / "eye1.jpg"), str(folder / "sub"),
