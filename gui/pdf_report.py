@@ -43,7 +43,10 @@ UNGRADABLE_COLOUR = UNGRADABLE_COLOR.name()
 
 
 def _qimage(path: str):
-    bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+    try:  # not cv2.imread: OpenCV crashes on a path that is not UTF-8 (a TMPDIR named in other bytes)
+        bgr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
+    except (OSError, cv2.error):
+        bgr = None
     if bgr is None:
         return None
     return to_qimage(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))

@@ -27,7 +27,9 @@ def fundus_image(pm: bool, seed: int, size: int | tuple[int, int] = 224) -> np.n
 
 def write_rgb(path: Path, rgb: np.ndarray) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    assert cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    ok, data = cv2.imencode(path.suffix, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))  # any path (imwrite: UTF-8 only)
+    assert ok
+    path.write_bytes(data.tobytes())
     return path
 
 

@@ -215,6 +215,7 @@ def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> str | 
     """Write ``pred``'s heatmap over its picture into ``folder``; the problem when it cannot be, else None."""
     import cv2
 
+    from ..images.imageio import write_image
     from ..images.textsafe import shown
     from ..screening.gradcam import overlay
 
@@ -229,7 +230,7 @@ def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> str | 
     out = folder / name
     rgb = overlay(pred.preview, pred.heatmap, opacity)
     try:
-        if out.is_dir() or not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        if out.is_dir() or not write_image(out, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
             return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path}"
     except (cv2.error, OSError) as exc:
         return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path} ({exc})"

@@ -78,6 +78,19 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def write_image(path: str | Path, bgr: np.ndarray, params: tuple = ()) -> bool:
+    """Encode ``bgr`` by ``path``'s suffix and write it; False when it cannot be. Never cv2.imwrite: OpenCV takes
+    the path as UTF-8 and crashes the process (SIGSEGV) on a folder named in other bytes."""
+    ok, data = cv2.imencode(Path(path).suffix, bgr, list(params))
+    if not ok:
+        return False
+    try:
+        Path(path).write_bytes(data.tobytes())
+    except OSError:
+        return False
+    return True
+
+
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..images.imageio import write_image
 from ..store.modelio import CARD_NOT_SEALED
 
 COLUMNS = ("file", "probability", "verdict", "quality", "model", "threshold", "time", "error")
@@ -354,7 +355,7 @@ class PdfReport(_Staged):
         if max(rgb.shape[:2]) > THUMBNAIL_SIDE:
             rgb = normalise(rgb, THUMBNAIL_SIDE)
         path = self._tmp / name
-        ok = cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
+        ok = write_image(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), (cv2.IMWRITE_JPEG_QUALITY, 88))
         return str(path) if ok else None
 
     def add(self, pred, when: str | None = None) -> None:

@@ -60,6 +60,7 @@ def _quality_check():
 def _diagnose(model_dir: str | None, t0: float) -> dict:
     import cv2
 
+    from ..images.imageio import write_image
     from ..images.reader import read_image
     from ..store.bundled import default_model_dir, resources_dir
     from .inference import Predictor
@@ -75,7 +76,7 @@ def _diagnose(model_dir: str | None, t0: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="pmscreen-selftest-") as tmp:
         path = Path(tmp) / "synthetic-fundus.jpg"
         bgr = cv2.cvtColor(synthetic_fundus(), cv2.COLOR_RGB2BGR)
-        if not cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 92]):
+        if not write_image(path, bgr, (cv2.IMWRITE_JPEG_QUALITY, 92)):
             raise _SelftestError(f"could not write the synthetic image to {path}")
         (pred,) = list(predictor.predict_files([path]))
         seconds = time.perf_counter() - t0

@@ -162,7 +162,12 @@ def write_meta(path: Path, meta: dict) -> dict:
 
 
 def write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=True) + "\n", encoding="utf-8")
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=True) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a folder named in bytes that are not UTF-8 (kept by Python as lone surrogates):
+        data = (json.dumps(obj, indent=2, allow_nan=True) + "\n").encode()  # \u escapes keep the name exact
+    path.write_bytes(data)
 
 
 def save_model(folder: str | Path, model, meta: dict, dtype: str | None = None) -> dict:
@@ -448,7 +453,7 @@ def _rewrite(folder: Path, meta: dict, card_note: str | None = None) -> dict:
                     text = read_small_text(src, MAX_CARD_BYTES).rstrip("\n")
                 except SmallFileError as exc:
                     raise ModelFileError(str(exc)) from None
-                (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8")
+                (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8", errors="backslashreplace")
                 continue
             link_or_copy(src, tmp / rel)
         return write_meta(tmp / META, meta)

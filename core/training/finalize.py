@@ -72,7 +72,8 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
         },
     )
     saved = save_model(out_dir, model, out, dtype=dtype)
-    (Path(out_dir) / "MODEL_CARD.md").write_text(model_card_markdown(saved), encoding="utf-8")
+    (Path(out_dir) / "MODEL_CARD.md").write_text(model_card_markdown(saved), encoding="utf-8",
+                                                    errors="backslashreplace")  # a folder named in non-UTF-8 bytes
     return saved
 
 

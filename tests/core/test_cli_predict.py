@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import re
 
 import cv2
@@ -85,6 +86,10 @@ def test_a_heatmap_that_cannot_be_written_does_not_stop_the_batch(model_dir, tmp
     assert re.search(r"b\.heatmap\.png: cannot write the heatmap of .*b\.jpg", err), err
     written = sorted(p.name for p in heat.iterdir() if p.is_file())
     assert written[0].startswith("Axxx") and len(written[0].encode()) <= 255 and written[1] == "c.heatmap.png"
+
+    latin1 = tmp_path / os.fsdecode(b"cartes-de-chaleur-\xe9t\xe9")  # not UTF-8: cv2.imwrite crashed the process
+    assert main(["predict", "--model", str(model_dir), str(d / "c.jpg"), "--heatmaps", str(latin1), "--no-audit"]) == 0
+    assert [p.name for p in latin1.iterdir()] == ["c.heatmap.png"]
 
 
 def test_predict_pdf_report_and_no_audit(model_dir, folder, tmp_path, capsys):

@@ -127,6 +127,25 @@ def test_a_stop_during_validation_keeps_the_epoch_being_validated(palm_tiny, tmp
     assert [h["epoch"] for h in meta["history"]] == [1] and meta["best_epoch"] == 1
 
 
+def test_a_data_folder_named_in_bytes_that_are_not_utf8_trains_saves_and_resumes(tmp_path):
+    """Hostile round: a folder named in Latin-1 (an old NAS or USB stick) trained a whole epoch, then model.json
+    could not be written ("surrogates not allowed"): the run was lost. Its name is now kept exactly."""
+    import os
+
+    from core.cli import main
+
+    root = make_palm_root(tmp_path / os.fsdecode(b"donn\xe9es"))
+    result, _ = run(tiny_config(root), tmp_path / "run")
+    assert isinstance(result, Finished) and not result.stopped, result
+    _, meta = load_model(tmp_path / "run")
+    assert os.fsencode(meta["data"]["root"]).endswith(b"donn\xe9es")  # the very bytes, to find the folder again
+    resumed, _ = run(tiny_config(root, epochs=2), tmp_path / "run", resume=True)
+    assert isinstance(resumed, Finished) and resumed.last_epoch == 2, resumed
+    note = os.fsdecode(b"r\xe9vis\xe9")  # a note typed in a Latin-1 terminal
+    assert main(["set-threshold", str(tmp_path / "run"), "--threshold", "0.4", "--note", note]) == 0
+    assert load_model(tmp_path / "run")[1]["threshold"] == 0.4
+
+
 def test_bad_training_images_are_skipped_and_listed(tmp_path):
     root = make_palm_root(tmp_path / "palm")
     train = root / "PALM-Training400"
