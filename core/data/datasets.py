@@ -83,6 +83,17 @@ def _rows(path: Path) -> list[list]:
         raise DatasetError(str(exc)) from None
 
 
+NAME_LIMIT = 255  # characters: no file name is longer, so a longer imgName is no image's
+
+
+def _brief(value, limit: int = 60) -> str:
+    """A cell for a message: its repr, cut before it is made (a 20 MB cell repeated in 2,000 rows of a 39 KB
+    workbook filled the memory as messages)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    return repr(value)
+
+
 def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
     """Map image file name -> label (0 or 1) from an xlsx/csv with the header columns imgName and Label. Rows
     with another label (2, inf, text) and names listed twice with different labels become problems (the image is
@@ -101,24 +112,34 @@ def read_label_file(path: str | Path) -> tuple[dict[str, int], list[Problem]]:
     header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
     missing = [c for c in ("imgName", "Label") if c.lower() not in header]
     if missing:
-        raise DatasetError(f"{path}: no column named {' or '.join(missing)} in the header row {rows[0]}")
+        raise DatasetError(f"{path}: no column named {' or '.join(missing)} in the header row "
+                           f"[{', '.join(_brief(c) for c in rows[0][:20])}{', …' if len(rows[0]) > 20 else ''}]")
     i_name, i_label = header.index("imgname"), header.index("label")
     labels: dict[str, int] = {}
     first_row: dict[str, int] = {}
     conflicting: set[str] = set()
     problems: list[Problem] = []
     for n, row in enumerate(rows[1:], start=2):
-        name = str(row[i_name]).strip() if i_name < len(row) and row[i_name] is not None else ""
+        name = str(row[i_name]) if i_name < len(row) and row[i_name] is not None else ""
+        if len(name) > NAME_LIMIT:  # checked before anything copies it
+            problems.append(Problem(str(path), f"row {n}: imgName {_brief(name)} is longer than a file name can be"))
+            continue
+        name = name.strip()
         raw = row[i_label] if i_label < len(row) else None
         try:
+            if isinstance(raw, str) and len(raw) > NAME_LIMIT:
+                raise ValueError
             value = float(raw)
             if isinstance(raw, bool) or value not in (0.0, 1.0):
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
-            problems.append(Problem(str(path), f"row {n}: label {raw!r} of {name or '?'} is not 0 or 1"))
+            problems.append(Problem(str(path), f"row {n}: label {_brief(raw)} of {name or '?'} is not 0 or 1"))
             continue
         if not name:
             problems.append(Problem(str(path), f"row {n}: empty imgName"))
+            continue
+        if "\0" in name:  # no file name holds one (os.stat refuses it: "embedded null byte")
+            problems.append(Problem(str(path), f"row {n}: imgName {_brief(name)} holds a NUL character; not used"))
             continue
         if name in labels and labels[name] != int(value):
             problems.append(Problem(str(path), f"row {n}: {name} is labelled {int(value)} here and "
@@ -174,7 +195,7 @@ def _not_listed(path: Path) -> str:
 
     try:
         return entry_problem(path) or "it is not an image file PM Screen reads"
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name no file system takes (a NUL in it)
         return "a link to a missing file (or a loop of links)" if path.is_symlink() else "the file does not exist"
 
 

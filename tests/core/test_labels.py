@@ -48,3 +48,27 @@ def test_evaluate_and_training_data_with_such_a_label_file(tmp_path, capsys):
     ds = open_dataset(root)
     assert [s.path.name for s in ds.val] == ["V0002.jpg"]
     assert any("V0000.jpg is labelled 0" in str(p) for p in ds.problems)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_huge_cells_and_nul_names_are_problems_with_short_messages(tmp_path, suffix):
+    """Hostile round: a 39 KB workbook whose 2,000 rows all point at one 20 MB shared string filled the memory
+    (each row's message copied it); a name holding a NUL stopped evaluate, train and cv ("embedded null byte")."""
+    big = "x" * 30_000  # (openpyxl writes at most 32,767 characters a cell, a CSV field may hold 131,072)
+    nul = "bad\0name.jpg" if suffix == ".csv" else "no-nul-in-a-workbook.jpg"  # openpyxl refuses to write one
+    rows = [(1, "a.jpg", 1), (2, big, 1), (3, "b.jpg", big), (4, nul, "x"), (5, "c.jpg", 0)]
+    path = write_label_file(tmp_path / f"labels{suffix}", rows)
+    labels, problems = read_label_file(path)
+    assert labels == {"a.jpg": 1, "c.jpg": 0}
+    text = [str(p) for p in problems]
+    assert len(text) == 3 and all(len(t) < 400 for t in text), [t[:400] for t in text]
+    assert "row 3: imgName 'xxxx" in text[0] and "(30000 characters) is longer than a file name can be" in text[0]
+    assert "row 4: label 'xxxx" in text[1] and "of b.jpg is not 0 or 1" in text[1]
+    if suffix == ".csv":
+        path.write_text(path.read_text().replace(f"{nul},x", f"{nul},1"))
+        text = [str(p) for p in read_label_file(path)[1]]
+        assert "row 5: imgName 'bad\\x00name.jpg' holds a NUL character; not used" in text[2], text[2]
+    write_rgb(tmp_path / "img" / "a.jpg", fundus_image(True, 1))
+    write_rgb(tmp_path / "img" / "c.jpg", fundus_image(False, 2))
+    samples, _ = labelled_folder(tmp_path / "img", path)  # the folder is read with the rows that are names
+    assert sorted(s.path.name for s in samples) == ["a.jpg", "c.jpg"]
