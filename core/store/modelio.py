@@ -151,10 +151,12 @@ def _sealed_if_present(meta: dict) -> tuple[str, ...]:
     return tuple(k for k in ("members", "trained_on") if k in meta)
 
 
-def write_meta(path: Path, meta: dict) -> dict:
-    """Write ``meta`` as model.json with a fresh seal over its decision fields; returns what was written."""
+def write_meta(path: Path, meta: dict, claims: tuple[str, ...] | None = None) -> dict:
+    """Write ``meta`` as model.json with a fresh seal over its decision fields and ``claims`` (by default every
+    claim it holds: what PM Screen has just made); returns what was written. A rewrite of a folder passes the
+    claims its seal covered: resealing must never vouch for a card added by hand."""
     meta = {k: v for k, v in meta.items() if k != "seal"}
-    claims = tuple(k for k in CLAIMS if k in meta)
+    claims = tuple(k for k in CLAIMS if k in meta and (claims is None or k in claims))
     meta["seal"] = {"version": SEAL_VERSION, "fields": [*SEALED, *_sealed_if_present(meta), *claims],
                     "sha256": seal_digest(meta, claims)}
     write_json(path, meta)
@@ -440,9 +442,10 @@ def _utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _rewrite(folder: Path, meta: dict, card_note: str | None = None) -> dict:
-    """Replace ``folder`` atomically by a copy whose model.json is ``meta`` (sealed anew); the other files are
-    carried over unchanged (hard links where possible), MODEL_CARD.md with ``card_note`` appended."""
+def _rewrite(folder: Path, meta: dict, card_note: str | None = None, claims: tuple[str, ...] | None = None) -> dict:
+    """Replace ``folder`` atomically by a copy whose model.json is ``meta`` (sealed anew, over ``claims``: see
+    write_meta); the other files are carried over unchanged (hard links where possible), MODEL_CARD.md with
+    ``card_note`` appended."""
     with atomic_folder(folder) as tmp:
         for src in sorted(folder.rglob("*")):
             rel = src.relative_to(folder)
@@ -456,7 +459,7 @@ def _rewrite(folder: Path, meta: dict, card_note: str | None = None) -> dict:
                 (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8", errors="backslashreplace")
                 continue
             link_or_copy(src, tmp / rel)
-        return write_meta(tmp / META, meta)
+        return write_meta(tmp / META, meta, claims)
 
 
 def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
@@ -477,6 +480,7 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
         raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
     folder, meta = _verified(folder)
     user, when = user or _user(), _utc_now()
+    sealed = (*sealed_claims(meta), "threshold_rule")  # what was sealed stays so, and no more (a hand-added card)
     old = meta.get("threshold", 0.5)
     change = {"action": "set-threshold", "from": old, "to": float(threshold), "by": user, "when": when,
               "note": note or ""}
@@ -485,7 +489,7 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
     meta["threshold_rule"] = f"set to {threshold:.4f} by {user} on {when}" + (
         f" ({note})" if note else "")
     meta["provenance"] = [*meta.get("provenance", []), change]
-    return _rewrite(folder, meta, threshold_change_note(change, meta))
+    return _rewrite(folder, meta, threshold_change_note(change, meta), sealed)
 
 
 def threshold_change_note(change: dict, meta: dict | None = None) -> str:

@@ -34,6 +34,7 @@ from ..store.modelio import (
     WEIGHTS,
     ModelFileError,
     read_tensors,
+    sealed_claims,
     state_to_numpy,
     write_json,
     write_meta,
@@ -427,7 +428,8 @@ class Trainer:
                 if (previous / "validation.json").exists():
                     link_or_copy(previous / "validation.json", tmp / "validation.json")
                 old = json.loads((previous / META).read_text())
-                write_meta(tmp / META, {**old, **{k: meta[k] for k in ("history", "training")}})
+                write_meta(tmp / META, {**old, **{k: meta[k] for k in ("history", "training")}},
+                           sealed_claims(old))  # never a claim added to the folder by hand
             ck = tmp / "checkpoint"
             ck.mkdir()
             write_tensors(ck / "model.safetensors", state)

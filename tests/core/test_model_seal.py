@@ -198,6 +198,15 @@ def test_a_card_added_or_edited_by_hand_does_not_pass_for_a_finalized_model(fold
     assert "research model: its model card is not covered by its seal" in capsys.readouterr().err
     shown = model_card_shown(meta)  # the application's card view showed the hand-made card as the model's
     assert "accuracy 0.999" not in shown and "not covered by its seal" in shown
+    # GUI round: changing the threshold resealed the folder over every claim in it, the hand-added card too
+    assert main(["set-threshold", str(folder), "--threshold", "0.4"]) == 0
+    meta = read_meta(folder)
+    assert meta["threshold"] == 0.4 and not has_model_card(meta) and "card" not in meta["seal"]["fields"]
+    assert "threshold_rule" in meta["seal"]["fields"]  # what set-threshold wrote is sealed
+    load_model(folder)
+    capsys.readouterr()
+    assert main(["predict", "--model", str(folder), "--no-audit", str(folder.parent / "eye.jpg")]) == 0
+    assert "research model: its model card is not covered by its seal" in capsys.readouterr().err
     meta["seal"]["fields"].append("card")  # naming it in the seal by hand: the seal no longer fits
     (folder / META).write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="card.* were changed outside PM Screen"):
