@@ -40,8 +40,8 @@ RESEARCH_NOTES = {  # by core.store.modelio.research_reason
                        "from its own training run and nothing records what it is fit for. These verdicts are for "
                        "research, not for patients.",
     CARD_NOT_SEALED: "Research model: its model card is not covered by its seal (added or changed by hand, or "
-                     "written before PM Screen sealed cards; after checking it, pmscreen seal seals it), so nothing "
-                     "vouches for its threshold and figures. These verdicts are for research, not for patients.",
+                     "written before PM Screen sealed cards), so nothing vouches for its threshold and figures. "
+                     "These verdicts are for research, not for patients.",
 }
 
 

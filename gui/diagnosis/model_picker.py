@@ -255,7 +255,7 @@ class ResearchModelNote(QLabel):
                                  "hand, or written before PM Screen sealed cards), so nothing vouches for its "
                                  "threshold and figures. Use its verdicts for research, not for patients."))
         else:
-            self.setText(self.tr("Research model: it was not finalized (no model card), so its threshold and "
+            self.setText(self.tr("Research model: it was never finalized (no model card), so its threshold and "
                                  "figures come from its own training run and nothing records what it is fit for. "
                                  "Use its verdicts for research, not for patients."))
 

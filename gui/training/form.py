@@ -179,7 +179,8 @@ class TrainingForm(QWidget):
             variant.setItemData(i, variant_help(variant.itemData(i)), Qt.ItemDataRole.ToolTipRole)
         self.set_gpu_available(self._gpu)
         self.stop_button.setText(self.tr("Stop"))
-        self.stop_button.setToolTip(self.tr("Stop after the current batch; the best model so far is kept"))
+        self.stop_button.setToolTip(self.tr("Stop after the current batch, or once an epoch being validated is saved; "
+                                            "what was saved is kept, and Resume continues it"))
         self._variant_changed()
         self._mode_changed()
 

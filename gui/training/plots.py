@@ -99,6 +99,9 @@ class TrainingPlots(QSplitter):
         self.empty_note = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
         self.empty_note.setZValue(10)
         self.loss_plot.addItem(self.empty_note, ignoreBounds=True)
+        # kept in the middle whatever the range becomes (placed once, it sat at the bottom left, cut, once the
+        # plot was laid out)
+        self.loss_plot.getViewBox().sigRangeChanged.connect(self._place_note)
         self.addWidget(self.loss_plot)
         self.addWidget(self.metric_plot)
         self.live = self.series = Series()  # the series being grown, and the one shown
@@ -175,9 +178,12 @@ class TrainingPlots(QSplitter):
         self.empty_note.setVisible(empty)
         if empty:
             self.loss_plot.setYRange(0, 1, padding=0)
-            (x0, x1), _ = self.loss_plot.viewRange()
-            self.empty_note.setPos((x0 + x1) / 2, 0.5)
+            self._place_note()
             self.empty_note.setText(self._texts.get("no_curves", ""))
+
+    def _place_note(self, *_) -> None:
+        (x0, x1), (y0, y1) = self.loss_plot.viewRange()
+        self.empty_note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def _fit_loss_range(self) -> None:
         """The loss axis spans the data with a free band above it for the legend (top right), so no marker lies

@@ -189,7 +189,7 @@ class TrainingView(QWidget):
         except (OSError, ValueError) as exc:  # a damaged checkpoint or plan: said in one line
             self._refuse(str(exc))
             return False
-        self._began(lambda: self.tr("Resuming {0}").format(run.path.name), [] if run.cv else run.history)
+        self._began(lambda: self.tr("Resuming {0}").format(run.path.name), [] if run.cv else run.history, True)
         self._resumed = True  # what it kept before stays kept, whenever it is stopped
         return True
 
@@ -197,7 +197,7 @@ class TrainingView(QWidget):
         self.form.error_label.setText(text)
         self.form.error_label.show()
 
-    def _began(self, intro, history: list[dict] | None = None) -> None:
+    def _began(self, intro, history: list[dict] | None = None, resumed: bool = False) -> None:
         job = self.run.job
         self.tracker = RunProgress(job.config.epochs, job.config.batch_size, job.k if self.run.is_cv else 1)
         self.last_status = ""
@@ -214,8 +214,12 @@ class TrainingView(QWidget):
         self._update_run_label()
         self._update_progress_label()
         self.runningChanged.emit(True)
-        self.statusMessage.emit((lambda: self.tr("Cross-validation started")) if self.run.is_cv
-                                else (lambda: self.tr("Training started")))
+        if resumed:
+            self.statusMessage.emit((lambda: self.tr("Cross-validation resumed")) if self.run.is_cv
+                                    else (lambda: self.tr("Training resumed")))
+        else:
+            self.statusMessage.emit((lambda: self.tr("Cross-validation started")) if self.run.is_cv
+                                    else (lambda: self.tr("Training started")))
 
     def stop(self) -> None:
         if not self.running:
@@ -242,7 +246,16 @@ class TrainingView(QWidget):
         self.stop_question = box  # while it is asked (tests answer it)
         box.exec()
         self.stop_question = None
+        if box.clickedButton() is None and self.running:  # withdrawn: an epoch was kept while it was asked
+            self.statusMessage.emit(lambda: self.tr("An epoch has been kept meanwhile: Stop now keeps it"))
         return box.clickedButton() is discard and self.running
+
+    def _withdraw_question(self, ended: bool = False) -> None:
+        """The Stop question says nothing would be kept; once an epoch is kept (or being validated, and so kept),
+        or the run has ended, that is no longer true, and the question goes without stopping anything (it stayed
+        up over a finished run, and its "Stop and discard" then stopped a run that kept an epoch)."""
+        if self.stop_question is not None and (ended or not self._keeps_nothing()):
+            self.stop_question.reject()
 
     def _update_buttons(self) -> None:
         running = self.running
@@ -271,8 +284,10 @@ class TrainingView(QWidget):
             self.progress.setValue(round(1000 * self.tracker.fraction()))
         self.log.add_event(ev)
         self._update_progress_label()
+        self._withdraw_question()
 
     def _on_done(self, result) -> None:
+        self._withdraw_question(ended=True)
         self.plots.stop_live()
         self.runs_table.refresh()
         cv = self.run.is_cv
@@ -332,7 +347,7 @@ class TrainingView(QWidget):
             else:
                 text = self.tr("Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left").format(
                     b.epoch, t.epochs, b.step, b.steps, b.images_per_sec, left)
-            if t.folds > 1 and not self.run.stopping:
+            if t.folds > 1 and (t.validating() or not self.run.stopping):  # the fold whose epoch is being kept
                 text = self.tr("Fold {0}/{1} · {2}").format(min(t.fold, t.folds), t.folds, text)
         else:
             text = {"stopped": self.tr("Stopped"), "finished": self.tr("Finished"),

@@ -1508,8 +1508,8 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/diagnosis/model_picker.py" line="258"/>
-        <source>Research model: it was not finalized (no model card), so its threshold and figures come from its own training run and nothing records what it is fit for. Use its verdicts for research, not for patients.</source>
-        <translation>研究模型：未经定型（没有模型卡），其阈值和指标来自它自己的训练运行，也没有记录它适用于什么。其判定仅供研究，不可用于患者。</translation>
+        <source>Research model: it was never finalized (no model card), so its threshold and figures come from its own training run and nothing records what it is fit for. Use its verdicts for research, not for patients.</source>
+        <translation>研究模型：从未定型（没有模型卡），其阈值和指标来自它自己的训练运行，也没有记录它适用于什么。其判定仅供研究，不可用于患者。</translation>
     </message>
 </context>
 <context>
@@ -1864,32 +1864,32 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
     </message>
     <message>
         <location filename="../../gui/training/form.py" line="182"/>
-        <source>Stop after the current batch; the best model so far is kept</source>
-        <translation>在当前批次结束后停止；保留目前最好的模型</translation>
+        <source>Stop after the current batch, or once an epoch being validated is saved; what was saved is kept, and Resume continues it</source>
+        <translation>在当前批次结束后停止，或在正在验证的轮次保存后停止；已保存的内容会保留，“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="209"/>
+        <location filename="../../gui/training/form.py" line="210"/>
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="222"/>
+        <location filename="../../gui/training/form.py" line="223"/>
         <source>Start cross-validation</source>
         <translation>开始交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="222"/>
+        <location filename="../../gui/training/form.py" line="223"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="244"/>
+        <location filename="../../gui/training/form.py" line="245"/>
         <location filename="../../gui/training/fields.py" line="118"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="244"/>
+        <location filename="../../gui/training/form.py" line="245"/>
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
@@ -2366,47 +2366,47 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="217"/>
+        <location filename="../../gui/training/view.py" line="221"/>
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="218"/>
+        <location filename="../../gui/training/view.py" line="222"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="296"/>
+        <location filename="../../gui/training/view.py" line="311"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="300"/>
+        <location filename="../../gui/training/view.py" line="315"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="301"/>
+        <location filename="../../gui/training/view.py" line="316"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="305"/>
+        <location filename="../../gui/training/view.py" line="320"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="369"/>
+        <location filename="../../gui/training/view.py" line="384"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="373"/>
+        <location filename="../../gui/training/view.py" line="388"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="296"/>
+        <location filename="../../gui/training/view.py" line="311"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
@@ -2428,137 +2428,152 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="236"/>
+        <location filename="../../gui/training/view.py" line="218"/>
+        <source>Cross-validation resumed</source>
+        <translation>交叉验证已继续</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="219"/>
+        <source>Training resumed</source>
+        <translation>训练已继续</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="240"/>
         <source>Stop training</source>
         <translation>停止训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="237"/>
+        <location filename="../../gui/training/view.py" line="241"/>
         <source>No epoch has finished yet: stopping now keeps nothing of this run (no model, nothing to resume). Only whole epochs are kept.</source>
         <translation>还没有完成任何一轮：现在停止将不保留本次训练的任何内容（没有模型，也无法继续）。只有完整的轮次会被保留。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="239"/>
+        <location filename="../../gui/training/view.py" line="243"/>
         <source>Stop and discard</source>
         <translation>停止并丢弃</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="240"/>
+        <location filename="../../gui/training/view.py" line="244"/>
         <source>Keep training</source>
         <translation>继续训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="310"/>
+        <location filename="../../gui/training/view.py" line="250"/>
+        <source>An epoch has been kept meanwhile: Stop now keeps it</source>
+        <translation>与此同时已有一轮被保留：现在停止会保留它</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="325"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="312"/>
+        <location filename="../../gui/training/view.py" line="327"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="315"/>
+        <location filename="../../gui/training/view.py" line="330"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="324"/>
+        <location filename="../../gui/training/view.py" line="339"/>
         <source>Stopping once epoch {0} is validated and saved…</source>
         <translation>第 {0} 轮验证并保存后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="326"/>
+        <location filename="../../gui/training/view.py" line="341"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="328"/>
+        <location filename="../../gui/training/view.py" line="343"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="330"/>
+        <location filename="../../gui/training/view.py" line="345"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="333"/>
+        <location filename="../../gui/training/view.py" line="348"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="336"/>
+        <location filename="../../gui/training/view.py" line="351"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="338"/>
+        <location filename="../../gui/training/view.py" line="353"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="338"/>
+        <location filename="../../gui/training/view.py" line="353"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="339"/>
+        <location filename="../../gui/training/view.py" line="354"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="339"/>
+        <location filename="../../gui/training/view.py" line="354"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="345"/>
+        <location filename="../../gui/training/view.py" line="360"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="345"/>
+        <location filename="../../gui/training/view.py" line="360"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="347"/>
+        <location filename="../../gui/training/view.py" line="362"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="376"/>
+        <location filename="../../gui/training/view.py" line="391"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="392"/>
+        <location filename="../../gui/training/view.py" line="407"/>
         <source>Comparing {0} with {1}…</source>
         <translation>正在比较 {0} 与 {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="399"/>
+        <location filename="../../gui/training/view.py" line="414"/>
         <source>{0} and {1} cannot be compared: {2}</source>
         <translation>{0} 与 {1} 无法比较：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="402"/>
+        <location filename="../../gui/training/view.py" line="417"/>
         <source>measurably different</source>
         <translation>有可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="403"/>
+        <location filename="../../gui/training/view.py" line="418"/>
         <source>not measurably different</source>
         <translation>无可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="404"/>
+        <location filename="../../gui/training/view.py" line="419"/>
         <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
         <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="411"/>
+        <location filename="../../gui/training/view.py" line="426"/>
         <source>Paired comparison</source>
         <translation>配对比较</translation>
     </message>

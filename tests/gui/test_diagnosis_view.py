@@ -87,7 +87,7 @@ def test_opening_a_model_folder_outside_the_library(qtbot, window, library_model
     assert view.select_model(library_model)
     assert view.model_dir() == library_model and not view.no_model.isVisible()
     # a trained run that was never finalized: its verdicts look like any model's, so the view says what it is
-    assert view.research_note.isVisible() and view.research_note.text().startswith("Research model: it was not "
+    assert view.research_note.isVisible() and view.research_note.text().startswith("Research model: it was never "
                                                                                   "finalized (no model card)")
     copy = tmp_path / "carded"
     shutil.copytree(library_model, copy)

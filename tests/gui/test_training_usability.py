@@ -56,6 +56,34 @@ def test_stop_asks_first_only_while_it_would_keep_nothing(qtbot, window, monkeyp
     monkeypatch.undo()  # (before the window fixture looks for a run to stop)
 
 
+def test_the_stop_question_is_withdrawn_once_an_epoch_is_kept(qtbot, window, monkeypatch):
+    """GUI round: the question "stopping now keeps nothing" stayed up while the run went on; over a finished run,
+    or after epoch 1 was saved, its "Stop and discard" was no longer true. It now goes, stopping nothing."""
+    from PySide6.QtCore import QTimer
+
+    view = window.training_view
+    stops, said = [], []
+    monkeypatch.setattr(TrainingRun, "running", property(lambda self: True))
+    monkeypatch.setattr(TrainingRun, "stop", lambda self: stops.append(True))
+    view.statusMessage.connect(lambda text: said.append(text()))
+    view.tracker = RunProgress(epochs=2, batch_size=4)
+    view._on_event(DataReady(8, 200, {"non-PM": 4, "PM": 4}))
+    view._on_event(BatchEnd(1, 1, 2, 1, 0.5, 0.001, 10.0))
+    asked = []
+
+    def meanwhile():  # while the question is up, epoch 1's last batch ends: its validation and save follow
+        asked.append(view.stop_question is not None and view.stop_question.isVisible())
+        view._on_event(BatchEnd(1, 2, 2, 2, 0.5, 0.001, 10.0))
+
+    QTimer.singleShot(50, meanwhile)
+    view.stop()
+    assert asked == [True] and view.stop_question is None and not stops  # withdrawn; nothing stopped
+    assert said[-1] == "An epoch has been kept meanwhile: Stop now keeps it"
+    view.stop()  # asked again: it keeps epoch 1, so it stops at once
+    assert stops == [True]
+    monkeypatch.undo()  # (before the window fixture looks for a run to stop)
+
+
 def test_the_last_epoch_s_markers_are_not_clipped(qtbot, window):
     view = window.training_view
     view.tracker = RunProgress(epochs=3, batch_size=4)
