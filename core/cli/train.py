@@ -135,7 +135,7 @@ def cmd_train(a, argv) -> int:
             if isinstance(ev, Finished) and distributed.world_size() > 1:
                 print(f"rank 0: weights digest {ev.digest}", flush=True)
 
-    check_folder_name(a.out)  # now, not at the first epoch's save
+    check_folder_name(a.out, "run" if a.resume else "")  # now, not at the first epoch's save
     trainer = Trainer(config, a.out, show, resume=a.resume)
     trainer.start()
     try:

@@ -58,13 +58,22 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
-def check_folder_name(target: str | Path) -> None:
+def check_folder_name(target: str | Path, replaces: str = "model") -> None:
     """Refuse, before any work, a model folder ``atomic_folder`` could not write or must not replace: an existing
     file, or a folder that holds something and is no model folder (replacing it would delete the user's files);
-    a place that cannot be written; a name too long for the working copy written beside it under a longer name
+    a model folder unless ``replaces`` allows it ("model": a model made again, but not a training run, whose
+    checkpoint Resume needs; "run": a run resumed into itself; "": none, as for a new training run); a place that
+    cannot be written; a name too long for the working copy written beside it under a longer name
     (".NAME.tmp-PID", ".NAME.previous")."""
     target = Path(target)
     if target.is_dir():
+        if (target / "model.json").is_file() and replaces != "run":
+            if not replaces:
+                raise ValueError(f"{target}: already holds a model, which a new training run would replace whole: "
+                                 "choose a new or empty folder (or --resume to continue a stopped run)")
+            if (target / "checkpoint").is_dir():
+                raise ValueError(f"{target}: is a training run (it holds the checkpoint Resume needs), which would "
+                                 "be replaced whole: choose a new or empty folder")
         if any(target.iterdir()) and not (target / "model.json").is_file():
             raise ValueError(f"{target}: the folder holds files and is no model folder; it would be replaced "
                              "whole: choose a new or empty folder")

@@ -501,6 +501,19 @@ def test_finalize_never_replaces_a_folder_of_other_files(cv_run, tmp_path, capsy
         assert main(["finalize", "--from-cv", str(cv), "--out", str(out), "--members", "1"]) == 0
         assert load_members(out)[1]["name"] != "old"
 
+    # Hostile round: a training run (its checkpoint is what Resume needs) was replaced by finalize --out RUN, and
+    # train --out MODEL replaced a finalized model (and the notes kept in it) with a new run
+    run = tmp_path / "run"
+    save_tiny_members(run, name="run")
+    (run / "checkpoint").mkdir()
+    capsys.readouterr()
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(run), "--members", "1"]) == 2
+    assert "is a training run (it holds the checkpoint Resume needs)" in capsys.readouterr().err
+    (model / "NOTES.txt").write_text("board approval")
+    assert main(["train", "--data", str(palm), "--out", str(model), "--epochs", "1", "--depth", "18"]) == 2
+    assert "already holds a model, which a new training run would replace whole" in capsys.readouterr().err
+    assert (model / "NOTES.txt").read_text() == "board approval" and (run / "checkpoint").is_dir()
+
 
 def test_the_card_shown_after_a_threshold_change_says_what_the_card_file_says_of_it(cv_run, tmp_path, capsys):
     """The application writes the card from the sealed model.json: its decision threshold is the one in use, and
