@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -105,6 +106,16 @@ class TrainConfig:
             raise ValueError("learning rate must be positive")
         if not 0 <= self.label_smoothing < 1:
             raise ValueError("label smoothing must be in [0, 1)")
+        # Checked now, by name: NaN passed every comparison above and trained a model of NaN weights that
+        # "finished", and inf or a negative shift failed only after the images were decoded, naming nothing
+        for name, low, high in (("lr", 0, 10), ("momentum", 0, 1), ("weight_decay", 0, 1), ("val_fraction", 0, 1),
+                                ("warmup_epochs", 0, 1000), ("mixup", 0, 100), ("rotate", 0, 180),
+                                ("scale", 0, 0.9), ("shift", 0, 0.5), ("color_jitter", 0, 1), ("threshold", 0, 1)):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+                raise ValueError(f"{name.replace('_', ' ')} must be a number from {low} to {high}, got {value!r}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be a whole number from 0 to {2**32 - 1}, got {self.seed!r}")
         return self
 
     @property

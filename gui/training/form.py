@@ -4,6 +4,8 @@ them)."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -81,8 +83,15 @@ def set_widget_value(field: Field, w: QWidget, value) -> None:
             w.setCurrentIndex(i)
     elif field.kind == "check":
         w.setChecked(bool(value))
-    else:
-        w.setValue(int(value) if field.kind == "int" else float(value))
+    else:  # from settings.ini too, which anyone may edit: a number out of range is clamped, anything else ignored
+        try:
+            number = float(value)
+            if not math.isfinite(number):  # nan was shown and used as 1.0
+                raise ValueError(value)
+        except (TypeError, ValueError):
+            number = float(field.default)
+        number = min(max(number, field.range[0]), field.range[1])  # 10**20 overflowed the C int: no view
+        w.setValue(round(number) if field.kind == "int" else number)
 
 
 class TrainingForm(QWidget):

@@ -239,3 +239,14 @@ def test_validation_images_copied_from_training_images_are_named(tmp_path):
                       "them the validation figures measure recall, not new patients"]
     events = _data_only(tiny_config(make_palm_root(tmp_path / "clean")), tmp_path / "run2")
     assert not [e for e in events if isinstance(e, Log) and e.level == "warning"]
+
+
+@pytest.mark.parametrize("setting, value", [("lr", math.nan), ("lr", math.inf), ("momentum", math.nan),
+                                            ("weight_decay", math.nan), ("scale", math.inf), ("shift", -1.0),
+                                            ("warmup_epochs", math.nan), ("threshold", math.nan), ("seed", -1),
+                                            ("seed", 10**20)])
+def test_settings_that_are_no_numbers_are_refused_by_name_before_any_work(palm_tiny, setting, value):
+    """Hostile round: --lr nan trained a model of NaN weights that "finished" (predict then refused it), and
+    --scale inf, --shift -1 or --threshold nan failed only after decoding or a whole epoch, naming no setting."""
+    with pytest.raises(ValueError, match=setting.replace("_", " ")):
+        tiny_config(palm_tiny, **{setting: value}).validated()

@@ -24,6 +24,16 @@ def test_every_field_is_a_train_config_field_a_tweak_or_a_cv_setting():
         assert name in BY_NAME
 
 
+def test_settings_from_an_edited_settings_file_are_clamped_or_left_at_their_defaults(qtbot, window):
+    """Hostile round: epochs=99999999999999999999 in settings.ini overflowed the spin box (a traceback, and the
+    Training view was never built); lr=nan was shown and used as 1.0."""
+    form = window.training_view.form
+    form.apply_values({"epochs": "99999999999999999999", "lr": "nan", "batch_size": "sixteen", "rotate": "-5"})
+    v = form.config_values()
+    assert v["epochs"] == BY_NAME["epochs"].range[1] and v["lr"] == DEFAULTS["lr"]
+    assert v["batch_size"] == DEFAULTS["batch_size"] and v["rotate"] == 0
+
+
 def test_the_form_shows_and_returns_the_table_s_values(qtbot, window, tiny_palm):
     view = window.training_view
     form = view.form
