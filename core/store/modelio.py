@@ -429,11 +429,16 @@ def build_member(folder: Path, member: dict, verify_hash: bool = True):
 
 # ---------------------------------------------------------------- legitimate changes of a model folder
 
+NOTE_LIMIT = 1000  # characters of a threshold change's reason
+
+
 def _user() -> str:
     import getpass
 
-    try:
-        return getpass.getuser()
+    from ..images.textsafe import shown
+
+    try:  # shown: LOGNAME is anyone's to set, and a newline or ESC in it went raw into the card and the terminal
+        return shown(getpass.getuser())
     except Exception:  # no login name (some containers, services)
         return "unknown"
 
@@ -478,6 +483,8 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
     MODEL_CARD.md when there is one. Returns the new meta."""
     if not (_number(threshold) and 0 < threshold < 1):
         raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
+    if note and len(note) > NOTE_LIMIT:  # each change's note is kept in the card: 33 long ones outgrew its 4 MB
+        raise ValueError(f"the note is {len(note)} characters long; a reason of at most {NOTE_LIMIT} is recorded")
     folder, meta = _verified(folder)
     user, when = user or _user(), _utc_now()
     sealed = (*sealed_claims(meta), "threshold_rule")  # what was sealed stays so, and no more (a hand-added card)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.store.modelio import NOTE_LIMIT
+
 from ..widgets import plural
 from .model_picker import operating_points, point_figures
 
@@ -54,6 +56,7 @@ class OperatingPointDialog(QDialog):
         self.value.setSuffix(" %")
         self.value.setValue(self._current * 100)
         self.reason = QLineEdit()
+        self.reason.setMaxLength(NOTE_LIMIT)
         self.reason.setObjectName("thresholdReason")
         self.reason.setPlaceholderText(self.tr("e.g. referral policy of the clinic, approved by …"))
         self.documented.activated.connect(lambda i: self.value.setValue(self.documented.itemData(i) * 100))

@@ -427,3 +427,17 @@ def test_engine_cache_without_manifest_is_not_trusted(two_models, caplog):
     _probabilities(a)
     assert "no readable manifest" in caplog.text
     assert all((d / MANIFEST).is_file() for d in cache_dir().iterdir())
+
+
+def test_a_threshold_change_records_a_short_reason_and_a_safe_login_name(folder, monkeypatch, capsys):
+    """Hostile round: 33 notes of 126 KB grew MODEL_CARD.md past the 4 MB it may have, so every later change was
+    refused; a newline or ESC in LOGNAME went raw into the card and the terminal."""
+    from core.store.modelio import NOTE_LIMIT
+
+    assert main(["set-threshold", str(folder), "--threshold", "0.4", "--note", "x" * (NOTE_LIMIT + 1)]) == 2
+    assert f"a reason of at most {NOTE_LIMIT} is recorded" in capsys.readouterr().err
+    assert read_meta(folder)["threshold"] != 0.4  # nothing changed
+    monkeypatch.setenv("LOGNAME", "mallory\nthreshold 0.9999 approved\x1b[2K")
+    assert main(["set-threshold", str(folder), "--threshold", "0.4", "--note", "x" * NOTE_LIMIT]) == 0
+    who = read_meta(folder)["provenance"][-1]["by"]
+    assert "\n" not in who and "\x1b" not in who and who.startswith("mallory")
