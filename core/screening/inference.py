@@ -106,8 +106,8 @@ def _entry_path(entry: Path | Prediction) -> str:
 def _files_below(folder: Path) -> Iterator[Path | Prediction]:
     """Every non-folder entry below ``folder``, any depth, with a stack instead of recursion (Path.rglob and
     Python 3.11's os.walk recurse once per level: a folder 1,000 levels deep ended the batch with
-    RecursionError); links to folders are not followed (no loops). A folder that cannot be listed is an error
-    row: its images would otherwise vanish from the batch without a word (the rest are still listed)."""
+    RecursionError); links to folders are not followed (no loops), but each is an error row that says so, as is
+    a folder that cannot be listed: their images would otherwise vanish from the batch without a word."""
     stack = [folder]
     while stack:
         here = stack.pop()
@@ -119,7 +119,9 @@ def _files_below(folder: Path) -> Iterator[Path | Prediction]:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
-            elif not _links_to_folder(entry):  # a link to a folder is neither searched nor a file
+            elif _links_to_folder(entry):
+                yield Prediction(entry.path, error="a link to a folder, not followed (give that folder itself)")
+            else:
                 yield Path(entry.path)
 
 

@@ -353,3 +353,18 @@ def test_unusable_audit_folder_and_report_paths_are_said_before_the_batch(model_
     err = capsys.readouterr().err.strip()
     assert "audit log" in err and "cannot be written" in err and len(err.splitlines()) == 1
     assert main(["predict", "--model", str(model_dir), "--no-audit", str(image)]) == 0
+
+
+def test_a_linked_sub_folder_is_an_error_row_not_a_silent_gap(tmp_path):
+    """Hostile round: batch/today -> ../camera-export held two PM photographs that got no row and no warning, and
+    predict exited 0. Links to folders are still not followed (loops), but each is said."""
+    from core.screening.inference import Prediction, expand_inputs
+
+    write_rgb(tmp_path / "batch" / "a.jpg", fundus_image(True, 1))
+    write_rgb(tmp_path / "camera-export" / "b.jpg", fundus_image(True, 2))
+    (tmp_path / "batch" / "today").symlink_to("../camera-export")
+    (tmp_path / "batch" / "loop.jpg").symlink_to("loop.jpg")  # a link loop stays a file, whose reading fails
+    found = expand_inputs([tmp_path / "batch"])
+    rows = {Path(f.path if isinstance(f, Prediction) else f).name: f for f in found}
+    assert set(rows) == {"a.jpg", "loop.jpg", "today"} and isinstance(rows["loop.jpg"], Path), rows
+    assert isinstance(rows["today"], Prediction) and "a link to a folder, not followed" in rows["today"].error
