@@ -58,6 +58,29 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
+@contextlib.contextmanager
+def changing(folder: str | Path):
+    """Held while a model folder is read, changed and written anew (set-threshold, seal): one change at a time,
+    each reading what the one before wrote (two at once both said "sealed" and one change was lost). The lock is
+    on the parent folder, which stays while the model folder itself is replaced; a no-op where flock is absent."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    parent = Path(folder).absolute().parent
+    try:
+        fd = os.open(parent, os.O_RDONLY)
+    except OSError:  # the folder's own checks say what is wrong
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def check_folder_name(target: str | Path, replaces: str = "model") -> None:
     """Refuse, before any work, a model folder ``atomic_folder`` could not write or must not replace: an existing
     file, or a folder that holds something and is no model folder (replacing it would delete the user's files);

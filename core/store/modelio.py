@@ -30,7 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .folders import META, SmallFileError, atomic_folder, link_or_copy, read_small_text, readable_folder
+from .folders import (
+    META,
+    SmallFileError,
+    atomic_folder,
+    changing,
+    link_or_copy,
+    read_small_text,
+    readable_folder,
+)
 from .provenance import (
     RECORD_KEY,
     ProvenanceError,
@@ -485,6 +493,11 @@ def set_threshold(folder: str | Path, threshold: float, note: str | None = None,
         raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
     if note and len(note) > NOTE_LIMIT:  # each change's note is kept in the card: 33 long ones outgrew its 4 MB
         raise ValueError(f"the note is {len(note)} characters long; a reason of at most {NOTE_LIMIT} is recorded")
+    with changing(folder):
+        return _set_threshold(folder, threshold, note, user)
+
+
+def _set_threshold(folder: str | Path, threshold: float, note: str | None, user: str | None) -> dict:
     folder, meta = _verified(folder)
     user, when = user or _user(), _utc_now()
     sealed = (*sealed_claims(meta), "threshold_rule")  # what was sealed stays so, and no more (a hand-added card)
@@ -521,6 +534,11 @@ def seal_folder(folder: str | Path, user: str | None = None) -> tuple[dict, bool
     changed field when the weights' training record tells (core.store.provenance). An unsealed folder is sealed
     only when nothing can have been changed behind a removed seal: its fields agree with the weights' record,
     or it shows no sign of an earlier seal (then the values sealed are recorded in ``provenance`` and shown)."""
+    with changing(folder):
+        return _seal_folder(folder, user)
+
+
+def _seal_folder(folder: str | Path, user: str | None) -> tuple[dict, bool]:
     folder = readable_folder(folder)
     meta = read_meta(folder)
     check_meta(meta, folder)

@@ -441,3 +441,31 @@ def test_a_threshold_change_records_a_short_reason_and_a_safe_login_name(folder,
     assert main(["set-threshold", str(folder), "--threshold", "0.4", "--note", "x" * NOTE_LIMIT]) == 0
     who = read_meta(folder)["provenance"][-1]["by"]
     assert "\n" not in who and "\x1b" not in who and who.startswith("mallory")
+
+
+def test_two_threshold_changes_at_once_are_both_recorded(folder):
+    """Hostile round: two set-threshold runs on one folder both said "sealed", and the folder kept only one of
+    them, its threshold and its provenance entry. Now one waits for the other and reads what it wrote."""
+    import threading
+
+    from core.store.modelio import set_threshold
+
+    start, errors = threading.Barrier(2), []
+
+    def change(value, why):
+        start.wait()
+        try:
+            set_threshold(folder, value, why)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=change, args=(v, w)) for v, w in ((0.3, "A"), (0.4, "B"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    meta = load_model(folder)[1]
+    changes = [p for p in meta["provenance"] if p.get("action") == "set-threshold"]
+    assert sorted(c["note"] for c in changes[-2:]) == ["A", "B"]  # both recorded, one after the other
+    assert meta["threshold"] == changes[-1]["to"] and changes[-1]["from"] == changes[-2]["to"]
