@@ -73,7 +73,12 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(110)
         self.sidebar.setSpacing(4)
         self.sidebar.setWordWrap(True)
-        self.sidebar.setStyleSheet("QListWidget { background: palette(window); border: none; }"
+        # Tab reaches it with a visible frame (keyboard users saw no focus, then Up switched views unseen); a click
+        # does not take focus, so the frame is the keyboard's alone
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.sidebar.setStyleSheet("QListWidget { background: palette(window); border: 2px solid transparent; "
+                                   "border-radius: 6px; }"
+                                   "QListWidget:focus { border-color: palette(highlight); }"
                                    "QListWidget::item { border-radius: 6px; padding: 4px; }"
                                    "QListWidget::item:selected { background: palette(highlight);"
                                    " color: palette(highlighted-text); }")

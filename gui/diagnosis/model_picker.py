@@ -68,6 +68,7 @@ class ModelPicker(QObject):
         self.model_label = QLabel()
         self.model_combo = ElidingComboBox()
         self.model_combo.setMinimumContentsLength(28)
+        self.model_combo.setMinimumWidth(120)  # may shrink below 28 characters: the top bar fits a 1024-px window
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.currentIndexChanged.connect(lambda *_: self.chosen.emit())
         self.open_model_button = QPushButton(icon("model"), "")
