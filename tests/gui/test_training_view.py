@@ -70,8 +70,9 @@ def answer_stop_question(view, button: str) -> list[str]:
 
 
 def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm, monkeypatch):
-    """Stop: the trainer finishes at most what is under way (tests/core/test_trainer.py's ends_only_what_was_under_way), then ends
-    with a stopped Finished that reaches the UI. (How soon: bench/gui_bench.py.)"""
+    """Stop: the trainer finishes at most what is under way (tests/core/test_trainer.py's
+    ends_only_what_was_under_way), then ends with a stopped Finished that reaches the UI. (How soon:
+    bench/gui_bench.py.)"""
     from core.training.trainer import Trainer
 
     emitted = []  # (event type, whether Stop had been asked), on the trainer thread
