@@ -90,6 +90,7 @@ class ModelPicker(QObject):
     def retranslate(self) -> None:
         self.model_label.setText(self.tr("Model:"))
         self.open_model_button.setText(self.tr("Open model folder…"))
+        self.open_model_button.setToolTip(self.tr("Open model folder…"))  # said when the bar shows its icon alone
         self.change_threshold_button.setText(self.tr("Change…"))
         self.card_button.setText(self.tr("Model card"))
         self.card_button.setToolTip(self.tr("What this model is for, how it was made and measured, its expected "

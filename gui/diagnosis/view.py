@@ -91,6 +91,8 @@ class DiagnosisView(QWidget):
         top.addStretch(1)
         for w in (self.open_button, self.clear_button, self.export_button):
             top.addWidget(w)
+        self.top_bar = top
+        self._button_texts: dict[QPushButton, str] = {}  # the top bar's buttons' words, shown when they fit
         self.no_model = NoModelBanner()
         self.no_model.train_button.clicked.connect(self.trainRequested)
         self.no_model.open_button.clicked.connect(self.choose_model_folder)
@@ -161,6 +163,21 @@ class DiagnosisView(QWidget):
     cancel_button = property(lambda self: self.strip.cancel_button)
 
     # ---------------------------------------------------------------- texts
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_top_bar()
+
+    def _fit_top_bar(self) -> None:
+        """In a window too narrow for the top bar with its words (1024 px), its buttons show their icons alone
+        (their tooltips say what they do): squeezed, they cut the operating point to "PM when probability"."""
+        for button, text in self._button_texts.items():
+            button.setText(text)
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        room = self.width() - (margins.left() + margins.right() if margins is not None else 0)
+        if self.top_bar.sizeHint().width() > room:
+            for button in self._button_texts:
+                button.setText("")
+
     def retranslate(self) -> None:
         self.picker.retranslate()
         self.no_model.retranslate()
@@ -182,6 +199,9 @@ class DiagnosisView(QWidget):
             "JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})").format(
             key_text("Ctrl+I")))
         self.strip.retranslate()
+        self._button_texts = {b: b.text() for b in (self.picker.open_model_button, self.open_button,
+                                                       self.clear_button, self.export_button)}
+        self._fit_top_bar()
         self._update_no_model()
         self.update_progress()
         self.detail.retranslate(key_text(SHORTCUTS["heatmap"]), key_text(SHORTCUTS["more_opacity"]),

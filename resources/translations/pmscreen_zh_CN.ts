@@ -394,233 +394,233 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="168"/>
+        <location filename="../../gui/diagnosis/view.py" line="185"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="169"/>
-        <location filename="../../gui/diagnosis/view.py" line="479"/>
+        <location filename="../../gui/diagnosis/view.py" line="186"/>
+        <location filename="../../gui/diagnosis/view.py" line="499"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="172"/>
+        <location filename="../../gui/diagnosis/view.py" line="189"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="173"/>
+        <location filename="../../gui/diagnosis/view.py" line="190"/>
         <source>Save the results as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将结果保存为 Excel 工作簿（.xlsx）、CSV 文件或含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="239"/>
+        <location filename="../../gui/diagnosis/view.py" line="259"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="247"/>
+        <location filename="../../gui/diagnosis/view.py" line="267"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="371"/>
+        <location filename="../../gui/diagnosis/view.py" line="391"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="372"/>
+        <location filename="../../gui/diagnosis/view.py" line="392"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="374"/>
+        <location filename="../../gui/diagnosis/view.py" line="394"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="405"/>
+        <location filename="../../gui/diagnosis/view.py" line="425"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="423"/>
+        <location filename="../../gui/diagnosis/view.py" line="443"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="425"/>
+        <location filename="../../gui/diagnosis/view.py" line="445"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="177"/>
+        <location filename="../../gui/diagnosis/view.py" line="194"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="265"/>
+        <location filename="../../gui/diagnosis/view.py" line="285"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="373"/>
+        <location filename="../../gui/diagnosis/view.py" line="393"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="412"/>
+        <location filename="../../gui/diagnosis/view.py" line="432"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="428"/>
+        <location filename="../../gui/diagnosis/view.py" line="448"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="170"/>
+        <location filename="../../gui/diagnosis/view.py" line="187"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="176"/>
+        <location filename="../../gui/diagnosis/view.py" line="193"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="178"/>
+        <location filename="../../gui/diagnosis/view.py" line="195"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="179"/>
+        <location filename="../../gui/diagnosis/view.py" line="196"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="180"/>
+        <location filename="../../gui/diagnosis/view.py" line="197"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="181"/>
+        <location filename="../../gui/diagnosis/view.py" line="198"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="182"/>
+        <location filename="../../gui/diagnosis/view.py" line="199"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="232"/>
+        <location filename="../../gui/diagnosis/view.py" line="252"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="257"/>
+        <location filename="../../gui/diagnosis/view.py" line="277"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="258"/>
+        <location filename="../../gui/diagnosis/view.py" line="278"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="260"/>
+        <location filename="../../gui/diagnosis/view.py" line="280"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="261"/>
+        <location filename="../../gui/diagnosis/view.py" line="281"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="329"/>
+        <location filename="../../gui/diagnosis/view.py" line="349"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="344"/>
+        <location filename="../../gui/diagnosis/view.py" line="364"/>
         <source>A copy of {0} in your model library ({1}) now says PM from {2:.1%} (recorded in its model card); the bundled model is unchanged</source>
         <translation>模型库中的 {0} 副本（{1}）现在从 {2:.1%} 起判为 PM（已记入其模型卡）；内置模型未改变</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="348"/>
+        <location filename="../../gui/diagnosis/view.py" line="368"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="353"/>
+        <location filename="../../gui/diagnosis/view.py" line="373"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="382"/>
+        <location filename="../../gui/diagnosis/view.py" line="402"/>
         <source>Open a folder of fundus images</source>
         <translation>打开眼底图像文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="432"/>
+        <location filename="../../gui/diagnosis/view.py" line="452"/>
         <source>Diagnosed {0}: {1} judged, {2} ungradable, {3} could not be read</source>
         <translation>已诊断 {0}：{1} 张已判读，{2} 张无法分级，{3} 张无法读取</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="433"/>
+        <location filename="../../gui/diagnosis/view.py" line="453"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="433"/>
+        <location filename="../../gui/diagnosis/view.py" line="453"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="475"/>
+        <location filename="../../gui/diagnosis/view.py" line="495"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="476"/>
+        <location filename="../../gui/diagnosis/view.py" line="496"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="478"/>
+        <location filename="../../gui/diagnosis/view.py" line="498"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="529"/>
+        <location filename="../../gui/diagnosis/view.py" line="549"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="533"/>
+        <location filename="../../gui/diagnosis/view.py" line="553"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="547"/>
+        <location filename="../../gui/diagnosis/view.py" line="567"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="548"/>
+        <location filename="../../gui/diagnosis/view.py" line="568"/>
         <source>The table shows {0} of the {1} results (Show: {2}).</source>
         <translation>表格显示了 {1} 个结果中的 {0} 个（显示：{2}）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="550"/>
+        <location filename="../../gui/diagnosis/view.py" line="570"/>
         <source>Export all {0}</source>
         <translation>导出全部 {0} 个</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="551"/>
+        <location filename="../../gui/diagnosis/view.py" line="571"/>
         <source>Export the {0} shown</source>
         <translation>仅导出显示的 {0} 个</translation>
     </message>
@@ -786,187 +786,187 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="120"/>
+        <location filename="../../gui/main_window.py" line="125"/>
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="229"/>
+        <location filename="../../gui/main_window.py" line="234"/>
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="230"/>
+        <location filename="../../gui/main_window.py" line="235"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234"/>
+        <location filename="../../gui/main_window.py" line="239"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="240"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="236"/>
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="237"/>
+        <location filename="../../gui/main_window.py" line="242"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238"/>
+        <location filename="../../gui/main_window.py" line="243"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="244"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240"/>
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241"/>
+        <location filename="../../gui/main_window.py" line="246"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242"/>
+        <location filename="../../gui/main_window.py" line="247"/>
         <source>Open a f&amp;older of images for diagnosis…</source>
         <translation>打开待诊断图像文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="243"/>
+        <location filename="../../gui/main_window.py" line="248"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="244"/>
+        <location filename="../../gui/main_window.py" line="249"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="245"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="246"/>
+        <location filename="../../gui/main_window.py" line="251"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="247"/>
+        <location filename="../../gui/main_window.py" line="252"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="248"/>
+        <location filename="../../gui/main_window.py" line="253"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="249"/>
+        <location filename="../../gui/main_window.py" line="254"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="250"/>
+        <location filename="../../gui/main_window.py" line="255"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="251"/>
+        <location filename="../../gui/main_window.py" line="256"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="252"/>
+        <location filename="../../gui/main_window.py" line="257"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302"/>
+        <location filename="../../gui/main_window.py" line="307"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="305"/>
+        <location filename="../../gui/main_window.py" line="310"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="305"/>
+        <location filename="../../gui/main_window.py" line="310"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="306"/>
+        <location filename="../../gui/main_window.py" line="311"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="314"/>
+        <location filename="../../gui/main_window.py" line="319"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="316"/>
+        <location filename="../../gui/main_window.py" line="321"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="317"/>
+        <location filename="../../gui/main_window.py" line="322"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="335"/>
+        <location filename="../../gui/main_window.py" line="340"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="335"/>
+        <location filename="../../gui/main_window.py" line="340"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="339"/>
+        <location filename="../../gui/main_window.py" line="344"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="344"/>
+        <location filename="../../gui/main_window.py" line="349"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="345"/>
+        <location filename="../../gui/main_window.py" line="350"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="406"/>
+        <location filename="../../gui/main_window.py" line="411"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -987,52 +987,53 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="90"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="91"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="91"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="92"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="93"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="92"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="94"/>
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="93"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="95"/>
         <source>Model card</source>
         <translation>模型卡</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="94"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="96"/>
         <source>What this model is for, how it was made and measured, its expected sensitivity and specificity, and its limitations</source>
         <translation>该模型的用途、训练与评估方式、预期灵敏度和特异度，以及其局限</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="96"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="98"/>
         <source>Change the operating point of this model (recorded in its model card)</source>
         <translation>更改此模型的工作点（记录在模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="141"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="143"/>
         <source>{0} (bundled)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="187"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="189"/>
         <source>PM when probability ≥ {0:.1%}</source>
         <translation>概率 ≥ {0:.1%} 时判为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="188"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="190"/>
         <source>Operating point of this model (Change… or pmscreen set-threshold changes it, recorded in the model card):</source>
         <translation>此模型的工作点（可用“更改…”或 pmscreen set-threshold 更改，并记录在模型卡中）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="191"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="193"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
@@ -1047,12 +1048,12 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>验证集灵敏度 {0:.1%}，特异度 {1:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="194"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="196"/>
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="194"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="196"/>
         <source>documented, not in use</source>
         <translation>已记录，未使用</translation>
     </message>
@@ -1060,22 +1061,22 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>NoModelBanner</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="220"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="222"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="221"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="223"/>
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="226"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="228"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="229"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="231"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
@@ -1083,87 +1084,87 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>OperatingPointDialog</name>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="29"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="31"/>
         <source>Change the operating point</source>
         <translation>更改工作点</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="36"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="38"/>
         <source>{0} says PM when the probability is at least {1:.1%}. The figures in its model card were measured at the thresholds listed below; at any other threshold its sensitivity and specificity are not known.</source>
         <translation>{0} 在概率不低于 {1:.1%} 时判定为病理性近视。其模型卡中的数据是在下列阈值下测得的；在其他阈值下，其灵敏度和特异度未知。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="43"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
         <source>another value (not documented)</source>
         <translation>其他值（未记录）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="45"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="47"/>
         <source>≥ {0:.1%}</source>
         <translation>≥ {0:.1%}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="58"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="61"/>
         <source>e.g. referral policy of the clinic, approved by …</source>
         <translation>例如：本诊所的转诊政策，由……批准</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="65"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="68"/>
         <source>Documented points:</source>
         <translation>已记录的工作点：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="66"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="69"/>
         <source>PM when probability ≥</source>
         <translation>概率 ≥ 此值时判定为病理性近视</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="68"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="71"/>
         <source>Reason (recorded):</source>
         <translation>原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="70"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="73"/>
         <source>The change, your user name, the time and the reason are recorded in the model card, and the model is sealed again.</source>
         <translation>此次更改、您的用户名、时间和原因将记录在模型卡中，模型将重新封印。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="73"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="76"/>
         <source>The bundled model is part of the program and is not changed: a copy in your model library gets the new operating point and becomes the model in use.</source>
         <translation>内置模型是程序的一部分，不会被更改：将在您的模型库中创建一个副本，副本使用新的工作点并成为当前使用的模型。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="76"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="79"/>
         <source>The result in the table was judged at the old threshold and is removed (it stays in the audit log).</source>
         <translation>表中的结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="78"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="81"/>
         <source>The {0} results in the table were judged at the old threshold and are removed (they stay in the audit log).</source>
         <translation>表中的 {0} 个结果是按旧阈值判定的，将被移除（仍保留在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="85"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="88"/>
         <source>Copy and change</source>
         <translation>复制并更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="85"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="88"/>
         <source>Change</source>
         <translation>更改</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="116"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="119"/>
         <source>Estimated at this threshold by cross-validation: out-of-fold sensitivity {0:.1%}, specificity {1:.1%}.</source>
         <translation>交叉验证在此阈值下的估计：折外灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="118"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="121"/>
         <source>Measured at this threshold: validation sensitivity {0:.1%}, specificity {1:.1%}.</source>
         <translation>在此阈值下测得：验证集灵敏度 {0:.1%}，特异度 {1:.1%}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/operating_point.py" line="125"/>
+        <location filename="../../gui/diagnosis/operating_point.py" line="128"/>
         <source>Not measured at this threshold: its sensitivity and specificity are not known.</source>
         <translation>此阈值未经测量：其灵敏度和特异度未知。</translation>
     </message>
@@ -1502,12 +1503,12 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResearchModelNote</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="254"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="256"/>
         <source>Research model: its model card is not covered by its seal (added or changed by hand, or written before PM Screen sealed cards), so nothing vouches for its threshold and figures. Use its verdicts for research, not for patients.</source>
         <translation>研究模型：其模型卡不在封印保护范围内（被手工添加或修改，或写于 PM Screen 封印模型卡之前），因此其阈值和指标没有任何保证。其判定仅供研究，不可用于患者。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="258"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="260"/>
         <source>Research model: it was never finalized (no model card), so its threshold and figures come from its own training run and nothing records what it is fit for. Use its verdicts for research, not for patients.</source>
         <translation>研究模型：从未定型（没有模型卡），其阈值和指标来自它自己的训练运行，也没有记录它适用于什么。其判定仅供研究，不可用于患者。</translation>
     </message>
@@ -1838,58 +1839,58 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingForm</name>
     <message>
-        <location filename="../../gui/training/form.py" line="161"/>
+        <location filename="../../gui/training/form.py" line="170"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="162"/>
+        <location filename="../../gui/training/form.py" line="171"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="163"/>
+        <location filename="../../gui/training/form.py" line="172"/>
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="164"/>
+        <location filename="../../gui/training/form.py" line="173"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="181"/>
+        <location filename="../../gui/training/form.py" line="190"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="182"/>
+        <location filename="../../gui/training/form.py" line="191"/>
         <source>Stop after the current batch, or once an epoch being validated is saved; what was saved is kept, and Resume continues it</source>
         <translation>在当前批次结束后停止，或在正在验证的轮次保存后停止；已保存的内容会保留，“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="210"/>
+        <location filename="../../gui/training/form.py" line="219"/>
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="223"/>
+        <location filename="../../gui/training/form.py" line="232"/>
         <source>Start cross-validation</source>
         <translation>开始交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="223"/>
+        <location filename="../../gui/training/form.py" line="232"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="245"/>
+        <location filename="../../gui/training/form.py" line="254"/>
         <location filename="../../gui/training/fields.py" line="118"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="245"/>
+        <location filename="../../gui/training/form.py" line="254"/>
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
@@ -2581,22 +2582,22 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>VariantHelp</name>
     <message>
-        <location filename="../../gui/training/form.py" line="32"/>
+        <location filename="../../gui/training/form.py" line="34"/>
         <source>Original ResNet: the down-sampling bottleneck strides in its first 1x1 conv.</source>
         <translation>原始 ResNet：下采样的瓶颈块在第一个 1x1 卷积上使用步幅 2。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="34"/>
+        <location filename="../../gui/training/form.py" line="36"/>
         <source>Stride 2 moved to the 3x3 conv, so the 1x1 conv no longer skips 3/4 of the input.</source>
         <translation>步幅 2 移到 3x3 卷积，1x1 卷积因此不再丢弃 3/4 的输入。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="36"/>
+        <location filename="../../gui/training/form.py" line="38"/>
         <source>B plus a deep stem: three 3x3 convs (32, 32, 64 channels) replace the 7x7 conv.</source>
         <translation>在 B 的基础上使用深层输入干：三个 3x3 卷积（32、32、64 通道）取代 7x7 卷积。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="38"/>
+        <location filename="../../gui/training/form.py" line="40"/>
         <source>C plus 2x2 average pooling before the 1x1 projection shortcut, which then keeps all pixels.</source>
         <translation>在 C 的基础上，在 1x1 投影捷径前加 2x2 平均池化，从而保留全部像素的信息。</translation>
     </message>

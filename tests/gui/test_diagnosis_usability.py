@@ -332,3 +332,20 @@ def test_the_operating_point_in_use_and_the_documented_ones_are_shown(qtbot, win
     assert tip[2].strip() == meta["threshold_rule"]
     assert tip[3] == "≥ 50.0% — validation sensitivity 94.0%, specificity 99.5% — documented, not in use"
     assert tip[4] == "≥ 40.0% — documented, not in use"
+
+
+def test_a_narrow_window_keeps_the_operating_point_whole(qtbot, window, library_model):
+    """GUI round: at 1024x700 the squeezed top bar cut "PM when probability ≥ 50.0%" to "PM when probability".
+    Too narrow for the buttons' words, the bar shows their icons alone (their tooltips say what they do)."""
+    view = window.diagnosis_view
+    window.show_page(2)
+    assert view.select_model(library_model)
+    label = view.picker.threshold_label
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: view.open_button.text() == "", timeout=5000)
+    QApplication.processEvents()
+    assert label.text().startswith("PM when probability ≥ ") and label.width() >= label.sizeHint().width()
+    assert view.export_button.toolTip() and view.picker.open_model_button.toolTip() == "Open model folder…"
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: view.open_button.text() == "Open images…", timeout=5000)
+    assert view.picker.open_model_button.text() == "Open model folder…"
