@@ -229,9 +229,6 @@ def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> str | 
     used.add(name)
     out = folder / name
     rgb = overlay(pred.preview, pred.heatmap, opacity)
-    try:
-        if out.is_dir() or not write_image(out, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-            return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path}"
-    except (cv2.error, OSError) as exc:
-        return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path} ({exc})"
+    if not write_image(out, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):  # a folder in its place, a full disk, ...
+        return f"{shown(str(out))}: cannot write the heatmap of {pred.shown_path}"
     return None

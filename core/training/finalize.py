@@ -11,7 +11,13 @@ from ..data.datasets import labelled_folder
 from ..data.loader import ImageCache
 from ..stats.calibration import fit_operating_point
 from ..store.folders import check_folder_name
-from ..store.modelio import has_model_card, load_model, save_model  # noqa: F401 (has_model_card: re-exported)
+from ..store.modelio import (  # noqa: F401 (has_model_card: re-exported)
+    CARD_NOT_SEALED,
+    has_model_card,
+    load_model,
+    research_reason,
+    save_model,
+)
 from .validate import dygraph_forward
 
 INTENDED_USE = ("Screening aid that flags colour fundus photographs suggestive of pathologic myopia for review by "
@@ -151,7 +157,7 @@ def _plain_card(meta: dict) -> str:
     lines = [f"# {meta.get('name', 'Model')}", "",
              "This model's card is not covered by its seal (added or changed by hand, or written before PM Screen "
              "sealed cards; after checking it, `pmscreen seal` seals it), so it is not shown: nothing vouches for "
-             "its intended use, protocol, figures and limitations." if "card" in meta else
+             "its intended use, protocol, figures and limitations." if research_reason(meta) == CARD_NOT_SEALED else
              "This model has no model card: it was not made by `pmscreen finalize`, so its intended use, "
              "protocol and limitations are not recorded.", ""]
     if arch.get("depth"):
