@@ -98,6 +98,7 @@ class TrainingPlots(QSplitter):
         # kept the previous run's range
         self.empty_note = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
         self.empty_note.setZValue(10)
+        self.empty_note.hide()  # until a saved run without curves is shown (it showed, cut, before any run)
         self.loss_plot.addItem(self.empty_note, ignoreBounds=True)
         # kept in the middle whatever the range becomes (placed once, it sat at the bottom left, cut, once the
         # plot was laid out)

@@ -84,6 +84,15 @@ def test_the_stop_question_is_withdrawn_once_an_epoch_is_kept(qtbot, window, mon
     monkeypatch.undo()  # (before the window fixture looks for a run to stop)
 
 
+def test_no_note_on_the_empty_loss_plot_before_any_run(qtbot, window):
+    """GUI round: before any run the "No training curves were saved with this run" note showed, cut, at the
+    bottom left of the empty loss plot (it was visible from its making, at the origin)."""
+    window.show_page(1)
+    QApplication.processEvents()
+    assert window.training_view.run_label.text() == "No run yet"
+    assert not window.training_view.plots.empty_note.isVisible()
+
+
 def test_the_last_epoch_s_markers_are_not_clipped(qtbot, window):
     view = window.training_view
     view.tracker = RunProgress(epochs=3, batch_size=4)
