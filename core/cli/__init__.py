@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from .models import cmd_finalize, cmd_seal, cmd_selftest, cmd_set_threshold
 from .parser import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None, app=None) -> int:
         except (AttributeError, ValueError):
             pass
     args = build_parser().parse_args(argv)
+    out = getattr(args, "out", None)
+    if out and Path(out).name in ("", ".."):  # "--out .": the first save replaces the working folder itself
+        args.out = os.path.abspath(out)
     if args.version:
         from core import __version__
 

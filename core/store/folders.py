@@ -16,6 +16,16 @@ from pathlib import Path
 META = "model.json"
 
 
+def real_place(target: str | Path) -> Path:
+    """Where a model folder really is: a link to a folder is followed, so the swap happens beside the folder and
+    the link stays (renaming the link itself left a real folder in its place and broke every later save)."""
+    target = Path(target)
+    if target.is_symlink():
+        return Path(os.path.realpath(target))
+    # "." and ".." have no name to put beside ("PosixPath('.') has an empty name" after a whole epoch)
+    return Path(os.path.abspath(target)) if target.name in ("", "..") else target
+
+
 def _backup(target: Path) -> Path:
     return target.with_name(f".{target.name}.previous")
 
@@ -40,7 +50,8 @@ def _writer_gone(tmp: Path) -> bool:
 
 def recover_folder(target: Path) -> None:
     """Finish or undo a swap that a killed process left half done, and clear its temporary folder."""
-    target, backup = Path(target), _backup(Path(target))
+    target = real_place(target)
+    backup = _backup(target)
     if backup.is_dir() and not target.exists():
         os.replace(backup, target)  # killed between the two renames: the previous folder comes back
     elif backup.is_dir():
@@ -68,7 +79,7 @@ def changing(folder: str | Path):
     except ImportError:  # not POSIX
         yield
         return
-    parent = Path(folder).absolute().parent
+    parent = real_place(folder).absolute().parent
     try:
         fd = os.open(parent, os.O_RDONLY)
     except OSError:  # the folder's own checks say what is wrong
@@ -81,6 +92,43 @@ def changing(folder: str | Path):
         os.close(fd)  # releases the lock
 
 
+class FolderBusy(ValueError):
+    """Another process is writing the same model folder (a second training run into one --out)."""
+
+
+@contextlib.contextmanager
+def writing_alone(folder: str | Path):
+    """Held by a training run for as long as it writes ``folder``: a second run into the same folder is refused at
+    its start (both saved in turn and the last save won, so one run's work was lost). The lock is a small
+    ``.NAME.lock`` file beside the folder, removed at the end; a no-op where flock is absent."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    target = real_place(folder).absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = target.with_name(f".{target.name}.lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a read-only parent of a writable cross-validation folder: unguarded, as before the lock
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(f"{target}: another training run is writing to this folder; wait until it ends or "
+                             "choose another folder") from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def check_folder_name(target: str | Path, replaces: str = "model") -> None:
     """Refuse, before any work, a model folder ``atomic_folder`` could not write or must not replace: an existing
     file, or a folder that holds something and is no model folder (replacing it would delete the user's files);
@@ -88,7 +136,11 @@ def check_folder_name(target: str | Path, replaces: str = "model") -> None:
     checkpoint Resume needs; "run": a run resumed into itself; "": none, as for a new training run); a place that
     cannot be written; a name too long for the working copy written beside it under a longer name
     (".NAME.tmp-PID", ".NAME.previous")."""
-    target = Path(target)
+    if Path(target).is_symlink() and not Path(target).exists():
+        raise ValueError(f"{target}: is a link to a missing folder ({os.readlink(target)})")
+    target = real_place(target)
+    if target.is_dir() and os.path.ismount(target):  # the swap renames it: EBUSY after the first epoch
+        raise ValueError(f"{target}: is a mount point, which a save cannot replace: choose a folder inside it")
     if target.is_dir():
         if (target / "model.json").is_file() and replaces != "run":
             if not replaces:
@@ -119,7 +171,7 @@ def check_folder_name(target: str | Path, replaces: str = "model") -> None:
 @contextlib.contextmanager
 def atomic_folder(target: str | Path):
     """Yield an empty temporary folder; when the block succeeds it replaces ``target`` atomically."""
-    target = Path(target)
+    target = real_place(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_folder(target)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -147,10 +199,29 @@ def link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+def carry_over(folder: Path, tmp: Path, skip: tuple[str, ...] = ()) -> None:
+    """Copy into the new folder ``tmp`` everything of ``folder`` that the writer did not write itself (what is
+    already in ``tmp``) nor leaves out (``skip``, top-level names): the user's notes, reports and sub-folders
+    survive a save. Files as hard links where possible; links are kept as links, never followed; empty folders
+    stay."""
+    for src in sorted(folder.rglob("*")):
+        rel = src.relative_to(folder)
+        dst = tmp / rel
+        if rel.parts[0] in skip or os.path.lexists(dst):
+            continue
+        if src.is_symlink():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(src), dst)
+        elif src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        elif src.is_file():
+            link_or_copy(src, dst)
+
+
 def readable_folder(folder: str | Path) -> Path:
     """``folder``, or its complete backup while a swap is half done (never modifies anything)."""
     folder = Path(folder)
-    backup = _backup(folder)
+    backup = _backup(real_place(folder))
     if not (folder / META).is_file() and (backup / META).is_file():
         return backup
     return folder

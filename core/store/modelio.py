@@ -25,6 +25,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,10 +35,11 @@ from .folders import (
     META,
     SmallFileError,
     atomic_folder,
+    carry_over,
     changing,
-    link_or_copy,
     read_small_text,
     readable_folder,
+    writing_alone,
 )
 from .provenance import (
     RECORD_KEY,
@@ -460,18 +462,13 @@ def _rewrite(folder: Path, meta: dict, card_note: str | None = None, claims: tup
     write_meta); the other files are carried over unchanged (hard links where possible), MODEL_CARD.md with
     ``card_note`` appended."""
     with atomic_folder(folder) as tmp:
-        for src in sorted(folder.rglob("*")):
-            rel = src.relative_to(folder)
-            if rel.as_posix() == META or src.is_dir() or src.is_symlink():
-                continue
-            if rel.as_posix() == CARD and card_note:
-                try:
-                    text = read_small_text(src, MAX_CARD_BYTES).rstrip("\n")
-                except SmallFileError as exc:
-                    raise ModelFileError(str(exc)) from None
-                (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8", errors="backslashreplace")
-                continue
-            link_or_copy(src, tmp / rel)
+        if card_note and os.path.lexists(folder / CARD):  # a FIFO or dangling link is refused, not dropped
+            try:
+                text = read_small_text(folder / CARD, MAX_CARD_BYTES).rstrip("\n")
+            except SmallFileError as exc:
+                raise ModelFileError(str(exc)) from None
+            (tmp / CARD).write_text(f"{text}\n\n{card_note}\n", encoding="utf-8", errors="backslashreplace")
+        carry_over(folder, tmp, skip=(META,))  # the weights, and whatever else the user keeps in the folder
         return write_meta(tmp / META, meta, claims)
 
 
@@ -484,16 +481,21 @@ def _verified(folder: str | Path, sealed: bool = True) -> tuple[Path, dict]:
     return folder, meta
 
 
+# A threshold a user sets is shown with 4 decimals everywhere: 5e-324 was accepted and shown as 0.0000
+THRESHOLD_LOW = 0.0001
+
+
 def set_threshold(folder: str | Path, threshold: float, note: str | None = None, user: str | None = None) -> dict:
     """Change a model's decision threshold (its operating point): the folder must be intact (sealed, weights
     fitting); the new model.json is re-sealed and records who changed it, when, from what and why in its
     ``provenance`` list (which loading checks the threshold against: core.store.provenance), as does
     MODEL_CARD.md when there is one. Returns the new meta."""
-    if not (_number(threshold) and 0 < threshold < 1):
-        raise ValueError(f"the threshold must be a number between 0 and 1, got {threshold!r}")
+    if not (_number(threshold) and THRESHOLD_LOW <= threshold <= 1 - THRESHOLD_LOW):
+        raise ValueError(f"the threshold must be a number between {THRESHOLD_LOW} and {1 - THRESHOLD_LOW}, "
+                         f"got {threshold!r}")
     if note and len(note) > NOTE_LIMIT:  # each change's note is kept in the card: 33 long ones outgrew its 4 MB
         raise ValueError(f"the note is {len(note)} characters long; a reason of at most {NOTE_LIMIT} is recorded")
-    with changing(folder):
+    with changing(folder), writing_alone(folder):  # a training run's next save wiped the change without a word
         return _set_threshold(folder, threshold, note, user)
 
 
@@ -502,6 +504,8 @@ def _set_threshold(folder: str | Path, threshold: float, note: str | None, user:
     user, when = user or _user(), _utc_now()
     sealed = (*sealed_claims(meta), "threshold_rule")  # what was sealed stays so, and no more (a hand-added card)
     old = meta.get("threshold", 0.5)
+    if threshold == old:  # a change of nothing was recorded as one, in the card too
+        raise ValueError(f"{folder}: the threshold is already {old:.4f}; nothing was changed")
     change = {"action": "set-threshold", "from": old, "to": float(threshold), "by": user, "when": when,
               "note": note or ""}
     meta = dict(meta)

@@ -23,6 +23,7 @@ import numpy as np
 from ..data.contents import differently_labelled, digests, identical_copies, same_as
 from ..data.datasets import Dataset, Sample, open_dataset
 from ..images.textsafe import shown
+from ..store.folders import writing_alone
 from .cvplan import (  # noqa: F401 (some re-exported)
     MAX_PLAN_BYTES,
     OOF,
@@ -301,7 +302,12 @@ class CrossValidation:
         return None, None
 
     def run(self) -> dict | None:
-        """Every fold, then the OOF summary (returned and written to oof.json); None when stopped."""
+        """Every fold, then the OOF summary (returned and written to oof.json); None when stopped. A second
+        cross-validation into the same folder meanwhile is refused (core.store.folders.FolderBusy)."""
+        with writing_alone(self.out_dir):
+            return self._run_folds()
+
+    def _run_folds(self) -> dict | None:
         t0 = time.perf_counter()
         ds, samples, folds = self.prepare()
         for line in identical_warnings(self.identical, {str(s.path): s.label for s in samples}, ds.class_names):

@@ -7,12 +7,14 @@ is swapped in atomically after every epoch, so a kill never loses the previous b
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,7 @@ from ..nn.choices import BEST_METRICS as CHOOSABLE_METRICS
 from ..nn.models import build_resnet, resnet_config, variant_of
 from ..nn.optim import build_optimizer, build_schedule
 from ..nn.runtime import use_device
-from ..store.folders import atomic_folder, link_or_copy, recover_folder
+from ..store.folders import FolderBusy, atomic_folder, carry_over, link_or_copy, recover_folder, writing_alone
 from ..store.modelio import (
     META,
     WEIGHTS,
@@ -265,11 +267,15 @@ class Trainer:
         t0 = time.perf_counter()
         try:
             try:
-                self.result = self._run(t0)
+                # process 0 writes the folder (data-parallel runs share it); no other run may meanwhile
+                with writing_alone(self.out_dir) if dist.rank() == 0 else contextlib.nullcontext():
+                    self.result = self._run(t0)
             except _Stopped:
                 self.result = Finished(str(self.out_dir), self._best_epoch, self._best, True,
                                        time.perf_counter() - t0, last_epoch=self._last_epoch,
                                        interrupted=self._under_way)
+            except FolderBusy as exc:  # a message for people, as is
+                self.result = Failed(str(exc))
             except Exception as exc:  # reported to the observer; the thread must never die silently
                 self.result = Failed(f"{type(exc).__name__}: {exc}")
             self._emit(self.result)
@@ -450,6 +456,8 @@ class Trainer:
                                            "best_epoch": self._best_epoch, "best": self._best,
                                            "optimizer": extra, "class_names": self._class_names})
             (tmp / "train.log").write_text("\n".join(self.log_lines) + "\n", encoding="utf-8")
+            if previous.is_dir():  # a user's notes or a report put in the run folder survive the save
+                carry_over(previous, tmp, skip=(WEIGHTS, "validation.json", META, "checkpoint", "train.log"))
 
     def _load_state(self) -> dict:
         state = read_state(self.out_dir)
@@ -499,4 +507,8 @@ def _set_optimizer_state(opt, model, tensors: dict, extra: dict) -> None:
     for key, value in tensors.items():
         pname, suffix = key.split("::", 1)
         state[f"{params[pname].name}_{suffix}"] = paddle.to_tensor(value)
-    opt.set_state_dict(state)
+    with warnings.catch_warnings():
+        # LinearWarmup restores its inner schedule from a nested entry, yet Paddle's base class calls that entry
+        # unused and warns on every resume with warm-up (the rates are restored exactly: test_trainer).
+        warnings.filterwarnings("ignore", message="There are some unused values in state_dict")
+        opt.set_state_dict(state)

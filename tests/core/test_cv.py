@@ -433,3 +433,26 @@ def test_out_of_fold_reads_each_fold_s_own_record_and_refuses_any_other(tmp_path
         (tmp_path / "cv.json").write_text(json.dumps({**plan, "folds": 3 if problem is None else 2, "config": config}))
         with pytest.raises(CVError, match=problem or "fold 3 of 3 holds no images"):
             out_of_fold(tmp_path)
+
+
+def test_a_second_cv_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    from core.store.folders import FolderBusy
+    from core.training.cv import CrossValidation
+    from core.training.events import FoldStarted
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    out = tmp_path / "cv"
+    config = TrainConfig(data=str(palm), depth=18, epochs=1, batch_size=4, val_batch_size=4, device="cpu")
+    refused = []
+
+    def observe(ev):  # fold 1 under way: a second cross-validation into the same folder
+        if isinstance(ev, FoldStarted) and not refused:
+            with pytest.raises(FolderBusy, match=f"{out}: another training run is writing to this folder"):
+                CrossValidation(config, out, 2, "all").run()
+            refused.append(True)
+            first.stop()
+
+    first = CrossValidation(config, out, 2, "all", observe)
+    assert first.run() is None and refused == [True]
+    assert CrossValidation(config, out, 2, "all").run() is not None  # the folder is free again: it continues

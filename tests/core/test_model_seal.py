@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 
 import numpy as np
@@ -118,6 +119,17 @@ def test_non_float_or_non_finite_tensors_are_refused(folder, poison):
         load_model(folder)
 
 
+def test_a_threshold_change_keeps_the_user_s_links_and_empty_folders(folder, tmp_path):
+    (folder / "scans").mkdir()  # empty, made by the user
+    (folder / "notes").mkdir()
+    (folder / "notes" / "a.txt").write_text("kept")
+    (folder / "protocol.pdf").symlink_to(tmp_path / "elsewhere.pdf")  # a link to nothing is kept as it is too
+    assert main(["set-threshold", str(folder), "--threshold", "0.4"]) == 0
+    assert (folder / "scans").is_dir() and (folder / "notes" / "a.txt").read_text() == "kept"
+    assert os.readlink(folder / "protocol.pdf") == str(tmp_path / "elsewhere.pdf")
+    assert load_model(folder)[1]["threshold"] == 0.4
+
+
 def test_set_threshold_reseals_and_records_who_and_when(folder, capsys, monkeypatch):
     import getpass
 
@@ -133,9 +145,12 @@ def test_set_threshold_reseals_and_records_who_and_when(folder, capsys, monkeypa
     assert change["when"].startswith("20")
     card = (folder / "MODEL_CARD.md").read_text()
     assert "# Model card: tiny" in card and "by dr-lee: 0.5000 -> 0.3000" in card
-    for bad in ("1.5", "0", "nan"):
+    assert main(["set-threshold", str(folder), "--threshold", "0.3"]) == 2  # the same again: nothing recorded
+    assert "the threshold is already 0.3000; nothing was changed" in capsys.readouterr().err
+    assert len(load_model(folder)[1]["provenance"]) == len(meta["provenance"])
+    for bad in ("1.5", "0", "nan", "5e-324", "0.99999"):
         assert main(["set-threshold", str(folder), "--threshold", bad]) == 2
-        assert "between 0 and 1" in capsys.readouterr().err
+        assert "between 0.0001 and 0.9999" in capsys.readouterr().err
     _edit(folder, temperature=3.0)  # a tampered folder is not blessed by set-threshold
     assert main(["set-threshold", str(folder), "--threshold", "0.4"]) == 2
     assert "changed outside PM Screen" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from core.images.preprocess import PREPROCESSING
 from core.nn._paddle import paddle
 from core.nn.models import build_resnet
-from core.store.folders import atomic_folder, recover_folder
+from core.store.folders import atomic_folder, check_folder_name, recover_folder
 from core.store.modelio import (
     META,
     WEIGHTS,
@@ -107,6 +108,23 @@ def test_failed_save_leaves_previous_model_intact(saved):
     load_model(folder)
 
 
+def test_a_link_to_a_model_folder_stays_a_link_across_saves(saved, tmp_path):
+    folder, model = saved
+    link = tmp_path / "elsewhere" / "current"
+    link.parent.mkdir()
+    link.symlink_to(folder, target_is_directory=True)
+    for n in (1, 2):  # the second save used to fail: the first had put a real folder in the link's place
+        with atomic_folder(link) as tmp:
+            (tmp / "n.txt").write_text(str(n))
+        assert link.is_symlink() and (folder / "n.txt").read_text() == str(n)
+    assert sorted(p.name for p in link.parent.iterdir()) == ["current"]
+    assert sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(".")) == []
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "gone")
+    with pytest.raises(ValueError, match="dangling: is a link to a missing folder"):
+        check_folder_name(dangling)
+
+
 def test_kill_between_the_two_renames_is_recovered(saved):
     folder, model = saved
     backup = folder.with_name(f".{folder.name}.previous")
@@ -163,3 +181,47 @@ def test_weights_files_follow_the_umask_like_model_json(tmp_path):
     modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
     assert modes["model.json"] == 0o644
     assert {m for name, m in modes.items() if name.endswith(".safetensors")} == {0o644}
+
+
+def test_a_mount_point_is_refused_as_a_model_folder_before_any_work(tmp_path, monkeypatch):
+    # a save renames the folder, which a mount point refuses (EBUSY) after a whole epoch, leaving its working copy
+    mounted = tmp_path / "usb"
+    mounted.mkdir()
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == mounted or real(p))
+    with pytest.raises(ValueError, match=f"{mounted}: is a mount point.*choose a folder inside it"):
+        check_folder_name(mounted, "")
+    check_folder_name(mounted / "run", "")  # inside it: fine
+
+
+def test_a_threshold_change_is_refused_while_a_training_run_writes_the_folder(tmp_path):
+    # the run's next save replaced model.json: "sealed" was printed and the change was gone
+    from core.store.folders import FolderBusy, writing_alone
+    from core.store.modelio import set_threshold
+    from tests.synthetic import save_tiny_model
+
+    folder = save_tiny_model(tmp_path / "run")
+    before = read_meta(folder)["threshold"]
+    with writing_alone(folder):
+        with pytest.raises(FolderBusy, match=f"{folder}: another training run is writing to this folder"):
+            set_threshold(folder, 0.4, "policy")
+    assert read_meta(folder)["threshold"] == before != 0.4
+    assert set_threshold(folder, 0.4, "policy")["threshold"] == 0.4  # free again
+
+
+def test_a_lock_that_cannot_be_made_leaves_the_work_unguarded_not_refused(tmp_path, monkeypatch):
+    # a cross-validation folder that can be written inside a read-only parent ran before the lock came
+    from core.store.folders import writing_alone
+
+    real_open = os.open
+
+    def refuse_locks(path, *args, **kwargs):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_locks)
+    ran = []
+    with writing_alone(tmp_path / "cv"):
+        ran.append(True)
+    assert ran == [True]

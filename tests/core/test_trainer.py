@@ -18,9 +18,14 @@ def tiny_config(root, **kw):
     return TrainConfig(**{**base, **kw})
 
 
-def run(config, out, **kw):
+def run(config, out, callback=None, **kw):
     events = []
-    result = Trainer(config, out, events.append, **kw).run()
+
+    def record(ev):
+        events.append(ev)
+        if callback is not None:
+            callback(ev)
+    result = Trainer(config, out, record, **kw).run()
     return result, events
 
 
@@ -63,6 +68,45 @@ def test_resume_continues_exactly_where_it_stopped(palm_tiny, tmp_path):
     assert resumed.digest == full.digest
     _, meta = load_model(tmp_path / "part")
     assert [h["epoch"] for h in meta["history"]] == [1, 2]
+
+
+def test_resume_with_warm_up_continues_exactly_and_quietly(palm_tiny, tmp_path, recwarn):
+    # The warm-up ends inside epoch 2, so the resumed run must restore LinearWarmup and the cosine inside it.
+    cfg = dict(epochs=3, warmup_epochs=1.5, schedule="cosine")
+    full, _ = run(tiny_config(palm_tiny, **cfg), tmp_path / "full")
+    part = Trainer(tiny_config(palm_tiny, **cfg), tmp_path / "part")
+    part.callback = lambda e: part.stop() if isinstance(e, EpochEnd) else None
+    assert part.run().stopped
+    recwarn.clear()
+    resumed, _ = run(tiny_config(palm_tiny, **cfg), tmp_path / "part", resume=True)
+    assert resumed.digest == full.digest
+    assert not [w for w in recwarn if "unused values" in str(w.message)]
+
+
+def test_a_run_whose_out_folder_is_a_link_saves_every_epoch_there(palm_tiny, tmp_path):
+    real = tmp_path / "disk" / "run"
+    real.mkdir(parents=True)
+    (tmp_path / "run").symlink_to(real, target_is_directory=True)
+    result, _ = run(tiny_config(palm_tiny, epochs=2), tmp_path / "run")
+    assert isinstance(result, Finished) and not result.stopped, result
+    assert (tmp_path / "run").is_symlink()
+    assert [h["epoch"] for h in load_model(real)[1]["history"]] == [1, 2]
+    assert [p.name for p in real.parent.iterdir()] == ["run"]  # no working copy or backup left
+
+
+def test_a_user_s_files_in_the_run_folder_survive_the_next_save(palm_tiny, tmp_path):
+    out = tmp_path / "run"
+
+    def drop_files(ev):  # between two saves, as a user (or predict --report) would
+        if isinstance(ev, CheckpointSaved) and ev.epoch == 1:
+            (out / "notes.txt").write_text("kept")
+            (out / "reports").mkdir()
+            (out / "reports" / "screening.csv").write_text("file\n")
+
+    result, _ = run(tiny_config(palm_tiny, epochs=2), out, callback=drop_files)
+    assert isinstance(result, Finished) and not result.stopped
+    assert (out / "notes.txt").read_text() == "kept" and (out / "reports" / "screening.csv").is_file()
+    assert [h["epoch"] for h in load_model(out)[1]["history"]] == [1, 2]
 
 
 def test_resume_without_checkpoint_fails_clearly(palm_tiny, tmp_path):
@@ -250,3 +294,27 @@ def test_settings_that_are_no_numbers_are_refused_by_name_before_any_work(palm_t
     --scale inf, --shift -1 or --threshold nan failed only after decoding or a whole epoch, naming no setting."""
     with pytest.raises(ValueError, match=setting.replace("_", " ")):
         tiny_config(palm_tiny, **{setting: value}).validated()
+
+
+def test_the_data_line_shows_a_class_folder_s_control_characters_escaped():
+    from core.training.events import DataReady, data_counts
+
+    ready = DataReady(4, 2, {"a\x1b[2Jb": 3, "c": 1}, tag_counts={"\n": 1})
+    assert data_counts(ready) == "a\\x1b[2Jb 3, c 1; by file name: \\x0a 1"
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_writes_it(palm_tiny, tmp_path):
+    # Both used to save in turn, the last save winning: one run's work was lost without a word.
+    out, second = tmp_path / "run", []
+
+    def start_another(ev):
+        if isinstance(ev, BatchEnd) and not second:
+            second.append(run(tiny_config(palm_tiny, seed=1), out)[0])
+
+    result, _ = run(tiny_config(palm_tiny, epochs=2), out, start_another)
+    assert isinstance(result, Finished) and not result.stopped, result
+    [refused] = second
+    assert isinstance(refused, Failed) and refused.error.startswith(f"{out}: another training run is writing to this")
+    assert [h["epoch"] for h in load_model(out)[1]["history"]] == [1, 2]  # the first run's, whole
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # its lock is gone
+    assert isinstance(run(tiny_config(palm_tiny, epochs=3), out, resume=True)[0], Finished)  # free again
