@@ -53,7 +53,7 @@ def _finalize_from_cv(a, dtype: str) -> dict:
                          "network of each")
     if a.members in (None, "all"):
         members = None
-    elif a.members.isdigit() and int(a.members) >= 1:
+    elif a.members.isascii() and a.members.isdigit() and int(a.members) >= 1:  # "²" is a digit int() refuses
         members = int(a.members)
     else:
         raise UsageError(f"--members must be all or a number of folds, got {a.members!r}")

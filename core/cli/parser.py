@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "image's out-of-fold score is the mean of one network of each run that never saw it, so the "
                        "operating point and the figures are those of the model itself.")
     f.add_argument("--model", help="trained run / model folder")
-    f.add_argument("--images", help="folder of validation images")
+    f.add_argument("--images", help="folder of validation images the model did not train on (images it trained on "
+                   "are refused: the threshold and the card's figures would measure fit)")
     f.add_argument("--labels", help="label file (.xlsx or .csv with imgName, Label)")
     f.add_argument("--from-cv", metavar="CV_OUT", action="append", help="a finished cross-validation folder "
                    "(pmscreen cv --out) instead of --model, --images and --labels; repeat it for a model of one "
@@ -149,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "user, time, note), as does MODEL_CARD.md when present. Editing model.json by hand "
                         "instead makes PM Screen refuse the model.")
     th.add_argument("model", metavar="MODEL", help="model folder")
-    th.add_argument("--threshold", type=float, required=True, help="new threshold, between 0 and 1")
+    th.add_argument("--threshold", type=float, required=True, help="new threshold, from 0.0001 to 0.9999")
     th.add_argument("--note", help="why (recorded in the model card)")
 
     se = sub.add_parser("seal", help="seal a model folder written by an older PM Screen",

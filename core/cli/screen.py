@@ -15,6 +15,8 @@ from .parser import EXIT_OK, EXIT_USAGE, UsageError
 
 
 def _model_dir(a) -> Path:
+    if a.model == "":  # an unset $MODEL: not silently the bundled model
+        raise UsageError("--model is empty: give a model folder, or leave --model out for the bundled model")
     if a.model:
         return Path(a.model)
     from ..store.bundled import default_model_dir
@@ -34,10 +36,11 @@ def cmd_evaluate(a, argv) -> int:
     from ..data.datasets import labelled_folder
     from ..data.loader import ImageCache
     from ..screening.inference import Predictor
+    from ..store.modelio import THRESHOLD_LOW
     from ..training.validate import summary, validate
 
-    if a.threshold is not None and not 0 < a.threshold < 1:
-        raise UsageError(f"--threshold must be between 0 and 1, got {a.threshold}")
+    if a.threshold is not None and not THRESHOLD_LOW <= a.threshold <= 1 - THRESHOLD_LOW:
+        raise UsageError(f"--threshold must be between {THRESHOLD_LOW} and {1 - THRESHOLD_LOW}, got {a.threshold}")
     samples, problems = labelled_folder(a.images, a.labels)
     predictor = Predictor(_model_dir(a), a.device, a.batch_size, precision=a.precision)
     t0 = time.perf_counter()
@@ -97,6 +100,13 @@ def cmd_evaluate(a, argv) -> int:
     return EXIT_OK
 
 
+def _same_file(a: Path, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # missing, unreadable, or a NUL in the name: the batch says so for that input
+        return False
+
+
 def cmd_predict(a, argv) -> int:
     from collections import Counter
 
@@ -120,6 +130,9 @@ def cmd_predict(a, argv) -> int:
         from ..screening.report import check_writable
 
         check_writable(report_path)  # a folder, an unwritable place: said now, not after the batch
+        if report_path.exists() and any(_same_file(report_path, p) for p in a.inputs):
+            raise UsageError(f"{report_path}: is one of the inputs, which --report would overwrite: "
+                             "choose another report name")
     heat_dir = Path(a.heatmaps) if a.heatmaps else None
     if heat_dir is not None:
         try:
@@ -152,6 +165,8 @@ def cmd_predict(a, argv) -> int:
     want_heat = heat_dir is not None or report_path is not None and report_path.suffix.lower() == ".pdf"
     counts: Counter = Counter()
     used_names: set[str] = set()
+    # the batch's pictures (those named, and each one screened so far): a heatmap never takes the place of one
+    inputs = {os.path.realpath(p) for p in a.inputs if os.path.isfile(p)}
     t0 = time.perf_counter()
     if not a.json:
         # the threshold to the probabilities' 4 decimals: at 3, a probability of 0.2849 judged PM sat under ">= 0.285"
@@ -170,8 +185,9 @@ def cmd_predict(a, argv) -> int:
                 audit.record(pred, predictor.name, predictor.weights_sha256, predictor.threshold)
             if report is not None:
                 report.add(pred)
+            inputs.add(os.path.realpath(pred.path))
             if heat_dir is not None and pred.heatmap is not None:
-                problem = _write_overlay(heat_dir, pred, a.opacity, used_names)
+                problem = _write_overlay(heat_dir, pred, a.opacity, used_names, inputs)
                 if problem:  # the verdict stands; one picture that cannot be written never stops the batch
                     heat_failed += 1
                     print(f"pmscreen predict: warning: {problem}", file=sys.stderr, flush=True)
@@ -185,13 +201,15 @@ def cmd_predict(a, argv) -> int:
                 print(f"{pred.shown_path}\t{pred.probability:.4f}\t{pred.verdict}", flush=True)
         complete = True
     finally:  # an interrupted run still leaves a report of what was done (beside the previous one), a closed log
-        if report is not None:
-            kept = report.close(complete)
-            if not complete:
-                print(f"pmscreen predict: the report of the {report.rows} images done is {shown(kept)}; "
-                      f"{shown(report_path)} was left as it was", file=sys.stderr)
-        if audit is not None:
-            audit.close()
+        try:
+            if report is not None:
+                kept = report.close(complete)
+                if not complete:
+                    print(f"pmscreen predict: the report of the {report.rows} images done is {shown(kept)}; "
+                          f"{shown(report_path)} was left as it was", file=sys.stderr)
+        finally:
+            if audit is not None:
+                audit.close()
     seconds = time.perf_counter() - t0
     n = sum(counts.values())
     from ..screening.inference import UNGRADABLE
@@ -208,22 +226,23 @@ def cmd_predict(a, argv) -> int:
 
 
 HEATMAP_SUFFIX = ".heatmap.png"
-NAME_BYTES = 255  # the longest file name most file systems take
 
 
-def _write_overlay(folder: Path, pred, opacity: float, used: set[str]) -> str | None:
-    """Write ``pred``'s heatmap over its picture into ``folder``; the problem when it cannot be, else None."""
+def _write_overlay(folder: Path, pred, opacity: float, used: set[str], inputs: set[str]) -> str | None:
+    """Write ``pred``'s heatmap over its picture into ``folder``; the problem when it cannot be, else None.
+    ``inputs``: the real paths of the batch's pictures, never overwritten."""
     import cv2
 
     from ..images.imageio import write_image
-    from ..images.textsafe import shown
+    from ..images.textsafe import cut_stem, shown
     from ..screening.gradcam import overlay
 
-    # a legal 250-byte image name plus the suffix is longer than a file name may be: the stem is shortened
-    room = NAME_BYTES - len(HEATMAP_SUFFIX) - 8  # 8: room for "-NNN" of a repeated name
-    stem = shown(Path(pred.path).stem).replace("\\", "_").encode()[:room].decode(errors="ignore")
+    # 8 spare bytes: room for the "-NNN" of a repeated name
+    stem = cut_stem(shown(Path(pred.path).stem).replace("\\", "_"), HEATMAP_SUFFIX, spare=8)
     name, n = f"{stem}{HEATMAP_SUFFIX}", 1
-    while name in used:  # same file name in different folders
+    # same file name in different folders; or a picture of the batch itself (heatmaps written beside the images
+    # replaced a photograph named Y.heatmap.png with Y.png's overlay)
+    while name in used or os.path.realpath(folder / name) in inputs:
         n += 1
         name = f"{stem}-{n}{HEATMAP_SUFFIX}"
     used.add(name)

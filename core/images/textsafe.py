@@ -43,3 +43,17 @@ def cell_text(value):
         return value
     value = shown(value)
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+NAME_BYTES = 255  # the longest file name most file systems take
+
+
+def cut_stem(stem: str, tail: str, spare: int = 0) -> str:
+    """``stem`` cut at a character boundary so that ``stem + tail`` and ``spare`` more bytes make a file name of
+    at most NAME_BYTES bytes (a legal 250-byte name plus ".interrupted.csv" or ".heatmap.png" is not one)."""
+    import os
+
+    room = NAME_BYTES - len(os.fsencode(tail)) - spare
+    while len(os.fsencode(stem)) > room:
+        stem = stem[:-1]
+    return stem

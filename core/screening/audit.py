@@ -93,10 +93,18 @@ class AuditLog:
                 raise AuditError(f"audit log {self.path} cannot be written ({exc.strerror or exc})") from None
             size = os.fstat(fd).st_size
             if size:  # a writer killed mid-line left a torn entry: start on a new line
-                with open(self.path, "rb") as f:
-                    f.seek(size - 1)
-                    if f.read(1) != b"\n":
+                try:
+                    with open(self.path, "rb") as f:
+                        f.seek(size - 1)
+                        torn = f.read(1) != b"\n"
+                except OSError:  # a log one may append to but not read: a blank line is skipped by readers
+                    torn = True
+                try:
+                    if torn:
                         _write_all(fd, b"\n")
+                except OSError as exc:
+                    os.close(fd)
+                    raise AuditError(f"audit log {self.path} cannot be written ({exc.strerror or exc})") from None
             self._fd = fd
         return self._fd
 
@@ -104,8 +112,11 @@ class AuditLog:
         line = (json.dumps(entry, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode()
         with self._lock:
             fd = self._open()
-            _write_all(fd, line)
-            os.fsync(fd)
+            try:
+                _write_all(fd, line)
+                os.fsync(fd)
+            except OSError as exc:  # a full disk said "[Errno 28]" and named no file
+                raise AuditError(f"audit log {self.path} cannot be written ({exc.strerror or exc})") from None
 
     def record(self, pred, model: str, model_sha256: str | None, threshold: float) -> dict:
         entry = entry_for(pred, model, model_sha256, threshold)

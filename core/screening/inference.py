@@ -96,7 +96,22 @@ def expand_inputs(items: Iterable[str | Path]) -> list[Path | Prediction]:
             out += found or [Prediction(str(p), error="folder holds no JPEG, PNG, TIFF, BMP or DICOM images")]
         else:
             out.append(p)
-    return out
+    return _once(out)
+
+
+def _once(entries: list[Path | Prediction]) -> list[Path | Prediction]:
+    """Each file once, in its first place: "imgs imgs/ imgs/P0001.jpg" screened P0001.jpg three times, counted
+    it so and wrote it three times to the audit log."""
+    seen, kept = set(), []
+    for entry in entries:
+        try:
+            key = os.path.realpath(_entry_path(entry))
+        except (OSError, ValueError):  # a name no file system takes: its error row says so
+            key = _entry_path(entry)
+        if key not in seen:
+            seen.add(key)
+            kept.append(entry)
+    return kept
 
 
 def _entry_path(entry: Path | Prediction) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import io
 import itertools
 import os
 import shutil
@@ -28,6 +29,7 @@ import cv2
 import numpy as np
 
 from ..images.imageio import write_image
+from ..images.textsafe import cut_stem, shown
 from ..store.modelio import CARD_NOT_SEALED
 
 COLUMNS = ("file", "probability", "verdict", "quality", "model", "threshold", "time", "error")
@@ -68,6 +70,10 @@ def local_time() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+class ReportError(ValueError):
+    """A report that cannot be written or kept; ``str()`` is one line naming the file and why."""
+
+
 def check_writable(path: str | Path) -> Path:
     """``path`` when a report can be written there (known suffix, existing folder, not a folder itself, the
     folder writable); else a ValueError with a one-line reason. Checked before a batch starts."""
@@ -105,8 +111,10 @@ def _beside(path: Path, what: str) -> Path:
 
 
 def interrupted_name(path: Path) -> Path:
-    """Where the report of an interrupted batch is kept: NAME.interrupted.EXT beside the one it did not replace."""
-    return path.with_name(f"{path.stem}.interrupted{path.suffix}")
+    """Where the report of an interrupted batch is kept: NAME.interrupted.EXT beside the one it did not replace,
+    NAME shortened when the whole would pass the 255 bytes a file name may have."""
+    tail = f".interrupted{path.suffix}"
+    return path.with_name(cut_stem(path.stem, tail) + tail)
 
 
 class _Staged:
@@ -120,7 +128,11 @@ class _Staged:
 
     def _publish(self, complete: bool) -> Path:
         target = self.path if complete else interrupted_name(self.path)
-        os.replace(self.partial, target)
+        try:
+            os.replace(self.partial, target)
+        except OSError as exc:
+            raise ReportError(f"{shown(target)}: the report cannot be kept there ({exc.strerror or exc}); "
+                              f"its rows are in {shown(self.partial)}") from None
         self.path = target
         return target
 
@@ -190,8 +202,11 @@ class _TableWriter(_Staged):
 
     def add(self, pred, when: str | None = None) -> None:
         row = row_for(pred, self.summary.model, self.summary.threshold, when)
+        try:
+            self._write(row)
+        except OSError as exc:  # a full disk said "[Errno 28]" and named no file
+            raise ReportError(f"{shown(self.path)}: the report cannot be written ({exc.strerror or exc})") from None
         self.summary.add(row["verdict"])
-        self._write(row)
         self.rows += 1
 
 
@@ -213,7 +228,15 @@ class CsvReport(_TableWriter):
         if self._closed:
             return self.path
         self._closed = True
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as exc:  # the last rows could not be flushed (a full disk): the rows written before are kept
+            wanted, why = self.path, exc.strerror or exc
+            if not self.rows:
+                self.partial.unlink(missing_ok=True)
+                raise ReportError(f"{shown(wanted)}: the report cannot be written ({why}); no row was") from None
+            raise ReportError(f"{shown(wanted)}: the report cannot be written ({why}); the rows written before "
+                              f"({self.rows}) are in {shown(self._publish(False))}") from None
         return self._publish(complete)
 
     def _drop(self) -> None:
@@ -266,7 +289,15 @@ class XlsxReport(_TableWriter):
 
         for item in _summary_lines(self.summary):
             s.append([cell_text(v) for v in item])
-        self._wb.save(self.partial)
+        # Made in memory, then written: saved straight to a full disk, openpyxl's zip file failed again when
+        # collected and printed tracebacks after the message
+        buffer = io.BytesIO()
+        self._wb.save(buffer)
+        try:
+            self.partial.write_bytes(buffer.getvalue())
+        except OSError as exc:  # a workbook is written whole at the end: nothing of it can be kept
+            self.partial.unlink(missing_ok=True)
+            raise ReportError(f"{shown(self.path)}: the report cannot be written ({exc.strerror or exc})") from None
         return self._publish(complete)
 
     def _drop(self) -> None:
@@ -381,10 +412,24 @@ class PdfReport(_Staged):
             _pdf_renderer()(self.partial, self.summary, self._entries)
         finally:
             self._drop()
+        if not _whole_pdf(self.partial):  # Qt's PDF writer says nothing of a full disk: a 0-byte "report"
+            self.partial.unlink(missing_ok=True)
+            raise ReportError(f"{shown(self.path)}: the report cannot be written (the PDF came out incomplete; is "
+                              "the disk full?)")
         return self._publish(complete)
 
     def _drop(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)  # its pictures
+
+
+def _whole_pdf(path: Path) -> bool:
+    """The file ends as a PDF ends (its %%EOF marker, in the last kilobyte)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - 1024))
+            return b"%%EOF" in f.read()
+    except OSError:
+        return False
 
 
 def open_report(path: str | Path, model: str, threshold: float, model_sha256: str | None = None,

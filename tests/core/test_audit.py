@@ -61,6 +61,21 @@ def test_torn_last_line_is_skipped_and_the_next_writer_starts_a_new_line(tmp_pat
     assert path.read_bytes().count(b"\n") == 3
 
 
+def test_a_log_that_may_be_appended_to_but_not_read_still_takes_entries(tmp_path, monkeypatch):
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(b'{"file": "a.jpg"}\n{"file": "torn.jpg", "prob')
+
+    def write_only(name, mode="r", *args, **kwargs):  # a log of mode 0200 for a user who is not root
+        if "r" in mode:
+            raise PermissionError(13, "Permission denied", str(name))
+        return open(name, mode, *args, **kwargs)
+    monkeypatch.setattr(audit, "open", write_only, raising=False)
+    with AuditLog(path) as log:  # was a raw PermissionError: the torn line's check reads the last byte
+        log.append({"file": "b.jpg"})
+    monkeypatch.undo()
+    assert [e["file"] for e in read_entries(path)] == ["a.jpg", "b.jpg"]
+
+
 WRITER = """
 import sys
 from core.screening.audit import AuditLog

@@ -253,3 +253,19 @@ def test_a_reader_that_goes_away_ends_the_output_not_the_work(trained, tmp_path)
                       str(root / "PALM-Validation400"))
     assert run.returncode == 0, run.stderr[-2000:]
     assert len(report.read_text().splitlines()) == 1 + 6  # the header and every image
+
+
+def test_dot_as_the_folder_and_an_empty_model(trained, tmp_path, monkeypatch, capsys):
+    """Hostile round: "--out ." trained an epoch, then failed with "PosixPath('.') has an empty name"; "--model ."
+    did the same; "--model ''" (an unset $MODEL) silently used the bundled model."""
+    root, model = trained
+    here = tmp_path / "run"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert _train(root, ".", "--epochs", "2") == 0  # two saves: the second used to find its folder gone
+    assert json.loads((here / "model.json").read_text())["history"][1]["epoch"] == 2
+    monkeypatch.chdir(model)
+    capsys.readouterr()
+    assert main(["predict", "--model", ".", str(root / "PALM-Training400"), "--no-audit", "--json"]) == 0
+    assert main(["predict", "--model", "", str(root), "--no-audit"]) == 2
+    assert "--model is empty" in capsys.readouterr().err

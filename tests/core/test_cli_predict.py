@@ -1,6 +1,7 @@
 """``pmscreen predict`` with the clinical workflow: quality gate, reports, heatmaps, audit log, DICOM input."""
 
 import csv
+import errno
 import json
 import os
 import re
@@ -91,6 +92,15 @@ def test_a_heatmap_that_cannot_be_written_does_not_stop_the_batch(model_dir, tmp
     assert main(["predict", "--model", str(model_dir), str(d / "c.jpg"), "--heatmaps", str(latin1), "--no-audit"]) == 0
     assert [p.name for p in latin1.iterdir()] == ["c.heatmap.png"]
 
+    beside = tmp_path / "beside"  # heatmaps written into the folder screened, which holds Y.heatmap.png
+    write_rgb(beside / "Y.png", fundus_image(True, 7))
+    write_rgb(beside / "Y.heatmap.png", fundus_image(False, 8))  # a photograph, whatever its name
+    photo = (beside / "Y.heatmap.png").read_bytes()
+    for inputs in ([str(beside)], [str(beside / "Y.png"), str(beside / "Y.heatmap.png")]):
+        assert main(["predict", "--model", str(model_dir), *inputs, "--heatmaps", str(beside), "--no-audit"]) == 0
+        assert (beside / "Y.heatmap.png").read_bytes() == photo  # was replaced by Y.png's overlay
+    assert (beside / "Y-2.heatmap.png").is_file() and (beside / "Y.heatmap.heatmap.png").is_file()
+
 
 def test_predict_pdf_report_and_no_audit(model_dir, folder, tmp_path, capsys):
     report = tmp_path / "r.pdf"
@@ -132,6 +142,50 @@ def test_bad_report_options_exit_2_before_any_work(extra, message, tmp_path, cap
     assert main(["predict", "--model", "/no/such/model", str(tmp_path), *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_a_report_named_as_one_of_the_inputs_is_refused_and_the_input_kept(tmp_path, capsys):
+    listed = tmp_path / "to_screen.csv"
+    listed.write_text("file\na.jpg\n")
+    alias = tmp_path / "same.csv"
+    alias.symlink_to(listed)
+    for report in (listed, alias):
+        assert main(["predict", "--model", "/no/such/model", str(listed), "--report", str(report)]) == 2
+        assert "is one of the inputs, which --report would overwrite" in capsys.readouterr().err
+    assert listed.read_text() == "file\na.jpg\n"
+
+
+def _full_after(n, real):
+    calls = []
+
+    def write(*args):
+        calls.append(1)
+        if len(calls) > n:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args)
+    return write
+
+
+def test_a_full_disk_stops_predict_naming_the_file_and_keeps_what_was_done(model_dir, folder, tmp_path, capsys,
+                                                                           monkeypatch):
+    import core.screening.audit as audit_mod
+    from core.screening.report import CsvReport
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    monkeypatch.setattr(CsvReport, "_write", _full_after(2, CsvReport._write))
+    assert main(["predict", "--model", str(model_dir), str(folder), "--report", str(out / "r.csv"),
+                 "--no-audit"]) == 2
+    err = capsys.readouterr().err
+    assert "r.csv: the report cannot be written (No space left on device)" in err  # was a bare "[Errno 28]"
+    assert "the report of the 2 images done is" in err
+    assert len(list(csv.DictReader((out / "r.interrupted.csv").open(encoding="utf-8-sig")))) == 2
+    assert [p.name for p in out.iterdir()] == ["r.interrupted.csv"]
+
+    monkeypatch.setattr(audit_mod, "_write_all", _full_after(1, audit_mod._write_all))
+    assert main(["predict", "--model", str(model_dir), str(folder)]) == 2
+    assert re.search(r"audit log \S+audit\.jsonl cannot be written \(No space left on device\)",
+                     capsys.readouterr().err)
 
 
 def test_predict_help_mentions_the_new_options(capsys):

@@ -238,12 +238,13 @@ def _check_rows(rows: list[dict]):
 
 def test_predict_one_row_per_file_json_audit_and_xlsx(model_dir, hostile, tmp_path, capfd):
     report = tmp_path / "r.xlsx"
+    os.mkfifo(tmp_path / "named.jpg")
     code = main(["predict", "--model", str(model_dir), "--json", "--report", str(report), str(hostile),
-                 str(hostile / "pipe.jpg")])  # a FIFO named on the command line too
+                 str(tmp_path / "named.jpg"), str(hostile / "pipe.jpg")])  # FIFOs named on the command line too
     out, err = capfd.readouterr()
     assert code == 2
-    rows = [json.loads(line) for line in out.splitlines()]
-    assert rows[-1]["file"].endswith("pipe.jpg") and "FIFO" in rows[-1]["error"]
+    rows = [json.loads(line) for line in out.splitlines()]  # pipe.jpg once: it is in the folder given first
+    assert rows[-1]["file"].endswith("named.jpg") and "FIFO" in rows[-1]["error"]
     _check_rows(rows[:-1])
     said = err.splitlines()
     assert "Traceback" not in err and len(said) == 3, err  # the model's research warning, the summary, the failures
@@ -324,10 +325,10 @@ def test_evaluate_refuses_what_predict_refuses(model_dir, tmp_path, capfd):
     out, err = capfd.readouterr()
     assert code == 0 and json.loads(out)["n"] == 4
     assert "too small to judge" in err and "too large" in err and "Traceback" not in err
-    for bad in ("2", "nan", "0"):
+    for bad in ("2", "nan", "0", "5e-324"):
         assert main(["evaluate", "--model", str(model_dir), "--images", str(images), "--labels", str(labels),
                      "--threshold", bad]) == 2
-        assert "--threshold must be between 0 and 1" in capfd.readouterr().err
+        assert "--threshold must be between 0.0001 and 0.9999" in capfd.readouterr().err
 
 
 def test_unusable_audit_folder_and_report_paths_are_said_before_the_batch(model_dir, tmp_path, capsys,

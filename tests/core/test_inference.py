@@ -54,7 +54,9 @@ def test_mixed_inputs_in_order_with_quality_errors_and_hashes(predictor, files):
     assert by["a"].to_dict()["quality"] == "ok"
 
 
-def test_probabilities_is_the_only_network_call(predictor, files, monkeypatch):
+def test_probabilities_is_the_only_network_call(predictor, files, monkeypatch, tmp_path):
+    copy = tmp_path / "a-copy.jpg"  # the same picture under another name: the same file twice is screened once
+    copy.write_bytes(files["a"].read_bytes())
     batches = []
     real = Predictor.probabilities
 
@@ -63,7 +65,7 @@ def test_probabilities_is_the_only_network_call(predictor, files, monkeypatch):
         return real(self, pixels)
 
     monkeypatch.setattr(Predictor, "probabilities", spy)
-    preds = list(predictor.predict_files([files[k] for k in ("a", "black", "big", "b", "broken", "a")]))
+    preds = list(predictor.predict_files([*(files[k] for k in ("a", "black", "big", "b", "broken")), copy]))
     judged = [p for p in preds if p.probability is not None]
     assert len(judged) == 4 and sum(n for n, *_ in batches) == 4
     assert all(shape[1:] == (224, 224, 3) and shape[0] <= predictor.batch_size for shape in batches)
@@ -143,3 +145,16 @@ def test_a_sub_folder_that_cannot_be_listed_is_an_error_row_not_a_silent_gap(tmp
     shown = [(str(e.path), e.error) if hasattr(e, "error") else str(e) for e in entries]
     assert shown == [str(tmp_path / "a.jpg"), (str(tmp_path / "locked"), "folder cannot be read (Permission denied)"),
                      str(tmp_path / "z.jpg")]
+
+
+def test_a_file_named_twice_is_screened_once(tmp_path):
+    """Hostile round: "predict imgs imgs/ imgs/P0001.jpg" screened P0001.jpg three times and counted 8 images
+    for 3 files."""
+    from core.screening.inference import expand_inputs
+
+    for name in ("P0001.jpg", "P0002.jpg", "P0003.jpg"):
+        write_rgb(tmp_path / "imgs" / name, fundus_image(True, 1, 32))
+    (tmp_path / "alias.jpg").symlink_to(tmp_path / "imgs" / "P0002.jpg")
+    got = expand_inputs([tmp_path / "imgs", f"{tmp_path / 'imgs'}/", tmp_path / "imgs" / "P0001.jpg",
+                         tmp_path / "alias.jpg", tmp_path / "missing.jpg", tmp_path / "missing.jpg"])
+    assert [p.name for p in got] == ["P0001.jpg", "P0002.jpg", "P0003.jpg", "missing.jpg"]

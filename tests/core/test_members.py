@@ -261,7 +261,7 @@ def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_
 def test_finalize_from_cv_refuses_bad_requests_in_one_line(cv_run, tmp_path, capsys):
     _, cv = cv_run
     for extra, message in ((["--members", "3"], "from 1 to the 2 folds"), (["--members", "x"], "all or a number"),
-                           (["--model", str(cv)], "replaces --model")):
+                           (["--members", "²"], "all or a number"), (["--model", str(cv)], "replaces --model")):
         assert main(["finalize", "--from-cv", str(cv), "--out", str(tmp_path / "m"), *extra]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0]

@@ -1,4 +1,6 @@
 import csv
+import errno
+import os
 import re
 import shutil
 import subprocess
@@ -9,7 +11,7 @@ import pytest
 
 from core.images.quality import QualityResult
 from core.screening.inference import UNGRADABLE, Prediction
-from core.screening.report import COLUMNS, DISCLAIMER, needs_heatmaps, open_report
+from core.screening.report import COLUMNS, DISCLAIMER, ReportError, interrupted_name, needs_heatmaps, open_report
 from tests.synthetic import fundus_image
 
 OK = QualityResult(True)
@@ -192,6 +194,74 @@ def test_an_interrupted_batch_leaves_the_previous_report_and_keeps_its_own_besid
     r.add(_preds()[2])
     r.discard()  # the GUI's Cancel
     assert path.read_bytes() == before and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a device that is always full)")
+def test_a_full_disk_names_the_report_and_keeps_the_rows_written_before(tmp_path):
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    path = tmp_path / "r.csv"
+    r = open_report(path, "M", 0.5)
+    r.add(_preds()[0])
+    full = open("/dev/full", "w", newline="", encoding="utf-8")  # every flush fails: "No space left on device"
+    r._file.close()
+    r._file, r._csv = full, csv.DictWriter(full, fieldnames=COLUMNS)
+    with pytest.raises(ReportError, match=r"r\.csv: the report cannot be written \(No space left on device\)"):
+        r.add(_preds()[1])
+    assert r.rows == 1
+    with pytest.raises(ReportError, match=r"the rows written before \(1\) are in .*r\.interrupted\.csv"):
+        r.close(complete=False)
+    kept = list(csv.DictReader((tmp_path / "r.interrupted.csv").open(encoding="utf-8-sig")))
+    assert len(kept) == 1 and not path.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["r.interrupted.csv"]  # no hidden temporary file left
+
+
+def test_a_pdf_that_a_full_disk_left_empty_is_an_error_not_a_report(tmp_path, monkeypatch):
+    """Hostile round: on a full disk Qt's PDF writer wrote 0 bytes, said nothing, and predict exited 0 with
+    "report r.pdf"."""
+    import core.screening.report as report_mod
+
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    monkeypatch.setattr(report_mod, "_PDF_RENDERERS", [lambda path, summary, entries: path.write_bytes(b"")])
+    r = open_report(tmp_path / "r.pdf", "M", 0.5)
+    r.add(_preds()[0])
+    with pytest.raises(ReportError, match=r"r\.pdf: the report cannot be written \(the PDF came out incomplete"):
+        r.close()
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(report_mod, "_PDF_RENDERERS", [lambda path, summary, entries: path.write_bytes(
+        b"%PDF-1.4\n...\n%%EOF\n")])
+    with open_report(tmp_path / "r.pdf", "M", 0.5) as r:
+        r.add(_preds()[0])
+    assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
+
+
+def test_a_picture_a_full_disk_cut_is_not_left_behind(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from core.images.imageio import write_image
+
+    real = Path.write_bytes
+
+    def full(self, data):
+        real(self, data[:10])  # the disk filled up part-way
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(Path, "write_bytes", full)
+    assert not write_image(tmp_path / "h.png", np.zeros((8, 8, 3), np.uint8))
+    assert not (tmp_path / "h.png").exists()
+
+
+def test_an_interrupted_report_with_a_long_name_is_kept_under_a_shortened_one(tmp_path):
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    stem = "é" * 124 + "x"  # 253 bytes with ".csv": a legal name, but not with ".interrupted" added
+    path = tmp_path / f"{stem}.csv"
+    assert interrupted_name(path).name == "é" * 119 + ".interrupted.csv"  # cut between characters, not bytes
+    with pytest.raises(KeyboardInterrupt):
+        with open_report(path, "M", 0.5) as r:
+            r.add(_preds()[0])
+            raise KeyboardInterrupt
+    assert [p.name for p in tmp_path.iterdir()] == [interrupted_name(path).name]
 
 
 def test_a_csv_report_opens_in_excel_as_utf8(tmp_path):
