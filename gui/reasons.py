@@ -49,6 +49,7 @@ LABELS = {  # core.images.quality.REASONS
     "no_colour": QT_TRANSLATE_NOOP("Reasons", "not a colour photograph"),
     "no_fov": QT_TRANSLATE_NOOP("Reasons", "no circular field of view on a dark background"),
     "blurred": QT_TRANSLATE_NOOP("Reasons", "blurred"),
+    "noisy": QT_TRANSLATE_NOOP("Reasons", "noisy"),
 }
 
 MEASURES = {  # core.images.reasons.MEASURES
@@ -62,6 +63,9 @@ MEASURES = {  # core.images.reasons.MEASURES
     "not_round": QT_TRANSLATE_NOOP("Reasons", "outline not round: coverage {coverage}, deviation {deviation}"),
     "rim_blur": QT_TRANSLATE_NOOP("Reasons", "rim blur {value} px > {limit} px"),
     "fine_detail": QT_TRANSLATE_NOOP("Reasons", "fine detail {value} < {limit}"),
+    "noise": QT_TRANSLATE_NOOP("Reasons", "pixel noise {value} > {limit}"),
+    "grain": QT_TRANSLATE_NOOP("Reasons", "grain {value} > {limit}"),
+    "specks": QT_TRANSLATE_NOOP("Reasons", "{value} of the field are specks > {limit}"),
 }
 
 

@@ -87,6 +87,9 @@ def write_image(path: str | Path, bgr: np.ndarray, params: tuple = ()) -> bool:
     try:
         Path(path).write_bytes(data.tobytes())
     except OSError:
+        with contextlib.suppress(OSError):  # a full disk left an empty or cut file that would pass for a picture
+            if Path(path).is_file():
+                Path(path).unlink()
         return False
     return True
 
@@ -268,12 +271,14 @@ def decode_image(data: bytes, name: str | Path = "<bytes>", min_side: int | None
         raise ImageError(name, "not a readable image (unknown format or corrupt data)")
     if kind == "jpeg" and (problem := _jpeg_warning_problem(said)):
         raise ImageError(name, problem)
+    if img.dtype.kind == "f" and not np.isfinite(img).all():  # NaN was cast to black: "too dark", and a warning
+        raise ImageError(name, "not a readable image (some pixels are not numbers: NaN or infinity)")
     return to_rgb8(img)
 
 
 def _jpeg_warning_problem(said: list[str]) -> str | None:
     """What libjpeg's warnings during a decode say is wrong with the picture, or None. It decodes a file whose
-    image data ends early (cut off, an end marker appended, zeroed on disk) without an error, filling the rest
+    image data ends early (cut off, an end marker appended) without an error, filling the rest
     grey, and only warns: such a picture got a verdict, or "not a colour photograph". Other warnings (extraneous
     bytes before a marker, as some cameras write) leave the picture whole and are ignored."""
     text = "".join(said).lower()

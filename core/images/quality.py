@@ -1,13 +1,13 @@
 """Image-quality gate: is this a gradable colour fundus photograph?
 
 A gradable photograph shows a bright, roughly circular field of view (FOV) on a dark background, is neither too
-dark nor over-exposed, is in colour, and is sharp. Every measure is taken on the image scaled so that its long
-side is ``QUALITY_SIZE`` pixels, so the thresholds do not depend on the camera's resolution. The thresholds are
+dark nor over-exposed, is in colour, is not noisy, and is sharp. Every measure is taken on the image scaled so that
+its long side is ``QUALITY_SIZE`` pixels, so the thresholds do not depend on the camera's resolution. The thresholds are
 the named constants below; docs/quality.md explains each one and how it was chosen (every real PALM image
 passes with a margin).
 
 Checks run in a fixed order and the first failure is the reason: too dark, over-exposed, not a colour photograph,
-no circular field of view on a dark background, blurred.
+no circular field of view on a dark background, noisy, blurred.
 """
 
 from __future__ import annotations
@@ -42,12 +42,19 @@ MAX_EDGE_BLUR = 1.5  # Gaussian sigma (px at QUALITY_SIZE) of the FOV rim, media
 MIN_EDGE_PROFILES = 8  # fewer usable radial profiles than this: rim blur not measured
 MIN_DETAIL = 0.012  # std of (green - Gaussian(green, sigma 1 px)) / mean green, inside the FOV away from its rim
 
+# Noise. The model was trained on clean photographs: noise of sigma 4 (0-255) in each channel already turns a tenth
+# of its PM verdicts into "not PM", dithering to a palette almost all (bench/noise_gate.py, docs/quality.md).
+MAX_NOISE = 1.5  # sigma (0-255 units) of the finest-scale signal the three channels do not share, inside the FOV
+MAX_IMPULSES = 0.01  # share of FOV pixels that answer like a lone black or white speck (salt-and-pepper)
+MAX_GRAIN = 3.0  # noise the channels share: sigma of the finest-scale signal in the quietest tenth of the FOV
+
 REASONS = {
     "dark": "too dark",
     "overexposed": "over-exposed",
     "no_colour": "not a colour photograph",
     "no_fov": "no circular field of view on a dark background",
     "blurred": "blurred",
+    "noisy": "noisy",
 }
 
 
@@ -168,6 +175,41 @@ def field_of_view(rgb: np.ndarray, shape: tuple[int, int] | None = None) -> np.n
     return np.clip(cv2.resize(fov.mask.astype(np.float32), (w, h), interpolation=interp), 0.0, 1.0)
 
 
+# Immerkaer's mask: the difference of two Laplacians, blind to flat and sloped areas and weak on edges; its
+# response to white noise of sigma s has standard deviation 6 s.
+_NOISE_MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+IMPULSE_RESPONSE = 300.0  # |mask response| (0-255 units) of a lone black or white pixel; no real detail reaches it
+
+
+def _responses(img: np.ndarray, region: np.ndarray) -> np.ndarray:
+    return np.stack([cv2.filter2D(img[..., c].astype(np.float32), -1, _NOISE_MASK)[region] for c in range(3)], -1)
+
+
+def grain_level(img: np.ndarray, region: np.ndarray) -> float:
+    """Noise the three channels share (grain): the sigma (0-255 units) of the mask's response to the channels'
+    mean in the quietest tenth of 7x7 patches of ``region``. A retina has quiet places (the macula, the
+    background between vessels) where its texture gives little; grain is everywhere."""
+    response = cv2.filter2D(img.astype(np.float32).mean(axis=2), -1, _NOISE_MASK)
+    energy = cv2.blur(response * response, (7, 7))
+    inside = cv2.erode(region.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    if inside.sum() < 100:
+        return 0.0
+    # the box filter's rounding leaves -1e-7 where the response is flat: NaN skipped the check
+    return float(np.sqrt(max(float(np.percentile(energy[inside], 10)), 0.0)) / 6.0)
+
+
+def noise_measures(img: np.ndarray, region: np.ndarray) -> tuple[float, float]:
+    """(noise, impulses) of a normalised RGB image inside ``region``. Noise: the sigma (0-255 units) of what
+    the three channels do not share at the finest scale, the smallest spread of the mask's response over any
+    mix of the channels. Retinal texture moves the channels together (a vessel darkens all three), so a real
+    photograph scores well under 1; noise that is independent in each channel (sensor noise, dithering to a
+    palette) adds its sigma whatever the texture. Impulses: the share of pixels with a lone-pixel response."""
+    response = _responses(img, region).astype(np.float64)
+    smallest = np.linalg.eigvalsh(np.cov(response.T))[0]
+    impulses = float((np.abs(response) >= IMPULSE_RESPONSE).any(axis=1).mean())
+    return float(np.sqrt(max(smallest, 0.0)) / 6.0), impulses
+
+
 def _fail(code: str, detail: str, measures: dict) -> QualityResult:
     return QualityResult(False, code, f"{REASONS[code]} ({detail})", measures)
 
@@ -194,6 +236,9 @@ def assess(rgb: np.ndarray) -> QualityResult:
         "circle_residual": round(fov.residual, 4) if fov is not None else 1.0,
         "edge_blur": None,
         "detail": None,
+        "noise": None,
+        "impulses": None,
+        "grain": None,
     }
     if m["brightness"] < MIN_BRIGHTNESS:
         return _fail("dark", f"mean brightness {m['brightness']:.0f} < {MIN_BRIGHTNESS:.0f}", m)
@@ -220,6 +265,15 @@ def assess(rgb: np.ndarray) -> QualityResult:
     fine = green - cv2.GaussianBlur(green, (0, 0), 1.0)
     if inner.sum() > 100:
         m["detail"] = round(float(fine[inner].std() / max(1.0, green[inner].mean())), 5)
+        noise, impulses = noise_measures(img, inner)
+        m["noise"], m["impulses"] = round(noise, 3), round(impulses, 5)
+        m["grain"] = round(grain_level(img, inner), 3)
+    if m["noise"] is not None and m["noise"] > MAX_NOISE:
+        return _fail("noisy", f"pixel noise {m['noise']:.1f} > {MAX_NOISE}", m)
+    if m["impulses"] is not None and m["impulses"] > MAX_IMPULSES:
+        return _fail("noisy", f"{m['impulses']:.1%} of the field are specks > {MAX_IMPULSES:.0%}", m)
+    if m["grain"] is not None and m["grain"] > MAX_GRAIN:
+        return _fail("noisy", f"grain {m['grain']:.1f} > {MAX_GRAIN}", m)
     if edge is not None and edge > MAX_EDGE_BLUR:
         return _fail("blurred", f"rim blur {edge:.1f} px > {MAX_EDGE_BLUR} px", m)
     if m["detail"] is not None and m["detail"] < MIN_DETAIL:

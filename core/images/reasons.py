@@ -57,6 +57,9 @@ MEASURES = {
     "not_round": "outline not round: coverage {coverage}, deviation {deviation}",
     "rim_blur": "rim blur {value} px > {limit} px",
     "fine_detail": "fine detail {value} < {limit}",
+    "noise": "pixel noise {value} > {limit}",
+    "grain": "grain {value} > {limit}",
+    "specks": "{value} of the field are specks > {limit}",
 }
 
 

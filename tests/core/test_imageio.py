@@ -18,6 +18,19 @@ def test_reads_jpeg_png_bmp_tiff_as_rgb(tmp_path):
     assert np.abs(jpg.astype(int) - rgb).mean() < 6
 
 
+def test_a_float_tiff_is_read_and_one_with_nan_pixels_is_refused_by_name(tmp_path, recwarn):
+    img = cv2.cvtColor(fundus_image(True, 1, size=64), cv2.COLOR_RGB2BGR).astype(np.float32) / 255.0
+    ok, data = cv2.imencode(".tiff", img)
+    (tmp_path / "f.tif").write_bytes(data.tobytes())
+    assert np.abs(read_image(tmp_path / "f.tif").astype(int) - fundus_image(True, 1, size=64)).max() <= 1
+    img[10, 10, 1] = np.nan
+    ok, data = cv2.imencode(".tiff", img)
+    (tmp_path / "nan.tif").write_bytes(data.tobytes())
+    with pytest.raises(ImageError, match=r"nan\.tif: .*not numbers: NaN"):  # was decoded black: "too dark"
+        read_image(tmp_path / "nan.tif")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_grayscale_rgba_and_16_bit(tmp_path):
     gray = np.tile(np.arange(64, dtype=np.uint8), (64, 1))
     cv2.imwrite(str(tmp_path / "g.png"), gray)
@@ -83,14 +96,14 @@ def test_a_jpeg_whose_data_is_too_short_for_its_declared_size_is_called_truncate
 
 
 def test_a_jpeg_whose_image_data_ends_early_is_called_truncated_even_with_an_end_marker(tmp_path):
-    """Hostile round: a photograph cut to 95 % (or with a run of zeroed bytes) and an end-of-image marker put back
-    decoded without an error, its rest grey, and got a verdict; libjpeg only warned. A warning that leaves the
-    picture whole (bytes before the end marker, as some cameras write) still reads."""
+    """Hostile round: a photograph cut to 95 % (or 80 %) and an end-of-image marker put back decoded without an
+    error, its rest grey, and got a verdict; libjpeg only warned. A warning that leaves the picture whole (bytes
+    before the end marker, as some cameras write) still reads. (A run of zeroed bytes inside the data is caught
+    only when the decoder's loss of step ends in such a warning: JPEG has no checksum; see docs/security.md.)"""
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(fundus_image(True, 4, size=512), cv2.COLOR_RGB2BGR))
     data = buf.tobytes()
     body = data[:-2]
-    cases = {"cut.jpg": body[: int(len(body) * 0.95)] + b"\xff\xd9",
-             "zeroed.jpg": body[: len(body) // 2] + bytes(4096) + body[len(body) // 2 + 4096:] + b"\xff\xd9"}
+    cases = {f"cut{share}.jpg": body[: len(body) * share // 100] + b"\xff\xd9" for share in (95, 80)}
     for name, damaged in cases.items():
         (tmp_path / name).write_bytes(damaged)
         with pytest.raises(ImageError, match="truncated|corrupt JPEG data"):
