@@ -7,6 +7,7 @@ collected as ``Problem`` records instead of raised, so one bad file never stops 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,10 +201,10 @@ def _not_listed(path: Path) -> str:
 
 
 def _unusable_entries(folder: Path) -> list[Problem]:
-    """Entries named like images that are no regular file (a FIFO, a link to a device or to nothing): never
-    opened, but listed, so that training says what it leaves out as predict does."""
+    """Entries named like images that are no regular file (a folder named X.jpg, a FIFO, a link to a device or to
+    nothing): never opened, but listed, so that training says what it leaves out as predict does."""
     return [Problem(str(p), _not_listed(p)) for p in sorted(folder.iterdir())
-            if is_image_file(p) and not p.is_file() and not p.is_dir()]
+            if is_image_file(p) and not p.is_file()]
 
 
 # ---------------------------------------------------------------- layouts
@@ -221,6 +222,37 @@ def _palm_folder(folder: Path) -> tuple[list[Sample], list[Problem]]:
 
 def _class_folders(folder: Path) -> list[Path]:
     return sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".") and list_images(d))
+
+
+# Folder names that say which class holds the PM images (compared lower-case, letters and digits only). The label
+# of a class folder is its place in (negative, positive): sorted by name, "PM" came before "normal" and "PM
+# probability" meant P(normal).
+PM_NAMES = {"pm", "p", "pathologicmyopia", "pathologicalmyopia", "pathologic", "pathological", "positive", "1"}
+NON_PM_NAMES = {"nonpm", "notpm", "nopm", "non", "normal", "healthy", "control", "controls", "negative", "n", "h",
+                "0", "other", "others", "highmyopia"}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def class_order(root: Path, names: list[str]) -> tuple[str, str]:
+    """The two class folders as (non-PM, PM): the one named like PM (or the other of one named like non-PM) is
+    PM; anything else is refused, naming what to rename."""
+    listed = ", ".join(names)
+    if len(names) != 2:
+        raise DatasetError(f"{root}: {len(names)} class folders ({listed}); PM Screen learns PM against non-PM: "
+                           "give two folders, one named PM and one non-PM")
+    pm = [n for n in names if _key(n) in PM_NAMES]
+    non = [n for n in names if _key(n) in NON_PM_NAMES]
+    if len(pm) == 1 and pm[0] not in non:
+        positive = pm[0]
+    elif len(non) == 1 and not pm:
+        positive = next(n for n in names if n != non[0])
+    else:
+        raise DatasetError(f"{root}: cannot tell which class folder holds the PM images ({listed}): name it PM "
+                           "and the other non-PM")
+    return next(n for n in names if n != positive), positive
 
 
 def _folder_samples(folder: Path, class_names: tuple[str, ...]) -> list[Sample]:
@@ -277,8 +309,15 @@ def open_dataset(
     if not root.is_dir():
         raise DatasetError(f"{root}: folder not found")
     train_dir = _find_dir(root, "train")
-    if train_dir is None and any(palm_label(p.name) for p in list_images(root)):
-        train_dir = root
+    if train_dir is None and len(_class_folders(root)) < 2:  # class folders win over a stray picture beside them
+        loose = list_images(root)
+        prefixed = sum(palm_label(p.name) is not None for p in loose)
+        if prefixed and 2 * prefixed < len(loose):  # "notes.jpg" among patients' photographs is no label
+            raise DatasetError(f"{root}: only {prefixed} of its {len(loose)} images have a P, H or N file-name "
+                               "prefix (expected a PALM folder, a prefix-labelled folder or one sub-folder per "
+                               "class)")
+        if prefixed:
+            train_dir = root
     if train_dir is not None and any(palm_label(p.name) for p in list_images(train_dir)):
         return _open_palm(root, train_dir, labels, val_fraction, seed)
     return _open_class_folders(root, val_fraction, seed)
@@ -305,7 +344,7 @@ def _open_palm(root, train_dir, labels, val_fraction, seed) -> Dataset:
 def _open_class_folders(root: Path, val_fraction: float, seed: int) -> Dataset:
     train_dir, val_dir = _find_dir_with_classes(root, "train"), _find_dir_with_classes(root, "val")
     if train_dir and val_dir:
-        names = tuple(d.name for d in _class_folders(train_dir))
+        names = class_order(train_dir, [d.name for d in _class_folders(train_dir)])
         val_names = {d.name for d in _class_folders(val_dir)}
         problems = [Problem(str(val_dir / n), "class folder not in the training folder; ignored")
                     for n in sorted(val_names - set(names))]
@@ -320,10 +359,11 @@ def _open_class_folders(root: Path, val_fraction: float, seed: int) -> Dataset:
         loose = [p for p in root.iterdir() if p.is_file() and is_image_file(p)]
         why = "images without a P/H/N prefix and no class folders" if loose else "no images found"
         raise DatasetError(f"{root}: {why} (expected a PALM folder or one sub-folder per class)")
-    names = tuple(d.name for d in classes)
+    names = class_order(root, [d.name for d in classes])
     train, val = stratified_split(_folder_samples(root, names), val_fraction, seed)
+    problems = [Problem(str(p), "outside the class folders (no label); not used") for p in list_images(root)]
     return Dataset(root, names, train, val, "folders", f"stratified {val_fraction:.0%} (seed {seed})",
-                   [q for d in classes for q in _unusable_entries(d)])
+                   problems + [q for d in classes for q in _unusable_entries(d)])
 
 
 def _find_dir_with_classes(root: Path, word: str) -> Path | None:

@@ -20,12 +20,15 @@ class DataReady:
     tag_counts: dict = field(default_factory=dict)  # training images by a file name's finer tag (PALM's P, H, N)
 
 
-def data_counts(ev: DataReady, by_name: str = "by file name") -> str:
+def data_counts(ev: DataReady, by_name: str = "by file name", name=lambda k: k) -> str:
     """"non-PM 161, PM 159; by file name: H 21, N 140, P 159": classes first, then PALM's finer tags (a pooled
-    cross-validation mixes images named P/H/N with images labelled by a file, which have no such tag)."""
-    text = ", ".join(f"{k} {v}" for k, v in ev.class_counts.items())
+    cross-validation mixes images named P/H/N with images labelled by a file, which have no such tag). ``name``:
+    a class name as shown (the GUI's in its language)."""
+    from ..images.textsafe import shown  # class names are folder names: an ESC in one went raw to the terminal
+
+    text = ", ".join(f"{shown(name(k))} {v}" for k, v in ev.class_counts.items())
     if ev.tag_counts:
-        text += f"; {by_name}: " + ", ".join(f"{k} {v}" for k, v in ev.tag_counts.items())
+        text += f"; {by_name}: " + ", ".join(f"{shown(k)} {v}" for k, v in ev.tag_counts.items())
     return text
 
 

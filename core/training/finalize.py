@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.contents import seen_in_training
 from ..data.datasets import labelled_folder
 from ..data.loader import ImageCache
+from ..images.textsafe import shown
 from ..stats.calibration import fit_operating_point
 from ..store.folders import check_folder_name
 from ..store.modelio import (  # noqa: F401 (has_model_card: re-exported)
@@ -45,6 +47,12 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
     model, meta = load_model(run_dir)
     _rounded_to(model, dtype)
     samples, problems = labelled_folder(images, labels)
+    seen = seen_in_training(meta, [smp.path for smp in samples]) or []
+    if seen:  # the threshold and the card's figures would measure fit, not new patients
+        raise ValueError(f"{shown(images)}: {len(seen)} of its {len(samples)} labelled images (e.g. "
+                         f"{shown(seen[0].name)}) were used to train this model: the threshold and the card's "
+                         "figures would measure fit, not new patients. Give images it did not train on, or "
+                         "finalize --from-cv")
     cache = ImageCache(samples)
     forward = dygraph_forward(model)
     logits = np.concatenate([forward(x) for x, _, _ in cache.batches(50)]).astype(np.float64)

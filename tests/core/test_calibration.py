@@ -87,3 +87,11 @@ def test_the_model_card_describes_the_model_actually_made(tmp_path, capsys):
     assert "PALM" not in card["limitations"][0] and "Zhongshan" not in card["limitations"][0]
     text = (tmp_path / "final" / "MODEL_CARD.md").read_text()
     assert "float32 safetensors" in text and "float16" not in text
+    # Hostile round: finalize on the images the model trained on wrote "calibrated and validated on 36 images"
+    train = sorted((root / "PALM-Training400").iterdir())
+    listed = tmp_path / "train-labels.csv"
+    listed.write_text("imgName,Label\n" + "".join(f"{p.name},{int(p.name[0] == 'P')}\n" for p in train))
+    with pytest.raises(ValueError, match=r"PALM-Training400: 12 of its 12 labelled images \(e\.g\. .*\) were used "
+                                         r"to train this model"):
+        finalize(tmp_path / "run", root / "PALM-Training400", listed, tmp_path / "final2")
+    assert not (tmp_path / "final2").exists()
