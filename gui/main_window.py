@@ -340,7 +340,12 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export runs table"), start, self.tr("CSV files (*.csv)"))
         if path:
             settings.remember_folder("export", path)
-            self.training_view.runs_table.runs.export_csv(path)
+            try:
+                self.training_view.runs_table.runs.export_csv(path)
+            except OSError as exc:
+                QMessageBox.warning(self, self.tr("Export runs table"), self.tr(
+                    "The runs table could not be saved to {0}: {1}").format(path, exc.strerror or exc))
+                return
             self.show_message(lambda: self.tr("Saved the runs table to {0}").format(path))
 
     def about(self) -> None:
@@ -396,7 +401,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/page", self.stack.currentIndex())
-        if self._training_view is not None and not self._training_view.running:
+        if self._training_view is not None:  # the user's own settings, also while a resumed run shows its recipe
             self._training_view.save_settings()
         s.sync()
 

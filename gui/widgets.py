@@ -132,6 +132,12 @@ def is_language_change(event: QEvent) -> bool:
     return event.type() == QEvent.Type.LanguageChange
 
 
+def class_shown(name: str) -> str:
+    """A class name as the GUI shows it: PALM's PM and non-PM in the current language (as the data set's counts
+    table names them), a class folder's own name as it is."""
+    return QCoreApplication.translate("DatasetSummary", name) if name in ("PM", "non-PM") else name
+
+
 def percent(x: float | None, digits: int = 1) -> str:
     return "–" if x is None or x != x else f"{100 * x:.{digits}f} %"
 

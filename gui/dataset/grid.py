@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QObject, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
 from ..palette import MUTED_COLOR, class_color
 from ..thumbnails import ThumbnailLoader
+from ..widgets import class_shown
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,7 @@ def badge_text(item: Item) -> str:
     tag = item.sample.tag
     if tag != str(item.sample.label):
         return tag
-    name = item.class_name
-    return QCoreApplication.translate("DatasetSummary", name) if name in ("PM", "non-PM") else name
+    return class_shown(item.class_name)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):

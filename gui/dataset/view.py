@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -115,7 +117,7 @@ class DatasetView(QWidget):
         self.pages.addWidget(self.grid)
 
         # --- right: preview + info, then counts / problems
-        self.preview = ImageLabel(minimum=220)
+        self.preview = ImageLabel(minimum=120)  # shrinks before the lines under it are covered
         self.info = QFormLayout()
         self.info_fields = {k: QLabel() for k in ("file", "split", "label", "size", "folder")}
         self.info_names = {k: QLabel() for k in self.info_fields}
@@ -126,6 +128,7 @@ class DatasetView(QWidget):
         preview_box = QWidget()
         pl = QVBoxLayout(preview_box)
         pl.setContentsMargins(0, 0, 0, 0)
+        pl.setSpacing(6)
         pl.addWidget(self.preview, 1)
         pl.addLayout(self.info)
 
@@ -136,8 +139,10 @@ class DatasetView(QWidget):
         self.source_label, self.check_label = self.summary.source_label, self.summary.check_label
 
         self.right = right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(preview_box)
-        right.addWidget(self.tabs)
+        # each half scrolls when the window is too low for it: at 1024x700 the preview covered the file's name
+        # and the counts table ran under the lines below it
+        right.addWidget(_scrolling(preview_box))
+        right.addWidget(_scrolling(self.tabs))
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
         right.setSizes([420, 300])
@@ -434,3 +439,12 @@ class DatasetView(QWidget):
         tasks.wait_for_all(5.0)
         self.loader.shutdown()
         self.preview_loader.shutdown()
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area

@@ -222,10 +222,19 @@ class NoModelBanner(QWidget):
         self.train_button.setText(self.tr("Train a model"))
         self.open_button.setText(self.tr("Open model folder…"))
 
-    def show_state(self, model_dir: Path | None, error: str) -> None:
-        """Shown with ``error`` when the model cannot be used, or when there is no model at all."""
+    def show_state(self, model_dir: Path | None, error: str, refused: str = "", in_use: str = "") -> None:
+        """Shown with ``error`` when the model in use cannot be used, with ``refused`` when a folder the user opened
+        is no usable model (the one in use, ``in_use``, stays: the banner said "The model cannot be used" while
+        that model went on giving verdicts), or when there is no model at all."""
         if error:
             self.no_model_label.setText(self.tr("The model cannot be used: {0}").format(error))
+            self.show()
+        elif refused and model_dir is not None:
+            self.no_model_label.setText(self.tr("Not opened: {0}. The model in use is still {1}.").format(
+                refused, in_use))
+            self.show()
+        elif refused:
+            self.no_model_label.setText(self.tr("Not opened: {0}").format(refused))
             self.show()
         elif model_dir is None:
             self.no_model_label.setText(self.tr("No model is installed. Train one in the Training view, or open a "

@@ -67,7 +67,8 @@ class DiagnosisView(QWidget):
         self.batch.ended.connect(self._batch_ended)
         self.batch.modelLoaded.connect(self.modelChanged)
         self.batch.modelFailed.connect(self._model_failed)
-        self._model_error = ""
+        self._model_error = ""  # the model in use cannot be used (its engine failed to start)
+        self._open_error = ""  # a folder the user opened is no usable model (the model in use stays)
         self._confirm_box: QMessageBox | None = None
         self.exporter = Exporter(self)
         self.exporter.changed.connect(self._export_changed)
@@ -254,12 +255,13 @@ class DiagnosisView(QWidget):
         try:
             meta = read_meta(folder)
         except ModelFileError as exc:
-            problem = self._model_error = str(exc)
+            # about the folder given, not the model in use: that one goes on deciding, with its research note
+            problem = self._open_error = str(exc)
             self._update_no_model()
             self._status(lambda: self.tr("Cannot use this model: {0}").format(problem))
             return False
         self.picker.add_folder(folder, meta)
-        self._model_error = ""
+        self._model_error = self._open_error = ""
         self.refresh_models(select=folder)
         return self.model_dir() == folder  # False when the user kept the table's model
 
@@ -285,7 +287,7 @@ class DiagnosisView(QWidget):
             self._status(lambda: self.tr("Results cleared: another model was chosen"))
         if d is not None:
             settings.set_value("diagnosis/model", str(d))
-            self._model_error = ""
+            self._model_error = self._open_error = ""
         engine = self.session.engine
         if engine is not None and engine.model_dir != d and not self.busy and not self.exporting:
             self._retire_engine()  # its child process is not needed any more
@@ -297,7 +299,7 @@ class DiagnosisView(QWidget):
             self.warm_up()
 
     def _update_no_model(self) -> None:
-        self.no_model.show_state(self.model_dir(), self._model_error)
+        self.no_model.show_state(self.model_dir(), self._model_error, self._open_error, self.model_name())
         self.research_note.show_for(None if self._model_error else self.picker.meta())
 
     def _retire_engine(self) -> None:
@@ -565,7 +567,7 @@ class DiagnosisView(QWidget):
     def _ask_export_scope(self, shown: int, total: int) -> str | None:
         """"all", "shown" or None (cancelled): what to export while the filter shows ``shown`` of ``total`` rows."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Export results"),
-                          self.tr("The table shows {0} of the {1} results (Show: {2}).").format(
+                          self.tr("The table shows {0} of the {1} results. Show: {2}.").format(
                               shown, total, self.pages.filter_combo.currentText()), parent=self)
         every = box.addButton(self.tr("Export all {0}").format(total), QMessageBox.ButtonRole.AcceptRole)
         only = box.addButton(self.tr("Export the {0} shown").format(shown), QMessageBox.ButtonRole.AcceptRole)

@@ -10,11 +10,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
+from superqt import QElidingLabel
 
 from ..resources import icon
 from ..widgets import is_language_change
@@ -28,7 +30,9 @@ RUNS_TAB, LOG_TAB = 0, 1
 class TrainingDashboard(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.run_label = QLabel()
+        # elided, the whole name in its tooltip: at 1024 px the two pushed the time left out of the window
+        self.run_label = QElidingLabel()
+        self.run_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         f = QFont(self.run_label.font())
         f.setBold(True)
         self.run_label.setFont(f)
@@ -39,8 +43,7 @@ class TrainingDashboard(QWidget):
         self.progress_label = QLabel()
         head = QVBoxLayout()
         row = QHBoxLayout()
-        row.addWidget(self.run_label)
-        row.addStretch(1)
+        row.addWidget(self.run_label, 1)
         row.addWidget(self.progress_label)
         head.addLayout(row)
         head.addWidget(self.progress)
@@ -88,6 +91,7 @@ class TrainingDashboard(QWidget):
         self.use_button.setText(self.tr("Use for diagnosis"))
         self.plots.set_texts({
             "loss": self.tr("Loss"), "metrics": self.tr("Validation accuracy and AUC"), "epoch": self.tr("epoch"),
+            "metrics_short": self.tr("Accuracy, AUC"),
             "fold": self.tr("fold {0} of {1}"),
             "train_batch": self.tr("training loss (per batch)"), "train_epoch": self.tr("training loss (per epoch)"),
             "val_loss": self.tr("validation loss"), "accuracy": self.tr("accuracy"), "auc": self.tr("AUC"),

@@ -273,6 +273,15 @@ class TrainingForm(QWidget):
             set_widget_value(BY_NAME[name], self.widgets[name], v[name])
         self._variant_changed()
 
+    def show_recipe(self, config, cv: dict) -> None:
+        """A resumed run's own recipe (its TrainConfig, and for a cross-validation its folds and pool): shown,
+        locked, while it goes. The form showed the remembered settings, which a resumed run does not use."""
+        values = {name: getattr(config, name) for name, f in BY_NAME.items() if f.target == "config"}
+        self.apply_values({**values, "limit": config.limit or 0, **cv})
+        flags = {**VARIANTS[config.variant], **config.tweaks}
+        for k, box in self.tweak_boxes.items():
+            box.setChecked(bool(flags[k]))
+
     def build_config(self, data_root: str):
         """The TrainConfig of the settings shown (a ValueError names a refused one)."""
         from core.training.trainer import TrainConfig

@@ -22,7 +22,7 @@ from core.training.events import (
 )
 
 from ..dataset.summary import validation_source
-from ..widgets import is_language_change, percent
+from ..widgets import class_shown, is_language_change, percent
 
 
 class TrainingLog(QPlainTextEdit):
@@ -78,7 +78,7 @@ class TrainingLog(QPlainTextEdit):
                 self._log_message(ev.message))
         if isinstance(ev, DataReady):
             def data_line():
-                counts = data_counts(ev, self.tr("by file name"))
+                counts = data_counts(ev, self.tr("by file name"), class_shown)
                 line = self.tr("data: {0} training images ({1}), {2} validation images").format(
                     ev.n_train, counts, ev.n_val)
                 if ev.skipped:

@@ -105,6 +105,7 @@ class TrainingPlots(QSplitter):
         self.loss_plot.getViewBox().sigRangeChanged.connect(self._place_note)
         self.addWidget(self.loss_plot)
         self.addWidget(self.metric_plot)
+        self.splitterMoved.connect(lambda *_: self._fit_titles())
         self.live = self.series = Series()  # the series being grown, and the one shown
         self.per_batch = True
         self.epochs = 1  # the x axis spans this many epochs
@@ -185,6 +186,8 @@ class TrainingPlots(QSplitter):
     def _place_note(self, *_) -> None:
         (x0, x1), (y0, y1) = self.loss_plot.viewRange()
         self.empty_note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        # wrapped to the plot's width: at 1024 px one line ran past both ends ("raining curves were saved with")
+        self.empty_note.setTextWidth(max(80.0, self.loss_plot.getPlotItem().vb.width() - 16))
 
     def _fit_loss_range(self) -> None:
         """The loss axis spans the data with a free band above it for the legend (top right), so no marker lies
@@ -196,6 +199,27 @@ class TrainingPlots(QSplitter):
             lo, hi = float(values.min()), float(values.max())
             span = max(hi - lo, 0.05 * max(abs(hi), 1e-3))
             self.loss_plot.setYRange(lo - LOSS_PAD_BELOW * span, hi + LEGEND_BAND * span, padding=0)
+
+    def _fit_titles(self) -> None:
+        """Each plot's title in the longest form its width takes: at 1024 px "Validation accuracy and AUC" was
+        cut at both ends (a title does not elide). Then the fold as "2/5", then the short title."""
+        t = self._texts
+        if not t:
+            return
+        folds = [f" · {t['fold'].format(*self.fold)}", f" · {self.fold[0]}/{self.fold[1]}"] if self.fold else [""]
+        for plot, titles in ((self.loss_plot, [t["loss"]]), (self.metric_plot, [t["metrics"], t["metrics_short"]])):
+            item = plot.getPlotItem().titleLabel.item
+            # the title is centred over the data area, right of the axis: half of it must fit on either side
+            middle = plot.getPlotItem().vb.sceneBoundingRect().center().x()
+            half_room = min(middle, plot.width() - middle) - 6
+            for text in [title + fold for title in titles for fold in folds]:
+                plot.setTitle(text)
+                if item.boundingRect().width() / 2 <= half_room:  # measured as drawn (a styled span)
+                    break
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_titles()
 
     def set_fold(self, fold: int | None, folds: int = 0) -> None:
         """Mark the curves as those of one fold of a cross-validation (None: a single run)."""
@@ -209,9 +233,7 @@ class TrainingPlots(QSplitter):
         if not texts:
             return
         self.empty_note.setText(texts.get("no_curves", ""))
-        fold = f" · {texts['fold'].format(*self.fold)}" if self.fold else ""
-        self.loss_plot.setTitle(texts["loss"] + fold)
-        self.metric_plot.setTitle(texts["metrics"] + fold)
+        self._fit_titles()
         for plot in (self.loss_plot, self.metric_plot):
             plot.setLabel("bottom", texts["epoch"])
         train = texts["train_batch"] if self.per_batch else texts["train_epoch"]

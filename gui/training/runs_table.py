@@ -68,7 +68,10 @@ class Run:
             return m
         from ..diagnosis.model_picker import operating_points
 
-        return operating_points(self.meta)[0][1] or m
+        threshold, in_use, _ = operating_points(self.meta)[0]
+        # at a threshold nothing measured, only the AUC (which no threshold changes) is known: the figures of the
+        # card's own threshold were shown as the model's, with their intervals
+        return in_use or {"auc": m.get("auc"), "threshold": threshold}
 
     @property
     def intervals(self) -> dict:
@@ -76,7 +79,11 @@ class Run:
         card's own threshold only)."""
         if self.cv:
             return self.meta.get("intervals") or {}
-        return (self.meta.get("metrics_ci95") or {}) if self.metrics is self.meta.get("metrics") else {}
+        ci = self.meta.get("metrics_ci95") or {}
+        if self.metrics is self.meta.get("metrics"):
+            return ci
+        unmeasured = set(self.metrics) == {"auc", "threshold"}  # the AUC's interval holds at any threshold
+        return {"auc": ci["auc"]} if unmeasured and "auc" in ci else {}
 
     @property
     def out_of_fold(self) -> bool:
@@ -123,6 +130,31 @@ def load_runs() -> list[Run]:
             except (CVError, OSError):  # a damaged plan: left out, as an unreadable model folder is
                 continue
     return runs
+
+
+EXPORT_COLUMNS = ("folder", "kind", "name", "variant", "depth", "folds", "folds_done", "epochs_planned", "epochs_done",
+                  "metrics_from", "threshold", "accuracy", "accuracy_low", "accuracy_high", "auc", "auc_low",
+                  "auc_high", "sensitivity", "sensitivity_low", "sensitivity_high", "specificity", "specificity_low",
+                  "specificity_high", "time_s", "created")
+
+
+def export_row(run: Run, values: dict) -> dict:
+    """One row of the exported runs table (values: the table's own, by column)."""
+    members = run.meta.get("members") or []
+    kind = ("bundled model" if run.bundled else "cross-validation" if run.cv
+            else "model from a cross-validation" if run.out_of_fold else "training run")
+    row = {
+        "folder": str(run.path), "kind": kind, "name": values["name"], "variant": values["variant"],
+        "depth": values["depth"], "folds": run.meta.get("folds") if run.cv else len(members) or None,
+        "folds_done": run.meta.get("folds_done") if run.cv else None, "epochs_planned": run.planned_epochs,
+        "epochs_done": None if run.cv or members else values["epochs"],  # a model of members has no history
+        "metrics_from": "out of fold" if run.out_of_fold else "validation images",
+        "threshold": run.metrics.get("threshold"), "time_s": values["time"], "created": values["created"],
+    }
+    for key in ("accuracy", "auc", "sensitivity", "specificity"):
+        low_high = run.intervals.get(key) or (None, None)
+        row.update({key: values[key], f"{key}_low": low_high[0], f"{key}_high": low_high[1]})
+    return row
 
 
 class RunsModel(QAbstractTableModel):
@@ -243,11 +275,17 @@ class RunsModel(QAbstractTableModel):
         return next((i for i, r in enumerate(self.runs) if r.path == path), None)
 
     def export_csv(self, path: str | Path) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        """The table for a spreadsheet: what each row is and what its figures measure, each interval's ends in
+        columns of their own (the first export had the columns as shown only: a cross-validation and a training
+        run of one architecture were alike, and the intervals missing)."""
+        from core.images.textsafe import cell_text
+
+        with open(path, "w", newline="", encoding="utf-8-sig") as f:  # Excel reads UTF-8 by its byte-order mark
             w = csv.writer(f)
-            w.writerow(["folder", *self.COLUMNS])
+            w.writerow(EXPORT_COLUMNS)
             for run in self.runs:
-                w.writerow([str(run.path), *(self.value(run, c) for c in self.COLUMNS)])
+                row = export_row(run, {c: self.value(run, c) for c in self.COLUMNS})
+                w.writerow(["" if row[c] is None else cell_text(row[c]) for c in EXPORT_COLUMNS])
 
 
 class RunsHeader(QHeaderView):
@@ -295,7 +333,7 @@ class RunsTable(QTableView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # The name takes the width the figures leave (elided, whole in its tooltip): every column stays in view.
+        # The name takes the width the figures leave (elided, whole in its tooltip), at least a whole model name
         header.setSectionResizeMode(RunsModel.COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -307,6 +345,29 @@ class RunsTable(QTableView):
         self.runs.refresh()
         if selected is not None:
             self.select_path(selected.path, emit=False)
+        self._fit_name()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_name()
+
+    def _fit_name(self) -> None:
+        """The name stretches over what the figures leave, but never below its longest name (or a third of the
+        table): at 1024 px it was squeezed to "Re…-D" while the figures ran out of view all the same. Narrower, the
+        table scrolls."""
+        header, col = self.horizontalHeader(), RunsModel.COLUMNS.index("name")
+        others = sum(header.sectionSize(i) for i in range(header.count()) if i != col)
+        fm = self.fontMetrics()
+        names = [self.runs.text(run, "name").split("\n")[0] for run in self.runs.runs] + ["ResNet-152-D"]
+        # the longest name shown ("PM Screen ResNet-18-D × 2" was "PM Scr…D × 2"), up to a third of the table
+        widest = min(max(fm.horizontalAdvance(n) for n in names), self.viewport().width() // 3)
+        least = widest + 2 * fm.averageCharWidth() + 8
+        stretch = self.viewport().width() - others >= least
+        mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+        if header.sectionResizeMode(col) != mode:
+            header.setSectionResizeMode(col, mode)
+        if not stretch:
+            header.resizeSection(col, least)
 
     def selected_run(self) -> Run | None:
         rows = self.selectionModel().selectedRows()

@@ -65,6 +65,7 @@ class TrainingView(QWidget):
         self.comparison_box: QMessageBox | None = None  # the last comparison's answer, while it is shown
         self.stop_question: QMessageBox | None = None
         self._resumed = False  # the run under way was resumed (it keeps what it had)
+        self._own_values: dict | None = None  # the form's own settings while a resumed run shows its recipe
         d.show_live_button.clicked.connect(self.show_live)
         d.use_button.clicked.connect(self._use_selected)
         d.resume_button.clicked.connect(lambda: self.resume(self.runs_table.selected_run()))
@@ -116,7 +117,8 @@ class TrainingView(QWidget):
         self.form.apply_values({k: settings.value(f"training/{k}", d) for k, d in DEFAULTS.items()})
 
     def save_settings(self) -> None:
-        for k, val in self.form.values().items():
+        own = self._own_values or self.form.values()  # not a resumed run's recipe, shown while it goes
+        for k, val in own.items():
             settings.set_value(f"training/{k}", val)
 
     # ---------------------------------------------------------------- data
@@ -189,8 +191,18 @@ class TrainingView(QWidget):
         except (OSError, ValueError) as exc:  # a damaged checkpoint or plan: said in one line
             self._refuse(str(exc))
             return False
+        self._own_values = self.form.values()  # given back when the run ends
+        job = self.run.job
+        self.form.show_recipe(job.config, {"mode": "cv", "folds": job.k, "pool": job.pool} if self.run.is_cv
+                              else {"mode": "train"})
         self._began(lambda: self.tr("Resuming {0}").format(run.path.name), [] if run.cv else run.history, True)
         self._resumed = True  # what it kept before stays kept, whenever it is stopped
+        # the bar starts from what was kept (it showed 0 % until the first batch, after 50 % when stopped)
+        if run.cv:
+            kept = (run.meta.get("folds_done") or 0) / max(1, run.meta.get("folds") or 1)
+        else:
+            kept = len(run.history) / max(1, self.run.job.config.epochs)
+        self.progress.setValue(round(1000 * min(1.0, kept)))
         return True
 
     def _refuse(self, text: str) -> None:
@@ -266,6 +278,7 @@ class TrainingView(QWidget):
 
     def _on_event(self, ev) -> None:
         self.tracker.on_event(ev)
+        earlier: list[EpochEnd] = []
         live = self.plots.live
         if isinstance(ev, BatchEnd):
             live.add_batch(ev.epoch - 1 + ev.step / ev.steps, ev.loss)
@@ -273,7 +286,9 @@ class TrainingView(QWidget):
             live.add_epoch(ev.epoch, ev.train_loss, ev.val)
         elif isinstance(ev, FoldStarted):  # each fold's curves start afresh, titled with the fold
             self._live_fold = (ev.fold, ev.folds)
-            self.plots.start_live(_saved_history(self.run.out_dir / f"fold-{ev.fold}") if ev.resumed else None)
+            history = _saved_history(self.run.out_dir / f"fold-{ev.fold}") if ev.resumed else None
+            self.plots.start_live(history)
+            earlier = _earlier_epochs(history, self.run.job.config.epochs)  # its log lines too, as its plots
             if self._showing == "live":
                 self.show_live()
         elif isinstance(ev, (CheckpointSaved, FoldFinished)):
@@ -283,11 +298,16 @@ class TrainingView(QWidget):
         if isinstance(ev, (BatchEnd, ValidationProgress)):
             self.progress.setValue(round(1000 * self.tracker.fraction()))
         self.log.add_event(ev)
+        for event in earlier:
+            self.log.add_event(event)
         self._update_progress_label()
         self._withdraw_question()
 
     def _on_done(self, result) -> None:
         self._withdraw_question(ended=True)
+        if self._own_values is not None:  # a resumed run's recipe gives way to the user's settings again
+            self.form.apply_values(self._own_values)
+            self._own_values = None
         self.plots.stop_live()
         self.runs_table.refresh()
         cv = self.run.is_cv
@@ -300,9 +320,16 @@ class TrainingView(QWidget):
             self.progress.setValue(round(1000 * self.tracker.kept_fraction()))
         if self.last_status != "failed" and self._showing == "live":
             self.runs_table.select_path(result.out_dir, emit=False)
+        if self._resumed and self.last_status != "failed":  # "finished in" counts this session only
+            row = self.runs_table.runs.row_of(result.out_dir)
+            total = self.runs_table.runs.run_at(row).seconds if row is not None else None
+            if total:
+                self.log.add(lambda: self.tr("training time over all its sessions: {0} (the runs table's "
+                                             "Time)").format(duration(total)))
         self.statusMessage.emit(self._done_message(result, cv))
         self._update_buttons()
         self._update_progress_label()
+        self._update_run_label()
         self.runningChanged.emit(False)
         self.runFinished.emit(str(self.run.out_dir))
 
@@ -341,9 +368,9 @@ class TrainingView(QWidget):
                 text = self.tr("Stopping after this batch…")
             elif b is None:
                 text = self.tr("Reading images and building the network…")
-            elif v is not None:
+            elif v is not None or (b.step == b.steps and t.n_val):  # from the last batch on, not the first score
                 text = self.tr("Epoch {0}/{1} · validating: {2} of {3} images · about {4} left").format(
-                    v.epoch, t.epochs, v.done, v.total, left)
+                    b.epoch, t.epochs, v.done if v else 0, v.total if v else t.n_val, left)
             else:
                 text = self.tr("Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left").format(
                     b.epoch, t.epochs, b.step, b.steps, b.images_per_sec, left)
@@ -357,9 +384,16 @@ class TrainingView(QWidget):
     def _update_run_label(self) -> None:
         if self._showing == "live":
             out = self.run.out_dir
-            self.run_label.setText(self.tr("Current run: {0}").format(out.name) if out else self.tr("No run yet"))
+            if out is None:
+                self.run_label.setText(self.tr("No run yet"))
+            elif not out.exists() and not self.running:  # stopped (or failed) before it kept an epoch
+                self.run_label.setText(self.tr("Run {0} kept nothing").format(out.name))
+            else:
+                self.run_label.setText(self.tr("Current run: {0}").format(out.name))
+            self.run_label.setToolTip(str(out or ""))
         else:
             self.run_label.setText(self.tr("Showing run: {0}").format(Path(self._showing).name))
+            self.run_label.setToolTip(str(self._showing))
 
     # ---------------------------------------------------------------- showing runs
     def show_run(self, run: Run) -> None:

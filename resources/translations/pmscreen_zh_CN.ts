@@ -152,22 +152,22 @@ Validation: {1}</source>
 <context>
     <name>DatasetView</name>
     <message>
-        <location filename="../../gui/dataset/view.py" line="162"/>
+        <location filename="../../gui/dataset/view.py" line="167"/>
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="163"/>
+        <location filename="../../gui/dataset/view.py" line="168"/>
         <source>Open a PALM folder (training + validation with a label file) or a folder with one sub-folder per class</source>
         <translation>打开 PALM 文件夹（训练集 + 带标注文件的验证集），或每个类别一个子文件夹的文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="165"/>
+        <location filename="../../gui/dataset/view.py" line="170"/>
         <source>Open data set folder…</source>
         <translation>打开数据集文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="166"/>
+        <location filename="../../gui/dataset/view.py" line="171"/>
         <source>No data set is open.
 
 Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label file) or a folder with one sub-folder per class — or drop the folder here.</source>
@@ -176,113 +176,113 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 请打开 PALM 格式的文件夹（PALM-Training400、PALM-Validation400 及其标注文件），或每个类别一个子文件夹的文件夹——也可以把文件夹拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="169"/>
+        <location filename="../../gui/dataset/view.py" line="174"/>
         <source>Split:</source>
         <translation>划分：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="170"/>
+        <location filename="../../gui/dataset/view.py" line="175"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172"/>
+        <location filename="../../gui/dataset/view.py" line="177"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172"/>
+        <location filename="../../gui/dataset/view.py" line="177"/>
         <source>Split</source>
         <translation>划分</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="172"/>
+        <location filename="../../gui/dataset/view.py" line="177"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="173"/>
+        <location filename="../../gui/dataset/view.py" line="178"/>
         <source>Original size</source>
         <translation>原始尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="173"/>
+        <location filename="../../gui/dataset/view.py" line="178"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="265"/>
+        <location filename="../../gui/dataset/view.py" line="270"/>
         <source>Training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="265"/>
+        <location filename="../../gui/dataset/view.py" line="270"/>
         <source>Validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="178"/>
-        <location filename="../../gui/dataset/view.py" line="210"/>
+        <location filename="../../gui/dataset/view.py" line="183"/>
+        <location filename="../../gui/dataset/view.py" line="215"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="198"/>
+        <location filename="../../gui/dataset/view.py" line="203"/>
         <source>Open data set folder</source>
         <translation>打开数据集文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="228"/>
+        <location filename="../../gui/dataset/view.py" line="233"/>
         <source>Opened {0}: {1} training and {2} validation images</source>
         <translation>已打开 {0}：{1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="237"/>
+        <location filename="../../gui/dataset/view.py" line="242"/>
         <source>Cannot open this data set: {0}</source>
         <translation>无法打开此数据集：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="239"/>
+        <location filename="../../gui/dataset/view.py" line="244"/>
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="265"/>
+        <location filename="../../gui/dataset/view.py" line="270"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="274"/>
+        <location filename="../../gui/dataset/view.py" line="279"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="304"/>
+        <location filename="../../gui/dataset/view.py" line="309"/>
         <source>{0} of {1} images</source>
         <translation>显示 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="383"/>
+        <location filename="../../gui/dataset/view.py" line="388"/>
         <source>No image selected</source>
         <translation>未选择图像</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="405"/>
+        <location filename="../../gui/dataset/view.py" line="410"/>
         <source>Cannot read this image: {0}</source>
         <translation>无法读取此图像：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="406"/>
+        <location filename="../../gui/dataset/view.py" line="411"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="407"/>
+        <location filename="../../gui/dataset/view.py" line="412"/>
         <source>{0} × {1} pixels</source>
         <translation>{0} × {1} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/view.py" line="408"/>
+        <location filename="../../gui/dataset/view.py" line="413"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -394,233 +394,233 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="185"/>
+        <location filename="../../gui/diagnosis/view.py" line="186"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="186"/>
-        <location filename="../../gui/diagnosis/view.py" line="499"/>
+        <location filename="../../gui/diagnosis/view.py" line="187"/>
+        <location filename="../../gui/diagnosis/view.py" line="501"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="189"/>
+        <location filename="../../gui/diagnosis/view.py" line="190"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="190"/>
+        <location filename="../../gui/diagnosis/view.py" line="191"/>
         <source>Save the results as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将结果保存为 Excel 工作簿（.xlsx）、CSV 文件或含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="259"/>
+        <location filename="../../gui/diagnosis/view.py" line="261"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="267"/>
+        <location filename="../../gui/diagnosis/view.py" line="269"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="391"/>
+        <location filename="../../gui/diagnosis/view.py" line="393"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="392"/>
+        <location filename="../../gui/diagnosis/view.py" line="394"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="394"/>
+        <location filename="../../gui/diagnosis/view.py" line="396"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="425"/>
+        <location filename="../../gui/diagnosis/view.py" line="427"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="443"/>
+        <location filename="../../gui/diagnosis/view.py" line="445"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="445"/>
+        <location filename="../../gui/diagnosis/view.py" line="447"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="194"/>
+        <location filename="../../gui/diagnosis/view.py" line="195"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="285"/>
+        <location filename="../../gui/diagnosis/view.py" line="287"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="393"/>
+        <location filename="../../gui/diagnosis/view.py" line="395"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="432"/>
+        <location filename="../../gui/diagnosis/view.py" line="434"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="448"/>
+        <location filename="../../gui/diagnosis/view.py" line="450"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="187"/>
+        <location filename="../../gui/diagnosis/view.py" line="188"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="193"/>
+        <location filename="../../gui/diagnosis/view.py" line="194"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="195"/>
+        <location filename="../../gui/diagnosis/view.py" line="196"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="196"/>
+        <location filename="../../gui/diagnosis/view.py" line="197"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="197"/>
+        <location filename="../../gui/diagnosis/view.py" line="198"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="198"/>
+        <location filename="../../gui/diagnosis/view.py" line="199"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="199"/>
+        <location filename="../../gui/diagnosis/view.py" line="200"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="252"/>
+        <location filename="../../gui/diagnosis/view.py" line="253"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="277"/>
+        <location filename="../../gui/diagnosis/view.py" line="279"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="278"/>
+        <location filename="../../gui/diagnosis/view.py" line="280"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="280"/>
+        <location filename="../../gui/diagnosis/view.py" line="282"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="281"/>
+        <location filename="../../gui/diagnosis/view.py" line="283"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="349"/>
+        <location filename="../../gui/diagnosis/view.py" line="351"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="364"/>
+        <location filename="../../gui/diagnosis/view.py" line="366"/>
         <source>A copy of {0} in your model library ({1}) now says PM from {2:.1%} (recorded in its model card); the bundled model is unchanged</source>
         <translation>模型库中的 {0} 副本（{1}）现在从 {2:.1%} 起判为 PM（已记入其模型卡）；内置模型未改变</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="368"/>
+        <location filename="../../gui/diagnosis/view.py" line="370"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="373"/>
+        <location filename="../../gui/diagnosis/view.py" line="375"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="402"/>
+        <location filename="../../gui/diagnosis/view.py" line="404"/>
         <source>Open a folder of fundus images</source>
         <translation>打开眼底图像文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="452"/>
+        <location filename="../../gui/diagnosis/view.py" line="454"/>
         <source>Diagnosed {0}: {1} judged, {2} ungradable, {3} could not be read</source>
         <translation>已诊断 {0}：{1} 张已判读，{2} 张无法分级，{3} 张无法读取</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="453"/>
+        <location filename="../../gui/diagnosis/view.py" line="455"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="453"/>
+        <location filename="../../gui/diagnosis/view.py" line="455"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="495"/>
+        <location filename="../../gui/diagnosis/view.py" line="497"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="496"/>
+        <location filename="../../gui/diagnosis/view.py" line="498"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="498"/>
+        <location filename="../../gui/diagnosis/view.py" line="500"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="549"/>
+        <location filename="../../gui/diagnosis/view.py" line="551"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="553"/>
+        <location filename="../../gui/diagnosis/view.py" line="555"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="567"/>
+        <location filename="../../gui/diagnosis/view.py" line="569"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="568"/>
-        <source>The table shows {0} of the {1} results (Show: {2}).</source>
-        <translation>表格显示了 {1} 个结果中的 {0} 个（显示：{2}）。</translation>
+        <location filename="../../gui/diagnosis/view.py" line="570"/>
+        <source>The table shows {0} of the {1} results. Show: {2}.</source>
+        <translation>表格显示了 {1} 个结果中的 {0} 个。显示：{2}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="570"/>
+        <location filename="../../gui/diagnosis/view.py" line="572"/>
         <source>Export all {0}</source>
         <translation>导出全部 {0} 个</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="571"/>
+        <location filename="../../gui/diagnosis/view.py" line="573"/>
         <source>Export the {0} shown</source>
         <translation>仅导出显示的 {0} 个</translation>
     </message>
@@ -942,6 +942,7 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/main_window.py" line="340"/>
+        <location filename="../../gui/main_window.py" line="346"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
@@ -951,22 +952,27 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="344"/>
+        <location filename="../../gui/main_window.py" line="347"/>
+        <source>The runs table could not be saved to {0}: {1}</source>
+        <translation>无法将训练记录表保存到 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="349"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="349"/>
+        <location filename="../../gui/main_window.py" line="354"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="350"/>
+        <location filename="../../gui/main_window.py" line="355"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="411"/>
+        <location filename="../../gui/main_window.py" line="416"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -974,14 +980,40 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ModelCardDialog</name>
     <message>
-        <location filename="../../gui/diagnosis/model_card.py" line="21"/>
+        <location filename="../../gui/diagnosis/model_card.py" line="23"/>
         <source>Model card — {0}</source>
         <translation>模型卡 — {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_card.py" line="28"/>
+        <location filename="../../gui/diagnosis/model_card.py" line="36"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="49"/>
+        <source>PM when the probability is at least {0:.1%}.</source>
+        <translation>概率不低于 {0:.1%} 时判为病理性近视。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="55"/>
+        <source> (95 % intervals: sensitivity {0:.1%}–{1:.1%}, specificity {2:.1%}–{3:.1%})</source>
+        <translation>（95% 区间：灵敏度 {0:.1%}–{1:.1%}，特异度 {2:.1%}–{3:.1%}）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="57"/>
+        <source>{0}.</source>
+        <comment>a sentence&apos;s full stop</comment>
+        <translation>{0}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="59"/>
+        <source>No sensitivity or specificity was measured at this threshold.</source>
+        <translation>此阈值下未测量灵敏度或特异度。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_card.py" line="61"/>
+        <source>The model card below is the model&apos;s sealed document, in English.</source>
+        <translation>下方的模型卡是该模型经过封存的原始文件，为英文。</translation>
     </message>
 </context>
 <context>
@@ -1071,12 +1103,22 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="228"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="230"/>
         <source>The model cannot be used: {0}</source>
         <translation>该模型无法使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="231"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="233"/>
+        <source>Not opened: {0}. The model in use is still {1}.</source>
+        <translation>未打开：{0}。当前使用的仍是模型 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="237"/>
+        <source>Not opened: {0}</source>
+        <translation>未打开：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/diagnosis/model_picker.py" line="240"/>
         <source>No model is installed. Train one in the Training view, or open a model folder (one with model.json and weights.safetensors).</source>
         <translation>尚未安装模型。请在“训练”视图中训练一个模型，或打开一个模型文件夹（包含 model.json 和 weights.safetensors）。</translation>
     </message>
@@ -1430,72 +1472,92 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>模糊</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="55"/>
+        <location filename="../../gui/reasons.py" line="52"/>
+        <source>noisy</source>
+        <translation>噪点过多</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="56"/>
         <source>mean brightness {value} &lt; {limit}</source>
         <translation>平均亮度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="56"/>
+        <location filename="../../gui/reasons.py" line="57"/>
         <source>mean brightness {value} &gt; {limit}</source>
         <translation>平均亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="57"/>
+        <location filename="../../gui/reasons.py" line="58"/>
         <source>{value} of the field is white</source>
         <translation>视野中 {value} 为白色</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="58"/>
+        <location filename="../../gui/reasons.py" line="59"/>
         <source>colour saturation {value} &lt; {limit}</source>
         <translation>色彩饱和度 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="59"/>
+        <location filename="../../gui/reasons.py" line="60"/>
         <source>background level {value} &gt; {limit}</source>
         <translation>背景亮度 {value} &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="60"/>
+        <location filename="../../gui/reasons.py" line="61"/>
         <source>bright area {value} of the image &lt; {limit}</source>
         <translation>明亮区域占图像 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="61"/>
+        <location filename="../../gui/reasons.py" line="62"/>
         <source>no dark surround</source>
         <translation>没有深色外围</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="62"/>
+        <location filename="../../gui/reasons.py" line="63"/>
         <source>outline not round: coverage {coverage}, deviation {deviation}</source>
         <translation>轮廓不圆：覆盖率 {coverage}，偏差 {deviation}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="63"/>
+        <location filename="../../gui/reasons.py" line="64"/>
         <source>rim blur {value} px &gt; {limit} px</source>
         <translation>边缘模糊 {value} 像素 &gt; {limit} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="64"/>
+        <location filename="../../gui/reasons.py" line="65"/>
         <source>fine detail {value} &lt; {limit}</source>
         <translation>细节 {value} &lt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="72"/>
+        <location filename="../../gui/reasons.py" line="66"/>
+        <source>pixel noise {value} &gt; {limit}</source>
+        <translation>像素噪声 {value} &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="67"/>
+        <source>grain {value} &gt; {limit}</source>
+        <translation>颗粒噪声 {value} &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="68"/>
+        <source>{value} of the field are specks &gt; {limit}</source>
+        <translation>视野中 {value} 为孤立斑点 &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="76"/>
         <source>the image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="73"/>
+        <location filename="../../gui/reasons.py" line="77"/>
         <source>the file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="82"/>
+        <location filename="../../gui/reasons.py" line="86"/>
         <source>the image at 1/{0} size</source>
         <translation>以 1/{0} 尺寸解码的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="113"/>
+        <location filename="../../gui/reasons.py" line="117"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>
@@ -1503,12 +1565,12 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>ResearchModelNote</name>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="256"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="265"/>
         <source>Research model: its model card is not covered by its seal (added or changed by hand, or written before PM Screen sealed cards), so nothing vouches for its threshold and figures. Use its verdicts for research, not for patients.</source>
         <translation>研究模型：其模型卡不在封印保护范围内（被手工添加或修改，或写于 PM Screen 封印模型卡之前），因此其阈值和指标没有任何保证。其判定仅供研究，不可用于患者。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/model_picker.py" line="260"/>
+        <location filename="../../gui/diagnosis/model_picker.py" line="269"/>
         <source>Research model: it was never finalized (no model card), so its threshold and figures come from its own training run and nothing records what it is fit for. Use its verdicts for research, not for patients.</source>
         <translation>研究模型：从未定型（没有模型卡），其阈值和指标来自它自己的训练运行，也没有记录它适用于什么。其判定仅供研究，不可用于患者。</translation>
     </message>
@@ -1602,100 +1664,100 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="174"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="174"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="174"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="174"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="142"/>
+        <location filename="../../gui/training/runs_table.py" line="174"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="143"/>
+        <location filename="../../gui/training/runs_table.py" line="175"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="143"/>
+        <location filename="../../gui/training/runs_table.py" line="175"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="143"/>
+        <location filename="../../gui/training/runs_table.py" line="175"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="143"/>
+        <location filename="../../gui/training/runs_table.py" line="175"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="143"/>
+        <location filename="../../gui/training/runs_table.py" line="175"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="156"/>
+        <location filename="../../gui/training/runs_table.py" line="188"/>
         <source>Training time: the sum of the run&apos;s epochs (of every fold), over all the sessions it was trained in</source>
         <translation>训练时间：该运行（所有折）各轮次用时之和，包括其所有训练会话</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="179"/>
+        <location filename="../../gui/training/runs_table.py" line="211"/>
         <source>{0}
 {1}-fold CV</source>
         <translation>{0}
 {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="180"/>
+        <location filename="../../gui/training/runs_table.py" line="212"/>
         <source>{0}
 (bundled)</source>
         <translation>{0}
 （内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="184"/>
+        <location filename="../../gui/training/runs_table.py" line="216"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="185"/>
+        <location filename="../../gui/training/runs_table.py" line="217"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="224"/>
+        <location filename="../../gui/training/runs_table.py" line="256"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="227"/>
+        <location filename="../../gui/training/runs_table.py" line="259"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
 生成该模型的交叉验证的折外指标（阈值 {1}），附 95 % 自助法区间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="231"/>
+        <location filename="../../gui/training/runs_table.py" line="263"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</source>
         <translation>{0}
@@ -1705,37 +1767,37 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="336"/>
+        <location filename="../../gui/training/runs_table.py" line="397"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="339"/>
+        <location filename="../../gui/training/runs_table.py" line="400"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="342"/>
+        <location filename="../../gui/training/runs_table.py" line="403"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="355"/>
+        <location filename="../../gui/training/runs_table.py" line="416"/>
         <source>Compare with</source>
         <translation>与……比较</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="358"/>
+        <location filename="../../gui/training/runs_table.py" line="419"/>
         <source>Paired bootstrap of the out-of-fold AUC difference, on the same images and folds</source>
         <translation>在相同图像和相同折上，对折外 AUC 之差做配对自助法检验</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="359"/>
+        <location filename="../../gui/training/runs_table.py" line="420"/>
         <source>Needs two finished cross-validations</source>
         <translation>需要两个已完成的交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="369"/>
+        <location filename="../../gui/training/runs_table.py" line="430"/>
         <source>Held out other images or folds: a paired comparison needs the same folds (the same data set and seed give them)</source>
         <translation>留出的图像或折不同：配对比较需要相同的折（相同的数据集和随机种子会得到相同的折）</translation>
     </message>
@@ -1743,12 +1805,12 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>ThumbnailModel</name>
     <message>
-        <location filename="../../gui/dataset/grid.py" line="94"/>
+        <location filename="../../gui/dataset/grid.py" line="95"/>
         <source>training</source>
         <translation>训练集</translation>
     </message>
     <message>
-        <location filename="../../gui/dataset/grid.py" line="94"/>
+        <location filename="../../gui/dataset/grid.py" line="95"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
@@ -1756,82 +1818,87 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingDashboard</name>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="83"/>
+        <location filename="../../gui/training/dashboard.py" line="86"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="84"/>
+        <location filename="../../gui/training/dashboard.py" line="87"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="85"/>
+        <location filename="../../gui/training/dashboard.py" line="88"/>
         <source>Show the current run</source>
         <translation>显示当前训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="86"/>
+        <location filename="../../gui/training/dashboard.py" line="89"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="87"/>
+        <location filename="../../gui/training/dashboard.py" line="90"/>
         <source>Continue the selected run, or cross-validation, where it stopped</source>
         <translation>从停止处继续所选的训练或交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="88"/>
+        <location filename="../../gui/training/dashboard.py" line="91"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="90"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="90"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>Validation accuracy and AUC</source>
         <translation>验证集准确率与 AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="90"/>
+        <location filename="../../gui/training/dashboard.py" line="93"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="91"/>
+        <location filename="../../gui/training/dashboard.py" line="94"/>
+        <source>Accuracy, AUC</source>
+        <translation>准确率与 AUC</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/dashboard.py" line="95"/>
         <source>fold {0} of {1}</source>
         <translation>第 {0}/{1} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92"/>
+        <location filename="../../gui/training/dashboard.py" line="96"/>
         <source>training loss (per batch)</source>
         <translation>训练损失（每批次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="92"/>
+        <location filename="../../gui/training/dashboard.py" line="96"/>
         <source>training loss (per epoch)</source>
         <translation>训练损失（每轮）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="93"/>
+        <location filename="../../gui/training/dashboard.py" line="97"/>
         <source>validation loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="93"/>
+        <location filename="../../gui/training/dashboard.py" line="97"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="93"/>
+        <location filename="../../gui/training/dashboard.py" line="97"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/dashboard.py" line="94"/>
+        <location filename="../../gui/training/dashboard.py" line="98"/>
         <source>No training curves were saved with this run</source>
         <translation>此运行没有保存训练曲线</translation>
     </message>
@@ -2352,229 +2419,239 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training/view.py" line="131"/>
+        <location filename="../../gui/training/view.py" line="133"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="133"/>
+        <location filename="../../gui/training/view.py" line="135"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="192"/>
+        <location filename="../../gui/training/view.py" line="198"/>
         <source>Resuming {0}</source>
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="221"/>
+        <location filename="../../gui/training/view.py" line="233"/>
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="222"/>
+        <location filename="../../gui/training/view.py" line="234"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="311"/>
+        <location filename="../../gui/training/view.py" line="338"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="315"/>
+        <location filename="../../gui/training/view.py" line="342"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="316"/>
+        <location filename="../../gui/training/view.py" line="343"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="320"/>
+        <location filename="../../gui/training/view.py" line="347"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="384"/>
+        <location filename="../../gui/training/view.py" line="418"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="388"/>
+        <location filename="../../gui/training/view.py" line="422"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="311"/>
+        <location filename="../../gui/training/view.py" line="338"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/training/view.py" line="173"/>
+        <location filename="../../gui/training/view.py" line="175"/>
         <source>%n epoch(s)</source>
         <translation>
             <numerusform>%n 轮</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="176"/>
+        <location filename="../../gui/training/view.py" line="178"/>
         <source>Cross-validation {0}: {1}, {2} folds, {3} each, batch size {4}, learning rate {5:g}</source>
         <translation>交叉验证 {0}：{1}，{2} 折，每折 {3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="179"/>
+        <location filename="../../gui/training/view.py" line="181"/>
         <source>Run {0}: ResNet-{1}-{2}, {3}, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="218"/>
+        <location filename="../../gui/training/view.py" line="230"/>
         <source>Cross-validation resumed</source>
         <translation>交叉验证已继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="219"/>
+        <location filename="../../gui/training/view.py" line="231"/>
         <source>Training resumed</source>
         <translation>训练已继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="240"/>
+        <location filename="../../gui/training/view.py" line="252"/>
         <source>Stop training</source>
         <translation>停止训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="241"/>
+        <location filename="../../gui/training/view.py" line="253"/>
         <source>No epoch has finished yet: stopping now keeps nothing of this run (no model, nothing to resume). Only whole epochs are kept.</source>
         <translation>还没有完成任何一轮：现在停止将不保留本次训练的任何内容（没有模型，也无法继续）。只有完整的轮次会被保留。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="243"/>
+        <location filename="../../gui/training/view.py" line="255"/>
         <source>Stop and discard</source>
         <translation>停止并丢弃</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="244"/>
+        <location filename="../../gui/training/view.py" line="256"/>
         <source>Keep training</source>
         <translation>继续训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="250"/>
+        <location filename="../../gui/training/view.py" line="262"/>
         <source>An epoch has been kept meanwhile: Stop now keeps it</source>
         <translation>与此同时已有一轮被保留：现在停止会保留它</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="325"/>
+        <location filename="../../gui/training/view.py" line="327"/>
+        <source>training time over all its sessions: {0} (the runs table&apos;s Time)</source>
+        <translation>各次会话合计训练用时：{0}（即训练记录表中的“用时”）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="352"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="327"/>
+        <location filename="../../gui/training/view.py" line="354"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="330"/>
+        <location filename="../../gui/training/view.py" line="357"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="339"/>
+        <location filename="../../gui/training/view.py" line="366"/>
         <source>Stopping once epoch {0} is validated and saved…</source>
         <translation>第 {0} 轮验证并保存后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="341"/>
+        <location filename="../../gui/training/view.py" line="368"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="343"/>
+        <location filename="../../gui/training/view.py" line="370"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="345"/>
+        <location filename="../../gui/training/view.py" line="372"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="348"/>
+        <location filename="../../gui/training/view.py" line="375"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="351"/>
+        <location filename="../../gui/training/view.py" line="378"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="353"/>
+        <location filename="../../gui/training/view.py" line="380"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="353"/>
+        <location filename="../../gui/training/view.py" line="380"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="354"/>
+        <location filename="../../gui/training/view.py" line="381"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="354"/>
+        <location filename="../../gui/training/view.py" line="381"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="360"/>
+        <location filename="../../gui/training/view.py" line="390"/>
+        <source>Run {0} kept nothing</source>
+        <translation>训练 {0} 未保留任何内容</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/view.py" line="392"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="360"/>
+        <location filename="../../gui/training/view.py" line="388"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="362"/>
+        <location filename="../../gui/training/view.py" line="395"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="391"/>
+        <location filename="../../gui/training/view.py" line="425"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="407"/>
+        <location filename="../../gui/training/view.py" line="441"/>
         <source>Comparing {0} with {1}…</source>
         <translation>正在比较 {0} 与 {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="414"/>
+        <location filename="../../gui/training/view.py" line="448"/>
         <source>{0} and {1} cannot be compared: {2}</source>
         <translation>{0} 与 {1} 无法比较：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="417"/>
+        <location filename="../../gui/training/view.py" line="451"/>
         <source>measurably different</source>
         <translation>有可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="418"/>
+        <location filename="../../gui/training/view.py" line="452"/>
         <source>not measurably different</source>
         <translation>无可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="419"/>
+        <location filename="../../gui/training/view.py" line="453"/>
         <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
         <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="426"/>
+        <location filename="../../gui/training/view.py" line="460"/>
         <source>Paired comparison</source>
         <translation>配对比较</translation>
     </message>

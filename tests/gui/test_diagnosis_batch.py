@@ -222,7 +222,7 @@ def test_export_with_a_filter_on_asks_whether_to_save_every_result(qtbot, librar
         QTimer.singleShot(0, lambda b=button: answer(b))
         view.choose_export()
         qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
-        assert asked.pop() == "The table shows 1 of the 4 results (Show: Errors only (1))."
+        assert asked.pop() == "The table shows 1 of the 4 results. Show: Errors only (1)."
         if verdicts is None:
             assert not out.exists() and len(chosen) == 2
             continue

@@ -96,6 +96,13 @@ def test_opening_a_model_folder_outside_the_library(qtbot, window, library_model
     assert view.select_model(copy)  # a card added by hand: still a research model, and the note says why
     assert view.research_note.isVisible() and view.research_note.text().startswith(
         "Research model: its model card is not covered by its seal")
+    # GUI round: a folder that is no model, opened while a research model is in use, hid the research note and
+    # said "The model cannot be used" while that model went on giving verdicts
+    assert not view.select_model(tmp_path / "carded" / "..")
+    assert view.model_dir() == copy and view.research_note.isVisible()
+    assert view.no_model.isVisible() and view.no_model_label.text().endswith(
+        "not a model folder (no model.json). The model in use is still ResNet-18-D.")
+    assert view.select_model(library_model) and not view.no_model.isVisible()
 
 
 def test_an_image_the_quality_gate_turns_away_is_ungradable_not_a_verdict(qtbot, library_model, window, tmp_path):

@@ -51,6 +51,9 @@ def test_a_library_model_gets_a_new_operating_point_used_by_the_next_diagnosis(q
     (card,) = [d for d in view.findChildren(QDialog, "modelCardDialog") if d.isVisible()]
     text = card.findChild(QTextBrowser, "modelCardText").toPlainText()
     assert "has no model card" in text  # an untrained test model, never finalized
+    assert card.findChild(QLabel, "modelCardSummary").text() == (
+        "PM when the probability is at least 25.0%.\nNo sensitivity or specificity was measured at this threshold.")
+    assert card.research.isVisibleTo(card) and "never finalized" in card.research.text()
     assert "0.5000 -> 0.2500 (referral policy of the clinic)" in text
     card.close()
 
@@ -132,3 +135,53 @@ def test_a_model_moved_to_a_documented_point_keeps_its_figures(qtbot, window):
     qtbot.addWidget(dialog)
     assert dialog.measured.text() == ("Estimated at this threshold by cross-validation: out-of-fold sensitivity "
                                       "94.7%, specificity 97.5%.")
+
+
+def test_the_model_card_opens_with_its_operating_point_in_the_language_shown(qtbot, window):
+    """GUI round: the card view was English only in the Chinese UI. The sealed card stays the English document;
+    above it the threshold in use and what was measured there, with the intervals, in the language shown."""
+    import json
+
+    from gui import i18n
+    from gui.diagnosis.model_card import ModelCardDialog
+
+    shipped = Path(__file__).resolve().parents[2] / "resources" / "models" / "pm-resnet18d-x2"
+    meta = json.loads((shipped / "model.json").read_text())  # the shipped model's card (tests see no bundled one)
+    assert meta["metrics"]["threshold"] == meta["threshold"]
+    lo, hi = meta["metrics_ci95"]["sensitivity"]
+
+    def opened():
+        card = ModelCardDialog(shipped, meta, window)
+        qtbot.addWidget(card)
+        card.show()
+        return card, card.findChild(QLabel, "modelCardSummary").text()
+
+    card, summary = opened()
+    assert summary.startswith(f"PM when the probability is at least {meta['threshold']:.1%}.\nOut-of-fold "
+                              f"sensitivity {meta['metrics']['sensitivity']:.1%}")
+    assert f"sensitivity {lo:.1%}–{hi:.1%}" in summary and "in English" not in summary
+    assert not card.research.isVisibleTo(card)  # a finalized, sealed model
+    i18n.apply_language("zh_CN")
+    try:
+        card, summary = opened()
+        assert f"{meta['threshold']:.1%}" in summary and "英文" in summary and "PM when" not in summary
+    finally:
+        i18n.apply_language("en")
+
+
+def test_the_runs_table_shows_no_figures_a_threshold_was_not_measured_at(qtbot):
+    """GUI round: a model moved to 40 % showed its card's 28.5 % sensitivity, specificity and accuracy, with their
+    intervals, as its own. At a threshold nothing measured only the AUC is known."""
+    from gui.training.runs_table import Run, RunsModel, export_row
+
+    metrics = {"accuracy": 0.965, "auc": 0.995, "sensitivity": 0.972, "specificity": 0.957, "threshold": 0.285}
+    ci = {k: [v - 0.02, min(1.0, v + 0.01)] for k, v in metrics.items() if k != "threshold"}
+    model = RunsModel()
+    measured = Run(Path("/m/a"), {"metrics": metrics, "metrics_ci95": ci, "threshold": 0.285}, False)
+    moved = Run(Path("/m/b"), {"metrics": metrics, "metrics_ci95": ci, "threshold": 0.4}, False)
+    assert model.text(measured, "sensitivity") == "97.2 %\n95.2–98.2"
+    for col in ("accuracy", "sensitivity", "specificity"):
+        assert model.text(moved, col) == "–"
+    assert model.text(moved, "auc") == "0.9950\n0.9750–1.0000"  # the AUC holds whatever the threshold
+    row = export_row(moved, {c: model.value(moved, c) for c in RunsModel.COLUMNS})
+    assert (row["threshold"], row["sensitivity"], row["sensitivity_low"], row["auc"]) == (0.4, None, None, 0.995)

@@ -6,23 +6,23 @@ import json
 from gui_support import open_dataset
 from PySide6.QtCore import QPoint, Qt
 
-from core.training.events import CVFinished, FoldStarted
+from core.training.events import CVFinished, EpochEnd, FoldStarted
 
 
 def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbot, window, tiny_palm):
     view = window.training_view
     open_dataset(qtbot, window, tiny_palm)
-    view.apply_values(dict(mode="cv", folds=2, pool="all", depth=18, variant="D", epochs=1, batch_size=4, lr=0.01,
+    view.apply_values(dict(mode="cv", folds=2, pool="all", depth=18, variant="D", epochs=2, batch_size=4, lr=0.01,
                            rotate=0.0))
     assert view.start_button.text() == "Start cross-validation"
     titles = []
 
-    def on_event(ev):  # on the UI thread: the plots are titled with the fold; stop as fold 2 begins
+    def on_event(ev):  # on the UI thread: the plots are titled with the fold; stop once fold 2 kept an epoch
         if isinstance(ev, FoldStarted):
             titles.append(view.plots.loss_plot.getPlotItem().titleLabel.text)
             assert len(view.plots.live.epochs) == 0  # each fold's curves start afresh
-            if ev.fold == 2:
-                view.stop_button.click()
+        if isinstance(ev, EpochEnd) and len(titles) == 2:
+            view.stop_button.click()
 
     view.run.event.connect(on_event)
     qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
@@ -33,7 +33,7 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     assert titles == ["Loss · fold 1 of 2", "Loss · fold 2 of 2"]
     assert isinstance(view.run.job.result, CVFinished) and view.run.job.result.stopped
     assert view.last_status == "stopped" and view.progress_label.text() == "Stopped"
-    assert view.progress.value() == 500  # what is kept: fold 1 of 2, nothing of fold 2
+    assert view.progress.value() == 750  # what is kept: fold 1 of 2, and epoch 1 of 2 of fold 2
     log = view.log.toPlainText()
     assert "fold 1 of 2: " in log and "fold 1 of 2 done in" in log and "1 of 2 folds done" in log
 
@@ -42,19 +42,33 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     run = table.runs.run_at(0)
     assert run.cv and run.resumable and run.path == view.run.out_dir
     texts = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
-    assert texts[0] == "ResNet-18-D\n2-fold CV" and texts[3] == "1/2 folds × 1" and texts[4] == "–"
+    assert texts[0] == "ResNet-18-D\n2-fold CV" and texts[3] == "1/2 folds × 2" and texts[4] == "–"
     assert table.select_path(run.path)
     assert view.dashboard.resume_button.isEnabled() and not view.dashboard.use_button.isEnabled()
 
+    mine = dict(mode="train", depth=50, variant="B", epochs=7, lr=0.05)  # the researcher's next idea
+    view.apply_values(mine)
     qtbot.mouseClick(view.dashboard.resume_button, Qt.MouseButton.LeftButton)
     assert view.running and not view.dashboard.resume_button.isEnabled()
+    assert view.progress.value() == 500  # fold 1 of 2 kept: the bar starts there, not at 0 %
+    shown = view.form.values()  # the resumed run's recipe, not the settings it does not use
+    assert {k: shown[k] for k in ("mode", "folds", "depth", "variant", "epochs", "lr")} == dict(
+        mode="cv", folds=2, depth=18, variant="D", epochs=2, lr=0.01)
+    assert view.form.tweaks() == {} and not view.form.widgets["depth"].isEnabled()
+    window.save_settings()  # as closing the window does: the user's settings are kept, not the recipe shown
+    from gui import settings
+    assert {k: str(settings.settings().value(f"training/{k}")) for k in mine} == {k: str(v) for k, v in mine.items()}
     with qtbot.waitSignal(view.runFinished, timeout=300000):
         pass
+    assert {k: view.form.values()[k] for k in mine} == mine  # given back when the run ends
     result = view.run.job.result
     assert isinstance(result, CVFinished) and not result.stopped and result.folds_done == 2
     assert view.progress.value() == view.progress.maximum() and view.last_status == "finished"
     log = view.log.toPlainText()
     assert "fold 1 of 2 done earlier" in log and "cross-validation finished in" in log
+    assert f"training time over all its sessions: {table.runs.text(table.runs.run_at(0), 'time')} " in log
+    resumed_fold = log[log.index("fold 2 of 2 (resumed)"):]  # its kept epoch is in the log, as on its plots
+    assert "epoch 1/2  train loss" in resumed_fold and resumed_fold.index("epoch 1/2") < resumed_fold.index("epoch 2/2")
     assert view.plots.loss_plot.getPlotItem().titleLabel.text == "Loss · fold 2 of 2"
 
     oof = json.loads((run.path / "oof.json").read_text())
@@ -62,7 +76,7 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     assert not run.resumable and run.metrics == oof["metrics"]
     texts = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
     lo, hi = oof["intervals"]["auc"]
-    assert texts[3] == "2 folds × 1"
+    assert texts[3] == "2 folds × 2"
     assert texts[5] == f"{oof['metrics']['auc']:.4f}\n{lo:.4f}–{hi:.4f}"
     lo, hi = oof["intervals"]["accuracy"]
     assert texts[4].endswith(f"\n{100 * lo:.1f}–{100 * hi:.1f}")
@@ -173,3 +187,37 @@ def test_a_click_on_a_runs_table_header_sorts_it(qtbot, window):
     stamps = [table.runs.run_at(table.proxy.mapToSource(table.model().index(r, 0)).row()).created
               for r in range(table.model().rowCount())]
     assert stamps == sorted(stamps, reverse=True)
+
+
+def test_the_exported_runs_table_says_what_each_row_is_and_keeps_the_intervals(qtbot, window, library_model,
+                                                                                  tmp_path, monkeypatch):
+    """GUI round: the exported CSV had the columns as shown only, so a cross-validation and a training run of one
+    architecture were alike in it, and the intervals were lost."""
+    import csv
+    import shutil
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from core.store.library import library_dir
+
+    kept = Path(__file__).resolve().parents[2] / "bench" / "results" / "cv" / "r18d"
+    shutil.copytree(kept, library_dir() / "cv-r18d")
+    window.training_view.runs_table.refresh()
+    out = tmp_path / "runs.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.export_runs()
+    rows = {Path(r["folder"]).name: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    cv, run = rows["cv-r18d"], rows[library_model.name]
+    oof = json.loads((kept / "oof.json").read_text())
+    assert (cv["kind"], cv["folds"], cv["folds_done"], cv["metrics_from"]) == ("cross-validation", "5", "5",
+                                                                                "out of fold")
+    assert (float(cv["auc"]), float(cv["auc_low"]), float(cv["auc_high"])) == (
+        oof["metrics"]["auc"], *oof["intervals"]["auc"])
+    assert (run["kind"], run["metrics_from"], run["folds"], run["auc_low"]) == ("training run", "validation images",
+                                                                               "", "")
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "no" / "runs.csv"), ""))
+    window.export_runs()  # a place that cannot be written: said, not a traceback
+    assert warned and "could not be saved to" in warned[0] and "No such file or directory" in warned[0]

@@ -24,6 +24,8 @@ def test_the_final_validation_shows_its_own_progress(qtbot, window, monkeypatch)
     view._on_event(BatchEnd(2, 2, 2, 4, 0.5, 0.001, 10.0))  # the last batch of the last epoch
     at_last_batch = view.progress.value()
     assert at_last_batch < view.progress.maximum()  # validation is still to come
+    # said from the last batch on ("batch 2/2" stayed until the first validation batch was scored)
+    assert view.progress_label.text().startswith("Epoch 2/2 · validating: 0 of 200 images · about ")
     view._on_event(ValidationProgress(2, 100, 200))
     assert at_last_batch < view.progress.value() < view.progress.maximum()
     text = view.progress_label.text()
@@ -264,3 +266,48 @@ def test_time_left_counts_validation_and_then_measured_epochs(qtbot, window, mon
         assert text.endswith("about 0:43 left"), text  # 19 s of this epoch and one more of 24 s
     finally:
         monkeypatch.undo()  # (before the window fixture looks for a run to stop)
+
+
+def test_a_narrow_window_keeps_the_plot_titles_and_the_model_names_whole(qtbot, window):
+    """GUI round: at 1024x700 "Validation accuracy and AUC" was cut at the window's edge (a plot title does not
+    elide) and the runs table squeezed the model name to "Re…-D" while its figures ran out of view anyway."""
+    from gui.training.runs_table import RunsModel
+
+    view = window.training_view
+    window.show_page(TRAINING)
+    plots, table = view.plots, view.runs_table
+
+    def whole(plot):  # the title is centred over the data area: half of it on either side
+        item = plot.getPlotItem().titleLabel.item
+        middle = plot.getPlotItem().vb.sceneBoundingRect().center().x()
+        return item.boundingRect().width() / 2 <= min(middle, plot.width() - middle)
+
+    def title(plot):
+        return plot.getPlotItem().titleLabel.text
+
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: title(plots.metric_plot) == "Accuracy, AUC", timeout=5000)
+    assert whole(plots.loss_plot) and whole(plots.metric_plot)
+    plots.set_fold(2, 5)
+    assert title(plots.loss_plot).startswith("Loss · ") and whole(plots.loss_plot) and whole(plots.metric_plot)
+    name = RunsModel.COLUMNS.index("name")
+    assert table.columnWidth(name) >= table.fontMetrics().horizontalAdvance("ResNet-152-D")
+    plots.set_fold(None)
+    window.resize(1400, 850)
+    qtbot.waitUntil(lambda: title(plots.metric_plot) == "Validation accuracy and AUC", timeout=5000)
+    assert whole(plots.metric_plot)
+
+
+def test_the_log_names_the_classes_in_the_language_shown(qtbot, window):
+    """GUI round: the Chinese log said "non-PM 47, PM 54" where the table names 非病理性近视 and 病理性近视."""
+    from gui import i18n
+
+    log = window.training_view.log
+    log.add_event(DataReady(8, 4, {"non-PM": 4, "PM": 4}, tag_counts={"H": 2, "N": 2, "P": 4}))
+    assert "(non-PM 4, PM 4; by file name: H 2, N 2, P 4)" in log.toPlainText()
+    i18n.apply_language("zh_CN")
+    try:
+        text = log.toPlainText()  # written again in the language chosen
+        assert "非病理性近视 4, 病理性近视 4" in text and "non-PM" not in text
+    finally:
+        i18n.apply_language("en")

@@ -100,6 +100,8 @@ def test_stop_ends_the_worker_after_the_batch_under_way(qtbot, window, tiny_palm
     assert sum(kind.__name__ == "BatchEnd" for kind, _ in emitted) < 50 * 4  # far from the 50 epochs asked for
     assert "stopped after" in view.log.toPlainText()
     assert view.start_button.isEnabled()
+    # GUI round: the label named the folder that was never written as the current run
+    assert view.run_label.text() == f"Run {view.run.out_dir.name} kept nothing" and not view.run.out_dir.exists()
 
 
 def test_stop_in_an_epoch_s_training_says_which_epoch_is_lost_and_what_is_kept(qtbot, window, tiny_palm,
