@@ -181,7 +181,8 @@ def fold_dataset(ds: Dataset, samples: list[Sample], folds: list[int], fold: int
     return Dataset(root=ds.root, class_names=ds.class_names, layout=ds.layout,
                    train=[s for s, f in zip(samples, folds) if f != fold],
                    val=[s for s, f in zip(samples, folds) if f == fold],
-                   val_source=f"fold {fold + 1} of {k} of {len(samples)} pooled images")
+                   val_source=f"fold {fold + 1} of {k} of {len(samples)} pooled images",
+                   problems=ds.problems)  # each fold's run lists the files left out, as a training run does
 
 
 def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str,

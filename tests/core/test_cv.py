@@ -456,3 +456,24 @@ def test_a_second_cv_into_the_same_folder_is_refused_while_the_first_runs(tmp_pa
     first = CrossValidation(config, out, 2, "all", observe)
     assert first.run() is None and refused == [True]
     assert CrossValidation(config, out, 2, "all").run() is not None  # the folder is free again: it continues
+
+
+def test_each_fold_lists_the_files_the_data_set_left_out(tmp_path):
+    """A training run lists the files it cannot use (DataReady.skipped); a cross-validation dropped them."""
+    from core.training.cv import CrossValidation
+    from core.training.events import DataReady
+    from core.training.trainer import TrainConfig
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    shutil.copy(next((palm / "PALM-Training400").glob("P*.jpg")), palm / "PALM-Training400" / "X0001.jpg")
+    config = TrainConfig(data=str(palm), depth=18, epochs=1, batch_size=4, val_batch_size=4, device="cpu")
+    ready = []
+
+    def observe(ev):
+        if isinstance(ev, DataReady):
+            ready.append(ev)
+            cv.stop()
+
+    cv = CrossValidation(config, tmp_path / "cv", 2, "all", observe)
+    assert cv.run() is None and len(ready) == 1
+    assert any("X0001.jpg" in line for line in ready[0].skipped), ready[0].skipped
