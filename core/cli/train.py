@@ -151,6 +151,7 @@ def cmd_train(a, argv) -> int:
 
 
 def cmd_cv(a, argv) -> int:
+    from ..store.folders import FolderBusy
     from ..training.cv import CrossValidation, compare
     from ..training.events import DataReady, EpochEnd, Failed, FoldFinished, FoldStarted, Log, format_event
 
@@ -185,7 +186,7 @@ def cmd_cv(a, argv) -> int:
         cv.stop()
         print(f"pmscreen cv: interrupted; run it again with --out {a.out} to continue", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except RuntimeError as exc:
+    except (RuntimeError, FolderBusy) as exc:  # another run writes the folder: failed, as train says it, no usage error
         print(f"pmscreen cv: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if summary is None:

@@ -458,6 +458,17 @@ def test_a_second_cv_into_the_same_folder_is_refused_while_the_first_runs(tmp_pa
     assert CrossValidation(config, out, 2, "all").run() is not None  # the folder is free again: it continues
 
 
+def test_pmscreen_cv_into_a_busy_folder_fails_as_train_does(tmp_path, capsys):
+    """Exit 1 and the reason, as `pmscreen train` into a busy folder; it exited 2, a usage error."""
+    from core.store.folders import writing_alone
+
+    palm = make_palm_root(tmp_path / "palm", n_train=12, n_val=6)
+    out = tmp_path / "cv"
+    with writing_alone(out):
+        assert _cv(palm, out) == 1
+    assert f"pmscreen cv: {out}: another training run is writing to this folder" in capsys.readouterr().err
+
+
 def test_each_fold_lists_the_files_the_data_set_left_out(tmp_path):
     """A training run lists the files it cannot use (DataReady.skipped); a cross-validation dropped them."""
     from core.training.cv import CrossValidation
