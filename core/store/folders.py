@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -129,6 +130,29 @@ def writing_alone(folder: str | Path):
         os.close(fd)  # releases the lock
 
 
+MOUNTINFO = "/proc/self/mountinfo"
+
+
+def _mount_points() -> set[str]:
+    """Where the kernel has something mounted (Linux; empty elsewhere). Names are octal-escaped there."""
+    try:
+        with open(MOUNTINFO, encoding="utf-8", errors="surrogateescape") as f:
+            fields = [line.split(" ") for line in f]
+    except OSError:
+        return set()
+    return {_unescaped(f[4]) for f in fields if len(f) > 4}
+
+
+def _unescaped(name: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), name)  # "\040" is a space
+
+
+def is_mount_point(folder: Path) -> bool:
+    """A file system's root, or a bind mount of a folder of the same file system, which os.path.ismount misses
+    (it compares devices)."""
+    return os.path.ismount(folder) or os.path.realpath(folder) in _mount_points()
+
+
 def check_folder_name(target: str | Path, replaces: str = "model") -> None:
     """Refuse, before any work, a model folder ``atomic_folder`` could not write or must not replace: an existing
     file, or a folder that holds something and is no model folder (replacing it would delete the user's files);
@@ -139,7 +163,7 @@ def check_folder_name(target: str | Path, replaces: str = "model") -> None:
     if Path(target).is_symlink() and not Path(target).exists():
         raise ValueError(f"{target}: is a link to a missing folder ({os.readlink(target)})")
     target = real_place(target)
-    if target.is_dir() and os.path.ismount(target):  # the swap renames it: EBUSY after the first epoch
+    if target.is_dir() and is_mount_point(target):  # the swap renames it: EBUSY after the first epoch
         raise ValueError(f"{target}: is a mount point, which a save cannot replace: choose a folder inside it")
     if target.is_dir():
         if (target / "model.json").is_file() and replaces != "run":
@@ -185,7 +209,12 @@ def atomic_folder(target: str | Path):
         raise
     backup = _backup(target)
     if target.exists():
-        os.replace(target, backup)
+        try:
+            os.replace(target, backup)
+        except OSError as exc:  # EBUSY: a mount point check_folder_name could not see; the old folder stays
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise OSError(f"{target}: cannot be replaced ({exc.strerror or exc}); the previous version is kept: "
+                          "save into a folder inside it") from None
     os.replace(tmp, target)
     shutil.rmtree(backup, ignore_errors=True)
 

@@ -194,6 +194,43 @@ def test_a_mount_point_is_refused_as_a_model_folder_before_any_work(tmp_path, mo
     check_folder_name(mounted / "run", "")  # inside it: fine
 
 
+def test_a_bind_mount_of_the_same_file_system_is_refused_too(tmp_path, monkeypatch):
+    # os.path.ismount compares devices: a bind mount of a folder of the same disk looked like any folder
+    from core.store import folders
+
+    mounted = tmp_path / "bound here"
+    mounted.mkdir()
+    info = tmp_path / "mountinfo"
+    escaped = str(mounted).replace(" ", "\\040")
+    info.write_text(f"36 35 98:0 / / rw,noatime master:1 - ext3 /dev/root rw\n"
+                    f"99 36 98:0 /data {escaped} rw,relatime shared:1 - ext4 /dev/sda1 rw\n")
+    monkeypatch.setattr(folders, "MOUNTINFO", str(info))
+    with pytest.raises(ValueError, match="bound here: is a mount point"):
+        check_folder_name(mounted, "")
+    check_folder_name(mounted / "run", "")
+
+
+def test_a_folder_that_cannot_be_renamed_keeps_its_previous_version_and_leaves_no_copy(tmp_path, monkeypatch):
+    from core.store.folders import atomic_folder
+
+    target = tmp_path / "models" / "model"
+    target.mkdir(parents=True)
+    (target / "old.txt").write_text("previous")
+    real = os.replace
+
+    def busy(src, dst):
+        if Path(src) == target:
+            raise OSError(16, "Device or resource busy")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", busy)
+    with pytest.raises(OSError, match=f"{target}: cannot be replaced \\(Device or resource busy\\); the previous"):
+        with atomic_folder(target) as tmp:
+            (tmp / "new.txt").write_text("new")
+    assert [p.name for p in target.parent.iterdir()] == ["model"]
+    assert (target / "old.txt").read_text() == "previous"
+
+
 def test_a_threshold_change_is_refused_while_a_training_run_writes_the_folder(tmp_path):
     # the run's next save replaced model.json: "sealed" was printed and the change was gone
     from core.store.folders import FolderBusy, writing_alone
