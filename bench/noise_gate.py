@@ -5,9 +5,11 @@ photographs lie? The measurements behind ``MAX_NOISE`` in core/images/quality.py
 
 For every real PALM image (training and validation), the image as it is and degraded: Gaussian noise of several
 sigmas (0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or
-palette PNG), noise equal in the three channels, salt-and-pepper specks and JPEG quality 10. For each version: the
-gate's noise measures (``noise``, ``impulses`` and ``grain``: core.images.quality), the quality verdict, and the
-model's PM probability. Prints one JSON object: per version, the measures' spread, the model's AUC, sensitivity and
+palette PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green),
+salt-and-pepper specks and JPEG quality 10; and edits a clinic makes to a good photograph, which the gate must let
+pass: per-channel auto-levels, unsharp masking (amount 1 and 2). For each version: the gate's noise measures
+(``noise``, ``impulses``, ``grain`` and ``colour_grain``: core.images.quality), the quality verdict, and the model's
+PM probability. Prints one JSON object: per version, the measures' spread, the model's AUC, sensitivity and
 specificity at the card's threshold (quality gate off, so that the model's own response to the noise is seen), and
 how many images the gate stops.
 """
@@ -22,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGMAS = (1, 1.5, 2, 2.5, 3, 4, 8, 16, 40)  # independent in each channel
 LUMA_SIGMAS = (2, 3, 4, 8)  # the same in the three channels
 SALT_PEPPER = (0.5, 1, 5)  # per cent of pixels
+CHROMA_SIGMAS = (2, 4, 6, 10)  # along one colour: cr (YCrCb's Cr), cb (its Cb), redgreen (red up, green down)
 
 
 def degraded(rgb, kind: str, rng):
@@ -38,6 +41,25 @@ def degraded(rgb, kind: str, rng):
     if kind == "dither216":
         return np.asarray(Image.fromarray(rgb).convert("P", palette=Image.Palette.WEB,
                                                        dither=Image.Dither.FLOYDSTEINBERG).convert("RGB"))
+    if kind.startswith(("cr", "cb")):
+        ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+        ycc[..., 1 if kind.startswith("cr") else 2] += rng.normal(0, float(kind[2:]), rgb.shape[:2])
+        return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    if kind.startswith("redgreen"):
+        noise, out = rng.normal(0, float(kind[8:]), rgb.shape[:2]), rgb.astype(np.float32)
+        out[..., 0] += noise
+        out[..., 1] -= noise
+        return np.clip(out, 0, 255).astype(np.uint8)
+    if kind == "autolevels":  # each channel stretched from its 1st to its 99th percentile inside the lit area
+        out = rgb.astype(np.float32)
+        for c in range(3):
+            lit = out[..., c][rgb.max(axis=2) > 20]
+            lo, hi = np.percentile(lit, 1), np.percentile(lit, 99)
+            out[..., c] = (out[..., c] - lo) / max(hi - lo, 1.0) * 255
+        return np.clip(out, 0, 255).astype(np.uint8)
+    if kind.startswith("unsharp"):
+        soft = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), 1.0)
+        return np.clip(rgb + float(kind[7:]) * (rgb - soft), 0, 255).astype(np.uint8)
     if kind.startswith("saltpepper"):
         out = rgb.copy()
         hit = rng.random(rgb.shape[:2]) < float(kind[10:]) / 100
@@ -69,18 +91,20 @@ def main() -> int:
     samples = [*data.train, *data.val]
     predictor = Predictor(args.model, quality_gate=False)
     kinds = ["original", *(f"gauss{s}" for s in SIGMAS), *(f"luma{s}" for s in LUMA_SIGMAS), "dither216",
-             *(f"saltpepper{p}" for p in SALT_PEPPER), "jpeg10"]
+             *(f"{c}{s}" for c in ("cr", "cb", "redgreen") for s in CHROMA_SIGMAS),
+             *(f"saltpepper{p}" for p in SALT_PEPPER), "jpeg10", "autolevels", "unsharp1", "unsharp2"]
     kinds = [k for k in kinds if not args.versions or k in args.versions]
     rng = np.random.default_rng(0)
     rows = []
     for kind in kinds:
-        pixels, labels, noise, impulses, grain, stopped, reasons = [], [], [], [], [], 0, {}
+        pixels, labels, noise, impulses, grain, colour, stopped, reasons = [], [], [], [], [], [], 0, {}
         for s in samples:
             rgb = degraded(read_image(s.path, IMAGE_SIZE), kind, rng)
             q = assess(rgb)
             noise.append(q.measures.get("noise"))
             impulses.append(q.measures.get("impulses"))
             grain.append(q.measures.get("grain"))
+            colour.append(q.measures.get("colour_grain"))
             if not q.ok:
                 stopped += 1
                 reasons[q.code] = reasons.get(q.code, 0) + 1
@@ -91,6 +115,7 @@ def main() -> int:
         measured = np.array([n for n in noise if n is not None], float)
         shares = np.array([n for n in impulses if n is not None], float)
         grains = np.array([n for n in grain if n is not None], float)
+        colours = np.array([n for n in colour if n is not None], float)
         rows.append({
             "version": kind, "images": len(samples),
             "noise": {"min": round(float(measured.min()), 2), "p1": round(float(np.percentile(measured, 1)), 2),
@@ -100,6 +125,8 @@ def main() -> int:
                          "p99": round(float(np.percentile(shares, 99)), 5), "max": round(float(shares.max()), 5)},
             "grain": {"min": round(float(grains.min()), 2), "median": round(float(np.median(grains)), 2),
                       "max": round(float(grains.max()), 2)},
+            "colour_grain": {"min": round(float(colours.min()), 2), "median": round(float(np.median(colours)), 2),
+                             "max": round(float(colours.max()), 2)},
             "auc": round(float(roc_auc(y, probs)), 4),
             "sensitivity": round(float((probs[y == 1] >= t).mean()), 3),
             "specificity": round(float((probs[y == 0] < t).mean()), 3),

@@ -47,6 +47,11 @@ MIN_DETAIL = 0.012  # std of (green - Gaussian(green, sigma 1 px)) / mean green,
 MAX_NOISE = 1.5  # sigma (0-255 units) of the finest-scale signal the three channels do not share, inside the FOV
 MAX_IMPULSES = 0.01  # share of FOV pixels that answer like a lone black or white speck (salt-and-pepper)
 MAX_GRAIN = 3.0  # noise the channels share: sigma of the finest-scale signal in the quietest tenth of the FOV
+# Noise along one colour (chroma noise: a camera's or a converter's Cr or Cb, red against green) moves the channels
+# together, so ``noise`` misses it, and the channels' mean barely holds it. Off the grey axis, a real photograph's
+# quiet places hold almost nothing (PALM: at most 0.44); Cr noise of sigma 4, which costs the model 0.07 of its
+# sensitivity, measures 3.2 or more.
+MAX_COLOUR_GRAIN = 2.0  # sigma of the finest-scale signal off the grey axis in the quietest tenth of the FOV
 
 REASONS = {
     "dark": "too dark",
@@ -181,32 +186,43 @@ _NOISE_MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 IMPULSE_RESPONSE = 300.0  # |mask response| (0-255 units) of a lone black or white pixel; no real detail reaches it
 
 
-def _responses(img: np.ndarray, region: np.ndarray) -> np.ndarray:
-    return np.stack([cv2.filter2D(img[..., c].astype(np.float32), -1, _NOISE_MASK)[region] for c in range(3)], -1)
+def _responses(img: np.ndarray) -> np.ndarray:
+    """The mask's response (float32, H x W x 3) of each channel."""
+    return np.stack([cv2.filter2D(img[..., c].astype(np.float32), -1, _NOISE_MASK) for c in range(3)], -1)
 
 
-def grain_level(img: np.ndarray, region: np.ndarray) -> float:
-    """Noise the three channels share (grain): the sigma (0-255 units) of the mask's response to the channels'
-    mean in the quietest tenth of 7x7 patches of ``region``. A retina has quiet places (the macula, the
-    background between vessels) where its texture gives little; grain is everywhere."""
-    response = cv2.filter2D(img.astype(np.float32).mean(axis=2), -1, _NOISE_MASK)
-    energy = cv2.blur(response * response, (7, 7))
+def _quiet_sigma(energy: np.ndarray, region: np.ndarray) -> float:
+    """The sigma (0-255 units) of a mask response whose per-pixel ``energy`` (squared response) is given, in the
+    quietest tenth of 7x7 patches of ``region``. A retina has quiet places (the macula, the background between
+    vessels) where its texture gives little; grain is everywhere."""
     inside = cv2.erode(region.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     if inside.sum() < 100:
         return 0.0
+    patches = cv2.blur(energy, (7, 7))
     # the box filter's rounding leaves -1e-7 where the response is flat: NaN skipped the check
-    return float(np.sqrt(max(float(np.percentile(energy[inside], 10)), 0.0)) / 6.0)
+    return float(np.sqrt(max(float(np.percentile(patches[inside], 10)), 0.0)) / 6.0)
 
 
-def noise_measures(img: np.ndarray, region: np.ndarray) -> tuple[float, float]:
-    """(noise, impulses) of a normalised RGB image inside ``region``. Noise: the sigma (0-255 units) of what
-    the three channels do not share at the finest scale, the smallest spread of the mask's response over any
-    mix of the channels. Retinal texture moves the channels together (a vessel darkens all three), so a real
-    photograph scores well under 1; noise that is independent in each channel (sensor noise, dithering to a
-    palette) adds its sigma whatever the texture. Impulses: the share of pixels with a lone-pixel response."""
-    response = _responses(img, region).astype(np.float64)
-    smallest = np.linalg.eigvalsh(np.cov(response.T))[0]
-    impulses = float((np.abs(response) >= IMPULSE_RESPONSE).any(axis=1).mean())
+def grain_levels(response: np.ndarray, region: np.ndarray) -> tuple[float, float]:
+    """(grain, colour grain) from the channels' mask ``response`` (``_responses``). Grain: noise the three
+    channels share, in their mean. Colour grain: noise off the grey axis, in any colour direction (the
+    response's part that differs between channels; scaled so that noise independent in each channel gives
+    its sigma)."""
+    mean = response.mean(axis=2)
+    off_grey = ((response - mean[..., None]) ** 2).sum(axis=2) / 2.0
+    return _quiet_sigma(mean * mean, region), _quiet_sigma(off_grey, region)
+
+
+def noise_measures(response: np.ndarray, region: np.ndarray) -> tuple[float, float]:
+    """(noise, impulses) from the channels' mask ``response`` (``_responses``) inside ``region``. Noise: the
+    sigma (0-255 units) of what the three channels do not share at the finest scale, the smallest spread of
+    the mask's response over any mix of the channels. Retinal texture moves the channels together (a vessel
+    darkens all three), so a real photograph scores well under 1; noise that is independent in each channel
+    (sensor noise, dithering to a palette) adds its sigma whatever the texture. Impulses: the share of pixels
+    with a lone-pixel response."""
+    inside = response[region].astype(np.float64)
+    smallest = np.linalg.eigvalsh(np.cov(inside.T))[0]
+    impulses = float((np.abs(inside) >= IMPULSE_RESPONSE).any(axis=1).mean())
     return float(np.sqrt(max(smallest, 0.0)) / 6.0), impulses
 
 
@@ -239,6 +255,7 @@ def assess(rgb: np.ndarray) -> QualityResult:
         "noise": None,
         "impulses": None,
         "grain": None,
+        "colour_grain": None,
     }
     if m["brightness"] < MIN_BRIGHTNESS:
         return _fail("dark", f"mean brightness {m['brightness']:.0f} < {MIN_BRIGHTNESS:.0f}", m)
@@ -265,15 +282,19 @@ def assess(rgb: np.ndarray) -> QualityResult:
     fine = green - cv2.GaussianBlur(green, (0, 0), 1.0)
     if inner.sum() > 100:
         m["detail"] = round(float(fine[inner].std() / max(1.0, green[inner].mean())), 5)
-        noise, impulses = noise_measures(img, inner)
+        response = _responses(img)
+        noise, impulses = noise_measures(response, inner)
+        grain, colour_grain = grain_levels(response, inner)
         m["noise"], m["impulses"] = round(noise, 3), round(impulses, 5)
-        m["grain"] = round(grain_level(img, inner), 3)
+        m["grain"], m["colour_grain"] = round(grain, 3), round(colour_grain, 3)
     if m["noise"] is not None and m["noise"] > MAX_NOISE:
         return _fail("noisy", f"pixel noise {m['noise']:.1f} > {MAX_NOISE}", m)
     if m["impulses"] is not None and m["impulses"] > MAX_IMPULSES:
         return _fail("noisy", f"{m['impulses']:.1%} of the field are specks > {MAX_IMPULSES:.0%}", m)
     if m["grain"] is not None and m["grain"] > MAX_GRAIN:
         return _fail("noisy", f"grain {m['grain']:.1f} > {MAX_GRAIN}", m)
+    if m["colour_grain"] is not None and m["colour_grain"] > MAX_COLOUR_GRAIN:
+        return _fail("noisy", f"colour grain {m['colour_grain']:.1f} > {MAX_COLOUR_GRAIN}", m)
     if edge is not None and edge > MAX_EDGE_BLUR:
         return _fail("blurred", f"rim blur {edge:.1f} px > {MAX_EDGE_BLUR} px", m)
     if m["detail"] is not None and m["detail"] < MIN_DETAIL:

@@ -59,6 +59,7 @@ MEASURES = {
     "fine_detail": "fine detail {value} < {limit}",
     "noise": "pixel noise {value} > {limit}",
     "grain": "grain {value} > {limit}",
+    "colour_grain": "colour grain {value} > {limit}",
     "specks": "{value} of the field are specks > {limit}",
 }
 

@@ -86,6 +86,21 @@ def _grain(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
+def _chroma(img: np.ndarray, sigma: float, channel: int = 1, seed: int = 0) -> np.ndarray:
+    """Noise in one chroma channel of YCrCb (1: Cr, 2: Cb): the channels move together, along a colour."""
+    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ycc[..., channel] += np.random.default_rng(seed).normal(0, sigma, img.shape[:2])
+    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+
+
+def _red_against_green(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(0, sigma, img.shape[:2])
+    out = img.astype(np.float32)
+    out[..., 0] += noise
+    out[..., 1] -= noise
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def _dithered(img: np.ndarray) -> np.ndarray:
     from PIL import Image
 
@@ -106,6 +121,10 @@ def _specks(img: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
     (_dithered, "pixel noise"),  # a GIF or palette PNG of a photograph
     (lambda img: _specks(img, 0.03), "are specks"),
     (lambda img: _grain(img, 8), "grain"),  # the same noise in the three channels (a monochrome grain filter)
+    # noise along one colour (hostile round: Cr noise of sigma 10 turned 207 of 213 PM verdicts into "not PM")
+    (lambda img: _chroma(img, 8), "colour grain"),
+    (lambda img: _chroma(img, 8, channel=2), "grain"),  # Cb is mostly blue: in the channels' mean too
+    (lambda img: _red_against_green(img, 6), "colour grain"),
 ])
 def test_noise_dithering_and_specks_make_a_fundus_ungradable(spoil, measure):
     # The bundled model calls noisy PM photographs "not PM" (bench/noise_gate.py): they must not reach it.
@@ -130,7 +149,8 @@ def test_noisy_real_fundus_fails_and_jpeg_does_not(palm_root):
     for f in list_images(palm_root / "PALM-Validation400")[::25]:
         img = read_image(f)
         assert assess(img).ok and assess(jpeg_roundtrip(img, 75)).ok, f.name
-        for spoiled in (_channel_noise(img, 3), _dithered(img), _specks(img, 0.02), _grain(img, 8)):
+        for spoiled in (_channel_noise(img, 3), _dithered(img), _specks(img, 0.02), _grain(img, 8), _chroma(img, 8),
+                        _red_against_green(img, 8)):
             result = assess(spoiled)
             assert result.code == "noisy", (f.name, result.reason)
 

@@ -51,3 +51,7 @@ def test_quality_measures_parse_to_codes_with_their_numbers():
     white = np.full((200, 200, 3), 255, np.uint8)
     q = quality.assess(white)
     assert reasons.parse_measure(q).code in reasons.MEASURES
+    # "colour grain 5.1 > 1.5" is no "grain": the longer template is the one that matches
+    noise = np.random.default_rng(0).normal(0, 6, (*dark.shape[:2], 1)) * np.array([1.0, -1.0, 0.0])
+    q = quality.assess(np.clip(fundus_image(True, 3) + noise, 0, 255).astype(np.uint8))
+    assert reasons.parse_measure(q).code == "colour_grain", q.reason
