@@ -153,7 +153,7 @@ def cmd_train(a, argv) -> int:
 def cmd_cv(a, argv) -> int:
     from ..store.folders import FolderBusy
     from ..training.cv import CrossValidation, compare
-    from ..training.events import DataReady, EpochEnd, Failed, FoldFinished, FoldStarted, Log, format_event
+    from ..training.events import DataReady, EpochEnd, FoldFinished, FoldStarted, Log, format_event
 
     if a.compare:
         result = compare(*a.compare)
@@ -176,8 +176,9 @@ def cmd_cv(a, argv) -> int:
         if isinstance(ev, DataReady):
             ev = dataclasses.replace(ev, skipped=[x for x in ev.skipped if x not in told])
             told.update(ev.skipped)
-        if isinstance(ev, (FoldStarted, FoldFinished, DataReady, EpochEnd, Failed, Log)):
-            print(format_event(ev), file=sys.stderr if isinstance(ev, Failed) else sys.stdout, flush=True)
+        # a fold's failure ends the run with the fold's number (the except below): said there, once
+        if isinstance(ev, (FoldStarted, FoldFinished, DataReady, EpochEnd, Log)):
+            print(format_event(ev), flush=True)
 
     cv = CrossValidation(_config_from_args(a), a.out, a.folds, a.pool, show, a.same_folds_as)
     try:

@@ -467,6 +467,12 @@ def test_pmscreen_cv_into_a_busy_folder_fails_as_train_does(tmp_path, capsys):
     with writing_alone(out):
         assert _cv(palm, out) == 1
     assert f"pmscreen cv: {out}: another training run is writing to this folder" in capsys.readouterr().err
+    # a fold's folder alone busy: the fold fails, said once, with its number (it was said twice)
+    with writing_alone(out / "fold-1"):
+        assert _cv(palm, out) == 1
+    err = capsys.readouterr().err
+    assert err.count("another training run is writing to this folder") == 1, err
+    assert f"pmscreen cv: fold 1: {out / 'fold-1'}: another training run" in err
 
 
 def test_each_fold_lists_the_files_the_data_set_left_out(tmp_path):
