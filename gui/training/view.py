@@ -48,6 +48,7 @@ class TrainingView(QWidget):
         self.tracker: RunProgress | None = None
         self.last_status = ""  # "", "finished", "stopped" or "failed"
         self._showing: str = "live"  # "live" or the path of the run shown from the table
+        self._shown_run: Run | None = None
         self._live_fold: tuple[int, int] | None = None  # the fold a live cross-validation is on
 
         self.form = TrainingForm()
@@ -391,8 +392,12 @@ class TrainingView(QWidget):
             else:
                 self.run_label.setText(self.tr("Current run: {0}").format(out.name))
             self.run_label.setToolTip(str(out or ""))
-        else:
-            self.run_label.setText(self.tr("Showing run: {0}").format(Path(self._showing).name))
+        else:  # named as in the runs table (one line), with its folder: runs of one network look alike
+            run = self._shown_run
+            name = self.runs_table.runs.text(run, "name").replace("\n", " ")
+            if run.path.name != run.name:
+                name = f"{name} — {run.path.name}"
+            self.run_label.setText(self.tr("Showing run: {0}").format(name))
             self.run_label.setToolTip(str(self._showing))
 
     # ---------------------------------------------------------------- showing runs
@@ -401,7 +406,7 @@ class TrainingView(QWidget):
                 self.running or len(self.plots.live.epochs)):
             self.show_live()
             return
-        self._showing = str(run.path)
+        self._showing, self._shown_run = str(run.path), run
         history = run.history
         if run.cv:  # the latest fold begun: its curves, titled with the fold
             fold = max((i + 1 for i, h in enumerate(run.meta.get("histories") or []) if h), default=1)

@@ -260,7 +260,8 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     assert list(view.plots.val_curve.getData()[0]) == [1, 2, 3]
     assert list(view.plots.acc_curve.getData()[1]) == pytest.approx([0.65, 0.7, 0.75])
     assert len(view.plots.train_curve.getData()[0]) == 3  # one training loss per saved epoch
-    assert b.name in view.run_label.text()
+    # named as the table names it, with its folder (the folder alone had stood there: runs looked alike)
+    assert view.run_label.text() == f"Showing run: ResNet-18-B — {b.name}"
     view.runs_table.select_path(d)
     assert len(view.plots.auc_curve.getData()[0]) == 4
     assert not view.plots.empty_note.isVisible()
