@@ -6,18 +6,20 @@ photographs lie? The measurements behind ``MAX_NOISE`` in core/images/quality.py
 For every real PALM image (training and validation), the image as it is and degraded: Gaussian noise of several
 sigmas (0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or
 palette PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green),
-salt-and-pepper specks and JPEG quality 10; and edits a clinic makes to a good photograph, which the gate must let
-pass: per-channel auto-levels, unsharp masking (amount 1 and 2). For each version: the gate's noise measures
-(``noise``, ``impulses``, ``grain`` and ``colour_grain``: core.images.quality), the quality verdict, and the model's
-PM probability. Prints one JSON object: per version, the measures' spread, the model's AUC, sensitivity and
-specificity at the card's threshold (quality gate off, so that the model's own response to the noise is seen), and
-how many images the gate stops.
+salt-and-pepper specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim,
+one half); and edits a clinic makes to a good photograph, which the gate should let pass: per-channel auto-levels,
+unsharp masking (amount 1 and 2), JPEG with 4:2:0 chroma, CLAHE, saturation, a stack of warm balance, saturation and
+sharpening. For each version: the gate's noise measures (``MEASURES``: core.images.quality), the quality verdict,
+and the model's PM probability. Prints one JSON object: per version, the measures' spread, the model's AUC,
+sensitivity and specificity at the card's threshold (quality gate off, so that the model's own response to the
+noise is seen), and how many images the gate stops.
 """
 
 import argparse
 import json
 import os
 import sys
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -25,6 +27,24 @@ SIGMAS = (1, 1.5, 2, 2.5, 3, 4, 8, 16, 40)  # independent in each channel
 LUMA_SIGMAS = (2, 3, 4, 8)  # the same in the three channels
 SALT_PEPPER = (0.5, 1, 5)  # per cent of pixels
 CHROMA_SIGMAS = (2, 4, 6, 10)  # along one colour: cr (YCrCb's Cr), cb (its Cb), redgreen (red up, green down)
+# Cr noise smoothed by a Gaussian of 1 or 2 px, or only in part of the field (a band along the rim, one half);
+# noise of sigma 8 equal in the three channels in a rim band or one half
+PARTIAL = ("cr10-blur1", "cr14-blur1", "cr20-blur1", "cr20-blur2", "cr10-rim15", "cr10-rim25", "cr10-half",
+           "luma8-rim15", "luma8-half")
+EDITS = ("jpeg420q50", "jpeg420q75", "clahe4", "saturation2", "warm-sat-unsharp")  # what a clinic may do
+
+
+def _part(shape, where: str):
+    """1 inside part of the picture, 0 elsewhere: rimN, a band N px wide inside the rim of a centred field of
+    view of 92 % of the short side (and 5 px past it); half, the left half."""
+    import numpy as np
+
+    h, w = shape
+    if where == "half":
+        return np.tile((np.arange(w) < w // 2).astype(np.float32), (h, 1))
+    radius = np.hypot(*np.mgrid[0:h, 0:w] - np.array([h / 2, w / 2])[:, None, None])
+    edge = min(h, w) / 2 * 0.92
+    return ((radius > edge - float(where[3:])) & (radius < edge + 5)).astype(np.float32)
 
 
 def degraded(rgb, kind: str, rng):
@@ -34,6 +54,9 @@ def degraded(rgb, kind: str, rng):
 
     if kind == "original":
         return rgb
+    if kind.startswith("luma8-"):
+        noise = rng.normal(0, 8, rgb.shape[:2]) * _part(rgb.shape[:2], kind[6:])
+        return np.clip(rgb + noise[..., None], 0, 255).astype(np.uint8)
     if kind.startswith(("gauss", "luma")):
         sigma = float(kind[5:] if kind.startswith("gauss") else kind[4:])
         shape = rgb.shape if kind.startswith("gauss") else (*rgb.shape[:2], 1)
@@ -41,10 +64,33 @@ def degraded(rgb, kind: str, rng):
     if kind == "dither216":
         return np.asarray(Image.fromarray(rgb).convert("P", palette=Image.Palette.WEB,
                                                        dither=Image.Dither.FLOYDSTEINBERG).convert("RGB"))
-    if kind.startswith(("cr", "cb")):
+    if kind.startswith(("cr", "cb")):  # cr10, cr14-blur1 (noise smoothed), cr10-rim15 (in a band), cr10-half
+        base, _, where = kind.partition("-")
+        noise = rng.normal(0, float(base[2:]), rgb.shape[:2]).astype(np.float32)
+        if where.startswith("blur"):
+            noise = cv2.GaussianBlur(noise, (0, 0), float(where[4:]))
+        elif where:
+            noise *= _part(rgb.shape[:2], where)
         ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-        ycc[..., 1 if kind.startswith("cr") else 2] += rng.normal(0, float(kind[2:]), rgb.shape[:2])
+        ycc[..., 1 if kind.startswith("cr") else 2] += noise
         return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    if kind.startswith("jpeg420q"):
+        ok, buf = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(kind[8:]),
+                                                        cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                                                        cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420])
+        return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+    if kind == "clahe4":  # contrast-limited equalisation of lightness, clip limit 4
+        lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+        lab[..., 0] = cv2.createCLAHE(4.0, (8, 8)).apply(lab[..., 0])
+        return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+    if kind == "saturation2":
+        hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32) * np.array([1, 2, 1], np.float32)
+        return cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB)
+    if kind == "warm-sat-unsharp":  # warmer white balance, saturation x1.5, unsharp mask amount 1
+        warm = np.clip(rgb * np.array([1.08, 1.0, 0.9]), 0, 255).astype(np.uint8)
+        hsv = cv2.cvtColor(warm, cv2.COLOR_RGB2HSV).astype(np.float32) * np.array([1, 1.5, 1], np.float32)
+        out = cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+        return np.clip(out + (out - cv2.GaussianBlur(out, (0, 0), 1.0)), 0, 255).astype(np.uint8)
     if kind.startswith("redgreen"):
         noise, out = rng.normal(0, float(kind[8:]), rgb.shape[:2]), rgb.astype(np.float32)
         out[..., 0] += noise
@@ -71,6 +117,20 @@ def degraded(rgb, kind: str, rng):
     raise ValueError(kind)
 
 
+MEASURES = ("noise", "impulses", "grain", "colour_grain", "coarse_colour_grain")  # QualityResult.measures
+
+
+def spread(values: list[float], digits: int) -> dict:
+    import numpy as np
+
+    if not values:
+        return {}
+    v = np.array(values, float)
+    return {k: round(float(f(v)), digits) for k, f in (("min", np.min), ("p1", lambda a: np.percentile(a, 1)),
+                                                       ("median", np.median), ("p99", lambda a: np.percentile(a, 99)),
+                                                       ("max", np.max))}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", required=True, help="the PALM folder (PALM-Training400, PALM-Validation400, ...)")
@@ -92,19 +152,20 @@ def main() -> int:
     predictor = Predictor(args.model, quality_gate=False)
     kinds = ["original", *(f"gauss{s}" for s in SIGMAS), *(f"luma{s}" for s in LUMA_SIGMAS), "dither216",
              *(f"{c}{s}" for c in ("cr", "cb", "redgreen") for s in CHROMA_SIGMAS),
-             *(f"saltpepper{p}" for p in SALT_PEPPER), "jpeg10", "autolevels", "unsharp1", "unsharp2"]
+             *(f"saltpepper{p}" for p in SALT_PEPPER), "jpeg10", *PARTIAL, "autolevels", "unsharp1", "unsharp2",
+             *EDITS]
     kinds = [k for k in kinds if not args.versions or k in args.versions]
-    rng = np.random.default_rng(0)
     rows = []
     for kind in kinds:
-        pixels, labels, noise, impulses, grain, colour, stopped, reasons = [], [], [], [], [], [], 0, {}
+        rng = np.random.default_rng(zlib.crc32(kind.encode()))  # each version's noise whatever else runs
+        pixels, labels, stopped, reasons = [], [], 0, {}
+        measured = {name: [] for name in MEASURES}
         for s in samples:
             rgb = degraded(read_image(s.path, IMAGE_SIZE), kind, rng)
             q = assess(rgb)
-            noise.append(q.measures.get("noise"))
-            impulses.append(q.measures.get("impulses"))
-            grain.append(q.measures.get("grain"))
-            colour.append(q.measures.get("colour_grain"))
+            for name, values in measured.items():
+                if q.measures.get(name) is not None:
+                    values.append(q.measures[name])
             if not q.ok:
                 stopped += 1
                 reasons[q.code] = reasons.get(q.code, 0) + 1
@@ -112,21 +173,9 @@ def main() -> int:
             labels.append(s.label)
         probs = np.concatenate([predictor.probabilities(np.stack(pixels[i:i + 32])) for i in range(0, len(pixels), 32)])
         y, t = np.array(labels), predictor.threshold
-        measured = np.array([n for n in noise if n is not None], float)
-        shares = np.array([n for n in impulses if n is not None], float)
-        grains = np.array([n for n in grain if n is not None], float)
-        colours = np.array([n for n in colour if n is not None], float)
         rows.append({
             "version": kind, "images": len(samples),
-            "noise": {"min": round(float(measured.min()), 2), "p1": round(float(np.percentile(measured, 1)), 2),
-                      "median": round(float(np.median(measured)), 2),
-                      "p99": round(float(np.percentile(measured, 99)), 2), "max": round(float(measured.max()), 2)},
-            "impulses": {"median": round(float(np.median(shares)), 5),
-                         "p99": round(float(np.percentile(shares, 99)), 5), "max": round(float(shares.max()), 5)},
-            "grain": {"min": round(float(grains.min()), 2), "median": round(float(np.median(grains)), 2),
-                      "max": round(float(grains.max()), 2)},
-            "colour_grain": {"min": round(float(colours.min()), 2), "median": round(float(np.median(colours)), 2),
-                             "max": round(float(colours.max()), 2)},
+            **{name: spread(values, 5 if name == "impulses" else 2) for name, values in measured.items()},
             "auc": round(float(roc_auc(y, probs)), 4),
             "sensitivity": round(float((probs[y == 1] >= t).mean()), 3),
             "specificity": round(float((probs[y == 0] < t).mean()), 3),

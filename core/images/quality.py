@@ -51,7 +51,13 @@ MAX_GRAIN = 3.0  # noise the channels share: sigma of the finest-scale signal in
 # together, so ``noise`` misses it, and the channels' mean barely holds it. Off the grey axis, a real photograph's
 # quiet places hold almost nothing (PALM: at most 0.44); Cr noise of sigma 4, which costs the model 0.07 of its
 # sensitivity, measures 3.2 or more.
-MAX_COLOUR_GRAIN = 2.0  # sigma of the finest-scale signal off the grey axis in the quietest tenth of the FOV
+# Taken zone by zone (rings, the rim, half discs: ``zones``; the largest counts), because noise in a band along the
+# rim or in one half of the field harms as much and leaves the field's quietest tenth clean: Cr noise of sigma 10
+# in a 15 px band at the rim turns 0.98 of sensitivity into 0.64 and measures 4.8 or more; PALM: at most 0.60.
+MAX_COLOUR_GRAIN = 2.0  # sigma of the finest-scale signal off the grey axis in the quietest tenth of any zone
+# Colour noise smoothed over a pixel or two slips under the finest scale; a second look at half the size sees it
+# (Cr noise of sigma 14 blurred by 1 px costs 0.04 of sensitivity and measures 1.29 or more; PALM at most 0.64).
+MAX_COARSE_COLOUR_GRAIN = 1.2  # the same off the grey axis at half the size, in the quietest tenth of the FOV
 
 REASONS = {
     "dark": "too dark",
@@ -191,26 +197,55 @@ def _responses(img: np.ndarray) -> np.ndarray:
     return np.stack([cv2.filter2D(img[..., c].astype(np.float32), -1, _NOISE_MASK) for c in range(3)], -1)
 
 
-def _quiet_sigma(energy: np.ndarray, region: np.ndarray) -> float:
+def _quiet_sigma(energy: np.ndarray, region: np.ndarray, parts: list[np.ndarray] | None = None) -> float:
     """The sigma (0-255 units) of a mask response whose per-pixel ``energy`` (squared response) is given, in the
-    quietest tenth of 7x7 patches of ``region``. A retina has quiet places (the macula, the background between
-    vessels) where its texture gives little; grain is everywhere."""
+    quietest tenth of 7x7 patches of ``region``; with ``parts`` (boolean masks), the largest such sigma over the
+    parts. A retina has quiet places (the macula, the background between vessels) where its texture gives
+    little; grain is everywhere it was added."""
     inside = cv2.erode(region.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
-    if inside.sum() < 100:
-        return 0.0
     patches = cv2.blur(energy, (7, 7))
-    # the box filter's rounding leaves -1e-7 where the response is flat: NaN skipped the check
-    return float(np.sqrt(max(float(np.percentile(patches[inside], 10)), 0.0)) / 6.0)
+    levels = [0.0]
+    for zone in parts if parts is not None else [inside]:
+        part = patches[inside & zone]
+        if part.size >= 100:
+            # the box filter's rounding leaves -1e-7 where the response is flat: NaN skipped the check
+            levels.append(float(np.sqrt(max(float(np.percentile(part, 10)), 0.0)) / 6.0))
+    return max(levels)
 
 
-def grain_levels(response: np.ndarray, region: np.ndarray) -> tuple[float, float]:
-    """(grain, colour grain) from the channels' mask ``response`` (``_responses``). Grain: noise the three
-    channels share, in their mean. Colour grain: noise off the grey axis, in any colour direction (the
-    response's part that differs between channels; scaled so that noise independent in each channel gives
-    its sigma)."""
+def _off_grey(response: np.ndarray) -> np.ndarray:
+    """Per-pixel energy of the response's part that differs between channels (off the grey axis, in any colour
+    direction), scaled so that noise independent in each channel gives its sigma."""
     mean = response.mean(axis=2)
-    off_grey = ((response - mean[..., None]) ** 2).sum(axis=2) / 2.0
-    return _quiet_sigma(mean * mean, region), _quiet_sigma(off_grey, region)
+    return ((response - mean[..., None]) ** 2).sum(axis=2) / 2.0
+
+
+def zones(shape: tuple[int, int], cx: float, cy: float, r: float) -> list[np.ndarray]:
+    """Parts of a field of view centred at (cx, cy) with radius r, as boolean masks of ``shape``: three rings of
+    equal area, the rim (the outer tenth of the radius) and four half discs (left, right, top, bottom)."""
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    dx, dy = xx - cx, yy - cy
+    rr = (dx * dx + dy * dy) / max(r * r, 1e-9)
+    ring = np.minimum((rr * 3).astype(int), 2)
+    return [ring == 0, ring == 1, ring == 2, rr >= 0.81, dx < 0, dx >= 0, dy < 0, dy >= 0]
+
+
+def grain_levels(response: np.ndarray, region: np.ndarray,
+                 parts: list[np.ndarray] | None = None) -> tuple[float, float]:
+    """(grain, colour grain) from the channels' mask ``response`` (``_responses``). Grain: noise the three
+    channels share, in their mean, over the whole ``region``. Colour grain: noise off the grey axis, the largest
+    over the ``parts`` of the region (``zones``) when given."""
+    mean = response.mean(axis=2)
+    return _quiet_sigma(mean * mean, region), _quiet_sigma(_off_grey(response), region, parts)
+
+
+def coarse_colour_grain(img: np.ndarray, region: np.ndarray) -> float:
+    """Colour grain of ``img`` at half its size (area averaging) inside ``region``: noise smoothed over a pixel
+    or two, which the finest scale hardly sees."""
+    h, w = region.shape
+    half = cv2.resize(img, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    inside = cv2.resize(region.astype(np.uint8), half.shape[1::-1], interpolation=cv2.INTER_NEAREST).astype(bool)
+    return _quiet_sigma(_off_grey(_responses(half)), inside)
 
 
 def noise_measures(response: np.ndarray, region: np.ndarray) -> tuple[float, float]:
@@ -256,6 +291,7 @@ def assess(rgb: np.ndarray) -> QualityResult:
         "impulses": None,
         "grain": None,
         "colour_grain": None,
+        "coarse_colour_grain": None,
     }
     if m["brightness"] < MIN_BRIGHTNESS:
         return _fail("dark", f"mean brightness {m['brightness']:.0f} < {MIN_BRIGHTNESS:.0f}", m)
@@ -284,9 +320,10 @@ def assess(rgb: np.ndarray) -> QualityResult:
         m["detail"] = round(float(fine[inner].std() / max(1.0, green[inner].mean())), 5)
         response = _responses(img)
         noise, impulses = noise_measures(response, inner)
-        grain, colour_grain = grain_levels(response, inner)
+        grain, colour_grain = grain_levels(response, inner, zones(inner.shape, fov.cx, fov.cy, fov.r))
         m["noise"], m["impulses"] = round(noise, 3), round(impulses, 5)
         m["grain"], m["colour_grain"] = round(grain, 3), round(colour_grain, 3)
+        m["coarse_colour_grain"] = round(coarse_colour_grain(img, inner), 3)
     if m["noise"] is not None and m["noise"] > MAX_NOISE:
         return _fail("noisy", f"pixel noise {m['noise']:.1f} > {MAX_NOISE}", m)
     if m["impulses"] is not None and m["impulses"] > MAX_IMPULSES:
@@ -295,6 +332,8 @@ def assess(rgb: np.ndarray) -> QualityResult:
         return _fail("noisy", f"grain {m['grain']:.1f} > {MAX_GRAIN}", m)
     if m["colour_grain"] is not None and m["colour_grain"] > MAX_COLOUR_GRAIN:
         return _fail("noisy", f"colour grain {m['colour_grain']:.1f} > {MAX_COLOUR_GRAIN}", m)
+    if m["coarse_colour_grain"] is not None and m["coarse_colour_grain"] > MAX_COARSE_COLOUR_GRAIN:
+        return _fail("noisy", f"coarse colour grain {m['coarse_colour_grain']:.1f} > {MAX_COARSE_COLOUR_GRAIN}", m)
     if edge is not None and edge > MAX_EDGE_BLUR:
         return _fail("blurred", f"rim blur {edge:.1f} px > {MAX_EDGE_BLUR} px", m)
     if m["detail"] is not None and m["detail"] < MIN_DETAIL:

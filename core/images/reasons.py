@@ -60,6 +60,7 @@ MEASURES = {
     "noise": "pixel noise {value} > {limit}",
     "grain": "grain {value} > {limit}",
     "colour_grain": "colour grain {value} > {limit}",
+    "coarse_colour_grain": "coarse colour grain {value} > {limit}",
     "specks": "{value} of the field are specks > {limit}",
 }
 

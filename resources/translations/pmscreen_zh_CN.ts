@@ -1543,26 +1543,31 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     </message>
     <message>
         <location filename="../../gui/reasons.py" line="69"/>
+        <source>coarse colour grain {value} &gt; {limit}</source>
+        <translation>粗粒彩色噪声 {value} &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="70"/>
         <source>{value} of the field are specks &gt; {limit}</source>
         <translation>视野中 {value} 为孤立斑点 &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="77"/>
+        <location filename="../../gui/reasons.py" line="78"/>
         <source>the image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="78"/>
+        <location filename="../../gui/reasons.py" line="79"/>
         <source>the file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="87"/>
+        <location filename="../../gui/reasons.py" line="88"/>
         <source>the image at 1/{0} size</source>
         <translation>以 1/{0} 尺寸解码的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="118"/>
+        <location filename="../../gui/reasons.py" line="119"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>

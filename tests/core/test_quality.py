@@ -4,7 +4,7 @@ import pytest
 
 from core.images import quality
 from core.images.imageio import list_images
-from core.images.quality import assess
+from core.images.quality import assess, zones
 from core.images.reader import read_image
 from tests.synthetic import document_photo, full_size_fundus, fundus_image, jpeg_roundtrip, noise_image
 
@@ -86,11 +86,27 @@ def _grain(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
-def _chroma(img: np.ndarray, sigma: float, channel: int = 1, seed: int = 0) -> np.ndarray:
-    """Noise in one chroma channel of YCrCb (1: Cr, 2: Cb): the channels move together, along a colour."""
+def _chroma(img: np.ndarray, sigma: float, channel: int = 1, seed: int = 0, blur: float = 0,
+            where: np.ndarray | None = None) -> np.ndarray:
+    """Noise in one chroma channel of YCrCb (1: Cr, 2: Cb): the channels move together, along a colour. ``blur``:
+    the noise smoothed by a Gaussian of that sigma (px); ``where``: only there (a 0/1 mask)."""
+    noise = np.random.default_rng(seed).normal(0, sigma, img.shape[:2]).astype(np.float32)
+    if blur:
+        noise = cv2.GaussianBlur(noise, (0, 0), blur)
     ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    ycc[..., channel] += np.random.default_rng(seed).normal(0, sigma, img.shape[:2])
+    ycc[..., channel] += noise if where is None else noise * where
     return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+
+
+def _rim_band(img: np.ndarray, width: int) -> np.ndarray:
+    """The lit field's outer band ``width`` px wide (px of a 224 px picture)."""
+    lit = (img.max(axis=2) > 20).astype(np.uint8)
+    k = max(3, round(2 * width * max(img.shape[:2]) / 224) | 1)
+    return (lit & ~cv2.erode(lit, np.ones((k, k), np.uint8)).astype(bool)).astype(np.float32)
+
+
+def _left_half(img: np.ndarray) -> np.ndarray:
+    return np.tile((np.arange(img.shape[1]) < img.shape[1] // 2).astype(np.float32), (img.shape[0], 1))
 
 
 def _red_against_green(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
@@ -125,6 +141,11 @@ def _specks(img: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
     (lambda img: _chroma(img, 8), "colour grain"),
     (lambda img: _chroma(img, 8, channel=2), "grain"),  # Cb is mostly blue: in the channels' mean too
     (lambda img: _red_against_green(img, 6), "colour grain"),
+    # only along the rim or in one half: the field's quietest tenth is clean, a zone's is not (hostile round: Cr
+    # noise in a 25 px rim band turned 113 of 213 PM verdicts into "not PM")
+    (lambda img: _chroma(img, 10, where=_rim_band(img, 15)), "colour grain"),
+    # smoothed over a pixel: the finest scale hardly sees it, half the size does
+    (lambda img: _chroma(img, 20, blur=1), "coarse colour grain"),
 ])
 def test_noise_dithering_and_specks_make_a_fundus_ungradable(spoil, measure):
     # The bundled model calls noisy PM photographs "not PM" (bench/noise_gate.py): they must not reach it.
@@ -133,6 +154,21 @@ def test_noise_dithering_and_specks_make_a_fundus_ungradable(spoil, measure):
         assert assess(img).ok
         result = assess(spoil(img))
         assert result.code == "noisy" and measure in result.reason, result.reason
+
+
+def test_colour_grain_is_taken_zone_by_zone():
+    # Three rings of equal area, the rim and four half discs: noise in any of them is seen when the rest is clean.
+    parts = zones((201, 201), 100.0, 100.0, 90.0)
+    radius = np.hypot(*np.mgrid[0:201, 0:201] - 100.0)
+    disc = radius < 90
+    rings = [int((p & disc).sum()) for p in parts[:3]]
+    assert max(rings) - min(rings) < 0.02 * disc.sum()
+    assert radius[parts[3] & disc].min() == pytest.approx(81, abs=0.5)
+    assert all(((parts[i] | parts[i + 1]) == 1).all() and not (parts[i] & parts[i + 1]).any() for i in (4, 6))
+    img = fundus_image(True, 14)
+    assert assess(img).measures["colour_grain"] < quality.MAX_COLOUR_GRAIN / 4
+    for where in (_rim_band(img, 15), _left_half(img)):
+        assert assess(_chroma(img, 10, where=where)).measures["colour_grain"] > quality.MAX_COLOUR_GRAIN
 
 
 def test_noise_is_measured_in_sigma_whatever_the_texture():
@@ -150,7 +186,8 @@ def test_noisy_real_fundus_fails_and_jpeg_does_not(palm_root):
         img = read_image(f)
         assert assess(img).ok and assess(jpeg_roundtrip(img, 75)).ok, f.name
         for spoiled in (_channel_noise(img, 3), _dithered(img), _specks(img, 0.02), _grain(img, 8), _chroma(img, 8),
-                        _red_against_green(img, 8)):
+                        _red_against_green(img, 8), _chroma(img, 10, where=_rim_band(img, 25)),
+                        _chroma(img, 10, where=_left_half(img)), _chroma(img, 20, blur=1)):
             result = assess(spoiled)
             assert result.code == "noisy", (f.name, result.reason)
 
