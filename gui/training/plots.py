@@ -160,8 +160,8 @@ class TrainingPlots(QSplitter):
     def draw(self) -> None:
         s = self.series
         self._dirty = False
-        if self.per_batch:
-            self.train_curve.setSymbol(None)
+        if self.per_batch:  # a line of batches; one batch alone is no line: marked, or it is not seen
+            self.train_curve.setSymbol("s" if len(s.batch_x.values) == 1 else None)
             self.train_curve.setData(s.batch_x.values, s.batch_loss.values)
         else:  # a saved run keeps one training loss per epoch: marked, or a run of one epoch shows none
             self.train_curve.setSymbol("s")

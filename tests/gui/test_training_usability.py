@@ -119,7 +119,10 @@ def test_a_saved_run_of_one_epoch_shows_its_training_loss(qtbot, window):
     scatter = plots.train_curve.scatter
     assert scatter.isVisible() and [p.pos().y() for p in scatter.points()] == [pytest.approx(0.69)]
     live = Series()
-    for i in range(3):
+    live.add_batch(1 / 3, 0.7)  # the first batch of a live run: one point, marked too (it was not seen)
+    plots.show_series(live, per_batch=True, epochs=1)
+    assert scatter.isVisible() and [p.pos().y() for p in scatter.points()] == [pytest.approx(0.7)]
+    for i in range(1, 3):
         live.add_batch((i + 1) / 3, 0.7 - 0.01 * i)
     plots.show_series(live, per_batch=True, epochs=1)
     assert not scatter.isVisible()
