@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(w)
         self._model_name = ""
         self._message = None
+        # a message longer than the bar is cut at its right edge: the whole text is its tooltip while it shows
+        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
         self.dataset_view.statusMessage.connect(self.show_message)
         self.dataset_view.datasetOpened.connect(self._dataset_opened)
 

@@ -77,6 +77,16 @@ def test_menus_have_keyboard_shortcuts_and_the_status_bar_shows_the_device(qtbot
     assert not window.training_view.form.widgets["device"].model().item(2).isEnabled()  # no GPU: the GPU choice is off
 
 
+def test_a_status_message_too_long_for_the_bar_is_whole_in_its_tooltip(qtbot, window):
+    window.resize(800, 600)
+    long = "Saved 4 results to " + "/very/long/folder" * 12 + "/report.csv"
+    window.show_message(long)
+    bar = window.statusBar()
+    assert bar.currentMessage() == long and bar.toolTip() == long
+    bar.clearMessage()
+    assert bar.toolTip() == ""  # no stale text once the message is gone
+
+
 def test_the_engine_warms_up_in_the_background(qtbot, english):
     w = MainWindow()
     qtbot.addWidget(w)
