@@ -105,7 +105,8 @@ class TrainingDashboard(QWidget):
 
     def _selection_changed(self, *_) -> None:
         run = self.runs_table.selected_run()
-        self.use_button.setEnabled(run is None or not run.cv)  # a cross-validation is not one screening model
+        # a run to use must be chosen (it did nothing, enabled, without one); a cross-validation is no one model
+        self.use_button.setEnabled(run is not None and not run.cv)
         self.resume_button.setEnabled(run is not None and run.resumable and not self._busy)
 
     def set_busy(self, busy: bool) -> None:

@@ -380,6 +380,8 @@ class TrainingView(QWidget):
         else:
             text = {"stopped": self.tr("Stopped"), "finished": self.tr("Finished"),
                     "failed": self.tr("Failed")}.get(self.last_status, self.tr("Idle"))
+        if self._showing != "live" and (self.running or self.last_status in ("stopped", "finished", "failed")):
+            text = self.tr("Current run: {0}").format(text)  # not the run shown above the plots
         self.progress_label.setText(text)
 
     def _update_run_label(self) -> None:
@@ -415,6 +417,7 @@ class TrainingView(QWidget):
             self.plots.set_fold(None)
         self.plots.show_series(Series.from_history(history), per_batch=False, epochs=len(history))
         self._update_run_label()
+        self._update_progress_label()
         self.statusMessage.emit(self._run_summary(run))
 
     def _run_summary(self, run: Run):
@@ -436,6 +439,7 @@ class TrainingView(QWidget):
         self.plots.show_series(self.plots.live, per_batch=True, epochs=self.tracker.epochs if self.tracker else
                                len(self.plots.live.epochs))
         self._update_run_label()
+        self._update_progress_label()
 
     # ---------------------------------------------------------------- paired comparison
     def compare_runs(self, a: Run, b: Run) -> None:

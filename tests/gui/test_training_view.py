@@ -256,13 +256,18 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     # sorting by accuracy puts D first
     view.runs_table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
     assert model.index(0, 1).data() == "D"
+    assert not view.dashboard.use_button.isEnabled()  # no run chosen: nothing to use (it did nothing, enabled)
     assert view.runs_table.select_path(b)
+    assert view.dashboard.use_button.isEnabled()
     assert list(view.plots.val_curve.getData()[0]) == [1, 2, 3]
     assert list(view.plots.acc_curve.getData()[1]) == pytest.approx([0.65, 0.7, 0.75])
     assert len(view.plots.train_curve.getData()[0]) == 3  # one training loss per saved epoch
     # named as the table names it, with its folder (the folder alone had stood there: runs looked alike)
     assert view.run_label.text() == f"Showing run: ResNet-18-B — {b.name}"
+    assert view.progress_label.text() == "Idle"  # no run in this session
+    view.last_status = "stopped"  # as once a run of this session was stopped: its status is not the shown run's
     view.runs_table.select_path(d)
+    assert view.progress_label.text() == "Current run: Stopped"
     assert len(view.plots.auc_curve.getData()[0]) == 4
     assert not view.plots.empty_note.isVisible()
     from core.store.modelio import META, read_meta, write_meta
