@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,7 +149,8 @@ class Exporter(QObject):
                    self.tr("PDF report with images and heatmaps (*.pdf)")]
         last = settings.value("diagnosis/export_format", ".xlsx", str)
         last = last if last in FORMATS else ".xlsx"
-        start = str(Path(settings.last_folder("export")) / f"pm-screening{last}")
+        # named for the minute: the last report's name offered again was one click from replacing it
+        start = str(Path(settings.last_folder("export")) / f"pm-screening-{time.strftime('%Y-%m-%d-%H%M')}{last}")
         title = self.tr("Export results") if shown == total else \
             self.tr("Export the {0} rows shown (of {1})").format(shown, total)
         path, chosen = QFileDialog.getSaveFileName(self.parent(), title, start, ";;".join(filters),

@@ -152,6 +152,23 @@ def test_cancel_stops_a_batch_and_keeps_the_results(qtbot, library_model, window
     assert all(r.pred.path.startswith(str(folder)) for r in view.results.rows[:n])
 
 
+def test_the_export_dialog_offers_a_new_name_each_minute(qtbot, window, monkeypatch):
+    import time
+
+    from PySide6.QtWidgets import QFileDialog
+
+    offered = []
+
+    def cancelled(parent, title, start, *args):
+        offered.append(os.path.basename(start))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", cancelled)
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "2026-12-04-1520" if fmt == "%Y-%m-%d-%H%M" else fmt)
+    assert window.diagnosis_view.exporter.choose(3, 3) is None
+    assert offered == ["pm-screening-2026-12-04-1520.xlsx"]
+
+
 def wait_export(qtbot, view, job):
     qtbot.waitUntil(lambda: not view.exporting, timeout=60000)
     assert not job.is_running
