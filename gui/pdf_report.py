@@ -91,9 +91,10 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         return QFontMetricsF(font(pt, bold), writer).boundingRect(QRectF(0, 0, w, 10 * height), int(flags), s).height()
 
-    def fit(s: str, w: float, pt: float, mode=Qt.TextElideMode.ElideRight) -> str:
-        """``s`` shortened with "…" to fit ``w`` device pixels at ``pt`` points (one line, inside the margin)."""
-        return QFontMetricsF(font(pt), writer).elidedText(s, mode, w)
+    def fit(s: str, w: float, pt: float, mode=Qt.TextElideMode.ElideRight, bold: bool = False) -> str:
+        """``s`` shortened with "…" to fit ``w`` device pixels at ``pt`` points (one line, inside the margin),
+        measured in the font it is drawn in (a bold title measured plain ran past the page's edge)."""
+        return QFontMetricsF(font(pt, bold), writer).elidedText(s, mode, w)
 
     def footer(page: int):
         painter.setPen(QColor("#9e9e9e"))
@@ -176,7 +177,7 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
     half = (width - 40) / 2
     for page, e in enumerate(entries, start=2):
         writer.newPage()
-        title = fit(named[e.path], width, 15, Qt.TextElideMode.ElideLeft)  # the file name stays whole
+        title = fit(named[e.path], width, 15, Qt.TextElideMode.ElideLeft, bold=True)  # the file name stays whole
         text(0, 0, width, 44, title, 15, True, flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         anywhere = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWrapAnywhere
         text(0, 46, width, 50, e.path, 7.5, colour="#757575", flags=anywhere)  # a long path wraps in the margin
