@@ -6,14 +6,13 @@ photographs lie? The measurements behind ``MAX_NOISE`` in core/images/quality.py
 For every real PALM image (training and validation), the image as it is and degraded: Gaussian noise of several
 sigmas (0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or
 palette PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green),
-salt-and-pepper specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim,
-one half); and edits a clinic makes to a good photograph, which the gate should let pass: per-channel auto-levels,
-unsharp masking (amount 1 and 2), JPEG with 4:2:0 chroma, CLAHE, saturation, a stack of warm balance, saturation and
-sharpening. For each version: the gate's noise measures (``MEASURES``: core.images.quality), the quality verdict,
-and the model's PM probability. Prints one JSON object: per version, the measures' spread, the model's AUC,
-sensitivity and specificity at the card's threshold (quality gate off, so that the model's own response to the
-noise is seen), and how many images the gate stops.
-"""
+salt-and-pepper specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim, one
+half), stripes (an offset per row and per column, in Cr or in all channels); and edits a clinic makes to a good
+photograph, which the gate should let pass: per-channel auto-levels, unsharp masking (amount 1 and 2), JPEG with
+4:2:0 chroma, CLAHE, saturation, a stack of warm balance, saturation and sharpening. For each version: the gate's
+noise measures (``MEASURES``: core.images.quality), the quality verdict, and the model's PM probability. Prints one
+JSON object: per version, the measures' spread, the model's AUC, sensitivity and specificity at the card's threshold
+(quality gate off, so that the model's own response to the noise is seen), and how many images the gate stops."""
 
 import argparse
 import json
@@ -29,6 +28,7 @@ SALT_PEPPER = (0.5, 1, 5)  # per cent of pixels
 CHROMA_SIGMAS = (2, 4, 6, 10)  # along one colour: cr (YCrCb's Cr), cb (its Cb), redgreen (red up, green down)
 # Cr noise smoothed by a Gaussian of 1 or 2 px, or only in part of the field (a band along the rim, one half);
 # noise of sigma 8 equal in the three channels in a rim band or one half
+STRIPES = ("crstripes3", "crstripes5", "crstripes8", "lumastripes3", "lumastripes8")  # sigma of rows' and columns'
 PARTIAL = ("cr10-blur1", "cr14-blur1", "cr20-blur1", "cr20-blur2", "cr10-rim15", "cr10-rim25", "cr10-half",
            "luma8-rim15", "luma8-half")
 EDITS = ("jpeg420q50", "jpeg420q75", "clahe4", "saturation2", "warm-sat-unsharp")  # what a clinic may do
@@ -54,6 +54,16 @@ def degraded(rgb, kind: str, rng):
 
     if kind == "original":
         return rgb
+    if kind.startswith(("crstripes", "lumastripes")):  # an offset per row plus one per column, inside the field
+        h, w = rgb.shape[:2]
+        sigma = float(kind.split("stripes")[1])
+        offsets = (rng.normal(0, sigma, (h, 1)) + rng.normal(0, sigma, (1, w))).astype(np.float32)
+        offsets *= (cv2.blur(rgb.max(axis=2), (5, 5)) > 20).astype(np.float32)
+        if kind.startswith("luma"):
+            return np.clip(rgb + offsets[..., None], 0, 255).astype(np.uint8)
+        ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+        ycc[..., 1] += offsets
+        return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
     if kind.startswith("luma8-"):
         noise = rng.normal(0, 8, rgb.shape[:2]) * _part(rgb.shape[:2], kind[6:])
         return np.clip(rgb + noise[..., None], 0, 255).astype(np.uint8)
@@ -117,7 +127,7 @@ def degraded(rgb, kind: str, rng):
     raise ValueError(kind)
 
 
-MEASURES = ("noise", "impulses", "grain", "colour_grain", "coarse_colour_grain")  # QualityResult.measures
+MEASURES = ("noise", "impulses", "grain", "colour_grain", "coarse_colour_grain", "banding")  # QualityResult.measures
 
 
 def spread(values: list[float], digits: int) -> dict:
@@ -152,8 +162,8 @@ def main() -> int:
     predictor = Predictor(args.model, quality_gate=False)
     kinds = ["original", *(f"gauss{s}" for s in SIGMAS), *(f"luma{s}" for s in LUMA_SIGMAS), "dither216",
              *(f"{c}{s}" for c in ("cr", "cb", "redgreen") for s in CHROMA_SIGMAS),
-             *(f"saltpepper{p}" for p in SALT_PEPPER), "jpeg10", *PARTIAL, "autolevels", "unsharp1", "unsharp2",
-             *EDITS]
+             *(f"saltpepper{p}" for p in SALT_PEPPER), "jpeg10", *PARTIAL, *STRIPES, "autolevels", "unsharp1",
+             "unsharp2", *EDITS]
     kinds = [k for k in kinds if not args.versions or k in args.versions]
     rows = []
     for kind in kinds:

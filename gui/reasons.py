@@ -67,6 +67,7 @@ MEASURES = {  # core.images.reasons.MEASURES
     "grain": QT_TRANSLATE_NOOP("Reasons", "grain {value} > {limit}"),
     "colour_grain": QT_TRANSLATE_NOOP("Reasons", "colour grain {value} > {limit}"),
     "coarse_colour_grain": QT_TRANSLATE_NOOP("Reasons", "coarse colour grain {value} > {limit}"),
+    "banding": QT_TRANSLATE_NOOP("Reasons", "banding {value} > {limit}"),
     "specks": QT_TRANSLATE_NOOP("Reasons", "{value} of the field are specks > {limit}"),
 }
 

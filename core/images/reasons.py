@@ -61,6 +61,7 @@ MEASURES = {
     "grain": "grain {value} > {limit}",
     "colour_grain": "colour grain {value} > {limit}",
     "coarse_colour_grain": "coarse colour grain {value} > {limit}",
+    "banding": "banding {value} > {limit}",
     "specks": "{value} of the field are specks > {limit}",
 }
 

@@ -786,193 +786,193 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/main_window.py" line="125"/>
+        <location filename="../../gui/main_window.py" line="127"/>
         <source>Engine error: {0}</source>
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="234"/>
+        <location filename="../../gui/main_window.py" line="236"/>
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="235"/>
+        <location filename="../../gui/main_window.py" line="237"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240"/>
+        <location filename="../../gui/main_window.py" line="242"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241"/>
+        <location filename="../../gui/main_window.py" line="243"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242"/>
+        <location filename="../../gui/main_window.py" line="244"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="243"/>
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="244"/>
+        <location filename="../../gui/main_window.py" line="246"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="245"/>
+        <location filename="../../gui/main_window.py" line="247"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="246"/>
+        <location filename="../../gui/main_window.py" line="248"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="247"/>
+        <location filename="../../gui/main_window.py" line="249"/>
         <source>Open a f&amp;older of images for diagnosis…</source>
         <translation>打开待诊断图像文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="248"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="249"/>
+        <location filename="../../gui/main_window.py" line="251"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="250"/>
+        <location filename="../../gui/main_window.py" line="252"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="251"/>
+        <location filename="../../gui/main_window.py" line="253"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="252"/>
+        <location filename="../../gui/main_window.py" line="254"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="253"/>
+        <location filename="../../gui/main_window.py" line="255"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="254"/>
+        <location filename="../../gui/main_window.py" line="256"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="255"/>
+        <location filename="../../gui/main_window.py" line="257"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="256"/>
+        <location filename="../../gui/main_window.py" line="258"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="257"/>
+        <location filename="../../gui/main_window.py" line="259"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="307"/>
+        <location filename="../../gui/main_window.py" line="309"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="310"/>
+        <location filename="../../gui/main_window.py" line="312"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="310"/>
+        <location filename="../../gui/main_window.py" line="312"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="313"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="319"/>
+        <location filename="../../gui/main_window.py" line="321"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="321"/>
+        <location filename="../../gui/main_window.py" line="323"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="322"/>
+        <location filename="../../gui/main_window.py" line="324"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="340"/>
-        <location filename="../../gui/main_window.py" line="346"/>
+        <location filename="../../gui/main_window.py" line="342"/>
+        <location filename="../../gui/main_window.py" line="348"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="340"/>
+        <location filename="../../gui/main_window.py" line="342"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="347"/>
+        <location filename="../../gui/main_window.py" line="349"/>
         <source>The runs table could not be saved to {0}: {1}</source>
         <translation>无法将训练记录表保存到 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="349"/>
+        <location filename="../../gui/main_window.py" line="351"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="354"/>
+        <location filename="../../gui/main_window.py" line="356"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="355"/>
+        <location filename="../../gui/main_window.py" line="357"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="416"/>
+        <location filename="../../gui/main_window.py" line="418"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -1544,30 +1544,35 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
     <message>
         <location filename="../../gui/reasons.py" line="69"/>
         <source>coarse colour grain {value} &gt; {limit}</source>
-        <translation>粗粒彩色噪声 {value} &gt; {limit}</translation>
+        <translation>粗尺度彩色颗粒噪声 {value} &gt; {limit}</translation>
     </message>
     <message>
         <location filename="../../gui/reasons.py" line="70"/>
+        <source>banding {value} &gt; {limit}</source>
+        <translation>条纹噪声 {value} &gt; {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/reasons.py" line="71"/>
         <source>{value} of the field are specks &gt; {limit}</source>
         <translation>视野中 {value} 为孤立斑点 &gt; {limit}</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="78"/>
+        <location filename="../../gui/reasons.py" line="79"/>
         <source>the image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="79"/>
+        <location filename="../../gui/reasons.py" line="80"/>
         <source>the file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="88"/>
+        <location filename="../../gui/reasons.py" line="89"/>
         <source>the image at 1/{0} size</source>
         <translation>以 1/{0} 尺寸解码的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/reasons.py" line="119"/>
+        <location filename="../../gui/reasons.py" line="120"/>
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>
@@ -2429,239 +2434,239 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingView</name>
     <message>
-        <location filename="../../gui/training/view.py" line="133"/>
+        <location filename="../../gui/training/view.py" line="134"/>
         <source>No data set: open one in the Dataset view first.</source>
         <translation>没有数据集：请先在“数据集”视图中打开一个。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="135"/>
+        <location filename="../../gui/training/view.py" line="136"/>
         <source>Data: {0} — {1} training and {2} validation images</source>
         <translation>数据：{0} — {1} 张训练图像，{2} 张验证图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="198"/>
+        <location filename="../../gui/training/view.py" line="199"/>
         <source>Resuming {0}</source>
         <translation>正在继续 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="233"/>
+        <location filename="../../gui/training/view.py" line="234"/>
         <source>Cross-validation started</source>
         <translation>交叉验证已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="234"/>
+        <location filename="../../gui/training/view.py" line="235"/>
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="338"/>
+        <location filename="../../gui/training/view.py" line="339"/>
         <source>Cross-validation failed: {0}</source>
         <translation>交叉验证失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="342"/>
+        <location filename="../../gui/training/view.py" line="343"/>
         <source>Cross-validation stopped; Resume in the runs table continues it</source>
         <translation>交叉验证已停止；可用训练记录表中的“继续”接着运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="343"/>
+        <location filename="../../gui/training/view.py" line="344"/>
         <source>Cross-validation finished: out-of-fold accuracy {0}, AUC {1:.4f}</source>
         <translation>交叉验证已完成：折外准确率 {0}，AUC {1:.4f}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="347"/>
+        <location filename="../../gui/training/view.py" line="348"/>
         <source>Training finished</source>
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="418"/>
+        <location filename="../../gui/training/view.py" line="423"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="422"/>
+        <location filename="../../gui/training/view.py" line="427"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="338"/>
+        <location filename="../../gui/training/view.py" line="339"/>
         <source>Training failed: {0}</source>
         <translation>训练失败：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/training/view.py" line="175"/>
+        <location filename="../../gui/training/view.py" line="176"/>
         <source>%n epoch(s)</source>
         <translation>
             <numerusform>%n 轮</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="178"/>
+        <location filename="../../gui/training/view.py" line="179"/>
         <source>Cross-validation {0}: {1}, {2} folds, {3} each, batch size {4}, learning rate {5:g}</source>
         <translation>交叉验证 {0}：{1}，{2} 折，每折 {3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="181"/>
+        <location filename="../../gui/training/view.py" line="182"/>
         <source>Run {0}: ResNet-{1}-{2}, {3}, batch size {4}, learning rate {5:g}</source>
         <translation>训练 {0}：ResNet-{1}-{2}，{3}，批大小 {4}，学习率 {5:g}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="230"/>
+        <location filename="../../gui/training/view.py" line="231"/>
         <source>Cross-validation resumed</source>
         <translation>交叉验证已继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="231"/>
+        <location filename="../../gui/training/view.py" line="232"/>
         <source>Training resumed</source>
         <translation>训练已继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="252"/>
+        <location filename="../../gui/training/view.py" line="253"/>
         <source>Stop training</source>
         <translation>停止训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="253"/>
+        <location filename="../../gui/training/view.py" line="254"/>
         <source>No epoch has finished yet: stopping now keeps nothing of this run (no model, nothing to resume). Only whole epochs are kept.</source>
         <translation>还没有完成任何一轮：现在停止将不保留本次训练的任何内容（没有模型，也无法继续）。只有完整的轮次会被保留。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="255"/>
+        <location filename="../../gui/training/view.py" line="256"/>
         <source>Stop and discard</source>
         <translation>停止并丢弃</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="256"/>
+        <location filename="../../gui/training/view.py" line="257"/>
         <source>Keep training</source>
         <translation>继续训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="262"/>
+        <location filename="../../gui/training/view.py" line="263"/>
         <source>An epoch has been kept meanwhile: Stop now keeps it</source>
         <translation>与此同时已有一轮被保留：现在停止会保留它</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="327"/>
+        <location filename="../../gui/training/view.py" line="328"/>
         <source>training time over all its sessions: {0} (the runs table&apos;s Time)</source>
         <translation>各次会话合计训练用时：{0}（即训练记录表中的“用时”）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="352"/>
+        <location filename="../../gui/training/view.py" line="353"/>
         <source>Training stopped before an epoch completed; no model saved</source>
         <translation>训练在完成任何一轮之前已停止；未保存模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="354"/>
+        <location filename="../../gui/training/view.py" line="355"/>
         <source>Training stopped in epoch {0}, which is not kept; kept: the last completed epoch {1} and the best, epoch {2}</source>
         <translation>训练在第 {0} 轮中途停止，该轮未保留；已保留：最后完成的第 {1} 轮和最佳的第 {2} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="357"/>
+        <location filename="../../gui/training/view.py" line="358"/>
         <source>Training stopped after epoch {0}; the best is epoch {1}</source>
         <translation>训练在第 {0} 轮结束后停止；最佳为第 {1} 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="366"/>
+        <location filename="../../gui/training/view.py" line="367"/>
         <source>Stopping once epoch {0} is validated and saved…</source>
         <translation>第 {0} 轮验证并保存后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="368"/>
+        <location filename="../../gui/training/view.py" line="369"/>
         <source>Stopping after this batch…</source>
         <translation>将在本批次结束后停止…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="370"/>
+        <location filename="../../gui/training/view.py" line="371"/>
         <source>Reading images and building the network…</source>
         <translation>正在读取图像并构建网络…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="372"/>
+        <location filename="../../gui/training/view.py" line="373"/>
         <source>Epoch {0}/{1} · validating: {2} of {3} images · about {4} left</source>
         <translation>第 {0}/{1} 轮 · 正在验证：{2} / {3} 张图像 · 预计剩余 {4}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="375"/>
+        <location filename="../../gui/training/view.py" line="376"/>
         <source>Epoch {0}/{1} · batch {2}/{3} · {4:.1f} images/s · about {5} left</source>
         <translation>第 {0}/{1} 轮 · 批次 {2}/{3} · {4:.1f} 张/秒 · 预计剩余 {5}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="378"/>
+        <location filename="../../gui/training/view.py" line="379"/>
         <source>Fold {0}/{1} · {2}</source>
         <translation>第 {0}/{1} 折 · {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="380"/>
+        <location filename="../../gui/training/view.py" line="381"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="380"/>
+        <location filename="../../gui/training/view.py" line="381"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="381"/>
+        <location filename="../../gui/training/view.py" line="382"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="381"/>
+        <location filename="../../gui/training/view.py" line="382"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="390"/>
+        <location filename="../../gui/training/view.py" line="391"/>
         <source>Run {0} kept nothing</source>
         <translation>训练 {0} 未保留任何内容</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="392"/>
+        <location filename="../../gui/training/view.py" line="393"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="388"/>
+        <location filename="../../gui/training/view.py" line="389"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="395"/>
+        <location filename="../../gui/training/view.py" line="400"/>
         <source>Showing run: {0}</source>
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="425"/>
+        <location filename="../../gui/training/view.py" line="430"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="441"/>
+        <location filename="../../gui/training/view.py" line="446"/>
         <source>Comparing {0} with {1}…</source>
         <translation>正在比较 {0} 与 {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="448"/>
+        <location filename="../../gui/training/view.py" line="453"/>
         <source>{0} and {1} cannot be compared: {2}</source>
         <translation>{0} 与 {1} 无法比较：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="451"/>
+        <location filename="../../gui/training/view.py" line="456"/>
         <source>measurably different</source>
         <translation>有可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="452"/>
+        <location filename="../../gui/training/view.py" line="457"/>
         <source>not measurably different</source>
         <translation>无可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="453"/>
+        <location filename="../../gui/training/view.py" line="458"/>
         <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
         <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="460"/>
+        <location filename="../../gui/training/view.py" line="465"/>
         <source>Paired comparison</source>
         <translation>配对比较</translation>
     </message>
