@@ -391,16 +391,19 @@ class TrainingView(QWidget):
                 self.run_label.setText(self.tr("No run yet"))
             elif not out.exists() and not self.running:  # stopped (or failed) before it kept an epoch
                 self.run_label.setText(self.tr("Run {0} kept nothing").format(out.name))
-            else:
-                self.run_label.setText(self.tr("Current run: {0}").format(out.name))
+            else:  # once in the runs table, named as there
+                row = self.runs_table.runs.row_of(out)
+                name = out.name if row is None else self._run_name(self.runs_table.runs.run_at(row))
+                self.run_label.setText(self.tr("Current run: {0}").format(name))
             self.run_label.setToolTip(str(out or ""))
-        else:  # named as in the runs table (one line), with its folder: runs of one network look alike
-            run = self._shown_run
-            name = self.runs_table.runs.text(run, "name").replace("\n", " ")
-            if run.path.name != run.name:
-                name = f"{name} — {run.path.name}"
-            self.run_label.setText(self.tr("Showing run: {0}").format(name))
+        else:
+            self.run_label.setText(self.tr("Showing run: {0}").format(self._run_name(self._shown_run)))
             self.run_label.setToolTip(str(self._showing))
+
+    def _run_name(self, run: Run) -> str:
+        """As the runs table names the run (one line), with its folder: runs of one network look alike."""
+        name = self.runs_table.runs.text(run, "name").replace("\n", " ")
+        return name if run.path.name == run.name else f"{name} — {run.path.name}"
 
     # ---------------------------------------------------------------- showing runs
     def show_run(self, run: Run) -> None:

@@ -42,6 +42,7 @@ def test_training_plots_points_and_adds_a_run_to_the_table(qtbot, window, tiny_p
     run = table.runs.run_at(0)
     assert run.variant == "D" and run.depth == 18 and len(run.history) == 1
     assert run.path.parent.name == "models" and (run.path / "weights.safetensors").is_file()
+    assert view.run_label.text() == f"Current run: {run.name} — {run.path.name}"  # named as the table names it
     texts = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
     assert texts[1:4] == ["D", "18", "1"]
     assert texts[4].endswith("%")
