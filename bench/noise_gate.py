@@ -7,12 +7,13 @@ For every real PALM image (training and validation), the image as it is and degr
 sigmas (0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or
 palette PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green),
 salt-and-pepper specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim, one
-half), stripes (an offset per row and per column, in Cr or in all channels); and edits a clinic makes to a good
-photograph, which the gate should let pass: per-channel auto-levels, unsharp masking (amount 1 and 2), JPEG with
-4:2:0 chroma, CLAHE, saturation, a stack of warm balance, saturation and sharpening. For each version: the gate's
-noise measures (``MEASURES``: core.images.quality), the quality verdict, and the model's PM probability. Prints one
-JSON object: per version, the measures' spread, the model's AUC, sensitivity and specificity at the card's threshold
-(quality gate off, so that the model's own response to the noise is seen), and how many images the gate stops."""
+half), stripes (an offset per row and per column, in Cr or in all channels; a grid of sharp Cr lines); and edits a
+clinic makes to a good photograph, which the gate should let pass: per-channel auto-levels, unsharp masking (amount
+1 and 2), JPEG with 4:2:0 chroma, CLAHE, saturation, a stack of warm balance, saturation and sharpening. For each
+version: the gate's noise measures (``MEASURES``: core.images.quality), the quality verdict, and the model's PM
+probability. Prints one JSON object: per version, the measures' spread, the model's AUC, sensitivity and
+specificity at the card's threshold (quality gate off, so that the model's own response to the noise is seen), and
+how many images the gate stops."""
 
 import argparse
 import json
@@ -28,7 +29,8 @@ SALT_PEPPER = (0.5, 1, 5)  # per cent of pixels
 CHROMA_SIGMAS = (2, 4, 6, 10)  # along one colour: cr (YCrCb's Cr), cb (its Cb), redgreen (red up, green down)
 # Cr noise smoothed by a Gaussian of 1 or 2 px, or only in part of the field (a band along the rim, one half);
 # noise of sigma 8 equal in the three channels in a rim band or one half
-STRIPES = ("crstripes3", "crstripes5", "crstripes8", "lumastripes3", "lumastripes8")  # sigma of rows' and columns'
+STRIPES = ("crstripes3", "crstripes5", "crstripes8", "lumastripes3", "lumastripes8",  # sigma of rows' and columns'
+           "crgrid8", "crgrid12", "crgrid16", "crgrid24")  # sharp Cr lines every N rows and columns
 PARTIAL = ("cr10-blur1", "cr14-blur1", "cr20-blur1", "cr20-blur2", "cr10-rim15", "cr10-rim25", "cr10-half",
            "luma8-rim15", "luma8-half")
 EDITS = ("jpeg420q50", "jpeg420q75", "clahe4", "saturation2", "warm-sat-unsharp")  # what a clinic may do
@@ -54,10 +56,15 @@ def degraded(rgb, kind: str, rng):
 
     if kind == "original":
         return rgb
-    if kind.startswith(("crstripes", "lumastripes")):  # an offset per row plus one per column, inside the field
+    if kind.startswith(("crstripes", "lumastripes", "crgrid")):  # an offset per row plus one per column, in the field
         h, w = rgb.shape[:2]
-        sigma = float(kind.split("stripes")[1])
-        offsets = (rng.normal(0, sigma, (h, 1)) + rng.normal(0, sigma, (1, w))).astype(np.float32)
+        if kind.startswith("crgrid"):  # Cr lines of 30, 1 px wide, every N rows and columns (zero mean)
+            pitch = int(kind[6:])
+            rows, cols = ((np.arange(n) % pitch == 0) * 30.0 for n in (h, w))
+            offsets = ((rows - rows.mean())[:, None] + (cols - cols.mean())[None, :]).astype(np.float32)
+        else:
+            sigma = float(kind.split("stripes")[1])
+            offsets = (rng.normal(0, sigma, (h, 1)) + rng.normal(0, sigma, (1, w))).astype(np.float32)
         offsets *= (cv2.blur(rgb.max(axis=2), (5, 5)) > 20).astype(np.float32)
         if kind.startswith("luma"):
             return np.clip(rgb + offsets[..., None], 0, 255).astype(np.uint8)

@@ -129,6 +129,15 @@ def _stripes(img: np.ndarray, sigma: float, chroma: bool = True, seed: int = 0) 
     return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
 
 
+def _grid(img: np.ndarray, height: float, pitch: int) -> np.ndarray:
+    """Sharp Cr lines (1 px, ``height``) every ``pitch`` rows and columns, zero mean, inside the lit field."""
+    rows, cols = ((np.arange(n) % pitch == 0) * height for n in img.shape[:2])
+    offsets = (rows - rows.mean())[:, None] + (cols - cols.mean())[None, :]
+    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ycc[..., 1] += offsets * (img.max(axis=2) > 20)
+    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+
+
 def _dithered(img: np.ndarray) -> np.ndarray:
     from PIL import Image
 
@@ -162,6 +171,9 @@ def _specks(img: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
     # sigma 8 turned 35 of 53 PM verdicts into "not PM" and passed)
     (lambda img: _stripes(img, 6), "banding"),
     (lambda img: _stripes(img, 6, chroma=False), "banding"),
+    # sharp lines every 8 rows and columns: the rows' median deviation read them as clean (hostile round: 47 of 53
+    # PM verdicts turned into "not PM")
+    (lambda img: _grid(img, 30, 8), "banding"),
 ])
 def test_noise_dithering_and_specks_make_a_fundus_ungradable(spoil, measure):
     # The bundled model calls noisy PM photographs "not PM" (bench/noise_gate.py): they must not reach it.
@@ -217,7 +229,7 @@ def test_noisy_real_fundus_fails_and_jpeg_does_not(palm_root):
         for spoiled in (_channel_noise(img, 3), _dithered(img), _specks(img, 0.02), _grain(img, 8), _chroma(img, 8),
                         _red_against_green(img, 8), _chroma(img, 10, where=_rim_band(img, 25)),
                         _chroma(img, 10, where=_left_half(img)), _chroma(img, 20, blur=1), _stripes(img, 5),
-                        _stripes(img, 5, chroma=False)):
+                        _stripes(img, 5, chroma=False), _grid(img, 30, 8), _grid(img, 30, 12)):
             result = assess(spoiled)
             assert result.code == "noisy", (f.name, result.reason)
 
