@@ -49,8 +49,8 @@ MAX_IMPULSES = 0.01  # share of FOV pixels that answer like a lone black or whit
 MAX_GRAIN = 3.0  # noise the channels share: sigma of the finest-scale signal in the quietest tenth of the FOV
 # Noise along one colour (chroma noise: a camera's or a converter's Cr or Cb, red against green) moves the channels
 # together, so ``noise`` misses it, and the channels' mean barely holds it. Off the grey axis, a real photograph's
-# quiet places hold almost nothing (PALM: at most 0.44); Cr noise of sigma 4, which costs the model 0.07 of its
-# sensitivity, measures 3.2 or more.
+# quiet places hold almost nothing (PALM: at most 0.60 in any zone); Cr noise of sigma 4, which costs the model
+# 0.07 of its sensitivity, measures 3.2 or more.
 # Taken zone by zone (rings, the rim, half discs: ``zones``; the largest counts), because noise in a band along the
 # rim or in one half of the field harms as much and leaves the field's quietest tenth clean: Cr noise of sigma 10
 # in a 15 px band at the rim turns 0.98 of sensitivity into 0.64 and measures 4.8 or more; PALM: at most 0.60.
@@ -263,15 +263,15 @@ def banding(img: np.ndarray, region: np.ndarray) -> float:
     columns; the largest over channels and the two directions. Offsets of sigma s per row give 6 s^2 of variance
     in the second difference (scaled out here)."""
     levels = [0.0]
+    counts = [region.sum(axis=1), region.sum(axis=0)]  # the field's pixels in each row, in each column
     for c in range(3):
         channel = img[..., c].astype(np.float32)
         for across in (0, 1):  # 0: down the columns (rows' offsets), averaged along each row; 1: the other way
-            diff = cv2.filter2D(channel, -1, _SECOND_DIFFERENCE.reshape((3, 1) if across == 0 else (1, 3)))
-            count = region.sum(axis=1 - across)
-            kept = count >= 20
+            kept = counts[across] >= 20
             if kept.sum() < 20:
                 continue
-            profile = np.where(region, diff, 0).sum(axis=1 - across)[kept] / count[kept]
+            diff = cv2.filter2D(channel, -1, _SECOND_DIFFERENCE.reshape((3, 1) if across == 0 else (1, 3)))
+            profile = np.where(region, diff, 0).sum(axis=1 - across)[kept] / counts[across][kept]
             # the 90th percentile of the deviations (1.645 sigma for Gaussian offsets): the tenth of rows a vessel
             # runs along does not count, while sharp lines every 8-12 rows, which the median read as clean and
             # which turned 47 of 53 PM verdicts into "not PM", touch a quarter of the rows or more
