@@ -86,6 +86,13 @@ def _grain(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
+def _add_chroma(img: np.ndarray, offsets: np.ndarray, channel: int = 1) -> np.ndarray:
+    """``offsets`` (H x W) added to one chroma channel of YCrCb (1: Cr, 2: Cb): the channels move together."""
+    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ycc[..., channel] += offsets
+    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+
+
 def _chroma(img: np.ndarray, sigma: float, channel: int = 1, seed: int = 0, blur: float = 0,
             where: np.ndarray | None = None) -> np.ndarray:
     """Noise in one chroma channel of YCrCb (1: Cr, 2: Cb): the channels move together, along a colour. ``blur``:
@@ -93,9 +100,7 @@ def _chroma(img: np.ndarray, sigma: float, channel: int = 1, seed: int = 0, blur
     noise = np.random.default_rng(seed).normal(0, sigma, img.shape[:2]).astype(np.float32)
     if blur:
         noise = cv2.GaussianBlur(noise, (0, 0), blur)
-    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    ycc[..., channel] += noise if where is None else noise * where
-    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    return _add_chroma(img, noise if where is None else noise * where, channel)
 
 
 def _rim_band(img: np.ndarray, width: int) -> np.ndarray:
@@ -124,26 +129,20 @@ def _stripes(img: np.ndarray, sigma: float, chroma: bool = True, seed: int = 0) 
     offsets = (offsets * (img.max(axis=2) > 20)).astype(np.float32)
     if not chroma:
         return np.clip(img + offsets[..., None], 0, 255).astype(np.uint8)
-    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    ycc[..., 1] += offsets
-    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    return _add_chroma(img, offsets)
 
 
 def _grid(img: np.ndarray, height: float, pitch: int) -> np.ndarray:
     """Sharp Cr lines (1 px, ``height``) every ``pitch`` rows and columns, zero mean, inside the lit field."""
     rows, cols = ((np.arange(n) % pitch == 0) * height for n in img.shape[:2])
     offsets = (rows - rows.mean())[:, None] + (cols - cols.mean())[None, :]
-    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    ycc[..., 1] += offsets * (img.max(axis=2) > 20)
-    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    return _add_chroma(img, offsets * (img.max(axis=2) > 20))
 
 
 def _sine(img: np.ndarray, amplitude: float, period: float) -> np.ndarray:
     """Cr banding along rows and columns: a sine of ``period`` px, inside the lit field."""
     rows, cols = (amplitude * np.sin(2 * np.pi * np.arange(n) / period) for n in img.shape[:2])
-    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    ycc[..., 1] += (rows[:, None] + cols[None, :]) * (img.max(axis=2) > 20)
-    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    return _add_chroma(img, (rows[:, None] + cols[None, :]) * (img.max(axis=2) > 20))
 
 
 def _dithered(img: np.ndarray) -> np.ndarray:
