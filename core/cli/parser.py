@@ -230,6 +230,10 @@ def _recipe_args(p):
     p.add_argument("--scale", type=float, default=0.0, help="random zoom range, e.g. 0.1 = ±10%% (0 = off)")
     p.add_argument("--shift", type=float, default=0.0, help="random shift as a fraction of the size (0 = off)")
     p.add_argument("--color-jitter", type=float, default=0.1, help="brightness/contrast/saturation jitter")
+    p.add_argument("--gamma", type=float, default=0.0,
+                   help="random tone curve: exponent between 1/(1+G) and 1+G, e.g. 0.6 (0 = off)")
+    p.add_argument("--channel-gain", type=float, default=0.0,
+                   help="random colour cast: each colour channel scaled by 1±G, e.g. 0.15 (0 = off)")
     p.add_argument("--seed", type=int, default=0)
 
 

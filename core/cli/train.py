@@ -46,6 +46,8 @@ def _config_from_args(a):
         scale=a.scale,
         shift=a.shift,
         color_jitter=a.color_jitter,
+        gamma=a.gamma,
+        channel_gain=a.channel_gain,
         seed=a.seed,
         device=a.device,
         amp=a.amp,

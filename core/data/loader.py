@@ -33,10 +33,13 @@ class Augment:
     scale: float = 0.0  # random zoom in [1 - scale, 1 + scale]
     shift: float = 0.0  # random translation, as a fraction of the image size
     color_jitter: float = 0.1  # relative brightness / contrast / saturation change
+    gamma: float = 0.0  # tone curve: exponent log-uniform in [1 / (1 + gamma), 1 + gamma]
+    channel_gain: float = 0.0  # colour cast: each channel scaled by a random factor in [1 - g, 1 + g]
 
     @property
     def enabled(self) -> bool:
-        return self.flip or self.rotate_deg > 0 or self.scale > 0 or self.shift > 0 or self.color_jitter > 0
+        return (self.flip or self.rotate_deg > 0 or self.scale > 0 or self.shift > 0 or self.color_jitter > 0
+                or self.gamma > 0 or self.channel_gain > 0)
 
     def __call__(self, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.flip and rng.random() < 0.5:  # a left eye mirrored looks like a right eye
@@ -57,10 +60,19 @@ class Augment:
             gray = x.mean(axis=2, keepdims=True)
             x = (x - gray) * rng.uniform(1 - j, 1 + j) + gray  # saturation
             img = np.clip(x, 0, 255).astype(np.uint8)
+        # Drawn after the rest and only when asked for, so recipes without them replay their old random streams.
+        # Cameras and their processing differ in tone curve and white balance more than in brightness alone.
+        if self.gamma > 0:
+            exponent = np.exp(rng.uniform(-1, 1) * np.log1p(self.gamma))
+            lut = np.round(255 * (np.arange(256) / 255) ** exponent).astype(np.uint8)
+            img = cv2.LUT(np.ascontiguousarray(img), lut)
+        if self.channel_gain > 0:
+            gains = rng.uniform(1 - self.channel_gain, 1 + self.channel_gain, 3).astype(np.float32)
+            img = np.clip(img * gains, 0, 255).astype(np.uint8)
         return img
 
 
-NO_AUGMENT = Augment(flip=False, rotate_deg=0.0, scale=0.0, shift=0.0, color_jitter=0.0)
+NO_AUGMENT = Augment(flip=False, rotate_deg=0.0, scale=0.0, shift=0.0, color_jitter=0.0, gamma=0.0, channel_gain=0.0)
 
 
 def load_pixels(path) -> np.ndarray:

@@ -115,7 +115,9 @@ def _recipe(t: dict) -> str:
         return "unknown"
     aug = ["flip" if t.get("flip") else "", f"rotate ±{t.get('rotate')}°" if t.get("rotate") else "",
            f"zoom ±{t.get('scale')}" if t.get("scale") else "", f"shift ±{t.get('shift')}" if t.get("shift") else "",
-           f"colour jitter {t.get('color_jitter')}" if t.get("color_jitter") else ""]
+           f"colour jitter {t.get('color_jitter')}" if t.get("color_jitter") else "",
+           f"gamma {1 / (1 + t['gamma']):.2f}–{1 + t['gamma']:g}" if t.get("gamma") else "",
+           f"channel gain ±{t.get('channel_gain')}" if t.get("channel_gain") else ""]
     return (f"ResNet-{t.get('depth')}-{t.get('variant')} from scratch, {t.get('epochs')} epochs, batch "
             f"{t.get('batch_size')}, {t.get('optimizer')} lr {t.get('lr')} ({t.get('schedule')}, warm-up "
             f"{t.get('warmup_epochs')} epochs), weight decay {t.get('weight_decay')} "

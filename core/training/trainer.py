@@ -91,6 +91,8 @@ class TrainConfig:
     scale: float = 0.0
     shift: float = 0.0
     color_jitter: float = 0.1
+    gamma: float = 0.0
+    channel_gain: float = 0.0
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # mixed precision, used on GPU only
@@ -112,7 +114,8 @@ class TrainConfig:
         # "finished", and inf or a negative shift failed only after the images were decoded, naming nothing
         for name, low, high in (("lr", 0, 10), ("momentum", 0, 1), ("weight_decay", 0, 1), ("val_fraction", 0, 1),
                                 ("warmup_epochs", 0, 1000), ("mixup", 0, 100), ("rotate", 0, 180),
-                                ("scale", 0, 0.9), ("shift", 0, 0.5), ("color_jitter", 0, 1), ("threshold", 0, 1)):
+                                ("scale", 0, 0.9), ("shift", 0, 0.5), ("color_jitter", 0, 1), ("gamma", 0, 2),
+                                ("channel_gain", 0, 0.9), ("threshold", 0, 1)):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
                 raise ValueError(f"{name.replace('_', ' ')} must be a number from {low} to {high}, got {value!r}")
@@ -123,7 +126,7 @@ class TrainConfig:
     @property
     def augment(self) -> Augment:
         return Augment(flip=self.flip, rotate_deg=self.rotate, scale=self.scale, shift=self.shift,
-                       color_jitter=self.color_jitter)
+                       color_jitter=self.color_jitter, gamma=self.gamma, channel_gain=self.channel_gain)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

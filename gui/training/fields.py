@@ -131,6 +131,16 @@ FIELDS: tuple[Field, ...] = (
           range=(0, 0.5, 0.05, 2)),
     Field("color_jitter", "regular", "float", 0.1,
           QT_TRANSLATE_NOOP("TrainingForm", "Colour jitter:"), range=(0, 0.9, 0.05, 2)),
+    Field("gamma", "regular", "float", 0.0,
+          QT_TRANSLATE_NOOP("TrainingForm", "Random gamma:"),
+          QT_TRANSLATE_NOOP("TrainingForm", "Apply a random tone curve with exponent between 1/(1 + g) and 1 + g "
+                                            "(0 = off)"),
+          range=(0, 2.0, 0.1, 2)),
+    Field("channel_gain", "regular", "float", 0.0,
+          QT_TRANSLATE_NOOP("TrainingForm", "Random colour cast (±):"),
+          QT_TRANSLATE_NOOP("TrainingForm", "Scale each colour channel by a random factor in [1 − g, 1 + g] "
+                                            "(0 = off)"),
+          range=(0, 0.5, 0.05, 2)),
     Field("label_smoothing", "regular", "float", 0.0,
           QT_TRANSLATE_NOOP("TrainingForm", "Label smoothing:"),
           QT_TRANSLATE_NOOP("TrainingForm", "Soft targets: 1 − ε for the true class (0 = off)"),
