@@ -726,59 +726,59 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>Exporter</name>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="147"/>
+        <location filename="../../gui/diagnosis/export.py" line="148"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="147"/>
-        <location filename="../../gui/diagnosis/export.py" line="201"/>
+        <location filename="../../gui/diagnosis/export.py" line="148"/>
+        <location filename="../../gui/diagnosis/export.py" line="203"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="148"/>
+        <location filename="../../gui/diagnosis/export.py" line="149"/>
         <source>PDF report with images and heatmaps (*.pdf)</source>
         <translation>含图像和热力图的 PDF 报告 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="152"/>
+        <location filename="../../gui/diagnosis/export.py" line="154"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="153"/>
+        <location filename="../../gui/diagnosis/export.py" line="155"/>
         <source>Export the {0} rows shown (of {1})</source>
         <translation>导出显示的 {0} 行（共 {1} 行）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="166"/>
+        <location filename="../../gui/diagnosis/export.py" line="168"/>
         <source>A report must end in .xlsx, .csv or .pdf</source>
         <translation>报告文件名必须以 .xlsx、.csv 或 .pdf 结尾</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="174"/>
-        <location filename="../../gui/diagnosis/export.py" line="213"/>
+        <location filename="../../gui/diagnosis/export.py" line="176"/>
+        <location filename="../../gui/diagnosis/export.py" line="215"/>
         <source>Cannot write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="186"/>
+        <location filename="../../gui/diagnosis/export.py" line="188"/>
         <source>Export cancelled; {0} was not written</source>
         <translation>导出已取消；未写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="188"/>
+        <location filename="../../gui/diagnosis/export.py" line="190"/>
         <source>Saved {0} results to {1}</source>
         <translation>已将 {0} 个结果保存到 {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="200"/>
+        <location filename="../../gui/diagnosis/export.py" line="202"/>
         <source>Export the audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/export.py" line="211"/>
+        <location filename="../../gui/diagnosis/export.py" line="213"/>
         <source>Saved {0} audit log entries to {1}</source>
         <translation>已将 {0} 条审计日志记录保存到 {1}</translation>
     </message>
@@ -2263,21 +2263,41 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
     </message>
     <message>
         <location filename="../../gui/training/fields.py" line="135"/>
+        <source>Random gamma:</source>
+        <translation>随机伽马：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="136"/>
+        <source>Apply a random tone curve with exponent between 1/(1 + g) and 1 + g (0 = off)</source>
+        <translation>对每张训练图像施加随机色调曲线，指数介于 1/(1 + g) 与 1 + g 之间（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="140"/>
+        <source>Random colour cast (±):</source>
+        <translation>随机偏色（±）：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="141"/>
+        <source>Scale each colour channel by a random factor in [1 − g, 1 + g] (0 = off)</source>
+        <translation>每个颜色通道乘以 [1 − g, 1 + g] 内的随机系数（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="145"/>
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="136"/>
+        <location filename="../../gui/training/fields.py" line="146"/>
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="139"/>
+        <location filename="../../gui/training/fields.py" line="149"/>
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="140"/>
+        <location filename="../../gui/training/fields.py" line="150"/>
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
@@ -2479,12 +2499,12 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>训练已完成</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="423"/>
+        <location filename="../../gui/training/view.py" line="429"/>
         <source>{0}: {1} of {2} folds done</source>
         <translation>{0}：已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="427"/>
+        <location filename="../../gui/training/view.py" line="433"/>
         <source>{0}: out-of-fold accuracy {1} ({2}–{3}), AUC {4:.4f} ({5:.4f}–{6:.4f})</source>
         <translation>{0}：折外准确率 {1}（{2}–{3}），AUC {4:.4f}（{5:.4f}–{6:.4f}）</translation>
     </message>
@@ -2616,17 +2636,18 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="391"/>
+        <location filename="../../gui/training/view.py" line="393"/>
         <source>Run {0} kept nothing</source>
         <translation>训练 {0} 未保留任何内容</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="393"/>
+        <location filename="../../gui/training/view.py" line="384"/>
+        <location filename="../../gui/training/view.py" line="397"/>
         <source>Current run: {0}</source>
         <translation>当前训练：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="389"/>
+        <location filename="../../gui/training/view.py" line="391"/>
         <source>No run yet</source>
         <translation>尚无训练</translation>
     </message>
@@ -2636,37 +2657,37 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>正在显示：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="430"/>
+        <location filename="../../gui/training/view.py" line="436"/>
         <source>{0}: best accuracy {1}, AUC {2}</source>
         <translation>{0}：最佳准确率 {1}，AUC {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="446"/>
+        <location filename="../../gui/training/view.py" line="453"/>
         <source>Comparing {0} with {1}…</source>
         <translation>正在比较 {0} 与 {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="453"/>
+        <location filename="../../gui/training/view.py" line="460"/>
         <source>{0} and {1} cannot be compared: {2}</source>
         <translation>{0} 与 {1} 无法比较：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="456"/>
+        <location filename="../../gui/training/view.py" line="463"/>
         <source>measurably different</source>
         <translation>有可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="457"/>
+        <location filename="../../gui/training/view.py" line="464"/>
         <source>not measurably different</source>
         <translation>无可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="458"/>
+        <location filename="../../gui/training/view.py" line="465"/>
         <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
         <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="465"/>
+        <location filename="../../gui/training/view.py" line="472"/>
         <source>Paired comparison</source>
         <translation>配对比较</translation>
     </message>

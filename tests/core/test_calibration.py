@@ -77,12 +77,14 @@ def test_the_model_card_describes_the_model_actually_made(tmp_path, capsys):
 
     root = make_palm_root(tmp_path / "clinic-set", n_train=12, n_val=10)
     assert main(["train", "--data", str(root), "--depth", "18", "--epochs", "1", "--batch-size", "4",
-                 "--weight-decay", "0.01", "--decay-bn", "--out", str(tmp_path / "run")]) == 0
+                 "--weight-decay", "0.01", "--decay-bn", "--gamma", "0.5", "--channel-gain", "0.1",
+                 "--out", str(tmp_path / "run")]) == 0
     capsys.readouterr()
     meta = finalize(tmp_path / "run", root / "PALM-Validation400", root / "PALM-Validation-GT" / "labels.xlsx",
                     tmp_path / "final", name="Clinic", min_sensitivity=0.9, dtype="float32")
     card = meta["card"]
     assert "BN and biases too" in card["recipe"] and "not on BN/bias" not in card["recipe"]
+    assert "gamma 0.67–1.5, channel gain ±0.1" in card["recipe"]
     assert "12 training images of the 'clinic-set' data set" in card["training_data"]
     assert "PALM" not in card["limitations"][0] and "Zhongshan" not in card["limitations"][0]
     text = (tmp_path / "final" / "MODEL_CARD.md").read_text()

@@ -203,6 +203,13 @@ def test_train_options_reach_the_recipe():
     config = _config_from_args(build_parser().parse_args(argv))
     assert (config.decay_bn, config.label_smoothing, config.mixup) == (True, 0.1, 0.2)
     assert _config_from_args(build_parser().parse_args(argv[:5])).decay_bn is False
+    config = _config_from_args(build_parser().parse_args(argv[:5] + ["--gamma", "0.6", "--channel-gain", "0.15"]))
+    assert (config.gamma, config.channel_gain) == (0.6, 0.15)
+    assert (config.augment.gamma, config.augment.channel_gain) == (0.6, 0.15)
+    for name, value in (("gamma", "3"), ("channel-gain", "-0.1")):
+        bad = _config_from_args(build_parser().parse_args(argv[:5] + [f"--{name}", value]))
+        with pytest.raises(ValueError, match=f"{name.replace('-', ' ')} must be a number from 0 to"):
+            bad.validated()
 
 
 def test_gui_command_passes_its_options_to_the_application(capsys):

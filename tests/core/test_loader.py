@@ -65,6 +65,41 @@ def test_augmentation_is_seeded_and_training_only(tmp_path):
     np.testing.assert_array_equal(plain, to_input(cache.pixels))
 
 
+def test_gamma_bends_the_tone_curve_within_its_range_and_keeps_black():
+    grey = np.full((32, 32, 3), 128, np.uint8)
+    grey[:4] = 0  # the black outside the field of view
+    aug = Augment(flip=False, rotate_deg=0, color_jitter=0, gamma=0.6)
+    rng = np.random.default_rng(3)
+    values = [aug(grey, rng) for _ in range(40)]
+    mids = np.array([v[16, 16, 0] for v in values], float)
+    low, high = 255 * (128 / 255) ** 1.6, 255 * (128 / 255) ** (1 / 1.6)
+    assert low - 1 <= mids.min() and mids.max() <= high + 1
+    assert mids.min() < 110 and mids.max() > 145  # both darker and brighter curves are drawn
+    assert all((v[:4] == 0).all() and (v[16, 16] == v[16, 16, 0]).all() for v in values)  # no colour cast
+
+
+def test_channel_gain_casts_a_colour_within_its_range():
+    grey = np.full((32, 32, 3), 100, np.uint8)
+    aug = Augment(flip=False, rotate_deg=0, color_jitter=0, channel_gain=0.15)
+    rng = np.random.default_rng(4)
+    values = np.array([aug(grey, rng)[0, 0] for _ in range(40)], float)
+    assert values.min() >= 85 - 1 and values.max() <= 115 + 1
+    assert (values.max(axis=1) - values.min(axis=1)).max() > 10  # channels scaled apart, not together
+    assert (aug(grey, np.random.default_rng(9)) == aug(grey, np.random.default_rng(9))).all()  # seeded
+
+
+def test_recipes_without_tone_augmentation_draw_what_they_drew_before():
+    img = np.random.default_rng(0).integers(0, 255, (32, 32, 3), np.uint8)
+    old = Augment(flip=True, rotate_deg=15, scale=0.1, shift=0.05, color_jitter=0.2)
+    new = Augment(flip=True, rotate_deg=15, scale=0.1, shift=0.05, color_jitter=0.2, gamma=0.6, channel_gain=0.1)
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    old(img, a)
+    new(img, b)
+    b_after = b.random()
+    a_after_two_more = (a.random(), a.random(), a.random(), a.random(), a.random())
+    assert b_after == a_after_two_more[4]  # the new draws (1 exponent, 3 gains) come after the old ones
+
+
 def test_bounded_map_keeps_order_and_limits_work_in_flight():
     from concurrent.futures import ThreadPoolExecutor
     started = []
