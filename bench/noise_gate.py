@@ -3,17 +3,17 @@ photographs lie? The measurements behind ``MAX_NOISE`` in core/images/quality.py
 
     python bench/noise_gate.py --root ../shared/palm [--model resources/models/pm-resnet18d-x2]
 
-For every real PALM image (training and validation), the image as it is and degraded: Gaussian noise of several
-sigmas (0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or
-palette PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green),
-salt-and-pepper specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim, one
-half), stripes (an offset per row and per column, in Cr or in all channels; a grid of sharp Cr lines); and edits a
-clinic makes to a good photograph, which the gate should let pass: per-channel auto-levels, unsharp masking (amount
-1 and 2), JPEG with 4:2:0 chroma, CLAHE, saturation, a stack of warm balance, saturation and sharpening. For each
-version: the gate's noise measures (``MEASURES``: core.images.quality), the quality verdict, and the model's PM
-probability. Prints one JSON object: per version, the measures' spread, the model's AUC, sensitivity and
-specificity at the card's threshold (quality gate off, so that the model's own response to the noise is seen), and
-how many images the gate stops."""
+For every real PALM image (training and validation), the image as it is and degraded: Gaussian noise of several sigmas
+(0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or palette
+PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green), salt-and-pepper
+specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim, one half), stripes
+(an offset per row and per column, in Cr or in all channels; a grid of sharp Cr lines, also with each line's sign
+flipped at the centre); and edits a clinic makes to a good photograph, which the gate should let pass: per-channel
+auto-levels, unsharp masking (amount 1 and 2), JPEG with 4:2:0 chroma, CLAHE, saturation, a stack of warm balance,
+saturation and sharpening. For each version: the gate's noise measures (``MEASURES``: core.images.quality), the
+quality verdict, and the model's PM probability. Prints one JSON object: per version, the measures' spread, the
+model's AUC, sensitivity and specificity at the card's threshold (quality gate off, so that the model's own response
+to the noise is seen), and how many images the gate stops."""
 
 import argparse
 import json
@@ -30,7 +30,8 @@ CHROMA_SIGMAS = (2, 4, 6, 10)  # along one colour: cr (YCrCb's Cr), cb (its Cb),
 # Cr noise smoothed by a Gaussian of 1 or 2 px, or only in part of the field (a band along the rim, one half);
 # noise of sigma 8 equal in the three channels in a rim band or one half
 STRIPES = ("crstripes3", "crstripes5", "crstripes8", "lumastripes3", "lumastripes8",  # sigma of rows' and columns'
-           "crgrid8", "crgrid12", "crgrid16", "crgrid24")  # sharp Cr lines every N rows and columns
+           "crgrid8", "crgrid12", "crgrid16", "crgrid24",  # sharp Cr lines every N rows and columns
+           "crflip8", "crflip12", "crflip16", "crflip24")  # the same, each line's sign flipped at the centre
 PARTIAL = ("cr10-blur1", "cr14-blur1", "cr20-blur1", "cr20-blur2", "cr10-rim15", "cr10-rim25", "cr10-half",
            "luma8-rim15", "luma8-half")
 EDITS = ("jpeg420q50", "jpeg420q75", "clahe4", "saturation2", "warm-sat-unsharp")  # what a clinic may do
@@ -56,12 +57,14 @@ def degraded(rgb, kind: str, rng):
 
     if kind == "original":
         return rgb
-    if kind.startswith(("crstripes", "lumastripes", "crgrid")):  # an offset per row plus one per column, in the field
+    if kind.startswith(("crstripes", "lumastripes", "crgrid", "crflip")):  # an offset per row plus one per column
         h, w = rgb.shape[:2]
-        if kind.startswith("crgrid"):  # Cr lines of 30, 1 px wide, every N rows and columns (zero mean)
+        if kind.startswith(("crgrid", "crflip")):  # Cr lines of 30, 1 px wide, every N rows and columns (zero mean)
             pitch = int(kind[6:])
             rows, cols = ((np.arange(n) % pitch == 0) * 30.0 for n in (h, w))
             offsets = ((rows - rows.mean())[:, None] + (cols - cols.mean())[None, :]).astype(np.float32)
+            if kind.startswith("crflip"):  # each line changes sign at the centre: every row's and column's mean is 0
+                offsets *= np.where(np.arange(h) < h // 2, 1, -1)[:, None] * np.where(np.arange(w) < w // 2, 1, -1)
         else:
             sigma = float(kind.split("stripes")[1])
             offsets = (rng.normal(0, sigma, (h, 1)) + rng.normal(0, sigma, (1, w))).astype(np.float32)
