@@ -114,7 +114,9 @@ class MainWindow(QMainWindow):
         self._model_name = ""
         self._message = None
         # a message longer than the bar is cut at its right edge: the whole text is its tooltip while it shows
-        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
+        # (through a lambda: connected to the bound C++ method, PySide printed "Cannot add dynamic method
+        # setToolTip(QString)" at every start)
+        self.statusBar().messageChanged.connect(lambda text: self.statusBar().setToolTip(text))
         self.dataset_view.statusMessage.connect(self.show_message)
         self.dataset_view.datasetOpened.connect(self._dataset_opened)
 

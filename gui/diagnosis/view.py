@@ -293,6 +293,7 @@ class DiagnosisView(QWidget):
             self._retire_engine()  # its child process is not needed any more
         self._update_no_model()
         self.picker.update_threshold()
+        self._fit_top_bar()  # the threshold's text (and the model's name) changed the room the bar needs
         self.update_progress()
         self.modelChanged.emit(self.model_name())
         if self.isVisible():

@@ -349,3 +349,20 @@ def test_a_narrow_window_keeps_the_operating_point_whole(qtbot, window, library_
     window.resize(1280, 800)
     qtbot.waitUntil(lambda: view.open_button.text() == "Open images…", timeout=5000)
     assert view.picker.open_model_button.text() == "Open model folder…"
+
+
+def test_a_model_chosen_in_a_narrow_window_keeps_the_operating_point_whole(qtbot, window, library_model):
+    """GUI round: started at 1024 px, the bar was fitted before the model's threshold filled its label, and
+    nothing fitted it again: "PM when probability" without the figure until the window was resized."""
+    view = window.diagnosis_view
+    window.resize(1024, 700)
+    window.show_page(2)
+    QApplication.processEvents()
+    view.picker.threshold_label.setText("")  # as before a model is chosen: the bar fits with its words
+    view._fit_top_bar()
+    assert view.open_button.text() == "Open images…"
+    assert view.select_model(library_model)
+    QApplication.processEvents()
+    label = view.picker.threshold_label
+    assert label.text().startswith("PM when probability ≥ ") and label.width() >= label.sizeHint().width()
+    assert view.open_button.text() == ""

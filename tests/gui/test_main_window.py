@@ -87,6 +87,18 @@ def test_a_status_message_too_long_for_the_bar_is_whole_in_its_tooltip(qtbot, wi
     assert bar.toolTip() == ""  # no stale text once the message is gone
 
 
+def test_the_window_starts_without_pyside_warnings(qtbot, english, qtlog):
+    # GUI round: connecting messageChanged to the bound C++ setToolTip printed "libpyside: addMetaMethod: Cannot
+    # add dynamic method" at every start (stderr and every log a clinic keeps)
+    from gui.main_window import MainWindow
+
+    w = MainWindow(warm_up=False)
+    qtbot.addWidget(w)
+    w.show_message("ready")
+    assert w.statusBar().toolTip() == "ready"
+    assert not [r.message for r in qtlog.records if "libpyside" in r.message or "dynamic method" in r.message]
+
+
 def test_the_engine_warms_up_in_the_background(qtbot, english):
     w = MainWindow()
     qtbot.addWidget(w)
