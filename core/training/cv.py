@@ -142,8 +142,13 @@ def _check_continues(saved: dict, plan: dict, path: Path) -> None:
         raise CVError(f"{path}: the identical copies among the images are not those it lists (an image was "
                       "replaced, or the file edited): this cross-validation cannot be continued on these images; "
                       "choose a new --out")
-    raise CVError(f"{path.parent} holds another cross-validation ({', '.join(differs)} differ): choose a new --out, "
-                  "or the same settings to continue it")
+    detail = ", ".join(differs)
+    if differs == ["config"] and isinstance(a.get("config"), dict) and isinstance(b.get("config"), dict):
+        keys = sorted(k for k in set(a["config"]) | set(b["config"]) if a["config"].get(k) != b["config"].get(k))
+        detail = "; ".join(f"{k} {a['config'].get(k, 'absent')!r} there, {b['config'].get(k, 'absent')!r} asked"
+                           for k in keys)  # hostile round: "config differ" named neither the file nor the key
+    raise CVError(f"{path}: another cross-validation ({shown(detail)}): choose a new --out, or the same settings to "
+                  "continue it")
 
 
 def folds_of(reference: dict, samples: list[Sample], k: int, where: Path) -> list[int]:
@@ -198,6 +203,21 @@ def _plan(config, samples: list[Sample], folds: list[int], k: int, pool: str,
 def _fold_state(folder: Path) -> dict:
     state = folder / "checkpoint" / "state.json"
     return _read(state, "training state") if state.is_file() else {}
+
+
+def _check_fold_recipe(folder: Path, state: dict, config) -> None:
+    """A CVError when a fold was trained (or begun) with another recipe than the plan's: a plan edited by hand to
+    the settings asked for reused folds trained otherwise, and its summary claimed their recipe (hostile round)."""
+    saved = state.get("config") if isinstance(state, dict) else None
+    if not isinstance(saved, dict):
+        return
+    ours, theirs = dataclasses.asdict(config), dataclasses.asdict(type(config).from_dict(saved))  # + defaults
+    free = ("data", "labels", "device", "epochs")  # where the images are read from, the device, more epochs
+    differs = sorted(k for k in ours if k not in free and theirs[k] != ours[k])
+    if differs:
+        said = "; ".join(f"{k} {theirs[k]!r} there, {ours[k]!r} in the plan" for k in differs)
+        raise CVError(f"{folder / 'checkpoint' / 'state.json'}: this fold was trained with another recipe than the "
+                      f"cross-validation's ({shown(said)}): choose a new --out")
 
 
 def _fold_done(state: dict, epochs: int) -> bool:
@@ -317,6 +337,7 @@ class CrossValidation:
         for fold in range(self.k):
             folder = self.out_dir / f"fold-{fold + 1}"
             state = _fold_state(folder)
+            _check_fold_recipe(folder, state, self.config)
             if _fold_done(state, self.config.epochs):
                 done += 1
                 self.callback(FoldFinished(fold + 1, self.k, state.get("best") or {}, 0.0, earlier=True))

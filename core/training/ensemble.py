@@ -47,8 +47,8 @@ from .finalize import (
     _data_limitation,
     _data_name,
     _metrics_line,
-    _recipe,
     model_card_markdown,
+    recipe_text,
 )
 
 DTYPES = ("float16", "float32")
@@ -350,7 +350,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         "training_data": f"{len(y)} images of the {_data_name(data)} data set ({pool}); each member trained on "
                          f"about {trained_on} of them",
         "members": members,
-        "recipe": _recipe({**config, "seed": _listed(seeds)}),
+        "recipe": recipe_text({**config, "seed": _listed(seeds)}),
         "metrics_title": "Expected performance (out-of-fold)",
         "metrics": _metrics_line(metrics, intervals, "out-of-fold images") + whose,
         "limitations": limitations,

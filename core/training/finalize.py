@@ -80,7 +80,7 @@ def finalize(run_dir: str | Path, images: str | Path, labels: str | Path, out_di
         card={
             "intended_use": INTENDED_USE,
             "training_data": _training_data(meta.get("data", {}), len(cache), Path(images).name),
-            "recipe": _recipe(training),
+            "recipe": recipe_text(training),
             "metrics": _metrics_line(metrics, intervals),
             "limitations": [_data_limitation(meta.get("data", {}))] + LIMITATIONS,
         },
@@ -110,13 +110,19 @@ def _data_limitation(data: dict) -> str:
             f"{source}; other cameras, ethnicities and image qualities are untested.")
 
 
-def _recipe(t: dict) -> str:
+def _gamma_range(gamma) -> str:
+    ok = isinstance(gamma, (int, float)) and not isinstance(gamma, bool) and 0 < gamma < 1e6  # a read model.json
+    return f"gamma {1 / (1 + gamma):.2f}–{1 + gamma:g}" if ok else ""
+
+
+def recipe_text(t: dict) -> str:
+    """One line that says how a network was trained, from its TrainConfig (as a dict): the model card's recipe."""
     if not t:
         return "unknown"
     aug = ["flip" if t.get("flip") else "", f"rotate ±{t.get('rotate')}°" if t.get("rotate") else "",
            f"zoom ±{t.get('scale')}" if t.get("scale") else "", f"shift ±{t.get('shift')}" if t.get("shift") else "",
            f"colour jitter {t.get('color_jitter')}" if t.get("color_jitter") else "",
-           f"gamma {1 / (1 + t['gamma']):.2f}–{1 + t['gamma']:g}" if t.get("gamma") else "",
+           _gamma_range(t.get("gamma")),
            f"channel gain ±{t.get('channel_gain')}" if t.get("channel_gain") else ""]
     return (f"ResNet-{t.get('depth')}-{t.get('variant')} from scratch, {t.get('epochs')} epochs, batch "
             f"{t.get('batch_size')}, {t.get('optimizer')} lr {t.get('lr')} ({t.get('schedule')}, warm-up "

@@ -117,7 +117,9 @@ class TrainConfig:
                                 ("scale", 0, 0.9), ("shift", 0, 0.5), ("color_jitter", 0, 1), ("gamma", 0, 2),
                                 ("channel_gain", 0, 0.9), ("threshold", 0, 1)):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+            # (a bool is an int to Python: "gamma": true in an edited state.json trained as gamma 1, hostile round)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                    and low <= value <= high):
                 raise ValueError(f"{name.replace('_', ' ')} must be a number from {low} to {high}, got {value!r}")
         if not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be a whole number from 0 to {2**32 - 1}, got {self.seed!r}")

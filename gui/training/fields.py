@@ -140,7 +140,7 @@ FIELDS: tuple[Field, ...] = (
           QT_TRANSLATE_NOOP("TrainingForm", "Random colour cast (±):"),
           QT_TRANSLATE_NOOP("TrainingForm", "Scale each colour channel by a random factor in [1 − g, 1 + g] "
                                             "(0 = off)"),
-          range=(0, 0.5, 0.05, 2)),
+          range=(0, 0.9, 0.05, 2)),  # TrainConfig's range: the form never trains with less than was asked for
     Field("label_smoothing", "regular", "float", 0.0,
           QT_TRANSLATE_NOOP("TrainingForm", "Label smoothing:"),
           QT_TRANSLATE_NOOP("TrainingForm", "Soft targets: 1 − ε for the true class (0 = off)"),

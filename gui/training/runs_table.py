@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import textwrap
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -53,6 +54,18 @@ class Run:
         if self.cv:
             return list(next((h for h in reversed(self.meta.get("histories") or []) if h), []))
         return list(self.meta.get("history") or [])
+
+    @property
+    def recipe(self) -> str:
+        """How it was trained: its model card's recipe (of a model of members, theirs), else the run's settings."""
+        from core.images.textsafe import shown
+        from core.training.finalize import recipe_text
+
+        card, config = self.meta.get("card"), self._config
+        recipe = card.get("recipe") if isinstance(card, dict) else None
+        if not (isinstance(recipe, str) and recipe):
+            recipe = recipe_text(config) if isinstance(config, dict) and config else ""
+        return shown(recipe)  # read from a file: no control or direction characters in a tooltip
 
     @property
     def planned_epochs(self) -> int | None:
@@ -250,6 +263,8 @@ class RunsModel(QAbstractTableModel):
             return str(run.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"{self.text(run, col)}\n{run.path}" if col == "name" else str(run.path)  # a name may be elided
+            if col == "name" and run.recipe:  # runs alike in every column may differ in their recipe
+                where += "\n" + textwrap.fill(self.tr("Recipe: {0}").format(run.recipe), 100)
             if col == "created":
                 where = f"{run.created}\n{where}"
             if run.cv:

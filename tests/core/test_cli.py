@@ -210,6 +210,10 @@ def test_train_options_reach_the_recipe():
         bad = _config_from_args(build_parser().parse_args(argv[:5] + [f"--{name}", value]))
         with pytest.raises(ValueError, match=f"{name.replace('-', ' ')} must be a number from 0 to"):
             bad.validated()
+    from core.training.trainer import TrainConfig
+
+    with pytest.raises(ValueError, match="gamma must be a number from 0 to 2, got True"):  # bool is an int
+        TrainConfig(gamma=True).validated()
 
 
 def test_gui_command_passes_its_options_to_the_application(capsys):

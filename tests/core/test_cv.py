@@ -72,7 +72,18 @@ def test_a_cv_run_scores_every_image_once_resumes_and_compares(tmp_path, capsys)
     assert (out / "fold-1" / "weights.safetensors").stat().st_mtime_ns == before
 
     assert _cv(palm, out, "--seed", "1") == 2  # another plan in the same folder is refused in one line
-    assert "holds another cross-validation" in capsys.readouterr().err
+    assert "cv.json: another cross-validation" in capsys.readouterr().err
+    # the recipe's difference is named, key and values (hostile round: "config differ" named neither)
+    assert _cv(palm, out, "--gamma", "0.5") == 2
+    assert "cv.json: another cross-validation (gamma 0.0 there, 0.5 asked)" in capsys.readouterr().err
+    # a plan edited to the settings asked for does not pass off folds trained otherwise as its own
+    plan = json.loads((out / "cv.json").read_text())
+    (out / "cv.json").write_text(json.dumps({**plan, "config": {**plan["config"], "gamma": 0.5}}))
+    assert _cv(palm, out, "--gamma", "0.5") == 2
+    err = capsys.readouterr().err
+    assert "fold-1/checkpoint/state.json: this fold was trained with another recipe" in err
+    assert "gamma 0.0 there, 0.5 in the plan" in err
+    (out / "cv.json").write_text(json.dumps(plan))
 
     assert compare(out, out)["difference"] == 0.0
     assert main(["cv", "--compare", str(out), str(out), "--json"]) == 0
@@ -373,7 +384,7 @@ def test_a_reused_plan_is_checked_and_a_continued_one_need_not_name_its_images_a
     assert CrossValidation(elsewhere, moved, k=2).prepare()[2] == assign_folds(samples, 2, 0, [])
 
     seed_1 = CrossValidation(TrainConfig(data=str(palm), depth=18, epochs=1, seed=1), moved, k=2)
-    with pytest.raises(CVError, match=r"holds another cross-validation \(config, samples, seed differ\)"):
+    with pytest.raises(CVError, match=r"cv.json: another cross-validation \(config, samples, seed\)"):
         seed_1.prepare()
     assert main(["cv", "--data", str(palm), "--out", str(tmp_path / "x"), "--folds", "2", "--same-folds-as", ""]) == 2
     assert "--same-folds-as: an empty path" in capsys.readouterr().err

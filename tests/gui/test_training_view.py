@@ -221,7 +221,7 @@ def test_training_runs_off_the_ui_thread_and_its_events_arrive_on_it(qtbot, wind
     assert "epoch 1/1" in view.log.toPlainText()
 
 
-def _saved_run(variant: str, history: list[dict]):
+def _saved_run(variant: str, history: list[dict], **training):
     import core.nn._paddle  # noqa: F401
     from core.nn.models import build_resnet
     from core.store.library import new_run_dir
@@ -234,7 +234,8 @@ def _saved_run(variant: str, history: list[dict]):
                                "variant": variant, "class_names": ["non-PM", "PM"], "threshold": 0.5,
                                "metrics": {k: best[k] for k in ("loss", "accuracy", "auc", "sensitivity",
                                                                 "specificity")},
-                               "history": history, "training": {"epochs": len(history) + 1, "depth": 18}})
+                               "history": history,
+                               "training": {"epochs": len(history) + 1, "depth": 18, "variant": variant, **training}})
     return folder
 
 
@@ -280,6 +281,24 @@ def test_runs_table_compares_variants_and_selecting_a_run_shows_its_curves(qtbot
     assert view.plots.empty_note.isVisible()
     assert view.plots.empty_note.textItem.toPlainText() == "No training curves were saved with this run"
     assert view.plots.loss_plot.viewRange()[1] == [0, 1]
+
+
+def test_a_run_s_tooltip_says_its_recipe(qtbot, window, data_dir):
+    # GUI round: two runs alike in every column, one trained with random gamma and colour cast, could not be told
+    # apart in the table
+    plain = _saved_run("D", _history(2, 0.6), flip=True, color_jitter=0.2)
+    toned = _saved_run("D", _history(2, 0.6), flip=True, color_jitter=0.2, gamma=0.6, channel_gain=0.15)
+    hostile = _saved_run("D", _history(2, 0.6), gamma="0.6\u202e", channel_gain=[1])
+    view = window.training_view
+    view.runs_table.refresh()
+    model = view.runs_table.runs
+
+    def tip(folder):  # the recipe is wrapped into lines of 100 characters
+        return model.index(model.row_of(folder), 0).data(Qt.ItemDataRole.ToolTipRole).replace("\n", " ")
+
+    assert "colour jitter 0.2" in tip(plain) and "gamma" not in tip(plain)
+    assert "augmentation: flip, colour jitter 0.2, gamma 0.62–1.6, channel gain ±0.15;" in tip(toned)
+    assert "Recipe: ResNet-18-D from scratch" in tip(hostile) and "\u202e" not in tip(hostile)  # a read file
 
 
 def test_the_runs_table_shows_every_column_at_1280_by_800(qtbot, window, data_dir):
