@@ -456,18 +456,21 @@ class TrainingView(QWidget):
 
     def _compared(self, a: Run, b: Run, result: dict | None, error: Exception | None = None) -> None:
         names = (f"{a.name} ({a.path.name})", f"{b.name} ({b.path.name})")
-        if result is None:
-            text = self.tr("{0} and {1} cannot be compared: {2}").format(*names, error)
-        else:
+
+        def said() -> str:  # in the language of the moment: the log and the status bar say it again on a switch
+            if result is None:
+                return self.tr("{0} and {1} cannot be compared: {2}").format(*names, error)
             lo, hi = result["interval"]
             verdict = (self.tr("measurably different") if result["measurably_different"]
                        else self.tr("not measurably different"))
-            text = self.tr("Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. "
+            return self.tr("Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. "
                            "B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.").format(
                 result["images"], names[0], result["auc_a"], names[1], result["auc_b"], result["difference"], lo,
                 hi, verdict)
-        self.log.add(text, error=result is None)
-        self.statusMessage.emit(text)
+
+        self.log.add(said, error=result is None)
+        self.statusMessage.emit(said)
+        text = said()
         box = QMessageBox(QMessageBox.Icon.Information if result else QMessageBox.Icon.Warning,
                           self.tr("Paired comparison"), text, QMessageBox.StandardButton.Close, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

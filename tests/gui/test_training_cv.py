@@ -133,6 +133,10 @@ def test_two_finished_cross_validations_are_compared_from_the_runs_table(qtbot, 
                     f"bootstrap interval {lo:+.4f} to {hi:+.4f}: "
                     f"{'measurably' if r['measurably_different'] else 'not measurably'} different.")
     assert text in view.log.toPlainText()
+    window.set_language("zh_CN")  # GUI round: the comparison's line stayed English in the Chinese log
+    assert "相同的 601 张图像与相同折上的折外 AUC" in view.log.toPlainText() and text not in view.log.toPlainText()
+    window.set_language("en")
+    assert text in view.log.toPlainText()
 
     # other folds: offered greyed out, with the reason (GUI round: offered, then refused naming a CLI option)
     other = next(a for a in sub.actions() if a.text().endswith(" — cv-r18d-s1"))
