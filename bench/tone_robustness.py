@@ -32,6 +32,10 @@ _P3_TO_SRGB = ((1.2249, -0.2247, 0.0), (-0.0420, 1.0419, 0.0), (-0.0197, -0.0786
 
 
 def edited(rgb, kind: str):
+    """``rgb`` with the edit ``kind`` (one of EDITS, or any version of bench/noise_gate.py, its noise seeded by
+    the version's name)."""
+    import zlib
+
     import numpy as np
 
     if kind == "original":
@@ -55,7 +59,7 @@ def edited(rgb, kind: str):
         linear = np.clip(linear @ np.array(_P3_TO_SRGB, np.float32).T, 0, 1)
         x = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
     else:
-        return degraded(rgb, kind, None)
+        return degraded(rgb, kind, np.random.default_rng(zlib.crc32(kind.encode())))
     return np.clip(np.round(x * 255), 0, 255).astype(np.uint8)
 
 
@@ -103,7 +107,8 @@ def main() -> int:
     parser.add_argument("--cv", help="a cross-validation folder or its cv.json: judge one fold's held-out images")
     parser.add_argument("--fold", type=int, help="the fold (1-based) whose held-out images are judged")
     parser.add_argument("--net", action="append", required=True, metavar="NAME=FOLDER[#MEMBER]")
-    parser.add_argument("--edits", nargs="+", default=list(EDITS), metavar="EDIT")
+    parser.add_argument("--edits", nargs="+", default=list(EDITS), metavar="EDIT",
+                        help="edits to apply (default: the tone and colour ones); any bench/noise_gate.py version too")
     args = parser.parse_args()
 
     import numpy as np
