@@ -113,7 +113,8 @@ FIELDS: tuple[Field, ...] = (
                                         QT_TRANSLATE_NOOP("TrainingForm", "cosine"))))),
     Field("device", "recipe", "combo", "auto",
           QT_TRANSLATE_NOOP("TrainingForm", "Device:"),
-          choices=(("auto", QT_TRANSLATE_NOOP("TrainingForm", "automatic (GPU when available)")),
+          QT_TRANSLATE_NOOP("TrainingForm", "Automatic: the GPU when there is one, else the CPU"),
+          choices=(("auto", QT_TRANSLATE_NOOP("TrainingForm", "automatic")),  # short: the form is narrow
                    ("cpu", QT_TRANSLATE_NOOP("TrainingForm", "CPU")),
                    ("gpu", QT_TRANSLATE_NOOP("TrainingForm", "GPU")))),
     Field("flip", "regular", "check", True,

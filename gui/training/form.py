@@ -119,6 +119,10 @@ class TrainingForm(QWidget):
         adv = QWidget()
         self._forms["advanced"] = QFormLayout(adv)
         self._forms["advanced"].setContentsMargins(0, 0, 0, 0)
+        for form in self._forms.values():
+            # a label too long for its row puts its field under it: the longest ("Keep the epoch with the best:")
+            # held the form at 413 px, and the runs table beside it then scrolled for its last column at 1280 px
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for f in FIELDS:
             self._add_row(f)
             if f.name == "variant":

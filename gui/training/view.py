@@ -75,7 +75,7 @@ class TrainingView(QWidget):
         split.addWidget(self.form)
         split.addWidget(self.dashboard)
         split.setStretchFactor(1, 1)
-        split.setSizes([380, 900])
+        split.setSizes([330, 950])
         self.splitter = split
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)

@@ -1926,58 +1926,58 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>TrainingForm</name>
     <message>
-        <location filename="../../gui/training/form.py" line="170"/>
+        <location filename="../../gui/training/form.py" line="174"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="171"/>
+        <location filename="../../gui/training/form.py" line="175"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="172"/>
+        <location filename="../../gui/training/form.py" line="176"/>
         <source>Augmentation and regularisation</source>
         <translation>数据增强与正则化</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="173"/>
+        <location filename="../../gui/training/form.py" line="177"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="190"/>
+        <location filename="../../gui/training/form.py" line="194"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="191"/>
+        <location filename="../../gui/training/form.py" line="195"/>
         <source>Stop after the current batch, or once an epoch being validated is saved; what was saved is kept, and Resume continues it</source>
         <translation>在当前批次结束后停止，或在正在验证的轮次保存后停止；已保存的内容会保留，“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="219"/>
+        <location filename="../../gui/training/form.py" line="223"/>
         <source>Custom: variant {0} with its tweaks changed under Advanced.</source>
         <translation>自定义：变体 {0}，其改进项已在“高级”中修改。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="232"/>
+        <location filename="../../gui/training/form.py" line="236"/>
         <source>Start cross-validation</source>
         <translation>开始交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="232"/>
+        <location filename="../../gui/training/form.py" line="236"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="254"/>
-        <location filename="../../gui/training/fields.py" line="118"/>
+        <location filename="../../gui/training/form.py" line="258"/>
+        <location filename="../../gui/training/fields.py" line="119"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/form.py" line="254"/>
+        <location filename="../../gui/training/form.py" line="258"/>
         <source>GPU (not available)</source>
         <translation>GPU（不可用）</translation>
     </message>
@@ -2223,86 +2223,91 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
     </message>
     <message>
         <location filename="../../gui/training/fields.py" line="116"/>
-        <source>automatic (GPU when available)</source>
-        <translation>自动（有 GPU 时使用 GPU）</translation>
+        <source>Automatic: the GPU when there is one, else the CPU</source>
+        <translation>自动：有 GPU 时使用 GPU，否则使用 CPU</translation>
     </message>
     <message>
         <location filename="../../gui/training/fields.py" line="117"/>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/fields.py" line="118"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="120"/>
+        <location filename="../../gui/training/fields.py" line="121"/>
         <source>Random horizontal flips</source>
         <translation>随机水平翻转</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="122"/>
+        <location filename="../../gui/training/fields.py" line="123"/>
         <source>Random rotation (°):</source>
         <translation>随机旋转（°）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="124"/>
+        <location filename="../../gui/training/fields.py" line="125"/>
         <source>Random zoom (±):</source>
         <translation>随机缩放（±）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="125"/>
+        <location filename="../../gui/training/fields.py" line="126"/>
         <source>Zoom each training image by a random factor in [1 − s, 1 + s] (0 = off)</source>
         <translation>按 [1 − s, 1 + s] 内的随机倍数缩放每张训练图像（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="129"/>
+        <location filename="../../gui/training/fields.py" line="130"/>
         <source>Random shift:</source>
         <translation>随机平移：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="130"/>
+        <location filename="../../gui/training/fields.py" line="131"/>
         <source>Move each training image by up to this fraction of its size (0 = off)</source>
         <translation>将每张训练图像最多平移其尺寸的这一比例（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="133"/>
+        <location filename="../../gui/training/fields.py" line="134"/>
         <source>Colour jitter:</source>
         <translation>颜色抖动：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="135"/>
+        <location filename="../../gui/training/fields.py" line="136"/>
         <source>Random gamma:</source>
         <translation>随机伽马：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="136"/>
+        <location filename="../../gui/training/fields.py" line="137"/>
         <source>Apply a random tone curve with exponent between 1/(1 + g) and 1 + g (0 = off)</source>
         <translation>对每张训练图像施加随机色调曲线，指数介于 1/(1 + g) 与 1 + g 之间（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="140"/>
+        <location filename="../../gui/training/fields.py" line="141"/>
         <source>Random colour cast (±):</source>
         <translation>随机偏色（±）：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="141"/>
+        <location filename="../../gui/training/fields.py" line="142"/>
         <source>Scale each colour channel by a random factor in [1 − g, 1 + g] (0 = off)</source>
         <translation>每个颜色通道乘以 [1 − g, 1 + g] 内的随机系数（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="145"/>
+        <location filename="../../gui/training/fields.py" line="146"/>
         <source>Label smoothing:</source>
         <translation>标签平滑：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="146"/>
+        <location filename="../../gui/training/fields.py" line="147"/>
         <source>Soft targets: 1 − ε for the true class (0 = off)</source>
         <translation>软标签：真实类别为 1 − ε（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="149"/>
+        <location filename="../../gui/training/fields.py" line="150"/>
         <source>Mixup α:</source>
         <translation>Mixup α：</translation>
     </message>
     <message>
-        <location filename="../../gui/training/fields.py" line="150"/>
+        <location filename="../../gui/training/fields.py" line="151"/>
         <source>Mix pairs of images with a Beta(α, α) weight (0 = off)</source>
         <translation>按 Beta(α, α) 权重混合图像对（0 = 关闭）</translation>
     </message>
@@ -2672,27 +2677,27 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
         <translation>正在比较 {0} 与 {1}…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="460"/>
+        <location filename="../../gui/training/view.py" line="462"/>
         <source>{0} and {1} cannot be compared: {2}</source>
         <translation>{0} 与 {1} 无法比较：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="463"/>
+        <location filename="../../gui/training/view.py" line="464"/>
         <source>measurably different</source>
         <translation>有可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="464"/>
+        <location filename="../../gui/training/view.py" line="465"/>
         <source>not measurably different</source>
         <translation>无可测差异</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="465"/>
+        <location filename="../../gui/training/view.py" line="466"/>
         <source>Out-of-fold AUC over the same {0} images and folds: {1} (A) {2:.4f}, {3} (B) {4:.4f}. B − A = {5:+.4f}, 95 % paired bootstrap interval {6:+.4f} to {7:+.4f}: {8}.</source>
         <translation>相同的 {0} 张图像与相同折上的折外 AUC：{1}（A）{2:.4f}，{3}（B）{4:.4f}。B − A = {5:+.4f}，95% 配对自助法区间 {6:+.4f} 至 {7:+.4f}：{8}。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/view.py" line="472"/>
+        <location filename="../../gui/training/view.py" line="475"/>
         <source>Paired comparison</source>
         <translation>配对比较</translation>
     </message>

@@ -289,6 +289,9 @@ def test_a_narrow_window_keeps_the_plot_titles_and_the_model_names_whole(qtbot, 
         return plot.getPlotItem().titleLabel.text
 
     window.resize(1024, 700)
+    QApplication.processEvents()
+    assert whole(plots.loss_plot) and whole(plots.metric_plot)
+    window.resize(900, 700)  # narrower still: the long title gives way to the short one
     qtbot.waitUntil(lambda: title(plots.metric_plot) == "Accuracy, AUC", timeout=5000)
     assert whole(plots.loss_plot) and whole(plots.metric_plot)
     plots.set_fold(2, 5)
