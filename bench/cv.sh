@@ -5,7 +5,8 @@
 # (bench/results/cv/NAME, by bench/cv_records.py save) is restored first when OUT has none, so a study longer
 # than one session goes on from its finished folds on another machine.
 #
-#   bench/cv.sh PALM_ROOT OUT [r18d r18d-s1 r50o r50b r50c r50d ...]     (NAME-sN: the same run with --seed N)
+#   bench/cv.sh PALM_ROOT OUT [r18d r18d-s1 r50o r50b r50c r50d r18d-tone r18d-tone-s1 ...]     (NAME-sN: the same
+#   run with --seed N; r18d-tone: the default model's recipe with random gamma and colour cast, docs/results.md)
 #   .venv/bin/pmscreen cv --compare OUT/r50o OUT/r50d     (paired bootstrap of the OOF AUC difference)
 #   .venv/bin/python bench/cv_options.py OUT/r18d OUT/r18d-s1     (candidates for the default model)
 set -euo pipefail
@@ -25,6 +26,7 @@ for name in "${@:-r18d}"; do
     base=${name%-s[0-9]*}
     case "$base" in
         r18d) args="--depth 18 --variant D" ;;
+        r18d-tone) args="--depth 18 --variant D --gamma 0.6 --channel-gain 0.15" ;;
         r34d) args="--depth 34 --variant D" ;;
         r50o) args="--depth 50 --variant O" ;;
         r50b) args="--depth 50 --variant B" ;;
@@ -34,6 +36,8 @@ for name in "${@:-r18d}"; do
     esac
     # the study's networks are held out on the folds of the default model's depth (seed 0), pair by pair
     [[ $base != r18d && $seed == 0 ]] && args="$args --same-folds-as $KEPT/r18d"
+    # the tone recipe's other seeds pair with the default model's run of that seed
+    [[ $base == r18d-tone && $seed != 0 ]] && args="$args --same-folds-as $KEPT/r18d-s$seed"
     echo "== $name: $(date -u +%FT%TZ)"
     if [[ -d $KEPT/$name && ! -e $OUT/$name/cv.json ]]; then
         "$PYTHON" "$(dirname "$0")/cv_records.py" restore "$KEPT/$name" "$OUT/$name"
