@@ -57,6 +57,16 @@ def degraded(rgb, kind: str, rng):
 
     if kind == "original":
         return rgb
+    if kind.startswith("crsine"):  # Cr lines of 40 every 8 rows and columns, their height a sine of period N px
+        h, w = rgb.shape[:2]  # along each line, centred on the picture: each half row averages to nothing
+        period = float(kind[6:])
+        rows, cols = ((np.arange(n) % 8 == 0) * 40.0 for n in (h, w))
+        along_rows, along_cols = (-np.sin(2 * np.pi * (np.arange(n) - n / 2) / period) for n in (w, h))
+        offsets = (rows[:, None] * along_rows[None, :] + cols[None, :] * along_cols[:, None]).astype(np.float32)
+        offsets *= (cv2.blur(rgb.max(axis=2), (5, 5)) > 20).astype(np.float32)
+        ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+        ycc[..., 1] += offsets
+        return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
     if kind.startswith(("crstripes", "lumastripes", "crgrid", "crflip")):  # an offset per row plus one per column
         h, w = rgb.shape[:2]
         if kind.startswith(("crgrid", "crflip")):  # Cr lines of 30, 1 px wide, every N rows and columns (zero mean)
