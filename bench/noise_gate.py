@@ -8,12 +8,12 @@ For every real PALM image (training and validation), the image as it is and degr
 PNG), noise equal in the three channels, noise along one colour (YCrCb's Cr or Cb, red against green), salt-and-pepper
 specks, JPEG quality 10, Cr noise smoothed or confined to part of the field (a band along the rim, one half), stripes
 (an offset per row and per column, in Cr or in all channels; a grid of sharp Cr lines, also with each line's sign
-flipped at the centre); and edits a clinic makes to a good photograph, which the gate should let pass: per-channel
-auto-levels, unsharp masking (amount 1 and 2), JPEG with 4:2:0 chroma, CLAHE, saturation, a stack of warm balance,
-saturation and sharpening. For each version: the gate's noise measures (``MEASURES``: core.images.quality), the
-quality verdict, and the model's PM probability. Prints one JSON object: per version, the measures' spread, the
-model's AUC, sensitivity and specificity at the card's threshold (quality gate off, so that the model's own response
-to the noise is seen), and how many images the gate stops."""
+flipped at the centre or its height following a sine along it); and edits a clinic makes to a good photograph, which
+the gate should let pass: per-channel auto-levels, unsharp masking (amount 1 and 2), JPEG with 4:2:0 chroma, CLAHE,
+saturation, a stack of warm balance, saturation and sharpening. For each version: the gate's noise measures
+(``MEASURES``: core.images.quality), the quality verdict, and the model's PM probability. Prints one JSON object: per
+version, the measures' spread, the model's AUC, sensitivity and specificity at the card's threshold (quality gate off,
+so that the model's own response to the noise is seen), and how many images the gate stops."""
 
 import argparse
 import json
@@ -31,7 +31,8 @@ CHROMA_SIGMAS = (2, 4, 6, 10)  # along one colour: cr (YCrCb's Cr), cb (its Cb),
 # noise of sigma 8 equal in the three channels in a rim band or one half
 STRIPES = ("crstripes3", "crstripes5", "crstripes8", "lumastripes3", "lumastripes8",  # sigma of rows' and columns'
            "crgrid8", "crgrid12", "crgrid16", "crgrid24",  # sharp Cr lines every N rows and columns
-           "crflip8", "crflip12", "crflip16", "crflip24")  # the same, each line's sign flipped at the centre
+           "crflip8", "crflip12", "crflip16", "crflip24",  # the same, each line's sign flipped at the centre
+           "crsine40")  # Cr lines every 8 rows and columns whose height follows a sine along the line
 PARTIAL = ("cr10-blur1", "cr14-blur1", "cr20-blur1", "cr20-blur2", "cr10-rim15", "cr10-rim25", "cr10-half",
            "luma8-rim15", "luma8-half")
 EDITS = ("jpeg420q50", "jpeg420q75", "clahe4", "saturation2", "warm-sat-unsharp")  # what a clinic may do
