@@ -173,6 +173,10 @@ class DiagnosisView(QWidget):
         (their tooltips say what they do): squeezed, they cut the operating point to "PM when probability"."""
         for button, text in self._button_texts.items():
             button.setText(text)
+        # a nested layout keeps its size hint until told its contents changed: measured without this, right after
+        # the texts changed (at start-up no event runs between), it gave the icons-only width and the bar kept
+        # its words at 1024 px, cutting the threshold
+        self.top_bar.invalidate()
         margins = self.layout().contentsMargins() if self.layout() is not None else None
         room = self.width() - (margins.left() + margins.right() if margins is not None else 0)
         if self.top_bar.sizeHint().width() > room:
