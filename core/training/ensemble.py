@@ -329,6 +329,16 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         whose = (f"; these are figures of the model's own rule, the mean of {count} networks none of which saw the "
                  "image")
         limitations = [_data_limitation(data), _SEEN.format(n=len(y))] + LIMITATIONS[1:]
+    elif count == 1:
+        # The model is one of the networks the OOF figures pool: they estimate it, not a mean it never had.
+        done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
+        scoring = "every image scored once, by the network that never saw it (out-of-fold, OOF)"
+        members = (f"one network, fold 1's of the {k} fold networks (trained on about {trained_on} images); its "
+                   f"probability is taken at temperature {temperature:.3f}")
+        whose = (f"; the model is one of the {k} networks these figures pool, trained alike, so they estimate how "
+                 "it does on images it has not seen")
+        limitations = [_data_limitation(data), _SINGLE_LIMITATION.format(k=k),
+                       _SEEN_BY_ONE.format(n=len(y), m=trained_on)] + LIMITATIONS[1:]
     else:
         done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
         scoring = "every image scored once, by the network that never saw it (out-of-fold, OOF)"
@@ -347,8 +357,8 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
     card = {
         "intended_use": INTENDED_USE,
         "protocol": protocol,
-        "training_data": f"{len(y)} images of the {_data_name(data)} data set ({pool}); each member trained on "
-                         f"about {trained_on} of them",
+        "training_data": f"{len(y)} images of the {_data_name(data)} data set ({pool}); "
+                         + ("the network" if count == 1 else "each member") + f" trained on about {trained_on} of them",
         "members": members,
         "recipe": recipe_text({**config, "seed": _listed(seeds)}),
         "metrics_title": "Expected performance (out-of-fold)",
@@ -360,8 +370,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
               "images": len(plan["samples"]), "scored": len(y), "skipped": scores["skipped"],
               "engine_vs_training_max_abs_diff": scores["drift"]}
     return {
-        "name": name or (f"PM ResNet-{config.get('depth')}-{config.get('variant')} × {count} "
-                         + (f"({len(runs)} × {k}-fold cross-validation)" if several else f"({k}-fold ensemble)")),
+        "name": name or _default_name(config, count, len(runs), k),
         "variant": first.get("variant"),
         "temperature": temperature,
         "threshold": threshold,
@@ -383,6 +392,13 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
     }
 
 
+def _default_name(config: dict, count: int, runs: int, k: int) -> str:
+    net = f"PM ResNet-{config.get('depth')}-{config.get('variant')}"
+    if count == 1:
+        return f"{net} (fold 1 of {k}-fold cross-validation)"
+    return f"{net} × {count} " + (f"({runs} × {k}-fold cross-validation)" if runs > 1 else f"({k}-fold ensemble)")
+
+
 def _listed(values: list) -> str:
     return ", ".join(map(str, values[:-1])) + (" and " if len(values) > 1 else "") + str(values[-1])
 
@@ -392,6 +408,12 @@ _POOLS = {"all": "training and validation images pooled", "train": "its training
 _ENSEMBLE_LIMITATION = ("The expected performance is that of single members on images they never saw; the mean "
                         "of {count} members has no held-out images of its own, and its threshold was fitted on "
                         "single members' scores: check its sensitivity at this threshold on new images.")
+_SINGLE_LIMITATION = ("The expected performance pools the {k} fold networks' scores, each on its own held-out images; "
+                      "the model is one of them, and its threshold was fitted on all {k}'s scores: check its "
+                      "sensitivity at this threshold on new images.")
+_SEEN_BY_ONE = ("The network was trained on about {m} of these {n} images: evaluating the model on them (e.g. "
+                "PALM-Validation400) measures mostly how well it fits them, not how it does on new patients; the "
+                "out-of-fold figures above are the estimate for new patients.")
 _SEEN = ("The members were trained on these {n} images between them: evaluating the model on any of them (e.g. "
          "PALM-Validation400) measures how well it fits them, not how it does on new patients; the out-of-fold "
          "figures above are the estimate for new patients.")

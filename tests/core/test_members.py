@@ -255,7 +255,12 @@ def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_
     below, above = scores[scores < meta["threshold"]], scores[scores >= meta["threshold"]]
     assert len(above) and len(below)
     assert meta["threshold"] == pytest.approx((above.min() + below.max()) / 2)
-    assert "float32 safetensors" in (tmp_path / "one" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (tmp_path / "one" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "float32 safetensors" in card
+    # one network is one of those the figures pool, not "the mean of 1 members" without figures of its own
+    assert "one network, fold 1's of the 2 fold networks" in card and "the model is one of the 2 networks" in card
+    assert "mean of 1" not in card and "members" not in card.split("**Members.**")[1].split("\n")[0]
+    assert meta["name"] == "PM ResNet-18-D (fold 1 of 2-fold cross-validation)"
 
 
 def test_finalize_from_cv_refuses_bad_requests_in_one_line(cv_run, tmp_path, capsys):
