@@ -333,7 +333,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         # The model is one of the networks the OOF figures pool: they estimate it, not a mean it never had.
         done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
         scoring = "every image scored once, by the network that never saw it (out-of-fold, OOF)"
-        members = (f"one network, fold 1's of the {k} fold networks (trained on about {trained_on} images); its "
+        members = (f"One network, fold 1's of the {k} fold networks (trained on about {trained_on} images); its "
                    f"probability is taken at temperature {temperature:.3f}")
         whose = (f"; the model is one of the {k} networks these figures pool, trained alike, so they estimate how "
                  "it does on images it has not seen")

@@ -258,7 +258,7 @@ def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_
     card = (tmp_path / "one" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "float32 safetensors" in card
     # one network is one of those the figures pool, not "the mean of 1 members" without figures of its own
-    assert "one network, fold 1's of the 2 fold networks" in card and "the model is one of the 2 networks" in card
+    assert "One network, fold 1's of the 2 fold networks" in card and "the model is one of the 2 networks" in card
     assert "mean of 1" not in card and "members" not in card.split("**Members.**")[1].split("\n")[0]
     assert meta["name"] == "PM ResNet-18-D (fold 1 of 2-fold cross-validation)"
 
