@@ -38,6 +38,16 @@ PARTIAL = ("cr10-blur1", "cr14-blur1", "cr20-blur1", "cr20-blur2", "cr10-rim15",
 EDITS = ("jpeg420q50", "jpeg420q75", "clahe4", "saturation2", "warm-sat-unsharp")  # what a clinic may do
 
 
+def _add_to_channel(rgb, channel: int, values):
+    """``values`` added to one YCrCb channel of ``rgb`` (1: Cr, 2: Cb), back to RGB uint8."""
+    import cv2
+    import numpy as np
+
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ycc[..., channel] += values
+    return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+
+
 def _part(shape, where: str):
     """1 inside part of the picture, 0 elsewhere: rimN, a band N px wide inside the rim of a centred field of
     view of 92 % of the short side (and 5 px past it); half, the left half."""
@@ -65,9 +75,7 @@ def degraded(rgb, kind: str, rng):
         along_rows, along_cols = (-np.sin(2 * np.pi * (np.arange(n) - n / 2) / period) for n in (w, h))
         offsets = (rows[:, None] * along_rows[None, :] + cols[None, :] * along_cols[:, None]).astype(np.float32)
         offsets *= (cv2.blur(rgb.max(axis=2), (5, 5)) > 20).astype(np.float32)
-        ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-        ycc[..., 1] += offsets
-        return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+        return _add_to_channel(rgb, 1, offsets)
     if kind.startswith(("crstripes", "lumastripes", "crgrid", "crflip")):  # an offset per row plus one per column
         h, w = rgb.shape[:2]
         if kind.startswith(("crgrid", "crflip")):  # Cr lines of 30, 1 px wide, every N rows and columns (zero mean)
@@ -82,9 +90,7 @@ def degraded(rgb, kind: str, rng):
         offsets *= (cv2.blur(rgb.max(axis=2), (5, 5)) > 20).astype(np.float32)
         if kind.startswith("luma"):
             return np.clip(rgb + offsets[..., None], 0, 255).astype(np.uint8)
-        ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-        ycc[..., 1] += offsets
-        return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+        return _add_to_channel(rgb, 1, offsets)
     if kind.startswith("luma8-"):
         noise = rng.normal(0, 8, rgb.shape[:2]) * _part(rgb.shape[:2], kind[6:])
         return np.clip(rgb + noise[..., None], 0, 255).astype(np.uint8)
@@ -102,9 +108,7 @@ def degraded(rgb, kind: str, rng):
             noise = cv2.GaussianBlur(noise, (0, 0), float(where[4:]))
         elif where:
             noise *= _part(rgb.shape[:2], where)
-        ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-        ycc[..., 1 if kind.startswith("cr") else 2] += noise
-        return cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+        return _add_to_channel(rgb, 1 if kind.startswith("cr") else 2, noise)
     if kind.startswith("jpeg420q"):
         ok, buf = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(kind[8:]),
                                                         cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
