@@ -230,7 +230,8 @@ class RunsModel(QAbstractTableModel):
                         else self.tr("{0}/{1} folds × {2}").format(done, k, run.planned_epochs))
             planned = run.planned_epochs
             if run.meta.get("members"):  # a model of K fold networks: each trained ``planned`` epochs
-                return f"{planned or '–'} × {len(run.meta['members'])}"
+                count = len(run.meta["members"])
+                return f"{planned or '–'} × {count}" if count > 1 else str(planned or "–")
             return f"{v}/{planned}" if planned and planned != v else str(v)
         if col in ("accuracy", "sensitivity", "specificity", "auc"):
             return self._metric_text(col, v, run.intervals.get(col))

@@ -36,6 +36,12 @@ def test_a_bundled_ensemble_is_picked_diagnosed_and_listed(qtbot, window, bundle
     assert model.index(r, 3).data() == "– × 2"  # epochs of each member (unknown here) × members
     assert table.select_path(folder)
 
+    one = save_tiny_members(bundled_models / "pm-one", seeds=(3,), name="PM one")
+    table.refresh()
+    (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM one\n(bundled)"]
+    assert model.index(r, 3).data() == "–"  # one network: its epochs, not "× 1"
+    assert table.select_path(one)
+
 
 def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qtbot, window, bundled_models):
     """Its card's figures are out-of-fold estimates with intervals: the runs table shows the intervals, and the
