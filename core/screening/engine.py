@@ -69,13 +69,51 @@ class StaticEngine:
         self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
         self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
         self.device = device
+        self._sizes_checked: set[int] = set()
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float32)
+        if self.fallback is not None:
+            return self.fallback(x)
         self._input.reshape(list(x.shape))
         self._input.copy_from_cpu(x)
         self.predictor.run()
-        return self._output.copy_to_cpu()
+        out = self._output.copy_to_cpu()
+        if self.reference is not None and len(x) not in self._sizes_checked:
+            out = self._check_batch(x, out)
+        return out
+
+    # Set by verified_static: the weights' own (dygraph) engine and how far the answers may differ.
+    reference = None
+    tolerance = 0.0
+    cache: Path | None = None
+    fallback = None
+
+    def _check_batch(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The first batch of each size: one picture of it, drawn at random, answered by the weights too. The
+        probe runs a batch of two; a cached program crafted to answer otherwise only in batches of another size
+        (real work runs 8 or 16) passed it and turned verdicts (hostile round, session 19). A mismatch retires
+        the export for this run: the weights answer, and the cache folder is removed (exported again next time)."""
+        i = secrets.randbelow(len(x))
+        try:
+            want = np.asarray(self.reference(x[i:i + 1]), np.float64)
+        except Exception as exc:  # the check must not cost the batch its answers
+            log.warning("engine cache %s: its answers could not be checked against the weights (%s)",
+                        self.cache.name if self.cache else "?", exc)
+            self._sizes_checked.add(len(x))
+            return out
+        got = np.asarray(out[i:i + 1], np.float64)
+        diff = (float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
+                if got.shape == want.shape and np.isfinite(got).all() else float("inf"))
+        if diff <= self.tolerance:
+            self._sizes_checked.add(len(x))
+            return out
+        log.warning("engine cache %s answered a batch of %d differently from the weights (by %.3g); the weights "
+                    "answer instead, and the cache is removed", self.cache.name if self.cache else "?", len(x), diff)
+        self.fallback, self.kind = self.reference, getattr(self.reference, "kind", "dygraph")
+        if self.cache is not None:
+            shutil.rmtree(self.cache, ignore_errors=True)
+        return self.fallback(x)
 
 
 class MeanEngine:
@@ -261,6 +299,8 @@ def verified_static(make_layer, reference, target: Path, meta: dict, device: str
             diff = probe_difference(engine, reference)
             if diff <= PROBE_TOLERANCE[engine.precision]:
                 engine.verified = diff
+                engine.reference, engine.tolerance, engine.cache = reference, PROBE_TOLERANCE[engine.precision], target
+                engine._sizes_checked.add(len(probe_batch(0)))  # the probe checked its size whole
                 return engine
             if fresh or attempt:
                 raise RuntimeError(f"the exported program answers differently from the weights (by {diff:.3g})")

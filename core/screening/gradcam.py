@@ -86,7 +86,7 @@ def feature_engine(model, meta: dict, device: str = "cpu", threads: int | None =
     inference engine's export; None when that fails (Grad-CAM then runs the dygraph backbone)."""
     import os
 
-    from ..nn._paddle import paddle
+    from ..nn._paddle import ensure_dynamic_mode, paddle
     from ..nn.models import build_from_config
     from .engine import cache_dir, cache_key, verified_static
 
@@ -101,6 +101,7 @@ def feature_engine(model, meta: dict, device: str = "cpu", threads: int | None =
         return _backbone(clone)
 
     def reference(x):  # the dygraph backbone: what the export must reproduce
+        ensure_dynamic_mode()  # it also checks the first batch of each size, on whichever thread runs it
         with paddle.no_grad():
             return model.features(paddle.to_tensor(x)).numpy()
 

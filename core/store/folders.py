@@ -8,6 +8,7 @@ first.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -173,6 +174,11 @@ def check_folder_name(target: str | Path, replaces: str = "model") -> None:
             if (target / "checkpoint").is_dir():
                 raise ValueError(f"{target}: is a training run (it holds the checkpoint Resume needs), which would "
                                  "be replaced whole: choose a new or empty folder")
+            others = _not_the_models(target)
+            if others:  # notes, approvals, reports kept beside the model would go with it
+                raise ValueError(f"{target}: holds a model and other files ({', '.join(others[:3])}"
+                                 f"{' …' if len(others) > 3 else ''}), which replacing the model would delete: "
+                                 "move them or choose another folder")
         if any(target.iterdir()) and not (target / "model.json").is_file():
             raise ValueError(f"{target}: the folder holds files and is no model folder; it would be replaced "
                              "whole: choose a new or empty folder")
@@ -190,6 +196,20 @@ def check_folder_name(target: str | Path, replaces: str = "model") -> None:
         raise ValueError(f"{target}: the folder name is too long: its working copy's name would be {longest} "
                          f"bytes, {limit} at most here; choose a name of at most "
                          f"{len(os.fsencode(target.name)) - (longest - limit)} bytes")
+
+
+def _not_the_models(folder: Path) -> list[str]:
+    """Names in a model folder other than the files a model is made of (model.json, MODEL_CARD.md, the weights
+    files it names, or any a model folder may hold: model.safetensors, member-N.safetensors)."""
+    own = {META, "MODEL_CARD.md", "model.safetensors"}
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        entries = [meta, *(meta.get("members") or [])] if isinstance(meta, dict) else []
+        own |= {str((e.get("weights") or {}).get("file")) for e in entries if isinstance(e, dict)}
+    except (OSError, ValueError, AttributeError, RecursionError):
+        pass  # unreadable: only the usual names are the model's
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name not in own and not re.fullmatch(r"member-\d+\.safetensors", p.name))
 
 
 @contextlib.contextmanager

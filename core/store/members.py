@@ -36,7 +36,7 @@ from .modelio import (
     write_meta,
     write_tensors,
 )
-from .provenance import RECORD_KEY, record_text
+from .provenance import RECORD_KEY, member_place, record_text
 
 HASH_VERSION = "pmscreen-members/1"
 
@@ -78,7 +78,8 @@ def write_members(folder: Path, members: list[tuple[dict[str, np.ndarray], dict]
     meta = {k: v for k, v in meta.items() if k not in ("weights", "seal", "provenance", "threshold_history")}
     entries = []
     for i, (state, entry) in enumerate(members, 1):
-        record = record_text({**meta, "architecture": entry["architecture"]})
+        record = record_text({**meta, "architecture": entry["architecture"]},
+                             member_place(entry.get("name"), i, len(members)))
         write_tensors(folder / member_file(i), state, dtype, metadata={RECORD_KEY: record})
         weights = {"file": member_file(i), "sha256": sha256_file(folder / member_file(i)),
                    "dtype": dtype or "float32"}

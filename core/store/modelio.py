@@ -46,6 +46,7 @@ from .provenance import (
     ProvenanceError,
     check_provenance,
     describe,
+    member_place,
     record_text,
     seal_traces,
     threshold_changes,
@@ -239,8 +240,9 @@ def member_list(meta: dict) -> list[dict]:
     if meta.get("format") != FORMAT_MEMBERS:
         return [meta]
     shared = {k: v for k, v in meta.items() if k not in ("members", "seal")}
-    return [{**shared, "name": m.get("name"), "architecture": m.get("architecture"), "weights": m.get("weights")}
-            for m in meta.get("members") or []]
+    members = meta.get("members") or []
+    return [{**shared, "name": m.get("name"), "architecture": m.get("architecture"), "weights": m.get("weights"),
+             "member": member_place(m.get("name"), i, len(members))} for i, m in enumerate(members, 1)]
 
 
 def _number(value) -> bool:
@@ -388,7 +390,10 @@ def load_model(folder: str | Path, verify_hash: bool = True):
     with core.store.members.load_members."""
     folder, meta = checked_meta(folder, verify_hash)
     if meta.get("format") == FORMAT_MEMBERS:
-        raise ModelFileError(f"{folder / META}: holds {len(meta['members'])} member networks, not one")
+        count = len(meta["members"])
+        raise ModelFileError(f"{folder / META}: a model of "
+                             + (f"{count} member networks" if count > 1 else "one member network (format 2)")
+                             + ", not of one network's format: load it with its members")
     return build_member(folder, meta, verify_hash), meta
 
 
@@ -560,7 +565,7 @@ def _seal_folder(folder: str | Path, user: str | None) -> tuple[dict, bool]:
     if meta.get("format") == FORMAT_MEMBERS:
         # Every PM Screen that writes several members seals them, and a member's training record cannot tell
         # whether a member was dropped or added: an unsealed list of members is never trusted.
-        raise ModelFileError(f"{folder / META}: a model of several members without its seal: its member list "
+        raise ModelFileError(f"{folder / META}: a model of members without its seal: its member list "
                              f"cannot be checked; restore the folder from a copy, or make it again")
     folder, meta = _verified(folder, sealed=False)
     recorded = all([_check_provenance(m, *weights_bytes(folder, m)[1:], folder) for m in member_list(meta)])

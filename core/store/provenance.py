@@ -46,8 +46,14 @@ def record_of(meta: dict) -> dict:
     return {key: value(meta, key) for key in (*FIXED, "threshold")}
 
 
-def record_text(meta: dict) -> str:
-    return _canonical(record_of(meta))
+def record_text(meta: dict, member: dict | None = None) -> str:
+    """The record written into new weights; a member of a model of several networks also records which member
+    it is (``member_place``), so that its weights cannot stand in for another member or for the model alone."""
+    return _canonical({**record_of(meta), **({"member": member} if member else {})})
+
+
+def member_place(name, index: int, count: int) -> dict:
+    return {"name": name, "index": index, "count": count}
 
 
 def _canonical(value) -> str:
@@ -92,8 +98,13 @@ def threshold_changes(meta: dict) -> list[dict]:
 
 
 def check_against(meta: dict, record: dict) -> None:
-    """Refuse ``meta`` unless its fixed fields equal ``record`` and its threshold is the record's as changed by
-    the recorded set-threshold entries."""
+    """Refuse ``meta`` unless its fixed fields equal ``record``, its threshold is the record's as changed by
+    the recorded set-threshold entries, and weights made as one member of a model sit in that place of it."""
+    made_as, used_as = record.get("member"), meta.get("member")
+    if made_as is not None and _canonical(made_as) != _canonical(used_as):
+        raise ProvenanceError(f"these weights were made as {_place(made_as)}, and are here "
+                              + (_place(used_as) if used_as else "a model of their own")
+                              + "; members are combined only as they were made (finalize makes a new model)")
     for key in FIXED:
         if _canonical(value(meta, key)) != _canonical(value(record, key)):
             raise ProvenanceError(
@@ -109,6 +120,12 @@ def check_against(meta: dict, record: dict) -> None:
         raise ProvenanceError(f"threshold is {_shown(value(meta, 'threshold'))} but the weights were made with, or "
                               f"last set to, {_shown(threshold)} and no recorded change explains it; a threshold "
                               f"is changed with pmscreen set-threshold")
+
+
+def _place(member) -> str:
+    if not isinstance(member, dict):
+        return _shown(member)
+    return f"member {_shown(member.get('index'))} ({_shown(member.get('name'))}) of {_shown(member.get('count'))}"
 
 
 def check_provenance(meta: dict, data: bytes, weights_sha256: str) -> bool:

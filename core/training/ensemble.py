@@ -318,6 +318,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
     left_out = len(scores["skipped"])
     pool = _POOLS.get(plan["pool"], plan["pool"])
     trained_on = round(len(y) * (k - 1) / k)
+    eg = " (e.g. PALM-Validation400)" if plan["pool"] in ("all", "val") else ""  # a training-only CV never saw them
     if several:
         done = (f"{len(runs)} runs of {k}-fold stratified cross-validation (seeds {_listed(seeds)}: different "
                 f"folds and initialisations)")
@@ -328,7 +329,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
                    f"temperature {temperature:.3f}")
         whose = (f"; these are figures of the model's own rule, the mean of {count} networks none of which saw the "
                  "image")
-        limitations = [_data_limitation(data), _SEEN.format(n=len(y))] + LIMITATIONS[1:]
+        limitations = [_data_limitation(data), _SEEN.format(n=len(y), eg=eg)] + LIMITATIONS[1:]
     elif count == 1:
         # The model is one of the networks the OOF figures pool: they estimate it, not a mean it never had.
         done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
@@ -338,7 +339,7 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         whose = (f"; the model is one of the {k} networks these figures pool, trained alike, so they estimate how "
                  "it does on images it has not seen")
         limitations = [_data_limitation(data), _SINGLE_LIMITATION.format(k=k),
-                       _SEEN_BY_ONE.format(n=len(y), m=trained_on)] + LIMITATIONS[1:]
+                       _SEEN_BY_ONE.format(n=len(y), m=trained_on, eg=eg)] + LIMITATIONS[1:]
     else:
         done = f"{k}-fold stratified cross-validation (seed {seeds[0]})"
         scoring = "every image scored once, by the network that never saw it (out-of-fold, OOF)"
@@ -348,10 +349,10 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         whose = ("; these are figures of single members, each on the images it never saw; the model is the mean of "
                  f"{count} such members, whose own figures on unseen images are not measured here")
         limitations = [_data_limitation(data), _ENSEMBLE_LIMITATION.format(count=count),
-                       _SEEN.format(n=len(y))] + LIMITATIONS[1:]
+                       _SEEN.format(n=len(y), eg=eg)] + LIMITATIONS[1:]
     protocol = (f"{done} over {len(y)} labelled images of the {_data_name(data)} data set ({pool}"
                 + (f"; {left_out} more left out, unreadable as in the cross-validation" if left_out else "")
-                + f"): each fold's network trained on the other {k - 1} folds and kept at its last epoch (nothing "
+                + f"): each fold's network trained on the other {_folds(k - 1)} and kept at its last epoch (nothing "
                 f"chosen on held-out images); {scoring}, with the shipped {dtype} weights through the inference "
                 "engine that ships")
     card = {
@@ -399,6 +400,10 @@ def _default_name(config: dict, count: int, runs: int, k: int) -> str:
     return f"{net} × {count} " + (f"({runs} × {k}-fold cross-validation)" if runs > 1 else f"({k}-fold ensemble)")
 
 
+def _folds(n: int) -> str:
+    return "fold" if n == 1 else f"{n} folds"
+
+
 def _listed(values: list) -> str:
     return ", ".join(map(str, values[:-1])) + (" and " if len(values) > 1 else "") + str(values[-1])
 
@@ -409,11 +414,11 @@ _ENSEMBLE_LIMITATION = ("The expected performance is that of single members on i
                         "of {count} members has no held-out images of its own, and its threshold was fitted on "
                         "single members' scores: check its sensitivity at this threshold on new images.")
 _SINGLE_LIMITATION = ("The expected performance pools the {k} fold networks' scores, each on its own held-out images; "
-                      "the model is one of them, and its threshold was fitted on all {k}'s scores: check its "
+                      "the model is one of them, and its threshold was fitted on the scores of all {k}: check its "
                       "sensitivity at this threshold on new images.")
-_SEEN_BY_ONE = ("The network was trained on about {m} of these {n} images: evaluating the model on them (e.g. "
-                "PALM-Validation400) measures mostly how well it fits them, not how it does on new patients; the "
+_SEEN_BY_ONE = ("The network was trained on about {m} of these {n} images: evaluating the model on them{eg} "
+                "measures mostly how well it fits them, not how it does on new patients; the "
                 "out-of-fold figures above are the estimate for new patients.")
-_SEEN = ("The members were trained on these {n} images between them: evaluating the model on any of them (e.g. "
-         "PALM-Validation400) measures how well it fits them, not how it does on new patients; the out-of-fold "
+_SEEN = ("The members were trained on these {n} images between them: evaluating the model on any of them{eg} "
+         "measures how well it fits them, not how it does on new patients; the out-of-fold "
          "figures above are the estimate for new patients.")

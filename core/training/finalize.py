@@ -124,7 +124,8 @@ def recipe_text(t: dict) -> str:
            f"colour jitter {t.get('color_jitter')}" if t.get("color_jitter") else "",
            _gamma_range(t.get("gamma")),
            f"channel gain ±{t.get('channel_gain')}" if t.get("channel_gain") else ""]
-    return (f"ResNet-{t.get('depth')}-{t.get('variant')} from scratch, {t.get('epochs')} epochs, batch "
+    epochs = f"{t.get('epochs')} epoch" + ("" if t.get("epochs") == 1 else "s")
+    return (f"ResNet-{t.get('depth')}-{t.get('variant')} from scratch, {epochs}, batch "
             f"{t.get('batch_size')}, {t.get('optimizer')} lr {t.get('lr')} ({t.get('schedule')}, warm-up "
             f"{t.get('warmup_epochs')} epochs), weight decay {t.get('weight_decay')} "
             f"({'BN and biases too' if t.get('decay_bn') else 'not on BN/bias'}), label "

@@ -142,6 +142,45 @@ def test_predict_evaluate_audit_and_report_name_the_model_hash(ensemble, tmp_pat
     assert json.loads(capsys.readouterr().out)["n"] == 6
 
 
+def test_a_member_cannot_stand_in_for_another_or_for_the_model_alone(tmp_path, capsys):
+    """Hostile round, session 19: a member's weights made a model.json of one network (format 1) that
+    ``pmscreen seal`` sealed with the card of the mean of two, and a fold-2 member took fold 1's place in a model
+    of one member; verdicts changed, checksums and records all fitting. Each member's weights now record their
+    place (name, index, count), checked wherever they are loaded."""
+    pair = save_tiny_members(tmp_path / "pair", seeds=(1, 2), name="pair")
+    one = save_tiny_members(tmp_path / "one", seeds=(1,), name="one")
+    meta = json.loads((pair / "model.json").read_text())
+
+    alone = tmp_path / "alone"  # member 1 made a single-network folder, seal removed, sealed again
+    alone.mkdir()
+    shutil.copy(pair / "member-1.safetensors", alone / "model.safetensors")
+    single = {k: v for k, v in meta.items() if k not in ("members", "seal", "format")}
+    single.update(format="pmscreen-model/1", architecture=meta["members"][0]["architecture"],
+                  weights={**meta["members"][0]["weights"], "file": "model.safetensors"})
+    (alone / "model.json").write_text(json.dumps(single))
+    capsys.readouterr()
+    assert main(["seal", str(alone)]) != 0
+    err = capsys.readouterr().err
+    assert "made as member 1 (\"seed-1\") of 2, and are here a model of their own" in err, err
+    assert "seal" not in json.loads((alone / "model.json").read_text())
+
+    swapped = tmp_path / "swapped"  # the second member of the pair in the place of the one-member model's
+    shutil.copytree(one, swapped)
+    shutil.copy(pair / "member-2.safetensors", swapped / "member-1.safetensors")
+    meta1 = json.loads((swapped / "model.json").read_text())
+    meta1["members"][0]["weights"]["sha256"] = meta["members"][1]["weights"]["sha256"]
+    meta1["members"][0]["name"] = "seed-2"
+    del meta1["seal"]
+    (swapped / "model.json").write_text(json.dumps(meta1))
+    assert main(["seal", str(swapped)]) != 0  # a member list is never sealed again by hand
+    assert "a model of members without its seal" in capsys.readouterr().err
+    write_meta(swapped / "model.json", meta1)  # sealed anyway, as PM Screen would seal it: loading still refuses
+    with pytest.raises(ModelFileError, match='made as member 2 \\("seed-2"\\) of 2, and are here member 1 '
+                                             '\\("seed-2"\\) of 1'):
+        load_members(swapped)
+    assert load_members(one)[1]["name"] == "one" and len(load_members(pair)[0]) == 2
+
+
 def test_set_threshold_and_seal_keep_every_member(ensemble, tmp_path, capsys):
     folder = tmp_path / "copy"
     shutil.copytree(ensemble, folder)
@@ -261,6 +300,9 @@ def test_the_threshold_lies_between_neighbouring_out_of_fold_scores(cv_run, tmp_
     assert "One network, fold 1's of the 2 fold networks" in card and "the model is one of the 2 networks" in card
     assert "mean of 1" not in card and "members" not in card.split("**Members.**")[1].split("\n")[0]
     assert meta["name"] == "PM ResNet-18-D (fold 1 of 2-fold cross-validation)"
+    # the wording holds for the tiny run too (hostile round, session 19): no "other 1 folds", "1 epochs", "all 2's"
+    assert "trained on the other fold and kept" in card and "from scratch, 1 epoch," in card
+    assert "fitted on the scores of all 2:" in card and "(e.g. PALM-Validation400)" in card
 
 
 def test_finalize_from_cv_refuses_bad_requests_in_one_line(cv_run, tmp_path, capsys):
@@ -505,6 +547,14 @@ def test_finalize_never_replaces_a_folder_of_other_files(cv_run, tmp_path, capsy
     for out in (model, empty):
         assert main(["finalize", "--from-cv", str(cv), "--out", str(out), "--members", "1"]) == 0
         assert load_members(out)[1]["name"] != "old"
+    # a model kept with the user's own files beside it (hostile round, session 19: they went with the model)
+    kept = save_tiny_members(tmp_path / "kept", name="kept")
+    (kept / "notes.txt").write_text("board approval")
+    capsys.readouterr()
+    assert main(["finalize", "--from-cv", str(cv), "--out", str(kept), "--members", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a model and other files (notes.txt)" in err and "move them or choose another folder" in err
+    assert (kept / "notes.txt").read_text() == "board approval" and load_members(kept)[1]["name"] == "kept"
 
     # Hostile round: a training run (its checkpoint is what Resume needs) was replaced by finalize --out RUN, and
     # train --out MODEL replaced a finalized model (and the notes kept in it) with a new run
