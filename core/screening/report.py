@@ -6,9 +6,10 @@ heatmap overlay as small JPEG files in a temporary folder and lays the pages out
 is known. The PDF is drawn by a registered renderer: the application's
 Qt painter (gui.pdf_report), which the pmscreen launcher registers; core itself never imports Qt.
 
-Table columns: file, probability, verdict, quality, model, threshold, time, error. Text cells go through
-core.images.textsafe.cell_text: undecodable bytes and control characters in file names are escaped, and a cell that
-would start a formula (``=1+2.jpg``) starts with an apostrophe (OWASP) and is stored as text, never a formula.
+Table columns: file, probability, verdict, quality, model, threshold, time, error, sha256 (of the image file).
+Text cells go through core.images.textsafe.cell_text: undecodable bytes and control characters in file names are
+escaped, and a cell that would start a formula (``=1+2.jpg``) starts with an apostrophe (OWASP) and is stored as
+text, never a formula.
 ``check_writable`` tells before a batch starts whether a report can be written at a path.
 """
 
@@ -32,7 +33,8 @@ from ..images.imageio import write_image
 from ..images.textsafe import cut_stem, shown
 from ..store.modelio import CARD_NOT_SEALED
 
-COLUMNS = ("file", "probability", "verdict", "quality", "model", "threshold", "time", "error")
+# sha256: the image file's; two files whose names print alike (a raw byte and its escape) stay apart
+COLUMNS = ("file", "probability", "verdict", "quality", "model", "threshold", "time", "error", "sha256")
 FORMATS = (".xlsx", ".csv", ".pdf")
 THUMBNAIL_SIDE = 480  # long side (px) of the pictures kept for the PDF
 DISCLAIMER = ("PM Screen is a screening aid, not a diagnosis: every result needs a clinician's review. "
@@ -170,6 +172,7 @@ def row_for(pred, model: str, threshold: float, when: str | None = None) -> dict
         "threshold": _six(threshold),
         "time": when or local_time(),
         "error": pred.error or "",
+        "sha256": getattr(pred, "sha256", None) or "",
     }
 
 
@@ -252,7 +255,7 @@ class XlsxReport(_TableWriter):
         super().__init__(Path(path), model, threshold, model_sha256)
         self._wb = Workbook(write_only=True)
         self._ws = self._wb.create_sheet("Results")
-        for col, width in zip("ABCDEFGH", (48, 12, 20, 40, 22, 10, 26, 40)):
+        for col, width in zip("ABCDEFGHI", (48, 12, 20, 40, 22, 10, 26, 40, 66)):
             self._ws.column_dimensions[col].width = width
         self._ws.freeze_panes = "A2"
         bold = Font(bold=True)

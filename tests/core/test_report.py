@@ -22,7 +22,8 @@ def _preds():
     heat = np.zeros((7, 7), np.float32)
     heat[1:3, 4:6] = 1.0  # evidence top right
     return [
-        Prediction("/eyes/a.jpg", 0.91, True, quality=OK, heatmap=heat, preview=fundus_image(True, 1)),
+        Prediction("/eyes/a.jpg", 0.91, True, quality=OK, heatmap=heat, preview=fundus_image(True, 1),
+                   sha256="cd" * 32),
         Prediction("/eyes/b.jpg", 0.12, False, quality=OK, heatmap=heat * 0, preview=fundus_image(False, 2)),
         Prediction("/eyes/c.png", quality=DARK, preview=np.zeros((100, 100, 3), np.uint8)),
         Prediction("/eyes/d.jpg", error="the file is empty (0 bytes)"),
@@ -42,6 +43,8 @@ def test_csv_report(tmp_path):
     assert rows[2]["verdict"] == UNGRADABLE and rows[2]["quality"].startswith("too dark")
     assert rows[2]["probability"] == ""
     assert rows[3]["verdict"] == "error" and rows[3]["error"].startswith("the file is empty")
+    # the image's own hash: two files whose names print alike stay apart (hostile round, session 19)
+    assert rows[0]["sha256"] == "cd" * 32 and rows[3]["sha256"] == ""
 
 
 def test_xlsx_report(tmp_path):
@@ -57,7 +60,7 @@ def test_xlsx_report(tmp_path):
     assert rows[0] == COLUMNS and len(rows) == 5
     assert rows[1][:4] == ("/eyes/a.jpg", 0.91, "PM", "ok") and ws["B2"].number_format == "0.0000"
     assert rows[3][1] is None and rows[3][2] == UNGRADABLE and rows[4][7].startswith("the file is empty")
-    assert ws.auto_filter.ref == "A1:H5" and ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:I5" and ws.freeze_panes == "A2" and rows[1][8] == "cd" * 32
     summary = dict(wb["Summary"].iter_rows(values_only=True))
     assert summary["images"] == 4 and summary["PM"] == 1 and summary["not PM"] == 1
     assert summary[UNGRADABLE] == 1 and summary["error"] == 1 and summary["model SHA-256"] == "ab" * 32
