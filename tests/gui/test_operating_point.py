@@ -145,7 +145,7 @@ def test_the_model_card_opens_with_its_operating_point_in_the_language_shown(qtb
     from gui import i18n
     from gui.diagnosis.model_card import ModelCardDialog
 
-    shipped = Path(__file__).resolve().parents[2] / "resources" / "models" / "pm-resnet18d-x2"
+    shipped = Path(__file__).resolve().parents[2] / "resources" / "models" / "pm-resnet18d-tone"
     meta = json.loads((shipped / "model.json").read_text())  # the shipped model's card (tests see no bundled one)
     assert meta["metrics"]["threshold"] == meta["threshold"]
     lo, hi = meta["metrics_ci95"]["sensitivity"]
