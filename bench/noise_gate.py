@@ -1,7 +1,7 @@
 """Pixel noise against the bundled model: where does noise start to change verdicts, and where do real
 photographs lie? The measurements behind ``MAX_NOISE`` in core/images/quality.py (docs/quality.md).
 
-    python bench/noise_gate.py --root ../shared/palm [--model resources/models/pm-resnet18d-x2]
+    python bench/noise_gate.py --root ../shared/palm [--model resources/models/pm-resnet18d-tone]
 
 For every real PALM image (training and validation), the image as it is and degraded: Gaussian noise of several sigmas
 (0-255 units, independent per channel), a 216-colour web palette with Floyd-Steinberg dithering (a GIF or palette
@@ -169,7 +169,7 @@ def spread(values: list[float], digits: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", required=True, help="the PALM folder (PALM-Training400, PALM-Validation400, ...)")
-    parser.add_argument("--model", default="resources/models/pm-resnet18d-x2")
+    parser.add_argument("--model", default="resources/models/pm-resnet18d-tone")
     parser.add_argument("--versions", nargs="+", metavar="V", help="only these versions (e.g. original luma4)")
     args = parser.parse_args()
 

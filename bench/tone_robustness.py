@@ -1,9 +1,10 @@
 """Tone and colour edits against networks: does a verdict survive another camera's tone curve or white balance?
 
     python bench/tone_robustness.py --root ../shared/palm --cv bench/results/cv/r18d --fold 1 \
-        --net bundled=resources/models/pm-resnet18d-x2#1 --net tone=/path/to/cv/r18d-tone/fold-1
+        --net base=/path/to/cv/r18d/fold-1 --net tone=resources/models/pm-resnet18d-tone
 
-Each ``--net NAME=FOLDER[#MEMBER]`` is one network (a model folder's member, 1-based; a trainer run folder). With
+(The bundled model is r18d-tone's fold 1.) Each ``--net NAME=FOLDER[#MEMBER]`` is one network (a model folder's
+member, 1-based; a trainer run folder). With
 ``--cv``/``--fold`` the images are those the fold held out (so networks trained on the other folds judge images
 they never saw); without, every labelled image. The quality gate is off: it has no tone or colour-balance check,
 so these edits reach the model as they are. Each network's threshold is fitted on the unedited images (the
