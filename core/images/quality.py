@@ -316,6 +316,33 @@ def noise_measures(response: np.ndarray, region: np.ndarray) -> tuple[float, flo
     return float(np.sqrt(max(smallest, 0.0)) / 6.0), impulses
 
 
+def _round(fov: _Fov) -> bool:
+    return fov.coverage >= MIN_CIRCLE_COVERAGE and fov.residual <= MAX_CIRCLE_RESIDUAL
+
+
+def _no_fov(img: np.ndarray, detail: str, m: dict) -> QualityResult:
+    """"No field of view", unless stripes drawn over the whole frame (the black surround too) are what hid it:
+    then "noisy (banding …)", the reason the image is refused, as for stripes inside the field alone. Only the
+    reason changes: the image is refused either way."""
+    striped = _banding_of_hidden_fov(img)
+    if striped is not None and striped > MAX_BANDING:
+        m["banding"] = round(striped, 3)
+        return _fail("noisy", f"banding {_over(striped, MAX_BANDING)} > {MAX_BANDING}", m)
+    return _fail("no_fov", detail, m)
+
+
+def _banding_of_hidden_fov(img: np.ndarray) -> float | None:
+    """Banding inside the field of view found after a 5x5 median filter, which erases lines a pixel or two wide
+    (the box filter of _measure_fov spreads them over the surround); None when there is no such field either."""
+    v = cv2.medianBlur(img.max(axis=2), 5)
+    background = _background_level(v)
+    fov = _find_fov(v, background) if background <= MAX_BACKGROUND_LEVEL else None
+    if fov is None or not MIN_FOV_FRACTION <= fov.mask.mean() <= 1 - MIN_BACKGROUND_FRACTION or not _round(fov):
+        return None
+    inner = cv2.erode(fov.mask, np.ones((9, 9), np.uint8)).astype(bool)
+    return banding(img, inner) if inner.sum() > 100 else None
+
+
 def _over(value: float, limit: float) -> str:
     """``value`` (above ``limit``) with one decimal, or as many as it takes not to read as the limit itself."""
     for digits in (1, 2, 3):
@@ -366,14 +393,14 @@ def assess(rgb: np.ndarray) -> QualityResult:
     if m["saturation"] < MIN_SATURATION:
         return _fail("no_colour", f"colour saturation {m['saturation']:.0f} < {MIN_SATURATION:.0f}", m)
     if background > MAX_BACKGROUND_LEVEL:
-        return _fail("no_fov", f"background level {background:.0f} > {MAX_BACKGROUND_LEVEL:.0f}", m)
+        return _no_fov(img, f"background level {background:.0f} > {MAX_BACKGROUND_LEVEL:.0f}", m)
     if fov is None or fov_fraction < MIN_FOV_FRACTION:
-        return _fail("no_fov", f"bright area {fov_fraction:.0%} of the image < {MIN_FOV_FRACTION:.0%}", m)
+        return _no_fov(img, f"bright area {fov_fraction:.0%} of the image < {MIN_FOV_FRACTION:.0%}", m)
     if 1 - fov_fraction < MIN_BACKGROUND_FRACTION:
-        return _fail("no_fov", "no dark surround", m)
-    if m["circle_coverage"] < MIN_CIRCLE_COVERAGE or m["circle_residual"] > MAX_CIRCLE_RESIDUAL:
-        return _fail("no_fov", f"outline not round: coverage {m['circle_coverage']:.2f}, "
-                               f"deviation {m['circle_residual']:.3f}", m)
+        return _no_fov(img, "no dark surround", m)
+    if not _round(fov):
+        return _no_fov(img, f"outline not round: coverage {m['circle_coverage']:.2f}, "
+                            f"deviation {m['circle_residual']:.3f}", m)
     edge, profiles = _edge_blur(v, fov)
     m["edge_blur"] = None if edge is None else round(edge, 3)
     m["edge_profiles"] = profiles

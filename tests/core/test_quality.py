@@ -222,6 +222,23 @@ def test_banding_is_measured_in_sigma_and_blind_to_the_retina():
         assert assess(_stripes(img, sigma, chroma=False)).measures["banding"] == pytest.approx(sigma, rel=0.25)
 
 
+def test_stripes_over_the_whole_frame_are_called_banding_not_a_missing_field(palm_root):
+    """GUI round (session 18): lines drawn over the black surround too lit it, and the photograph was refused as
+    "no circular field of view (no dark surround)"; it is refused as noisy banding, as with the field alone. A
+    picture with no field of view at all keeps its reason."""
+    img = read_image(sorted((palm_root / "PALM-Training400").glob("H*.jpg"))[0])
+    ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ycc[::8, :, 1] += 30  # a Cr line of 30 every 8 rows, edge to edge, with some luma
+    ycc[::8, :, 0] += 15
+    striped = cv2.cvtColor(np.clip(ycc, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    result = assess(striped)
+    assert result.code == "noisy" and result.reason.startswith("noisy (banding ") and not result.ok, result.reason
+    assert result.measures["banding"] > quality.MAX_BANDING
+    assert assess(noise_image(1)).code == "no_fov"  # the lines found no hidden field there
+    crop = cv2.resize(fundus_image(False, 9, size=448)[130:318, 130:318], (224, 224))
+    assert assess(crop).code == "no_fov"
+
+
 def test_a_value_just_over_its_limit_does_not_read_as_the_limit():
     # "colour grain 2.0 > 2.0" (hostile round): one decimal more where one would round to the limit
     assert quality._over(2.04, 2.0) == "2.04" and quality._over(1.2004, 1.2) == "1.200"
