@@ -391,9 +391,8 @@ def load_model(folder: str | Path, verify_hash: bool = True):
     folder, meta = checked_meta(folder, verify_hash)
     if meta.get("format") == FORMAT_MEMBERS:
         count = len(meta["members"])
-        raise ModelFileError(f"{folder / META}: a model of "
-                             + (f"{count} member networks" if count > 1 else "one member network (format 2)")
-                             + ", not of one network's format: load it with its members")
+        raise ModelFileError(f"{folder / META}: a model made of member networks ({count} of them), where one trained "
+                             "network (a training run's folder) is expected")
     return build_member(folder, meta, verify_hash), meta
 
 

@@ -49,7 +49,7 @@ def test_members_load_and_a_single_network_loader_refuses_them(ensemble):
     nets, meta = load_members(ensemble)
     assert [entry["name"] for _, entry in nets] == ["seed-1", "seed-2"]
     assert meta["format"] == "pmscreen-model/2" and meta["architecture"] == nets[0][1]["architecture"]
-    with pytest.raises(ModelFileError, match="2 member networks"):
+    with pytest.raises(ModelFileError, match=r"made of member networks \(2 of them\), where one trained network"):
         load_model(ensemble)
 
 
