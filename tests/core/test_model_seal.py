@@ -377,12 +377,40 @@ def test_bundled_model_is_sealed_with_its_original_weights():
     folder = default_model_dir()
     meta = read_meta(folder)
     check_seal(meta, folder)
-    # the members finalized for docs/results.md (cross-validations r18d and r18d-s1), unchanged
+    # the network finalized for docs/results.md (fold 1 of the cross-validation r18d-tone), unchanged
     assert [sha256_file(folder / m["weights"]["file"]) for m in meta["members"]] == \
         [m["weights"]["sha256"] for m in meta["members"]] == \
-        ["862cedc9a8128821ab3960240e6b1126713235c8943ccdc1d12a49ca1b181ee2",
-         "029a57d35e4a7db88609ce394fad831046b43747dd1415413758e375d39964f5"]
+        ["c669e523ee8ef61c9cc21e8f083167351b90d33daaf5790bffd309d1e6db5f70"]
     load_members(folder)
+
+
+def test_a_member_of_the_former_bundled_model_is_not_sealed_as_a_model_of_its_own(tmp_path, monkeypatch, capsys):
+    """Members written before weights recorded their place (the two-network model bundled until session 19) have
+    it listed by their hash: such a member made into a single-network folder is refused like a new one."""
+    from core.store import provenance
+    from core.store.modelio import read_tensors, sha256_file
+    from core.store.provenance import RECORD_KEY, record_text
+    from tests.synthetic import save_tiny_members
+
+    pair = save_tiny_members(tmp_path / "pair")
+    meta = read_meta(pair)
+    first = meta["members"][0]
+    tensors = read_tensors(pair / first["weights"]["file"])
+    old = tmp_path / "model.safetensors"  # as written then: the shared record, no place in it
+    write_tensors(old, tensors, "float32", metadata={RECORD_KEY: record_text({**meta, "architecture":
+                                                                              first["architecture"]})})
+    digest = sha256_file(old)
+    monkeypatch.setitem(provenance.KNOWN_PLACES, digest, {"name": first["name"], "index": 1, "count": 2})
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.move(old, alone / "model.safetensors")
+    single = {k: v for k, v in meta.items() if k not in ("members", "seal", "format")}
+    single.update(format="pmscreen-model/1", architecture=first["architecture"],
+                  weights={"file": "model.safetensors", "sha256": digest, "dtype": "float32"})
+    (alone / META).write_text(json.dumps(single))
+    capsys.readouterr()
+    assert main(["seal", str(alone)]) == 2
+    assert "made as member 1 (\"seed-1\") of 2, and are here a model of their own" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- the engine cache
