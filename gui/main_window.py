@@ -128,6 +128,11 @@ class MainWindow(QMainWindow):
             tasks.start(_warm_up_engine, self._engine_done, returned=self._engine_ready,
                         errored=lambda exc: self.show_message(lambda: self.tr("Engine error: {0}").format(exc)))
 
+    def _label_start(self, *_) -> None:
+        """The menu's Start says what the Training view's button says: a training run or a cross-validation."""
+        cv = self._training_view is not None and self._training_view.form.mode == "cv"
+        self.act_start.setText(self.tr("Start &cross-validation") if cv else self.tr("&Start training"))
+
     # ---------------------------------------------------------------- views that need Paddle
     @property
     def training_view(self):
@@ -139,6 +144,7 @@ class MainWindow(QMainWindow):
             view.runningChanged.connect(self._training_running)
             view.runFinished.connect(self._run_finished)
             view.useForDiagnosis.connect(self.use_model)
+            view.form.modeChanged.connect(self._label_start)
             view.set_dataset(self.dataset_view.dataset)
             if self.device is not None:
                 view.set_gpu_available(self.device.startswith("gpu"))
@@ -255,7 +261,7 @@ class MainWindow(QMainWindow):
         self.act_export_audit.setText(self.tr("Export the &audit log…"))
         self.act_export_audit.setToolTip(self.tr("Every verdict given on this computer, as a CSV file"))
         self.act_quit.setText(self.tr("&Quit"))
-        self.act_start.setText(self.tr("&Start training"))
+        self._label_start()
         self.act_stop.setText(self.tr("S&top training"))
         self.act_about.setText(self.tr("&About PM Screen"))
         self.language_actions[i18n.SYSTEM].setText(self.tr("System default"))

@@ -118,10 +118,10 @@ def render_pdf(path: Path, summary: Summary, entries: list[PdfEntry]) -> None:
         text(0, y, width, h, note, 10, True, VERDICT_COLOURS["error"])
         y += h + 14
     info = [("Created", summary.started), ("Program", f"pmscreen {__version__}"), ("Model", summary.model),
-            ("Weights SHA-256", summary.model_sha256 or "–"),
+            ("Model SHA-256", summary.model_sha256 or "–"),  # the audit log's model hash (core.store.members)
             ("Decision threshold", f"PM when probability ≥ {threshold_text}")]
     for k, v in info:
-        pt = 8 if k.startswith("Weights") else 10  # 64 hex digits fit at 8 pt
+        pt = 8 if k.endswith("SHA-256") else 10  # 64 hex digits fit at 8 pt
         h = max(30.0, wrapped(v, width - 300, pt))  # a research model's name takes two lines
         text(0, y, 300, 30, k, 10, True)
         text(300, y, width - 300, h, v, pt)

@@ -257,6 +257,7 @@ def _load(entry: Path | Prediction, min_side: int = DECODE_SIDE, preview: bool =
     """Read one file on a worker thread: hash, decode (reduced), quality, network input; errors become rows."""
     if isinstance(entry, Prediction):
         return entry
+    digest = None  # known once the bytes are read: an undecodable file's row carries it too
     try:
         data = read_bytes(entry)
         digest = hashlib.sha256(data).hexdigest()
@@ -267,7 +268,8 @@ def _load(entry: Path | Prediction, min_side: int = DECODE_SIDE, preview: bool =
             small = rgb if max(rgb.shape[:2]) <= PREVIEW_SIDE else normalise(rgb, PREVIEW_SIDE)
         return _Loaded(str(entry), resize(rgb, IMAGE_SIZE), assess(rgb), digest, small)
     except ImageError as exc:
-        return Prediction(str(entry), error=exc.problem)
+        return Prediction(str(entry), error=exc.problem, sha256=digest)
     except Exception as exc:  # noqa: BLE001 - one file never stops a batch: anything else is its error row
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        return Prediction(str(entry), error=f"cannot be used ({type(exc).__name__}{': ' + first if first else ''})")
+        return Prediction(str(entry), error=f"cannot be used ({type(exc).__name__}{': ' + first if first else ''})",
+                          sha256=digest)

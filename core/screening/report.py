@@ -318,7 +318,8 @@ def _summary_lines(summary: Summary) -> list[tuple[str, object]]:
         ("created", summary.started),
         ("program", f"pmscreen {__version__}"),
         ("model", summary.model),
-        ("model SHA-256", summary.model_sha256 or ""),  # one network: its weights; several: core.store.members
+        # a single-network folder: its weights'; a folder of members (even of one): core.store.members.model_sha256
+        ("model SHA-256", summary.model_sha256 or ""),
         ("threshold", _six(summary.threshold)),
         ("images", summary.total),
         ("PM", c["PM"]),

@@ -378,7 +378,8 @@ def _model_meta(runs: list[dict], scores: dict, count: int, name, min_sensitivit
         "threshold_rule": f"highest cut with out-of-fold sensitivity >= {min_sensitivity}, placed halfway to the "
                           "next lower out-of-fold score, after temperature scaling fitted on the out-of-fold "
                           "scores" + (" (of the members' mean)" if several else ""),
-        "combine": "mean of the members' temperature-scaled probabilities",
+        "combine": ("the network's temperature-scaled probability" if count == 1 and not several
+                    else "mean of the members' temperature-scaled probabilities"),
         "metrics": metrics,
         "metrics_at_0_5": fit["metrics_at_0_5"],
         "metrics_ci95": intervals,

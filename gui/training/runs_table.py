@@ -145,10 +145,18 @@ def load_runs() -> list[Run]:
     return runs
 
 
-EXPORT_COLUMNS = ("folder", "kind", "name", "variant", "depth", "folds", "folds_done", "epochs_planned", "epochs_done",
+EXPORT_COLUMNS = ("folder", "kind", "name", "variant", "depth", "folds", "folds_done", "networks", "epochs_planned",
+                  "epochs_done",
                   "metrics_from", "threshold", "accuracy", "accuracy_low", "accuracy_high", "auc", "auc_low",
                   "auc_high", "sensitivity", "sensitivity_low", "sensitivity_high", "specificity", "specificity_low",
                   "specificity_high", "time_s", "created")
+
+
+def _cv_folds(meta: dict) -> int | None:
+    """The folds of the cross-validation a model was made from (a model of one network has as many as one of
+    five: "networks" counts its networks)."""
+    folds = (meta.get("cross_validation") or {}).get("folds")
+    return folds if isinstance(folds, int) and not isinstance(folds, bool) else None
 
 
 def export_row(run: Run, values: dict) -> dict:
@@ -158,8 +166,9 @@ def export_row(run: Run, values: dict) -> dict:
             else "model from a cross-validation" if run.out_of_fold else "training run")
     row = {
         "folder": str(run.path), "kind": kind, "name": values["name"], "variant": values["variant"],
-        "depth": values["depth"], "folds": run.meta.get("folds") if run.cv else len(members) or None,
-        "folds_done": run.meta.get("folds_done") if run.cv else None, "epochs_planned": run.planned_epochs,
+        "depth": values["depth"], "folds": run.meta.get("folds") if run.cv else _cv_folds(run.meta),
+        "folds_done": run.meta.get("folds_done") if run.cv else None,
+        "networks": None if run.cv else len(members) or 1, "epochs_planned": run.planned_epochs,
         "epochs_done": None if run.cv or members else values["epochs"],  # a model of members has no history
         "metrics_from": "out of fold" if run.out_of_fold else "validation images",
         "threshold": run.metrics.get("threshold"), "time_s": values["time"], "created": values["created"],

@@ -394,233 +394,233 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="186"/>
+        <location filename="../../gui/diagnosis/view.py" line="190"/>
         <source>Open images…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="187"/>
-        <location filename="../../gui/diagnosis/view.py" line="502"/>
+        <location filename="../../gui/diagnosis/view.py" line="191"/>
+        <location filename="../../gui/diagnosis/view.py" line="506"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="190"/>
+        <location filename="../../gui/diagnosis/view.py" line="194"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="191"/>
+        <location filename="../../gui/diagnosis/view.py" line="195"/>
         <source>Save the results as an Excel workbook (.xlsx), a CSV file or a PDF report with each image and its heatmap ({0})</source>
         <translation>将结果保存为 Excel 工作簿（.xlsx）、CSV 文件或含每张图像及其热力图的 PDF 报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="261"/>
+        <location filename="../../gui/diagnosis/view.py" line="265"/>
         <source>Cannot use this model: {0}</source>
         <translation>无法使用此模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="269"/>
+        <location filename="../../gui/diagnosis/view.py" line="273"/>
         <source>Open model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="394"/>
+        <location filename="../../gui/diagnosis/view.py" line="398"/>
         <source>Open fundus images</source>
         <translation>打开眼底图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="395"/>
+        <location filename="../../gui/diagnosis/view.py" line="399"/>
         <source>Images ({0})</source>
         <translation>图像 ({0})</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="397"/>
+        <location filename="../../gui/diagnosis/view.py" line="401"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="428"/>
+        <location filename="../../gui/diagnosis/view.py" line="432"/>
         <source>No model to diagnose with</source>
         <translation>没有可用于诊断的模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="446"/>
+        <location filename="../../gui/diagnosis/view.py" line="450"/>
         <source>Diagnosis failed: {0}</source>
         <translation>诊断失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="448"/>
+        <location filename="../../gui/diagnosis/view.py" line="452"/>
         <source>Diagnosis stopped after {0} of {1} images: {2}</source>
         <translation>诊断在完成 {0} / {1} 张图像后中止：{2}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="195"/>
+        <location filename="../../gui/diagnosis/view.py" line="199"/>
         <source>Heatmap</source>
         <translation>热力图</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="287"/>
+        <location filename="../../gui/diagnosis/view.py" line="291"/>
         <source>Results cleared: another model was chosen</source>
         <translation>已清空结果：选择了另一个模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="396"/>
+        <location filename="../../gui/diagnosis/view.py" line="400"/>
         <source>DICOM files (*.dcm *.dicom)</source>
         <translation>DICOM 文件 (*.dcm *.dicom)</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="435"/>
+        <location filename="../../gui/diagnosis/view.py" line="439"/>
         <source>Diagnosing with {0}…</source>
         <translation>正在使用 {0} 诊断…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="451"/>
+        <location filename="../../gui/diagnosis/view.py" line="455"/>
         <source>Diagnosis cancelled after {0} of {1} images</source>
         <translation>诊断已取消：已完成 {0} / {1} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="188"/>
+        <location filename="../../gui/diagnosis/view.py" line="192"/>
         <source>Remove all results from the table ({0})</source>
         <translation>从表格中移除所有结果（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="194"/>
+        <location filename="../../gui/diagnosis/view.py" line="198"/>
         <source>Choose fundus photographs to diagnose ({0})</source>
         <translation>选择要诊断的眼底照片（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="196"/>
+        <location filename="../../gui/diagnosis/view.py" line="200"/>
         <source>More heatmap opacity</source>
         <translation>提高热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="197"/>
+        <location filename="../../gui/diagnosis/view.py" line="201"/>
         <source>Less heatmap opacity</source>
         <translation>降低热力图不透明度</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="198"/>
+        <location filename="../../gui/diagnosis/view.py" line="202"/>
         <source>Clear results…</source>
         <translation>清除结果…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="199"/>
+        <location filename="../../gui/diagnosis/view.py" line="203"/>
         <source>Drop fundus photographs here</source>
         <translation>将眼底照片拖放到此处</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="200"/>
+        <location filename="../../gui/diagnosis/view.py" line="204"/>
         <source>JPEG, PNG, TIFF, BMP or DICOM files, or a folder of them — or use Open images… ({0})</source>
         <translation>JPEG、PNG、TIFF、BMP 或 DICOM 文件，或包含它们的文件夹 — 也可使用“打开图像…”（{0}）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="253"/>
+        <location filename="../../gui/diagnosis/view.py" line="257"/>
         <source>Wait for the diagnosis to finish, or cancel it, before changing the model</source>
         <translation>请等待诊断完成或取消诊断后再更换模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="279"/>
+        <location filename="../../gui/diagnosis/view.py" line="283"/>
         <source>Use another model</source>
         <translation>使用其他模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="280"/>
+        <location filename="../../gui/diagnosis/view.py" line="284"/>
         <source>Use {0}? The {1} results in the table, from another model, are removed.</source>
         <translation>使用 {0}？表中来自另一个模型的 {1} 条结果将被移除。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="282"/>
+        <location filename="../../gui/diagnosis/view.py" line="286"/>
         <source>They stay in the audit log; export them first if you need a report.</source>
         <translation>它们仍保留在审计日志中；如需报告，请先导出。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="283"/>
+        <location filename="../../gui/diagnosis/view.py" line="287"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="352"/>
+        <location filename="../../gui/diagnosis/view.py" line="356"/>
         <source>Changing the operating point of {0}…</source>
         <translation>正在更改 {0} 的工作点…</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="367"/>
+        <location filename="../../gui/diagnosis/view.py" line="371"/>
         <source>A copy of {0} in your model library ({1}) now says PM from {2:.1%} (recorded in its model card); the bundled model is unchanged</source>
         <translation>模型库中的 {0} 副本（{1}）现在从 {2:.1%} 起判为 PM（已记入其模型卡）；内置模型未改变</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="371"/>
+        <location filename="../../gui/diagnosis/view.py" line="375"/>
         <source>{0} now says PM from {1:.1%} (recorded in its model card)</source>
         <translation>{0} 现在从 {1:.1%} 起判定为病理性近视（已记录在其模型卡中）</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="376"/>
+        <location filename="../../gui/diagnosis/view.py" line="380"/>
         <source>The operating point was not changed: {0}</source>
         <translation>工作点未更改：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="405"/>
+        <location filename="../../gui/diagnosis/view.py" line="409"/>
         <source>Open a folder of fundus images</source>
         <translation>打开眼底图像文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="455"/>
+        <location filename="../../gui/diagnosis/view.py" line="459"/>
         <source>Diagnosed {0}: {1} judged, {2} ungradable, {3} could not be read</source>
         <translation>已诊断 {0}：{1} 张已判读，{2} 张无法分级，{3} 张无法读取</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="456"/>
+        <location filename="../../gui/diagnosis/view.py" line="460"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="456"/>
+        <location filename="../../gui/diagnosis/view.py" line="460"/>
         <source>{0} images</source>
         <translation>{0} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="498"/>
+        <location filename="../../gui/diagnosis/view.py" line="502"/>
         <source>Clear results</source>
         <translation>清除结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="499"/>
+        <location filename="../../gui/diagnosis/view.py" line="503"/>
         <source>Remove all results from the table ({0})?</source>
         <translation>从表格中移除全部结果（{0}）？</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="501"/>
+        <location filename="../../gui/diagnosis/view.py" line="505"/>
         <source>They stay in the audit log. A batch that is running is cancelled.</source>
         <translation>结果仍保留在审计日志中。正在运行的批次将被取消。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="552"/>
+        <location filename="../../gui/diagnosis/view.py" line="556"/>
         <source>Wait for the diagnosis to finish, or cancel it, before exporting</source>
         <translation>请等待诊断完成或取消诊断后再导出</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="556"/>
+        <location filename="../../gui/diagnosis/view.py" line="560"/>
         <source>Nothing to export yet</source>
         <translation>还没有可导出的结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="570"/>
+        <location filename="../../gui/diagnosis/view.py" line="574"/>
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="571"/>
+        <location filename="../../gui/diagnosis/view.py" line="575"/>
         <source>The table shows {0} of the {1} results. Show: {2}.</source>
         <translation>表格显示了 {1} 个结果中的 {0} 个。显示：{2}。</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="573"/>
+        <location filename="../../gui/diagnosis/view.py" line="577"/>
         <source>Export all {0}</source>
         <translation>导出全部 {0} 个</translation>
     </message>
     <message>
-        <location filename="../../gui/diagnosis/view.py" line="574"/>
+        <location filename="../../gui/diagnosis/view.py" line="578"/>
         <source>Export the {0} shown</source>
         <translation>仅导出显示的 {0} 个</translation>
     </message>
@@ -791,188 +791,193 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
         <translation>引擎错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="238"/>
+        <location filename="../../gui/main_window.py" line="134"/>
+        <source>Start &amp;cross-validation</source>
+        <translation>开始交叉验证(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="244"/>
         <source>Pathologic myopia screening</source>
         <translation>病理性近视筛查</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="239"/>
+        <location filename="../../gui/main_window.py" line="245"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="243"/>
+        <location filename="../../gui/main_window.py" line="249"/>
         <source>Loading the deep-learning engine…</source>
         <translation>正在加载深度学习引擎…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="244"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="245"/>
+        <location filename="../../gui/main_window.py" line="251"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="246"/>
+        <location filename="../../gui/main_window.py" line="252"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="247"/>
+        <location filename="../../gui/main_window.py" line="253"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="248"/>
+        <location filename="../../gui/main_window.py" line="254"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="249"/>
+        <location filename="../../gui/main_window.py" line="255"/>
         <source>Open &amp;data set…</source>
         <translation>打开数据集(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="250"/>
+        <location filename="../../gui/main_window.py" line="256"/>
         <source>Open &amp;images for diagnosis…</source>
         <translation>打开待诊断图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="251"/>
+        <location filename="../../gui/main_window.py" line="257"/>
         <source>Open a f&amp;older of images for diagnosis…</source>
         <translation>打开待诊断图像文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="252"/>
+        <location filename="../../gui/main_window.py" line="258"/>
         <source>Open &amp;model folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="253"/>
+        <location filename="../../gui/main_window.py" line="259"/>
         <source>&amp;Export diagnosis results…</source>
         <translation>导出诊断结果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="254"/>
+        <location filename="../../gui/main_window.py" line="260"/>
         <source>Export &amp;runs table…</source>
         <translation>导出训练记录表(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="255"/>
+        <location filename="../../gui/main_window.py" line="261"/>
         <source>Export the &amp;audit log…</source>
         <translation>导出审计日志(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="256"/>
+        <location filename="../../gui/main_window.py" line="262"/>
         <source>Every verdict given on this computer, as a CSV file</source>
         <translation>本机给出的每一条诊断结论，保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="257"/>
+        <location filename="../../gui/main_window.py" line="263"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="258"/>
+        <location filename="../../gui/main_window.py" line="134"/>
         <source>&amp;Start training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="259"/>
+        <location filename="../../gui/main_window.py" line="265"/>
         <source>S&amp;top training</source>
         <translation>停止训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="260"/>
+        <location filename="../../gui/main_window.py" line="266"/>
         <source>&amp;About PM Screen</source>
         <translation>关于 PM Screen(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="261"/>
+        <location filename="../../gui/main_window.py" line="267"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="317"/>
         <source>Device: …</source>
         <translation>设备：…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="314"/>
+        <location filename="../../gui/main_window.py" line="320"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="314"/>
+        <location filename="../../gui/main_window.py" line="320"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="315"/>
+        <location filename="../../gui/main_window.py" line="321"/>
         <source>Device: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="323"/>
+        <location filename="../../gui/main_window.py" line="329"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="325"/>
+        <location filename="../../gui/main_window.py" line="331"/>
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="326"/>
+        <location filename="../../gui/main_window.py" line="332"/>
         <source>Model: none</source>
         <translation>模型：无</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="344"/>
         <location filename="../../gui/main_window.py" line="350"/>
+        <location filename="../../gui/main_window.py" line="356"/>
         <source>Export runs table</source>
         <translation>导出训练记录表</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="344"/>
+        <location filename="../../gui/main_window.py" line="350"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="351"/>
+        <location filename="../../gui/main_window.py" line="357"/>
         <source>The runs table could not be saved to {0}: {1}</source>
         <translation>无法将训练记录表保存到 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="353"/>
+        <location filename="../../gui/main_window.py" line="359"/>
         <source>Saved the runs table to {0}</source>
         <translation>已将训练记录表保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="358"/>
+        <location filename="../../gui/main_window.py" line="364"/>
         <source>About PM Screen</source>
         <translation>关于 PM Screen</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="359"/>
+        <location filename="../../gui/main_window.py" line="365"/>
         <source>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;Screens colour fundus photographs for pathologic myopia and trains and compares ResNet O/B/C/D models on PALM / iChallenge-PM data.&lt;/p&gt;&lt;p&gt;A research tool, not a medical device: every result needs an ophthalmologist&apos;s judgement.&lt;/p&gt;</source>
         <translation>&lt;b&gt;PM Screen {0}&lt;/b&gt;&lt;p&gt;用彩色眼底照片筛查病理性近视，并在 PALM / iChallenge-PM 数据上训练和比较 ResNet O/B/C/D 模型。&lt;/p&gt;&lt;p&gt;本软件为科研工具，并非医疗器械：所有结果都需要眼科医生判断。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="420"/>
+        <location filename="../../gui/main_window.py" line="426"/>
         <source>Stopping the training run before closing…</source>
         <translation>正在停止训练，随后关闭…</translation>
     </message>
@@ -1679,105 +1684,105 @@ Open a PALM-style folder (PALM-Training400, PALM-Validation400 and its label fil
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="187"/>
+        <location filename="../../gui/training/runs_table.py" line="196"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="187"/>
+        <location filename="../../gui/training/runs_table.py" line="196"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="187"/>
+        <location filename="../../gui/training/runs_table.py" line="196"/>
         <source>Depth</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="187"/>
+        <location filename="../../gui/training/runs_table.py" line="196"/>
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="187"/>
+        <location filename="../../gui/training/runs_table.py" line="196"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="188"/>
+        <location filename="../../gui/training/runs_table.py" line="197"/>
         <source>AUC</source>
         <translation>AUC</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="188"/>
+        <location filename="../../gui/training/runs_table.py" line="197"/>
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="188"/>
+        <location filename="../../gui/training/runs_table.py" line="197"/>
         <source>Specificity</source>
         <translation>特异度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="188"/>
+        <location filename="../../gui/training/runs_table.py" line="197"/>
         <source>Time</source>
         <translation>用时</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="188"/>
+        <location filename="../../gui/training/runs_table.py" line="197"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="201"/>
+        <location filename="../../gui/training/runs_table.py" line="210"/>
         <source>Training time: the sum of the run&apos;s epochs (of every fold), over all the sessions it was trained in</source>
         <translation>训练时间：该运行（所有折）各轮次用时之和，包括其所有训练会话</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="224"/>
+        <location filename="../../gui/training/runs_table.py" line="233"/>
         <source>{0}
 {1}-fold CV</source>
         <translation>{0}
 {1} 折交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="225"/>
+        <location filename="../../gui/training/runs_table.py" line="234"/>
         <source>{0}
 (bundled)</source>
         <translation>{0}
 （内置）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="229"/>
+        <location filename="../../gui/training/runs_table.py" line="238"/>
         <source>{0} folds × {1}</source>
         <translation>{0} 折 × {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="230"/>
+        <location filename="../../gui/training/runs_table.py" line="239"/>
         <source>{0}/{1} folds × {2}</source>
         <translation>{0}/{1} 折 × {2}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="267"/>
+        <location filename="../../gui/training/runs_table.py" line="277"/>
         <source>Recipe: {0}</source>
         <translation>训练方案：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="271"/>
+        <location filename="../../gui/training/runs_table.py" line="281"/>
         <source>{0}
 Out-of-fold metrics with their 95 % bootstrap intervals; {1} of {2} folds done</source>
         <translation>{0}
 折外（OOF）指标及其 95 % 自助法区间；已完成 {1}/{2} 折</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="274"/>
+        <location filename="../../gui/training/runs_table.py" line="284"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}, with their 95 % bootstrap intervals</source>
         <translation>{0}
 生成该模型的交叉验证的折外指标（阈值 {1}），附 95 % 自助法区间</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="278"/>
+        <location filename="../../gui/training/runs_table.py" line="288"/>
         <source>{0}
 Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</source>
         <translation>{0}
@@ -1787,37 +1792,37 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
 <context>
     <name>RunsTable</name>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="412"/>
+        <location filename="../../gui/training/runs_table.py" line="422"/>
         <source>Use for diagnosis</source>
         <translation>用于诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="415"/>
+        <location filename="../../gui/training/runs_table.py" line="425"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="418"/>
+        <location filename="../../gui/training/runs_table.py" line="428"/>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="431"/>
+        <location filename="../../gui/training/runs_table.py" line="441"/>
         <source>Compare with</source>
         <translation>与……比较</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="434"/>
+        <location filename="../../gui/training/runs_table.py" line="444"/>
         <source>Paired bootstrap of the out-of-fold AUC difference, on the same images and folds</source>
         <translation>在相同图像和相同折上，对折外 AUC 之差做配对自助法检验</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="435"/>
+        <location filename="../../gui/training/runs_table.py" line="445"/>
         <source>Needs two finished cross-validations</source>
         <translation>需要两个已完成的交叉验证</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs_table.py" line="445"/>
+        <location filename="../../gui/training/runs_table.py" line="455"/>
         <source>Held out other images or folds: a paired comparison needs the same folds (the same data set and seed give them)</source>
         <translation>留出的图像或折不同：配对比较需要相同的折（相同的数据集和随机种子会得到相同的折）</translation>
     </message>

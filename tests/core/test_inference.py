@@ -50,6 +50,8 @@ def test_mixed_inputs_in_order_with_quality_errors_and_hashes(predictor, files):
     assert black.verdict == UNGRADABLE and black.probability is None and black.pm is None
     assert black.quality.code == "dark" and black.to_dict()["quality"].startswith("too dark")
     assert by["broken"].verdict == "error" and "not a readable image" in by["broken"].error
+    # read but not decodable: its row still carries the bytes' hash (reports tell such files apart by it)
+    assert by["broken"].sha256 == hashlib.sha256(b"not an image at all").hexdigest()
     assert by["empty"].verdict == "error" and "empty" in by["empty"].error
     assert by["a"].to_dict()["quality"] == "ok"
 

@@ -51,3 +51,38 @@ def test_paddle_imported_on_an_ended_worker_leaves_every_thread_in_dynamic_mode(
                          cwd=ROOT)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "(True, (1, 7, 7)) (True, (1, 7, 7))"
+
+
+QUIET = textwrap.dedent("""
+    import sys, threading, warnings
+    sys.path.insert(0, {root!r})
+    import core  # noqa: F401  (the program's first import, on the main thread)
+
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def reading_a_dicom():  # core.images.dicom wraps pydicom in catch_warnings on a worker
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            inside.set()
+            leave.wait()
+
+    t = threading.Thread(target=reading_a_dicom); t.start(); inside.wait()
+
+    def import_on_a_worker():
+        import core.nn._paddle  # noqa: F401
+
+    w = threading.Thread(target=import_on_a_worker); w.start(); w.join()
+    leave.set(); t.join()  # the filters saved before Paddle's import are restored now
+    warnings.warn("No ccache found. Please be aware that recompiling all source files may be required.")
+""")
+
+
+def test_the_ccache_warning_stays_quiet_whatever_another_thread_does_with_the_filters():
+    """GUI round, session 19: Paddle's "No ccache found" warning printed at some launches: its filter, set as
+    Paddle is imported on a worker, was lost when another thread's catch_warnings block restored the filters it
+    had saved before. The filter is set at ``import core`` now, before any thread starts."""
+    out = subprocess.run([sys.executable, "-c", QUIET.format(root=str(ROOT))], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "ccache" not in out.stderr, out.stderr[-2000:]

@@ -36,11 +36,19 @@ def test_a_bundled_ensemble_is_picked_diagnosed_and_listed(qtbot, window, bundle
     assert model.index(r, 3).data() == "– × 2"  # epochs of each member (unknown here) × members
     assert table.select_path(folder)
 
-    one = save_tiny_members(bundled_models / "pm-one", seeds=(3,), name="PM one")
+    one = save_tiny_members(bundled_models / "pm-one", seeds=(3,), name="PM one",
+                            card={"cross_validation": {"folds": 5, "pool": "all", "seed": 0}})
     table.refresh()
     (r,) = [r for r in range(model.rowCount()) if model.index(r, 0).data() == "PM one\n(bundled)"]
     assert model.index(r, 3).data() == "–"  # one network: its epochs, not "× 1"
     assert table.select_path(one)
+    # the exported table: the cross-validation's folds, and the networks apart (GUI round: "folds" read 1)
+    from gui.training.runs_table import RunsModel, export_row
+
+    rows = {run.path.name: export_row(run, {c: table.runs.value(run, c) for c in RunsModel.COLUMNS})
+            for run in table.runs.runs}
+    assert (rows["pm-one"]["folds"], rows["pm-one"]["networks"]) == (5, 1)
+    assert (rows["pm-ensemble"]["folds"], rows["pm-ensemble"]["networks"]) == (None, 2)
 
 
 def test_a_model_made_from_cross_validation_is_shown_with_out_of_fold_figures(qtbot, window, bundled_models):

@@ -15,6 +15,7 @@ def test_a_researcher_cross_validates_stops_and_resumes_from_the_runs_table(qtbo
     view.apply_values(dict(mode="cv", folds=2, pool="all", depth=18, variant="D", epochs=2, batch_size=4, lr=0.01,
                            rotate=0.0))
     assert view.start_button.text() == "Start cross-validation"
+    assert window.act_start.text() == "Start &cross-validation"  # the menu says it too (GUI round, session 19)
     titles = []
 
     def on_event(ev):  # on the UI thread: the plots are titled with the fold; stop once fold 2 kept an epoch
