@@ -128,10 +128,11 @@ class MainWindow(QMainWindow):
             tasks.start(_warm_up_engine, self._engine_done, returned=self._engine_ready,
                         errored=lambda exc: self.show_message(lambda: self.tr("Engine error: {0}").format(exc)))
 
-    def _label_start(self, *_) -> None:
+    def _label_start(self, mode: str | None = None) -> None:
         """The menu's Start says what the Training view's button says: a training run or a cross-validation."""
-        cv = self._training_view is not None and self._training_view.form.mode == "cv"
-        self.act_start.setText(self.tr("Start &cross-validation") if cv else self.tr("&Start training"))
+        if mode is None and self._training_view is not None:
+            mode = self._training_view.form.mode
+        self.act_start.setText(self.tr("Start &cross-validation") if mode == "cv" else self.tr("&Start training"))
 
     # ---------------------------------------------------------------- views that need Paddle
     @property
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
                 view.set_gpu_available(self.device.startswith("gpu"))
             self._replace_page(TRAINING, view)
             self._training_view = view
+            self._label_start()  # a cross-validation restored from the settings is no signal's news
         return self._training_view
 
     @property

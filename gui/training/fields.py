@@ -56,7 +56,7 @@ FIELDS: tuple[Field, ...] = (
     Field("pool", "recipe", "combo", "all",
           QT_TRANSLATE_NOOP("TrainingForm", "Images:"),
           QT_TRANSLATE_NOOP("TrainingForm", "Which labelled images the folds are drawn from"),
-          choices=(("all", QT_TRANSLATE_NOOP("TrainingForm", "training and validation pooled")),
+          choices=(("all", QT_TRANSLATE_NOOP("TrainingForm", "training + validation")),
                    ("train", QT_TRANSLATE_NOOP("TrainingForm", "training images only")),
                    ("val", QT_TRANSLATE_NOOP("TrainingForm", "validation images only"))), target="cv"),
     Field("depth", "model", "combo", 18,

@@ -2058,7 +2058,7 @@ Out-of-fold metrics of the cross-validation it was made from, at threshold {1}</
     </message>
     <message>
         <location filename="../../gui/training/fields.py" line="59"/>
-        <source>training and validation pooled</source>
+        <source>training + validation</source>
         <translation>训练集与验证集合并</translation>
     </message>
     <message>

@@ -226,3 +226,21 @@ def test_the_exported_runs_table_says_what_each_row_is_and_keeps_the_intervals(q
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "no" / "runs.csv"), ""))
     window.export_runs()  # a place that cannot be written: said, not a traceback
     assert warned and "could not be saved to" in warned[0] and "No such file or directory" in warned[0]
+
+
+def test_the_menu_says_cross_validation_when_the_settings_bring_it_back(qtbot, english):
+    """GUI round, session 19: with K-fold cross-validation remembered from the last session, the button said
+    "Start cross-validation" and the menu "Start training" (the restored mode reached no signal)."""
+    from gui import settings
+    from gui.app import configure_plots
+    from gui.main_window import MainWindow
+
+    settings.set_value("training/mode", "cv")
+    configure_plots()
+    w = MainWindow(warm_up=False)
+    qtbot.addWidget(w)
+    w.ensure_views()
+    assert w.training_view.start_button.text() == "Start cross-validation"
+    assert w.act_start.text() == "Start &cross-validation"
+    w.training_view.apply_values(dict(mode="train"))
+    assert w.act_start.text() == "&Start training"
