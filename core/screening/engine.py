@@ -296,11 +296,12 @@ def verified_static(make_layer, reference, target: Path, meta: dict, device: str
                 write_manifest(target, meta)
                 fresh = True
             engine = StaticEngine(target / "model", device, threads, precision)
-            diff = probe_difference(engine, reference)
+            probe = probe_batch()
+            diff = probe_difference(engine, reference, probe)
             if diff <= PROBE_TOLERANCE[engine.precision]:
                 engine.verified = diff
                 engine.reference, engine.tolerance, engine.cache = reference, PROBE_TOLERANCE[engine.precision], target
-                engine._sizes_checked.add(len(probe_batch(0)))  # the probe checked its size whole
+                engine._sizes_checked.add(len(probe))  # the probe checked a batch of its size whole
                 return engine
             if fresh or attempt:
                 raise RuntimeError(f"the exported program answers differently from the weights (by {diff:.3g})")
