@@ -167,11 +167,11 @@ def _edge_blur(v: np.ndarray, fov: _Fov) -> tuple[float | None, int]:
     return float(np.median(step[usable] / (slope[usable] * np.sqrt(2 * np.pi)))), n
 
 
-def _measure_fov(img: np.ndarray) -> tuple[np.ndarray, float, _Fov | None]:
+def _measure_fov(img: np.ndarray, smooth=lambda v: cv2.blur(v, (5, 5))) -> tuple[np.ndarray, float, _Fov | None]:
     """The brightest channel of a normalised image, its background level, and its field of view (None on a
-    background too bright to have one)."""
+    background too bright to have one), found on the brightest channel as ``smooth`` returns it."""
     v = img.max(axis=2)
-    v_smooth = cv2.blur(v, (5, 5))
+    v_smooth = smooth(v)
     background = _background_level(v_smooth)
     fov = _find_fov(v_smooth, background) if background <= MAX_BACKGROUND_LEVEL else None
     return v, background, fov
@@ -334,13 +334,16 @@ def _no_fov(img: np.ndarray, detail: str, m: dict) -> QualityResult:
 def _banding_of_hidden_fov(img: np.ndarray) -> float | None:
     """Banding inside the field of view found after a 5x5 median filter, which erases lines a pixel or two wide
     (the box filter of _measure_fov spreads them over the surround); None when there is no such field either."""
-    v = cv2.medianBlur(img.max(axis=2), 5)
-    background = _background_level(v)
-    fov = _find_fov(v, background) if background <= MAX_BACKGROUND_LEVEL else None
+    _, _, fov = _measure_fov(img, lambda v: cv2.medianBlur(v, 5))
     if fov is None or not MIN_FOV_FRACTION <= fov.mask.mean() <= 1 - MIN_BACKGROUND_FRACTION or not _round(fov):
         return None
-    inner = cv2.erode(fov.mask, np.ones((9, 9), np.uint8)).astype(bool)
+    inner = _inner(fov)
     return banding(img, inner) if inner.sum() > 100 else None
+
+
+def _inner(fov: _Fov) -> np.ndarray:
+    """The field of view less its rim, where the texture measures are taken."""
+    return cv2.erode(fov.mask, np.ones((9, 9), np.uint8)).astype(bool)
 
 
 def _over(value: float, limit: float) -> str:
@@ -404,7 +407,7 @@ def assess(rgb: np.ndarray) -> QualityResult:
     edge, profiles = _edge_blur(v, fov)
     m["edge_blur"] = None if edge is None else round(edge, 3)
     m["edge_profiles"] = profiles
-    inner = cv2.erode(fov.mask, np.ones((9, 9), np.uint8)).astype(bool)
+    inner = _inner(fov)
     green = img[..., 1].astype(np.float32)
     fine = green - cv2.GaussianBlur(green, (0, 0), 1.0)
     if inner.sum() > 100:

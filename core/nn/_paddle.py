@@ -1,7 +1,7 @@
 """Import Paddle once, quietly, in dynamic-graph mode for every thread.
 
 Its import prints an OMP_NUM_THREADS notice (we set the threads on purpose, see core.nn.cpu) and warns
-about a missing ccache that only matters for compiling C++ extensions.
+about a missing ccache that only matters for compiling C++ extensions (filtered by core/__init__).
 """
 
 import contextlib
@@ -20,8 +20,7 @@ _quiet = threading.current_thread() is threading.main_thread()
 # handler set in Python before (the command line's clean stop: core.cli) is put back.
 _sigterm = signal.getsignal(signal.SIGTERM) if _quiet else None
 with contextlib.redirect_stderr(io.StringIO()) if _quiet else contextlib.nullcontext():
-    warnings.filterwarnings("ignore", message="No ccache found")  # also raised by later lazy imports
-    import paddle  # noqa: F401
+    import paddle  # noqa: F401  (its "No ccache found" warning is filtered at ``import core``)
 if callable(_sigterm):
     signal.signal(signal.SIGTERM, _sigterm)
 
